@@ -1,0 +1,95 @@
+/*
+ * Sign-in helpers: user names, return URLs, password hashes and the
+ * embedded user file.
+ *
+ * ocs_password_* and ocs_userfile_lookup() block (hashing is slow on
+ * purpose, the user file is read from disk): nginx glue runs them in a
+ * thread pool.  They are thread-safe and keep no state between calls.
+ */
+
+#ifndef OCS_SIGNIN_H
+#define OCS_SIGNIN_H
+
+
+#include <ocs/ocs.h>
+
+
+#define OCS_NAME_MAX    256
+#define OCS_HASH_MAX    256
+#define OCS_RETURN_MAX 2048
+
+
+/* a user name as typed: DOMAIN\user, user@domain or a bare user */
+typedef struct {
+    const char   *domain;   /* NULL when no domain was given */
+    size_t        domain_len;
+    const char   *user;
+    size_t        user_len;
+    int           upn;      /* the user@domain form */
+} ocs_username_t;
+
+/*
+ * Splits in (not NUL-terminated) into domain and user; the pointers point
+ * into in.  Returns OCS_ERR_INVALID for an empty or over-long name,
+ * control characters, more than one separator or an empty part.
+ */
+int ocs_username_parse(const char *in, size_t len, ocs_username_t *name);
+
+
+/*
+ * Decides whether url may be used as a redirect target after sign-in.
+ * Accepted: a path starting with a single "/", or an https:// URL whose
+ * host[:port] equals host or one of the allowed names (compared without
+ * case).  Refused: other schemes, "//" and "/\" starts (also after one
+ * round of percent-decoding), backslashes, control characters, spaces,
+ * user info, and anything longer than OCS_RETURN_MAX.
+ * Returns OCS_OK or OCS_ERR_INVALID.
+ */
+int ocs_return_url_check(const char *url, size_t len, const char *host,
+    size_t host_len, const char *const *allowed, size_t nallowed);
+
+
+/* size of the scratch memory that the password functions need */
+size_t ocs_password_work_size(void);
+
+/*
+ * Checks password against a crypt(5) hash: yescrypt ($y$), sha512-crypt
+ * ($6$) and whatever else libcrypt accepts, except the weak DES, MD5 and
+ * NT hashes, which count as OCS_ERR_INVALID.  work must be
+ * ocs_password_work_size() bytes; it is wiped before returning.
+ * Returns OCS_OK, OCS_ERR_AUTH or OCS_ERR_INVALID.
+ */
+int ocs_password_verify(const char *password, const char *hash, void *work);
+
+/*
+ * Hashes password with method "yescrypt" (the default when NULL) or
+ * "sha512" into out, NUL-terminated.  Returns OCS_OK, OCS_ERR_INVALID,
+ * OCS_ERR_SPACE or OCS_ERR_SYS.
+ */
+int ocs_password_hash(const char *password, const char *method,
+    const ocs_env_t *env, char *out, size_t outlen, void *work,
+    ocs_err_t *err);
+
+
+typedef struct {
+    int     found;                      /* the name is in the file */
+    char    name[OCS_NAME_MAX + 1];     /* the name as the file spells it */
+    char    hash[OCS_HASH_MAX + 1];     /* its hash, or a decoy's */
+} ocs_userfile_entry_t;
+
+/*
+ * Looks up a user in a user file: lines "name:hash", '#' comments, names
+ * compared without case.  A DOMAIN\user or user@domain name that is not
+ * in the file as typed is looked up by its user part.
+ *
+ * When the name is not found, entry->hash gets the hash of the first
+ * usable line as a decoy, so that the caller can spend the same time
+ * hashing for unknown and known users.  Returns OCS_OK (see found),
+ * OCS_ERR_INVALID (bad name, or a file with no usable line) or
+ * OCS_ERR_SYS (cannot read the file).
+ */
+int ocs_userfile_lookup(const char *path, const char *name, size_t len,
+    ocs_userfile_entry_t *entry, ocs_err_t *err);
+
+
+#endif /* OCS_SIGNIN_H */

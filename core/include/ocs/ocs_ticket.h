@@ -1,0 +1,145 @@
+/*
+ * Key rings and sealed tickets.
+ *
+ * A ring holds up to OCS_KEYRING_MAX keys: the first seals, every key
+ * opens.  Each 32-byte key is never used directly; HKDF-SHA256 derives
+ * from it a ticket key (AES-256-GCM), a CSRF key (HMAC-SHA256) and a
+ * public 4-byte key id that travels in clear in the sealed ticket.
+ *
+ * A sealed ticket, before base64url:
+ *
+ *     version (1) | key id (4) | nonce (12) | ciphertext | tag (16)
+ *
+ * where the first 17 bytes are authenticated as additional data and the
+ * ciphertext holds type-length-value fields, so later versions can add
+ * fields that older readers skip.
+ *
+ * Key rings and tickets are plain memory: no handle needs destroying, but
+ * ocs_keyring_wipe() must run before a ring's memory is released.
+ */
+
+#ifndef OCS_TICKET_H
+#define OCS_TICKET_H
+
+
+#include <ocs/ocs.h>
+
+
+#define OCS_KEY_LEN            32
+#define OCS_KEY_ID_LEN          4
+#define OCS_KEYRING_MAX         8
+#define OCS_SESSION_LEN        16
+#define OCS_USER_MAX          256
+
+#define OCS_TICKET_VERSION      1
+
+/* upper bound of a sealed ticket in base64url characters */
+#define OCS_TICKET_TEXT_MAX  1024
+
+/* authentication methods, recorded as a bit set */
+#define OCS_METHOD_PASSWORD   0x0001
+#define OCS_METHOD_KERBEROS   0x0002
+#define OCS_METHOD_NTLM       0x0004
+#define OCS_METHOD_TOTP       0x0008
+#define OCS_METHOD_CERT       0x0010
+#define OCS_METHOD_OTP        0x0020
+#define OCS_METHOD_DIGEST     0x0040
+
+/* what the user said about the computer at sign-in */
+#define OCS_COMPUTER_PUBLIC     0
+#define OCS_COMPUTER_PRIVATE    1
+
+
+typedef struct {
+    unsigned char   id[OCS_KEY_ID_LEN];
+    unsigned char   ticket[OCS_KEY_LEN];
+    unsigned char   csrf[OCS_KEY_LEN];
+} ocs_key_t;
+
+
+typedef struct {
+    size_t          n;
+    ocs_key_t       keys[OCS_KEYRING_MAX];
+} ocs_keyring_t;
+
+
+typedef struct {
+    unsigned char   session[OCS_SESSION_LEN];
+    int64_t         auth_time;      /* when the user signed in */
+    int64_t         expires;        /* absolute end of the session */
+    int64_t         last_seen;      /* last recorded activity */
+    uint32_t        methods;        /* OCS_METHOD_* */
+    unsigned        computer;       /* OCS_COMPUTER_* */
+    size_t          user_len;
+    char            user[OCS_USER_MAX + 1];
+} ocs_ticket_t;
+
+
+/*
+ * Adds a raw key to the end of the ring, deriving its subkeys.
+ * Returns OCS_OK, OCS_ERR_SPACE (ring full) or OCS_ERR_SYS.
+ */
+int ocs_keyring_add(ocs_keyring_t *ring, const unsigned char *raw,
+    size_t len, ocs_err_t *err);
+
+/*
+ * Parses a key file: one key a line, 32 bytes in standard base64 (as
+ * "openssl rand -base64 32" prints) or 64 hex digits; blank lines and
+ * lines starting with '#' are skipped.  The ring is reset first.
+ * Returns OCS_OK, or OCS_ERR_INVALID with the line number in err.
+ */
+int ocs_keyring_parse(ocs_keyring_t *ring, const char *text, size_t len,
+    ocs_err_t *err);
+
+void ocs_keyring_wipe(ocs_keyring_t *ring);
+
+/*
+ * Seals t with the first key of the ring into out as base64url text.
+ * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (user too
+ * long), OCS_ERR_SPACE or OCS_ERR_SYS.
+ */
+int ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
+    const ocs_ticket_t *t, char *out, size_t outlen, size_t *written,
+    ocs_err_t *err);
+
+/*
+ * Opens sealed text into t.  Returns OCS_OK; OCS_ERR_INVALID for text
+ * that is not a ticket (bad encoding, length or version); OCS_ERR_NOTFOUND
+ * when no key of the ring has its key id; OCS_ERR_AUTH when decryption
+ * fails (tampered, truncated, wrong key).  t is wiped on failure.
+ */
+int ocs_ticket_open(const ocs_keyring_t *ring, const char *in, size_t len,
+    ocs_ticket_t *t, ocs_err_t *err);
+
+/*
+ * Applies the time limits: OCS_ERR_EXPIRED when now is past t->expires or
+ * past auth_time + lifetime (lifetime 0: no such limit), OCS_ERR_IDLE when
+ * now - last_seen exceeds idle (idle 0: no limit), else OCS_OK.
+ */
+int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
+    int64_t idle);
+
+/*
+ * Writes the method names of a bit set, comma-separated ("password",
+ * "kerberos", ...) into out, NUL-terminated.  Returns the length.
+ */
+size_t ocs_methods_format(uint32_t methods, char *out, size_t outlen);
+
+/*
+ * CSRF tokens: base64url of HMAC-SHA256 over purpose, a zero byte and
+ * nonce, keyed with a ring's CSRF key.  The first key makes tokens; every
+ * key verifies them.  Tokens are OCS_CSRF_TOKEN_LEN characters.
+ */
+#define OCS_CSRF_TOKEN_LEN  43
+
+int ocs_csrf_token(const ocs_keyring_t *ring, const char *purpose,
+    const unsigned char *nonce, size_t nonce_len, char *out, size_t outlen,
+    ocs_err_t *err);
+
+/* OCS_OK when token matches under some key, else OCS_ERR_AUTH */
+int ocs_csrf_verify(const ocs_keyring_t *ring, const char *purpose,
+    const unsigned char *nonce, size_t nonce_len, const char *token,
+    size_t token_len);
+
+
+#endif /* OCS_TICKET_H */

@@ -1,0 +1,121 @@
+/*
+ * Library set-up, the default environment, errors and the two memory
+ * primitives every secret-handling function uses.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <ocs/ocs.h>
+
+
+static int64_t ocs_env_now(void *data);
+static int ocs_env_random(void *data, unsigned char *buf, size_t len);
+
+
+static const ocs_env_t  ocs_env_system = {
+    ocs_env_now,
+    ocs_env_random,
+    NULL
+};
+
+
+int
+ocs_init(void)
+{
+    if (OPENSSL_init_crypto(0, NULL) != 1) {
+        return OCS_ERR_SYS;
+    }
+
+    return OCS_OK;
+}
+
+
+const ocs_env_t *
+ocs_env_default(void)
+{
+    return &ocs_env_system;
+}
+
+
+static int64_t
+ocs_env_now(void *data)
+{
+    (void) data;
+
+    return (int64_t) time(NULL);
+}
+
+
+static int
+ocs_env_random(void *data, unsigned char *buf, size_t len)
+{
+    (void) data;
+
+    if (len > (size_t) 0x7fffffff || RAND_bytes(buf, (int) len) != 1) {
+        return OCS_ERR_SYS;
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_err(ocs_err_t *err, int code, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (err != NULL) {
+        err->code = code;
+
+        va_start(args, fmt);
+        (void) vsnprintf(err->text, sizeof(err->text), fmt, args);
+        va_end(args);
+    }
+
+    return code;
+}
+
+
+const char *
+ocs_strerror(int code)
+{
+    switch (code) {
+    case OCS_OK:
+        return "ok";
+    case OCS_ERR_INVALID:
+        return "invalid";
+    case OCS_ERR_AUTH:
+        return "authentication failed";
+    case OCS_ERR_EXPIRED:
+        return "expired";
+    case OCS_ERR_NOTFOUND:
+        return "not found";
+    case OCS_ERR_SPACE:
+        return "no space";
+    case OCS_ERR_SYS:
+        return "system error";
+    case OCS_ERR_IDLE:
+        return "idle timeout";
+    default:
+        return "unknown error";
+    }
+}
+
+
+void
+ocs_wipe(void *p, size_t len)
+{
+    OPENSSL_cleanse(p, len);
+}
+
+
+int
+ocs_memeq_ct(const void *a, const void *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len);
+}

@@ -1,0 +1,165 @@
+/*
+ * User names as people type them, and the return-URL check that keeps
+ * the sign-in page from being an open redirect.
+ */
+
+#include <string.h>
+#include <strings.h>
+
+#include <ocs/ocs_codec.h>
+#include <ocs/ocs_signin.h>
+
+
+static int ocs_url_chars_ok(const char *p, size_t len);
+static int ocs_host_eq(const char *a, size_t alen, const char *b,
+    size_t blen);
+
+
+int
+ocs_username_parse(const char *in, size_t len, ocs_username_t *name)
+{
+    size_t       i, nsep;
+    const char  *sep;
+
+    memset(name, 0, sizeof(ocs_username_t));
+
+    if (len == 0 || len > OCS_NAME_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    sep = NULL;
+    nsep = 0;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) in[i] < 0x20 || in[i] == 0x7f) {
+            return OCS_ERR_INVALID;
+        }
+
+        if (in[i] == '\\' || in[i] == '@') {
+            sep = &in[i];
+            nsep++;
+        }
+    }
+
+    if (nsep > 1) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (sep == NULL) {
+        name->user = in;
+        name->user_len = len;
+        return OCS_OK;
+    }
+
+    if (sep == in || sep == in + len - 1) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (*sep == '\\') {
+        name->domain = in;
+        name->domain_len = (size_t) (sep - in);
+        name->user = sep + 1;
+        name->user_len = (size_t) (in + len - sep - 1);
+
+    } else {
+        name->user = in;
+        name->user_len = (size_t) (sep - in);
+        name->domain = sep + 1;
+        name->domain_len = (size_t) (in + len - sep - 1);
+        name->upn = 1;
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_return_url_check(const char *url, size_t len, const char *host,
+    size_t host_len, const char *const *allowed, size_t nallowed)
+{
+    size_t       i, n, alen;
+    const char  *auth, *end;
+    char         decoded[OCS_RETURN_MAX];
+
+    if (len == 0 || len > OCS_RETURN_MAX || !ocs_url_chars_ok(url, len)) {
+        return OCS_ERR_INVALID;
+    }
+
+    /* what a lenient parser might see after decoding must be safe too */
+    if (ocs_pct_decode(url, len, 0, decoded, sizeof(decoded), &n) != OCS_OK
+        || !ocs_url_chars_ok(decoded, n))
+    {
+        return OCS_ERR_INVALID;
+    }
+
+    if (url[0] == '/') {
+        if (len > 1 && url[1] == '/') {
+            return OCS_ERR_INVALID;
+        }
+
+        if (n > 1 && (decoded[1] == '/' || decoded[1] == '\\')) {
+            return OCS_ERR_INVALID;
+        }
+
+        return OCS_OK;
+    }
+
+    if (len <= 8 || strncasecmp(url, "https://", 8) != 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    auth = url + 8;
+    end = url + len;
+
+    for (alen = 0; auth + alen < end; alen++) {
+        if (strchr("/?#", auth[alen]) != NULL) {
+            break;
+        }
+
+        /* user info or escapes in the authority: never legitimate here */
+        if (auth[alen] == '@' || auth[alen] == '%') {
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    if (alen == 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (host != NULL && ocs_host_eq(auth, alen, host, host_len)) {
+        return OCS_OK;
+    }
+
+    for (i = 0; i < nallowed; i++) {
+        if (ocs_host_eq(auth, alen, allowed[i], strlen(allowed[i]))) {
+            return OCS_OK;
+        }
+    }
+
+    return OCS_ERR_INVALID;
+}
+
+
+static int
+ocs_url_chars_ok(const char *p, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if (c <= 0x20 || c == 0x7f || c == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ocs_host_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0;
+}

@@ -1,0 +1,419 @@
+/*
+ * Sealed tickets: AES-256-GCM over type-length-value fields.
+ */
+
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include <ocs/ocs_codec.h>
+#include <ocs/ocs_ticket.h>
+
+
+#define OCS_HEADER_LEN   (1 + OCS_KEY_ID_LEN + OCS_NONCE_LEN)
+#define OCS_NONCE_LEN    12
+#define OCS_TAG_LEN      16
+#define OCS_PLAIN_MAX    (OCS_TICKET_TEXT_MAX / 4 * 3 - OCS_HEADER_LEN \
+                          - OCS_TAG_LEN)
+
+/* field types; readers skip types they do not know */
+#define OCS_T_SESSION     1
+#define OCS_T_AUTH_TIME   2
+#define OCS_T_EXPIRES     3
+#define OCS_T_LAST_SEEN   4
+#define OCS_T_METHODS     5
+#define OCS_T_COMPUTER    6
+#define OCS_T_USER        7
+
+#define OCS_T_REQUIRED   (1u << OCS_T_SESSION | 1u << OCS_T_AUTH_TIME      \
+                          | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
+                          | 1u << OCS_T_METHODS | 1u << OCS_T_USER)
+
+
+typedef struct {
+    unsigned char  *p;
+    unsigned char  *end;
+} ocs_tlv_writer_t;
+
+
+static void ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v,
+    size_t len);
+static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
+    size_t len);
+static int ocs_ticket_parse(const unsigned char *p, size_t len,
+    ocs_ticket_t *t);
+static int64_t ocs_get_int(const unsigned char *p, size_t len);
+
+
+static const char  *ocs_method_names[] = {
+    "password", "kerberos", "ntlm", "totp", "certificate", "otp", "digest"
+};
+
+
+int
+ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
+    const ocs_ticket_t *t, char *out, size_t outlen, size_t *written,
+    ocs_err_t *err)
+{
+    int                rc, n;
+    size_t             plen, total;
+    EVP_CIPHER_CTX    *ctx;
+    ocs_tlv_writer_t   w;
+    unsigned char      plain[OCS_PLAIN_MAX];
+    unsigned char      sealed[OCS_HEADER_LEN + OCS_PLAIN_MAX + OCS_TAG_LEN];
+
+    if (ring->n == 0) {
+        return ocs_err(err, OCS_ERR_NOTFOUND, "the key ring is empty");
+    }
+
+    if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "bad user name length %zu",
+                       t->user_len);
+    }
+
+    w.p = plain;
+    w.end = plain + sizeof(plain);
+
+    ocs_tlv_put(&w, OCS_T_SESSION, t->session, OCS_SESSION_LEN);
+    ocs_tlv_put_int(&w, OCS_T_AUTH_TIME, t->auth_time, 8);
+    ocs_tlv_put_int(&w, OCS_T_EXPIRES, t->expires, 8);
+    ocs_tlv_put_int(&w, OCS_T_LAST_SEEN, t->last_seen, 8);
+    ocs_tlv_put_int(&w, OCS_T_METHODS, t->methods, 4);
+    ocs_tlv_put_int(&w, OCS_T_COMPUTER, t->computer, 1);
+    ocs_tlv_put(&w, OCS_T_USER, t->user, t->user_len);
+
+    plen = (size_t) (w.p - plain);
+    total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
+
+    if (ocs_b64url_len(total) > outlen) {
+        ocs_wipe(plain, sizeof(plain));
+        return ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
+    }
+
+    sealed[0] = OCS_TICKET_VERSION;
+    memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
+
+    if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
+        != OCS_OK)
+    {
+        ocs_wipe(plain, sizeof(plain));
+        return ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
+    }
+
+    rc = OCS_ERR_SYS;
+    ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx != NULL
+        && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL,
+                              ring->keys[0].ticket,
+                              sealed + 1 + OCS_KEY_ID_LEN) == 1
+        && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
+        && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
+                             (int) plen) == 1
+        && EVP_EncryptFinal_ex(ctx, sealed + OCS_HEADER_LEN + n, &n) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OCS_TAG_LEN,
+                               sealed + OCS_HEADER_LEN + plen) == 1)
+    {
+        rc = ocs_b64url_encode(sealed, total, out, outlen, written);
+    }
+
+    EVP_CIPHER_CTX_free(ctx);
+    ocs_wipe(plain, sizeof(plain));
+
+    if (rc != OCS_OK) {
+        return ocs_err(err, rc, "AES-256-GCM sealing failed");
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_ticket_open(const ocs_keyring_t *ring, const char *in, size_t len,
+    ocs_ticket_t *t, ocs_err_t *err)
+{
+    int                rc, n;
+    size_t             i, total, clen;
+    EVP_CIPHER_CTX    *ctx;
+    const ocs_key_t   *key;
+    unsigned char      sealed[OCS_HEADER_LEN + OCS_PLAIN_MAX + OCS_TAG_LEN];
+    unsigned char      plain[OCS_PLAIN_MAX];
+
+    memset(t, 0, sizeof(ocs_ticket_t));
+
+    if (len > OCS_TICKET_TEXT_MAX
+        || ocs_b64url_decode(in, len, sealed, sizeof(sealed), &total)
+           != OCS_OK)
+    {
+        return ocs_err(err, OCS_ERR_INVALID, "not a ticket: bad encoding");
+    }
+
+    if (total < OCS_HEADER_LEN + OCS_TAG_LEN + 1) {
+        return ocs_err(err, OCS_ERR_INVALID, "not a ticket: %zu bytes", total);
+    }
+
+    if (sealed[0] != OCS_TICKET_VERSION) {
+        return ocs_err(err, OCS_ERR_INVALID, "unknown ticket version %u",
+                       sealed[0]);
+    }
+
+    key = NULL;
+
+    for (i = 0; i < ring->n; i++) {
+        if (memcmp(ring->keys[i].id, sealed + 1, OCS_KEY_ID_LEN) == 0) {
+            key = &ring->keys[i];
+            break;
+        }
+    }
+
+    if (key == NULL) {
+        return ocs_err(err, OCS_ERR_NOTFOUND, "no key with the ticket's id");
+    }
+
+    clen = total - OCS_HEADER_LEN - OCS_TAG_LEN;
+    rc = OCS_ERR_AUTH;
+    ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx != NULL
+        && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->ticket,
+                              sealed + 1 + OCS_KEY_ID_LEN) == 1
+        && EVP_DecryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
+        && EVP_DecryptUpdate(ctx, plain, &n, sealed + OCS_HEADER_LEN,
+                             (int) clen) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OCS_TAG_LEN,
+                               sealed + OCS_HEADER_LEN + clen) == 1
+        && EVP_DecryptFinal_ex(ctx, plain + n, &n) == 1)
+    {
+        rc = OCS_OK;
+    }
+
+    EVP_CIPHER_CTX_free(ctx);
+
+    if (rc != OCS_OK) {
+        ocs_wipe(plain, sizeof(plain));
+        return ocs_err(err, OCS_ERR_AUTH, "ticket authentication failed");
+    }
+
+    rc = ocs_ticket_parse(plain, clen, t);
+    ocs_wipe(plain, sizeof(plain));
+
+    if (rc != OCS_OK) {
+        ocs_wipe(t, sizeof(ocs_ticket_t));
+        return ocs_err(err, rc, "sealed ticket has bad fields");
+    }
+
+    return OCS_OK;
+}
+
+
+static int
+ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
+{
+    size_t                flen;
+    unsigned              type;
+    uint32_t              seen, bit;
+    const unsigned char  *end;
+
+    seen = 0;
+    end = p + len;
+
+    while (p < end) {
+        if (end - p < 3) {
+            return OCS_ERR_INVALID;
+        }
+
+        type = p[0];
+        flen = (size_t) p[1] << 8 | p[2];
+        p += 3;
+
+        if ((size_t) (end - p) < flen) {
+            return OCS_ERR_INVALID;
+        }
+
+        bit = type < 32 ? 1u << type : 0;
+
+        if (seen & bit) {
+            return OCS_ERR_INVALID;
+        }
+
+        seen |= bit;
+
+        switch (type) {
+
+        case OCS_T_SESSION:
+            if (flen != OCS_SESSION_LEN) {
+                return OCS_ERR_INVALID;
+            }
+
+            memcpy(t->session, p, flen);
+            break;
+
+        case OCS_T_AUTH_TIME:
+        case OCS_T_EXPIRES:
+        case OCS_T_LAST_SEEN:
+            if (flen != 8) {
+                return OCS_ERR_INVALID;
+            }
+
+            if (type == OCS_T_AUTH_TIME) {
+                t->auth_time = ocs_get_int(p, 8);
+
+            } else if (type == OCS_T_EXPIRES) {
+                t->expires = ocs_get_int(p, 8);
+
+            } else {
+                t->last_seen = ocs_get_int(p, 8);
+            }
+
+            break;
+
+        case OCS_T_METHODS:
+            if (flen != 4) {
+                return OCS_ERR_INVALID;
+            }
+
+            t->methods = (uint32_t) ocs_get_int(p, 4);
+            break;
+
+        case OCS_T_COMPUTER:
+            if (flen != 1 || p[0] > OCS_COMPUTER_PRIVATE) {
+                return OCS_ERR_INVALID;
+            }
+
+            t->computer = p[0];
+            break;
+
+        case OCS_T_USER:
+            if (flen == 0 || flen > OCS_USER_MAX
+                || memchr(p, '\0', flen) != NULL)
+            {
+                return OCS_ERR_INVALID;
+            }
+
+            memcpy(t->user, p, flen);
+            t->user[flen] = '\0';
+            t->user_len = flen;
+            break;
+
+        default:
+            break;
+        }
+
+        p += flen;
+    }
+
+    if ((seen & OCS_T_REQUIRED) != OCS_T_REQUIRED) {
+        return OCS_ERR_INVALID;
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
+    int64_t idle)
+{
+    if (now >= t->expires) {
+        return OCS_ERR_EXPIRED;
+    }
+
+    if (lifetime > 0 && now - t->auth_time >= lifetime) {
+        return OCS_ERR_EXPIRED;
+    }
+
+    if (idle > 0 && now - t->last_seen >= idle) {
+        return OCS_ERR_IDLE;
+    }
+
+    return OCS_OK;
+}
+
+
+size_t
+ocs_methods_format(uint32_t methods, char *out, size_t outlen)
+{
+    size_t  i, n, len;
+
+    n = 0;
+
+    if (outlen == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof(ocs_method_names) / sizeof(ocs_method_names[0]);
+         i++)
+    {
+        if (!(methods & (1u << i))) {
+            continue;
+        }
+
+        len = strlen(ocs_method_names[i]);
+
+        if (n + (n > 0) + len + 1 > outlen) {
+            break;
+        }
+
+        if (n > 0) {
+            out[n++] = ',';
+        }
+
+        memcpy(out + n, ocs_method_names[i], len);
+        n += len;
+    }
+
+    out[n] = '\0';
+
+    return n;
+}
+
+
+static void
+ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v, size_t len)
+{
+    /* callers stay far below the buffer size: fields are bounded */
+    if ((size_t) (w->end - w->p) < len + 3) {
+        w->p = w->end;
+        return;
+    }
+
+    w->p[0] = (unsigned char) type;
+    w->p[1] = (unsigned char) (len >> 8);
+    w->p[2] = (unsigned char) len;
+    memcpy(w->p + 3, v, len);
+    w->p += 3 + len;
+}
+
+
+static void
+ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v, size_t len)
+{
+    size_t          i;
+    uint64_t        u;
+    unsigned char   buf[8];
+
+    u = (uint64_t) v;
+
+    for (i = len; i > 0; i--) {
+        buf[i - 1] = (unsigned char) u;
+        u >>= 8;
+    }
+
+    ocs_tlv_put(w, type, buf, len);
+}
+
+
+static int64_t
+ocs_get_int(const unsigned char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  u;
+
+    u = 0;
+
+    for (i = 0; i < len; i++) {
+        u = u << 8 | p[i];
+    }
+
+    return (int64_t) u;
+}

@@ -1,0 +1,290 @@
+/*
+ * User names, return URLs (the open-redirect table), password hashes and
+ * the user file.
+ */
+
+#include <crypt.h>
+#include <unistd.h>
+
+#include <ocs_test.h>
+#include <ocs/ocs_signin.h>
+
+
+static ocs_test_env_data_t  env_data = { 1700000000, 9 };
+static const ocs_env_t      env = { ocs_test_now, ocs_test_random, &env_data };
+
+
+static void
+test_username(void)
+{
+    static const struct {
+        const char  *in;
+        int          rc;
+        const char  *domain;
+        const char  *user;
+        int          upn;
+    } cases[] = {
+        { "bob", OCS_OK, NULL, "bob", 0 },
+        { "CONTOSO\\bob", OCS_OK, "CONTOSO", "bob", 0 },
+        { "bob@contoso.com", OCS_OK, "contoso.com", "bob", 1 },
+        { "", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "\\bob", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "CONTOSO\\", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "@contoso.com", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "bob@", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "A\\B\\bob", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "A\\bob@x", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "bob\tx", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "bob\x7f", OCS_ERR_INVALID, NULL, NULL, 0 },
+    };
+
+    size_t          i;
+    char            longname[OCS_NAME_MAX + 2];
+    ocs_username_t  u;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_username_parse(cases[i].in, strlen(cases[i].in), &u),
+               cases[i].rc, "username \"%s\"", cases[i].in);
+
+        if (cases[i].rc != OCS_OK) {
+            continue;
+        }
+
+        is_str(u.user, u.user_len, cases[i].user, "username \"%s\": user",
+               cases[i].in);
+
+        if (cases[i].domain == NULL) {
+            ok(u.domain == NULL, "username \"%s\": no domain", cases[i].in);
+
+        } else {
+            is_str(u.domain, u.domain_len, cases[i].domain,
+                   "username \"%s\": domain", cases[i].in);
+        }
+
+        is_int(u.upn, cases[i].upn, "username \"%s\": upn", cases[i].in);
+    }
+
+    memset(longname, 'a', sizeof(longname));
+    is_int(ocs_username_parse(longname, OCS_NAME_MAX + 1, &u),
+           OCS_ERR_INVALID, "username too long");
+    is_int(ocs_username_parse(longname, OCS_NAME_MAX, &u), OCS_OK,
+           "username at the limit");
+}
+
+
+static void
+test_return_url(void)
+{
+    static const char  *allowed[] = { "cwa.contoso.com", "dl.contoso.com:8443" };
+
+    static const struct {
+        const char  *url;
+        int          rc;
+    } cases[] = {
+        { "/", OCS_OK },
+        { "/cwa/?a=1&b=%2F", OCS_OK },
+        { "/%252F%252Fevil.com", OCS_OK },
+        { "https://proxy.contoso.com/x", OCS_OK },
+        { "HTTPS://PROXY.contoso.com", OCS_OK },
+        { "https://cwa.contoso.com/?x", OCS_OK },
+        { "https://dl.contoso.com:8443#f", OCS_OK },
+        { "", OCS_ERR_INVALID },
+        { "//evil.com", OCS_ERR_INVALID },
+        { "///evil.com", OCS_ERR_INVALID },
+        { "/\\evil.com", OCS_ERR_INVALID },
+        { "\\\\evil.com", OCS_ERR_INVALID },
+        { "/%2F/evil.com", OCS_ERR_INVALID },
+        { "/%2f%2fevil.com", OCS_ERR_INVALID },
+        { "/%5Cevil.com", OCS_ERR_INVALID },
+        { "/%5cevil.com", OCS_ERR_INVALID },
+        { "%2F%2Fevil.com", OCS_ERR_INVALID },
+        { "https:evil.com", OCS_ERR_INVALID },
+        { "https:/evil.com", OCS_ERR_INVALID },
+        { "https://evil.com", OCS_ERR_INVALID },
+        { "https://proxy.contoso.com.evil.com/", OCS_ERR_INVALID },
+        { "https://proxy.contoso.com@evil.com/", OCS_ERR_INVALID },
+        { "https://evil.com\\@proxy.contoso.com", OCS_ERR_INVALID },
+        { "https://%65vil.com/", OCS_ERR_INVALID },
+        { "https://dl.contoso.com/", OCS_ERR_INVALID },
+        { "https://", OCS_ERR_INVALID },
+        { "http://proxy.contoso.com/", OCS_ERR_INVALID },
+        { "javascript:alert(1)", OCS_ERR_INVALID },
+        { "data:text/html,x", OCS_ERR_INVALID },
+        { "cwa/", OCS_ERR_INVALID },
+        { "/a b", OCS_ERR_INVALID },
+        { "/a%20b", OCS_ERR_INVALID },
+        { "/a\r\nSet-Cookie:x", OCS_ERR_INVALID },
+        { "/a%0d%0aSet-Cookie:x", OCS_ERR_INVALID },
+        { "/a%00", OCS_ERR_INVALID },
+        { "/a%zz", OCS_ERR_INVALID },
+        { " /", OCS_ERR_INVALID },
+        { "\t//evil.com", OCS_ERR_INVALID },
+    };
+
+    size_t  i;
+    char    longurl[OCS_RETURN_MAX + 2];
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_return_url_check(cases[i].url, strlen(cases[i].url),
+                                    "proxy.contoso.com", 17, allowed, 2),
+               cases[i].rc, "return url \"%s\"", cases[i].url);
+    }
+
+    longurl[0] = '/';
+    memset(longurl + 1, 'a', sizeof(longurl) - 1);
+    is_int(ocs_return_url_check(longurl, OCS_RETURN_MAX, "h", 1, NULL, 0),
+           OCS_OK, "return url at the limit");
+    is_int(ocs_return_url_check(longurl, OCS_RETURN_MAX + 1, "h", 1, NULL,
+                                0),
+           OCS_ERR_INVALID, "return url too long");
+}
+
+
+static void
+test_password(void)
+{
+    void          *work;
+    ocs_err_t      err;
+    char           hash[OCS_HASH_MAX];
+    const char    *md5;
+    struct crypt_data  cd;
+
+    work = malloc(ocs_password_work_size());
+
+    ok(ocs_password_hash("s3cret: with spaces", NULL, &env, hash,
+                         sizeof(hash), work, &err) == OCS_OK,
+       "hash with yescrypt");
+    ok(strncmp(hash, "$y$", 3) == 0, "yescrypt prefix");
+    ok(ocs_password_verify("s3cret: with spaces", hash, work) == OCS_OK,
+       "verify yescrypt");
+    is_int(ocs_password_verify("s3cret: with space", hash, work),
+           OCS_ERR_AUTH, "wrong password");
+    is_int(ocs_password_verify("", hash, work), OCS_ERR_AUTH,
+           "empty password");
+
+    ok(ocs_password_hash("pw", "sha512", &env, hash, sizeof(hash), work,
+                         &err) == OCS_OK && strncmp(hash, "$6$", 3) == 0,
+       "hash with sha512-crypt");
+    ok(ocs_password_verify("pw", hash, work) == OCS_OK,
+       "verify sha512-crypt");
+
+    is_int(ocs_password_hash("pw", "md5", &env, hash, sizeof(hash), work,
+                             &err),
+           OCS_ERR_INVALID, "unknown method");
+    is_int(ocs_password_hash("pw", NULL, &env, hash, 10, work, &err),
+           OCS_ERR_SPACE, "short hash buffer");
+
+    /* weak schemes are refused even when the password is right */
+    memset(&cd, 0, sizeof(cd));
+    md5 = crypt_rn("pw", "$1$saltsalt", &cd, sizeof(cd));
+    ok(md5 != NULL && md5[0] == '$', "libcrypt makes an md5-crypt hash");
+    is_int(ocs_password_verify("pw", md5, work), OCS_ERR_INVALID,
+           "md5-crypt refused");
+    is_int(ocs_password_verify("pw", "abJnggxhB/yWI", work),
+           OCS_ERR_INVALID, "DES crypt refused");
+    is_int(ocs_password_verify("pw", "", work), OCS_ERR_INVALID,
+           "empty hash refused");
+    is_int(ocs_password_verify("pw", "$y$broken", work), OCS_ERR_INVALID,
+           "broken hash refused");
+
+    free(work);
+}
+
+
+static void
+test_userfile(void)
+{
+    int                    fd;
+    FILE                  *f;
+    void                  *work;
+    size_t                 i;
+    ocs_err_t              err;
+    ocs_userfile_entry_t   e;
+    char                   path[] = "/tmp/ocs-userfile-XXXXXX";
+    char                   bob[OCS_HASH_MAX], alice[OCS_HASH_MAX];
+
+    work = malloc(ocs_password_work_size());
+    (void) ocs_password_hash("bob-pw", NULL, &env, bob, sizeof(bob), work,
+                             &err);
+    (void) ocs_password_hash("alice-pw", "sha512", &env, alice,
+                             sizeof(alice), work, &err);
+
+    fd = mkstemp(path);
+    f = fdopen(fd, "w");
+    fprintf(f, "# users\n");
+    fprintf(f, "weak:$1$abc$def\n");
+    fprintf(f, "bob:%s\n", bob);
+    fprintf(f, "alice@contoso.com:%s:comment\n", alice);
+    fprintf(f, "long:");
+    for (i = 0; i < 2000; i++) {
+        fputc('x', f);
+    }
+    fprintf(f, "tail:%s\n", bob);
+    fprintf(f, "nohash\n");
+    fclose(f);
+
+    ok(ocs_userfile_lookup(path, "bob", 3, &e, &err) == OCS_OK && e.found,
+       "userfile: bob");
+    ok(strcmp(e.hash, bob) == 0 && strcmp(e.name, "bob") == 0,
+       "userfile: bob's hash and name");
+
+    ok(ocs_userfile_lookup(path, "BOB", 3, &e, &err) == OCS_OK && e.found
+       && strcmp(e.name, "bob") == 0, "userfile: names ignore case");
+
+    ok(ocs_userfile_lookup(path, "CONTOSO\\bob", 11, &e, &err) == OCS_OK
+       && e.found && strcmp(e.name, "bob") == 0,
+       "userfile: DOMAIN\\user by user part");
+
+    ok(ocs_userfile_lookup(path, "bob@contoso.com", 15, &e, &err) == OCS_OK
+       && e.found && strcmp(e.name, "bob") == 0,
+       "userfile: user@domain by user part");
+
+    ok(ocs_userfile_lookup(path, "alice@contoso.com", 17, &e, &err)
+       == OCS_OK && e.found && strcmp(e.hash, alice) == 0,
+       "userfile: full UPN entry, extra field ignored");
+    ok(ocs_password_verify("alice-pw", e.hash, work) == OCS_OK,
+       "userfile: alice's password");
+
+    ok(ocs_userfile_lookup(path, "carol", 5, &e, &err) == OCS_OK
+       && !e.found && strcmp(e.hash, bob) == 0,
+       "userfile: unknown user gets the decoy hash");
+    ok(ocs_userfile_lookup(path, "weak", 4, &e, &err) == OCS_OK && !e.found,
+       "userfile: weak hash lines are skipped");
+    ok(ocs_userfile_lookup(path, "tail", 4, &e, &err) == OCS_OK && !e.found,
+       "userfile: the tail of an over-long line is not a user");
+    ok(ocs_userfile_lookup(path, "nohash", 6, &e, &err) == OCS_OK
+       && !e.found, "userfile: line without hash");
+
+    is_int(ocs_userfile_lookup(path, "a\\b\\c", 5, &e, &err),
+           OCS_ERR_INVALID, "userfile: bad name");
+    is_int(ocs_userfile_lookup("/nonexistent/users", "bob", 3, &e, &err),
+           OCS_ERR_SYS, "userfile: missing file");
+    ok(strstr(err.text, "/nonexistent/users") != NULL,
+       "userfile: error names the file");
+
+    f = fopen(path, "w");
+    fprintf(f, "# nobody\n");
+    fclose(f);
+    is_int(ocs_userfile_lookup(path, "bob", 3, &e, &err), OCS_ERR_INVALID,
+           "userfile: no usable line");
+
+    unlink(path);
+    free(work);
+}
+
+
+int
+main(void)
+{
+    if (ocs_init() != OCS_OK) {
+        printf("Bail out! ocs_init failed\n");
+        return 1;
+    }
+
+    test_username();
+    test_return_url();
+    test_password();
+    test_userfile();
+
+    return ocs_test_done();
+}

@@ -1,0 +1,349 @@
+/*
+ * Key rings, sealed tickets and CSRF tokens.  Expected derived values are
+ * computed here with OpenSSL's own HKDF, not pasted.
+ */
+
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/hmac.h>
+
+#include <ocs_test.h>
+#include <ocs/ocs_codec.h>
+#include <ocs/ocs_ticket.h>
+
+
+static ocs_test_env_data_t  env_data = { 1700000000, 1 };
+static const ocs_env_t      env = { ocs_test_now, ocs_test_random, &env_data };
+
+
+static void
+make_ring(ocs_keyring_t *ring, const unsigned char *fill, size_t nkeys)
+{
+    size_t          i;
+    unsigned char   raw[OCS_KEY_LEN];
+
+    memset(ring, 0, sizeof(*ring));
+
+    for (i = 0; i < nkeys; i++) {
+        memset(raw, fill[i], sizeof(raw));
+        (void) ocs_keyring_add(ring, raw, sizeof(raw), NULL);
+    }
+}
+
+
+static void
+make_ticket(ocs_ticket_t *t)
+{
+    memset(t, 0, sizeof(*t));
+    memset(t->session, 0xab, OCS_SESSION_LEN);
+    t->auth_time = 1700000000;
+    t->expires = 1700000000 + 3600;
+    t->last_seen = 1700000100;
+    t->methods = OCS_METHOD_PASSWORD | OCS_METHOD_TOTP;
+    t->computer = OCS_COMPUTER_PRIVATE;
+    t->user_len = strlen("CONTOSO\\bob");
+    memcpy(t->user, "CONTOSO\\bob", t->user_len);
+}
+
+
+static void
+test_hkdf(void)
+{
+    size_t          outlen;
+    EVP_PKEY_CTX   *pctx;
+    ocs_keyring_t   ring;
+    unsigned char   raw[OCS_KEY_LEN], want[32];
+
+    memset(raw, 0x42, sizeof(raw));
+    memset(&ring, 0, sizeof(ring));
+    ok(ocs_keyring_add(&ring, raw, sizeof(raw), NULL) == OCS_OK, "add key");
+
+    /* the ticket key is HKDF-SHA256(salt, raw, info): recompute it */
+    pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    outlen = sizeof(want);
+    ok(pctx != NULL
+       && EVP_PKEY_derive_init(pctx) == 1
+       && EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) == 1
+       && EVP_PKEY_CTX_set1_hkdf_salt(pctx,
+                                      (const unsigned char *) "ocs keyring v1",
+                                      14) == 1
+       && EVP_PKEY_CTX_set1_hkdf_key(pctx, raw, sizeof(raw)) == 1
+       && EVP_PKEY_CTX_add1_hkdf_info(pctx,
+                                (const unsigned char *) "ticket aes-256-gcm",
+                                18) == 1
+       && EVP_PKEY_derive(pctx, want, &outlen) == 1, "openssl hkdf");
+    EVP_PKEY_CTX_free(pctx);
+
+    ok(memcmp(ring.keys[0].ticket, want, 32) == 0,
+       "ticket key is HKDF-SHA256 of the raw key");
+    ok(memcmp(ring.keys[0].csrf, want, 32) != 0,
+       "csrf key differs from ticket key");
+
+    is_int(ocs_keyring_add(&ring, raw, 31, NULL), OCS_ERR_INVALID,
+           "short raw key");
+}
+
+
+static void
+test_keyring_parse(void)
+{
+    static const struct {
+        const char  *text;
+        int          rc;
+        size_t       n;
+        const char  *name;
+    } cases[] = {
+        { "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\n", OCS_OK, 1,
+          "one base64 key" },
+        { "# comment\n\n  QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=  \r\n"
+          "4343434343434343434343434343434343434343434343434343434343434343\n",
+          OCS_OK, 2, "comments, blanks, CRLF, hex" },
+        { "", OCS_ERR_INVALID, 0, "empty file" },
+        { "# only comments\n", OCS_ERR_INVALID, 0, "no key" },
+        { "QkJC\n", OCS_ERR_INVALID, 0, "short key" },
+        { "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\n",
+          OCS_ERR_INVALID, 0, "long key" },
+        { "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk-=\n", OCS_ERR_INVALID,
+          0, "url alphabet in a base64 key" },
+        { "434343434343434343434343434343434343434343434343434343434343434g\n",
+          OCS_ERR_INVALID, 0, "bad hex digit" },
+    };
+
+    size_t          i;
+    ocs_err_t       err;
+    ocs_keyring_t   ring;
+    char            nine[9 * 65 + 1];
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_keyring_parse(&ring, cases[i].text, strlen(cases[i].text),
+                                 &err),
+               cases[i].rc, "keyring parse: %s", cases[i].name);
+
+        if (cases[i].rc == OCS_OK) {
+            is_int(ring.n, cases[i].n, "keyring parse: %s: count",
+                   cases[i].name);
+        }
+    }
+
+    (void) ocs_keyring_parse(&ring, "# x\nQkJC\n", 9, &err);
+    ok(strstr(err.text, "line 2") != NULL, "error names the line: %s",
+       err.text);
+
+    for (i = 0; i < 9; i++) {
+        memset(nine + i * 65, 'a' + (char) i, 64);
+        memset(nine + i * 65, '0' + (char) i, 1);
+        nine[i * 65 + 64] = '\n';
+    }
+
+    is_int(ocs_keyring_parse(&ring, nine, 9 * 65, &err), OCS_ERR_INVALID,
+           "keyring parse: more than eight keys");
+}
+
+
+static void
+test_seal_open(void)
+{
+    size_t          n, i, len;
+    ocs_err_t       err;
+    ocs_ticket_t    t, got;
+    ocs_keyring_t   one, two, rotated, other;
+    char            text[OCS_TICKET_TEXT_MAX], bad[OCS_TICKET_TEXT_MAX];
+    char            methods[64];
+
+    make_ring(&one, (const unsigned char *) "\x01", 1);
+    make_ring(&two, (const unsigned char *) "\x02", 1);
+    make_ring(&rotated, (const unsigned char *) "\x02\x01", 2);
+    make_ring(&other, (const unsigned char *) "\x03", 1);
+    make_ticket(&t);
+
+    ok(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK, "seal");
+    ok(n < 300, "sealed ticket is small (%zu characters)", n);
+
+    ok(ocs_ticket_open(&one, text, n, &got, &err) == OCS_OK, "open");
+    ok(memcmp(got.session, t.session, OCS_SESSION_LEN) == 0,
+       "open: session id");
+    is_int(got.auth_time, t.auth_time, "open: auth time");
+    is_int(got.expires, t.expires, "open: expiry");
+    is_int(got.last_seen, t.last_seen, "open: last seen");
+    is_int(got.methods, t.methods, "open: methods");
+    is_int(got.computer, OCS_COMPUTER_PRIVATE, "open: computer");
+    is_str(got.user, got.user_len, "CONTOSO\\bob", "open: user");
+
+    ok(ocs_ticket_open(&rotated, text, n, &got, &err) == OCS_OK,
+       "a rotated ring still opens old tickets");
+    is_int(ocs_ticket_open(&two, text, n, &got, &err), OCS_ERR_NOTFOUND,
+           "a ring without the key refuses");
+    is_int(ocs_ticket_open(&other, text, n, &got, &err), OCS_ERR_NOTFOUND,
+           "wrong key refuses");
+
+    /* flip one character at every position */
+    len = n;
+
+    for (i = 0; i < len; i++) {
+        memcpy(bad, text, len);
+        bad[i] = (bad[i] == 'A') ? 'B' : 'A';
+
+        if (ocs_ticket_open(&one, bad, len, &got, &err) == OCS_OK) {
+            break;
+        }
+    }
+
+    is_int(i, len, "every tampered position is refused");
+
+    for (i = 1; i < len; i++) {
+        if (ocs_ticket_open(&one, text, len - i, &got, &err) == OCS_OK) {
+            break;
+        }
+    }
+
+    is_int(i, len, "every truncation is refused");
+    ok(got.user_len == 0, "a refused ticket leaves nothing behind");
+
+    is_int(ocs_ticket_open(&one, "garbage!", 8, &got, &err), OCS_ERR_INVALID,
+           "garbage");
+    is_int(ocs_ticket_open(&one, "", 0, &got, &err), OCS_ERR_INVALID,
+           "empty");
+
+    /* version byte: 'A' encodes 0 in the first six bits */
+    memcpy(bad, text, len);
+    bad[0] = 'C';
+    is_int(ocs_ticket_open(&one, bad, len, &got, &err), OCS_ERR_INVALID,
+           "unknown version");
+
+    ok(ocs_ticket_seal(&two, &env, &t, bad, sizeof(bad), &n, &err) == OCS_OK
+       && ocs_ticket_open(&rotated, bad, n, &got, &err) == OCS_OK,
+       "new key seals, ring opens");
+
+    is_int(ocs_ticket_seal(&one, &env, &t, text, 40, &n, &err),
+           OCS_ERR_SPACE, "seal: short buffer");
+
+    t.user_len = 0;
+    is_int(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err),
+           OCS_ERR_INVALID, "seal: empty user");
+
+    memset(&other, 0, sizeof(other));
+    make_ticket(&t);
+    is_int(ocs_ticket_seal(&other, &env, &t, text, sizeof(text), &n, &err),
+           OCS_ERR_NOTFOUND, "seal: empty ring");
+
+    t.user_len = OCS_USER_MAX;
+    memset(t.user, 'u', OCS_USER_MAX);
+    ok(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_ticket_open(&one, text, n, &got, &err) == OCS_OK
+       && got.user_len == OCS_USER_MAX, "longest user name round-trips");
+
+    n = ocs_methods_format(OCS_METHOD_PASSWORD | OCS_METHOD_TOTP, methods,
+                           sizeof(methods));
+    is_str(methods, n, "password,totp", "methods format");
+    n = ocs_methods_format(OCS_METHOD_PASSWORD | OCS_METHOD_TOTP, methods, 9);
+    is_str(methods, n, "password", "methods format: short buffer");
+}
+
+
+static void
+test_check(void)
+{
+    static const struct {
+        int64_t      now;
+        int64_t      lifetime;
+        int64_t      idle;
+        int          rc;
+        const char  *name;
+    } cases[] = {
+        { 1700000200, 0, 0, OCS_OK, "fresh" },
+        { 1700003599, 0, 0, OCS_OK, "one second before expiry" },
+        { 1700003600, 0, 0, OCS_ERR_EXPIRED, "at expiry" },
+        { 1700000200, 100, 0, OCS_ERR_EXPIRED, "location lifetime" },
+        { 1700000200, 300, 0, OCS_OK, "within location lifetime" },
+        { 1700000200, 0, 100, OCS_ERR_IDLE, "idle exactly" },
+        { 1700000199, 0, 100, OCS_OK, "idle one second short" },
+    };
+
+    size_t        i;
+    ocs_ticket_t  t;
+
+    make_ticket(&t);
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_ticket_check(&t, cases[i].now, cases[i].lifetime,
+                                cases[i].idle),
+               cases[i].rc, "check: %s", cases[i].name);
+    }
+}
+
+
+static void
+test_csrf(void)
+{
+    ocs_err_t       err;
+    ocs_keyring_t   one, rotated, other;
+    char            tok[OCS_CSRF_TOKEN_LEN + 1], bad[OCS_CSRF_TOKEN_LEN + 1];
+    unsigned char   nonce[16], md[32];
+    unsigned int    mdlen;
+    size_t          n;
+    char            want[64];
+
+    make_ring(&one, (const unsigned char *) "\x01", 1);
+    make_ring(&rotated, (const unsigned char *) "\x02\x01", 2);
+    make_ring(&other, (const unsigned char *) "\x03", 1);
+    memset(nonce, 7, sizeof(nonce));
+
+    ok(ocs_csrf_token(&one, "signin", nonce, sizeof(nonce), tok, sizeof(tok),
+                      &err) == OCS_OK, "csrf token");
+    is_int(strlen(tok), OCS_CSRF_TOKEN_LEN, "csrf token length");
+
+    /* recompute: HMAC-SHA256(csrf key, "signin" NUL nonce) */
+    {
+        unsigned char  msg[7 + 16];
+
+        memcpy(msg, "signin", 7);
+        memcpy(msg + 7, nonce, 16);
+        (void) HMAC(EVP_sha256(), one.keys[0].csrf, 32, msg, sizeof(msg), md,
+                    &mdlen);
+        (void) ocs_b64url_encode(md, 32, want, sizeof(want), &n);
+    }
+
+    ok(memcmp(tok, want, n) == 0, "csrf token is the HMAC of purpose and "
+       "nonce");
+
+    ok(ocs_csrf_verify(&one, "signin", nonce, 16, tok, strlen(tok))
+       == OCS_OK, "verify");
+    ok(ocs_csrf_verify(&rotated, "signin", nonce, 16, tok, strlen(tok))
+       == OCS_OK, "verify after rotation");
+    is_int(ocs_csrf_verify(&other, "signin", nonce, 16, tok, strlen(tok)),
+           OCS_ERR_AUTH, "other key");
+    is_int(ocs_csrf_verify(&one, "logoff", nonce, 16, tok, strlen(tok)),
+           OCS_ERR_AUTH, "other purpose");
+    nonce[0] ^= 1;
+    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, tok, strlen(tok)),
+           OCS_ERR_AUTH, "other nonce");
+    nonce[0] ^= 1;
+
+    memcpy(bad, tok, sizeof(bad));
+    bad[5] = bad[5] == 'x' ? 'y' : 'x';
+    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, bad, strlen(bad)),
+           OCS_ERR_AUTH, "tampered token");
+    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, tok, 10),
+           OCS_ERR_AUTH, "truncated token");
+    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, "", 0),
+           OCS_ERR_AUTH, "empty token");
+}
+
+
+int
+main(void)
+{
+    if (ocs_init() != OCS_OK) {
+        printf("Bail out! ocs_init failed\n");
+        return 1;
+    }
+
+    test_hkdf();
+    test_keyring_parse();
+    test_seal_open();
+    test_check();
+    test_csrf();
+
+    return ocs_test_done();
+}
