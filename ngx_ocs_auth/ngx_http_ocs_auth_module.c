@@ -1,0 +1,650 @@
+/*
+ * ngx_http_ocs_auth_module: protects locations.  A request to a
+ * location with "ocs_auth forms" needs a valid ticket; without one a
+ * page request is sent to the sign-in page and anything else gets 401.
+ * Plain http never gets that far (see ngx_http_ocs_refuse_plain()).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_auth.h>
+
+
+static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
+static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
+static void *ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_ocs_auth_init(ngx_conf_t *cf);
+static char *ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
+
+
+static ngx_conf_enum_t  ngx_http_ocs_auth_modes[] = {
+    { ngx_string("off"), NGX_HTTP_OCS_AUTH_OFF },
+    { ngx_string("forms"), NGX_HTTP_OCS_AUTH_FORMS },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
+    ngx_http_ocs_auth_url;
+
+
+static ngx_conf_num_bounds_t  ngx_http_ocs_auth_port_bounds = {
+    ngx_conf_check_num_bounds, 1, 65535
+};
+
+
+static ngx_command_t  ngx_http_ocs_auth_commands[] = {
+
+    { ngx_string("ocs_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, mode),
+      &ngx_http_ocs_auth_modes },
+
+    { ngx_string("ocs_auth_signin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_auth_signin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_signin_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, signin_url),
+      &ngx_http_ocs_auth_url_p },
+
+    { ngx_string("ocs_auth_user_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, user_file),
+      NULL },
+
+    { ngx_string("ocs_auth_signin_template"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_template,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_return_hosts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_return_hosts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_default_return"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, default_return),
+      &ngx_http_ocs_auth_url_p },
+
+    { ngx_string("ocs_auth_https_port"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, https_port),
+      &ngx_http_ocs_auth_port_bounds },
+
+    { ngx_string("ocs_auth_hsts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_ocs_auth_hsts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, thread_pool_name),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_ocs_auth_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_ocs_auth_init,                /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_ocs_auth_create_loc_conf,     /* create location configuration */
+    ngx_http_ocs_auth_merge_loc_conf       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_ocs_auth_module = {
+    NGX_MODULE_V1,
+    &ngx_http_ocs_auth_module_ctx,         /* module context */
+    ngx_http_ocs_auth_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+static ngx_int_t
+ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (alcf->mode == NGX_HTTP_OCS_AUTH_OFF) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+
+    if (rc != NGX_DECLINED) {
+        /* the response went out: end the request here */
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    ctx = ngx_http_ocs_sso_verify(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+        if (ngx_http_ocs_sso_pass_identity(r, &ctx->ticket) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    return ngx_http_ocs_auth_challenge(r, alcf);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    u_char                    *p;
+    ngx_int_t                  rc;
+    ngx_str_t                  url, challenge;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    /* with "satisfy any" another access module may still let it in */
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (ngx_http_ocs_auth_signin_location(r, alcf, &url) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_ocs_auth_wants_page(r)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: not signed in, sent to the sign-in page");
+
+        rc = ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY, url.data,
+                                   url.len);
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: not signed in");
+
+        challenge.len = sizeof("OCS-Forms signin=\"\"") - 1
+                        + alcf->signin_url.len;
+        challenge.data = ngx_pnalloc(r->pool, challenge.len);
+        if (challenge.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"",
+                        &alcf->signin_url);
+        challenge.len = p - challenge.data;
+
+        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = ngx_http_ocs_send_text(r, NGX_HTTP_UNAUTHORIZED,
+                                    "Sign-in required.\n");
+    }
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Browsers navigating to a page get the sign-in page; scripts (XHR,
+ * fetch asking for JSON) and anything but GET or HEAD get a bare 401
+ * that they can act on.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return 0;
+    }
+
+    h = ngx_http_ocs_header_in(r, "X-Requested-With",
+                               sizeof("X-Requested-With") - 1);
+
+    if (h && h->value.len == sizeof("XMLHttpRequest") - 1
+        && ngx_strncasecmp(h->value.data, (u_char *) "XMLHttpRequest",
+                           h->value.len) == 0)
+    {
+        return 0;
+    }
+
+    h = ngx_http_ocs_header_in(r, "Accept", sizeof("Accept") - 1);
+
+    if (h
+        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                            (u_char *) "application/json",
+                            sizeof("application/json") - 2) != NULL
+        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                            (u_char *) "text/html", sizeof("text/html") - 2)
+           == NULL)
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * The sign-in URL with the request as its "r" argument.  An absolute
+ * sign-in URL (another host) gets an absolute return URL.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url)
+{
+    u_char     *p, *back;
+    size_t      len, n;
+    ngx_str_t  *host;
+
+    len = r->unparsed_uri.len;
+    back = r->unparsed_uri.data;
+
+    if (alcf->signin_url.data[0] != '/') {
+        host = (r->headers_in.host != NULL) ? &r->headers_in.host->value
+                                            : &r->headers_in.server;
+
+        len = sizeof("https://") - 1 + host->len + r->unparsed_uri.len;
+        back = ngx_pnalloc(r->pool, len);
+        if (back == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(back, "https://%V%V", host, &r->unparsed_uri);
+        len = p - back;
+    }
+
+    url->len = alcf->signin_url.len + sizeof("?r=") - 1 + 3 * len;
+    url->data = ngx_pnalloc(r->pool, url->len);
+    if (url->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(url->data, alcf->signin_url.data, alcf->signin_url.len);
+
+    *p++ = ngx_strlchr(alcf->signin_url.data,
+                       alcf->signin_url.data + alcf->signin_url.len, '?')
+           ? '&' : '?';
+    *p++ = 'r';
+    *p++ = '=';
+
+    (void) ocs_pct_encode((char *) back, len, (char *) p, 3 * len, &n);
+
+    url->len = p + n - url->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (alcf->hsts.len
+        && (alcf->mode != NGX_HTTP_OCS_AUTH_OFF || alcf->pages)
+        && r == r->main
+        && ngx_http_ocs_is_https(r))
+    {
+        if (ngx_http_ocs_header_out_add(r, "Strict-Transport-Security",
+                                        &alcf->hsts)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static void *
+ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_auth_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->signin = 0;
+     *     conf->pages = 0;
+     *     conf->signin_url = { 0, NULL };
+     *     conf->user_file = { 0, NULL };
+     *     conf->template = { 0, NULL };
+     *     conf->default_return = { 0, NULL };
+     *     conf->hsts = { 0, NULL };
+     *     conf->thread_pool_name = { 0, NULL };
+     *     conf->thread_pool = NULL;
+     */
+
+    conf->mode = NGX_CONF_UNSET_UINT;
+    conf->return_hosts = NGX_CONF_UNSET_PTR;
+    conf->https_port = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_ocs_auth_loc_conf_t  *prev = parent;
+    ngx_http_ocs_auth_loc_conf_t  *conf = child;
+
+    size_t  len;
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_OCS_AUTH_OFF);
+    ngx_conf_merge_str_value(conf->signin_url, prev->signin_url,
+                             "/ocs/signin");
+    ngx_conf_merge_str_value(conf->user_file, prev->user_file, "");
+    ngx_conf_merge_str_value(conf->template, prev->template, "");
+    ngx_conf_merge_ptr_value(conf->return_hosts, prev->return_hosts, NULL);
+    ngx_conf_merge_str_value(conf->default_return, prev->default_return,
+                             "/");
+    ngx_conf_merge_uint_value(conf->https_port, prev->https_port, 443);
+    ngx_conf_merge_str_value(conf->hsts, prev->hsts, "");
+    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
+                             "default");
+
+    if (conf->template.len == 0) {
+        conf->template.data = (u_char *) ocs_page(OCS_PAGE_SIGNIN, &len);
+        conf->template.len = len;
+    }
+
+    if (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->signin) {
+        ngx_http_ocs_sso_require(cf);
+    }
+
+    if (!conf->signin) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->user_file.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &conf->user_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
+    if (conf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ocs_auth_access_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ocs_auth_header_filter;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (alcf->signin) {
+        return "is duplicate";
+    }
+
+    alcf->signin = 1;
+    alcf->pages = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_ocs_auth_signin_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_str_t  *value;
+
+    if (alcf->template.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    return ngx_http_ocs_read_conf_file(cf, &value[1], &alcf->template,
+                                       64 * 1024, 0);
+}
+
+
+static char *
+ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    char       **host;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (alcf->return_hosts != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->return_hosts = NULL;
+        return NGX_CONF_OK;
+    }
+
+    alcf->return_hosts = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                          sizeof(char *));
+    if (alcf->return_hosts == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, '/')
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '@'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid return host \"%V\": use host or "
+                               "host:port", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        host = ngx_array_push(alcf->return_hosts);
+        if (host == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* configuration strings are NUL-terminated */
+        *host = (char *) value[i].data;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    u_char     *p;
+    time_t      age;
+    ngx_str_t  *value;
+
+    if (alcf->hsts.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        ngx_str_set(&alcf->hsts, "");
+        return NGX_CONF_OK;
+    }
+
+    age = ngx_parse_time(&value[1], 1);
+    if (age == (time_t) NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_auth_hsts max-age \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3
+        && ngx_strcmp(value[2].data, "includeSubDomains") != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_auth_hsts parameter \"%V\"",
+                           &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_pnalloc(cf->pool, sizeof("max-age=; includeSubDomains")
+                              + NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->hsts.data = p;
+    p = ngx_sprintf(p, "max-age=%T", age);
+
+    if (cf->args->nelts == 3) {
+        p = ngx_sprintf(p, "; includeSubDomains");
+    }
+
+    alcf->hsts.len = p - alcf->hsts.data;
+
+    return NGX_CONF_OK;
+}
+
+
+/* a URL that is written into headers and pages: a path or https:// */
+static char *
+ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *url = data;
+
+    ngx_uint_t  i;
+
+    if (url->len == 0
+        || (url->data[0] != '/'
+            && ngx_strncasecmp(url->data, (u_char *) "https://", 8) != 0))
+    {
+        return "must be a path starting with \"/\" or an https:// URL";
+    }
+
+    for (i = 0; i < url->len; i++) {
+        if (url->data[i] <= ' ' || url->data[i] == '"'
+            || url->data[i] == '\\' || url->data[i] == 0x7f)
+        {
+            return "has a character not allowed in a URL";
+        }
+    }
+
+    return NGX_CONF_OK;
+}

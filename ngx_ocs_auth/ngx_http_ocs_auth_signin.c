@@ -1,0 +1,629 @@
+/*
+ * The sign-in page of ngx_http_ocs_auth_module.
+ *
+ * GET shows the form with a CSRF token: the token is an HMAC of a random
+ * nonce that the browser holds in a SameSite=Strict cookie, so a form
+ * posted from another site has neither.  POST checks the token and the
+ * Origin, then verifies the password in a thread pool: the user file is
+ * read and hashed there, never on the event loop.  Unknown users cost
+ * the same hashing as known ones and get the same answer.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_auth.h>
+
+
+#define NGX_HTTP_OCS_AUTH_BODY_MAX   8192
+#define NGX_HTTP_OCS_AUTH_NONCE_LEN  16
+#define NGX_HTTP_OCS_AUTH_FAILED                                             \
+    "The user name or password is incorrect."
+
+
+typedef struct {
+    /* in */
+    char                    *path;
+    char                    *name;
+    size_t                   name_len;
+    char                    *password;
+    size_t                   password_len;
+    void                    *work;
+    /* out */
+    int                      rc;
+    int                      verify_rc;
+    ocs_err_t                err;
+    ocs_userfile_entry_t     entry;
+    /* kept for the answer */
+    ngx_str_t                back;
+    ngx_uint_t               computer;
+} ngx_http_ocs_auth_task_t;
+
+
+typedef struct {
+    ngx_str_t                name;
+    u_char                   nonce[NGX_HTTP_OCS_AUTH_NONCE_LEN];
+    ngx_uint_t               fresh;        /* nonce needs a cookie */
+} ngx_http_ocs_auth_csrf_t;
+
+
+static ngx_int_t ngx_http_ocs_auth_signin_get(ngx_http_request_t *r);
+static void ngx_http_ocs_auth_signin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
+static void ngx_http_ocs_auth_signin_thread(void *data);
+static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_uint_t computer,
+    const char *error);
+static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
+    ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
+static void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
+    size_t len, ngx_str_t *back);
+static ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r,
+    ngx_str_t *body, const char *name, size_t max, ngx_str_t *value);
+
+
+ngx_int_t
+ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ocs_auth_signin_get(r);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (r->headers_in.content_length_n > NGX_HTTP_OCS_AUTH_BODY_MAX) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_ocs_auth_signin_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
+{
+    ngx_str_t                back, arg;
+    ngx_http_ocs_sso_ctx_t  *ctx;
+
+    if (ngx_http_arg(r, (u_char *) "r", 1, &arg) != NGX_OK) {
+        ngx_str_null(&arg);
+    }
+
+    ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
+
+    /* already signed in: nothing to ask */
+    ctx = ngx_http_ocs_sso_verify(r);
+
+    if (ctx != NULL && ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+        return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY, back.data,
+                                     back.len);
+    }
+
+    return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL,
+                                  OCS_COMPUTER_PUBLIC, "");
+}
+
+
+static void
+ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_ocs_auth_signin_post(r);
+
+    if (rc == NGX_DONE) {
+        /* the thread pool has it; ngx_http_ocs_auth_signin_done() ends it */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
+{
+    ngx_str_t                      body, token, user, password, back,
+                                   computer;
+    ngx_chain_t                   *cl;
+    ocs_username_t                 parsed;
+    ngx_http_ocs_auth_csrf_t       csrf;
+    ngx_http_ocs_auth_task_t      *task;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    /* one buffer (request_body_in_single_buf), or none for an empty body */
+    cl = r->request_body->bufs;
+    ngx_str_null(&body);
+
+    if (cl != NULL && cl->buf != NULL) {
+        if (cl->next != NULL
+            || cl->buf->last - cl->buf->pos > NGX_HTTP_OCS_AUTH_BODY_MAX)
+        {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        body.data = cl->buf->pos;
+        body.len = cl->buf->last - cl->buf->pos;
+    }
+
+    if (ngx_http_ocs_auth_field(r, &body, "r", OCS_RETURN_MAX, &back)
+        != NGX_OK)
+    {
+        ngx_str_null(&back);
+    }
+
+    ngx_http_ocs_auth_return(r, back.data, back.len, &back);
+
+    if (ngx_http_ocs_auth_field(r, &body, "computer", 16, &computer)
+        != NGX_OK)
+    {
+        ngx_str_null(&computer);
+    }
+
+    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_task_t));
+    if (task == NULL) {
+        goto failed;
+    }
+
+    task->back = back;
+    task->computer = (computer.len == 7
+                      && ngx_strncmp(computer.data, "private", 7) == 0)
+                     ? OCS_COMPUTER_PRIVATE : OCS_COMPUTER_PUBLIC;
+
+    if (ngx_http_ocs_cross_site(r)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in posted from another site refused");
+        ngx_explicit_memzero(body.data, body.len);
+        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                         "Sign-in refused",
+                                         "The sign-in form was sent from "
+                                         "another site.");
+    }
+
+    if (ngx_http_ocs_auth_field(r, &body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+                                &token)
+        != NGX_OK
+        || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "signin", csrf.nonce,
+                           sizeof(csrf.nonce), (char *) token.data,
+                           token.len)
+           != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in without a valid csrf token refused");
+        ngx_explicit_memzero(body.data, body.len);
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &back, NULL,
+                                      task->computer,
+                                      "The sign-in page had expired. "
+                                      "Please sign in again.");
+    }
+
+    if (ngx_http_ocs_auth_field(r, &body, "username", OCS_NAME_MAX, &user)
+        != NGX_OK
+        || ngx_http_ocs_auth_field(r, &body, "password", 1024, &password)
+           != NGX_OK)
+    {
+        ngx_explicit_memzero(body.data, body.len);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in form without a usable user name "
+                      "or password");
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
+                                      task->computer,
+                                      NGX_HTTP_OCS_AUTH_FAILED);
+    }
+
+    /* the copies below are all that is left of the password */
+    ngx_explicit_memzero(body.data, body.len);
+
+    if (ocs_username_parse((char *) user.data, user.len, &parsed) != OCS_OK) {
+        ngx_explicit_memzero(password.data, password.len);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed: malformed user name");
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
+                                      task->computer,
+                                      NGX_HTTP_OCS_AUTH_FAILED);
+    }
+
+    if (password.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\": "
+                      "empty password", &user);
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, &user,
+                                      task->computer,
+                                      NGX_HTTP_OCS_AUTH_FAILED);
+    }
+
+    task->path = (char *) alcf->user_file.data;
+    task->name = (char *) user.data;
+    task->name_len = user.len;
+    task->password = (char *) password.data;
+    task->password_len = password.len;
+
+    task->work = ngx_palloc(r->pool, ocs_password_work_size());
+    if (task->work == NULL) {
+        goto failed;
+    }
+
+    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+                                ngx_http_ocs_auth_signin_thread,
+                                ngx_http_ocs_auth_signin_done, task)
+        != NGX_OK)
+    {
+        ngx_explicit_memzero(password.data, password.len);
+        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "Sign-in unavailable",
+                                         "The sign-in service is busy. "
+                                         "Please try again in a moment.");
+    }
+
+    return NGX_DONE;
+
+failed:
+
+    ngx_explicit_memzero(body.data, body.len);
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* runs in a pool thread */
+static void
+ngx_http_ocs_auth_signin_thread(void *data)
+{
+    ngx_http_ocs_auth_task_t  *task = data;
+
+    task->rc = ocs_userfile_lookup(task->path, task->name, task->name_len,
+                                   &task->entry, &task->err);
+
+    if (task->rc == OCS_OK) {
+        /* unknown users are checked against the decoy: same cost */
+        task->verify_rc = ocs_password_verify(task->password,
+                                              task->entry.hash, task->work);
+
+        if (!task->entry.found || task->verify_rc != OCS_OK) {
+            task->rc = OCS_ERR_AUTH;
+        }
+    }
+
+    ocs_wipe(task->password, task->password_len);
+    ocs_wipe(task->entry.hash, sizeof(task->entry.hash));
+}
+
+
+static void
+ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_ocs_auth_task_t  *task = data;
+
+    ngx_int_t                  rc;
+    ngx_uint_t                 level;
+    ngx_str_t                  user, typed, none;
+    ngx_http_ocs_auth_csrf_t   csrf;
+
+    typed.data = (u_char *) task->name;
+    typed.len = task->name_len;
+
+    switch (task->rc) {
+
+    case OCS_OK:
+        user.data = (u_char *) task->entry.name;
+        user.len = ngx_strlen(task->entry.name);
+
+        if (ngx_http_ocs_sso_issue(r, &user, OCS_METHOD_PASSWORD,
+                                   task->computer)
+            != NGX_OK)
+        {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            break;
+        }
+
+        /* the sign-in nonce has done its job */
+        if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
+            ngx_str_null(&none);
+
+            if (ngx_http_ocs_cookie_clear(r, &csrf.name, &none, "Strict")
+                != NGX_OK)
+            {
+                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                break;
+            }
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: user \"%V\" signed in with a password "
+                      "from a %s computer", &user,
+                      task->computer == OCS_COMPUTER_PRIVATE
+                      ? "private" : "public");
+
+        rc = ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
+                                   task->back.len);
+        break;
+
+    case OCS_ERR_AUTH:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\"%s", &typed,
+                      (task->entry.found && task->verify_rc == OCS_ERR_INVALID)
+                      ? ": the user file holds no usable hash for the user"
+                      : "");
+
+        rc = ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                    &typed, task->computer,
+                                    NGX_HTTP_OCS_AUTH_FAILED);
+        break;
+
+    default:
+        /* an unreadable file is the system's fault, a bad one the admin's */
+        level = (task->rc == OCS_ERR_SYS) ? NGX_LOG_CRIT : NGX_LOG_ERR;
+        ngx_log_error(level, r->connection->log, 0, "ocs auth: user file: %s",
+                      task->err.text);
+
+        rc = ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "Sign-in unavailable",
+                                       "The sign-in service is unavailable. "
+                                       "Please try again later.");
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *back, ngx_str_t *user, ngx_uint_t computer, const char *error)
+{
+    u_char                        *html, *p;
+    size_t                         len;
+    ngx_str_t                      action, challenge;
+    ocs_err_t                      err;
+    ocs_tpl_var_t                  vars[8];
+    ngx_http_ocs_cookie_t          cookie;
+    ngx_http_ocs_auth_csrf_t       csrf;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    char                           token[OCS_CSRF_TOKEN_LEN + 1];
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (ngx_http_ocs_auth_csrf(r, &csrf, 1) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "signin", csrf.nonce,
+                       sizeof(csrf.nonce), token, sizeof(token), &err)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs auth: csrf token: %s", err.text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (csrf.fresh) {
+        cookie.name = csrf.name;
+        cookie.value.len = ocs_b64url_len(sizeof(csrf.nonce));
+        cookie.value.data = ngx_pnalloc(r->pool, cookie.value.len);
+        if (cookie.value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        (void) ocs_b64url_encode(csrf.nonce, sizeof(csrf.nonce),
+                                 (char *) cookie.value.data, cookie.value.len,
+                                 &len);
+        ngx_str_null(&cookie.domain);
+        ngx_str_set(&cookie.path, "/");
+        ngx_str_set(&cookie.same_site, "Strict");
+        cookie.max_age = -1;
+
+        if (ngx_http_ocs_cookie_set(r, &cookie) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    /* post back to this very path, without the query */
+    p = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    action.data = r->unparsed_uri.data;
+    action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
+                 - r->unparsed_uri.data;
+
+    vars[0] = (ocs_tpl_var_t) { "title", "Sign in", 7, 0 };
+    vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
+                                0 };
+    vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
+    vars[3] = (ocs_tpl_var_t) { "return", (char *) back->data, back->len, 0 };
+    vars[4] = (ocs_tpl_var_t) { "username", user ? (char *) user->data : "",
+                                user ? user->len : 0, 0 };
+    vars[5] = (ocs_tpl_var_t) { "error", error, ngx_strlen(error), 0 };
+    vars[6] = (ocs_tpl_var_t) { "public_checked",
+                                computer == OCS_COMPUTER_PUBLIC
+                                ? "checked" : "", 0, 1 };
+    vars[7] = (ocs_tpl_var_t) { "private_checked",
+                                computer == OCS_COMPUTER_PRIVATE
+                                ? "checked" : "", 0, 1 };
+    vars[6].len = ngx_strlen(vars[6].value);
+    vars[7].len = ngx_strlen(vars[7].value);
+
+    html = ngx_http_ocs_render(r, &alcf->template, vars, 8, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (status == NGX_HTTP_UNAUTHORIZED) {
+        challenge.len = sizeof("OCS-Forms signin=\"\"") - 1 + action.len;
+        challenge.data = ngx_pnalloc(r->pool, challenge.len);
+        if (challenge.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"", &action);
+
+        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+/*
+ * The sign-in nonce: from its cookie when the browser has a good one,
+ * otherwise (create) a new one that the page sets.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_csrf(ngx_http_request_t *r, ngx_http_ocs_auth_csrf_t *csrf,
+    ngx_uint_t create)
+{
+    size_t            n;
+    ngx_str_t         value;
+    const ocs_env_t  *env;
+
+    csrf->name = *ngx_http_ocs_sso_cookie_name(r, 1);
+    csrf->fresh = 0;
+
+    if (ngx_http_ocs_cookie_get(r, &csrf->name, &value) == NGX_OK
+        && ocs_b64url_decode((char *) value.data, value.len, csrf->nonce,
+                             sizeof(csrf->nonce), &n) == OCS_OK
+        && n == sizeof(csrf->nonce))
+    {
+        return NGX_OK;
+    }
+
+    if (!create) {
+        return NGX_DECLINED;
+    }
+
+    env = ngx_http_ocs_env();
+
+    if (env->random(env->data, csrf->nonce, sizeof(csrf->nonce)) != OCS_OK) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                      "ocs auth: no random bytes for a csrf nonce");
+        return NGX_ERROR;
+    }
+
+    csrf->fresh = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The return URL of a sign-in, decoded from an argument, or the default
+ * return when it is missing or could lead off-site.
+ */
+static void
+ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg, size_t len,
+    ngx_str_t *back)
+{
+    size_t                         n;
+    u_char                        *buf;
+    ngx_str_t                     *host;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    *back = alcf->default_return;
+
+    if (len == 0 || len > 3 * OCS_RETURN_MAX) {
+        return;
+    }
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        return;
+    }
+
+    /* a query argument is still encoded; a form field arrives decoded */
+    if (arg >= r->args.data && arg < r->args.data + r->args.len) {
+        if (ocs_pct_decode((char *) arg, len, 1, (char *) buf, len, &n)
+            != OCS_OK)
+        {
+            return;
+        }
+
+    } else {
+        ngx_memcpy(buf, arg, len);
+        n = len;
+    }
+
+    host = (r->headers_in.host != NULL) ? &r->headers_in.host->value
+                                        : &r->headers_in.server;
+
+    if (ocs_return_url_check((char *) buf, n, (char *) host->data, host->len,
+                             alcf->return_hosts
+                             ? (const char *const *)
+                               alcf->return_hosts->elts
+                             : NULL,
+                             alcf->return_hosts
+                             ? alcf->return_hosts->nelts : 0)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: return url refused, using \"%V\"",
+                      &alcf->default_return);
+        return;
+    }
+
+    back->data = buf;
+    back->len = n;
+}
+
+
+/* a decoded form field, NUL-terminated, in the request pool */
+static ngx_int_t
+ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
+    const char *name, size_t max, ngx_str_t *value)
+{
+    size_t  n;
+
+    value->data = ngx_pnalloc(r->pool, max + 1);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ocs_form_field((char *) body->data, body->len, name,
+                       (char *) value->data, max + 1, &n)
+        != OCS_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    value->len = n;
+
+    return NGX_OK;
+}

@@ -1,0 +1,97 @@
+/*
+ * Glue shared by the ocs nginx modules: request-header surgery, cookies,
+ * pages, the HTTPS policy and the thread-pool runner.
+ */
+
+#ifndef NGX_HTTP_OCS_H
+#define NGX_HTTP_OCS_H
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ocs/ocs.h>
+#include <ocs/ocs_codec.h>
+#include <ocs/ocs_ticket.h>
+#include <ocs/ocs_signin.h>
+#include <ocs/ocs_pages.h>
+
+
+#if !(NGX_THREADS)
+#error the ocs modules need nginx configured --with-threads
+#endif
+
+
+/*
+ * Work for a thread pool: handler runs in a pool thread with data and
+ * must not touch nginx pools, logs or the request; resume runs on the
+ * event loop afterwards, from the request's write event handler.
+ */
+typedef void (*ngx_http_ocs_thread_pt)(void *data);
+typedef void (*ngx_http_ocs_resume_pt)(ngx_http_request_t *r, void *data);
+
+
+typedef struct {
+    ngx_str_t               name;
+    ngx_str_t               value;
+    ngx_str_t               domain;
+    ngx_str_t               path;
+    ngx_str_t               same_site;     /* "Lax" or "Strict" */
+    time_t                  max_age;       /* -1: session cookie */
+} ngx_http_ocs_cookie_t;
+
+
+extern ngx_module_t  ngx_http_ocs_module;
+extern ngx_module_t  ngx_http_ocs_sso_module;
+extern ngx_module_t  ngx_http_ocs_auth_module;
+extern ngx_module_t  ngx_http_ocs_logoff_module;
+
+
+/* the core's view of the environment: ngx_time() and RAND_bytes() */
+const ocs_env_t *ngx_http_ocs_env(void);
+
+ngx_table_elt_t *ngx_http_ocs_header_in(ngx_http_request_t *r,
+    const char *name, size_t len);
+ngx_uint_t ngx_http_ocs_header_in_remove(ngx_http_request_t *r,
+    ngx_str_t *name);
+ngx_int_t ngx_http_ocs_header_in_add(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_ocs_header_out_add(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+
+ngx_int_t ngx_http_ocs_cookie_get(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value);
+ngx_int_t ngx_http_ocs_cookie_set(ngx_http_request_t *r,
+    ngx_http_ocs_cookie_t *cookie);
+ngx_int_t ngx_http_ocs_cookie_clear(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *domain, const char *same_site);
+ngx_int_t ngx_http_ocs_cookie_format(ngx_http_request_t *r,
+    ngx_http_ocs_cookie_t *cookie, ngx_str_t *value);
+
+ngx_int_t ngx_http_ocs_is_https(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_cross_site(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_same_site(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_refuse_plain(ngx_http_request_t *r,
+    ngx_uint_t https_port);
+
+ngx_int_t ngx_http_ocs_send(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, u_char *body, size_t len);
+ngx_int_t ngx_http_ocs_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    const char *text);
+ngx_int_t ngx_http_ocs_send_message(ngx_http_request_t *r,
+    ngx_uint_t status, const char *title, const char *message);
+u_char *ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
+    ocs_tpl_var_t *vars, size_t nvars, size_t *len);
+ngx_int_t ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *location, size_t len);
+
+ngx_int_t ngx_http_ocs_thread_run(ngx_http_request_t *r,
+    ngx_thread_pool_t *pool, ngx_http_ocs_thread_pt handler,
+    ngx_http_ocs_resume_pt resume, void *data);
+
+char *ngx_http_ocs_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *text, size_t max, ngx_uint_t secret);
+
+
+#endif /* NGX_HTTP_OCS_H */

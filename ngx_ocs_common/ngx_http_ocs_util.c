@@ -1,0 +1,876 @@
+/*
+ * Helpers the ocs modules share.  Nothing here has directives.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs.h>
+
+
+typedef struct {
+    ngx_http_request_t       *request;
+    ngx_http_ocs_thread_pt    handler;
+    ngx_http_ocs_resume_pt    resume;
+    void                     *data;
+    ngx_uint_t                done;
+} ngx_http_ocs_thread_ctx_t;
+
+
+static int64_t ngx_http_ocs_env_now(void *data);
+static int ngx_http_ocs_env_random(void *data, unsigned char *buf,
+    size_t len);
+static ngx_int_t ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b);
+static ngx_int_t ngx_http_ocs_list_remove(ngx_http_request_t *r,
+    ngx_list_t *list, ngx_table_elt_t *elt);
+static void ngx_http_ocs_thread_handler(void *data, ngx_log_t *log);
+static void ngx_http_ocs_thread_event_handler(ngx_event_t *ev);
+static void ngx_http_ocs_thread_write_handler(ngx_http_request_t *r);
+
+
+static const ocs_env_t  ngx_http_ocs_env_nginx = {
+    ngx_http_ocs_env_now,
+    ngx_http_ocs_env_random,
+    NULL
+};
+
+
+const ocs_env_t *
+ngx_http_ocs_env(void)
+{
+    return &ngx_http_ocs_env_nginx;
+}
+
+
+static int64_t
+ngx_http_ocs_env_now(void *data)
+{
+    return (int64_t) ngx_time();
+}
+
+
+static int
+ngx_http_ocs_env_random(void *data, unsigned char *buf, size_t len)
+{
+    const ocs_env_t  *env;
+
+    env = ocs_env_default();
+
+    return env->random(env->data, buf, len);
+}
+
+
+ngx_table_elt_t *
+ngx_http_ocs_header_in(ngx_http_request_t *r, const char *name, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = (ngx_uint_t) -1;
+            continue;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/*
+ * Removes every client copy of a request header.  Names match without
+ * case and with '-' and '_' alike, because FastCGI and CGI upstreams see
+ * "X-User" and "X_User" as the same HTTP_X_USER variable.
+ */
+ngx_uint_t
+ngx_http_ocs_header_in_remove(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    n = 0;
+
+again:
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = (ngx_uint_t) -1;
+            continue;
+        }
+
+        if (ngx_http_ocs_header_name_eq(&h[i].key, name)) {
+            if (ngx_http_ocs_list_remove(r, &r->headers_in.headers, &h[i])
+                != NGX_OK)
+            {
+                return n;
+            }
+
+            n++;
+
+            /* the parts changed shape: start over, the list is short */
+            goto again;
+        }
+    }
+
+    return n;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b)
+{
+    u_char      ca, cb;
+    ngx_uint_t  i;
+
+    if (a->len != b->len) {
+        return 0;
+    }
+
+    for (i = 0; i < a->len; i++) {
+        ca = ngx_tolower(a->data[i]);
+        cb = ngx_tolower(b->data[i]);
+
+        if (ca == '_') {
+            ca = '-';
+        }
+
+        if (cb == '_') {
+            cb = '-';
+        }
+
+        if (ca != cb) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Takes one element out of an ngx_list_t without moving any other
+ * element: nginx keeps pointers to known headers (Host, Cookie, ...)
+ * in r->headers_in, so the array memory must stay where it is.
+ *
+ * The last element of a part just shrinks the part.  Anything else
+ * splits the part in two around the element.  A split of the list's
+ * last part would leave ngx_list_push() writing past a part whose array
+ * no longer starts where its capacity was counted from, so the list
+ * gets a fresh empty last part instead.
+ */
+static ngx_int_t
+ngx_http_ocs_list_remove(ngx_http_request_t *r, ngx_list_t *list,
+    ngx_table_elt_t *elt)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part, *tail, *fresh;
+    ngx_table_elt_t  *h;
+
+    for (part = &list->part; part != NULL; part = part->next) {
+        h = part->elts;
+
+        if (part->nelts == 0 || elt < h || elt >= h + part->nelts) {
+            continue;
+        }
+
+        i = elt - h;
+
+        if (i == part->nelts - 1) {
+            part->nelts--;
+            return NGX_OK;
+        }
+
+        tail = ngx_palloc(r->pool, sizeof(ngx_list_part_t));
+        if (tail == NULL) {
+            return NGX_ERROR;
+        }
+
+        tail->elts = &h[i + 1];
+        tail->nelts = part->nelts - i - 1;
+        tail->next = part->next;
+
+        part->nelts = i;
+        part->next = tail;
+
+        if (list->last == part) {
+            fresh = ngx_palloc(r->pool, sizeof(ngx_list_part_t));
+            if (fresh == NULL) {
+                return NGX_ERROR;
+            }
+
+            fresh->elts = ngx_palloc(r->pool, list->nalloc * list->size);
+            if (fresh->elts == NULL) {
+                return NGX_ERROR;
+            }
+
+            fresh->nelts = 0;
+            fresh->next = NULL;
+            tail->next = fresh;
+            list->last = fresh;
+        }
+
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_ocs_header_in_add(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key = *name;
+    h->value = *value;
+
+    h->lowcase_key = ngx_pnalloc(r->pool, name->len);
+    if (h->lowcase_key == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_strlow(h->lowcase_key, name->data, name->len);
+    h->hash = ngx_hash_key(h->lowcase_key, name->len);
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ocs_header_out_add(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value = *value;
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ocs_cookie_get(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+#if (nginx_version >= 1023000)
+
+    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
+                                          value)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+#else
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
+                                          value)
+        == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+
+#endif
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ocs_cookie_set(ngx_http_request_t *r, ngx_http_ocs_cookie_t *cookie)
+{
+    ngx_str_t  value;
+
+    if (ngx_http_ocs_cookie_format(r, cookie, &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ocs_header_out_add(r, "Set-Cookie", &value);
+}
+
+
+/* expires a cookie: same name, path and domain, Max-Age=0, past Expires */
+ngx_int_t
+ngx_http_ocs_cookie_clear(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *domain, const char *same_site)
+{
+    ngx_http_ocs_cookie_t  cookie;
+
+    cookie.name = *name;
+    ngx_str_null(&cookie.value);
+    cookie.domain = *domain;
+    ngx_str_set(&cookie.path, "/");
+    cookie.same_site.data = (u_char *) same_site;
+    cookie.same_site.len = ngx_strlen(same_site);
+    cookie.max_age = 0;
+
+    return ngx_http_ocs_cookie_set(r, &cookie);
+}
+
+
+/* a Set-Cookie value; every cookie of ours is Secure and HttpOnly */
+ngx_int_t
+ngx_http_ocs_cookie_format(ngx_http_request_t *r,
+    ngx_http_ocs_cookie_t *cookie, ngx_str_t *value)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = cookie->name.len + 1 + cookie->value.len
+          + sizeof("; Path=") - 1 + cookie->path.len
+          + sizeof("; Domain=") - 1 + cookie->domain.len
+          + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
+          + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
+          + sizeof("; Secure; HttpOnly; SameSite=") - 1
+          + cookie->same_site.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = p;
+
+    p = ngx_sprintf(p, "%V=%V; Path=%V", &cookie->name, &cookie->value,
+                    &cookie->path);
+
+    if (cookie->domain.len) {
+        p = ngx_sprintf(p, "; Domain=%V", &cookie->domain);
+    }
+
+    if (cookie->max_age == 0) {
+        p = ngx_sprintf(p, "; Max-Age=0; Expires=%s",
+                        "Thu, 01 Jan 1970 00:00:00 GMT");
+
+    } else if (cookie->max_age > 0) {
+        p = ngx_sprintf(p, "; Max-Age=%T; Expires=", cookie->max_age);
+        p = ngx_http_cookie_time(p, ngx_time() + cookie->max_age);
+    }
+
+    p = ngx_sprintf(p, "; Secure; HttpOnly; SameSite=%V", &cookie->same_site);
+
+    value->len = p - value->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ocs_is_https(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_SSL)
+    return r->connection->ssl != NULL;
+#else
+    return 0;
+#endif
+}
+
+
+static ngx_int_t
+ngx_http_ocs_origin_is(ngx_http_request_t *r, ngx_str_t *origin)
+{
+    ngx_str_t  *host;
+
+    host = (r->headers_in.host != NULL) ? &r->headers_in.host->value
+                                        : &r->headers_in.server;
+
+    return origin->len == sizeof("https://") - 1 + host->len
+           && ngx_strncasecmp(origin->data, (u_char *) "https://", 8) == 0
+           && ngx_strncasecmp(origin->data + 8, host->data, host->len) == 0;
+}
+
+
+/*
+ * Whether the browser says the request comes from another site: an
+ * Origin that is not this host, or Sec-Fetch-Site "cross-site".
+ */
+ngx_int_t
+ngx_http_ocs_cross_site(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_ocs_header_in(r, "Origin", sizeof("Origin") - 1);
+
+    if (h && !ngx_http_ocs_origin_is(r, &h->value)) {
+        return 1;
+    }
+
+    h = ngx_http_ocs_header_in(r, "Sec-Fetch-Site",
+                               sizeof("Sec-Fetch-Site") - 1);
+
+    return h && h->value.len == sizeof("cross-site") - 1
+           && ngx_strncasecmp(h->value.data, (u_char *) "cross-site",
+                              h->value.len) == 0;
+}
+
+
+/*
+ * Whether the browser positively says the request is this site's own or
+ * the user's doing: Sec-Fetch-Site "same-origin", "same-site" (sibling
+ * hosts of a single sign-on domain) or "none" (typed, bookmarked); for
+ * browsers without Fetch Metadata, a Referer on this origin.
+ */
+ngx_int_t
+ngx_http_ocs_same_site(ngx_http_request_t *r)
+{
+    u_char           *p;
+    ngx_str_t         origin;
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_ocs_header_in(r, "Sec-Fetch-Site",
+                               sizeof("Sec-Fetch-Site") - 1);
+
+    if (h) {
+        return (h->value.len == 11
+                && ngx_strncasecmp(h->value.data, (u_char *) "same-origin",
+                                   11) == 0)
+               || (h->value.len == 9
+                   && ngx_strncasecmp(h->value.data, (u_char *) "same-site",
+                                      9) == 0)
+               || (h->value.len == 4
+                   && ngx_strncasecmp(h->value.data, (u_char *) "none", 4)
+                      == 0);
+    }
+
+    h = r->headers_in.referer;
+
+    if (h == NULL || h->value.len < sizeof("https://") - 1) {
+        return 0;
+    }
+
+    p = ngx_strlchr(h->value.data + 8, h->value.data + h->value.len, '/');
+
+    origin.data = h->value.data;
+    origin.len = (p ? p : h->value.data + h->value.len) - h->value.data;
+
+    return ngx_http_ocs_origin_is(r, &origin);
+}
+
+
+/*
+ * The HTTPS policy of every ocs location: over plain HTTP, GET and HEAD
+ * are sent to the same URL over https, anything else gets 403 and the
+ * connection is closed without its body ever being read.  Returns
+ * NGX_DECLINED over https, else what the caller should return.
+ */
+ngx_int_t
+ngx_http_ocs_refuse_plain(ngx_http_request_t *r, ngx_uint_t https_port)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t  *host;
+
+    if (ngx_http_ocs_is_https(r)) {
+        return NGX_DECLINED;
+    }
+
+    host = &r->headers_in.server;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) || host->len == 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs: refused a %V request over plain http",
+                      &r->method_name);
+
+        /* never read a body that may hold credentials */
+        r->discard_body = 1;
+        r->keepalive = 0;
+        r->lingering_close = 0;
+
+        return ngx_http_ocs_send_text(r, NGX_HTTP_FORBIDDEN,
+                                      "This service accepts requests over "
+                                      "HTTPS only.\n");
+    }
+
+    len = sizeof("https://") - 1 + host->len + sizeof(":65535") - 1
+          + r->unparsed_uri.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_sprintf(p, "https://%V", host) - p;
+
+    if (https_port != 443) {
+        len = ngx_sprintf(p + len, ":%ui", https_port) - p;
+    }
+
+    len = ngx_cpymem(p + len, r->unparsed_uri.data, r->unparsed_uri.len) - p;
+
+    return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_PERMANENTLY, p, len);
+}
+
+
+ngx_int_t
+ngx_http_ocs_send(ngx_http_request_t *r, ngx_uint_t status, const char *type,
+    u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_str_t     v;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    r->headers_out.content_type.len = ngx_strlen(type);
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type_lowcase = NULL;
+
+    ngx_str_set(&v, "no-store");
+    if (ngx_http_ocs_header_out_add(r, "Cache-Control", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* the pages carry forms: keep them out of frames and other origins */
+    ngx_str_set(&v, "DENY");
+    if (ngx_http_ocs_header_out_add(r, "X-Frame-Options", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "default-src 'none'; style-src 'unsafe-inline'; "
+                    "img-src 'self'; form-action 'self'; "
+                    "frame-ancestors 'none'; base-uri 'none'");
+    if (ngx_http_ocs_header_out_add(r, "Content-Security-Policy", &v)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "nosniff");
+    if (ngx_http_ocs_header_out_add(r, "X-Content-Type-Options", &v)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "same-origin");
+    if (ngx_http_ocs_header_out_add(r, "Referrer-Policy", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only || len == 0) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_ocs_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    const char *text)
+{
+    return ngx_http_ocs_send(r, status, "text/plain; charset=utf-8",
+                             (u_char *) text, ngx_strlen(text));
+}
+
+
+ngx_int_t
+ngx_http_ocs_send_message(ngx_http_request_t *r, ngx_uint_t status,
+    const char *title, const char *message)
+{
+    u_char         *html;
+    size_t          len;
+    ngx_str_t       tpl;
+    ocs_tpl_var_t   vars[2];
+
+    tpl.data = (u_char *) ocs_page(OCS_PAGE_MESSAGE, &tpl.len);
+
+    vars[0] = (ocs_tpl_var_t) { "title", title, ngx_strlen(title), 0 };
+    vars[1] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
+
+    html = ngx_http_ocs_render(r, &tpl, vars, 2, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+u_char *
+ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
+    ocs_tpl_var_t *vars, size_t nvars, size_t *len)
+{
+    u_char  *out;
+    size_t   need;
+
+    (void) ocs_tpl_render((char *) tpl->data, tpl->len, vars, nvars, NULL, 0,
+                          &need);
+
+    out = ngx_pnalloc(r->pool, need + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    if (ocs_tpl_render((char *) tpl->data, tpl->len, vars, nvars,
+                       (char *) out, need, len)
+        != OCS_OK)
+    {
+        return NULL;
+    }
+
+    return out;
+}
+
+
+/*
+ * Sends a redirect with a short body.  A location starting with "/" is
+ * made absolute by nginx's header filter, as for any other redirect.
+ */
+ngx_int_t
+ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *location, size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Location");
+    h->value.data = location;
+    h->value.len = len;
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    r->headers_out.location = h;
+
+    return ngx_http_ocs_send_text(r, status, "Redirecting.\n");
+}
+
+
+/*
+ * Runs handler(data) in a thread pool and then resume(r, data) on the
+ * event loop.  The request is held (blocked) meanwhile, so its pool,
+ * where data lives, outlives the thread's use of it.
+ */
+ngx_int_t
+ngx_http_ocs_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,
+    ngx_http_ocs_thread_pt handler, ngx_http_ocs_resume_pt resume,
+    void *data)
+{
+    ngx_thread_task_t          *task;
+    ngx_http_ocs_thread_ctx_t  *ctx;
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_ocs_thread_ctx_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx = task->ctx;
+    ctx->request = r;
+    ctx->handler = handler;
+    ctx->resume = resume;
+    ctx->data = data;
+    ctx->done = 0;
+
+    task->handler = ngx_http_ocs_thread_handler;
+    task->event.data = ctx;
+    task->event.handler = ngx_http_ocs_thread_event_handler;
+
+    if (ngx_thread_task_post(pool, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_ocs_module);
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->write_event_handler = ngx_http_ocs_thread_write_handler;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ocs_thread_handler(void *data, ngx_log_t *log)
+{
+    ngx_http_ocs_thread_ctx_t  *ctx = data;
+
+    ctx->handler(ctx->data);
+}
+
+
+static void
+ngx_http_ocs_thread_event_handler(ngx_event_t *ev)
+{
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_ocs_thread_ctx_t  *ctx;
+
+    ctx = ev->data;
+    r = ctx->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+    ctx->done = 1;
+
+    /* a terminated request has swapped in its own write handler */
+    r->write_event_handler(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_ocs_thread_write_handler(ngx_http_request_t *r)
+{
+    ngx_http_ocs_thread_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_module);
+
+    if (ctx == NULL || !ctx->done) {
+        return;
+    }
+
+    ngx_http_set_ctx(r, NULL, ngx_http_ocs_module);
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx->resume(r, ctx->data);
+}
+
+
+/*
+ * Reads a small configuration file (a template, a key file) whole at
+ * configuration time, so that requests never touch the disk for it.
+ * A secret file must not be readable by others.
+ */
+char *
+ngx_http_ocs_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *text,
+    size_t max, ngx_uint_t secret)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", name);
+        goto failed;
+    }
+
+    if (secret && (ngx_file_access(&fi) & 0004)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is readable by every user; "
+                           "chmod o-rwx it", name);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > (off_t) max || ngx_file_size(&fi) == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is %s (%O bytes, at most %uz)", name,
+                           ngx_file_size(&fi) ? "too large" : "empty",
+                           ngx_file_size(&fi), max);
+        goto failed;
+    }
+
+    text->len = (size_t) ngx_file_size(&fi);
+    text->data = ngx_pnalloc(cf->pool, text->len + 1);
+    if (text->data == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, text->data, text->len);
+
+    if (n != (ssize_t) text->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_fd_n " \"%V\" failed", name);
+        goto failed;
+    }
+
+    text->data[text->len] = '\0';
+    (void) ngx_close_file(fd);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    (void) ngx_close_file(fd);
+
+    return NGX_CONF_ERROR;
+}

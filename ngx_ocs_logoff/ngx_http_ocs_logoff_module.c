@@ -1,0 +1,389 @@
+/*
+ * ngx_http_ocs_logoff_module: secure logoff.  Revokes the session in the
+ * shared zone, so a copied ticket stops working in every worker, clears
+ * the cookies and sends the browser to the sign-out page.
+ *
+ * Another site must not be able to sign a user out.  A GET signs out
+ * only when the browser says it is the user's own doing or this site's
+ * (Sec-Fetch-Site same-origin, same-site or none, or a Referer on this
+ * origin); otherwise the user gets a confirmation form whose token is an
+ * HMAC of the session id, and the POST of that form signs out.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_auth.h>
+
+
+#define NGX_HTTP_OCS_LOGOFF_BODY_MAX  2048
+
+
+typedef struct {
+    ngx_uint_t             enabled;
+    ngx_str_t              redirect;      /* "" for the built-in page */
+} ngx_http_ocs_logoff_loc_conf_t;
+
+
+static ngx_int_t ngx_http_ocs_logoff_handler(ngx_http_request_t *r);
+static void ngx_http_ocs_logoff_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_logoff_confirm(ngx_http_request_t *r,
+    ocs_ticket_t *t);
+static ngx_int_t ngx_http_ocs_logoff_end(ngx_http_request_t *r,
+    ocs_ticket_t *t);
+static void *ngx_http_ocs_logoff_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_ocs_logoff_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
+
+    { ngx_string("ocs_logoff"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_logoff,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_logoff_redirect"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_logoff_redirect,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_ocs_logoff_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_ocs_logoff_create_loc_conf,   /* create location configuration */
+    ngx_http_ocs_logoff_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_ocs_logoff_module = {
+    NGX_MODULE_V1,
+    &ngx_http_ocs_logoff_module_ctx,       /* module context */
+    ngx_http_ocs_logoff_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_ocs_logoff_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ocs_ticket_t                  *t;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (r->method == NGX_HTTP_POST) {
+        if (r->headers_in.content_length_n > NGX_HTTP_OCS_LOGOFF_BODY_MAX) {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r, ngx_http_ocs_logoff_body);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    t = ngx_palloc(r->pool, sizeof(ocs_ticket_t));
+    if (t == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_ocs_sso_open(r, t) != NGX_OK) {
+        /* nothing to protect: just make sure the cookies are gone */
+        return ngx_http_ocs_logoff_end(r, NULL);
+    }
+
+    if (!ngx_http_ocs_same_site(r)) {
+        return ngx_http_ocs_logoff_confirm(r, t);
+    }
+
+    return ngx_http_ocs_logoff_end(r, t);
+}
+
+
+static void
+ngx_http_ocs_logoff_body(ngx_http_request_t *r)
+{
+    size_t         n;
+    ngx_buf_t     *b;
+    ocs_ticket_t  *t;
+    char           token[OCS_CSRF_TOKEN_LEN + 2];
+
+    t = ngx_palloc(r->pool, sizeof(ocs_ticket_t));
+    if (t == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ngx_http_ocs_sso_open(r, t) != NGX_OK) {
+        ngx_http_finalize_request(r, ngx_http_ocs_logoff_end(r, NULL));
+        return;
+    }
+
+    b = (r->request_body && r->request_body->bufs
+         && r->request_body->bufs->next == NULL)
+        ? r->request_body->bufs->buf : NULL;
+
+    if (b == NULL || b->in_file
+        || ocs_form_field((char *) b->pos, b->last - b->pos, "csrf", token,
+                          sizeof(token), &n)
+           != OCS_OK
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "logoff", t->session,
+                           OCS_SESSION_LEN, token, n)
+           != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs logoff: sign-out of user \"%s\" without a valid "
+                      "csrf token refused", t->user);
+
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                      "Sign-out refused",
+                                      "The sign-out request did not come "
+                                      "from this site's sign-out page."));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_ocs_logoff_end(r, t));
+}
+
+
+static ngx_int_t
+ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    u_char         *html, *p;
+    size_t          len;
+    ngx_str_t       tpl, action;
+    ocs_err_t       err;
+    ocs_tpl_var_t   vars[3];
+    char            token[OCS_CSRF_TOKEN_LEN + 1];
+
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "logoff", t->session,
+                       OCS_SESSION_LEN, token, sizeof(token), &err)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs logoff: csrf token: %s", err.text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    action.data = r->unparsed_uri.data;
+    action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
+                 - r->unparsed_uri.data;
+
+    tpl.data = (u_char *) ocs_page(OCS_PAGE_LOGOFF, &tpl.len);
+
+    vars[0] = (ocs_tpl_var_t) { "title", "Sign out", 8, 0 };
+    vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
+                                0 };
+    vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
+
+    html = ngx_http_ocs_render(r, &tpl, vars, 3, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    u_char                          *html;
+    size_t                           len;
+    ngx_str_t                        tpl;
+    ocs_tpl_var_t                    vars[2];
+    ngx_http_ocs_auth_loc_conf_t    *alcf;
+    ngx_http_ocs_logoff_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (t != NULL) {
+        if (ngx_http_ocs_sso_revoke(r, t) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs logoff: user \"%s\" signed out", t->user);
+
+        ocs_wipe(t, sizeof(ocs_ticket_t));
+    }
+
+    if (ngx_http_ocs_sso_clear_cookie(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (llcf->redirect.len) {
+        return ngx_http_ocs_redirect(r, r->method == NGX_HTTP_POST
+                                        ? NGX_HTTP_SEE_OTHER
+                                        : NGX_HTTP_MOVED_TEMPORARILY,
+                                     llcf->redirect.data, llcf->redirect.len);
+    }
+
+    tpl.data = (u_char *) ocs_page(OCS_PAGE_SIGNEDOUT, &tpl.len);
+
+    vars[0] = (ocs_tpl_var_t) { "title", "Signed out", 10, 0 };
+    vars[1] = (ocs_tpl_var_t) { "signin", (char *) alcf->signin_url.data,
+                                alcf->signin_url.len, 0 };
+
+    html = ngx_http_ocs_render(r, &tpl, vars, 2, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+static void *
+ngx_http_ocs_logoff_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_logoff_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->enabled = 0;
+     *     conf->redirect = { 0, NULL };
+     */
+
+    return conf;
+}
+
+
+static char *
+ngx_http_ocs_logoff_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *prev = parent;
+    ngx_http_ocs_logoff_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_str_value(conf->redirect, prev->redirect, "");
+
+    if (conf->enabled) {
+        ngx_http_ocs_sso_require(cf);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
+
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    if (llcf->enabled) {
+        return "is duplicate";
+    }
+
+    llcf->enabled = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_ocs_logoff_handler;
+
+    /* a page of ours: ocs_auth_hsts applies to it */
+    alcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_ocs_auth_module);
+    alcf->pages = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (llcf->redirect.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&llcf->redirect, "");
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].data[0] != '/'
+        && ngx_strncasecmp(value[1].data, (u_char *) "https://", 8) != 0
+        && ngx_strncasecmp(value[1].data, (u_char *) "http://", 7) != 0)
+    {
+        return "must be a path or an http(s):// URL";
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] <= ' ' || value[1].data[i] == 0x7f) {
+            return "has a character not allowed in a URL";
+        }
+    }
+
+    llcf->redirect = value[1];
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,92 @@
+/*
+ * ngx_http_ocs_sso_module's interface to the other ocs modules: tickets
+ * are verified, issued, refreshed and revoked only here.
+ */
+
+#ifndef NGX_HTTP_OCS_SSO_H
+#define NGX_HTTP_OCS_SSO_H
+
+
+#include <ngx_http_ocs.h>
+
+
+typedef struct {
+    ngx_str_t              key_file;
+    ocs_keyring_t         *ring;           /* NULL until keys are known */
+    ngx_shm_zone_t        *zone;
+    ngx_str_t              cookie;
+    ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */
+    ngx_uint_t             used;           /* some location needs tickets */
+} ngx_http_ocs_sso_main_conf_t;
+
+
+typedef struct {
+    time_t                 lifetime;
+    time_t                 idle;
+    time_t                 refresh;
+    ngx_str_t              cookie_domain;
+    ngx_str_t              identity_header;
+} ngx_http_ocs_sso_loc_conf_t;
+
+
+/* the result of looking at the request's ticket, once per request */
+#define NGX_HTTP_OCS_SSO_NONE      0   /* no ticket cookie */
+#define NGX_HTTP_OCS_SSO_VALID     1
+#define NGX_HTTP_OCS_SSO_BAD       2   /* garbage, tampered, wrong key */
+#define NGX_HTTP_OCS_SSO_EXPIRED   3   /* lifetime or idle timeout */
+#define NGX_HTTP_OCS_SSO_REVOKED   4
+
+typedef struct {
+    ngx_uint_t             state;
+    ngx_uint_t             opened;         /* ticket holds a decrypted one */
+    ocs_ticket_t           ticket;
+    ngx_str_t              refresh;        /* Set-Cookie value to send */
+} ngx_http_ocs_sso_ctx_t;
+
+
+/*
+ * Verifies the request's ticket against the location's limits and the
+ * revocation zone.  Returns the ctx (see state) or NULL on memory
+ * failure.  A valid ticket that is due gets a refreshed cookie.
+ */
+ngx_http_ocs_sso_ctx_t *ngx_http_ocs_sso_verify(ngx_http_request_t *r);
+
+/*
+ * Decrypts the request's ticket without applying limits or revocations,
+ * for logoff.  Returns NGX_OK with t filled, or NGX_DECLINED.
+ */
+ngx_int_t ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t);
+
+/* issues a ticket and sets its cookie on the response */
+ngx_int_t ngx_http_ocs_sso_issue(ngx_http_request_t *r, ngx_str_t *user,
+    uint32_t methods, ngx_uint_t computer);
+
+/* revokes the session in the shared zone until the ticket would expire */
+ngx_int_t ngx_http_ocs_sso_revoke(ngx_http_request_t *r, ocs_ticket_t *t);
+
+/* expires the ticket cookie (same name, path and domain) */
+ngx_int_t ngx_http_ocs_sso_clear_cookie(ngx_http_request_t *r);
+
+/* replaces client copies of the identity header with the verified user */
+ngx_int_t ngx_http_ocs_sso_pass_identity(ngx_http_request_t *r,
+    ocs_ticket_t *t);
+
+ocs_keyring_t *ngx_http_ocs_sso_keyring(ngx_http_request_t *r);
+/* the ticket cookie's name, or (csrf) that of the sign-in nonce */
+ngx_str_t *ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r,
+    ngx_uint_t csrf);
+
+/* a configuration-time hook: some location needs tickets */
+void ngx_http_ocs_sso_require(ngx_conf_t *cf);
+
+
+/* the revocation zone, ngx_http_ocs_sso_zone.c */
+ngx_shm_zone_t *ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size, ngx_http_ocs_sso_main_conf_t *smcf);
+ngx_int_t ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone,
+    ocs_ticket_t *t);
+ngx_int_t ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone,
+    ocs_ticket_t *t, ngx_log_t *log);
+
+
+#endif /* NGX_HTTP_OCS_SSO_H */

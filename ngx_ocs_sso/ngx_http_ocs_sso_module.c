@@ -1,0 +1,846 @@
+/*
+ * ngx_http_ocs_sso_module: sealed ticket cookies.  Verifies the ticket of
+ * a request once, applies the location's lifetime and idle limits and
+ * the revocation zone, refreshes the cookie at most once per
+ * ocs_sso_refresh, and passes the verified user upstream.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_sso.h>
+
+
+#define NGX_HTTP_OCS_SSO_ZONE_SIZE  (1024 * 1024)
+#define NGX_HTTP_OCS_SSO_KEY_MAX    4096
+
+
+static ngx_int_t ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_sso_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
+    ocs_ticket_t *t, ngx_str_t *set_cookie);
+static ngx_int_t ngx_http_ocs_sso_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_ocs_sso_add_variables(ngx_conf_t *cf);
+static void *ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_ocs_sso_init(ngx_conf_t *cf);
+static void ngx_http_ocs_sso_wipe_ring(void *data);
+static char *ngx_http_ocs_sso_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#define NGX_HTTP_OCS_SSO_VAR_USER      0
+#define NGX_HTTP_OCS_SSO_VAR_METHOD    1
+#define NGX_HTTP_OCS_SSO_VAR_SESSION   2
+#define NGX_HTTP_OCS_SSO_VAR_TIME      3
+#define NGX_HTTP_OCS_SSO_VAR_COMPUTER  4
+
+
+static ngx_command_t  ngx_http_ocs_sso_commands[] = {
+
+    { ngx_string("ocs_sso_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_sso_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_sso_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_sso_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_sso_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_main_conf_t, cookie),
+      NULL },
+
+    { ngx_string("ocs_sso_cookie_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_sso_str_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, cookie_domain),
+      NULL },
+
+    { ngx_string("ocs_sso_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, lifetime),
+      NULL },
+
+    { ngx_string("ocs_sso_idle_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, idle),
+      NULL },
+
+    { ngx_string("ocs_sso_refresh"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, refresh),
+      NULL },
+
+    { ngx_string("ocs_sso_identity_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_sso_str_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, identity_header),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_ocs_sso_module_ctx = {
+    ngx_http_ocs_sso_add_variables,        /* preconfiguration */
+    ngx_http_ocs_sso_init,                 /* postconfiguration */
+
+    ngx_http_ocs_sso_create_main_conf,     /* create main configuration */
+    ngx_http_ocs_sso_init_main_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_ocs_sso_create_loc_conf,      /* create location configuration */
+    ngx_http_ocs_sso_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_ocs_sso_module = {
+    NGX_MODULE_V1,
+    &ngx_http_ocs_sso_module_ctx,          /* module context */
+    ngx_http_ocs_sso_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
+
+    { ngx_string("ocs_user"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_USER, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_auth_method"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_METHOD, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_session"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_SESSION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_auth_time"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_TIME, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_computer"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_COMPUTER, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+ngx_http_ocs_sso_ctx_t *
+ngx_http_ocs_sso_verify(ngx_http_request_t *r)
+{
+    int                            rc;
+    time_t                         now;
+    ngx_str_t                      value;
+    ocs_err_t                      err;
+    ocs_ticket_t                  *t;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_sso_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_ocs_sso_module);
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    /* a ticket sent over plain http is never looked at */
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
+        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK)
+    {
+        ctx->state = NGX_HTTP_OCS_SSO_NONE;
+        return ctx;
+    }
+
+    t = &ctx->ticket;
+
+    rc = ocs_ticket_open(smcf->ring, (char *) value.data, value.len, t, &err);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs sso: ticket rejected: %s", err.text);
+        ctx->state = NGX_HTTP_OCS_SSO_BAD;
+        return ctx;
+    }
+
+    ctx->opened = 1;
+
+    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: "
+                      "session revoked", t->user);
+        ctx->state = NGX_HTTP_OCS_SSO_REVOKED;
+        return ctx;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    now = ngx_time();
+
+    rc = ocs_ticket_check(t, now, slcf->lifetime, slcf->idle);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: %s",
+                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
+                                                  : "session expired");
+        ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
+        return ctx;
+    }
+
+    ctx->state = NGX_HTTP_OCS_SSO_VALID;
+
+    if (now - t->last_seen >= slcf->refresh) {
+        t->last_seen = now;
+
+        if (ngx_http_ocs_sso_seal_cookie(r, t, &ctx->refresh) != NGX_OK) {
+            /* the old cookie still works until it goes idle */
+            ctx->refresh.len = 0;
+        }
+    }
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_issue(ngx_http_request_t *r, ngx_str_t *user,
+    uint32_t methods, ngx_uint_t computer)
+{
+    ngx_str_t                     set_cookie;
+    ocs_ticket_t                  t;
+    const ocs_env_t              *env;
+    ngx_http_ocs_sso_loc_conf_t  *slcf;
+
+    if (user->len == 0 || user->len > OCS_USER_MAX) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs sso: user name of %uz bytes cannot be sealed",
+                      user->len);
+        return NGX_ERROR;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    env = ngx_http_ocs_env();
+
+    ngx_memzero(&t, sizeof(ocs_ticket_t));
+
+    if (env->random(env->data, t.session, OCS_SESSION_LEN) != OCS_OK) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                      "ocs sso: no random bytes for a session id");
+        return NGX_ERROR;
+    }
+
+    t.auth_time = ngx_time();
+    t.last_seen = t.auth_time;
+    t.expires = t.auth_time + slcf->lifetime;
+    t.methods = methods;
+    t.computer = computer;
+    t.user_len = user->len;
+    ngx_memcpy(t.user, user->data, user->len);
+
+    if (ngx_http_ocs_sso_seal_cookie(r, &t, &set_cookie) != NGX_OK) {
+        ocs_wipe(&t, sizeof(ocs_ticket_t));
+        return NGX_ERROR;
+    }
+
+    ocs_wipe(&t, sizeof(ocs_ticket_t));
+
+    return ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
+}
+
+
+/* seals t into a complete Set-Cookie value in the request pool */
+static ngx_int_t
+ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r, ocs_ticket_t *t,
+    ngx_str_t *set_cookie)
+{
+    size_t                         n;
+    ocs_err_t                      err;
+    ngx_http_ocs_cookie_t          cookie;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+
+    cookie.value.data = ngx_pnalloc(r->pool, OCS_TICKET_TEXT_MAX);
+    if (cookie.value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ocs_ticket_seal(smcf->ring, ngx_http_ocs_env(), t,
+                        (char *) cookie.value.data, OCS_TICKET_TEXT_MAX, &n,
+                        &err)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs sso: cannot seal a ticket: %s", err.text);
+        return NGX_ERROR;
+    }
+
+    cookie.value.len = n;
+    cookie.name = smcf->cookie;
+    cookie.domain = slcf->cookie_domain;
+    ngx_str_set(&cookie.path, "/");
+    ngx_str_set(&cookie.same_site, "Lax");
+    cookie.max_age = -1;
+
+    return ngx_http_ocs_cookie_format(r, &cookie, set_cookie);
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_revoke(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    return ngx_http_ocs_sso_zone_revoke(smcf->zone, t, r->connection->log);
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_clear_cookie(ngx_http_request_t *r)
+{
+    ngx_str_t                      none;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+
+    ngx_str_null(&none);
+
+    if (ngx_http_ocs_cookie_clear(r, &smcf->cookie, &slcf->cookie_domain,
+                                  "Lax")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ocs_cookie_clear(r, &smcf->csrf_cookie, &none, "Strict");
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_pass_identity(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_str_t                     user;
+    ngx_http_ocs_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+
+    /* subrequests share the main request's header list: leave it alone */
+    if (slcf->identity_header.len == 0 || r != r->main) {
+        return NGX_OK;
+    }
+
+    user.len = t->user_len;
+    user.data = ngx_pnalloc(r->pool, user.len);
+    if (user.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(user.data, t->user, user.len);
+
+    return ngx_http_ocs_header_in_add(r, &slcf->identity_header, &user);
+}
+
+
+ocs_keyring_t *
+ngx_http_ocs_sso_keyring(ngx_http_request_t *r)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    return smcf->ring;
+}
+
+
+ngx_str_t *
+ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t csrf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    return csrf ? &smcf->csrf_cookie : &smcf->cookie;
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_str_t                      value;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
+        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK
+        || ocs_ticket_open(smcf->ring, (char *) value.data, value.len, t,
+                           NULL) != OCS_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_ocs_sso_require(ngx_conf_t *cf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->used = 1;
+}
+
+
+/*
+ * Client copies of the identity header go before any access check, so
+ * that no "satisfy any" or unprotected location passes them upstream.
+ */
+static ngx_int_t
+ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t                    n;
+    ngx_http_ocs_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+
+    if (slcf->identity_header.len == 0 || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    n = ngx_http_ocs_header_in_remove(r, &slcf->identity_header);
+
+    if (n) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs sso: removed %ui client-supplied \"%V\" header%s",
+                      n, &slcf->identity_header, n > 1 ? "s" : "");
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_sso_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_ocs_sso_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (ctx && ctx->refresh.len && r == r->main) {
+        if (ngx_http_ocs_header_out_add(r, "Set-Cookie", &ctx->refresh)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->refresh.len = 0;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_sso_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    u_char                  *p;
+    ocs_ticket_t            *t;
+    ngx_http_ocs_sso_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (ctx == NULL || ctx->state != NGX_HTTP_OCS_SSO_VALID) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    t = &ctx->ticket;
+
+    p = ngx_pnalloc(r->pool, OCS_USER_MAX + 64);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+
+    switch (data) {
+
+    case NGX_HTTP_OCS_SSO_VAR_USER:
+        p = ngx_cpymem(p, t->user, t->user_len);
+        break;
+
+    case NGX_HTTP_OCS_SSO_VAR_METHOD:
+        p += ocs_methods_format(t->methods, (char *) p, 64);
+        break;
+
+    case NGX_HTTP_OCS_SSO_VAR_SESSION:
+        p = ngx_hex_dump(p, t->session, OCS_SESSION_LEN);
+        break;
+
+    case NGX_HTTP_OCS_SSO_VAR_TIME:
+        p = ngx_sprintf(p, "%T", (time_t) t->auth_time);
+        break;
+
+    default: /* NGX_HTTP_OCS_SSO_VAR_COMPUTER */
+        p = ngx_sprintf(p, "%s", t->computer == OCS_COMPUTER_PRIVATE
+                                 ? "private" : "public");
+        break;
+    }
+
+    v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_sso_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_ocs_sso_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_sso_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->key_file = { 0, NULL };
+     *     smcf->zone = NULL;
+     *     smcf->cookie = { 0, NULL };
+     *     smcf->used = 0;
+     */
+
+    smcf->ring = ngx_pcalloc(cf->pool, sizeof(ocs_keyring_t));
+    if (smcf->ring == NULL) {
+        return NULL;
+    }
+
+    /* the keys die with the configuration that loaded them */
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_ocs_sso_wipe_ring;
+    cln->data = smcf->ring;
+
+    return smcf;
+}
+
+
+static void
+ngx_http_ocs_sso_wipe_ring(void *data)
+{
+    ocs_keyring_wipe(data);
+}
+
+
+static char *
+ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf = conf;
+
+    if (smcf->cookie.data == NULL) {
+        ngx_str_set(&smcf->cookie, "ocs_ticket");
+    }
+
+    smcf->csrf_cookie.len = smcf->cookie.len + sizeof("_csrf") - 1;
+    smcf->csrf_cookie.data = ngx_pnalloc(cf->pool, smcf->csrf_cookie.len);
+    if (smcf->csrf_cookie.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(smcf->csrf_cookie.data, "%V_csrf", &smcf->cookie);
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_ocs_sso_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_sso_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->cookie_domain = { 0, NULL };
+     *     conf->identity_header = { 0, NULL };
+     */
+
+    conf->lifetime = NGX_CONF_UNSET;
+    conf->idle = NGX_CONF_UNSET;
+    conf->refresh = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_ocs_sso_loc_conf_t  *prev = parent;
+    ngx_http_ocs_sso_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_sec_value(conf->lifetime, prev->lifetime, 8 * 3600);
+    ngx_conf_merge_sec_value(conf->idle, prev->idle, 30 * 60);
+    ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 60);
+    ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
+    ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
+                             "");
+
+    if (conf->lifetime == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_sso_lifetime\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_sso_init(ngx_conf_t *cf)
+{
+    ngx_str_t                      name;
+    ngx_http_handler_pt           *h;
+    ngx_http_core_main_conf_t     *cmcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ocs_sso_preaccess_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ocs_sso_header_filter;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+
+    if (!smcf->used) {
+        return NGX_OK;
+    }
+
+    if (smcf->zone == NULL) {
+        ngx_str_set(&name, "ocs_sso");
+
+        smcf->zone = ngx_http_ocs_sso_zone_add(cf, &name,
+                                               NGX_HTTP_OCS_SSO_ZONE_SIZE,
+                                               smcf);
+        if (smcf->zone == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (smcf->key_file.len == 0) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "ocs sso: no \"ocs_sso_key_file\": tickets are sealed "
+                      "with a temporary key and will not survive a restart");
+    }
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_ocs_sso_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf = conf;
+
+    char       *rv;
+    ngx_str_t  *value, text;
+    ocs_err_t   err;
+
+    if (smcf->key_file.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    smcf->key_file = value[1];
+
+    rv = ngx_http_ocs_read_conf_file(cf, &smcf->key_file, &text,
+                                     NGX_HTTP_OCS_SSO_KEY_MAX, 1);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (ocs_keyring_parse(smcf->ring, (char *) text.data, text.len, &err)
+        != OCS_OK)
+    {
+        ocs_wipe(text.data, text.len);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid key file \"%V\": %s",
+                           &smcf->key_file, err.text);
+        return NGX_CONF_ERROR;
+    }
+
+    ocs_wipe(text.data, text.len);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (smcf->zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    p = ngx_strlchr(value[1].data, value[1].data + value[1].len, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_sso_zone \"%V\": use name:size",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_sso_zone size \"%V\"", &s);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "ocs_sso_zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->zone = ngx_http_ocs_sso_zone_add(cf, &name, size, smcf);
+    if (smcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a string directive where "off" means none, so a nested level can unset */
+static char *
+ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(field, "");
+        return NGX_CONF_OK;
+    }
+
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}

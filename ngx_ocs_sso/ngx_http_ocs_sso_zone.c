@@ -1,0 +1,359 @@
+/*
+ * The shared-memory zone of ngx_http_ocs_sso_module: revoked sessions,
+ * seen by every worker and kept across reloads, and the ephemeral
+ * ticket key used when no key file is configured.
+ *
+ * A revoked session stays listed until its ticket would have expired
+ * anyway.  When the zone is full even after dropping expired entries,
+ * the zone falls back to a single "not before" time: every session that
+ * started before it is revoked, so nothing revoked ever comes back.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_sso.h>
+
+
+typedef struct {
+    ngx_rbtree_t                    rbtree;
+    ngx_rbtree_node_t               sentinel;
+    ngx_queue_t                     queue;        /* oldest first */
+    time_t                          not_before;
+    u_char                          ephemeral[OCS_KEY_LEN];
+} ngx_http_ocs_sso_shctx_t;
+
+
+typedef struct {
+    ngx_http_ocs_sso_shctx_t       *sh;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_ocs_sso_main_conf_t   *smcf;
+} ngx_http_ocs_sso_zone_ctx_t;
+
+
+typedef struct {
+    ngx_rbtree_node_t               node;
+    ngx_queue_t                     queue;
+    time_t                          expires;
+    u_char                          session[OCS_SESSION_LEN];
+} ngx_http_ocs_sso_revoked_t;
+
+
+static ngx_int_t ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_ocs_sso_revoked_t *ngx_http_ocs_sso_lookup(
+    ngx_http_ocs_sso_shctx_t *sh, u_char *session);
+static ngx_uint_t ngx_http_ocs_sso_prune(ngx_http_ocs_sso_zone_ctx_t *ctx,
+    ngx_uint_t max, ngx_uint_t all);
+
+
+ngx_shm_zone_t *
+ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    ngx_http_ocs_sso_main_conf_t *smcf)
+{
+    ngx_shm_zone_t               *shm_zone;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_sso_zone_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->smcf = smcf;
+
+    shm_zone = ngx_shared_memory_add(cf, name, size,
+                                     &ngx_http_ocs_sso_module);
+    if (shm_zone == NULL) {
+        return NULL;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "ocs_sso_zone \"%V\" is already defined", name);
+        return NULL;
+    }
+
+    shm_zone->init = ngx_http_ocs_sso_zone_init;
+    shm_zone->data = ctx;
+
+    return shm_zone;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_ocs_sso_zone_ctx_t  *octx = data;
+
+    size_t                        len;
+    ocs_err_t                     err;
+    const ocs_env_t              *env;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload: keep the revocations and the ephemeral key */
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        goto keys;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        goto keys;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_ocs_sso_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_ocs_sso_rbtree_insert);
+    ngx_queue_init(&ctx->sh->queue);
+    ctx->sh->not_before = 0;
+
+    env = ocs_env_default();
+
+    if (env->random(env->data, ctx->sh->ephemeral, OCS_KEY_LEN) != OCS_OK) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "ocs sso: no random bytes for the ephemeral key");
+        return NGX_ERROR;
+    }
+
+    len = sizeof(" in ocs_sso_zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in ocs_sso_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+keys:
+
+    if (ctx->smcf->key_file.len == 0 && ctx->smcf->ring->n == 0) {
+        if (ocs_keyring_add(ctx->smcf->ring, ctx->sh->ephemeral, OCS_KEY_LEN,
+                            &err)
+            != OCS_OK)
+        {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "ocs sso: ephemeral key: %s", err.text);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_rbtree_key_t
+ngx_http_ocs_sso_key(u_char *session)
+{
+    return (ngx_rbtree_key_t) session[0] << 24
+           | (ngx_rbtree_key_t) session[1] << 16
+           | (ngx_rbtree_key_t) session[2] << 8
+           | session[3];
+}
+
+
+static void
+ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t           **p;
+    ngx_http_ocs_sso_revoked_t   *rn, *rt;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            rn = (ngx_http_ocs_sso_revoked_t *) node;
+            rt = (ngx_http_ocs_sso_revoked_t *) temp;
+
+            p = (ngx_memcmp(rn->session, rt->session, OCS_SESSION_LEN) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_ocs_sso_revoked_t *
+ngx_http_ocs_sso_lookup(ngx_http_ocs_sso_shctx_t *sh, u_char *session)
+{
+    ngx_int_t                    rc;
+    ngx_rbtree_key_t             key;
+    ngx_rbtree_node_t           *node, *sentinel;
+    ngx_http_ocs_sso_revoked_t  *rn;
+
+    key = ngx_http_ocs_sso_key(session);
+    node = sh->rbtree.root;
+    sentinel = sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        rn = (ngx_http_ocs_sso_revoked_t *) node;
+        rc = ngx_memcmp(session, rn->session, OCS_SESSION_LEN);
+
+        if (rc == 0) {
+            return rn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
+{
+    ngx_int_t                     revoked;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    revoked = (t->auth_time <= ctx->sh->not_before)
+              || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return revoked;
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
+    ngx_log_t *log)
+{
+    ngx_uint_t                    n;
+    ngx_http_ocs_sso_revoked_t   *rn;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    if (t->auth_time <= ctx->sh->not_before
+        || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL)
+    {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_OK;
+    }
+
+    /* a little pruning on every revocation keeps the zone from filling */
+    (void) ngx_http_ocs_sso_prune(ctx, 8, 0);
+
+    rn = ngx_slab_alloc_locked(ctx->shpool,
+                               sizeof(ngx_http_ocs_sso_revoked_t));
+
+    if (rn == NULL) {
+        n = ngx_http_ocs_sso_prune(ctx, 0, 1);
+
+        rn = ngx_slab_alloc_locked(ctx->shpool,
+                                   sizeof(ngx_http_ocs_sso_revoked_t));
+
+        if (rn == NULL) {
+            /* degrade safely: end every session that started until now */
+            ctx->sh->not_before = ngx_time();
+
+            while (!ngx_queue_empty(&ctx->sh->queue)) {
+                rn = ngx_queue_data(ngx_queue_head(&ctx->sh->queue),
+                                    ngx_http_ocs_sso_revoked_t, queue);
+                ngx_queue_remove(&rn->queue);
+                ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
+                ngx_slab_free_locked(ctx->shpool, rn);
+            }
+
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "ocs sso: ocs_sso_zone \"%V\" is full (%ui expired "
+                          "entries dropped); every session that started "
+                          "before now is revoked", &zone->shm.name, n);
+            return NGX_OK;
+        }
+    }
+
+    ngx_memcpy(rn->session, t->session, OCS_SESSION_LEN);
+    rn->expires = (time_t) t->expires;
+    rn->node.key = ngx_http_ocs_sso_key(t->session);
+
+    ngx_rbtree_insert(&ctx->sh->rbtree, &rn->node);
+    ngx_queue_insert_tail(&ctx->sh->queue, &rn->queue);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* drops revocations of tickets that have expired anyway; mutex held */
+static ngx_uint_t
+ngx_http_ocs_sso_prune(ngx_http_ocs_sso_zone_ctx_t *ctx, ngx_uint_t max,
+    ngx_uint_t all)
+{
+    time_t                       now;
+    ngx_uint_t                   n, seen;
+    ngx_queue_t                 *q, *next;
+    ngx_http_ocs_sso_revoked_t  *rn;
+
+    now = ngx_time();
+    n = 0;
+    seen = 0;
+
+    for (q = ngx_queue_head(&ctx->sh->queue);
+         q != ngx_queue_sentinel(&ctx->sh->queue);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+
+        if (!all && seen++ >= max) {
+            break;
+        }
+
+        rn = ngx_queue_data(q, ngx_http_ocs_sso_revoked_t, queue);
+
+        if (rn->expires > now) {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
+        ngx_slab_free_locked(ctx->shpool, rn);
+        n++;
+    }
+
+    return n;
+}
