@@ -1,0 +1,440 @@
+package OCS::Test;
+
+# The test harness: a private directory per test file, real nginx with the
+# built module on free 127.0.0.1 ports, real curl, stopped by pid.  Core
+# Perl only.
+#
+#     my $t = OCS::Test->new;
+#     $t->users(alice => 'secret');
+#     $t->keyfile('ticket.keys', 1);
+#     $t->run(<<'EOF');              # the http{} part of nginx.conf
+#     http { server { listen 127.0.0.1:%%PORT_https%% ssl; ... } }
+#     EOF
+#     my $r = $t->get('/protected', jar => 'a');
+#     is($r->status, 302, 'redirect');
+#     $t->done;                      # stops nginx, checks the error log
+#
+# In a configuration, %%PORT_name%% becomes a free port (the same one for
+# the same name), %%TESTDIR%% the test directory, %%CERT%% and %%KEY%% a
+# self-signed certificate for localhost and 127.0.0.1.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(remove_tree);
+use File::Spec;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(sleep time);
+use Test::More;
+
+use OCS::Test::Response;
+
+my $ROOT = abs_path(dirname(__FILE__) . '/../../..');
+
+sub new {
+    my ($class, %opts) = @_;
+
+    my $self = bless {
+        root   => $ROOT,
+        nginx  => $ENV{OCS_NGINX} || '/usr/sbin/nginx',
+        module => $ENV{OCS_MODULE}
+                  || "$ROOT/build/nginx/objs/ngx_http_ocs_module.so",
+        build  => $ENV{OCS_BUILD} || "$ROOT/build",
+        ports  => {},
+        keep   => $ENV{OCS_TEST_KEEP},
+        %opts,
+    }, $class;
+
+    plan(skip_all => "no nginx at $self->{nginx}") unless -x $self->{nginx};
+    plan(skip_all => "module not built: $self->{module}")
+        unless -f $self->{module};
+
+    $self->{dir} = tempdir('ocs-test-XXXXXX', TMPDIR => 1,
+                           CLEANUP => !$self->{keep});
+
+    # nginx workers run as nobody when the tests run as root
+    chmod 0755, $self->{dir};
+    diag("test directory: $self->{dir}") if $self->{keep};
+
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+sub root { $_[0]{root} }
+
+# a free port on 127.0.0.1, the same one for the same name
+sub port {
+    my ($self, $name) = @_;
+
+    return $self->{ports}{$name} if $self->{ports}{$name};
+
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => 0, Proto => 'tcp',
+                                      Listen => 1, ReuseAddr => 1)
+            or next;
+        my $port = $s->sockport;
+        close $s;
+        next if grep { $_ == $port } values %{$self->{ports}};
+        return $self->{ports}{$name} = $port;
+    }
+
+    die "no free port for $name\n";
+}
+
+sub path { my ($self, $name) = @_; return "$self->{dir}/$name" }
+
+sub write_file {
+    my ($self, $name, $content, $mode) = @_;
+
+    my $path = $self->path($name);
+    open my $fh, '>', $path or die "cannot write $path: $!\n";
+    print $fh $content;
+    close $fh;
+    chmod(defined $mode ? $mode : 0644, $path);
+
+    return $path;
+}
+
+sub read_file {
+    my ($self, $name) = @_;
+
+    my $path = $name =~ m{^/} ? $name : $self->path($name);
+    open my $fh, '<', $path or return '';
+    local $/;
+    my $text = <$fh>;
+    close $fh;
+
+    return defined $text ? $text : '';
+}
+
+# a user file made with the project's own ocs-passwd
+sub users {
+    my ($self, @pairs) = @_;
+    my $file = 'users';
+    $file = shift @pairs if @pairs % 2;
+
+    my $path = $self->path($file);
+
+    while (my ($user, $password) = splice @pairs, 0, 2) {
+        open my $p, '|-', "$self->{build}/ocs-passwd $path '$user' 2>/dev/null"
+            or die "cannot run ocs-passwd: $!\n";
+        print $p "$password\n";
+        close $p or die "ocs-passwd failed for $user\n";
+    }
+
+    chmod 0644, $path;
+
+    return $path;
+}
+
+# a key file of n fresh random keys, as the documentation says to make one
+sub keyfile {
+    my ($self, $name, $n) = @_;
+
+    my $text = '';
+    $text .= `openssl rand -base64 32` for 1 .. ($n || 1);
+
+    return $self->write_file($name, $text, 0600);
+}
+
+sub cert {
+    my ($self) = @_;
+
+    return if -f $self->path('cert.pem');
+
+    my $cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
+        . " -nodes -days 2 -subj /CN=localhost"
+        . " -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+        . " -keyout $self->{dir}/key.pem -out $self->{dir}/cert.pem"
+        . " 2>/dev/null";
+    system($cmd) == 0 or die "openssl req failed\n";
+}
+
+sub expand {
+    my ($self, $text) = @_;
+
+    $text =~ s/%%PORT_(\w+)%%/$self->port($1)/ge;
+    $text =~ s/%%TESTDIR%%/$self->{dir}/g;
+    $text =~ s/%%CERT%%/$self->{dir}\/cert.pem/g;
+    $text =~ s/%%KEY%%/$self->{dir}\/key.pem/g;
+
+    return $text;
+}
+
+sub config {
+    my ($self, $http, %opts) = @_;
+
+    $self->cert;
+
+    my $workers = $opts{workers} || 1;
+    my $globals = <<"EOF";
+load_module $self->{module};
+pid $self->{dir}/nginx.pid;
+error_log $self->{dir}/error.log info;
+worker_processes $workers;
+events { worker_connections 256; }
+EOF
+
+    $http = $self->expand($http);
+    $http =~ s/^(\s*http\s*\{)/$1\n    access_log $self->{dir}\/access.log;\n    client_body_temp_path $self->{dir}\/body;\n    proxy_temp_path $self->{dir}\/proxy;/m;
+
+    $self->write_file('nginx.conf', $globals . $http);
+}
+
+# nginx -t on a configuration: returns (ok, output)
+sub try_config {
+    my ($self, $http) = @_;
+
+    $self->config($http);
+
+    my $out = `$self->{nginx} -t -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
+
+    return ($? == 0, $out);
+}
+
+sub run {
+    my ($self, $http, %opts) = @_;
+
+    $self->config($http, %opts) if defined $http;
+
+    unlink $self->path('nginx.pid');
+
+    my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
+
+    if ($? != 0) {
+        diag($out);
+        BAIL_OUT('nginx did not start: ' . ($out =~ /(\[emerg\].*)/ ? $1 : $out));
+    }
+
+    my $deadline = time + 10;
+
+    while (time < $deadline) {
+        last if -s $self->path('nginx.pid');
+        sleep 0.05;
+    }
+
+    $self->{pid} = $self->read_file('nginx.pid') =~ /(\d+)/ ? $1 : undef;
+    BAIL_OUT('nginx wrote no pid file') unless $self->{pid};
+
+    # wait until every port of the configuration accepts connections
+    for my $port (values %{$self->{ports}}) {
+        next unless $self->read_file('nginx.conf') =~ /:$port\b/;
+
+        while (time < $deadline) {
+            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                          Timeout => 1);
+            if ($s) { close $s; last; }
+            sleep 0.05;
+        }
+    }
+
+    return $self;
+}
+
+sub workers_started {
+    my ($self) = @_;
+    my @n = $self->read_file('error.log') =~ /start worker process/g;
+    return scalar @n;
+}
+
+# reload and wait until the new workers are up and the old ones gone
+sub reload {
+    my ($self, $http) = @_;
+
+    $self->config($http) if defined $http;
+
+    my $before = $self->workers_started;
+    kill 'HUP', $self->{pid} or die "cannot signal nginx: $!\n";
+
+    my $deadline = time + 10;
+
+    while (time < $deadline) {
+        last if $self->workers_started > $before;
+        sleep 0.05;
+    }
+
+    # the old workers finish their requests and exit
+    sleep 0.3;
+
+    return $self->workers_started > $before;
+}
+
+sub stop {
+    my ($self) = @_;
+
+    my $pid = delete $self->{pid} or return;
+
+    kill 'QUIT', $pid;
+
+    my $deadline = time + 10;
+
+    while (time < $deadline && kill(0, $pid)) {
+        sleep 0.05;
+    }
+
+    if (kill 0, $pid) {
+        kill 'KILL', $pid;
+        diag("nginx $pid did not stop in time; killed");
+    }
+}
+
+sub error_log { $_[0]->read_file('error.log') }
+sub access_log { $_[0]->read_file('access.log') }
+
+# both logs, for checking that no secret went into either
+sub logs { $_[0]->error_log . $_[0]->access_log }
+
+# stops nginx and fails the file on a crash or an [alert]
+sub done {
+    my ($self) = @_;
+
+    $self->stop;
+
+    my $log = $self->error_log;
+    my @bad = grep { /\[alert\]|\[emerg\]|exited on signal/ } split /\n/, $log;
+
+    ok(!@bad, 'no alerts or crashes in error.log')
+        or diag(join "\n", @bad);
+
+    done_testing();
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    $self->stop if $self->{pid};
+}
+
+# --- HTTP through real curl -------------------------------------------
+
+# $t->get('/path', jar => 'a', headers => [...], plain => 1, port => 'x')
+sub get { my ($self, $uri, %o) = @_; return $self->http('GET', $uri, %o) }
+sub head { my ($self, $uri, %o) = @_; return $self->http('HEAD', $uri, %o) }
+
+# $t->post('/path', form => [name => value, ...], ...)
+sub post { my ($self, $uri, %o) = @_; return $self->http('POST', $uri, %o) }
+
+sub url {
+    my ($self, $uri, %o) = @_;
+
+    return $uri if $uri =~ m{^https?://};
+
+    my $scheme = $o{plain} ? 'http' : 'https';
+    my $port = $self->port($o{port} || $scheme);
+
+    return "$scheme://127.0.0.1:$port$uri";
+}
+
+sub http {
+    my ($self, $method, $uri, %o) = @_;
+
+    my $hdr = $self->path('.curl-headers');
+    my $body = $self->path('.curl-body');
+    unlink $hdr, $body;
+
+    my @cmd = ('curl', '-s', '-k', '--max-time', $o{timeout} || 15,
+               '-D', $hdr, '-o', $body, '-w', '%{http_code}');
+
+    push @cmd, $method eq 'HEAD' ? ('-I') : ('-X', $method);
+
+    if ($o{jar}) {
+        my $jar = $self->path("jar-$o{jar}");
+        push @cmd, '-b', $jar, '-c', $jar;
+    }
+
+    push @cmd, '-H', $_ for @{$o{headers} || []};
+
+    if ($o{form}) {
+        my @f = @{$o{form}};
+        while (my ($k, $v) = splice @f, 0, 2) {
+            push @cmd, '--data-urlencode', "$k=$v";
+        }
+    }
+
+    push @cmd, '--data-binary', $o{body} if defined $o{body};
+    push @cmd, '--resolve', $o{resolve} if $o{resolve};
+
+    push @cmd, $self->url($uri, %o);
+
+    open my $p, '-|', @cmd or die "cannot run curl: $!\n";
+    my $code = <$p>;
+    close $p;
+
+    return OCS::Test::Response->new(
+        code    => $code,
+        headers => $self->read_file($hdr),
+        body    => $method eq 'HEAD' ? '' : $self->read_file($body),
+    );
+}
+
+# the cookies a jar holds: { name => value }
+sub jar_cookies {
+    my ($self, $name) = @_;
+
+    my %c;
+
+    for (split /\n/, $self->read_file("jar-$name")) {
+        s/^#HttpOnly_//;
+        next if /^#/ || !/\S/;
+        my @f = split /\t/;
+        $c{$f[5]} = $f[6] if @f >= 7;
+    }
+
+    return \%c;
+}
+
+sub copy_jar {
+    my ($self, $from, $to) = @_;
+    $self->write_file("jar-$to", $self->read_file("jar-$from"));
+}
+
+# signs in through the real form: returns the POST's response
+sub signin {
+    my ($self, $user, $password, %o) = @_;
+
+    my $signin = $o{signin} || '/ocs/signin';
+    my $page = $self->get($signin . ($o{back} ? "?r=$o{back}" : ''),
+                          jar => $o{jar} || 'default', port => $o{port});
+    my $csrf = $page->field('csrf');
+    my $back = $page->field('r');
+
+    return $self->post($signin, jar => $o{jar} || 'default', port => $o{port},
+                       headers => $o{headers},
+                       form => [csrf => $csrf, r => $back,
+                                username => $user, password => $password,
+                                computer => $o{computer} || 'public']);
+}
+
+# a raw exchange over plain TCP: returns what the server sent before it
+# closed or the timeout
+sub raw {
+    my ($self, $port, $request, %o) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 5)
+        or die "cannot connect to $port: $!\n";
+
+    print $s $request;
+
+    my $reply = '';
+    my $deadline = time + ($o{timeout} || 5);
+
+    $s->blocking(0);
+
+    while (time < $deadline) {
+        my $n = sysread($s, my $buf, 65536);
+        if (defined $n && $n == 0) { last }
+        if ($n) { $reply .= $buf; last if $o{first} && $reply =~ /\r\n\r\n/ }
+        sleep 0.02;
+    }
+
+    close $s;
+
+    return $reply;
+}
+
+1;

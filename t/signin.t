@@ -1,0 +1,211 @@
+#!/usr/bin/perl
+
+# Forms sign-in: the page, CSRF, the generic failure, user name forms,
+# the user file, and what goes into the logs.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+
+$t->users(alice => 'correct horse: battery staple', bob => 'bob-pw');
+$t->keyfile('ticket.keys', 1);
+$t->write_file('custom.html',
+               "<html><title>{{title}}</title><p>Contoso sign-in</p>"
+               . "<form method=post action=\"{{action}}\">"
+               . "<input type=hidden name=\"csrf\" value=\"{{csrf}}\">"
+               . "<input type=hidden name=\"r\" value=\"{{return}}\">"
+               . "<p>{{error}}</p></form></html>");
+
+$t->run(<<'EOF');
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_sso_identity_header X-User;
+
+        location / {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+
+        location = /custom/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+            ocs_auth_signin_template %%TESTDIR%%/custom.html;
+        }
+
+        location = /broken/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/missing-users;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / {
+            return 200 "user=$http_x_user uri=$request_uri\n";
+        }
+    }
+}
+EOF
+
+# the page
+
+my $r = $t->get('/ocs/signin?r=%2Fcwa%2F%3Fa%3D1', jar => 'a');
+is($r->status, 200, 'page');
+like($r->header('content-type'), qr{^text/html; charset=utf-8}, 'html');
+is($r->header('cache-control'), 'no-store', 'page not cached');
+is($r->header('x-frame-options'), 'DENY', 'page not framed');
+like($r->body, qr/<html lang="en">/, 'page language');
+like($r->body, qr/<label for="username">/, 'user name labelled');
+like($r->body, qr/<label for="password">/, 'password labelled');
+like($r->body, qr/autocomplete="current-password"/, 'password autocomplete');
+like($r->body, qr/DOMAIN\\user or user\@domain/, 'user name hint');
+like($r->body, qr/value="public" checked/, 'public computer by default');
+like($r->body, qr/value="private"/, 'private computer choice');
+like($r->body, qr/<legend>/, 'computer choice is a fieldset');
+is($r->field('r'), '/cwa/?a=1', 'return url in the form');
+like($r->field('csrf'), qr/^[\w-]{43}$/, 'csrf token in the form');
+
+my $nonce = $r->set_cookie('ocs_ticket_csrf');
+like($nonce, qr/; Secure; HttpOnly; SameSite=Strict$/, 'csrf cookie flags');
+unlike($nonce, qr/Expires|Max-Age/i, 'csrf cookie dies with the browser');
+
+$r = $t->head('/ocs/signin');
+is($r->status, 200, 'head');
+is($r->body, '', 'head has no body');
+
+# success
+
+$r = $t->signin('alice', 'correct horse: battery staple', jar => 'a',
+                back => '%2Fcwa%2F%3Fa%3D1');
+is($r->status, 303, 'signed in');
+like($r->header('location'), qr{^https://127.0.0.1:\d+/cwa/\?a=1$},
+     'back to the requested page');
+like($r->set_cookie('ocs_ticket'), qr/^ocs_ticket=[\w-]+; Path=\/;/,
+     'ticket cookie');
+like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
+
+$r = $t->get('/cwa/', jar => 'a');
+is($r->body, "user=alice uri=/cwa/\n", 'ticket works, user upstream');
+
+# an already signed-in user is sent straight back
+
+$r = $t->get('/ocs/signin?r=%2Fapp', jar => 'a');
+is($r->status, 302, 'signed in: no form');
+like($r->header('location'), qr{/app$}, 'signed in: back');
+
+# user name forms
+
+for my $name ('CONTOSO\\bob', 'bob@contoso.com', 'BOB') {
+    $r = $t->signin($name, 'bob-pw', jar => "form-$name");
+    is($r->status, 303, "signed in as $name");
+    is($t->get('/', jar => "form-$name")->body, "user=bob uri=/\n",
+       "$name is bob");
+}
+
+# one failure for every reason, with the form again
+
+$r = $t->signin('alice', 'wrong', jar => 'wrong');
+is($r->status, 401, 'wrong password');
+like($r->body, qr/The user name or password is incorrect\./,
+     'wrong password message');
+like($r->header('www-authenticate'), qr/^OCS-Forms/, 'challenge');
+is($r->field('username'), 'alice', 'user name kept');
+ok(!$r->set_cookie('ocs_ticket'), 'no ticket');
+
+my $unknown = $t->signin('mallory', 'wrong', jar => 'unknown');
+is($unknown->status, 401, 'unknown user');
+(my $a = $r->body) =~ s/value="[^"]*"//g;
+(my $b = $unknown->body) =~ s/value="[^"]*"//g;
+is($a, $b, 'unknown user and wrong password look the same');
+
+$r = $t->signin('alice', '', jar => 'empty');
+is($r->status, 401, 'empty password');
+like($r->body, qr/incorrect/, 'empty password message');
+
+$r = $t->signin('a\\b\\c', 'x', jar => 'malformed');
+is($r->status, 401, 'malformed user name');
+
+# CSRF and origin
+
+$r = $t->post('/ocs/signin', jar => 'nocsrf',
+              form => [username => 'alice',
+                       password => 'correct horse: battery staple']);
+is($r->status, 403, 'no csrf token');
+like($r->body, qr/expired/, 'no csrf token message');
+ok(!$r->set_cookie('ocs_ticket'), 'no csrf token: no ticket');
+
+my $page = $t->get('/ocs/signin', jar => 'other');
+$r = $t->post('/ocs/signin', jar => 'a2',
+              form => [csrf => $page->field('csrf'), username => 'alice',
+                       password => 'correct horse: battery staple']);
+is($r->status, 403, 'token without its cookie');
+
+$page = $t->get('/ocs/signin', jar => 'origin');
+$r = $t->post('/ocs/signin', jar => 'origin',
+              headers => ['Origin: https://evil.example'],
+              form => [csrf => $page->field('csrf'), username => 'alice',
+                       password => 'correct horse: battery staple']);
+is($r->status, 403, 'foreign origin');
+like($r->body, qr/another site/, 'foreign origin message');
+
+$r = $t->signin('alice', 'correct horse: battery staple', jar => 'same',
+                headers => ['Origin: https://127.0.0.1:' . $t->port('https'),
+                            'Sec-Fetch-Site: same-origin']);
+is($r->status, 303, 'same origin');
+
+# methods
+
+is($t->http('PUT', '/ocs/signin')->status, 405, 'put not allowed');
+
+$r = $t->post('/ocs/signin', body => 'x' x 9000);
+is($r->status, 413, 'large body');
+
+# a template of one's own
+
+$r = $t->get('/custom/signin', jar => 'custom');
+like($r->body, qr/Contoso sign-in/, 'template');
+like($r->body, qr/<title>Sign in<\/title>/, 'template variable');
+
+$r = $t->signin('alice', 'correct horse: battery staple', jar => 'custom',
+                signin => '/custom/signin');
+is($r->status, 303, 'template form signs in');
+
+# the directory is unavailable
+
+$r = $t->signin('alice', 'x', jar => 'broken', signin => '/broken/signin');
+is($r->status, 503, 'no user file');
+like($r->body, qr/unavailable/, 'no user file message');
+
+# logs
+
+my $log = $t->error_log;
+like($log, qr/\[info\].*user "alice" signed in with a password/,
+     'success logged');
+like($log, qr/\[error\].*sign-in failed for user "alice"/, 'failure logged');
+like($log, qr/\[error\].*sign-in failed for user "mallory"/,
+     'unknown user logged');
+like($log, qr/\[error\].*without a valid csrf token/, 'csrf logged');
+like($log, qr/\[crit\].*user file: cannot open ".*missing-users"/,
+     'missing user file logged');
+unlike($t->logs, qr/correct horse|bob-pw/, 'no password in the logs');
+
+my $ticket = $t->jar_cookies('a')->{ocs_ticket};
+ok($ticket && index($t->logs, $ticket) < 0, 'no ticket in the logs');
+
+$t->done;
