@@ -176,37 +176,68 @@ ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b)
 
 /*
  * Takes one element out of an ngx_list_t without moving any other
- * element: nginx keeps pointers to known headers (Host, Cookie, ...)
- * in r->headers_in, so the array memory must stay where it is.
+ * element: r->headers_in keeps pointers to known headers (Host, Cookie,
+ * ...), so the arrays must stay where they are.  Two invariants of the
+ * list must hold afterwards:
  *
- * The last element of a part just shrinks the part.  Anything else
- * splits the part in two around the element.  A split of the list's
- * last part would leave ngx_list_push() writing past a part whose array
- * no longer starts where its capacity was counted from, so the list
- * gets a fresh empty last part instead.
+ * - every part but the first has an element, because nginx's own loops
+ *   (the proxy module's among them) read element 0 of the next part
+ *   without checking its count;
+ * - the last part can take l->nalloc elements from its elts, because
+ *   ngx_list_push() writes there until the count reaches l->nalloc.
+ *   Lowering l->nalloc to what the last part surely holds makes the
+ *   next push start a new part.
+ *
+ * The first part's array is never moved, so its capacity is the list's
+ * original nalloc, which is never raised.
  */
 static ngx_int_t
 ngx_http_ocs_list_remove(ngx_http_request_t *r, ngx_list_t *list,
     ngx_table_elt_t *elt)
 {
     ngx_uint_t        i;
-    ngx_list_part_t  *part, *tail, *fresh;
+    ngx_list_part_t  *part, *prev, *tail;
     ngx_table_elt_t  *h;
 
-    for (part = &list->part; part != NULL; part = part->next) {
+    prev = NULL;
+
+    for (part = &list->part; part != NULL; prev = part, part = part->next) {
         h = part->elts;
 
-        if (part->nelts == 0 || elt < h || elt >= h + part->nelts) {
-            continue;
+        if (elt >= h && elt < h + part->nelts) {
+            break;
+        }
+    }
+
+    if (part == NULL) {
+        return NGX_DECLINED;
+    }
+
+    i = elt - h;
+
+    if (i == part->nelts - 1) {
+        part->nelts--;
+
+        if (part->nelts == 0 && prev != NULL) {
+            prev->next = part->next;
+
+            if (list->last == part) {
+                list->last = prev;
+
+                if (prev->nelts) {
+                    list->nalloc = ngx_min(list->nalloc, prev->nelts);
+                }
+            }
         }
 
-        i = elt - h;
+        return NGX_OK;
+    }
 
-        if (i == part->nelts - 1) {
-            part->nelts--;
-            return NGX_OK;
-        }
+    if (i == 0 && prev != NULL) {
+        part->elts = &h[1];
+        part->nelts--;
 
+    } else {
         tail = ngx_palloc(r->pool, sizeof(ngx_list_part_t));
         if (tail == NULL) {
             return NGX_ERROR;
@@ -220,26 +251,17 @@ ngx_http_ocs_list_remove(ngx_http_request_t *r, ngx_list_t *list,
         part->next = tail;
 
         if (list->last == part) {
-            fresh = ngx_palloc(r->pool, sizeof(ngx_list_part_t));
-            if (fresh == NULL) {
-                return NGX_ERROR;
-            }
-
-            fresh->elts = ngx_palloc(r->pool, list->nalloc * list->size);
-            if (fresh->elts == NULL) {
-                return NGX_ERROR;
-            }
-
-            fresh->nelts = 0;
-            fresh->next = NULL;
-            tail->next = fresh;
-            list->last = fresh;
+            list->last = tail;
         }
 
-        return NGX_OK;
+        part = tail;
     }
 
-    return NGX_DECLINED;
+    if (list->last == part) {
+        list->nalloc = ngx_min(list->nalloc, part->nelts);
+    }
+
+    return NGX_OK;
 }
 
 
