@@ -23,6 +23,10 @@ static void *ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_ocs_auth_init(ngx_conf_t *cf);
+static char *ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -34,30 +38,18 @@ static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
 
 
-static ngx_conf_enum_t  ngx_http_ocs_auth_modes[] = {
-    { ngx_string("off"), NGX_HTTP_OCS_AUTH_OFF },
-    { ngx_string("forms"), NGX_HTTP_OCS_AUTH_FORMS },
-    { ngx_null_string, 0 }
-};
-
-
 static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
     ngx_http_ocs_auth_url;
-
-
-static ngx_conf_num_bounds_t  ngx_http_ocs_auth_port_bounds = {
-    ngx_conf_check_num_bounds, 1, 65535
-};
 
 
 static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_ocs_auth_mode,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_ocs_auth_loc_conf_t, mode),
-      &ngx_http_ocs_auth_modes },
+      0,
+      NULL },
 
     { ngx_string("ocs_auth_signin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -103,10 +95,10 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth_https_port"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_ocs_auth_https_port,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_ocs_auth_loc_conf_t, https_port),
-      &ngx_http_ocs_auth_port_bounds },
+      0,
+      NULL },
 
     { ngx_string("ocs_auth_hsts"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
@@ -476,6 +468,64 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
     ngx_http_top_header_filter = ngx_http_ocs_auth_header_filter;
 
     return NGX_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_str_t  *value;
+
+    if (alcf->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "forms") == 0) {
+        alcf->mode = NGX_HTTP_OCS_AUTH_FORMS;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->mode = NGX_HTTP_OCS_AUTH_OFF;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"ocs_auth\": "
+                           "use \"forms\" or \"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_int_t   port;
+    ngx_str_t  *value;
+
+    if (alcf->https_port != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    port = ngx_atoi(value[1].data, value[1].len);
+
+    if (port < 1 || port > 65535) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid port \"%V\" in \"ocs_auth_https_port\": "
+                           "use a number between 1 and 65535", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->https_port = port;
+
+    return NGX_CONF_OK;
 }
 
 

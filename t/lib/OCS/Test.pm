@@ -206,6 +206,9 @@ sub run {
 
     my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
 
+    # what nginx printed before its error log was open
+    $self->{startup} = $out;
+
     if ($? != 0) {
         diag($out);
         BAIL_OUT('nginx did not start: ' . ($out =~ /(\[emerg\].*)/ ? $1 : $out));
@@ -284,6 +287,9 @@ sub stop {
 }
 
 sub error_log { $_[0]->read_file('error.log') }
+
+# what the last start printed to the console (configuration warnings)
+sub startup_log { $_[0]{startup} }
 sub access_log { $_[0]->read_file('access.log') }
 
 # both logs, for checking that no secret went into either

@@ -1,0 +1,94 @@
+#!/usr/bin/perl
+
+# Configuration: the module loads into the stock nginx, and every mistake
+# gets an "nginx -t" error that names the directive or the file.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+
+$t->users(alice => 'pw');
+$t->keyfile('good.keys', 2);
+$t->write_file('open.keys', `openssl rand -base64 32`, 0644);
+$t->write_file('bad.keys', "# one key\nnot-a-key\n", 0600);
+$t->write_file('empty.keys', '', 0600);
+
+my $base = <<'EOF';
+http {
+    %%HTTP%%
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        location / {
+            %%LOC%%
+        }
+    }
+}
+EOF
+
+sub check {
+    my ($http, $loc) = @_;
+    (my $c = $base) =~ s/%%HTTP%%/$http/;
+    $c =~ s/%%LOC%%/$loc/;
+    return $t->try_config($c);
+}
+
+my ($ok, $out) = check('ocs_sso_key_file %%TESTDIR%%/good.keys;',
+                       'ocs_auth forms;');
+ok($ok, 'a good configuration passes nginx -t') or diag($out);
+
+my @bad = (
+    ['', 'ocs_auth bogus;', qr/invalid value "bogus" in "ocs_auth": use "forms" or "off"/],
+    ['', 'ocs_auth_signin;',
+     qr/"ocs_auth_signin" needs "ocs_auth_user_file"/],
+    ['', 'ocs_auth_signin; ocs_auth_signin;',
+     qr/"ocs_auth_signin" directive is duplicate/],
+    ['ocs_sso_key_file %%TESTDIR%%/missing.keys;', '',
+     qr/open\(\) ".*missing\.keys" failed/],
+    ['ocs_sso_key_file %%TESTDIR%%/open.keys;', '',
+     qr/".*open\.keys" is readable by every user/],
+    ['ocs_sso_key_file %%TESTDIR%%/bad.keys;', '',
+     qr/invalid key file ".*bad\.keys": line 2: a key must be 32 random bytes/],
+    ['ocs_sso_key_file %%TESTDIR%%/empty.keys;', '',
+     qr/".*empty\.keys" is empty/],
+    ['ocs_sso_zone nosize;', '', qr/invalid ocs_sso_zone "nosize"/],
+    ['ocs_sso_zone z:1k;', '', qr/ocs_sso_zone "z:1k" is too small/],
+    ['', 'ocs_sso_lifetime 0;', qr/"ocs_sso_lifetime" must be at least 1s/],
+    ['', 'ocs_sso_idle_timeout soon;',
+     qr/"ocs_sso_idle_timeout" directive invalid value/],
+    ['', 'ocs_auth_hsts forever;', qr/invalid ocs_auth_hsts max-age "forever"/],
+    ['', 'ocs_auth_hsts 1y preload;',
+     qr/invalid ocs_auth_hsts parameter "preload"/],
+    ['', 'ocs_auth_signin_url login;',
+     qr/"ocs_auth_signin_url" directive must be a path/],
+    ['', 'ocs_auth_default_return "/a b";',
+     qr/"ocs_auth_default_return" directive has a character not allowed/],
+    ['', 'ocs_auth_return_hosts evil.com/x;',
+     qr/invalid return host "evil\.com\/x"/],
+    ['', 'ocs_auth_https_port 70000;',
+     qr/invalid port "70000" in "ocs_auth_https_port": use a number between 1/],
+    ['', 'ocs_auth_signin; ocs_auth_user_file %%TESTDIR%%/users;'
+         . ' ocs_auth_thread_pool nope;', qr/unknown thread pool "nope"/],
+    ['', 'ocs_auth_signin_template %%TESTDIR%%/none.html;',
+     qr/open\(\) ".*none\.html" failed/],
+    ['', 'ocs_logoff_redirect ftp://x;',
+     qr/"ocs_logoff_redirect" directive must be a path or an http\(s\)/],
+    ['', 'ocs_sso_cookie_domain a; ocs_sso_cookie_domain b;',
+     qr/"ocs_sso_cookie_domain" directive is duplicate/],
+);
+
+for my $case (@bad) {
+    my ($http, $loc, $want) = @$case;
+    ($ok, $out) = check($http, $loc);
+    ok(!$ok, "refused: $http$loc");
+    like($out, qr/\[emerg\].*$want/, "message: $http$loc") or diag($out);
+}
+
+$t->done;
