@@ -60,7 +60,9 @@ tools: $(TOOLS)
 $(BUILD)/ocs-passwd: tools/ocs_passwd.c $(BUILD)/libocs.a
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS)
 
-test: all test-unit test-nginx
+test: deps
+	$(MAKE) all
+	$(MAKE) test-unit test-nginx
 
 test-unit: unit
 	prove --exec '' $(UNIT_BINS)
@@ -69,9 +71,12 @@ test-nginx: modules tools
 	prove -j2 -r t/
 
 demo:
+	tools/install-deps --build
+	$(MAKE) all
 	tools/demo
 
-bench: all
+bench: deps
+	$(MAKE) all
 	bench/ticket-overhead
 
 deps:
