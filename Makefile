@@ -27,7 +27,8 @@ export OCS_BUILD = $(BUILD)
 export OCS_MODULE = $(MODULE)
 export OCS_NGINX = $(NGINX_BIN)
 
-.PHONY: all modules unit tools test test-unit test-nginx demo bench deps \
+.PHONY: all modules unit tools test test-unit test-nginx test-upstream \
+        demo bench deps \
         clean
 
 all: modules tools unit
@@ -35,6 +36,7 @@ all: modules tools unit
 modules: $(MODULE)
 
 $(BUILD)/nginx/Makefile: config tools/configure-nginx
+	@mkdir -p $(BUILD)
 	tools/configure-nginx $(NGINX_SRC) $(BUILD)/nginx > $(BUILD)/configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/configure.log; exit 1; }
 
@@ -62,13 +64,17 @@ $(BUILD)/ocs-passwd: tools/ocs_passwd.c $(BUILD)/libocs.a
 
 test: deps
 	$(MAKE) all
-	$(MAKE) test-unit test-nginx
+	$(MAKE) test-unit test-upstream test-nginx
 
 test-unit: unit
 	prove --exec '' $(UNIT_BINS)
 
 test-nginx: modules tools
 	prove -j2 -r t/
+
+# the same tests against nginx built from a pristine upstream tree
+test-upstream: tools
+	tools/test-upstream
 
 demo:
 	tools/install-deps --build
