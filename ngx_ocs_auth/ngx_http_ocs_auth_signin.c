@@ -91,19 +91,8 @@ ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    if (r->headers_in.content_length_n > NGX_HTTP_OCS_AUTH_BODY_MAX) {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_ocs_auth_signin_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_ocs_read_form(r, NGX_HTTP_OCS_AUTH_BODY_MAX,
+                                  ngx_http_ocs_auth_signin_body);
 }
 
 
@@ -153,7 +142,6 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 {
     ngx_str_t                      body, token, user, password, back,
                                    computer;
-    ngx_chain_t                   *cl;
     ocs_username_t                 parsed;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_task_t      *task;
@@ -161,23 +149,10 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    if (r->request_body == NULL || r->request_body->temp_file) {
+    if (ngx_http_ocs_form_body(r, NGX_HTTP_OCS_AUTH_BODY_MAX, &body)
+        != NGX_OK)
+    {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    /* one buffer (request_body_in_single_buf), or none for an empty body */
-    cl = r->request_body->bufs;
-    ngx_str_null(&body);
-
-    if (cl != NULL && cl->buf != NULL) {
-        if (cl->next != NULL
-            || cl->buf->last - cl->buf->pos > NGX_HTTP_OCS_AUTH_BODY_MAX)
-        {
-            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-
-        body.data = cl->buf->pos;
-        body.len = cl->buf->last - cl->buf->pos;
     }
 
     if (ngx_http_ocs_auth_field(r, &body, "r", OCS_RETURN_MAX, &back)

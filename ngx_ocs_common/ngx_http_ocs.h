@@ -86,6 +86,11 @@ u_char *ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
 ngx_int_t ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
     u_char *location, size_t len);
 
+ngx_int_t ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
+    ngx_http_client_body_handler_pt handler);
+ngx_int_t ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max,
+    ngx_str_t *body);
+
 ngx_int_t ngx_http_ocs_thread_run(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_ocs_thread_pt handler,
     ngx_http_ocs_resume_pt resume, void *data);

@@ -733,6 +733,67 @@ ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
 
 
 /*
+ * Reads a small form body into one memory buffer, then calls handler.
+ * Returns what a content handler should return.
+ */
+ngx_int_t
+ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
+    ngx_http_client_body_handler_pt handler)
+{
+    ngx_int_t  rc;
+
+    if (r->headers_in.content_length_n > (off_t) max) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The body ngx_http_ocs_read_form() read: NGX_OK with body set (empty
+ * for no body), or NGX_HTTP_REQUEST_ENTITY_TOO_LARGE for a body that is
+ * too large or went to a file (a chunked body has no length up front).
+ */
+ngx_int_t
+ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
+{
+    ngx_chain_t  *cl;
+
+    ngx_str_null(body);
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    cl = r->request_body->bufs;
+
+    if (cl == NULL || cl->buf == NULL) {
+        return NGX_OK;
+    }
+
+    if (cl->next != NULL || cl->buf->in_file
+        || (size_t) (cl->buf->last - cl->buf->pos) > max)
+    {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    body->data = cl->buf->pos;
+    body->len = cl->buf->last - cl->buf->pos;
+
+    return NGX_OK;
+}
+
+
+/*
  * Runs handler(data) in a thread pool and then resume(r, data) on the
  * event loop.  The request is held (blocked) meanwhile, so its pool,
  * where data lives, outlives the thread's use of it.

@@ -107,19 +107,8 @@ ngx_http_ocs_logoff_handler(ngx_http_request_t *r)
     }
 
     if (r->method == NGX_HTTP_POST) {
-        if (r->headers_in.content_length_n > NGX_HTTP_OCS_LOGOFF_BODY_MAX) {
-            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-
-        r->request_body_in_single_buf = 1;
-
-        rc = ngx_http_read_client_request_body(r, ngx_http_ocs_logoff_body);
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            return rc;
-        }
-
-        return NGX_DONE;
+        return ngx_http_ocs_read_form(r, NGX_HTTP_OCS_LOGOFF_BODY_MAX,
+                                      ngx_http_ocs_logoff_body);
     }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -153,7 +142,7 @@ static void
 ngx_http_ocs_logoff_body(ngx_http_request_t *r)
 {
     size_t         n;
-    ngx_buf_t     *b;
+    ngx_str_t      body;
     ocs_ticket_t  *t;
     char           token[OCS_CSRF_TOKEN_LEN + 2];
 
@@ -168,12 +157,9 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
         return;
     }
 
-    b = (r->request_body && r->request_body->bufs
-         && r->request_body->bufs->next == NULL)
-        ? r->request_body->bufs->buf : NULL;
-
-    if (b == NULL || b->in_file
-        || ocs_form_field((char *) b->pos, b->last - b->pos, "csrf", token,
+    if (ngx_http_ocs_form_body(r, NGX_HTTP_OCS_LOGOFF_BODY_MAX, &body)
+           != NGX_OK
+        || ocs_form_field((char *) body.data, body.len, "csrf", token,
                           sizeof(token), &n)
            != OCS_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "logoff", t->session,
