@@ -140,6 +140,7 @@ ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 {
+    ngx_int_t                      rc;
     ngx_str_t                      body, token, user, password, back,
                                    computer;
     ocs_username_t                 parsed;
@@ -149,10 +150,9 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    if (ngx_http_ocs_form_body(r, NGX_HTTP_OCS_AUTH_BODY_MAX, &body)
-        != NGX_OK)
-    {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    rc = ngx_http_ocs_form_body(r, NGX_HTTP_OCS_AUTH_BODY_MAX, &body);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (ngx_http_ocs_auth_field(r, &body, "r", OCS_RETURN_MAX, &back)

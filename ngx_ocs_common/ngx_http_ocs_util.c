@@ -759,13 +759,18 @@ ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
 
 
 /*
- * The body ngx_http_ocs_read_form() read: NGX_OK with body set (empty
- * for no body), or NGX_HTTP_REQUEST_ENTITY_TOO_LARGE for a body that is
- * too large or went to a file (a chunked body has no length up front).
+ * The body ngx_http_ocs_read_form() read, as one string: NGX_OK with body
+ * set (empty for no body), or NGX_HTTP_REQUEST_ENTITY_TOO_LARGE for a
+ * body over max or one that went to a file.  request_body_in_single_buf
+ * does not make one buffer of a body whose start came in with the
+ * headers, so the buffers are joined here.
  */
 ngx_int_t
 ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
 {
+    u_char       *p;
+    size_t        len;
+    ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     ngx_str_null(body);
@@ -774,20 +779,49 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
-    cl = r->request_body->bufs;
+    len = 0;
 
-    if (cl == NULL || cl->buf == NULL) {
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        len += b->last - b->pos;
+
+        if (len > max) {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+    }
+
+    if (len == 0) {
         return NGX_OK;
     }
 
-    if (cl->next != NULL || cl->buf->in_file
-        || (size_t) (cl->buf->last - cl->buf->pos) > max)
-    {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL) {
+        body->data = cl->buf->pos;
+        body->len = len;
+        return NGX_OK;
     }
 
-    body->data = cl->buf->pos;
-    body->len = cl->buf->last - cl->buf->pos;
+    body->data = ngx_pnalloc(r->pool, len);
+    if (body->data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body->data;
+
+    /* the copy is what the caller wipes: wipe the pieces here */
+    for ( /* void */ ; cl; cl = cl->next) {
+        b = cl->buf;
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        ngx_explicit_memzero(b->pos, b->last - b->pos);
+    }
+
+    body->len = len;
 
     return NGX_OK;
 }

@@ -125,6 +125,21 @@ like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
 
 ok(!signed_in('a'), 'cookie gone');
 
+# the confirmation's body may arrive in pieces after the headers
+
+$t->signin('alice', 'pw', jar => 'pieces');
+my $ptoken = $t->get('/ocs/logoff', jar => 'pieces')->field('csrf');
+my $ticket = $t->jar_cookies('pieces')->{ocs_ticket};
+my $reply = $t->tls_pieces($t->port('https'),
+    "POST /ocs/logoff HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    . "Cookie: ocs_ticket=$ticket\r\n"
+    . "Content-Type: application/x-www-form-urlencoded\r\n"
+    . "Content-Length: 48\r\nConnection: close\r\n\r\ncsrf=",
+    substr($ptoken, 0, 20), substr($ptoken, 20));
+like($reply, qr{^HTTP/1\.1 200 .*You have signed out}s,
+     'body in pieces: signed out');
+ok(!signed_in('pieces'), 'body in pieces: ticket revoked');
+
 # the copied ticket is dead in every worker
 
 my @copied = map { $t->get('/app/', jar => 'copy')->status } 1 .. 8;

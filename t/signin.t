@@ -169,6 +169,22 @@ $r = $t->signin('alice', 'correct horse: battery staple', jar => 'same',
                             'Sec-Fetch-Site: same-origin']);
 is($r->status, 303, 'same origin');
 
+# a body that arrives after the headers, in pieces, as browsers send it
+
+$page = $t->get('/ocs/signin', jar => 'pieces');
+my $body = 'csrf=' . $page->field('csrf')
+    . '&r=%2Fcwa%2F&username=alice&computer=public'
+    . '&password=correct+horse%3A+battery+staple';
+my $csrf_cookie = $t->jar_cookies('pieces')->{ocs_ticket_csrf};
+my $head = "POST /ocs/signin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    . "Cookie: ocs_ticket_csrf=$csrf_cookie\r\n"
+    . "Content-Type: application/x-www-form-urlencoded\r\n"
+    . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n";
+
+my $reply = $t->tls_pieces($t->port('https'), $head . substr($body, 0, 10),
+                           substr($body, 10, 30), substr($body, 40));
+like($reply, qr{^HTTP/1\.1 303 }, 'body in pieces: signed in');
+
 # methods
 
 is($t->http('PUT', '/ocs/signin')->status, 405, 'put not allowed');

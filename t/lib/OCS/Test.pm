@@ -415,6 +415,30 @@ sub signin {
                                 computer => $o{computer} || 'public']);
 }
 
+# a raw exchange over TLS through openssl s_client, written in pieces
+# with a pause between them (as browsers do: headers, then the body)
+sub tls_pieces {
+    my ($self, $port, @pieces) = @_;
+
+    my $out = $self->path('.tls-reply');
+    my $pid = open(my $w, '|-', "openssl s_client -quiet -connect "
+                   . "127.0.0.1:$port -servername localhost >$out 2>/dev/null")
+        or die "cannot run openssl s_client: $!\n";
+
+    select((select($w), $| = 1)[0]);
+    sleep 0.5;
+
+    for my $piece (@pieces) {
+        print $w $piece;
+        sleep 0.3;
+    }
+
+    sleep 0.5;
+    close $w;
+
+    return $self->read_file($out);
+}
+
 # a raw exchange over plain TCP: returns what the server sent before it
 # closed or the timeout
 sub raw {
