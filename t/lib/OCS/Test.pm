@@ -172,12 +172,14 @@ sub config {
     $self->cert;
 
     my $workers = $opts{workers} || 1;
+    my $main = $opts{main} ? $self->expand($opts{main}) : '';
     my $globals = <<"EOF";
 load_module $self->{module};
 pid $self->{dir}/nginx.pid;
 error_log $self->{dir}/error.log info;
 worker_processes $workers;
 events { worker_connections 256; }
+$main
 EOF
 
     $http = $self->expand($http);
@@ -200,7 +202,10 @@ sub try_config {
 sub run {
     my ($self, $http, %opts) = @_;
 
-    $self->config($http, %opts) if defined $http;
+    if (defined $http) {
+        $self->config($http, %opts);
+        $self->{last_opts} = \%opts;
+    }
 
     unlink $self->path('nginx.pid');
 
@@ -249,7 +254,7 @@ sub workers_started {
 sub reload {
     my ($self, $http) = @_;
 
-    $self->config($http) if defined $http;
+    $self->config($http, %{$self->{last_opts} || {}}) if defined $http;
 
     my $before = $self->workers_started;
     kill 'HUP', $self->{pid} or die "cannot signal nginx: $!\n";

@@ -1,0 +1,148 @@
+#!/usr/bin/perl
+
+# Where a sign-in sends the user: back to the requested page on this
+# host or an allowed one, anywhere else the default.  No open redirect.
+# Also the settings shared through the http level: a named thread pool,
+# the cookie name and the zone.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+
+$t->users(alice => 'pw');
+$t->keyfile('ticket.keys', 1);
+
+$t->run(<<'EOF', main => 'thread_pool ocs threads=2;');
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    ocs_sso_cookie OCSAuth;
+    ocs_sso_zone sessions:1m;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth_user_file %%TESTDIR%%/users;
+        ocs_auth_thread_pool ocs;
+        ocs_auth_return_hosts cwa.contoso.test dl.contoso.test:8443;
+        ocs_auth_default_return /portal/;
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+        }
+
+        location /strict/ {
+            ocs_auth_return_hosts off;
+
+            location = /strict/signin {
+                ocs_auth_signin;
+            }
+        }
+
+        location = /plain/signin {
+            ocs_auth_signin;
+            ocs_auth_default_return /;
+        }
+
+        location /app/ {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+        }
+
+        location = /ocs/logoff {
+            ocs_logoff;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / {
+            return 200 "backend\n";
+        }
+    }
+}
+EOF
+
+my $host = '127.0.0.1:' . $t->port('https');
+my $n = 0;
+
+# signs in with a return url given on the form; returns the Location
+sub back {
+    my ($url, %o) = @_;
+    my $jar = 'j' . $n++;
+    my $signin = $o{signin} || '/ocs/signin';
+    my $page = $t->get($signin, jar => $jar);
+    my $r = $t->post($signin, jar => $jar,
+                     form => [csrf => $page->field('csrf'), r => $url,
+                              username => 'alice', password => 'pw']);
+    return $r->status == 303 ? $r->header('location') : "status " . $r->status;
+}
+
+my @allowed = (
+    ['/app/page?a=1&b=2', "https://$host/app/page?a=1&b=2"],
+    ["https://$host/app/", "https://$host/app/"],
+    ['https://cwa.contoso.test/cwa/', 'https://cwa.contoso.test/cwa/'],
+    ['https://DL.contoso.test:8443/x', 'https://DL.contoso.test:8443/x'],
+    ['/%252F%252Fevil.example', "https://$host/%252F%252Fevil.example"],
+);
+
+for my $case (@allowed) {
+    is(back($case->[0]), $case->[1], "allowed: $case->[0]");
+}
+
+my @refused = (
+    '//evil.example/', '///evil.example/', '/\\evil.example/',
+    '\\\\evil.example', 'https:evil.example', 'https:/evil.example',
+    'https://evil.example/', "https://$host.evil.example/",
+    "https://$host\@evil.example/", 'https://dl.contoso.test/',
+    'http://cwa.contoso.test/', '/%2F%2Fevil.example', '/%2fevil.example',
+    '%2F%2Fevil.example', '/%5Cevil.example', '/%09/evil.example',
+    'javascript:alert(1)', 'data:text/html,x', "/a\r\nSet-Cookie: x=1",
+    '/a%0d%0aSet-Cookie:%20x=1', 'app/page', '',
+);
+
+for my $url (@refused) {
+    (my $name = $url) =~ s/([\r\n\t])/sprintf('\\x%02x', ord $1)/ge;
+    is(back($url), "https://$host/portal/", "refused: '$name'");
+}
+
+# inheritance and off
+
+is(back('https://cwa.contoso.test/cwa/', signin => '/strict/signin'),
+   "https://$host/portal/", 'return hosts off in a nested location');
+is(back("https://$host/app/", signin => '/strict/signin'),
+   "https://$host/app/", 'return hosts off: this host still allowed');
+is(back('//evil.example', signin => '/plain/signin'), "https://$host/",
+   'default return set in a nested location');
+
+# the return url on the sign-in page's own query
+
+my $r = $t->get('/ocs/signin?r=%2F%2Fevil.example');
+is($r->field('r'), '/portal/', 'query: refused url not put on the form');
+$r = $t->get('/ocs/signin?r=%2Fapp%2F%3Fx%3D1');
+is($r->field('r'), '/app/?x=1', 'query: allowed url on the form');
+
+# the shared settings at work: cookie name, zone, thread pool
+
+$r = $t->signin('alice', 'pw', jar => 'cookie');
+like($r->set_cookie('OCSAuth'), qr/^OCSAuth=[\w-]+; Path=\//,
+     'cookie name');
+ok(!$r->set_cookie('ocs_ticket'), 'cookie name: no default cookie');
+like($r->set_cookie('OCSAuth_csrf'), qr/Max-Age=0/, 'csrf cookie name');
+is($t->get('/app/', jar => 'cookie')->status, 200, 'cookie name: works');
+
+$t->copy_jar('cookie', 'copy');
+$t->get('/ocs/logoff', jar => 'cookie',
+        headers => ['Sec-Fetch-Site: same-origin']);
+is($t->get('/app/', jar => 'copy')->status, 302, 'named zone: revoked');
+
+like($t->error_log, qr/\[info\].*return url refused, using "\/portal\/"/,
+     'log: refused return url');
+
+$t->done;
