@@ -161,7 +161,8 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    if (alcf->mode == NGX_HTTP_OCS_AUTH_OFF) {
+    /* the sign-in and logoff pages are never behind an inherited ocs_auth */
+    if (alcf->mode == NGX_HTTP_OCS_AUTH_OFF || alcf->pages) {
         return NGX_DECLINED;
     }
 
@@ -562,6 +563,12 @@ ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        /* the built-in page, set in merge */
+        ngx_str_set(&alcf->template, "");
+        return NGX_CONF_OK;
+    }
 
     return ngx_http_ocs_read_conf_file(cf, &value[1], &alcf->template,
                                        64 * 1024, 0);

@@ -96,25 +96,21 @@ ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The form, even for a user who holds a ticket: the location that sent
+ * the user here may have refused that ticket under stricter limits than
+ * this one, and only a new sign-in can satisfy it.
+ */
 static ngx_int_t
 ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
 {
-    ngx_str_t                back, arg;
-    ngx_http_ocs_sso_ctx_t  *ctx;
+    ngx_str_t  back, arg;
 
     if (ngx_http_arg(r, (u_char *) "r", 1, &arg) != NGX_OK) {
         ngx_str_null(&arg);
     }
 
     ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
-
-    /* already signed in: nothing to ask */
-    ctx = ngx_http_ocs_sso_verify(r);
-
-    if (ctx != NULL && ctx->state == NGX_HTTP_OCS_SSO_VALID) {
-        return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY, back.data,
-                                     back.len);
-    }
 
     return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL,
                                   OCS_COMPUTER_PUBLIC, "");
@@ -351,7 +347,9 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
     case OCS_ERR_AUTH:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\"%s", &typed,
-                      (task->entry.found && task->verify_rc == OCS_ERR_INVALID)
+                      (task->entry.unusable
+                       || (task->entry.found
+                           && task->verify_rc == OCS_ERR_INVALID))
                       ? ": the user file holds no usable hash for the user"
                       : "");
 
@@ -595,6 +593,8 @@ ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
                        (char *) value->data, max + 1, &n)
         != OCS_OK)
     {
+        /* a half-decoded password must not stay behind */
+        ngx_explicit_memzero(value->data, max + 1);
         return NGX_DECLINED;
     }
 

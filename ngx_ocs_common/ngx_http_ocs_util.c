@@ -789,10 +789,15 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
         }
 
         len += b->last - b->pos;
+    }
 
-        if (len > max) {
-            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    if (len > max) {
+        /* refused unread, but it may hold a password: wipe it */
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            ngx_explicit_memzero(cl->buf->pos, cl->buf->last - cl->buf->pos);
         }
+
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
     if (len == 0) {

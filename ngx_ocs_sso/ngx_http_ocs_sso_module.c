@@ -36,6 +36,12 @@ static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_name_p =
+    ngx_http_ocs_sso_check_token;
 
 
 #define NGX_HTTP_OCS_SSO_VAR_USER      0
@@ -66,7 +72,7 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_main_conf_t, cookie),
-      NULL },
+      &ngx_http_ocs_sso_cookie_name_p },
 
     { ngx_string("ocs_sso_cookie_domain"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -840,7 +846,44 @@ ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
+    /* a header name or a cookie domain: token characters and dots only */
+    if (ngx_http_ocs_sso_check_token(cf, NULL, &value[1]) != NGX_CONF_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\"", &value[1],
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
     *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/* RFC 9110 token characters: safe in a cookie name, header or domain */
+static char *
+ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *value = data;
+
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (value->len == 0) {
+        return "must not be empty";
+    }
+
+    for (i = 0; i < value->len; i++) {
+        c = value->data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || ngx_strchr("!#$%&'*+-.^_`|~", c))
+        {
+            continue;
+        }
+
+        return "has a character not allowed in a cookie or header name";
+    }
 
     return NGX_CONF_OK;
 }

@@ -82,6 +82,12 @@ my @bad = (
      qr/"ocs_logoff_redirect" directive must be a path or an http\(s\)/],
     ['', 'ocs_sso_cookie_domain a; ocs_sso_cookie_domain b;',
      qr/"ocs_sso_cookie_domain" directive is duplicate/],
+    ['', 'ocs_sso_cookie_domain "a;b";',
+     qr/invalid value "a;b" in "ocs_sso_cookie_domain"/],
+    ['', 'ocs_sso_identity_header "X User";',
+     qr/invalid value "X User" in "ocs_sso_identity_header"/],
+    ['ocs_sso_cookie "a=b";', '',
+     qr/"ocs_sso_cookie" directive has a character not allowed/],
 );
 
 for my $case (@bad) {

@@ -86,6 +86,15 @@ http {
             ocs_auth off;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
         }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+
+        location = /ocs/logoff {
+            ocs_logoff;
+        }
     }
 
     server {
@@ -148,6 +157,13 @@ like($r->header('location'),
 
 is($t->get('/', port => 'whole')->status, 302, 'server level');
 is($t->get('/open/', port => 'whole')->status, 200, 'server level, off');
+is($t->get('/ocs/signin', port => 'whole')->status, 200,
+   'server level: the sign-in page is not protected');
+is($t->get('/ocs/logoff', port => 'whole')->status, 200,
+   'server level: the logoff page is not protected');
+$t->signin('alice', 'pw', jar => 'whole', port => 'whole');
+is($t->get('/x', jar => 'whole', port => 'whole')->status, 200,
+   'server level: sign-in works');
 
 # satisfy any
 

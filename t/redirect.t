@@ -90,6 +90,8 @@ my @allowed = (
     ['https://cwa.contoso.test/cwa/', 'https://cwa.contoso.test/cwa/'],
     ['https://DL.contoso.test:8443/x', 'https://DL.contoso.test:8443/x'],
     ['/%252F%252Fevil.example', "https://$host/%252F%252Fevil.example"],
+    ['/files/my%20report.pdf', "https://$host/files/my%20report.pdf"],
+    ['/a%5Cb', "https://$host/a%5Cb"],
 );
 
 for my $case (@allowed) {

@@ -13,6 +13,9 @@ use Test::More;
 my $t = OCS::Test->new;
 
 $t->users(alice => 'correct horse: battery staple', bob => 'bob-pw');
+open my $uf, '>>', $t->path('users') or die;
+print $uf 'weak:' . crypt('weak-pw', '$1$saltsalt') . "\n";
+close $uf;
 $t->keyfile('ticket.keys', 1);
 $t->write_file('custom.html',
                "<html><title>{{title}}</title><p>Contoso sign-in</p>"
@@ -42,10 +45,18 @@ http {
             ocs_auth_user_file %%TESTDIR%%/users;
         }
 
-        location = /custom/signin {
-            ocs_auth_signin;
+        location /custom/ {
             ocs_auth_user_file %%TESTDIR%%/users;
             ocs_auth_signin_template %%TESTDIR%%/custom.html;
+
+            location = /custom/signin {
+                ocs_auth_signin;
+            }
+
+            location = /custom/builtin {
+                ocs_auth_signin;
+                ocs_auth_signin_template off;
+            }
         }
 
         location = /broken/signin {
@@ -103,11 +114,12 @@ like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
 $r = $t->get('/cwa/', jar => 'a');
 is($r->body, "user=alice uri=/cwa/\n", 'ticket works, user upstream');
 
-# an already signed-in user is sent straight back
+# a signed-in user gets the form again: the location that sent the user
+# here may want a newer sign-in than the ticket has
 
 $r = $t->get('/ocs/signin?r=%2Fapp', jar => 'a');
-is($r->status, 302, 'signed in: no form');
-like($r->header('location'), qr{/app$}, 'signed in: back');
+is($r->status, 200, 'signed in: the form again');
+is($r->field('r'), '/app', 'signed in: return url kept');
 
 # user name forms
 
@@ -202,6 +214,17 @@ $r = $t->signin('alice', 'correct horse: battery staple', jar => 'custom',
                 signin => '/custom/signin');
 is($r->status, 303, 'template form signs in');
 
+$r = $t->get('/custom/builtin');
+like($r->body, qr/<label for="username">/, 'template off: built-in page');
+
+# a user whose hash is too weak to trust
+
+$r = $t->signin('weak', 'weak-pw', jar => 'weak');
+is($r->status, 401, 'weak hash: refused');
+like($t->error_log,
+     qr/sign-in failed for user "weak": the user file holds no usable hash/,
+     'weak hash: the log says why');
+
 # the directory is unavailable
 
 $r = $t->signin('alice', 'x', jar => 'broken', signin => '/broken/signin');
@@ -219,7 +242,7 @@ like($log, qr/\[error\].*sign-in failed for user "mallory"/,
 like($log, qr/\[error\].*without a valid csrf token/, 'csrf logged');
 like($log, qr/\[crit\].*user file: cannot open ".*missing-users"/,
      'missing user file logged');
-unlike($t->logs, qr/correct horse|bob-pw/, 'no password in the logs');
+unlike($t->logs, qr/correct horse|bob-pw|weak-pw/, 'no password in the logs');
 
 my $ticket = $t->jar_cookies('a')->{ocs_ticket};
 ok($ticket && index($t->logs, $ticket) < 0, 'no ticket in the logs');

@@ -177,10 +177,29 @@ ocs_passwd_write(const char *path, const char *user, const char *hash)
         return -1;
     }
 
-    /* keep the old file's mode, or make a new one readable by its group */
-    (void) fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0640);
+    /* keep the old file's mode and owner; a new one is group-readable */
+    if (stat(path, &st) == 0) {
+        (void) fchmod(fd, st.st_mode & 07777);
+
+        /* only root can give a file away; others keep their own */
+        if (fchown(fd, st.st_uid, st.st_gid) != 0 && geteuid() == 0) {
+            fprintf(stderr, "ocs-passwd: cannot keep the owner of \"%s\": "
+                    "%s\n", path, strerror(errno));
+        }
+
+    } else {
+        (void) fchmod(fd, 0640);
+    }
 
     out = fdopen(fd, "w");
+    if (out == NULL) {
+        fprintf(stderr, "ocs-passwd: cannot write \"%s\": %s\n", tmp,
+                strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+
     in = fopen(path, "r");
     ulen = strlen(user);
     replaced = 0;
@@ -196,6 +215,11 @@ ocs_passwd_write(const char *path, const char *user, const char *hash)
         }
 
         fputs(line, out);
+
+        /* a last line without its newline must not swallow the next */
+        if (strchr(line, '\n') == NULL) {
+            fputc('\n', out);
+        }
     }
 
     if (!replaced) {

@@ -191,7 +191,15 @@ ocs_userfile_lookup(const char *path, const char *name, size_t len,
         hash = colon + 1;
         hlen = strcspn(hash, ":");
 
-        if (!ocs_hash_usable(hash, hlen) || nlen > OCS_NAME_MAX) {
+        if (nlen > OCS_NAME_MAX) {
+            continue;
+        }
+
+        if (!ocs_hash_usable(hash, hlen)) {
+            if (nlen == len && strncasecmp(line, name, len) == 0) {
+                entry->unusable = 1;
+            }
+
             continue;
         }
 

@@ -11,6 +11,7 @@
 
 
 static int ocs_url_chars_ok(const char *p, size_t len);
+static int ocs_url_controls_ok(const char *p, size_t len);
 static int ocs_host_eq(const char *a, size_t alen, const char *b,
     size_t blen);
 
@@ -85,9 +86,14 @@ ocs_return_url_check(const char *url, size_t len, const char *host,
         return OCS_ERR_INVALID;
     }
 
-    /* what a lenient parser might see after decoding must be safe too */
+    /*
+     * A lenient client may decode before it parses: the decoded form must
+     * not start a new authority or hide control characters.  Spaces and
+     * backslashes inside a path are harmless once the URL is on its way,
+     * because the undecoded form is what goes into the Location header.
+     */
     if (ocs_pct_decode(url, len, 0, decoded, sizeof(decoded), &n) != OCS_OK
-        || !ocs_url_chars_ok(decoded, n))
+        || !ocs_url_controls_ok(decoded, n))
     {
         return OCS_ERR_INVALID;
     }
@@ -150,6 +156,24 @@ ocs_url_chars_ok(const char *p, size_t len)
         c = (unsigned char) p[i];
 
         if (c <= 0x20 || c == 0x7f || c == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ocs_url_controls_ok(const char *p, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if (c < 0x20 || c == 0x7f) {
             return 0;
         }
     }

@@ -84,6 +84,8 @@ test_return_url(void)
         { "/", OCS_OK },
         { "/cwa/?a=1&b=%2F", OCS_OK },
         { "/%252F%252Fevil.com", OCS_OK },
+        { "/files/my%20report.pdf", OCS_OK },
+        { "/a%5Cb", OCS_OK },
         { "https://proxy.contoso.com/x", OCS_OK },
         { "HTTPS://PROXY.contoso.com", OCS_OK },
         { "https://cwa.contoso.com/?x", OCS_OK },
@@ -112,7 +114,8 @@ test_return_url(void)
         { "data:text/html,x", OCS_ERR_INVALID },
         { "cwa/", OCS_ERR_INVALID },
         { "/a b", OCS_ERR_INVALID },
-        { "/a%20b", OCS_ERR_INVALID },
+        { "/a%09b", OCS_ERR_INVALID },
+        { "/a%7f", OCS_ERR_INVALID },
         { "/a\r\nSet-Cookie:x", OCS_ERR_INVALID },
         { "/a%0d%0aSet-Cookie:x", OCS_ERR_INVALID },
         { "/a%00", OCS_ERR_INVALID },
@@ -250,6 +253,9 @@ test_userfile(void)
        "userfile: unknown user gets the decoy hash");
     ok(ocs_userfile_lookup(path, "weak", 4, &e, &err) == OCS_OK && !e.found,
        "userfile: weak hash lines are skipped");
+    ok(e.unusable, "userfile: weak hash flagged");
+    ok(ocs_userfile_lookup(path, "carol", 5, &e, &err) == OCS_OK
+       && !e.unusable, "userfile: unknown user not flagged");
     ok(ocs_userfile_lookup(path, "tail", 4, &e, &err) == OCS_OK && !e.found,
        "userfile: the tail of an over-long line is not a user");
     ok(ocs_userfile_lookup(path, "nohash", 6, &e, &err) == OCS_OK

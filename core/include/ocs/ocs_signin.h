@@ -41,8 +41,9 @@ int ocs_username_parse(const char *in, size_t len, ocs_username_t *name);
  * Accepted: a path starting with a single "/", or an https:// URL whose
  * host[:port] equals host or one of the allowed names (compared without
  * case).  Refused: other schemes, "//" and "/\" starts (also after one
- * round of percent-decoding), backslashes, control characters, spaces,
- * user info, and anything longer than OCS_RETURN_MAX.
+ * round of percent-decoding), backslashes, spaces and control characters
+ * (control characters also after decoding), user info or escapes in the
+ * host, and anything longer than OCS_RETURN_MAX.
  * Returns OCS_OK or OCS_ERR_INVALID.
  */
 int ocs_return_url_check(const char *url, size_t len, const char *host,
@@ -73,6 +74,7 @@ int ocs_password_hash(const char *password, const char *method,
 
 typedef struct {
     int     found;                      /* the name is in the file */
+    int     unusable;                   /* ...but with no usable hash */
     char    name[OCS_NAME_MAX + 1];     /* the name as the file spells it */
     char    hash[OCS_HASH_MAX + 1];     /* its hash, or a decoy's */
 } ocs_userfile_entry_t;
@@ -84,7 +86,9 @@ typedef struct {
  *
  * When the name is not found, entry->hash gets the hash of the first
  * usable line as a decoy, so that the caller can spend the same time
- * hashing for unknown and known users.  Returns OCS_OK (see found),
+ * hashing for unknown and known users (the same time only when every
+ * line uses the same scheme and cost).  A name whose line has a weak or
+ * unknown hash is not found, with unusable set so the caller can say so.  Returns OCS_OK (see found),
  * OCS_ERR_INVALID (bad name, or a file with no usable line) or
  * OCS_ERR_SYS (cannot read the file).
  */
