@@ -74,6 +74,11 @@ http {
             location /refresh/inner/ {
                 proxy_pass http://127.0.0.1:%%PORT_backend%%;
             }
+
+            location /refresh/slow/ {
+                ocs_sso_refresh 5s;
+                proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            }
         }
 
         location = /ocs/signin {
@@ -208,7 +213,8 @@ $t->signin('alice', 'pw', jar => 'times');
 is($t->get('/short/', jar => 'times')->status, 200, 'lifetime: fresh');
 is($t->get('/idle/', jar => 'times')->status, 200, 'idle: fresh');
 
-$r = $t->get('/refresh/', jar => 'times');
+# seconds are whole: a 5 s interval cannot be due a moment after sign-in
+$r = $t->get('/refresh/slow/', jar => 'times');
 ok(!$r->set_cookie('ocs_ticket'), 'refresh: not yet');
 
 sleep 2.2;
