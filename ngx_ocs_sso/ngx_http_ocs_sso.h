@@ -13,6 +13,7 @@
 typedef struct {
     ngx_str_t              key_file;
     ocs_keyring_t         *ring;           /* NULL until keys are known */
+    ocs_ticket_cache_t    *cache;          /* the ring's keyed contexts */
     ngx_shm_zone_t        *zone;
     ngx_str_t              cookie;
     ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */

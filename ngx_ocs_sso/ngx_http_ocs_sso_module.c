@@ -204,7 +204,8 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 
     t = &ctx->ticket;
 
-    rc = ocs_ticket_open(smcf->ring, (char *) value.data, value.len, t, &err);
+    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
+                         value.len, t, &err);
 
     if (rc != OCS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -317,7 +318,7 @@ ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r, ocs_ticket_t *t,
         return NGX_ERROR;
     }
 
-    if (ocs_ticket_seal(smcf->ring, ngx_http_ocs_env(), t,
+    if (ocs_ticket_seal(smcf->ring, smcf->cache, ngx_http_ocs_env(), t,
                         (char *) cookie.value.data, OCS_TICKET_TEXT_MAX, &n,
                         &err)
         != OCS_OK)
@@ -429,8 +430,8 @@ ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t)
 
     if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
         || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK
-        || ocs_ticket_open(smcf->ring, (char *) value.data, value.len, t,
-                           NULL) != OCS_OK)
+        || ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
+                           value.len, t, NULL) != OCS_OK)
     {
         return NGX_DECLINED;
     }
@@ -589,6 +590,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->key_file = { 0, NULL };
+     *     smcf->cache = NULL;
      *     smcf->zone = NULL;
      *     smcf->cookie = { 0, NULL };
      *     smcf->used = 0;
@@ -606,7 +608,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
     }
 
     cln->handler = ngx_http_ocs_sso_wipe_ring;
-    cln->data = smcf->ring;
+    cln->data = smcf;
 
     return smcf;
 }
@@ -615,7 +617,11 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
 static void
 ngx_http_ocs_sso_wipe_ring(void *data)
 {
-    ocs_keyring_wipe(data);
+    ngx_http_ocs_sso_main_conf_t  *smcf = data;
+
+    ocs_ticket_cache_destroy(smcf->cache);
+    smcf->cache = NULL;
+    ocs_keyring_wipe(smcf->ring);
 }
 
 

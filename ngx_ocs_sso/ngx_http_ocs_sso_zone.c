@@ -152,6 +152,20 @@ keys:
         }
     }
 
+    /*
+     * The ring is complete now: key its cipher contexts once, here in
+     * the master, and every worker inherits them.
+     */
+    if (ctx->smcf->cache == NULL) {
+        ctx->smcf->cache = ocs_ticket_cache_create(ctx->smcf->ring, &err);
+
+        if (ctx->smcf->cache == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "ocs sso: %s", err.text);
+            return NGX_ERROR;
+        }
+    }
+
     return NGX_OK;
 }
 

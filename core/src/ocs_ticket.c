@@ -36,6 +36,13 @@ typedef struct {
 } ocs_tlv_writer_t;
 
 
+struct ocs_ticket_cache_s {
+    size_t            n;
+    EVP_CIPHER_CTX   *seal;
+    EVP_CIPHER_CTX   *open[OCS_KEYRING_MAX];
+};
+
+
 static void ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v,
     size_t len);
 static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
@@ -43,6 +50,10 @@ static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
     ocs_ticket_t *t);
 static int64_t ocs_get_int(const unsigned char *p, size_t len);
+static EVP_CIPHER_CTX *ocs_ticket_ctx(const ocs_keyring_t *ring,
+    ocs_ticket_cache_t *cache, size_t key, int enc, const unsigned char *iv);
+static void ocs_ticket_ctx_done(ocs_ticket_cache_t *cache,
+    EVP_CIPHER_CTX *ctx);
 
 
 static const char  *ocs_method_names[] = {
@@ -50,10 +61,130 @@ static const char  *ocs_method_names[] = {
 };
 
 
+ocs_ticket_cache_t *
+ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
+{
+    size_t               i;
+    ocs_ticket_cache_t  *cache;
+
+    cache = OPENSSL_zalloc(sizeof(ocs_ticket_cache_t));
+    if (cache == NULL) {
+        ocs_err(err, OCS_ERR_SYS, "out of memory");
+        return NULL;
+    }
+
+    for (i = 0; i < ring->n; i++) {
+        cache->open[i] = EVP_CIPHER_CTX_new();
+
+        if (cache->open[i] == NULL
+            || EVP_DecryptInit_ex(cache->open[i], EVP_aes_256_gcm(), NULL,
+                                  ring->keys[i].ticket, NULL) != 1)
+        {
+            goto failed;
+        }
+
+        cache->n++;
+    }
+
+    if (ring->n > 0) {
+        cache->seal = EVP_CIPHER_CTX_new();
+
+        if (cache->seal == NULL
+            || EVP_EncryptInit_ex(cache->seal, EVP_aes_256_gcm(), NULL,
+                                  ring->keys[0].ticket, NULL) != 1)
+        {
+            goto failed;
+        }
+    }
+
+    return cache;
+
+failed:
+
+    ocs_ticket_cache_destroy(cache);
+    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM contexts");
+
+    return NULL;
+}
+
+
+void
+ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache)
+{
+    size_t  i;
+
+    if (cache == NULL) {
+        return;
+    }
+
+    for (i = 0; i < OCS_KEYRING_MAX; i++) {
+        EVP_CIPHER_CTX_free(cache->open[i]);
+    }
+
+    EVP_CIPHER_CTX_free(cache->seal);
+    OPENSSL_free(cache);
+}
+
+
+/* a context keyed for key number key with the nonce iv */
+static EVP_CIPHER_CTX *
+ocs_ticket_ctx(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
+    size_t key, int enc, const unsigned char *iv)
+{
+    EVP_CIPHER_CTX  *ctx;
+
+    if (cache != NULL && key < cache->n) {
+        ctx = enc ? cache->seal : cache->open[key];
+
+        /* the key schedule stays; only the nonce is new */
+        if (ctx != NULL && EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc)
+                           == 1)
+        {
+            return ctx;
+        }
+
+        return NULL;
+    }
+
+    ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx == NULL
+        || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL,
+                             ring->keys[key].ticket, iv, enc) != 1)
+    {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+
+    return ctx;
+}
+
+
+static void
+ocs_ticket_ctx_done(ocs_ticket_cache_t *cache, EVP_CIPHER_CTX *ctx)
+{
+    size_t  i;
+
+    if (cache != NULL) {
+        if (ctx == cache->seal) {
+            return;
+        }
+
+        for (i = 0; i < cache->n; i++) {
+            if (ctx == cache->open[i]) {
+                return;
+            }
+        }
+    }
+
+    EVP_CIPHER_CTX_free(ctx);
+}
+
+
 int
-ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
-    const ocs_ticket_t *t, char *out, size_t outlen, size_t *written,
-    ocs_err_t *err)
+ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
+    const ocs_env_t *env, const ocs_ticket_t *t, char *out, size_t outlen,
+    size_t *written, ocs_err_t *err)
 {
     int                rc, n;
     size_t             plen, total;
@@ -86,7 +217,7 @@ ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
     total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
 
     if (ocs_b64url_len(total) > outlen) {
-        ocs_wipe(plain, sizeof(plain));
+        ocs_wipe(plain, plen);
         return ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
     }
 
@@ -96,17 +227,14 @@ ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
     if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
         != OCS_OK)
     {
-        ocs_wipe(plain, sizeof(plain));
+        ocs_wipe(plain, plen);
         return ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
     }
 
     rc = OCS_ERR_SYS;
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = ocs_ticket_ctx(ring, cache, 0, 1, sealed + 1 + OCS_KEY_ID_LEN);
 
     if (ctx != NULL
-        && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL,
-                              ring->keys[0].ticket,
-                              sealed + 1 + OCS_KEY_ID_LEN) == 1
         && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
         && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
                              (int) plen) == 1
@@ -117,8 +245,8 @@ ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
         rc = ocs_b64url_encode(sealed, total, out, outlen, written);
     }
 
-    EVP_CIPHER_CTX_free(ctx);
-    ocs_wipe(plain, sizeof(plain));
+    ocs_ticket_ctx_done(cache, ctx);
+    ocs_wipe(plain, plen);
 
     if (rc != OCS_OK) {
         return ocs_err(err, rc, "AES-256-GCM sealing failed");
@@ -129,13 +257,12 @@ ocs_ticket_seal(const ocs_keyring_t *ring, const ocs_env_t *env,
 
 
 int
-ocs_ticket_open(const ocs_keyring_t *ring, const char *in, size_t len,
-    ocs_ticket_t *t, ocs_err_t *err)
+ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
+    const char *in, size_t len, ocs_ticket_t *t, ocs_err_t *err)
 {
     int                rc, n;
-    size_t             i, total, clen;
+    size_t             total, clen, key;
     EVP_CIPHER_CTX    *ctx;
-    const ocs_key_t   *key;
     unsigned char      sealed[OCS_HEADER_LEN + OCS_PLAIN_MAX + OCS_TAG_LEN];
     unsigned char      plain[OCS_PLAIN_MAX];
 
@@ -157,26 +284,21 @@ ocs_ticket_open(const ocs_keyring_t *ring, const char *in, size_t len,
                        sealed[0]);
     }
 
-    key = NULL;
-
-    for (i = 0; i < ring->n; i++) {
-        if (memcmp(ring->keys[i].id, sealed + 1, OCS_KEY_ID_LEN) == 0) {
-            key = &ring->keys[i];
+    for (key = 0; key < ring->n; key++) {
+        if (memcmp(ring->keys[key].id, sealed + 1, OCS_KEY_ID_LEN) == 0) {
             break;
         }
     }
 
-    if (key == NULL) {
+    if (key == ring->n) {
         return ocs_err(err, OCS_ERR_NOTFOUND, "no key with the ticket's id");
     }
 
     clen = total - OCS_HEADER_LEN - OCS_TAG_LEN;
     rc = OCS_ERR_AUTH;
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = ocs_ticket_ctx(ring, cache, key, 0, sealed + 1 + OCS_KEY_ID_LEN);
 
     if (ctx != NULL
-        && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->ticket,
-                              sealed + 1 + OCS_KEY_ID_LEN) == 1
         && EVP_DecryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
         && EVP_DecryptUpdate(ctx, plain, &n, sealed + OCS_HEADER_LEN,
                              (int) clen) == 1
@@ -187,15 +309,15 @@ ocs_ticket_open(const ocs_keyring_t *ring, const char *in, size_t len,
         rc = OCS_OK;
     }
 
-    EVP_CIPHER_CTX_free(ctx);
+    ocs_ticket_ctx_done(cache, ctx);
 
     if (rc != OCS_OK) {
-        ocs_wipe(plain, sizeof(plain));
+        ocs_wipe(plain, clen);
         return ocs_err(err, OCS_ERR_AUTH, "ticket authentication failed");
     }
 
     rc = ocs_ticket_parse(plain, clen, t);
-    ocs_wipe(plain, sizeof(plain));
+    ocs_wipe(plain, clen);
 
     if (rc != OCS_OK) {
         ocs_wipe(t, sizeof(ocs_ticket_t));

@@ -16,6 +16,45 @@ static ocs_test_env_data_t  env_data = { 1700000000, 1 };
 static const ocs_env_t      env = { ocs_test_now, ocs_test_random, &env_data };
 
 
+/* every seal and open runs twice: without and with a context cache */
+static int                  use_cache;
+static const ocs_keyring_t *cached_ring[8];
+static ocs_ticket_cache_t  *caches[8];
+static size_t               ncaches;
+
+
+static ocs_ticket_cache_t *
+C(const ocs_keyring_t *ring)
+{
+    size_t  i;
+
+    if (!use_cache) {
+        return NULL;
+    }
+
+    for (i = 0; i < ncaches; i++) {
+        if (cached_ring[i] == ring) {
+            return caches[i];
+        }
+    }
+
+    cached_ring[ncaches] = ring;
+    caches[ncaches] = ocs_ticket_cache_create(ring, NULL);
+
+    return caches[ncaches++];
+}
+
+
+static void
+drop_caches(void)
+{
+    while (ncaches) {
+        ncaches--;
+        ocs_ticket_cache_destroy(caches[ncaches]);
+    }
+}
+
+
 static void
 make_ring(ocs_keyring_t *ring, const unsigned char *fill, size_t nkeys)
 {
@@ -143,6 +182,7 @@ test_keyring_parse(void)
 static void
 test_seal_open(void)
 {
+    const char     *mode = use_cache ? "cached: " : "";
     size_t          n, i, len;
     ocs_err_t       err;
     ocs_ticket_t    t, got;
@@ -156,11 +196,14 @@ test_seal_open(void)
     make_ring(&other, (const unsigned char *) "\x03", 1);
     make_ticket(&t);
 
-    ok(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err)
+    printf("# seal and open, %s\n", use_cache ? "cached contexts" : "fresh");
+    ok(mode != NULL, "%smode", mode);
+
+    ok(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err)
        == OCS_OK, "seal");
     ok(n < 300, "sealed ticket is small (%zu characters)", n);
 
-    ok(ocs_ticket_open(&one, text, n, &got, &err) == OCS_OK, "open");
+    ok(ocs_ticket_open(&one, C(&one), text, n, &got, &err) == OCS_OK, "open");
     ok(memcmp(got.session, t.session, OCS_SESSION_LEN) == 0,
        "open: session id");
     is_int(got.auth_time, t.auth_time, "open: auth time");
@@ -170,11 +213,11 @@ test_seal_open(void)
     is_int(got.computer, OCS_COMPUTER_PRIVATE, "open: computer");
     is_str(got.user, got.user_len, "CONTOSO\\bob", "open: user");
 
-    ok(ocs_ticket_open(&rotated, text, n, &got, &err) == OCS_OK,
+    ok(ocs_ticket_open(&rotated, C(&rotated), text, n, &got, &err) == OCS_OK,
        "a rotated ring still opens old tickets");
-    is_int(ocs_ticket_open(&two, text, n, &got, &err), OCS_ERR_NOTFOUND,
+    is_int(ocs_ticket_open(&two, C(&two), text, n, &got, &err), OCS_ERR_NOTFOUND,
            "a ring without the key refuses");
-    is_int(ocs_ticket_open(&other, text, n, &got, &err), OCS_ERR_NOTFOUND,
+    is_int(ocs_ticket_open(&other, C(&other), text, n, &got, &err), OCS_ERR_NOTFOUND,
            "wrong key refuses");
 
     /* flip one character at every position */
@@ -184,7 +227,7 @@ test_seal_open(void)
         memcpy(bad, text, len);
         bad[i] = (bad[i] == 'A') ? 'B' : 'A';
 
-        if (ocs_ticket_open(&one, bad, len, &got, &err) == OCS_OK) {
+        if (ocs_ticket_open(&one, C(&one), bad, len, &got, &err) == OCS_OK) {
             break;
         }
     }
@@ -192,7 +235,7 @@ test_seal_open(void)
     is_int(i, len, "every tampered position is refused");
 
     for (i = 1; i < len; i++) {
-        if (ocs_ticket_open(&one, text, len - i, &got, &err) == OCS_OK) {
+        if (ocs_ticket_open(&one, C(&one), text, len - i, &got, &err) == OCS_OK) {
             break;
         }
     }
@@ -200,37 +243,37 @@ test_seal_open(void)
     is_int(i, len, "every truncation is refused");
     ok(got.user_len == 0, "a refused ticket leaves nothing behind");
 
-    is_int(ocs_ticket_open(&one, "garbage!", 8, &got, &err), OCS_ERR_INVALID,
+    is_int(ocs_ticket_open(&one, C(&one), "garbage!", 8, &got, &err), OCS_ERR_INVALID,
            "garbage");
-    is_int(ocs_ticket_open(&one, "", 0, &got, &err), OCS_ERR_INVALID,
+    is_int(ocs_ticket_open(&one, C(&one), "", 0, &got, &err), OCS_ERR_INVALID,
            "empty");
 
     /* version byte: 'A' encodes 0 in the first six bits */
     memcpy(bad, text, len);
     bad[0] = 'C';
-    is_int(ocs_ticket_open(&one, bad, len, &got, &err), OCS_ERR_INVALID,
+    is_int(ocs_ticket_open(&one, C(&one), bad, len, &got, &err), OCS_ERR_INVALID,
            "unknown version");
 
-    ok(ocs_ticket_seal(&two, &env, &t, bad, sizeof(bad), &n, &err) == OCS_OK
-       && ocs_ticket_open(&rotated, bad, n, &got, &err) == OCS_OK,
+    ok(ocs_ticket_seal(&two, C(&two), &env, &t, bad, sizeof(bad), &n, &err) == OCS_OK
+       && ocs_ticket_open(&rotated, C(&rotated), bad, n, &got, &err) == OCS_OK,
        "new key seals, ring opens");
 
-    is_int(ocs_ticket_seal(&one, &env, &t, text, 40, &n, &err),
+    is_int(ocs_ticket_seal(&one, C(&one), &env, &t, text, 40, &n, &err),
            OCS_ERR_SPACE, "seal: short buffer");
 
     t.user_len = 0;
-    is_int(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err),
+    is_int(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err),
            OCS_ERR_INVALID, "seal: empty user");
 
     memset(&other, 0, sizeof(other));
     make_ticket(&t);
-    is_int(ocs_ticket_seal(&other, &env, &t, text, sizeof(text), &n, &err),
+    is_int(ocs_ticket_seal(&other, C(&other), &env, &t, text, sizeof(text), &n, &err),
            OCS_ERR_NOTFOUND, "seal: empty ring");
 
     t.user_len = OCS_USER_MAX;
     memset(t.user, 'u', OCS_USER_MAX);
-    ok(ocs_ticket_seal(&one, &env, &t, text, sizeof(text), &n, &err)
-       == OCS_OK && ocs_ticket_open(&one, text, n, &got, &err) == OCS_OK
+    ok(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_ticket_open(&one, C(&one), text, n, &got, &err) == OCS_OK
        && got.user_len == OCS_USER_MAX, "longest user name round-trips");
 
     n = ocs_methods_format(OCS_METHOD_PASSWORD | OCS_METHOD_TOTP, methods,
@@ -342,6 +385,10 @@ main(void)
     test_hkdf();
     test_keyring_parse();
     test_seal_open();
+    use_cache = 1;
+    test_seal_open();
+    drop_caches();
+    use_cache = 0;
     test_check();
     test_csrf();
 
