@@ -75,7 +75,9 @@ test_username(void)
 static void
 test_return_url(void)
 {
-    static const char  *allowed[] = { "cwa.contoso.com", "dl.contoso.com:8443" };
+    static const char  *allowed[] = {
+        "cwa.contoso.com", "dl.contoso.com:8443"
+    };
 
     static const struct {
         const char  *url;

@@ -45,6 +45,11 @@ C(const ocs_keyring_t *ring)
 }
 
 
+/* seal and open with the ring's cache when caching is on */
+#define OPEN(ring, ...)  ocs_ticket_open(&ring, C(&ring), __VA_ARGS__)
+#define SEAL(ring, ...)  ocs_ticket_seal(&ring, C(&ring), __VA_ARGS__)
+
+
 static void
 drop_caches(void)
 {
@@ -199,11 +204,11 @@ test_seal_open(void)
     printf("# seal and open, %s\n", use_cache ? "cached contexts" : "fresh");
     ok(mode != NULL, "%smode", mode);
 
-    ok(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err)
+    ok(SEAL(one, &env, &t, text, sizeof(text), &n, &err)
        == OCS_OK, "seal");
     ok(n < 300, "sealed ticket is small (%zu characters)", n);
 
-    ok(ocs_ticket_open(&one, C(&one), text, n, &got, &err) == OCS_OK, "open");
+    ok(OPEN(one, text, n, &got, &err) == OCS_OK, "open");
     ok(memcmp(got.session, t.session, OCS_SESSION_LEN) == 0,
        "open: session id");
     is_int(got.auth_time, t.auth_time, "open: auth time");
@@ -213,11 +218,11 @@ test_seal_open(void)
     is_int(got.computer, OCS_COMPUTER_PRIVATE, "open: computer");
     is_str(got.user, got.user_len, "CONTOSO\\bob", "open: user");
 
-    ok(ocs_ticket_open(&rotated, C(&rotated), text, n, &got, &err) == OCS_OK,
+    ok(OPEN(rotated, text, n, &got, &err) == OCS_OK,
        "a rotated ring still opens old tickets");
-    is_int(ocs_ticket_open(&two, C(&two), text, n, &got, &err), OCS_ERR_NOTFOUND,
+    is_int(OPEN(two, text, n, &got, &err), OCS_ERR_NOTFOUND,
            "a ring without the key refuses");
-    is_int(ocs_ticket_open(&other, C(&other), text, n, &got, &err), OCS_ERR_NOTFOUND,
+    is_int(OPEN(other, text, n, &got, &err), OCS_ERR_NOTFOUND,
            "wrong key refuses");
 
     /* flip one character at every position */
@@ -227,7 +232,7 @@ test_seal_open(void)
         memcpy(bad, text, len);
         bad[i] = (bad[i] == 'A') ? 'B' : 'A';
 
-        if (ocs_ticket_open(&one, C(&one), bad, len, &got, &err) == OCS_OK) {
+        if (OPEN(one, bad, len, &got, &err) == OCS_OK) {
             break;
         }
     }
@@ -235,7 +240,7 @@ test_seal_open(void)
     is_int(i, len, "every tampered position is refused");
 
     for (i = 1; i < len; i++) {
-        if (ocs_ticket_open(&one, C(&one), text, len - i, &got, &err) == OCS_OK) {
+        if (OPEN(one, text, len - i, &got, &err) == OCS_OK) {
             break;
         }
     }
@@ -243,37 +248,37 @@ test_seal_open(void)
     is_int(i, len, "every truncation is refused");
     ok(got.user_len == 0, "a refused ticket leaves nothing behind");
 
-    is_int(ocs_ticket_open(&one, C(&one), "garbage!", 8, &got, &err), OCS_ERR_INVALID,
+    is_int(OPEN(one, "garbage!", 8, &got, &err), OCS_ERR_INVALID,
            "garbage");
-    is_int(ocs_ticket_open(&one, C(&one), "", 0, &got, &err), OCS_ERR_INVALID,
+    is_int(OPEN(one, "", 0, &got, &err), OCS_ERR_INVALID,
            "empty");
 
     /* version byte: 'A' encodes 0 in the first six bits */
     memcpy(bad, text, len);
     bad[0] = 'C';
-    is_int(ocs_ticket_open(&one, C(&one), bad, len, &got, &err), OCS_ERR_INVALID,
+    is_int(OPEN(one, bad, len, &got, &err), OCS_ERR_INVALID,
            "unknown version");
 
-    ok(ocs_ticket_seal(&two, C(&two), &env, &t, bad, sizeof(bad), &n, &err) == OCS_OK
-       && ocs_ticket_open(&rotated, C(&rotated), bad, n, &got, &err) == OCS_OK,
+    ok(SEAL(two, &env, &t, bad, sizeof(bad), &n, &err) == OCS_OK
+       && OPEN(rotated, bad, n, &got, &err) == OCS_OK,
        "new key seals, ring opens");
 
-    is_int(ocs_ticket_seal(&one, C(&one), &env, &t, text, 40, &n, &err),
+    is_int(SEAL(one, &env, &t, text, 40, &n, &err),
            OCS_ERR_SPACE, "seal: short buffer");
 
     t.user_len = 0;
-    is_int(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err),
+    is_int(SEAL(one, &env, &t, text, sizeof(text), &n, &err),
            OCS_ERR_INVALID, "seal: empty user");
 
     memset(&other, 0, sizeof(other));
     make_ticket(&t);
-    is_int(ocs_ticket_seal(&other, C(&other), &env, &t, text, sizeof(text), &n, &err),
+    is_int(SEAL(other, &env, &t, text, sizeof(text), &n, &err),
            OCS_ERR_NOTFOUND, "seal: empty ring");
 
     t.user_len = OCS_USER_MAX;
     memset(t.user, 'u', OCS_USER_MAX);
-    ok(ocs_ticket_seal(&one, C(&one), &env, &t, text, sizeof(text), &n, &err)
-       == OCS_OK && ocs_ticket_open(&one, C(&one), text, n, &got, &err) == OCS_OK
+    ok(SEAL(one, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && OPEN(one, text, n, &got, &err) == OCS_OK
        && got.user_len == OCS_USER_MAX, "longest user name round-trips");
 
     n = ocs_methods_format(OCS_METHOD_PASSWORD | OCS_METHOD_TOTP, methods,

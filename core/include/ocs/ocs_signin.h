@@ -88,7 +88,8 @@ typedef struct {
  * usable line as a decoy, so that the caller can spend the same time
  * hashing for unknown and known users (the same time only when every
  * line uses the same scheme and cost).  A name whose line has a weak or
- * unknown hash is not found, with unusable set so the caller can say so.  Returns OCS_OK (see found),
+ * unknown hash is not found, with unusable set so the caller can say so.
+ * Returns OCS_OK (see found),
  * OCS_ERR_INVALID (bad name, or a file with no usable line) or
  * OCS_ERR_SYS (cannot read the file).
  */
