@@ -1,0 +1,115 @@
+/*
+ * An Active Directory (or any LDAP) account directory, through OpenLDAP's
+ * libldap.
+ *
+ * A directory handle owns its configuration and a small pool of
+ * connections that stay bound as the service account between uses.  The
+ * handle is thread-safe: several threads may sign users in at once, each
+ * on its own connection.  Every call blocks, bounded by the configured
+ * timeouts; nginx runs them in a thread pool.  Servers are tried in the
+ * order given until one answers.
+ */
+
+#ifndef OCS_LDAP_H
+#define OCS_LDAP_H
+
+
+#include <ocs/ocs.h>
+#include <ocs/ocs_directory.h>
+
+
+#define OCS_LDAP_URLS_MAX     8
+#define OCS_LDAP_GROUPS_MAX  64
+#define OCS_LDAP_DN_MAX     512
+#define OCS_LDAP_VALUE_MAX  256
+
+#define OCS_LDAP_SCOPE_BASE   0
+#define OCS_LDAP_SCOPE_ONE    1
+#define OCS_LDAP_SCOPE_SUB    2
+
+/* how group membership is expanded */
+#define OCS_LDAP_NESTED_OFF   0   /* direct memberOf only */
+#define OCS_LDAP_NESTED_WALK  1   /* follow the groups' own memberOf */
+#define OCS_LDAP_NESTED_AD    2   /* AD's LDAP_MATCHING_RULE_IN_CHAIN */
+
+
+typedef struct {
+    const char   *urls[OCS_LDAP_URLS_MAX];
+    size_t        nurls;
+    int           starttls;         /* StartTLS on ldap:// URLs */
+    int           tls_verify;       /* demand a valid certificate */
+    const char   *ca_file;          /* NULL: the system's CAs */
+    const char   *bind_dn;
+    const char   *bind_password;    /* copied; wiped by destroy */
+    const char   *base;
+    int           scope;
+    const char   *filter;           /* ANDed into every account search */
+    const char   *remote_attr;      /* a BOOLEAN attribute, or NULL */
+    int           connect_timeout;  /* milliseconds */
+    int           timeout;          /* milliseconds, per operation */
+    size_t        connections;      /* connections kept open */
+    int           nested;
+} ocs_ldap_conf_t;
+
+
+typedef struct ocs_ldap_s  ocs_ldap_t;
+
+
+/* one account as the directory describes it; absent values are -1 */
+typedef struct {
+    char          dn[OCS_LDAP_DN_MAX];
+    char          name[OCS_LDAP_VALUE_MAX];     /* sAMAccountName */
+    char          upn[OCS_LDAP_VALUE_MAX];      /* userPrincipalName */
+    char          display[OCS_LDAP_VALUE_MAX];  /* displayName */
+    char          sip[OCS_LDAP_VALUE_MAX];      /* msRTCSIP-PrimaryUserAddress */
+    int           ocs_enabled;                  /* msRTCSIP-UserEnabled */
+    long          option_flags;                 /* msRTCSIP-OptionFlags */
+    long          uac;                          /* userAccountControl */
+    int           remote;                       /* conf->remote_attr */
+    size_t        ngroups;                      /* direct and nested */
+    char          groups[OCS_LDAP_GROUPS_MAX][OCS_LDAP_DN_MAX];
+    int           groups_truncated;
+} ocs_ldap_account_t;
+
+
+/*
+ * Creates a directory handle; no connection is made until the first use.
+ * Returns NULL with err set for a bad configuration.
+ */
+ocs_ldap_t *ocs_ldap_create(const ocs_ldap_conf_t *conf, ocs_err_t *err);
+
+/* closes every connection and wipes the service password; NULL is fine */
+void ocs_ldap_destroy(ocs_ldap_t *ld);
+
+/*
+ * Signs a user in: finds the account with the service bind, by
+ * sAMAccountName for DOMAIN\user and bare names and by userPrincipalName
+ * for user@domain, then binds as the account with the password.  An
+ * empty password is refused before any bind.  An unknown user costs a
+ * bind too, so it takes as long as a wrong password.
+ *
+ * Returns OCS_OK with *state set (OCS_ACCT_*: only OCS_ACCT_OK means
+ * signed in, and acct is filled for OCS_ACCT_OK and for the states a
+ * correct password reveals), or OCS_ERR_SYS when no server could answer
+ * (err names the last server tried).
+ */
+int ocs_ldap_authenticate(ocs_ldap_t *ld, const char *name, size_t len,
+    const char *password, size_t password_len, ocs_ldap_account_t *acct,
+    int *state, ocs_err_t *err);
+
+/*
+ * Reads an account again by its DN, for re-checks of live sessions.
+ * Returns OCS_OK, OCS_ERR_NOTFOUND (gone) or OCS_ERR_SYS.
+ */
+int ocs_ldap_lookup(ocs_ldap_t *ld, const char *dn,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
+
+/*
+ * Whether the account at dn matches an LDAP filter (a base search), for
+ * custom requirements.  Returns OCS_OK with *match set, or OCS_ERR_SYS.
+ */
+int ocs_ldap_match(ocs_ldap_t *ld, const char *dn, const char *filter,
+    int *match, ocs_err_t *err);
+
+
+#endif /* OCS_LDAP_H */
