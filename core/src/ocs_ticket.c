@@ -24,6 +24,13 @@
 #define OCS_T_METHODS     5
 #define OCS_T_COMPUTER    6
 #define OCS_T_USER        7
+#define OCS_T_SIP         8
+#define OCS_T_DISPLAY     9
+#define OCS_T_DN         10
+#define OCS_T_GROUPS     11
+#define OCS_T_CHECKED    12
+#define OCS_T_FACTS_GEN  13
+#define OCS_T_FACTS      14
 
 #define OCS_T_REQUIRED   (1u << OCS_T_SESSION | 1u << OCS_T_AUTH_TIME      \
                           | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
@@ -33,6 +40,7 @@
 typedef struct {
     unsigned char  *p;
     unsigned char  *end;
+    int             overflow;
 } ocs_tlv_writer_t;
 
 
@@ -47,6 +55,10 @@ static void ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v,
     size_t len);
 static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
     size_t len);
+static void ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts,
+    size_t n);
+static int ocs_tlv_string(const unsigned char *p, size_t len, size_t max,
+    char *out, size_t *out_len);
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
     ocs_ticket_t *t);
 static int64_t ocs_get_int(const unsigned char *p, size_t len);
@@ -202,8 +214,16 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
                        t->user_len);
     }
 
+    if (t->sip_len > OCS_SIP_MAX || t->display_len > OCS_DISPLAY_MAX
+        || t->dn_len > OCS_DN_MAX || t->groups_len > OCS_GROUPS_MAX
+        || t->nfacts > OCS_FACTS_MAX)
+    {
+        return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
+    }
+
     w.p = plain;
     w.end = plain + sizeof(plain);
+    w.overflow = 0;
 
     ocs_tlv_put(&w, OCS_T_SESSION, t->session, OCS_SESSION_LEN);
     ocs_tlv_put_int(&w, OCS_T_AUTH_TIME, t->auth_time, 8);
@@ -212,6 +232,33 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     ocs_tlv_put_int(&w, OCS_T_METHODS, t->methods, 4);
     ocs_tlv_put_int(&w, OCS_T_COMPUTER, t->computer, 1);
     ocs_tlv_put(&w, OCS_T_USER, t->user, t->user_len);
+
+    /* directory fields only when there are any: user file tickets stay
+       short */
+    if (t->sip_len) {
+        ocs_tlv_put(&w, OCS_T_SIP, t->sip, t->sip_len);
+    }
+
+    if (t->display_len) {
+        ocs_tlv_put(&w, OCS_T_DISPLAY, t->display, t->display_len);
+    }
+
+    if (t->dn_len) {
+        ocs_tlv_put(&w, OCS_T_DN, t->dn, t->dn_len);
+        ocs_tlv_put_int(&w, OCS_T_CHECKED, t->checked, 8);
+        ocs_tlv_put_int(&w, OCS_T_FACTS_GEN, t->facts_gen, 4);
+        ocs_tlv_put_facts(&w, t->facts, t->nfacts);
+    }
+
+    if (t->groups_len) {
+        ocs_tlv_put(&w, OCS_T_GROUPS, t->groups, t->groups_len);
+    }
+
+    if (w.overflow) {
+        ocs_wipe(plain, sizeof(plain));
+        return ocs_err(err, OCS_ERR_INVALID, "the ticket's fields do not fit "
+                       "in a cookie");
+    }
 
     plen = (size_t) (w.p - plain);
     total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
@@ -406,15 +453,77 @@ ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
             break;
 
         case OCS_T_USER:
-            if (flen == 0 || flen > OCS_USER_MAX
-                || memchr(p, '\0', flen) != NULL)
+            if (flen == 0
+                || ocs_tlv_string(p, flen, OCS_USER_MAX, t->user,
+                                  &t->user_len) != OCS_OK)
             {
                 return OCS_ERR_INVALID;
             }
 
-            memcpy(t->user, p, flen);
-            t->user[flen] = '\0';
-            t->user_len = flen;
+            break;
+
+        case OCS_T_SIP:
+            if (ocs_tlv_string(p, flen, OCS_SIP_MAX, t->sip, &t->sip_len)
+                != OCS_OK)
+            {
+                return OCS_ERR_INVALID;
+            }
+
+            break;
+
+        case OCS_T_DISPLAY:
+            if (ocs_tlv_string(p, flen, OCS_DISPLAY_MAX, t->display,
+                               &t->display_len) != OCS_OK)
+            {
+                return OCS_ERR_INVALID;
+            }
+
+            break;
+
+        case OCS_T_DN:
+            if (ocs_tlv_string(p, flen, OCS_DN_MAX, t->dn, &t->dn_len)
+                != OCS_OK)
+            {
+                return OCS_ERR_INVALID;
+            }
+
+            break;
+
+        case OCS_T_GROUPS:
+            if (ocs_tlv_string(p, flen, OCS_GROUPS_MAX, t->groups,
+                               &t->groups_len) != OCS_OK)
+            {
+                return OCS_ERR_INVALID;
+            }
+
+            break;
+
+        case OCS_T_CHECKED:
+            if (flen != 8) {
+                return OCS_ERR_INVALID;
+            }
+
+            t->checked = ocs_get_int(p, 8);
+            break;
+
+        case OCS_T_FACTS_GEN:
+            if (flen != 4) {
+                return OCS_ERR_INVALID;
+            }
+
+            t->facts_gen = (uint32_t) ocs_get_int(p, 4);
+            break;
+
+        case OCS_T_FACTS:
+            if (flen % 4 != 0 || flen / 4 > OCS_FACTS_MAX) {
+                return OCS_ERR_INVALID;
+            }
+
+            for (t->nfacts = 0; t->nfacts < flen / 4; t->nfacts++) {
+                t->facts[t->nfacts] = (uint32_t) ocs_get_int(
+                                                  p + 4 * t->nfacts, 4);
+            }
+
             break;
 
         default:
@@ -493,9 +602,8 @@ ocs_methods_format(uint32_t methods, char *out, size_t outlen)
 static void
 ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v, size_t len)
 {
-    /* callers stay far below the buffer size: fields are bounded */
-    if ((size_t) (w->end - w->p) < len + 3) {
-        w->p = w->end;
+    if ((size_t) (w->end - w->p) < len + 3 || len > 0xffff) {
+        w->overflow = 1;
         return;
     }
 
@@ -522,6 +630,55 @@ ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v, size_t len)
     }
 
     ocs_tlv_put(w, type, buf, len);
+}
+
+
+static void
+ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts, size_t n)
+{
+    size_t          i;
+    unsigned char   buf[4 * OCS_FACTS_MAX];
+
+    for (i = 0; i < n; i++) {
+        buf[4 * i] = (unsigned char) (facts[i] >> 24);
+        buf[4 * i + 1] = (unsigned char) (facts[i] >> 16);
+        buf[4 * i + 2] = (unsigned char) (facts[i] >> 8);
+        buf[4 * i + 3] = (unsigned char) facts[i];
+    }
+
+    ocs_tlv_put(w, OCS_T_FACTS, buf, 4 * n);
+}
+
+
+/* a text field: at most max bytes, no NUL; copied NUL-terminated */
+static int
+ocs_tlv_string(const unsigned char *p, size_t len, size_t max, char *out,
+    size_t *out_len)
+{
+    if (len > max || memchr(p, '\0', len) != NULL) {
+        return OCS_ERR_INVALID;
+    }
+
+    memcpy(out, p, len);
+    out[len] = '\0';
+    *out_len = len;
+
+    return OCS_OK;
+}
+
+
+int
+ocs_ticket_has_fact(const ocs_ticket_t *t, uint32_t fact)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nfacts; i++) {
+        if (t->facts[i] == fact) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -290,6 +290,75 @@ test_seal_open(void)
 
 
 static void
+test_directory_fields(void)
+{
+    int             rc;
+    size_t          n;
+    ocs_err_t       err;
+    ocs_ticket_t    t, got;
+    ocs_keyring_t   ring;
+    char            text[OCS_TICKET_TEXT_MAX];
+
+    make_ring(&ring, (const unsigned char *) "\x05", 1);
+    make_ticket(&t);
+
+    t.sip_len = strlen("sip:alice@contoso.com");
+    memcpy(t.sip, "sip:alice@contoso.com", t.sip_len);
+    t.display_len = strlen("Alice Example");
+    memcpy(t.display, "Alice Example", t.display_len);
+    t.dn_len = strlen("cn=alice,ou=Users,dc=contoso,dc=com");
+    memcpy(t.dn, "cn=alice,ou=Users,dc=contoso,dc=com", t.dn_len);
+    t.groups_len = strlen("CWA Users,Remote Access");
+    memcpy(t.groups, "CWA Users,Remote Access", t.groups_len);
+    t.checked = 1700000500;
+    t.facts_gen = 0xdeadbeef;
+    t.nfacts = 3;
+    t.facts[0] = 1;
+    t.facts[1] = 0x80000000;
+    t.facts[2] = 0x12345678;
+
+    ok(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_ticket_open(&ring, NULL, text, n, &got, &err)
+       == OCS_OK, "directory fields: round trip");
+    is_str(got.sip, got.sip_len, "sip:alice@contoso.com", "sip");
+    is_str(got.display, got.display_len, "Alice Example", "display name");
+    is_str(got.dn, got.dn_len, "cn=alice,ou=Users,dc=contoso,dc=com", "dn");
+    is_str(got.groups, got.groups_len, "CWA Users,Remote Access", "groups");
+    is_int(got.checked, 1700000500, "checked");
+    is_int(got.facts_gen, 0xdeadbeef, "facts generation");
+    is_int(got.nfacts, 3, "facts");
+    ok(ocs_ticket_has_fact(&got, 0x80000000)
+       && ocs_ticket_has_fact(&got, 0x12345678)
+       && !ocs_ticket_has_fact(&got, 2), "has fact");
+
+    /* the largest fields still fit in one cookie */
+    t.sip_len = OCS_SIP_MAX;
+    memset(t.sip, 's', OCS_SIP_MAX);
+    t.display_len = OCS_DISPLAY_MAX;
+    memset(t.display, 'd', OCS_DISPLAY_MAX);
+    t.dn_len = OCS_DN_MAX;
+    memset(t.dn, 'n', OCS_DN_MAX);
+    t.groups_len = OCS_GROUPS_MAX;
+    memset(t.groups, 'g', OCS_GROUPS_MAX);
+    t.nfacts = OCS_FACTS_MAX;
+    t.user_len = OCS_USER_MAX;
+    memset(t.user, 'u', OCS_USER_MAX);
+
+    rc = ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n,
+                         &err);
+    ok(rc == OCS_OK && n <= OCS_TICKET_TEXT_MAX, "largest ticket: %zu chars",
+       rc == OCS_OK ? n : 0);
+    ok(ocs_ticket_open(&ring, NULL, text, n, &got, &err) == OCS_OK
+       && got.groups_len == OCS_GROUPS_MAX, "largest ticket opens");
+
+    t.groups_len = OCS_GROUPS_MAX + 1;
+    is_int(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n,
+                           &err),
+           OCS_ERR_INVALID, "field over its limit");
+}
+
+
+static void
 test_check(void)
 {
     static const struct {
@@ -394,6 +463,7 @@ main(void)
     test_seal_open();
     drop_caches();
     use_cache = 0;
+    test_directory_fields();
     test_check();
     test_csrf();
 

@@ -38,8 +38,15 @@
 
 #define OCS_TICKET_VERSION      1
 
-/* upper bound of a sealed ticket in base64url characters */
-#define OCS_TICKET_TEXT_MAX  1024
+/* upper bound of a sealed ticket in base64url characters: a cookie
+   must stay under the 4096 bytes browsers keep */
+#define OCS_TICKET_TEXT_MAX  3600
+
+#define OCS_SIP_MAX           256
+#define OCS_DISPLAY_MAX       256
+#define OCS_DN_MAX            512
+#define OCS_GROUPS_MAX       1024     /* group names, comma-separated */
+#define OCS_FACTS_MAX          32
 
 /* authentication methods, recorded as a bit set */
 #define OCS_METHOD_PASSWORD   0x0001
@@ -77,6 +84,20 @@ typedef struct {
     unsigned        computer;       /* OCS_COMPUTER_* */
     size_t          user_len;
     char            user[OCS_USER_MAX + 1];
+
+    /* from the directory, empty for the user file */
+    size_t          sip_len;
+    char            sip[OCS_SIP_MAX + 1];
+    size_t          display_len;
+    char            display[OCS_DISPLAY_MAX + 1];
+    size_t          dn_len;
+    char            dn[OCS_DN_MAX + 1];
+    size_t          groups_len;
+    char            groups[OCS_GROUPS_MAX + 1];
+    int64_t         checked;        /* last look at the directory */
+    uint32_t        facts_gen;      /* which requirements facts cover */
+    size_t          nfacts;
+    uint32_t        facts[OCS_FACTS_MAX];   /* requirements met */
 } ocs_ticket_t;
 
 
@@ -114,8 +135,8 @@ void ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache);
 /*
  * Seals t with the first key of the ring into out as base64url text.
  * cache is NULL or a cache of this ring.
- * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (user too
- * long), OCS_ERR_SPACE or OCS_ERR_SYS.
+ * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (a
+ * field too long), OCS_ERR_SPACE or OCS_ERR_SYS.
  */
 int ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const ocs_env_t *env, const ocs_ticket_t *t, char *out, size_t outlen,
@@ -138,6 +159,9 @@ int ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
  */
 int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
     int64_t idle);
+
+/* 1 when the ticket lists the fact */
+int ocs_ticket_has_fact(const ocs_ticket_t *t, uint32_t fact);
 
 /*
  * Writes the method names of a bit set, comma-separated ("password",
