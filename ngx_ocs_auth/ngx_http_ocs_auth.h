@@ -9,9 +9,44 @@
 #include <ngx_http_ocs.h>
 #include <ngx_http_ocs_sso.h>
 
+#include <ocs/ocs_directory.h>
+#include <ocs/ocs_ldap.h>
+
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
+
+
+/* the kinds of authorization requirement; each becomes a fact */
+#define NGX_HTTP_OCS_FACT_ENABLED     1   /* msRTCSIP-UserEnabled */
+#define NGX_HTTP_OCS_FACT_PRESENCE    2   /* enhanced presence */
+#define NGX_HTTP_OCS_FACT_GROUP       3
+#define NGX_HTTP_OCS_FACT_FILTER      4
+#define NGX_HTTP_OCS_FACT_REMOTE      5   /* the remote access attribute */
+
+
+typedef struct {
+    ngx_uint_t             kind;
+    ngx_str_t              value;         /* NUL-terminated */
+    uint32_t               id;
+} ngx_http_ocs_fact_t;
+
+
+/* an ocs_ldap_directory block */
+typedef struct {
+    ngx_str_t              name;
+    ocs_ldap_conf_t        conf;
+    ngx_str_t              password;
+    ocs_ldap_t            *handle;        /* per worker process */
+    ngx_uint_t             urls_set;
+} ngx_http_ocs_ldap_dir_t;
+
+
+typedef struct {
+    ngx_array_t            directories;   /* ngx_http_ocs_ldap_dir_t * */
+    ngx_array_t            facts;         /* every requirement configured */
+    uint32_t               facts_gen;
+} ngx_http_ocs_auth_main_conf_t;
 
 
 typedef struct {
@@ -27,10 +62,56 @@ typedef struct {
     ngx_str_t              hsts;          /* header value, "" for off */
     ngx_str_t              thread_pool_name;
     ngx_thread_pool_t     *thread_pool;
+
+    ngx_str_t              directory_name;   /* "" for off */
+    ngx_http_ocs_ldap_dir_t  *directory;
+    ngx_array_t           *require;          /* ngx_http_ocs_fact_t */
+    ngx_http_ocs_fact_t   *remote;
+    ngx_array_t           *internal;         /* ngx_cidr_t */
+    ngx_http_complex_value_t  *sip_claim;
+    time_t                 recheck;
 } ngx_http_ocs_auth_loc_conf_t;
 
 
+/* what a directory said about a user, filled in a pool thread */
+typedef struct {
+    ocs_ldap_account_t     acct;
+    ngx_uint_t             nfacts;
+    uint32_t               facts[OCS_FACTS_MAX];
+    ngx_uint_t             groups_len;
+    u_char                 groups[OCS_GROUPS_MAX];
+    ngx_uint_t             groups_truncated;
+} ngx_http_ocs_auth_dir_result_t;
+
+
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_ldap.c */
+char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
+uint32_t ngx_http_ocs_auth_facts_gen(ngx_array_t *facts);
+ngx_int_t ngx_http_ocs_auth_ldap_init_process(ngx_cycle_t *cycle);
+void ngx_http_ocs_auth_ldap_exit_process(ngx_cycle_t *cycle);
+
+/* in a pool thread: facts and group names of an account */
+int ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
+    ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err);
+void ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
+    ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen);
+
+/* on the event loop: the location's requirements against the ticket */
+ngx_int_t ngx_http_ocs_auth_authorize(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+ngx_int_t ngx_http_ocs_auth_recheck(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 
 
 #endif /* NGX_HTTP_OCS_AUTH_H */

@@ -19,6 +19,8 @@ static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
+static void *ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -36,6 +38,8 @@ static char *ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf,
 static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_ocs_auth_ldap(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
@@ -114,6 +118,55 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       offsetof(ngx_http_ocs_auth_loc_conf_t, thread_pool_name),
       NULL },
 
+    { ngx_string("ocs_ldap_directory"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_ldap_block,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_ldap"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_ldap,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_ocs_auth_require,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_remote_access"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_ocs_auth_remote_access,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_internal_networks"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_internal,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_sip_claim"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, sip_claim),
+      NULL },
+
+    { ngx_string("ocs_auth_recheck"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, recheck),
+      NULL },
+
       ngx_null_command
 };
 
@@ -122,8 +175,8 @@ static ngx_http_module_t  ngx_http_ocs_auth_module_ctx = {
     NULL,                                  /* preconfiguration */
     ngx_http_ocs_auth_init,                /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_ocs_auth_create_main_conf,    /* create main configuration */
+    ngx_http_ocs_auth_init_main_conf,      /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -140,10 +193,10 @@ ngx_module_t  ngx_http_ocs_auth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_ocs_auth_ldap_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_ocs_auth_ldap_exit_process,   /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -155,9 +208,10 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_int_t
 ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ngx_http_ocs_sso_ctx_t        *ctx;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    ngx_int_t                       rc;
+    ngx_http_ocs_sso_ctx_t         *ctx;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
@@ -179,15 +233,36 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
-        if (ngx_http_ocs_sso_pass_identity(r, &ctx->ticket) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_OK;
+    if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
+        return ngx_http_ocs_auth_challenge(r, alcf);
     }
 
-    return ngx_http_ocs_auth_challenge(r, alcf);
+    /* the directory's view of the user is due again, or the requirements
+       changed since the ticket was sealed */
+    if (alcf->directory != NULL && ctx->ticket.dn_len && !ctx->rechecked) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+        if ((alcf->recheck && ngx_time() - ctx->ticket.checked
+                              >= alcf->recheck)
+            || ctx->ticket.facts_gen != amcf->facts_gen)
+        {
+            rc = ngx_http_ocs_auth_recheck(r, alcf, ctx);
+
+            return (rc == NGX_AGAIN) ? NGX_AGAIN
+                                     : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = ngx_http_ocs_auth_authorize(r, alcf, &ctx->ticket);
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_DONE : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_ocs_sso_pass_identity(r, &ctx->ticket) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -366,6 +441,42 @@ ngx_http_ocs_auth_header_filter(ngx_http_request_t *r)
 
 
 static void *
+ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_auth_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&amcf->directories, cf->pool, 2,
+                       sizeof(ngx_http_ocs_ldap_dir_t *))
+        != NGX_OK
+        || ngx_array_init(&amcf->facts, cf->pool, 8,
+                          sizeof(ngx_http_ocs_fact_t))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf = conf;
+
+    /* every requirement is known now: the whole http block is parsed */
+    amcf->facts_gen = ngx_http_ocs_auth_facts_gen(&amcf->facts);
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
 ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_ocs_auth_loc_conf_t  *conf;
@@ -387,11 +498,18 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
      *     conf->hsts = { 0, NULL };
      *     conf->thread_pool_name = { 0, NULL };
      *     conf->thread_pool = NULL;
+     *     conf->directory_name = { 0, NULL };
+     *     conf->directory = NULL;
      */
 
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->return_hosts = NGX_CONF_UNSET_PTR;
     conf->https_port = NGX_CONF_UNSET_UINT;
+    conf->require = NGX_CONF_UNSET_PTR;
+    conf->remote = NGX_CONF_UNSET_PTR;
+    conf->internal = NGX_CONF_UNSET_PTR;
+    conf->sip_claim = NGX_CONF_UNSET_PTR;
+    conf->recheck = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -423,21 +541,32 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->template.len = len;
     }
 
+    if (ngx_http_ocs_auth_ldap_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->signin) {
         ngx_http_ocs_sso_require(cf);
     }
 
-    if (!conf->signin) {
+    /* re-checks with a directory run in the thread pool too */
+    if (!conf->signin
+        && !(conf->mode != NGX_HTTP_OCS_AUTH_OFF && conf->directory))
+    {
         return NGX_CONF_OK;
     }
 
-    if (conf->user_file.len == 0) {
+    if (conf->signin && conf->user_file.len == 0 && conf->directory == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\"");
+                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\" "
+                           "or \"ocs_auth_ldap\"");
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_conf_full_name(cf->cycle, &conf->user_file, 1) != NGX_OK) {
+    if (conf->user_file.len
+        && ngx_conf_full_name(cf->cycle, &conf->user_file, 1) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -675,6 +804,32 @@ ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->hsts.len = p - alcf->hsts.data;
+
+    return NGX_CONF_OK;
+}
+
+
+/* ocs_auth_ldap NAME | off: the directory of a sign-in or protected
+   location, resolved in merge, when every directory is defined */
+static char *
+ngx_http_ocs_auth_ldap(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_str_t  *value;
+
+    if (alcf->directory_name.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&alcf->directory_name, "");
+
+    } else {
+        alcf->directory_name = value[1];
+    }
 
     return NGX_CONF_OK;
 }

@@ -35,8 +35,14 @@ typedef struct {
     int                      verify_rc;
     ocs_err_t                err;
     ocs_userfile_entry_t     entry;
+    /* the directory, when there is one instead of the user file */
+    ocs_ldap_t              *ld;
+    ngx_array_t             *facts;
+    ngx_http_ocs_auth_dir_result_t  *res;
+    int                      state;
     /* kept for the answer */
     ngx_str_t                back;
+    ngx_str_t                sip;
     ngx_uint_t               computer;
 } ngx_http_ocs_auth_task_t;
 
@@ -54,6 +60,8 @@ static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
 static void ngx_http_ocs_auth_signin_thread(void *data);
 static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
     void *data);
+static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_uint_t computer,
     const char *error);
@@ -136,9 +144,10 @@ ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
+    ngx_int_t                       rc;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
     ngx_str_t                      body, token, user, password, back,
-                                   computer;
+                                   computer, sip;
     ocs_username_t                 parsed;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_task_t      *task;
@@ -165,12 +174,19 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         ngx_str_null(&computer);
     }
 
+    if (ngx_http_ocs_auth_field(r, &body, "sip", OCS_SIP_MAX, &sip)
+        != NGX_OK)
+    {
+        ngx_str_null(&sip);
+    }
+
     task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_task_t));
     if (task == NULL) {
         goto failed;
     }
 
     task->back = back;
+    task->sip = sip;
     task->computer = (computer.len == 7
                       && ngx_strncmp(computer.data, "private", 7) == 0)
                      ? OCS_COMPUTER_PRIVATE : OCS_COMPUTER_PUBLIC;
@@ -238,6 +254,18 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
+    if (alcf->directory != NULL) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+        task->ld = alcf->directory->handle;
+        task->facts = &amcf->facts;
+        task->res = ngx_pcalloc(r->pool,
+                                sizeof(ngx_http_ocs_auth_dir_result_t));
+        if (task->res == NULL) {
+            goto failed;
+        }
+    }
+
     task->path = (char *) alcf->user_file.data;
     task->name = (char *) user.data;
     task->name_len = user.len;
@@ -277,6 +305,21 @@ ngx_http_ocs_auth_signin_thread(void *data)
 {
     ngx_http_ocs_auth_task_t  *task = data;
 
+    if (task->ld != NULL) {
+        task->rc = ocs_ldap_authenticate(task->ld, task->name, task->name_len,
+                                         task->password, task->password_len,
+                                         &task->res->acct, &task->state,
+                                         &task->err);
+
+        if (task->rc == OCS_OK && task->state == OCS_ACCT_OK) {
+            task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
+                                                  task->res, &task->err);
+        }
+
+        ocs_wipe(task->password, task->password_len);
+        return;
+    }
+
     task->rc = ocs_userfile_lookup(task->path, task->name, task->name_len,
                                    &task->entry, &task->err);
 
@@ -303,10 +346,17 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
     ngx_int_t                  rc;
     ngx_uint_t                 level;
     ngx_str_t                  user, typed, none;
+    ocs_ticket_t               proto;
     ngx_http_ocs_auth_csrf_t   csrf;
 
     typed.data = (u_char *) task->name;
     typed.len = task->name_len;
+
+    if (task->ld != NULL) {
+        rc = ngx_http_ocs_auth_signin_ldap_done(r, task, &typed);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
 
     switch (task->rc) {
 
@@ -314,10 +364,13 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         user.data = (u_char *) task->entry.name;
         user.len = ngx_strlen(task->entry.name);
 
-        if (ngx_http_ocs_sso_issue(r, &user, OCS_METHOD_PASSWORD,
-                                   task->computer)
-            != NGX_OK)
-        {
+        ngx_memzero(&proto, sizeof(ocs_ticket_t));
+        proto.user_len = ngx_min(user.len, OCS_USER_MAX);
+        ngx_memcpy(proto.user, user.data, proto.user_len);
+        proto.methods = OCS_METHOD_PASSWORD;
+        proto.computer = task->computer;
+
+        if (ngx_http_ocs_sso_issue(r, &proto) != NGX_OK) {
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
             break;
         }
@@ -371,6 +424,115 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
     }
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+/* the answer to a sign-in against a directory */
+static ngx_int_t
+ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
+{
+    char                           *name;
+    ngx_str_t                       none;
+    ocs_ticket_t                   *t;
+    ocs_ldap_account_t             *acct;
+    ngx_http_ocs_auth_csrf_t        csrf;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+    acct = &task->res->acct;
+
+    if (task->rc != OCS_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: directory \"%V\" unavailable: %s",
+                      &alcf->directory->name, task->err.text);
+
+        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "Directory unavailable",
+                                         "The directory that checks "
+                                         "passwords cannot be reached. "
+                                         "Please try again later.");
+    }
+
+    if (task->state != OCS_ACCT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
+                      task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
+                      task->state == OCS_ACCT_BAD_CREDENTIALS
+                      ? "" : ocs_acct_state_name(task->state));
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      typed, task->computer,
+                                      ocs_acct_state_message(task->state));
+    }
+
+    /* a stated sign-in address must be the account's own */
+    if (task->sip.len
+        && !ocs_sip_uri_eq((char *) task->sip.data, task->sip.len, acct->sip,
+                           ngx_strlen(acct->sip)))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\": the "
+                      "sign-in address \"%V\" does not match the account",
+                      typed, &task->sip);
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
+                                      typed, task->computer,
+                                      "The sign-in address does not match "
+                                      "the account of this user name and "
+                                      "password.");
+    }
+
+    t = ngx_pcalloc(r->pool, sizeof(ocs_ticket_t));
+    if (t == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the account name as the directory spells it */
+    name = acct->name[0] ? acct->name : task->name;
+    t->user_len = ngx_min(ngx_strlen(name), OCS_USER_MAX);
+    ngx_memcpy(t->user, name, t->user_len);
+    t->methods = OCS_METHOD_PASSWORD;
+    t->computer = task->computer;
+
+    ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
+
+    if (task->res->groups_truncated) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: the groups of user \"%s\" do not all fit in "
+                      "the ticket; $ocs_groups lists the first ones",
+                      t->user);
+    }
+
+    if (ngx_http_ocs_sso_issue(r, t) != NGX_OK) {
+        ocs_wipe(t, sizeof(ocs_ticket_t));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
+        ngx_str_null(&none);
+
+        if (ngx_http_ocs_cookie_clear(r, &csrf.name, &none, "Strict")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "ocs auth: user \"%s\" signed in with a password from "
+                  "directory \"%V\" on a %s computer", t->user,
+                  &alcf->directory->name,
+                  task->computer == OCS_COMPUTER_PRIVATE ? "private"
+                                                         : "public");
+
+    ocs_wipe(t, sizeof(ocs_ticket_t));
+    ocs_wipe(task->res, sizeof(ngx_http_ocs_auth_dir_result_t));
+
+    return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
+                                 task->back.len);
 }
 
 

@@ -40,6 +40,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t             state;
     ngx_uint_t             opened;         /* ticket holds a decrypted one */
+    ngx_uint_t             rechecked;      /* the directory was asked */
     ocs_ticket_t           ticket;
     ngx_str_t              refresh;        /* Set-Cookie value to send */
 } ngx_http_ocs_sso_ctx_t;
@@ -58,9 +59,16 @@ ngx_http_ocs_sso_ctx_t *ngx_http_ocs_sso_verify(ngx_http_request_t *r);
  */
 ngx_int_t ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t);
 
-/* issues a ticket and sets its cookie on the response */
-ngx_int_t ngx_http_ocs_sso_issue(ngx_http_request_t *r, ngx_str_t *user,
-    uint32_t methods, ngx_uint_t computer);
+/*
+ * Issues a ticket for the identity in proto (user, methods, computer and
+ * the directory fields) and sets its cookie on the response; the session
+ * id and times are filled in here.
+ */
+ngx_int_t ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *proto);
+
+/* seals the request's changed ticket into a refreshed cookie */
+ngx_int_t ngx_http_ocs_sso_update(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *ctx);
 
 /* revokes the session in the shared zone until the ticket would expire */
 ngx_int_t ngx_http_ocs_sso_revoke(ngx_http_request_t *r, ocs_ticket_t *t);

@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
     ocs_ticket_t *t, ngx_str_t *set_cookie);
 static ngx_int_t ngx_http_ocs_sso_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_ocs_sso_string(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, char *s, size_t len);
 static ngx_int_t ngx_http_ocs_sso_add_variables(ngx_conf_t *cf);
 static void *ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -49,6 +51,9 @@ static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_name_p =
 #define NGX_HTTP_OCS_SSO_VAR_SESSION   2
 #define NGX_HTTP_OCS_SSO_VAR_TIME      3
 #define NGX_HTTP_OCS_SSO_VAR_COMPUTER  4
+#define NGX_HTTP_OCS_SSO_VAR_SIP       5
+#define NGX_HTTP_OCS_SSO_VAR_DISPLAY   6
+#define NGX_HTTP_OCS_SSO_VAR_GROUPS    7
 
 
 static ngx_command_t  ngx_http_ocs_sso_commands[] = {
@@ -161,6 +166,15 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
     { ngx_string("ocs_computer"), NULL, ngx_http_ocs_sso_variable,
       NGX_HTTP_OCS_SSO_VAR_COMPUTER, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("ocs_sip_uri"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_SIP, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_display_name"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_DISPLAY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ocs_groups"), NULL, ngx_http_ocs_sso_variable,
+      NGX_HTTP_OCS_SSO_VAR_GROUPS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -254,48 +268,50 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_ocs_sso_issue(ngx_http_request_t *r, ngx_str_t *user,
-    uint32_t methods, ngx_uint_t computer)
+ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
+    ngx_int_t                     rc;
     ngx_str_t                     set_cookie;
-    ocs_ticket_t                  t;
     const ocs_env_t              *env;
     ngx_http_ocs_sso_loc_conf_t  *slcf;
 
-    if (user->len == 0 || user->len > OCS_USER_MAX) {
+    if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs sso: user name of %uz bytes cannot be sealed",
-                      user->len);
+                      t->user_len);
         return NGX_ERROR;
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
     env = ngx_http_ocs_env();
 
-    ngx_memzero(&t, sizeof(ocs_ticket_t));
-
-    if (env->random(env->data, t.session, OCS_SESSION_LEN) != OCS_OK) {
+    if (env->random(env->data, t->session, OCS_SESSION_LEN) != OCS_OK) {
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
                       "ocs sso: no random bytes for a session id");
         return NGX_ERROR;
     }
 
-    t.auth_time = ngx_time();
-    t.last_seen = t.auth_time;
-    t.expires = t.auth_time + slcf->lifetime;
-    t.methods = methods;
-    t.computer = computer;
-    t.user_len = user->len;
-    ngx_memcpy(t.user, user->data, user->len);
+    t->auth_time = ngx_time();
+    t->last_seen = t->auth_time;
+    t->expires = t->auth_time + slcf->lifetime;
 
-    if (ngx_http_ocs_sso_seal_cookie(r, &t, &set_cookie) != NGX_OK) {
-        ocs_wipe(&t, sizeof(ocs_ticket_t));
+    rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
+    ocs_wipe(t->session, OCS_SESSION_LEN);
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ocs_wipe(&t, sizeof(ocs_ticket_t));
-
     return ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_update(ngx_http_request_t *r, ngx_http_ocs_sso_ctx_t *ctx)
+{
+    ctx->ticket.last_seen = ngx_time();
+
+    return ngx_http_ocs_sso_seal_cookie(r, &ctx->ticket, &ctx->refresh);
 }
 
 
@@ -516,6 +532,18 @@ ngx_http_ocs_sso_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     t = &ctx->ticket;
 
+    switch (data) {
+
+    case NGX_HTTP_OCS_SSO_VAR_SIP:
+        return ngx_http_ocs_sso_string(r, v, t->sip, t->sip_len);
+
+    case NGX_HTTP_OCS_SSO_VAR_DISPLAY:
+        return ngx_http_ocs_sso_string(r, v, t->display, t->display_len);
+
+    case NGX_HTTP_OCS_SSO_VAR_GROUPS:
+        return ngx_http_ocs_sso_string(r, v, t->groups, t->groups_len);
+    }
+
     p = ngx_pnalloc(r->pool, OCS_USER_MAX + 64);
     if (p == NULL) {
         return NGX_ERROR;
@@ -548,6 +576,31 @@ ngx_http_ocs_sso_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     }
 
     v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* a ticket string as a variable; empty fields are "not found" */
+static ngx_int_t
+ngx_http_ocs_sso_string(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    char *s, size_t len)
+{
+    if (len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = ngx_pnalloc(r->pool, len);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(v->data, s, len);
+    v->len = len;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;

@@ -2,7 +2,7 @@
  * The built-in pages, as templates for ocs_tpl_render().  Each takes the
  * variables listed here; values are HTML-escaped unless marked raw.
  *
- *   OCS_PAGE_SIGNIN    title, action, csrf, return, username, error,
+ *   OCS_PAGE_SIGNIN    title, action, csrf, return, username, sip, error,
  *                      public_checked and private_checked (raw "checked")
  *   OCS_PAGE_MESSAGE   title, message
  *   OCS_PAGE_SIGNEDOUT title, signin (a URL)
