@@ -33,6 +33,8 @@ typedef struct {
 
 static char *ngx_http_ocs_auth_ldap_line(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
+static char *ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf,
+    ngx_http_ocs_ldap_dir_t *dir);
 static char *ngx_http_ocs_auth_ldap_time(ngx_conf_t *cf, ngx_str_t *v,
     int *ms);
 static ngx_int_t ngx_http_ocs_auth_flag(ngx_conf_t *cf, ngx_str_t *v,
@@ -147,11 +149,37 @@ ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * nginx logs a string a block's line handler returns without naming the
+ * line: name it here.
+ */
 static char *
 ngx_http_ocs_auth_ldap_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 {
     ngx_http_ocs_ldap_dir_t  *dir = (ngx_http_ocs_ldap_dir_t *) conf;
 
+    char       *rv;
+    ngx_str_t  *value;
+
+    rv = ngx_http_ocs_auth_ldap_setting(cf, dir);
+
+    if (rv == NGX_CONF_OK || rv == NGX_CONF_ERROR) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" in ocs_ldap_directory \"%V\" %s", &value[0],
+                       &dir->name, rv);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
+{
     char        *rv;
     ngx_int_t    n;
     ngx_str_t   *value, *name, text;
