@@ -877,6 +877,12 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
                            ocs_ldap_url(h, c), ldap_err2string(rc));
         }
 
+        /* a server without the rule: keep the direct groups */
+        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+            ldap_msgfree(res);
+            return OCS_OK;
+        }
+
         acct->ngroups = 0;
 
         for (e = res ? ldap_first_entry(c->ld, res) : NULL; e != NULL;
