@@ -31,6 +31,15 @@ http {
         filter "(objectClass=inetOrgPerson)";
     }
 
+    ocs_ldap_directory adrule {
+        url %%URL%%;
+        bind_dn "%%BINDDN%%";
+        bind_password_file %%PWFILE%%;
+        base "dc=contoso,dc=com";
+        filter "(objectClass=inetOrgPerson)";
+        nested_groups ad;
+    }
+
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
         ssl_certificate %%CERT%%;
@@ -55,6 +64,11 @@ http {
         location = /ocs/signin {
             ocs_auth_signin;
         }
+
+        location = /adrule/signin {
+            ocs_auth_signin;
+            ocs_auth_ldap adrule;
+        }
     }
 
     server {
@@ -66,10 +80,10 @@ http {
 }
 EOF
 
-$conf =~ s/%%URL%%/$ldap->url('ldap')/e;
-$conf =~ s/%%CA%%/$ldap->ca_file/e;
-$conf =~ s/%%BINDDN%%/$ldap->bind_dn/e;
-$conf =~ s/%%PWFILE%%/$ldap->bind_password_file/e;
+$conf =~ s/%%URL%%/$ldap->url('ldap')/ge;
+$conf =~ s/%%CA%%/$ldap->ca_file/ge;
+$conf =~ s/%%BINDDN%%/$ldap->bind_dn/ge;
+$conf =~ s/%%PWFILE%%/$ldap->bind_password_file/ge;
 
 $t->run($conf);
 
@@ -103,6 +117,13 @@ is($r->status, 303, 'password with spaces and colons');
 $r = signin('nick', 'nick-pw');
 like($t->get('/app/', jar => $r->{jar})->body, qr/\|Sales EMEA,Sales\n$/,
      'nested group');
+
+# slapd has no LDAP_MATCHING_RULE_IN_CHAIN: "nested_groups ad" keeps the
+# direct groups
+$r = $t->signin('nick', 'nick-pw', jar => 'adrule', signin => '/adrule/signin');
+is($r->status, 303, 'nested_groups ad: signed in');
+like($t->get('/app/', jar => 'adrule')->body, qr/\|Sales EMEA\n$/,
+     'nested_groups ad on a server without the rule: direct groups');
 
 # one answer for a wrong password and an unknown user
 
