@@ -61,6 +61,8 @@ static int ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     ocs_err_t *err);
 static int ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     ocs_ldap_account_t *acct, ocs_err_t *err);
+static void ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn,
+    size_t len);
 static void ocs_ldap_timeval(int ms, struct timeval *tv);
 static const char *ocs_ldap_url(ocs_ldap_t *h, ocs_ldap_conn_t *c);
 
@@ -844,7 +846,7 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
     char               *attrs[] = { "memberOf", NULL }, *dn;
     char                esc[3 * OCS_LDAP_DN_MAX + 1];
     char                filter[3 * OCS_LDAP_DN_MAX + 64];
-    size_t              i, j, k, n;
+    size_t              i, j, n;
     LDAPMessage        *res, *e;
     struct berval     **v;
     struct timeval      tv;
@@ -877,29 +879,25 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
                            ocs_ldap_url(h, c), ldap_err2string(rc));
         }
 
-        /* a server without the rule: keep the direct groups */
-        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-            ldap_msgfree(res);
-            return OCS_OK;
-        }
-
-        acct->ngroups = 0;
-
-        for (e = res ? ldap_first_entry(c->ld, res) : NULL; e != NULL;
+        /*
+         * AD's answer holds the direct groups too; a server without the
+         * rule finds nothing or refuses.  Either way the union is right.
+         */
+        for (e = (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
+                 && res ? ldap_first_entry(c->ld, res) : NULL;
+             e != NULL;
              e = ldap_next_entry(c->ld, e))
         {
             dn = ldap_get_dn(c->ld, e);
 
-            if (dn != NULL && strlen(dn) < OCS_LDAP_DN_MAX
-                && acct->ngroups < OCS_LDAP_GROUPS_MAX)
-            {
-                memcpy(acct->groups[acct->ngroups++], dn, strlen(dn) + 1);
+            if (dn != NULL && strlen(dn) < OCS_LDAP_DN_MAX) {
+                ocs_ldap_add_group(acct, dn, strlen(dn));
             }
 
             ldap_memfree(dn);
         }
 
-        acct->groups_truncated = (rc == LDAP_SIZELIMIT_EXCEEDED);
+        acct->groups_truncated |= (rc == LDAP_SIZELIMIT_EXCEEDED);
         ldap_msgfree(res);
 
         return OCS_OK;
@@ -924,30 +922,9 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
         v = e ? ldap_get_values_len(c->ld, e, "memberOf") : NULL;
 
         for (j = 0; v != NULL && v[j] != NULL; j++) {
-            if (v[j]->bv_len >= OCS_LDAP_DN_MAX) {
-                continue;
+            if (v[j]->bv_len < OCS_LDAP_DN_MAX) {
+                ocs_ldap_add_group(acct, v[j]->bv_val, v[j]->bv_len);
             }
-
-            for (k = 0; k < acct->ngroups; k++) {
-                if (ocs_dn_eq(acct->groups[k], strlen(acct->groups[k]),
-                              v[j]->bv_val, v[j]->bv_len))
-                {
-                    break;
-                }
-            }
-
-            if (k < acct->ngroups) {
-                continue;
-            }
-
-            if (acct->ngroups == OCS_LDAP_GROUPS_MAX) {
-                acct->groups_truncated = 1;
-                break;
-            }
-
-            memcpy(acct->groups[acct->ngroups], v[j]->bv_val, v[j]->bv_len);
-            acct->groups[acct->ngroups][v[j]->bv_len] = '\0';
-            acct->ngroups++;
         }
 
         ldap_value_free_len(v);
@@ -955,6 +932,29 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
     }
 
     return OCS_OK;
+}
+
+
+/* adds a group DN once; the list is bounded by OCS_LDAP_GROUPS_MAX */
+static void
+ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn, size_t len)
+{
+    size_t  k;
+
+    for (k = 0; k < acct->ngroups; k++) {
+        if (ocs_dn_eq(acct->groups[k], strlen(acct->groups[k]), dn, len)) {
+            return;
+        }
+    }
+
+    if (acct->ngroups == OCS_LDAP_GROUPS_MAX) {
+        acct->groups_truncated = 1;
+        return;
+    }
+
+    memcpy(acct->groups[acct->ngroups], dn, len);
+    acct->groups[acct->ngroups][len] = '\0';
+    acct->ngroups++;
 }
 
 
