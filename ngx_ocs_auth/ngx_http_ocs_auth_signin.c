@@ -63,8 +63,8 @@ static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_uint_t computer,
-    const char *error);
+    ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
+    ngx_uint_t computer, const char *error);
 static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
 static void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
@@ -120,7 +120,7 @@ ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
 
     ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
 
-    return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL,
+    return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL, NULL,
                                   OCS_COMPUTER_PUBLIC, "");
 }
 
@@ -213,7 +213,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in without a valid csrf token refused");
         ngx_explicit_memzero(body.data, body.len);
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &back, NULL,
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &back, NULL, NULL,
                                       task->computer,
                                       "The sign-in page had expired. "
                                       "Please sign in again.");
@@ -229,6 +229,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                       "ocs auth: sign-in form without a usable user name "
                       "or password");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
+                                      NULL,
                                       task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
@@ -241,6 +242,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed: malformed user name");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
+                                      NULL,
                                       task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
@@ -250,6 +252,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                       "ocs auth: sign-in failed for user \"%V\": "
                       "empty password", &user);
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, &user,
+                                      NULL,
                                       task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
@@ -407,7 +410,7 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
                       : "");
 
         rc = ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                    &typed, task->computer,
+                                    &typed, NULL, task->computer,
                                     NGX_HTTP_OCS_AUTH_FAILED);
         break;
 
@@ -464,7 +467,7 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
                       ? "" : ocs_acct_state_name(task->state));
 
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      typed, task->computer,
+                                      typed, &task->sip, task->computer,
                                       ocs_acct_state_message(task->state));
     }
 
@@ -479,7 +482,7 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
                       typed, &task->sip);
 
         return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
-                                      typed, task->computer,
+                                      typed, &task->sip, task->computer,
                                       "The sign-in address does not match "
                                       "the account of this user name and "
                                       "password.");
@@ -538,13 +541,14 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *back, ngx_str_t *user, ngx_uint_t computer, const char *error)
+    ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer,
+    const char *error)
 {
     u_char                        *html, *p;
     size_t                         len;
     ngx_str_t                      action, challenge;
     ocs_err_t                      err;
-    ocs_tpl_var_t                  vars[8];
+    ocs_tpl_var_t                  vars[9];
     ngx_http_ocs_cookie_t          cookie;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
@@ -609,8 +613,10 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
                                 ? "checked" : "", 0, 1 };
     vars[6].len = ngx_strlen(vars[6].value);
     vars[7].len = ngx_strlen(vars[7].value);
+    vars[8] = (ocs_tpl_var_t) { "sip", sip ? (char *) sip->data : "",
+                                sip ? sip->len : 0, 0 };
 
-    html = ngx_http_ocs_render(r, &alcf->template, vars, 8, &len);
+    html = ngx_http_ocs_render(r, &alcf->template, vars, 9, &len);
     if (html == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -188,6 +188,7 @@ is($r->status, 303, 'a literal asterisk in a real name');
 $r = signin('vadim', 'vadim-pw', sip => 'sip:jeremy@contoso.com');
 is($r->status, 403, 'sip of another account: refused');
 like($r->body, qr/The sign-in address does not match/, 'sip mismatch message');
+is($r->field('sip'), 'sip:jeremy@contoso.com', 'sip mismatch: address kept');
 ok(!$r->set_cookie('ocs_ticket'), 'sip mismatch: no ticket');
 
 $r = signin('vadim', 'vadim-pw', sip => 'sip:vadim@contoso.com');
