@@ -18,6 +18,29 @@
 #include <ngx_http_ocs_auth.h>
 
 
+static ngx_conf_enum_t  ngx_http_ocs_auth_flags[] = {
+    { ngx_string("on"), 1 },
+    { ngx_string("off"), 0 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ocs_auth_scopes[] = {
+    { ngx_string("base"), OCS_LDAP_SCOPE_BASE },
+    { ngx_string("one"), OCS_LDAP_SCOPE_ONE },
+    { ngx_string("sub"), OCS_LDAP_SCOPE_SUB },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ocs_auth_nesting[] = {
+    { ngx_string("off"), OCS_LDAP_NESTED_OFF },
+    { ngx_string("walk"), OCS_LDAP_NESTED_WALK },
+    { ngx_string("ad"), OCS_LDAP_NESTED_AD },
+    { ngx_null_string, 0 }
+};
+
+
 typedef struct {
     ocs_ldap_t                       *ld;
     ngx_array_t                      *facts;
@@ -37,8 +60,8 @@ static char *ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf,
     ngx_http_ocs_ldap_dir_t *dir);
 static char *ngx_http_ocs_auth_ldap_time(ngx_conf_t *cf, ngx_str_t *v,
     int *ms);
-static ngx_int_t ngx_http_ocs_auth_flag(ngx_conf_t *cf, ngx_str_t *v,
-    int *flag);
+static ngx_int_t ngx_http_ocs_auth_keyword(ngx_conf_enum_t *words,
+    ngx_str_t *v, int *out);
 static void ngx_http_ocs_auth_ldap_wipe(void *data);
 static ngx_http_ocs_fact_t *ngx_http_ocs_auth_add_fact(ngx_conf_t *cf,
     ngx_uint_t kind, ngx_str_t *value);
@@ -223,12 +246,14 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
     }
 
     if (OCS_IS("starttls")) {
-        return ngx_http_ocs_auth_flag(cf, &value[1], &dir->conf.starttls)
+        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_flags, &value[1],
+                                         &dir->conf.starttls)
                == NGX_OK ? NGX_CONF_OK : "must be \"on\" or \"off\"";
     }
 
     if (OCS_IS("tls_verify")) {
-        return ngx_http_ocs_auth_flag(cf, &value[1], &dir->conf.tls_verify)
+        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_flags, &value[1],
+                                         &dir->conf.tls_verify)
                == NGX_OK ? NGX_CONF_OK : "must be \"on\" or \"off\"";
     }
 
@@ -274,20 +299,10 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
     }
 
     if (OCS_IS("scope")) {
-        if (ngx_strcmp(value[1].data, "base") == 0) {
-            dir->conf.scope = OCS_LDAP_SCOPE_BASE;
-
-        } else if (ngx_strcmp(value[1].data, "one") == 0) {
-            dir->conf.scope = OCS_LDAP_SCOPE_ONE;
-
-        } else if (ngx_strcmp(value[1].data, "sub") == 0) {
-            dir->conf.scope = OCS_LDAP_SCOPE_SUB;
-
-        } else {
-            return "must be \"base\", \"one\" or \"sub\"";
-        }
-
-        return NGX_CONF_OK;
+        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_scopes, &value[1],
+                                         &dir->conf.scope)
+               == NGX_OK ? NGX_CONF_OK
+                         : "must be \"base\", \"one\" or \"sub\"";
     }
 
     if (OCS_IS("filter")) {
@@ -326,20 +341,10 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
     }
 
     if (OCS_IS("nested_groups")) {
-        if (ngx_strcmp(value[1].data, "off") == 0) {
-            dir->conf.nested = OCS_LDAP_NESTED_OFF;
-
-        } else if (ngx_strcmp(value[1].data, "walk") == 0) {
-            dir->conf.nested = OCS_LDAP_NESTED_WALK;
-
-        } else if (ngx_strcmp(value[1].data, "ad") == 0) {
-            dir->conf.nested = OCS_LDAP_NESTED_AD;
-
-        } else {
-            return "must be \"off\", \"walk\" or \"ad\"";
-        }
-
-        return NGX_CONF_OK;
+        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_nesting,
+                                         &value[1], &dir->conf.nested)
+               == NGX_OK ? NGX_CONF_OK
+                         : "must be \"off\", \"walk\" or \"ad\"";
     }
 
 #undef OCS_IS
@@ -370,16 +375,15 @@ ngx_http_ocs_auth_ldap_time(ngx_conf_t *cf, ngx_str_t *v, int *ms)
 
 
 static ngx_int_t
-ngx_http_ocs_auth_flag(ngx_conf_t *cf, ngx_str_t *v, int *flag)
+ngx_http_ocs_auth_keyword(ngx_conf_enum_t *words, ngx_str_t *v, int *out)
 {
-    if (ngx_strcmp(v->data, "on") == 0) {
-        *flag = 1;
-        return NGX_OK;
-    }
-
-    if (ngx_strcmp(v->data, "off") == 0) {
-        *flag = 0;
-        return NGX_OK;
+    for ( /* void */ ; words->name.len; words++) {
+        if (words->name.len == v->len
+            && ngx_strncmp(words->name.data, v->data, v->len) == 0)
+        {
+            *out = (int) words->value;
+            return NGX_OK;
+        }
     }
 
     return NGX_ERROR;

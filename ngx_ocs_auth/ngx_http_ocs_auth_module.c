@@ -38,8 +38,7 @@ static char *ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf,
 static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
-static char *ngx_http_ocs_auth_ldap(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+
 
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
@@ -125,11 +124,12 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
+    /* the name is looked up in merge, when every directory is defined */
     { ngx_string("ocs_auth_ldap"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_auth_ldap,
+      ngx_http_ocs_conf_set_str_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, directory_name),
       NULL },
 
     { ngx_string("ocs_auth_require"),
@@ -804,32 +804,6 @@ ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->hsts.len = p - alcf->hsts.data;
-
-    return NGX_CONF_OK;
-}
-
-
-/* ocs_auth_ldap NAME | off: the directory of a sign-in or protected
-   location, resolved in merge, when every directory is defined */
-static char *
-ngx_http_ocs_auth_ldap(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
-
-    ngx_str_t  *value;
-
-    if (alcf->directory_name.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        ngx_str_set(&alcf->directory_name, "");
-
-    } else {
-        alcf->directory_name = value[1];
-    }
 
     return NGX_CONF_OK;
 }

@@ -95,6 +95,8 @@ ngx_int_t ngx_http_ocs_thread_run(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_ocs_thread_pt handler,
     ngx_http_ocs_resume_pt resume, void *data);
 
+char *ngx_http_ocs_conf_set_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_ocs_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text, size_t max, ngx_uint_t secret);
 

@@ -927,6 +927,51 @@ ngx_http_ocs_thread_write_handler(ngx_http_request_t *r)
 
 
 /*
+ * A string directive where "off" means none, so that a nested level can
+ * switch off what it inherits; cmd->post may check the value.
+ */
+char *
+ngx_http_ocs_conf_set_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    char             *rv;
+    ngx_str_t        *field, *value;
+    ngx_conf_post_t  *post;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(field, "");
+        return NGX_CONF_OK;
+    }
+
+    if (cmd->post) {
+        post = cmd->post;
+        rv = post->post_handler(cf, post, &value[1]);
+
+        if (rv != NGX_CONF_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in \"%V\": %s",
+                               &value[1], &cmd->name, rv);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
  * Reads a small configuration file (a template, a key file) whole at
  * configuration time, so that requests never touch the disk for it.
  * A secret file must not be readable by others.

@@ -36,13 +36,11 @@ static char *ngx_http_ocs_sso_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
     void *data);
 
 
-static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_name_p =
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_token_p =
     ngx_http_ocs_sso_check_token;
 
 
@@ -77,14 +75,14 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_main_conf_t, cookie),
-      &ngx_http_ocs_sso_cookie_name_p },
+      &ngx_http_ocs_sso_token_p },
 
     { ngx_string("ocs_sso_cookie_domain"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_sso_str_or_off,
+      ngx_http_ocs_conf_set_str_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, cookie_domain),
-      NULL },
+      &ngx_http_ocs_sso_token_p },
 
     { ngx_string("ocs_sso_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -109,10 +107,10 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
 
     { ngx_string("ocs_sso_identity_header"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_sso_str_or_off,
+      ngx_http_ocs_conf_set_str_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, identity_header),
-      NULL },
+      &ngx_http_ocs_sso_token_p },
 
       ngx_null_command
 };
@@ -879,41 +877,6 @@ ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (smcf->zone == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    return NGX_CONF_OK;
-}
-
-
-/* a string directive where "off" means none, so a nested level can unset */
-static char *
-ngx_http_ocs_sso_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    char  *p = conf;
-
-    ngx_str_t  *field, *value;
-
-    field = (ngx_str_t *) (p + cmd->offset);
-
-    if (field->data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        ngx_str_set(field, "");
-        return NGX_CONF_OK;
-    }
-
-    /* a header name or a cookie domain: token characters and dots only */
-    if (ngx_http_ocs_sso_check_token(cf, NULL, &value[1]) != NGX_CONF_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\"", &value[1],
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    *field = value[1];
 
     return NGX_CONF_OK;
 }
