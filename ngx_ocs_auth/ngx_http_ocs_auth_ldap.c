@@ -161,6 +161,18 @@ ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    for (i = 0; i < dir->conf.nurls; i++) {
+        if (!dir->conf.starttls
+            && ngx_strncasecmp((u_char *) dir->conf.urls[i],
+                               (u_char *) "ldap://", 7) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "ocs_ldap_directory \"%V\": \"%s\" without "
+                               "starttls sends passwords in clear",
+                               &dir->name, dir->conf.urls[i]);
+        }
+    }
+
     if (!dir->conf.tls_verify) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "ocs_ldap_directory \"%V\": certificate "
@@ -272,6 +284,10 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
     }
 
     if (OCS_IS("bind_password_file")) {
+        if (dir->password.data != NULL) {
+            return "is duplicate";
+        }
+
         rv = ngx_http_ocs_read_conf_file(cf, &value[1], &text, 1024, 1);
         if (rv != NGX_CONF_OK) {
             return rv;
@@ -287,6 +303,11 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
         ngx_explicit_memzero(text.data + i, text.len - i);
         text.data[i] = '\0';
         text.len = i;
+
+        /* an empty password makes an "unauthenticated bind" */
+        if (text.len == 0) {
+            return "names a file whose first line is empty";
+        }
 
         dir->password = text;
         dir->conf.bind_password = (char *) text.data;
@@ -902,20 +923,40 @@ ngx_http_ocs_auth_in_group(ocs_ldap_account_t *acct, ngx_str_t *group)
 }
 
 
+/*
+ * Directory values end up in variables and from there in upstream
+ * headers: control characters, CR and LF among them, become '?'.
+ */
+static size_t
+ngx_http_ocs_auth_clean(char *dst, const char *src, size_t len, size_t max)
+{
+    size_t  i;
+
+    len = ngx_min(len, max);
+
+    for (i = 0; i < len; i++) {
+        dst[i] = ((u_char) src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+    }
+
+    return len;
+}
+
+
 void
 ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
     ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen)
 {
     ocs_ldap_account_t  *acct = &res->acct;
 
-    t->sip_len = ngx_min(ngx_strlen(acct->sip), OCS_SIP_MAX);
-    ngx_memcpy(t->sip, acct->sip, t->sip_len);
-    t->display_len = ngx_min(ngx_strlen(acct->display), OCS_DISPLAY_MAX);
-    ngx_memcpy(t->display, acct->display, t->display_len);
+    t->sip_len = ngx_http_ocs_auth_clean(t->sip, acct->sip,
+                                         ngx_strlen(acct->sip), OCS_SIP_MAX);
+    t->display_len = ngx_http_ocs_auth_clean(t->display, acct->display,
+                                             ngx_strlen(acct->display),
+                                             OCS_DISPLAY_MAX);
     t->dn_len = ngx_min(ngx_strlen(acct->dn), OCS_DN_MAX);
     ngx_memcpy(t->dn, acct->dn, t->dn_len);
-    t->groups_len = res->groups_len;
-    ngx_memcpy(t->groups, res->groups, res->groups_len);
+    t->groups_len = ngx_http_ocs_auth_clean(t->groups, (char *) res->groups,
+                                            res->groups_len, OCS_GROUPS_MAX);
     t->nfacts = res->nfacts;
     ngx_memcpy(t->facts, res->facts, res->nfacts * sizeof(uint32_t));
     t->facts_gen = facts_gen;
@@ -1092,12 +1133,17 @@ ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r, void *data)
     t = &task->sso->ticket;
 
     if (task->rc == OCS_ERR_SYS) {
-        /* keep what the ticket says; ask again after another interval */
+        /*
+         * Keep the facts the ticket has and ask again after another
+         * interval.  Requirements added since the ticket was sealed stay
+         * unmet until then: the ticket has no fact for them.
+         */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: directory \"%V\" unavailable for the "
                       "re-check of user \"%s\": %s",
                       &task->alcf->directory->name, t->user, task->err.text);
         t->checked = ngx_time();
+        t->facts_gen = amcf->facts_gen;
 
     } else if (task->rc == OCS_ERR_NOTFOUND
                || task->state != OCS_ACCT_OK)

@@ -248,8 +248,15 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         {
             rc = ngx_http_ocs_auth_recheck(r, alcf, ctx);
 
-            return (rc == NGX_AGAIN) ? NGX_AGAIN
-                                     : NGX_HTTP_INTERNAL_SERVER_ERROR;
+            if (rc == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+
+            /* a full thread pool: go on with what the ticket says */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: re-check of user \"%s\" not started; "
+                          "the ticket's facts stand", ctx->ticket.user);
+            ctx->rechecked = 1;
         }
     }
 

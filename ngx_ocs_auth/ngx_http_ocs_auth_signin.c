@@ -174,9 +174,13 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         ngx_str_null(&computer);
     }
 
-    if (ngx_http_ocs_auth_field(r, &body, "sip", OCS_SIP_MAX, &sip)
-        != NGX_OK)
-    {
+    rc = ngx_http_ocs_auth_field(r, &body, "sip", OCS_SIP_MAX, &sip);
+
+    if (rc == NGX_ABORT) {
+        /* a sign-in address that cannot be read cannot match */
+        ngx_str_set(&sip, "(unreadable)");
+
+    } else if (rc != NGX_OK) {
         ngx_str_null(&sip);
     }
 
@@ -750,6 +754,7 @@ static ngx_int_t
 ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
     const char *name, size_t max, ngx_str_t *value)
 {
+    int     rc;
     size_t  n;
 
     value->data = ngx_pnalloc(r->pool, max + 1);
@@ -757,13 +762,15 @@ ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_ERROR;
     }
 
-    if (ocs_form_field((char *) body->data, body->len, name,
-                       (char *) value->data, max + 1, &n)
-        != OCS_OK)
-    {
+    rc = ocs_form_field((char *) body->data, body->len, name,
+                        (char *) value->data, max + 1, &n);
+
+    if (rc != OCS_OK) {
         /* a half-decoded password must not stay behind */
         ngx_explicit_memzero(value->data, max + 1);
-        return NGX_DECLINED;
+
+        /* NGX_ABORT: the field is there but too long or badly encoded */
+        return rc == OCS_ERR_NOTFOUND ? NGX_DECLINED : NGX_ABORT;
     }
 
     value->len = n;

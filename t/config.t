@@ -17,6 +17,7 @@ $t->keyfile('good.keys', 2);
 $t->write_file('open.keys', `openssl rand -base64 32`, 0644);
 $t->write_file('bad.keys', "# one key\nnot-a-key\n", 0600);
 $t->write_file('empty.keys', '', 0600);
+$t->write_file('empty.pw', "\nsecond line\n", 0600);
 
 my $base = <<'EOF';
 http {
@@ -105,6 +106,9 @@ my @bad = (
     ['ocs_ldap_directory d { url ldap://x; base "dc=x"; }'
      . ' ocs_ldap_directory d { url ldap://y; base "dc=y"; }', '',
      qr/ocs_ldap_directory "d" is already defined/],
+    ['ocs_ldap_directory d { url ldap://x; base "dc=x"; bind_dn "cn=a";'
+     . ' bind_password_file %%TESTDIR%%/empty.pw; }', '',
+     qr/"bind_password_file" in ocs_ldap_directory "d" names a file whose first line is empty/],
     ['', 'ocs_auth_require membership x;',
      qr/invalid "ocs_auth_require membership": use ocs_enabled/],
     ['', 'ocs_auth_require filter nofilter;',

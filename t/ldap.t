@@ -111,6 +111,7 @@ for my $name ('alice', 'CONTOSO\\alice', 'alice@contoso.com', 'ALICE') {
        . "CWA Users,Remote Access\n", "$name: identity, sip, name, groups");
 }
 
+my $page;
 my $r = signin('sam', 'pass word: with colons: and spaces');
 is($r->status, 303, 'password with spaces and colons');
 
@@ -124,6 +125,20 @@ $r = $t->signin('nick', 'nick-pw', jar => 'adrule', signin => '/adrule/signin');
 is($r->status, 303, 'nested_groups ad: signed in');
 like($t->get('/app/', jar => 'adrule')->body, qr/\|Sales EMEA\n$/,
      'nested_groups ad on a server without the rule: direct groups');
+
+# a directory value with a line break cannot split an upstream header
+
+$ldap->modify(<<'LDIF');
+dn: cn=jeremy,ou=Users,dc=contoso,dc=com
+changetype: modify
+replace: displayName
+displayName:: SmVyZW15DQpYLUFkbWluOiB0cnVl
+LDIF
+
+$r = $t->signin('jeremy', 'jeremy-pw', jar => 'crlf');
+$r = $t->get('/app/', jar => 'crlf');
+like($r->body, qr/\|Jeremy\?\?X-Admin: true\|/,
+     'control characters in a directory value become "?"');
 
 # one answer for a wrong password and an unknown user
 
@@ -174,7 +189,7 @@ for my $name ('*', '*)(sAMAccountName=*', 'a*', 'al*ce', 'alice)(|(cn=*',
 }
 
 # a NUL byte cannot travel in curl's arguments: send the body as is
-my $page = $t->get('/ocs/signin', jar => 'nul');
+$page = $t->get('/ocs/signin', jar => 'nul');
 $r = $t->post('/ocs/signin', jar => 'nul',
               body => 'csrf=' . $page->field('csrf')
                       . '&username=alice%00x&password=alice-pw');
@@ -193,6 +208,12 @@ ok(!$r->set_cookie('ocs_ticket'), 'sip mismatch: no ticket');
 
 $r = signin('vadim', 'vadim-pw', sip => 'sip:vadim@contoso.com');
 is($r->status, 303, 'own sip');
+
+$page = $t->get('/ocs/signin', jar => 'badsip');
+$r = $t->post('/ocs/signin', jar => 'badsip',
+              body => 'csrf=' . $page->field('csrf')
+                      . '&username=vadim&password=vadim-pw&sip=%zz');
+is($r->status, 403, 'an unreadable sign-in address is not skipped');
 
 $r = signin('CONTOSO\\vadim', 'vadim-pw', sip => 'VADIM@Contoso.com');
 is($r->status, 303, 'own sip without prefix, other case');

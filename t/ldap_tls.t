@@ -54,6 +54,12 @@ http {
         %%BIND%%
     }
 
+    ocs_ldap_directory single {
+        url %%LDAP%%;
+        connections 1;
+        %%BIND%%
+    }
+
     ocs_ldap_directory failover {
         url ldap://127.0.0.1:%%DEAD%% %%LDAP%%;
         connect_timeout 1s;
@@ -75,6 +81,7 @@ http {
         location = /wrongca/signin { ocs_auth_signin; ocs_auth_ldap wrongca; }
         location = /noverify/signin { ocs_auth_signin; ocs_auth_ldap noverify; }
         location = /failover/signin { ocs_auth_signin; ocs_auth_ldap failover; }
+        location = /single/signin { ocs_auth_signin; ocs_auth_ldap single; }
     }
 }
 EOF
@@ -95,6 +102,11 @@ $t->run($conf);
 like($t->startup_log,
      qr/\[warn\].*ocs_ldap_directory "noverify": certificate verification is off/,
      'verification off: warned at start');
+like($t->startup_log,
+     qr/\[warn\].*ocs_ldap_directory "single": "ldap:.*" without starttls sends passwords in clear/,
+     'ldap:// without starttls: warned at start');
+unlike($t->startup_log, qr/"starttls": .*without starttls/,
+       'ldap:// with starttls: no warning');
 
 sub signin {
     my ($dir, $user, $pw) = @_;
@@ -116,6 +128,15 @@ is(signin('noverify', 'alice', 'alice-pw')->status, 303,
 
 is(signin('failover', 'alice', 'alice-pw')->status, 303,
    'failover: first server down, second answers');
+
+# a pooled connection left bound as a user, then the server restarts:
+# the next sign-in reconnects instead of failing
+
+is(signin('single', 'alice', 'wrong')->status, 401, 'single: wrong password');
+$ldap->stop;
+$ldap->start;
+is(signin('single', 'alice', 'alice-pw')->status, 303,
+   'single: reconnects after the server restarted');
 
 # the directory goes down and comes back
 

@@ -71,7 +71,7 @@ static const char  *ocs_ldap_attrs[] = {
     "sAMAccountName", "userPrincipalName", "displayName",
     "msRTCSIP-UserEnabled", "msRTCSIP-OptionFlags",
     "msRTCSIP-PrimaryUserAddress", "userAccountControl", "memberOf",
-    NULL, NULL
+    "msDS-User-Account-Control-Computed", NULL, NULL
 };
 
 
@@ -197,7 +197,7 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
     int *state, ocs_err_t *err)
 {
     int               rc, found, tries;
-    char              esc[3 * OCS_NAME_MAX + 1], filter[4 * OCS_NAME_MAX];
+    char              esc[3 * OCS_NAME_MAX + 1], filter[8 * OCS_NAME_MAX];
     char              decoy[OCS_LDAP_DN_MAX];
     size_t            n;
     ocs_username_t    user;
@@ -231,9 +231,14 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
         return OCS_OK;
     }
 
-    (void) snprintf(filter, sizeof(filter), "(&%s(%s=%s))",
-                    h->conf.filter ? h->conf.filter : "",
-                    user.upn ? "userPrincipalName" : "sAMAccountName", esc);
+    if ((size_t) snprintf(filter, sizeof(filter), "(&%s(%s=%s))",
+                          h->conf.filter ? h->conf.filter : "",
+                          user.upn ? "userPrincipalName" : "sAMAccountName",
+                          esc)
+        >= sizeof(filter))
+    {
+        return ocs_err(err, OCS_ERR_SYS, "the search filter is too long");
+    }
 
     for (tries = 0; tries < 2; tries++) {
         c = ocs_ldap_acquire(h, err);
@@ -369,8 +374,8 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
         ocs_ldap_release(h, c, 0);
 
         if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
-            return ocs_err(err, OCS_ERR_INVALID, "filter %s: %s", filter,
-                           ldap_err2string(rc));
+            return ocs_err(err, OCS_ERR_SYS, "%s: filter %s: %s",
+                           ocs_ldap_url(h, c), filter, ldap_err2string(rc));
         }
 
         return OCS_OK;
@@ -416,9 +421,17 @@ ocs_ldap_acquire(ocs_ldap_t *h, ocs_err_t *err)
         return c;
     }
 
-    if ((c->ld == NULL && ocs_ldap_connect(h, c, err) == OCS_OK)
-        || (c->ld != NULL && ocs_ldap_service_bind(h, c, err) == OCS_OK))
-    {
+    if (c->ld != NULL && ocs_ldap_service_bind(h, c, err) == OCS_OK) {
+        return c;
+    }
+
+    /* a connection the server dropped while idle: start afresh */
+    if (c->ld != NULL) {
+        ldap_unbind_ext_s(c->ld, NULL, NULL);
+        c->ld = NULL;
+    }
+
+    if (ocs_ldap_connect(h, c, err) == OCS_OK) {
         return c;
     }
 
@@ -604,7 +617,13 @@ ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
                            : LDAP_SCOPE_SUBTREE,
                            filter, attrs, 0, NULL, NULL, &tv, 2, &res);
 
-    if (ocs_ldap_down(rc)) {
+    /*
+     * Only "no such object" means no account; anything else (access
+     * denied, limits, a bad filter) is a directory that cannot answer.
+     */
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED
+        && rc != LDAP_NO_SUCH_OBJECT)
+    {
         ldap_msgfree(res);
         return ocs_err(err, OCS_ERR_SYS, "%s: search failed: %s",
                        ocs_ldap_url(h, c), ldap_err2string(rc));
@@ -686,6 +705,7 @@ static void
 ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
     const char *remote_attr)
 {
+    long             computed;
     char            *dn;
     size_t           i;
     struct berval  **v;
@@ -708,6 +728,13 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
     acct->ocs_enabled = ocs_ldap_bool(ld, e, "msRTCSIP-UserEnabled");
     acct->option_flags = ocs_ldap_long(ld, e, "msRTCSIP-OptionFlags");
     acct->uac = ocs_ldap_long(ld, e, "userAccountControl");
+
+    /* AD keeps lockout and password expiry in a computed attribute */
+    computed = ocs_ldap_long(ld, e, "msDS-User-Account-Control-Computed");
+
+    if (computed > 0) {
+        acct->uac = (acct->uac < 0 ? 0 : acct->uac) | computed;
+    }
     acct->remote = remote_attr ? ocs_ldap_bool(ld, e, remote_attr) : -1;
 
     acct->ngroups = 0;
@@ -719,11 +746,14 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
             break;
         }
 
-        if (v[i]->bv_len < OCS_LDAP_DN_MAX) {
-            memcpy(acct->groups[acct->ngroups], v[i]->bv_val, v[i]->bv_len);
-            acct->groups[acct->ngroups][v[i]->bv_len] = '\0';
-            acct->ngroups++;
+        if (v[i]->bv_len >= OCS_LDAP_DN_MAX) {
+            acct->groups_truncated = 1;
+            continue;
         }
+
+        memcpy(acct->groups[acct->ngroups], v[i]->bv_val, v[i]->bv_len);
+        acct->groups[acct->ngroups][v[i]->bv_len] = '\0';
+        acct->ngroups++;
     }
 
     ldap_value_free_len(v);
