@@ -371,12 +371,16 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
         *match = (rc == LDAP_SUCCESS && ldap_count_entries(c->ld, res) > 0);
 
         ldap_msgfree(res);
-        ocs_ldap_release(h, c, 0);
 
+        /* the message before the release: a spare connection is freed */
         if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
-            return ocs_err(err, OCS_ERR_SYS, "%s: filter %s: %s",
-                           ocs_ldap_url(h, c), filter, ldap_err2string(rc));
+            ocs_err(err, OCS_ERR_SYS, "%s: filter %s: %s",
+                    ocs_ldap_url(h, c), filter, ldap_err2string(rc));
+            ocs_ldap_release(h, c, 0);
+            return OCS_ERR_SYS;
         }
+
+        ocs_ldap_release(h, c, 0);
 
         return OCS_OK;
     }
