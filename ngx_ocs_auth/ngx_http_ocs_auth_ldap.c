@@ -1074,10 +1074,14 @@ ngx_http_ocs_auth_recheck(ngx_http_request_t *r,
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
-    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_recheck_t));
+    /* the thread fills the result; nothing in it needs clearing first */
+    task = ngx_palloc(r->pool, sizeof(ngx_http_ocs_auth_recheck_t));
     if (task == NULL) {
         return NGX_ERROR;
     }
+
+    task->rc = OCS_OK;
+    task->state = OCS_ACCT_OK;
 
     task->ld = alcf->directory->handle;
     task->facts = &amcf->facts;
@@ -1172,7 +1176,6 @@ ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r, void *data)
     }
 
     task->sso->rechecked = 1;
-    ocs_wipe(&task->res, sizeof(task->res));
 
     /* back into the access phase, which now finds the answer */
     ngx_http_core_run_phases(r);

@@ -264,10 +264,11 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     if (alcf->directory != NULL) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
+        /* the thread fills it; it holds nothing secret to clear first */
         task->ld = alcf->directory->handle;
         task->facts = &amcf->facts;
-        task->res = ngx_pcalloc(r->pool,
-                                sizeof(ngx_http_ocs_auth_dir_result_t));
+        task->res = ngx_palloc(r->pool,
+                               sizeof(ngx_http_ocs_auth_dir_result_t));
         if (task->res == NULL) {
             goto failed;
         }
@@ -279,9 +280,12 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     task->password = (char *) password.data;
     task->password_len = password.len;
 
-    task->work = ngx_palloc(r->pool, ocs_password_work_size());
-    if (task->work == NULL) {
-        goto failed;
+    /* hashing scratch, only for the user file */
+    if (task->ld == NULL) {
+        task->work = ngx_palloc(r->pool, ocs_password_work_size());
+        if (task->work == NULL) {
+            goto failed;
+        }
     }
 
     if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
@@ -513,8 +517,8 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
                       t->user);
     }
 
+    /* issue() wipes the session id, the one secret in t */
     if (ngx_http_ocs_sso_issue(r, t) != NGX_OK) {
-        ocs_wipe(t, sizeof(ocs_ticket_t));
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -534,9 +538,6 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
                   &alcf->directory->name,
                   task->computer == OCS_COMPUTER_PRIVATE ? "private"
                                                          : "public");
-
-    ocs_wipe(t, sizeof(ocs_ticket_t));
-    ocs_wipe(task->res, sizeof(ngx_http_ocs_auth_dir_result_t));
 
     return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
                                  task->back.len);

@@ -8,6 +8,11 @@
 
 #include <ngx_http_ocs.h>
 
+#if (NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
 
 typedef struct {
     ngx_http_request_t       *request;
@@ -879,6 +884,19 @@ static void
 ngx_http_ocs_thread_handler(void *data, ngx_log_t *log)
 {
     ngx_http_ocs_thread_ctx_t  *ctx = data;
+
+#if (NGX_LINUX)
+    /*
+     * Directory and hashing work may wait and burn CPU as it likes, but
+     * should not push aside the event loop, which answers the requests
+     * that already hold a ticket: the pool thread steps back to nice 10
+     * (this thread only).  Not SCHED_IDLE: on a saturated core that
+     * would starve sign-ins outright.  An unprivileged worker cannot
+     * undo it, so the thread stays there; ocs_auth_thread_pool names a
+     * pool of its own.
+     */
+    (void) setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), 10);
+#endif
 
     ctx->handler(ctx->data);
 }

@@ -714,6 +714,10 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
     size_t           i;
     struct berval  **v;
 
+    /* every field is set here: callers need not clear acct first */
+    acct->dn[0] = '\0';
+    acct->groups_truncated = 0;
+
     dn = ldap_get_dn(ld, e);
 
     if (dn != NULL && strlen(dn) < sizeof(acct->dn)) {
