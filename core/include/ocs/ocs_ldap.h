@@ -61,7 +61,8 @@ typedef struct {
     char          name[OCS_LDAP_VALUE_MAX];     /* sAMAccountName */
     char          upn[OCS_LDAP_VALUE_MAX];      /* userPrincipalName */
     char          display[OCS_LDAP_VALUE_MAX];  /* displayName */
-    char          sip[OCS_LDAP_VALUE_MAX];      /* msRTCSIP-PrimaryUserAddress */
+    /* msRTCSIP-PrimaryUserAddress */
+    char          sip[OCS_LDAP_VALUE_MAX];
     int           ocs_enabled;                  /* msRTCSIP-UserEnabled */
     long          option_flags;                 /* msRTCSIP-OptionFlags */
     long          uac;                          /* userAccountControl */
