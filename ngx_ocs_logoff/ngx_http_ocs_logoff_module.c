@@ -23,6 +23,7 @@
 typedef struct {
     ngx_uint_t             enabled;
     ngx_str_t              redirect;      /* "" for the built-in page */
+    ngx_str_t              clear_site;    /* Clear-Site-Data, "" for off */
 } ngx_http_ocs_logoff_loc_conf_t;
 
 
@@ -39,6 +40,8 @@ static char *ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
@@ -53,6 +56,13 @@ static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
     { ngx_string("ocs_logoff_redirect"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_ocs_logoff_redirect,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_logoff_clear_site_data"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_logoff_clear_site,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -252,6 +262,14 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (llcf->clear_site.len
+        && ngx_http_ocs_header_out_add(r, "Clear-Site-Data",
+                                       &llcf->clear_site)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (llcf->redirect.len) {
         return ngx_http_ocs_redirect(r, r->method == NGX_HTTP_POST
                                         ? NGX_HTTP_SEE_OTHER
@@ -290,6 +308,7 @@ ngx_http_ocs_logoff_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->enabled = 0;
      *     conf->redirect = { 0, NULL };
+     *     conf->clear_site = { 0, NULL };
      */
 
     return conf;
@@ -303,6 +322,11 @@ ngx_http_ocs_logoff_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_logoff_loc_conf_t  *conf = child;
 
     ngx_conf_merge_str_value(conf->redirect, prev->redirect, "");
+
+    /* not "cookies" by default: it clears every cookie of the site,
+       other services' included */
+    ngx_conf_merge_str_value(conf->clear_site, prev->clear_site,
+                             "\"cache\", \"storage\"");
 
     if (conf->enabled) {
         ngx_http_ocs_sso_require(cf);
@@ -370,6 +394,72 @@ ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     llcf->redirect = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/* ocs_logoff_clear_site_data off | cache | storage | cookies |
+   executionContexts ... */
+static char *
+ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
+
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value;
+    ngx_uint_t   i, j;
+
+    static const char  *types[] = {
+        "cache", "storage", "cookies", "executionContexts", "*", NULL
+    };
+
+    if (llcf->clear_site.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&llcf->clear_site, "");
+        return NGX_CONF_OK;
+    }
+
+    len = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (j = 0; types[j]; j++) {
+            if (ngx_strcmp(value[i].data, types[j]) == 0) {
+                break;
+            }
+        }
+
+        if (types[j] == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in "
+                               "\"ocs_logoff_clear_site_data\": use cache, "
+                               "storage, cookies, executionContexts, * or "
+                               "off", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        len += value[i].len + sizeof("\"\", ") - 1;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    llcf->clear_site.data = p;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        p = ngx_sprintf(p, "%s\"%V\"", i > 1 ? ", " : "", &value[i]);
+    }
+
+    llcf->clear_site.len = p - llcf->clear_site.data;
 
     return NGX_CONF_OK;
 }

@@ -50,6 +50,19 @@ http {
                 ocs_logoff_redirect off;
             }
         }
+
+        location /csd/ {
+            ocs_logoff_clear_site_data cache cookies;
+
+            location = /csd/logoff {
+                ocs_logoff;
+            }
+
+            location = /csd/none {
+                ocs_logoff;
+                ocs_logoff_clear_site_data off;
+            }
+        }
     }
 
     server {
@@ -122,6 +135,8 @@ is($r->set_cookie('ocs_ticket'),
    'ocs_ticket=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'
    . ' Secure; HttpOnly; SameSite=Lax', 'ticket cookie cleared');
 like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
+is($r->header('clear-site-data'), '"cache", "storage"',
+   'clear-site-data: cache and storage by default');
 
 ok(!signed_in('a'), 'cookie gone');
 
@@ -174,6 +189,13 @@ is($r->status, 303, 'redirect after post: see other');
 
 $r = $t->get('/out/builtin', headers => ['Sec-Fetch-Site: same-origin']);
 is($r->status, 200, 'redirect off: built-in page');
+
+# Clear-Site-Data of one's own, inherited, and off
+
+$r = $t->get('/csd/logoff', headers => ['Sec-Fetch-Site: same-origin']);
+is($r->header('clear-site-data'), '"cache", "cookies"',
+   'clear-site-data inherited from the enclosing location');
+ok(!$t->get('/csd/none')->header('clear-site-data'), 'clear-site-data off');
 
 # nobody signed in: the cookies are cleared all the same
 
