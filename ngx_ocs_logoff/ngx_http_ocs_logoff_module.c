@@ -8,6 +8,10 @@
  * (Sec-Fetch-Site same-origin, same-site or none, or a Referer on this
  * origin); otherwise the user gets a confirmation form whose token is an
  * HMAC of the session id, and the POST of that form signs out.
+ *
+ * "ocs_logoff everywhere" also ends every other session of the user, on
+ * every device; ocs_logoff_admin lets a signed-in administrator do that
+ * for any user.  Both are per-user revocations in the shared zone.
  */
 
 #include <ngx_config.h>
@@ -22,12 +26,17 @@
 
 typedef struct {
     ngx_uint_t             enabled;
+    ngx_uint_t             everywhere;
     ngx_str_t              redirect;      /* "" for the built-in page */
     ngx_str_t              clear_site;    /* Clear-Site-Data, "" for off */
 } ngx_http_ocs_logoff_loc_conf_t;
 
 
 static ngx_int_t ngx_http_ocs_logoff_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r);
+static void ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r,
+    ngx_uint_t status, ocs_ticket_t *admin, const char *message);
 static void ngx_http_ocs_logoff_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_logoff_confirm(ngx_http_request_t *r,
     ocs_ticket_t *t);
@@ -38,6 +47,9 @@ static char *ngx_http_ocs_logoff_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ocs_logoff_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static const char *ngx_http_ocs_logoff_purpose(ngx_http_request_t *r);
 static char *ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf,
@@ -47,8 +59,15 @@ static char *ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf,
 static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
 
     { ngx_string("ocs_logoff"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_ocs_logoff,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_logoff_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_logoff_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -172,7 +191,8 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
         || ocs_form_field((char *) body.data, body.len, "csrf", token,
                           sizeof(token), &n)
            != OCS_OK
-        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "logoff", t->session,
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
+                           ngx_http_ocs_logoff_purpose(r), t->session,
                            OCS_SESSION_LEN, token, n)
            != OCS_OK)
     {
@@ -195,14 +215,17 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
 {
-    u_char         *html, *p;
-    size_t          len;
-    ngx_str_t       tpl, action;
-    ocs_err_t       err;
-    ocs_tpl_var_t   vars[3];
-    char            token[OCS_CSRF_TOKEN_LEN + 1];
+    u_char                          *html, *p;
+    size_t                           len;
+    ngx_str_t                        tpl, action;
+    ocs_err_t                        err;
+    const char                      *question;
+    ocs_tpl_var_t                    vars[4];
+    ngx_http_ocs_logoff_loc_conf_t  *llcf;
+    char                             token[OCS_CSRF_TOKEN_LEN + 1];
 
-    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "logoff", t->session,
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_logoff_purpose(r), t->session,
                        OCS_SESSION_LEN, token, sizeof(token), &err)
         != OCS_OK)
     {
@@ -210,6 +233,11 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
                       "ocs logoff: csrf token: %s", err.text);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
+    question = llcf->everywhere
+               ? "Do you want to sign out everywhere, on every device?"
+               : "Do you want to sign out?";
 
     p = ngx_strlchr(r->unparsed_uri.data,
                     r->unparsed_uri.data + r->unparsed_uri.len, '?');
@@ -223,8 +251,10 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
+    vars[3] = (ocs_tpl_var_t) { "question", question, ngx_strlen(question),
+                                0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 3, &len);
+    html = ngx_http_ocs_render(r, &tpl, vars, 4, &len);
     if (html == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -248,12 +278,17 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     if (t != NULL) {
-        if (ngx_http_ocs_sso_revoke(r, t) != NGX_OK) {
+        if (ngx_http_ocs_sso_revoke(r, t) != NGX_OK
+            || (llcf->everywhere
+                && ngx_http_ocs_sso_revoke_user(r, t->user, t->user_len)
+                   != NGX_OK))
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs logoff: user \"%s\" signed out", t->user);
+                      "ocs logoff: user \"%s\" signed out%s", t->user,
+                      llcf->everywhere ? " everywhere" : "");
 
         ocs_wipe(t, sizeof(ocs_ticket_t));
     }
@@ -307,6 +342,7 @@ ngx_http_ocs_logoff_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->enabled = 0;
+     *     conf->everywhere = 0;
      *     conf->redirect = { 0, NULL };
      *     conf->clear_site = { 0, NULL };
      */
@@ -344,8 +380,23 @@ ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_core_loc_conf_t      *clcf;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
+    ngx_str_t  *value;
+
     if (llcf->enabled) {
         return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strcmp(value[1].data, "everywhere") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"ocs_logoff\": "
+                               "use \"everywhere\" or nothing", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        llcf->everywhere = 1;
     }
 
     llcf->enabled = 1;
@@ -460,6 +511,200 @@ ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     llcf->clear_site.len = p - llcf->clear_site.data;
+
+    return NGX_CONF_OK;
+}
+
+
+static const char *
+ngx_http_ocs_logoff_purpose(ngx_http_request_t *r)
+{
+    ngx_http_ocs_logoff_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
+
+    /* a token for one kind of sign-out does not work for the other */
+    return llcf->everywhere ? "logoff everywhere" : "logoff";
+}
+
+
+/*
+ * ocs_logoff_admin: a signed-in administrator ends every session of a
+ * user.  Who may do that is the location's business: protect it with
+ * ocs_auth and ocs_auth_require.  The form's token is bound to the
+ * administrator's own session.
+ */
+static ngx_int_t
+ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    ctx = ngx_http_ocs_sso_verify(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
+        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                         "Sign in first",
+                                         "Only a signed-in administrator "
+                                         "can end other users' sessions.");
+    }
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_ocs_read_form(r, NGX_HTTP_OCS_LOGOFF_BODY_MAX,
+                                      ngx_http_ocs_logoff_admin_body);
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_OK, &ctx->ticket,
+                                          "Enter the user name whose "
+                                          "sessions to end.");
+}
+
+
+static void
+ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
+{
+    u_char                  *msg;
+    size_t                   n;
+    ngx_str_t                body;
+    ocs_ticket_t            *admin;
+    ngx_http_ocs_sso_ctx_t  *ctx;
+    char                     token[OCS_CSRF_TOKEN_LEN + 2];
+    char                     user[OCS_USER_MAX + 1];
+
+    ctx = ngx_http_ocs_sso_verify(r);
+    admin = &ctx->ticket;
+
+    if (ngx_http_ocs_form_body(r, NGX_HTTP_OCS_LOGOFF_BODY_MAX, &body)
+           != NGX_OK
+        || ocs_form_field((char *) body.data, body.len, "csrf", token,
+                          sizeof(token), &n)
+           != OCS_OK
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "logoff admin",
+                           admin->session, OCS_SESSION_LEN, token, n)
+           != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs logoff: request of \"%s\" to end sessions "
+                      "without a valid csrf token refused", admin->user);
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                      "Request refused",
+                                      "The request did not come from this "
+                                      "site's form."));
+        return;
+    }
+
+    if (ocs_form_field((char *) body.data, body.len, "user", user,
+                       sizeof(user), &n)
+        != OCS_OK
+        || n == 0 || ngx_strlchr((u_char *) user, (u_char *) user + n, '\n'))
+    {
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_BAD_REQUEST, admin,
+                                           "Enter a user name."));
+        return;
+    }
+
+    if (ngx_http_ocs_sso_revoke_user(r, user, n) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "ocs logoff: every session of user \"%*s\" ended by "
+                  "\"%s\"", n, user, admin->user);
+
+    msg = ngx_pnalloc(r->pool, n + 64);
+    if (msg == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_sprintf(msg, "Every session of %*s has been ended.%Z", n, user);
+
+    ngx_http_finalize_request(r,
+        ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_OK, admin, (char *) msg));
+}
+
+
+static ngx_int_t
+ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
+    ocs_ticket_t *admin, const char *message)
+{
+    u_char         *html, *p;
+    size_t          len;
+    ngx_str_t       tpl, action;
+    ocs_err_t       err;
+    ocs_tpl_var_t   vars[4];
+    char            token[OCS_CSRF_TOKEN_LEN + 1];
+
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "logoff admin",
+                       admin->session, OCS_SESSION_LEN, token, sizeof(token),
+                       &err)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs logoff: csrf token: %s", err.text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    action.data = r->unparsed_uri.data;
+    action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
+                 - r->unparsed_uri.data;
+
+    tpl.data = (u_char *) ocs_page(OCS_PAGE_ADMIN, &tpl.len);
+
+    vars[0] = (ocs_tpl_var_t) { "title", "End a user's sessions", 21, 0 };
+    vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
+                                0 };
+    vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
+    vars[3] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
+
+    html = ngx_http_ocs_render(r, &tpl, vars, 4, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+static char *
+ngx_http_ocs_logoff_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "is duplicate, or the location has another handler";
+    }
+
+    clcf->handler = ngx_http_ocs_logoff_admin_handler;
+    ngx_http_ocs_sso_require(cf);
 
     return NGX_CONF_OK;
 }

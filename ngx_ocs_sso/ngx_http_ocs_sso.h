@@ -18,6 +18,7 @@ typedef struct {
     ngx_str_t              cookie;
     ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */
     ngx_uint_t             used;           /* some location needs tickets */
+    time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
 } ngx_http_ocs_sso_main_conf_t;
 
 
@@ -73,6 +74,10 @@ ngx_int_t ngx_http_ocs_sso_update(ngx_http_request_t *r,
 /* revokes the session in the shared zone until the ticket would expire */
 ngx_int_t ngx_http_ocs_sso_revoke(ngx_http_request_t *r, ocs_ticket_t *t);
 
+/* ends every session of the user that started until now ("everywhere") */
+ngx_int_t ngx_http_ocs_sso_revoke_user(ngx_http_request_t *r,
+    const char *user, size_t len);
+
 /* expires the ticket cookie (same name, path and domain) */
 ngx_int_t ngx_http_ocs_sso_clear_cookie(ngx_http_request_t *r);
 
@@ -96,6 +101,10 @@ ngx_int_t ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone,
     ocs_ticket_t *t);
 ngx_int_t ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone,
     ocs_ticket_t *t, ngx_log_t *log);
+ngx_int_t ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone,
+    const char *user, size_t len, time_t lifetime, ngx_log_t *log);
+time_t ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone,
+    const char *user, size_t len);
 
 
 #endif /* NGX_HTTP_OCS_SSO_H */

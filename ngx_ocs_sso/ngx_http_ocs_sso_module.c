@@ -268,7 +268,9 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
-    ngx_int_t                     rc;
+    time_t                         nb;
+    ngx_int_t                      rc;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
     ngx_str_t                     set_cookie;
     const ocs_env_t              *env;
     ngx_http_ocs_sso_loc_conf_t  *slcf;
@@ -289,7 +291,15 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
         return NGX_ERROR;
     }
 
-    t->auth_time = ngx_time();
+    /*
+     * Ticket times are whole seconds: a sign-in in the same second as a
+     * "log off everywhere" must not fall under it.
+     */
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    nb = ngx_http_ocs_sso_zone_user_not_before(smcf->zone, t->user,
+                                               t->user_len);
+
+    t->auth_time = ngx_max(ngx_time(), nb + 1);
     t->last_seen = t->auth_time;
     t->expires = t->auth_time + slcf->lifetime;
 
@@ -361,6 +371,20 @@ ngx_http_ocs_sso_revoke(ngx_http_request_t *r, ocs_ticket_t *t)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
     return ngx_http_ocs_sso_zone_revoke(smcf->zone, t, r->connection->log);
+}
+
+
+ngx_int_t
+ngx_http_ocs_sso_revoke_user(ngx_http_request_t *r, const char *user,
+    size_t len)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    return ngx_http_ocs_sso_zone_revoke_user(smcf->zone, user, len,
+                                             smcf->max_lifetime,
+                                             r->connection->log);
 }
 
 
@@ -728,6 +752,8 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_loc_conf_t  *prev = parent;
     ngx_http_ocs_sso_loc_conf_t  *conf = child;
 
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
     ngx_conf_merge_sec_value(conf->lifetime, prev->lifetime, 8 * 3600);
     ngx_conf_merge_sec_value(conf->idle, prev->idle, 30 * 60);
     ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 60);
@@ -740,6 +766,10 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "\"ocs_sso_lifetime\" must be at least 1s");
         return NGX_CONF_ERROR;
     }
+
+    /* how long a "log off everywhere" must be remembered */
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->max_lifetime = ngx_max(smcf->max_lifetime, conf->lifetime);
 
     return NGX_CONF_OK;
 }

@@ -20,6 +20,9 @@ typedef struct {
     ngx_rbtree_t                    rbtree;
     ngx_rbtree_node_t               sentinel;
     ngx_queue_t                     queue;        /* oldest first */
+    ngx_rbtree_t                    users;        /* "log off everywhere" */
+    ngx_rbtree_node_t               users_sentinel;
+    ngx_queue_t                     users_queue;
     time_t                          not_before;
     u_char                          ephemeral[OCS_KEY_LEN];
 } ngx_http_ocs_sso_shctx_t;
@@ -40,6 +43,17 @@ typedef struct {
 } ngx_http_ocs_sso_revoked_t;
 
 
+/* every session of a user that started until not_before is revoked */
+typedef struct {
+    ngx_rbtree_node_t               node;
+    ngx_queue_t                     queue;
+    time_t                          expires;
+    time_t                          not_before;
+    size_t                          len;
+    u_char                          user[1];      /* lower case */
+} ngx_http_ocs_sso_user_t;
+
+
 static ngx_int_t ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
@@ -48,6 +62,13 @@ static ngx_http_ocs_sso_revoked_t *ngx_http_ocs_sso_lookup(
     ngx_http_ocs_sso_shctx_t *sh, u_char *session);
 static ngx_uint_t ngx_http_ocs_sso_prune(ngx_http_ocs_sso_zone_ctx_t *ctx,
     ngx_uint_t max, ngx_uint_t all);
+static void ngx_http_ocs_sso_user_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_ocs_sso_user_t *ngx_http_ocs_sso_user_lookup(
+    ngx_http_ocs_sso_shctx_t *sh, ngx_rbtree_key_t key, u_char *user,
+    size_t len);
+static ngx_rbtree_key_t ngx_http_ocs_sso_user_key(u_char *lower,
+    const char *user, size_t len);
 
 
 ngx_shm_zone_t *
@@ -119,6 +140,9 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_ocs_sso_rbtree_insert);
     ngx_queue_init(&ctx->sh->queue);
+    ngx_rbtree_init(&ctx->sh->users, &ctx->sh->users_sentinel,
+                    ngx_http_ocs_sso_user_insert);
+    ngx_queue_init(&ctx->sh->users_queue);
     ctx->sh->not_before = 0;
 
     env = ocs_env_default();
@@ -252,7 +276,10 @@ ngx_int_t
 ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
 {
     ngx_int_t                     revoked;
+    ngx_rbtree_key_t              key;
+    ngx_http_ocs_sso_user_t      *u;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
+    u_char                        lower[OCS_USER_MAX];
 
     ctx = zone->data;
 
@@ -261,9 +288,201 @@ ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
     revoked = (t->auth_time <= ctx->sh->not_before)
               || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
 
+    /* the per-user table is almost always empty: no hashing then */
+    if (!revoked && ctx->sh->users.root != ctx->sh->users.sentinel) {
+        key = ngx_http_ocs_sso_user_key(lower, t->user, t->user_len);
+        u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, t->user_len);
+        revoked = (u != NULL && t->auth_time <= u->not_before);
+    }
+
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return revoked;
+}
+
+
+/*
+ * Ends every session of a user that started until now, in every worker
+ * and on every device, for "lifetime" seconds (no ticket lives longer).
+ */
+ngx_int_t
+ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
+    size_t len, time_t lifetime, ngx_log_t *log)
+{
+    time_t                        now;
+    ngx_rbtree_key_t              key;
+    ngx_http_ocs_sso_user_t      *u;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+    u_char                        lower[OCS_USER_MAX];
+
+    if (len == 0 || len > OCS_USER_MAX) {
+        return NGX_ERROR;
+    }
+
+    ctx = zone->data;
+    now = ngx_time();
+    key = ngx_http_ocs_sso_user_key(lower, user, len);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, len);
+
+    if (u == NULL) {
+        (void) ngx_http_ocs_sso_prune(ctx, 8, 0);
+
+        u = ngx_slab_alloc_locked(ctx->shpool,
+                                  offsetof(ngx_http_ocs_sso_user_t, user)
+                                  + len);
+        if (u == NULL) {
+            (void) ngx_http_ocs_sso_prune(ctx, 0, 1);
+            u = ngx_slab_alloc_locked(ctx->shpool,
+                                      offsetof(ngx_http_ocs_sso_user_t, user)
+                                      + len);
+        }
+
+        if (u == NULL) {
+            /* degrade safely, as for sessions: everyone signs in again */
+            ctx->sh->not_before = now;
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "ocs sso: ocs_sso_zone \"%V\" is full; every "
+                          "session that started before now is revoked",
+                          &zone->shm.name);
+            return NGX_OK;
+        }
+
+        u->node.key = key;
+        u->len = len;
+        ngx_memcpy(u->user, lower, len);
+        u->expires = 0;
+        u->not_before = 0;
+
+        ngx_rbtree_insert(&ctx->sh->users, &u->node);
+        ngx_queue_insert_tail(&ctx->sh->users_queue, &u->queue);
+    }
+
+    /*
+     * Sessions that started after an earlier revocation in this very
+     * second carry the next second (see ngx_http_ocs_sso_issue()): a new
+     * revocation must cover them too.
+     */
+    u->not_before = ngx_max(now, u->not_before + 1);
+    u->expires = ngx_max(u->expires, u->not_before + lifetime);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The time until which the user's sessions are revoked, 0 if none; a new
+ * session must start after it.
+ */
+time_t
+ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone, const char *user,
+    size_t len)
+{
+    time_t                        nb;
+    ngx_rbtree_key_t              key;
+    ngx_http_ocs_sso_user_t      *u;
+    ngx_http_ocs_sso_zone_ctx_t  *ctx;
+    u_char                        lower[OCS_USER_MAX];
+
+    ctx = zone->data;
+
+    if (len == 0 || len > OCS_USER_MAX) {
+        return 0;
+    }
+
+    key = ngx_http_ocs_sso_user_key(lower, user, len);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, len);
+    nb = (u != NULL) ? u->not_before : 0;
+    nb = ngx_max(ctx->sh->not_before, nb);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return nb;
+}
+
+
+static ngx_rbtree_key_t
+ngx_http_ocs_sso_user_key(u_char *lower, const char *user, size_t len)
+{
+    ngx_strlow(lower, (u_char *) user, len);
+
+    return ngx_crc32_short(lower, len);
+}
+
+
+static ngx_http_ocs_sso_user_t *
+ngx_http_ocs_sso_user_lookup(ngx_http_ocs_sso_shctx_t *sh,
+    ngx_rbtree_key_t key, u_char *user, size_t len)
+{
+    ngx_int_t                 rc;
+    ngx_rbtree_node_t        *node, *sentinel;
+    ngx_http_ocs_sso_user_t  *u;
+
+    node = sh->users.root;
+    sentinel = sh->users.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        u = (ngx_http_ocs_sso_user_t *) node;
+        rc = ngx_memn2cmp(user, u->user, len, u->len);
+
+        if (rc == 0) {
+            return u;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_ocs_sso_user_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t       **p;
+    ngx_http_ocs_sso_user_t  *un, *ut;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            un = (ngx_http_ocs_sso_user_t *) node;
+            ut = (ngx_http_ocs_sso_user_t *) temp;
+
+            p = (ngx_memn2cmp(un->user, ut->user, un->len, ut->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
 }
 
 
@@ -341,6 +560,7 @@ ngx_http_ocs_sso_prune(ngx_http_ocs_sso_zone_ctx_t *ctx, ngx_uint_t max,
     time_t                       now;
     ngx_uint_t                   n, seen;
     ngx_queue_t                 *q, *next;
+    ngx_http_ocs_sso_user_t     *u;
     ngx_http_ocs_sso_revoked_t  *rn;
 
     now = ngx_time();
@@ -366,6 +586,30 @@ ngx_http_ocs_sso_prune(ngx_http_ocs_sso_zone_ctx_t *ctx, ngx_uint_t max,
         ngx_queue_remove(q);
         ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
         ngx_slab_free_locked(ctx->shpool, rn);
+        n++;
+    }
+
+    seen = 0;
+
+    for (q = ngx_queue_head(&ctx->sh->users_queue);
+         q != ngx_queue_sentinel(&ctx->sh->users_queue);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+
+        if (!all && seen++ >= max) {
+            break;
+        }
+
+        u = ngx_queue_data(q, ngx_http_ocs_sso_user_t, queue);
+
+        if (u->expires > now) {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&ctx->sh->users, &u->node);
+        ngx_slab_free_locked(ctx->shpool, u);
         n++;
     }
 

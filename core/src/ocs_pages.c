@@ -100,12 +100,27 @@ static const char  ocs_page_signedout[] =
     OCS_PAGE_TAIL;
 
 
+static const char  ocs_page_admin[] =
+    OCS_PAGE_HEAD
+    "<h1>{{title}}</h1>\n"
+    "<p role=\"status\">{{message}}</p>\n"
+    "<form method=\"post\" action=\"{{action}}\">\n"
+    "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
+    "<p><label for=\"user\">User name</label>\n"
+    "<input id=\"user\" name=\"user\" type=\"text\" required "
+    "autocapitalize=\"none\" spellcheck=\"false\"></p>\n"
+    "<p><button type=\"submit\">End every session of this user</button>"
+    "</p>\n"
+    "</form>\n"
+    OCS_PAGE_TAIL;
+
+
 static const char  ocs_page_logoff[] =
     OCS_PAGE_HEAD
     "<h1>{{title}}</h1>\n"
     "<form method=\"post\" action=\"{{action}}\">\n"
     "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
-    "<p>Do you want to sign out?</p>\n"
+    "<p>{{question}}</p>\n"
     "<p><button type=\"submit\">Sign out</button></p>\n"
     "</form>\n"
     OCS_PAGE_TAIL;
@@ -132,6 +147,10 @@ ocs_page(int page, size_t *len)
     case OCS_PAGE_LOGOFF:
         p = ocs_page_logoff;
         *len = sizeof(ocs_page_logoff) - 1;
+        break;
+    case OCS_PAGE_ADMIN:
+        p = ocs_page_admin;
+        *len = sizeof(ocs_page_admin) - 1;
         break;
     default:
         p = NULL;

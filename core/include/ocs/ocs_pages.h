@@ -6,7 +6,10 @@
  *                      public_checked and private_checked (raw "checked")
  *   OCS_PAGE_MESSAGE   title, message
  *   OCS_PAGE_SIGNEDOUT title, signin (a URL)
- *   OCS_PAGE_LOGOFF    title, action, csrf (the sign-out confirmation)
+ *   OCS_PAGE_LOGOFF    title, action, csrf, question (the sign-out
+ *                      confirmation)
+ *   OCS_PAGE_ADMIN     title, action, csrf, message (ending a user's
+ *                      sessions)
  */
 
 #ifndef OCS_PAGES_H
@@ -20,6 +23,7 @@
 #define OCS_PAGE_MESSAGE     1
 #define OCS_PAGE_SIGNEDOUT   2
 #define OCS_PAGE_LOGOFF      3
+#define OCS_PAGE_ADMIN       4
 
 /* the template text of a page, or NULL for an unknown page */
 const char *ocs_page(int page, size_t *len);
