@@ -70,6 +70,7 @@ typedef struct {
     ngx_array_t           *internal;         /* ngx_cidr_t */
     ngx_http_complex_value_t  *sip_claim;
     time_t                 recheck;
+    ngx_array_t           *app_logoff;       /* ngx_str_t: paths, ?args */
 } ngx_http_ocs_auth_loc_conf_t;
 
 

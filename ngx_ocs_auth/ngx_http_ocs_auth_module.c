@@ -38,6 +38,12 @@ static char *ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf,
 static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r,
+    ngx_array_t *patterns);
+static ngx_int_t ngx_http_ocs_auth_has_arg(ngx_http_request_t *r,
+    ngx_str_t *name);
 
 
 
@@ -160,6 +166,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       offsetof(ngx_http_ocs_auth_loc_conf_t, sip_claim),
       NULL },
 
+    { ngx_string("ocs_auth_app_logoff"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_app_logoff,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ocs_auth_recheck"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -269,7 +282,112 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /*
+     * The application's own sign-out URL: the request still goes to the
+     * application, which signs the user out there; the proxy session
+     * ends with it.
+     */
+    if (alcf->app_logoff != NULL
+        && ngx_http_ocs_auth_is_app_logoff(r, alcf->app_logoff))
+    {
+        if (ngx_http_ocs_sso_revoke(r, &ctx->ticket) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->clear = 1;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: user \"%s\" signed out through the "
+                      "application's sign-out URL", ctx->ticket.user);
+    }
+
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_has_arg(ngx_http_request_t *r, ngx_str_t *name)
+{
+    u_char  *p, *end;
+
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        if ((size_t) (end - p) >= name->len
+            && ngx_strncasecmp(p, name->data, name->len) == 0
+            && (p + name->len == end || p[name->len] == '='
+                || p[name->len] == '&'))
+        {
+            return 1;
+        }
+
+        p = ngx_strlchr(p, end, '&');
+        if (p == NULL) {
+            break;
+        }
+
+        p++;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A pattern starting with "?" is a query argument ("?Cmd=logoff": that
+ * argument with that value, or "?logout": the argument at all), without
+ * case; anything else is a path, compared exactly.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
+{
+    u_char      *eq;
+    ngx_str_t   *p, name, want, value;
+    ngx_uint_t   i;
+
+    p = patterns->elts;
+
+    for (i = 0; i < patterns->nelts; i++) {
+
+        if (p[i].data[0] != '?') {
+            if (r->uri.len == p[i].len
+                && ngx_strncmp(r->uri.data, p[i].data, p[i].len) == 0)
+            {
+                return 1;
+            }
+
+            continue;
+        }
+
+        name.data = p[i].data + 1;
+        eq = ngx_strlchr(name.data, p[i].data + p[i].len, '=');
+        name.len = (eq ? eq : p[i].data + p[i].len) - name.data;
+
+        if (eq == NULL) {
+            /* ngx_http_arg() wants "name=": look for the bare name too */
+            if (ngx_http_ocs_auth_has_arg(r, &name)) {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_http_arg(r, name.data, name.len, &value) != NGX_OK) {
+            continue;
+        }
+
+        want.data = eq + 1;
+        want.len = p[i].data + p[i].len - want.data;
+
+        if (value.len == want.len
+            && ngx_strncasecmp(value.data, want.data, want.len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -517,6 +635,7 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->internal = NGX_CONF_UNSET_PTR;
     conf->sip_claim = NGX_CONF_UNSET_PTR;
     conf->recheck = NGX_CONF_UNSET;
+    conf->app_logoff = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -547,6 +666,8 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->template.data = (u_char *) ocs_page(OCS_PAGE_SIGNIN, &len);
         conf->template.len = len;
     }
+
+    ngx_conf_merge_ptr_value(conf->app_logoff, prev->app_logoff, NULL);
 
     if (ngx_http_ocs_auth_ldap_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -811,6 +932,55 @@ ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->hsts.len = p - alcf->hsts.data;
+
+    return NGX_CONF_OK;
+}
+
+
+/* ocs_auth_app_logoff /path | ?arg[=value] ... | off */
+static char *
+ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_str_t   *value, *p;
+    ngx_uint_t   i;
+
+    if (alcf->app_logoff != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->app_logoff = NULL;
+        return NGX_CONF_OK;
+    }
+
+    alcf->app_logoff = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                        sizeof(ngx_str_t));
+    if (alcf->app_logoff == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if ((value[i].data[0] != '/' && value[i].data[0] != '?')
+            || (value[i].data[0] == '?' && value[i].len < 2))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\" in "
+                               "\"ocs_auth_app_logoff\": use a path, or "
+                               "?name or ?name=value", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        p = ngx_array_push(alcf->app_logoff);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *p = value[i];
+    }
 
     return NGX_CONF_OK;
 }

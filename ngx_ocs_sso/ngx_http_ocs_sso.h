@@ -42,6 +42,8 @@ typedef struct {
     ngx_uint_t             state;
     ngx_uint_t             opened;         /* ticket holds a decrypted one */
     ngx_uint_t             rechecked;      /* the directory was asked */
+    ngx_uint_t             clear;          /* the session ended: clear the
+                                              cookies on the response */
     ocs_ticket_t           ticket;
     ngx_str_t              refresh;        /* Set-Cookie value to send */
 } ngx_http_ocs_sso_ctx_t;

@@ -523,6 +523,15 @@ ngx_http_ocs_sso_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
 
+    if (ctx && ctx->clear && r == r->main) {
+        ctx->clear = 0;
+        ctx->refresh.len = 0;
+
+        if (ngx_http_ocs_sso_clear_cookie(r) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     if (ctx && ctx->refresh.len && r == r->main) {
         if (ngx_http_ocs_header_out_add(r, "Set-Cookie", &ctx->refresh)
             != NGX_OK)

@@ -109,6 +109,8 @@ my @bad = (
     ['ocs_ldap_directory d { url ldap://x; base "dc=x"; bind_dn "cn=a";'
      . ' bind_password_file %%TESTDIR%%/empty.pw; }', '',
      qr/"bind_password_file" in ocs_ldap_directory "d" names a file whose first line is empty/],
+    ['', 'ocs_auth_app_logoff logoff.aspx;',
+     qr/invalid value "logoff\.aspx" in "ocs_auth_app_logoff": use a path/],
     ['', 'ocs_logoff somewhere;',
      qr/invalid parameter "somewhere" in "ocs_logoff": use "everywhere"/],
     ['', 'ocs_logoff_clear_site_data cache everything;',
