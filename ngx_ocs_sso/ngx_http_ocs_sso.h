@@ -26,6 +26,9 @@ typedef struct {
     time_t                 lifetime;
     time_t                 idle;
     time_t                 refresh;
+    ngx_str_t              service;        /* "" for none */
+    uint32_t               service_id;
+    time_t                 service_idle;
     ngx_str_t              cookie_domain;
     ngx_str_t              identity_header;
 } ngx_http_ocs_sso_loc_conf_t;

@@ -38,6 +38,8 @@ static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_sso_token_p =
@@ -103,6 +105,13 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, refresh),
+      NULL },
+
+    { ngx_string("ocs_sso_service"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_ocs_sso_service,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("ocs_sso_identity_header"),
@@ -184,7 +193,7 @@ ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
     int                            rc;
-    time_t                         now;
+    time_t                         now, seen;
     ngx_str_t                      value;
     ocs_err_t                      err;
     ocs_ticket_t                  *t;
@@ -250,10 +259,38 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
         return ctx;
     }
 
+    /*
+     * The service's own inactivity limit: the user may be busy in other
+     * services of the session and still be too long away from this one.
+     */
+    seen = t->last_seen;
+
+    if (slcf->service.len) {
+        seen = ocs_ticket_service_seen(t, slcf->service_id);
+
+        if (slcf->service_idle && now - seen >= slcf->service_idle) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs sso: ticket of user \"%s\" rejected: idle "
+                          "timeout in service \"%V\"", t->user,
+                          &slcf->service);
+            ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
+            return ctx;
+        }
+    }
+
     ctx->state = NGX_HTTP_OCS_SSO_VALID;
 
-    if (now - t->last_seen >= slcf->refresh) {
+    /* a service's first visit is recorded at once, later ones at most
+       once per refresh interval */
+    if (now - t->last_seen >= slcf->refresh || now - seen >= slcf->refresh
+        || (slcf->service.len
+            && !ocs_ticket_service_known(t, slcf->service_id)))
+    {
         t->last_seen = now;
+
+        if (slcf->service.len) {
+            ocs_ticket_service_touch(t, slcf->service_id, now);
+        }
 
         if (ngx_http_ocs_sso_seal_cookie(r, t, &ctx->refresh) != NGX_OK) {
             /* the old cookie still works until it goes idle */
@@ -745,6 +782,9 @@ ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->cookie_domain = { 0, NULL };
      *     conf->identity_header = { 0, NULL };
+     *     conf->service = { 0, NULL };
+     *     conf->service_id = 0;
+     *     conf->service_idle = 0;
      */
 
     conf->lifetime = NGX_CONF_UNSET;
@@ -767,6 +807,16 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_sec_value(conf->idle, prev->idle, 30 * 60);
     ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 60);
     ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
+
+    if (conf->service.data == NULL) {
+        conf->service = prev->service;
+        conf->service_id = prev->service_id;
+        conf->service_idle = prev->service_idle;
+    }
+
+    if (conf->service.data == NULL) {
+        ngx_str_set(&conf->service, "");
+    }
     ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
                              "");
 
@@ -945,6 +995,68 @@ ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post, void *data)
 
         return "has a character not allowed in a cookie or header name";
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * ocs_sso_service NAME [idle=TIME] | off: the locations of one published
+ * service share its name and its inactivity limit within the session.
+ */
+static char *
+ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
+
+    time_t      idle;
+    ngx_str_t  *value, s;
+
+    if (slcf->service.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        ngx_str_set(&slcf->service, "");
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_ocs_sso_check_token(cf, NULL, &value[1]) != NGX_CONF_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid service name \"%V\" in "
+                           "\"ocs_sso_service\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    idle = 0;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "idle=", 5) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in "
+                               "\"ocs_sso_service\": use idle=TIME",
+                               &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        s.data = value[2].data + 5;
+        s.len = value[2].len - 5;
+        idle = ngx_parse_time(&s, 1);
+
+        if (idle == (time_t) NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid idle time \"%V\" in "
+                               "\"ocs_sso_service\"", &s);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    slcf->service = value[1];
+    slcf->service_id = ocs_fact_id("service", (char *) value[1].data,
+                                   value[1].len);
+    slcf->service_idle = idle;
 
     return NGX_CONF_OK;
 }

@@ -31,6 +31,7 @@
 #define OCS_T_CHECKED    12
 #define OCS_T_FACTS_GEN  13
 #define OCS_T_FACTS      14
+#define OCS_T_SERVICES   15
 
 #define OCS_T_REQUIRED   (1u << OCS_T_SESSION | 1u << OCS_T_AUTH_TIME      \
                           | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
@@ -57,6 +58,7 @@ static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
     size_t len);
 static void ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts,
     size_t n);
+static void ocs_tlv_put_services(ocs_tlv_writer_t *w, const ocs_ticket_t *t);
 static int ocs_tlv_string(const unsigned char *p, size_t len, size_t max,
     char *out, size_t *out_len);
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
@@ -216,7 +218,7 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 
     if (t->sip_len > OCS_SIP_MAX || t->display_len > OCS_DISPLAY_MAX
         || t->dn_len > OCS_DN_MAX || t->groups_len > OCS_GROUPS_MAX
-        || t->nfacts > OCS_FACTS_MAX)
+        || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX)
     {
         return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
     }
@@ -252,6 +254,10 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 
     if (t->groups_len) {
         ocs_tlv_put(&w, OCS_T_GROUPS, t->groups, t->groups_len);
+    }
+
+    if (t->nservices) {
+        ocs_tlv_put_services(&w, t);
     }
 
     if (w.overflow) {
@@ -514,6 +520,20 @@ ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
             t->facts_gen = (uint32_t) ocs_get_int(p, 4);
             break;
 
+        case OCS_T_SERVICES:
+            if (flen % 12 != 0 || flen / 12 > OCS_SERVICES_MAX) {
+                return OCS_ERR_INVALID;
+            }
+
+            for (t->nservices = 0; t->nservices < flen / 12; t->nservices++) {
+                t->services[t->nservices].id =
+                    (uint32_t) ocs_get_int(p + 12 * t->nservices, 4);
+                t->services[t->nservices].last_seen =
+                    ocs_get_int(p + 12 * t->nservices + 4, 8);
+            }
+
+            break;
+
         case OCS_T_FACTS:
             if (flen % 4 != 0 || flen / 4 > OCS_FACTS_MAX) {
                 return OCS_ERR_INVALID;
@@ -647,6 +667,93 @@ ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts, size_t n)
     }
 
     ocs_tlv_put(w, OCS_T_FACTS, buf, 4 * n);
+}
+
+
+/* each service: its id (4 bytes) and its last activity (8 bytes) */
+static void
+ocs_tlv_put_services(ocs_tlv_writer_t *w, const ocs_ticket_t *t)
+{
+    size_t          i, j;
+    uint64_t        u;
+    unsigned char   buf[12 * OCS_SERVICES_MAX], *p;
+
+    for (i = 0; i < t->nservices; i++) {
+        p = buf + 12 * i;
+        p[0] = (unsigned char) (t->services[i].id >> 24);
+        p[1] = (unsigned char) (t->services[i].id >> 16);
+        p[2] = (unsigned char) (t->services[i].id >> 8);
+        p[3] = (unsigned char) t->services[i].id;
+
+        u = (uint64_t) t->services[i].last_seen;
+
+        for (j = 12; j > 4; j--) {
+            p[j - 1] = (unsigned char) u;
+            u >>= 8;
+        }
+    }
+
+    ocs_tlv_put(w, OCS_T_SERVICES, buf, 12 * t->nservices);
+}
+
+
+int64_t
+ocs_ticket_service_seen(const ocs_ticket_t *t, uint32_t service)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nservices; i++) {
+        if (t->services[i].id == service) {
+            return t->services[i].last_seen;
+        }
+    }
+
+    return t->last_seen;
+}
+
+
+int
+ocs_ticket_service_known(const ocs_ticket_t *t, uint32_t service)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nservices; i++) {
+        if (t->services[i].id == service) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+void
+ocs_ticket_service_touch(ocs_ticket_t *t, uint32_t service, int64_t now)
+{
+    size_t  i, oldest;
+
+    oldest = 0;
+
+    for (i = 0; i < t->nservices; i++) {
+        if (t->services[i].id == service) {
+            t->services[i].last_seen = now;
+            return;
+        }
+
+        if (t->services[i].last_seen < t->services[oldest].last_seen) {
+            oldest = i;
+        }
+    }
+
+    if (t->nservices < OCS_SERVICES_MAX) {
+        i = t->nservices++;
+
+    } else {
+        i = oldest;
+    }
+
+    t->services[i].id = service;
+    t->services[i].last_seen = now;
 }
 
 

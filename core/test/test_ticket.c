@@ -359,6 +359,51 @@ test_directory_fields(void)
 
 
 static void
+test_services(void)
+{
+    size_t          n, i;
+    ocs_err_t       err;
+    ocs_ticket_t    t, got;
+    ocs_keyring_t   ring;
+    char            text[OCS_TICKET_TEXT_MAX];
+
+    make_ring(&ring, (const unsigned char *) "\x06", 1);
+    make_ticket(&t);
+
+    is_int(ocs_ticket_service_seen(&t, 7), t.last_seen,
+           "service not visited: last activity anywhere");
+
+    ocs_ticket_service_touch(&t, 7, 1700000200);
+    ocs_ticket_service_touch(&t, 9, 1700000300);
+    ocs_ticket_service_touch(&t, 7, 1700000400);
+
+    is_int(t.nservices, 2, "two services");
+    ok(ocs_ticket_service_known(&t, 9) && !ocs_ticket_service_known(&t, 8),
+       "service known");
+    is_int(ocs_ticket_service_seen(&t, 7), 1700000400, "service 7 touched");
+    is_int(ocs_ticket_service_seen(&t, 9), 1700000300, "service 9");
+
+    ok(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_ticket_open(&ring, NULL, text, n, &got, &err)
+       == OCS_OK, "services: round trip");
+    is_int(got.nservices, 2, "services kept");
+    is_int(ocs_ticket_service_seen(&got, 9), 1700000300,
+           "service time kept");
+
+    for (i = 0; i < OCS_SERVICES_MAX + 3; i++) {
+        ocs_ticket_service_touch(&t, 100 + (uint32_t) i,
+                                 1700001000 + (int64_t) i);
+    }
+
+    is_int(t.nservices, OCS_SERVICES_MAX, "table full: bounded");
+    is_int(ocs_ticket_service_seen(&t, 100 + OCS_SERVICES_MAX + 2),
+           1700001000 + OCS_SERVICES_MAX + 2, "table full: newest kept");
+    is_int(ocs_ticket_service_seen(&t, 7), t.last_seen,
+           "table full: the longest idle made room");
+}
+
+
+static void
 test_check(void)
 {
     static const struct {
@@ -464,6 +509,7 @@ main(void)
     drop_caches();
     use_cache = 0;
     test_directory_fields();
+    test_services();
     test_check();
     test_csrf();
 

@@ -40,13 +40,14 @@
 
 /* upper bound of a sealed ticket in base64url characters: a cookie
    must stay under the 4096 bytes browsers keep */
-#define OCS_TICKET_TEXT_MAX  3600
+#define OCS_TICKET_TEXT_MAX  3900
 
 #define OCS_SIP_MAX           256
 #define OCS_DISPLAY_MAX       256
 #define OCS_DN_MAX            512
 #define OCS_GROUPS_MAX       1024     /* group names, comma-separated */
 #define OCS_FACTS_MAX          32
+#define OCS_SERVICES_MAX       16
 
 /* authentication methods, recorded as a bit set */
 #define OCS_METHOD_PASSWORD   0x0001
@@ -98,6 +99,13 @@ typedef struct {
     uint32_t        facts_gen;      /* which requirements facts cover */
     size_t          nfacts;
     uint32_t        facts[OCS_FACTS_MAX];   /* requirements met */
+
+    /* the last activity in each service visited in this session */
+    size_t          nservices;
+    struct {
+        uint32_t    id;
+        int64_t     last_seen;
+    }               services[OCS_SERVICES_MAX];
 } ocs_ticket_t;
 
 
@@ -162,6 +170,21 @@ int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
 
 /* 1 when the ticket lists the fact */
 int ocs_ticket_has_fact(const ocs_ticket_t *t, uint32_t fact);
+
+/*
+ * The last activity in a service; a service not visited yet in this
+ * session counts from the last activity anywhere (t->last_seen).
+ */
+int64_t ocs_ticket_service_seen(const ocs_ticket_t *t, uint32_t service);
+
+/* 1 when the session has visited the service */
+int ocs_ticket_service_known(const ocs_ticket_t *t, uint32_t service);
+
+/*
+ * Records activity in a service at now.  When the table is full the
+ * service that was idle longest makes room.
+ */
+void ocs_ticket_service_touch(ocs_ticket_t *t, uint32_t service, int64_t now);
 
 /*
  * Writes the method names of a bit set, comma-separated ("password",
