@@ -16,6 +16,7 @@
 #include <ocs/ocs_ticket.h>
 #include <ocs/ocs_signin.h>
 #include <ocs/ocs_pages.h>
+#include <ocs/ocs_directory.h>
 
 
 #if !(NGX_THREADS)
