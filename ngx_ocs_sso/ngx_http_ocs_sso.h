@@ -22,10 +22,19 @@ typedef struct {
 } ngx_http_ocs_sso_main_conf_t;
 
 
+/* the limits of a computer class, chosen on the sign-in page */
 typedef struct {
-    time_t                 lifetime;
     time_t                 idle;
+    time_t                 lifetime;
+    ngx_flag_t             persistent;     /* cookie outlives the browser */
+} ngx_http_ocs_sso_class_t;
+
+
+typedef struct {
+    time_t                 lifetime;       /* -1: the class's */
+    time_t                 idle;           /* -1: the class's; 0: none */
     time_t                 refresh;
+    ngx_http_ocs_sso_class_t  computer[2]; /* OCS_COMPUTER_PUBLIC, PRIVATE */
     ngx_str_t              service;        /* "" for none */
     uint32_t               service_id;
     time_t                 service_idle;

@@ -40,6 +40,14 @@ static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_sso_not_zero(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_not_zero_p =
+    ngx_http_ocs_sso_not_zero;
 
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_sso_token_p =
@@ -91,7 +99,7 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, lifetime),
-      NULL },
+      &ngx_http_ocs_sso_not_zero_p },
 
     { ngx_string("ocs_sso_idle_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -105,6 +113,13 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, refresh),
+      NULL },
+
+    { ngx_string("ocs_sso_computer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_ocs_sso_computer,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("ocs_sso_service"),
@@ -193,7 +208,7 @@ ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
     int                            rc;
-    time_t                         now, seen;
+    time_t                         now, seen, idle;
     ngx_str_t                      value;
     ocs_err_t                      err;
     ocs_ticket_t                  *t;
@@ -248,7 +263,12 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
     now = ngx_time();
 
-    rc = ocs_ticket_check(t, now, slcf->lifetime, slcf->idle);
+    /* the location's limits when it sets them, else the computer class's;
+       the class's lifetime is in t->expires since the sign-in */
+    idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
+
+    rc = ocs_ticket_check(t, now, slcf->lifetime > 0 ? slcf->lifetime : 0,
+                          idle);
 
     if (rc != OCS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -338,7 +358,9 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 
     t->auth_time = ngx_max(ngx_time(), nb + 1);
     t->last_seen = t->auth_time;
-    t->expires = t->auth_time + slcf->lifetime;
+    t->expires = t->auth_time
+                 + (slcf->lifetime > 0 ? slcf->lifetime
+                                       : slcf->computer[t->computer].lifetime);
 
     rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
     ocs_wipe(t->session, OCS_SESSION_LEN);
@@ -394,7 +416,15 @@ ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r, ocs_ticket_t *t,
     cookie.domain = slcf->cookie_domain;
     ngx_str_set(&cookie.path, "/");
     ngx_str_set(&cookie.same_site, "Lax");
+
+    /* a private computer may keep the ticket until it expires */
     cookie.max_age = -1;
+
+    if (t->computer <= OCS_COMPUTER_PRIVATE
+        && slcf->computer[t->computer].persistent)
+    {
+        cookie.max_age = ngx_max((time_t) t->expires - ngx_time(), 1);
+    }
 
     return ngx_http_ocs_cookie_format(r, &cookie, set_cookie);
 }
@@ -770,6 +800,7 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 static void *
 ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
 {
+    ngx_uint_t                    i;
     ngx_http_ocs_sso_loc_conf_t  *conf;
 
     conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_sso_loc_conf_t));
@@ -791,6 +822,12 @@ ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
     conf->idle = NGX_CONF_UNSET;
     conf->refresh = NGX_CONF_UNSET;
 
+    for (i = 0; i < 2; i++) {
+        conf->computer[i].idle = NGX_CONF_UNSET;
+        conf->computer[i].lifetime = NGX_CONF_UNSET;
+        conf->computer[i].persistent = NGX_CONF_UNSET;
+    }
+
     return conf;
 }
 
@@ -803,8 +840,23 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
-    ngx_conf_merge_sec_value(conf->lifetime, prev->lifetime, 8 * 3600);
-    ngx_conf_merge_sec_value(conf->idle, prev->idle, 30 * 60);
+    /* -1 (unset) lets the computer class decide */
+    ngx_conf_merge_sec_value(conf->lifetime, prev->lifetime, -1);
+    ngx_conf_merge_sec_value(conf->idle, prev->idle, -1);
+
+    /* public: short limits, a session cookie; private: longer, may persist */
+    ngx_conf_merge_sec_value(conf->computer[0].idle, prev->computer[0].idle,
+                             30 * 60);
+    ngx_conf_merge_sec_value(conf->computer[0].lifetime,
+                             prev->computer[0].lifetime, 8 * 3600);
+    ngx_conf_merge_value(conf->computer[0].persistent,
+                         prev->computer[0].persistent, 0);
+    ngx_conf_merge_sec_value(conf->computer[1].idle, prev->computer[1].idle,
+                             8 * 3600);
+    ngx_conf_merge_sec_value(conf->computer[1].lifetime,
+                             prev->computer[1].lifetime, 7 * 86400);
+    ngx_conf_merge_value(conf->computer[1].persistent,
+                         prev->computer[1].persistent, 1);
     ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 60);
     ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
 
@@ -820,15 +872,13 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
                              "");
 
-    if (conf->lifetime == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_sso_lifetime\" must be at least 1s");
-        return NGX_CONF_ERROR;
-    }
-
     /* how long a "log off everywhere" must be remembered */
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
     smcf->max_lifetime = ngx_max(smcf->max_lifetime, conf->lifetime);
+    smcf->max_lifetime = ngx_max(smcf->max_lifetime,
+                                 conf->computer[0].lifetime);
+    smcf->max_lifetime = ngx_max(smcf->max_lifetime,
+                                 conf->computer[1].lifetime);
 
     return NGX_CONF_OK;
 }
@@ -1057,6 +1107,99 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->service_id = ocs_fact_id("service", (char *) value[1].data,
                                    value[1].len);
     slcf->service_idle = idle;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_sso_not_zero(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *t = data;
+
+    if (*t == 0) {
+        return "must be at least 1s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * ocs_sso_computer public|private [idle=TIME] [lifetime=TIME]
+ *                  [persistent=on|off]
+ */
+static char *
+ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
+
+    time_t                     v;
+    ngx_str_t                 *value, s;
+    ngx_uint_t                 i;
+    ngx_http_ocs_sso_class_t  *c;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "public") == 0) {
+        c = &slcf->computer[OCS_COMPUTER_PUBLIC];
+
+    } else if (ngx_strcmp(value[1].data, "private") == 0) {
+        c = &slcf->computer[OCS_COMPUTER_PRIVATE];
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid computer class \"%V\" in "
+                           "\"ocs_sso_computer\": use public or private",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (c->idle != NGX_CONF_UNSET || c->lifetime != NGX_CONF_UNSET
+        || c->persistent != NGX_CONF_UNSET)
+    {
+        return "is duplicate";
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "persistent=on") == 0) {
+            c->persistent = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "persistent=off") == 0) {
+            c->persistent = 0;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "idle=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+            v = ngx_parse_time(&s, 1);
+
+            if (v != (time_t) NGX_ERROR) {
+                c->idle = v;
+                continue;
+            }
+
+        } else if (ngx_strncmp(value[i].data, "lifetime=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+            v = ngx_parse_time(&s, 1);
+
+            if (v != (time_t) NGX_ERROR && v > 0) {
+                c->lifetime = v;
+                continue;
+            }
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"ocs_sso_computer\": "
+                           "use idle=TIME, lifetime=TIME or persistent=on|off",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -122,13 +122,20 @@ EOF
 
 # the cookie
 
-my $r = $t->signin('alice', 'pw', jar => 'a', computer => 'private');
+my $r = $t->signin('alice', 'pw', jar => 'pub');
 my $cookie = $r->set_cookie('ocs_ticket');
 like($cookie, qr/^ocs_ticket=[A-Za-z0-9_-]{60,400}; /, 'ticket: base64url');
 like($cookie, qr/; Path=\/;/, 'cookie: path');
 like($cookie, qr/; Secure; HttpOnly; SameSite=Lax$/, 'cookie: flags');
-unlike($cookie, qr/Expires|Max-Age/i, 'cookie: dies with the browser');
+unlike($cookie, qr/Expires|Max-Age/i,
+       'public computer: the cookie dies with the browser');
 unlike($cookie, qr/Domain/i, 'cookie: no domain');
+
+$r = $t->signin('alice', 'pw', jar => 'a', computer => 'private');
+$cookie = $r->set_cookie('ocs_ticket');
+ok($cookie =~ /; Max-Age=(\d+); Expires=[^;]+ GMT;/ && $1 > 6 * 86400
+   && $1 <= 7 * 86400, 'private computer: the cookie persists for 7 days');
+like($cookie, qr/; Secure; HttpOnly; SameSite=Lax$/, 'private: flags');
 
 $r = $t->signin('alice', 'pw', port => 'domain', jar => 'd');
 like($r->set_cookie('ocs_ticket'), qr/; Domain=contoso\.test;/,

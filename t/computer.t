@@ -1,0 +1,88 @@
+#!/usr/bin/perl
+
+# Public and private computers: the choice on the sign-in page selects a
+# class with its own inactivity limit, lifetime and cookie persistence.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use Test::More;
+use Time::HiRes qw(sleep);
+
+my $t = OCS::Test->new;
+
+$t->users(alice => 'pw');
+$t->keyfile('ticket.keys', 1);
+mkdir $t->path($_) for qw(app strict);
+$t->write_file("$_/index.html", "$_\n") for qw(app strict);
+
+$t->run(<<'EOF');
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    ocs_sso_computer public idle=2s lifetime=1h;
+    ocs_sso_computer private idle=6s lifetime=2h;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth forms;
+        root %%TESTDIR%%;
+
+        location /app/ {
+        }
+
+        location /strict/ {
+            ocs_sso_idle_timeout 1s;
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_nopersist%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_sso_computer private persistent=off;
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+    }
+}
+EOF
+
+my $r = $t->signin('alice', 'pw', jar => 'public', computer => 'public');
+unlike($r->set_cookie('ocs_ticket'), qr/Max-Age/,
+       'public: a session cookie');
+
+$r = $t->signin('alice', 'pw', jar => 'private', computer => 'private');
+ok($r->set_cookie('ocs_ticket') =~ /Max-Age=(\d+)/ && $1 > 7000
+   && $1 <= 7200, 'private: persists for its lifetime (2h)');
+
+$r = $t->signin('alice', 'pw', jar => 'np', computer => 'private',
+                port => 'nopersist');
+unlike($r->set_cookie('ocs_ticket'), qr/Max-Age/,
+       'private with persistent=off in a nested level: a session cookie');
+
+is($t->get('/app/', jar => 'public')->status, 200, 'public: in');
+is($t->get('/app/', jar => 'private')->status, 200, 'private: in');
+
+sleep 2.5;
+
+is($t->get('/app/', jar => 'public')->status, 302,
+   'public: idle 2s of its class: out');
+is($t->get('/app/', jar => 'private')->status, 200,
+   'private: 2.5s of its 6s: still in');
+is($t->get('/strict/', jar => 'private')->status, 302,
+   "a location's own idle timeout applies to both classes");
+
+$t->done;
