@@ -17,6 +17,7 @@ $t->keyfile('good.keys', 2);
 $t->write_file('open.keys', `openssl rand -base64 32`, 0644);
 $t->write_file('bad.keys', "# one key\nnot-a-key\n", 0600);
 $t->write_file('empty.keys', '', 0600);
+$t->write_file('huge.keys', ('A' x 5000) . "\n", 0600);
 $t->write_file('empty.pw', "\nsecond line\n", 0600);
 
 my $base = <<'EOF';
@@ -59,6 +60,8 @@ my @bad = (
      qr/invalid key file ".*bad\.keys": line 2: a key must be 32 random bytes/],
     ['ocs_sso_key_file %%TESTDIR%%/empty.keys;', '',
      qr/".*empty\.keys" is empty/],
+    ['ocs_sso_key_file %%TESTDIR%%/huge.keys;', '',
+     qr/".*huge\.keys" is too large \(5001 bytes, at most 4096\)/],
     ['ocs_sso_zone nosize;', '', qr/invalid ocs_sso_zone "nosize"/],
     ['ocs_sso_zone z:1k;', '', qr/ocs_sso_zone "z:1k" is too small/],
     ['', 'ocs_sso_lifetime 0;', qr/"ocs_sso_lifetime" directive must be at least 1s/],
