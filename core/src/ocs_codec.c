@@ -363,8 +363,12 @@ ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
     while (p < end) {
         open = NULL;
 
-        for (close = p; close + 1 < end; close++) {
-            if (close[0] == '{' && close[1] == '{') {
+        /* memchr() walks the literal text far faster than a byte loop */
+        for (close = p;
+             (close = memchr(close, '{', (size_t) (end - close))) != NULL;
+             close++)
+        {
+            if (close + 1 < end && close[1] == '{') {
                 open = close;
                 break;
             }
