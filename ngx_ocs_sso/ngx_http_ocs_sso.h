@@ -19,6 +19,7 @@ typedef struct {
     ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */
     ngx_uint_t             used;           /* some location needs tickets */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
+    ngx_array_t            services;       /* service ids, at most 16 */
 } ngx_http_ocs_sso_main_conf_t;
 
 
@@ -117,7 +118,7 @@ ngx_int_t ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone,
     ocs_ticket_t *t, ngx_log_t *log);
 ngx_int_t ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone,
     const char *user, size_t len, time_t lifetime, ngx_log_t *log);
-time_t ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone,
+int64_t ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone,
     const char *user, size_t len);
 
 

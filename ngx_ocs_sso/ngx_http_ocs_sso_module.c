@@ -208,7 +208,7 @@ ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
     int                            rc;
-    time_t                         now, seen, idle;
+    time_t                         now, seen, idle, lifetime, refresh;
     ngx_str_t                      value;
     ocs_err_t                      err;
     ocs_ticket_t                  *t;
@@ -266,9 +266,10 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
     /* the location's limits when it sets them, else the computer class's;
        the class's lifetime is in t->expires since the sign-in */
     idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
+    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
+                                    : slcf->computer[t->computer].lifetime;
 
-    rc = ocs_ticket_check(t, now, slcf->lifetime > 0 ? slcf->lifetime : 0,
-                          idle);
+    rc = ocs_ticket_check(t, now, lifetime, idle);
 
     if (rc != OCS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -300,9 +301,24 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 
     ctx->state = NGX_HTTP_OCS_SSO_VALID;
 
+    /*
+     * Activity is recorded at most once per refresh interval, but at
+     * least twice per idle limit: a limit shorter than the interval must
+     * not throw out a busy user.
+     */
+    refresh = slcf->refresh;
+
+    if (idle > 0) {
+        refresh = ngx_min(refresh, ngx_max(idle / 2, 1));
+    }
+
+    if (slcf->service.len && slcf->service_idle > 0) {
+        refresh = ngx_min(refresh, ngx_max(slcf->service_idle / 2, 1));
+    }
+
     /* a service's first visit is recorded at once, later ones at most
        once per refresh interval */
-    if (now - t->last_seen >= slcf->refresh || now - seen >= slcf->refresh
+    if (now - t->last_seen >= refresh || now - seen >= refresh
         || (slcf->service.len
             && !ocs_ticket_service_known(t, slcf->service_id)))
     {
@@ -325,7 +341,8 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
-    time_t                         nb;
+    int64_t                        nb, auth;
+    ngx_time_t                    *tp;
     ngx_int_t                      rc;
     ngx_http_ocs_sso_main_conf_t  *smcf;
     ngx_str_t                     set_cookie;
@@ -349,14 +366,18 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
     }
 
     /*
-     * Ticket times are whole seconds: a sign-in in the same second as a
-     * "log off everywhere" must not fall under it.
+     * A sign-in in the same millisecond as a "log off everywhere" (or a
+     * full-zone fallback) must not fall under it: it is dated after.
      */
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
     nb = ngx_http_ocs_sso_zone_user_not_before(smcf->zone, t->user,
                                                t->user_len);
 
-    t->auth_time = ngx_max(ngx_time(), nb + 1);
+    tp = ngx_timeofday();
+    auth = ngx_max((int64_t) tp->sec * 1000 + (int64_t) tp->msec, nb + 1);
+
+    t->auth_time = auth / 1000;
+    t->auth_ms = (unsigned) (auth % 1000);
     t->last_seen = t->auth_time;
     t->expires = t->auth_time
                  + (slcf->lifetime > 0 ? slcf->lifetime
@@ -752,6 +773,12 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    if (ngx_array_init(&smcf->services, cf->pool, 4, sizeof(uint32_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     /* the keys die with the configuration that loaded them */
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -1059,8 +1086,11 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
 
-    time_t      idle;
-    ngx_str_t  *value, s;
+    time_t                         idle;
+    uint32_t                      *ids, *id;
+    ngx_str_t                     *value, s;
+    ngx_uint_t                     i;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
 
     if (slcf->service.data) {
         return "is duplicate";
@@ -1068,7 +1098,11 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts != 2) {
+            return "takes no parameters with \"off\"";
+        }
+
         ngx_str_set(&slcf->service, "");
         return NGX_CONF_OK;
     }
@@ -1107,6 +1141,30 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->service_id = ocs_fact_id("service", (char *) value[1].data,
                                    value[1].len);
     slcf->service_idle = idle;
+
+    /* a ticket tracks 16 services: more would forget idle ones */
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    ids = smcf->services.elts;
+
+    for (i = 0; i < smcf->services.nelts; i++) {
+        if (ids[i] == slcf->service_id) {
+            return NGX_CONF_OK;
+        }
+    }
+
+    if (smcf->services.nelts == OCS_SERVICES_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "more than %d services in \"ocs_sso_service\"",
+                           OCS_SERVICES_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    id = ngx_array_push(&smcf->services);
+    if (id == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *id = slcf->service_id;
 
     return NGX_CONF_OK;
 }

@@ -23,7 +23,10 @@ typedef struct {
     ngx_rbtree_t                    users;        /* "log off everywhere" */
     ngx_rbtree_node_t               users_sentinel;
     ngx_queue_t                     users_queue;
-    time_t                          not_before;
+    int64_t                         not_before;   /* ms; the full-zone
+                                                     fallback */
+    time_t                          max_lifetime; /* the longest seen
+                                                     since the zone began */
     u_char                          ephemeral[OCS_KEY_LEN];
 } ngx_http_ocs_sso_shctx_t;
 
@@ -43,12 +46,12 @@ typedef struct {
 } ngx_http_ocs_sso_revoked_t;
 
 
-/* every session of a user that started until not_before is revoked */
+/* every session of a user that started until not_before (ms) is revoked */
 typedef struct {
     ngx_rbtree_node_t               node;
     ngx_queue_t                     queue;
     time_t                          expires;
-    time_t                          not_before;
+    int64_t                         not_before;
     size_t                          len;
     u_char                          user[1];      /* lower case */
 } ngx_http_ocs_sso_user_t;
@@ -69,6 +72,7 @@ static ngx_http_ocs_sso_user_t *ngx_http_ocs_sso_user_lookup(
     size_t len);
 static ngx_rbtree_key_t ngx_http_ocs_sso_user_key(u_char *lower,
     const char *user, size_t len);
+static void ngx_http_ocs_sso_revoke_all(ngx_http_ocs_sso_zone_ctx_t *ctx);
 
 
 ngx_shm_zone_t *
@@ -144,6 +148,7 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_ocs_sso_user_insert);
     ngx_queue_init(&ctx->sh->users_queue);
     ctx->sh->not_before = 0;
+    ctx->sh->max_lifetime = 0;
 
     env = ocs_env_default();
 
@@ -164,6 +169,13 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
                 &shm_zone->shm.name);
 
 keys:
+
+    /*
+     * Revocations must outlive every ticket issued since the zone began,
+     * also the longer ones of a configuration before a reload.
+     */
+    ctx->sh->max_lifetime = ngx_max(ctx->sh->max_lifetime,
+                                    ctx->smcf->max_lifetime);
 
     if (ctx->smcf->key_file.len == 0 && ctx->smcf->ring->n == 0) {
         if (ocs_keyring_add(ctx->smcf->ring, ctx->sh->ephemeral, OCS_KEY_LEN,
@@ -285,14 +297,14 @@ ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    revoked = (t->auth_time <= ctx->sh->not_before)
+    revoked = (ocs_ticket_auth_msec(t) <= ctx->sh->not_before)
               || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
 
     /* the per-user table is almost always empty: no hashing then */
     if (!revoked && ctx->sh->users.root != ctx->sh->users.sentinel) {
         key = ngx_http_ocs_sso_user_key(lower, t->user, t->user_len);
         u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, t->user_len);
-        revoked = (u != NULL && t->auth_time <= u->not_before);
+        revoked = (u != NULL && ocs_ticket_auth_msec(t) <= u->not_before);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -310,6 +322,8 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
     size_t len, time_t lifetime, ngx_log_t *log)
 {
     time_t                        now;
+    int64_t                       now_ms;
+    ngx_time_t                   *tp;
     ngx_rbtree_key_t              key;
     ngx_http_ocs_sso_user_t      *u;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
@@ -320,10 +334,14 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
     }
 
     ctx = zone->data;
-    now = ngx_time();
+    tp = ngx_timeofday();
+    now = tp->sec;
+    now_ms = (int64_t) tp->sec * 1000 + (int64_t) tp->msec;
     key = ngx_http_ocs_sso_user_key(lower, user, len);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    lifetime = ngx_max(lifetime, ctx->sh->max_lifetime);
 
     u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, len);
 
@@ -342,7 +360,7 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
 
         if (u == NULL) {
             /* degrade safely, as for sessions: everyone signs in again */
-            ctx->sh->not_before = now;
+            ngx_http_ocs_sso_revoke_all(ctx);
             ngx_shmtx_unlock(&ctx->shpool->mutex);
 
             ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -363,12 +381,12 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
     }
 
     /*
-     * Sessions that started after an earlier revocation in this very
-     * second carry the next second (see ngx_http_ocs_sso_issue()): a new
-     * revocation must cover them too.
+     * A session that started after an earlier revocation in this very
+     * millisecond is dated one millisecond later (see
+     * ngx_http_ocs_sso_issue()): a new revocation must cover it too.
      */
-    u->not_before = ngx_max(now, u->not_before + 1);
-    u->expires = ngx_max(u->expires, u->not_before + lifetime);
+    u->not_before = ngx_max(now_ms, u->not_before + 1);
+    u->expires = ngx_max(u->expires, now + lifetime + 1);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -380,11 +398,11 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
  * The time until which the user's sessions are revoked, 0 if none; a new
  * session must start after it.
  */
-time_t
+int64_t
 ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone, const char *user,
     size_t len)
 {
-    time_t                        nb;
+    int64_t                       nb;
     ngx_rbtree_key_t              key;
     ngx_http_ocs_sso_user_t      *u;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
@@ -393,7 +411,7 @@ ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone, const char *user,
     ctx = zone->data;
 
     if (len == 0 || len > OCS_USER_MAX) {
-        return 0;
+        return ctx->sh->not_before;
     }
 
     key = ngx_http_ocs_sso_user_key(lower, user, len);
@@ -498,7 +516,7 @@ ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (t->auth_time <= ctx->sh->not_before
+    if (ocs_ticket_auth_msec(t) <= ctx->sh->not_before
         || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL)
     {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -519,16 +537,7 @@ ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
 
         if (rn == NULL) {
             /* degrade safely: end every session that started until now */
-            ctx->sh->not_before = ngx_time();
-
-            while (!ngx_queue_empty(&ctx->sh->queue)) {
-                rn = ngx_queue_data(ngx_queue_head(&ctx->sh->queue),
-                                    ngx_http_ocs_sso_revoked_t, queue);
-                ngx_queue_remove(&rn->queue);
-                ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
-                ngx_slab_free_locked(ctx->shpool, rn);
-            }
-
+            ngx_http_ocs_sso_revoke_all(ctx);
             ngx_shmtx_unlock(&ctx->shpool->mutex);
 
             ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -549,6 +558,49 @@ ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return NGX_OK;
+}
+
+
+/*
+ * The full-zone fallback: every session that started until now is
+ * revoked by one time, which also covers every entry, so all of them are
+ * freed (per-user ones too: left in place they would fill the zone again
+ * at once).  Mutex held.
+ */
+static void
+ngx_http_ocs_sso_revoke_all(ngx_http_ocs_sso_zone_ctx_t *ctx)
+{
+    int64_t                      now_ms;
+    ngx_time_t                  *tp;
+    ngx_http_ocs_sso_user_t     *u;
+    ngx_http_ocs_sso_revoked_t  *rn;
+
+    tp = ngx_timeofday();
+    now_ms = (int64_t) tp->sec * 1000 + (int64_t) tp->msec;
+
+    /* later than every sign-in dated after an earlier revocation */
+    ctx->sh->not_before = ngx_max(now_ms, ctx->sh->not_before + 1);
+
+    while (!ngx_queue_empty(&ctx->sh->users_queue)) {
+        u = ngx_queue_data(ngx_queue_head(&ctx->sh->users_queue),
+                           ngx_http_ocs_sso_user_t, queue);
+
+        if (u->not_before > ctx->sh->not_before) {
+            ctx->sh->not_before = u->not_before;
+        }
+
+        ngx_queue_remove(&u->queue);
+        ngx_rbtree_delete(&ctx->sh->users, &u->node);
+        ngx_slab_free_locked(ctx->shpool, u);
+    }
+
+    while (!ngx_queue_empty(&ctx->sh->queue)) {
+        rn = ngx_queue_data(ngx_queue_head(&ctx->sh->queue),
+                            ngx_http_ocs_sso_revoked_t, queue);
+        ngx_queue_remove(&rn->queue);
+        ngx_rbtree_delete(&ctx->sh->rbtree, &rn->node);
+        ngx_slab_free_locked(ctx->shpool, rn);
+    }
 }
 
 

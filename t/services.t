@@ -22,8 +22,8 @@ my $t = OCS::Test->new;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);
-mkdir $t->path($_) for qw(cwa cwa2 abs conf new);
-$t->write_file("$_/index.html", "$_\n") for qw(cwa cwa2 abs conf new);
+mkdir $t->path($_) for qw(cwa cwa2 abs conf new busy);
+$t->write_file("$_/index.html", "$_\n") for qw(cwa cwa2 abs conf new busy);
 
 $t->run(<<'EOF');
 http {
@@ -62,6 +62,11 @@ http {
             ocs_sso_service new idle=2s;
         }
 
+        location /busy/ {
+            ocs_sso_refresh 1h;
+            ocs_sso_service busy idle=2s;
+        }
+
         location = /ocs/signin {
             ocs_auth_signin;
             ocs_auth_user_file %%TESTDIR%%/users;
@@ -97,6 +102,18 @@ is(st('/cwa/'), 302, 't=5: cwa still asks');
 $t->signin('alice', 'pw', jar => 'a');
 is(st('/cwa/'), 200, 'signed in again: cwa');
 is(st('/cwa2/'), 200, 'signed in again: cwa2');
+
+# a refresh period longer than the service's idle timeout is cut to half
+# of it, so a user who keeps working is never thrown out
+
+$t->signin('alice', 'pw', jar => 'b');
+my @busy;
+for (1 .. 6) {
+    push @busy, $t->get('/busy/', jar => 'b')->status;
+    sleep 0.6;
+}
+is_deeply(\@busy, [(200) x 6],
+          'busy for 3.6s in a 2s service with refresh 1h: still in');
 
 like($t->error_log,
      qr/\[error\].*ticket of user "alice" rejected: idle timeout in service "cwa"/,

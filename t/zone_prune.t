@@ -36,7 +36,7 @@ http {
 
         location = /admin/sessions {
             ocs_auth forms;
-            ocs_logoff_admin;
+            ocs_logoff_admin admin;
         }
     }
 }

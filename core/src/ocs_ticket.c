@@ -32,6 +32,7 @@
 #define OCS_T_FACTS_GEN  13
 #define OCS_T_FACTS      14
 #define OCS_T_SERVICES   15
+#define OCS_T_AUTH_MS    16
 
 #define OCS_T_REQUIRED   (1u << OCS_T_SESSION | 1u << OCS_T_AUTH_TIME      \
                           | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
@@ -229,6 +230,7 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 
     ocs_tlv_put(&w, OCS_T_SESSION, t->session, OCS_SESSION_LEN);
     ocs_tlv_put_int(&w, OCS_T_AUTH_TIME, t->auth_time, 8);
+    ocs_tlv_put_int(&w, OCS_T_AUTH_MS, t->auth_ms % 1000, 2);
     ocs_tlv_put_int(&w, OCS_T_EXPIRES, t->expires, 8);
     ocs_tlv_put_int(&w, OCS_T_LAST_SEEN, t->last_seen, 8);
     ocs_tlv_put_int(&w, OCS_T_METHODS, t->methods, 4);
@@ -518,6 +520,14 @@ ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
             }
 
             t->facts_gen = (uint32_t) ocs_get_int(p, 4);
+            break;
+
+        case OCS_T_AUTH_MS:
+            if (flen != 2 || ocs_get_int(p, 2) > 999) {
+                return OCS_ERR_INVALID;
+            }
+
+            t->auth_ms = (unsigned) ocs_get_int(p, 2);
             break;
 
         case OCS_T_SERVICES:

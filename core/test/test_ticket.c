@@ -81,6 +81,7 @@ make_ticket(ocs_ticket_t *t)
     memset(t, 0, sizeof(*t));
     memset(t->session, 0xab, OCS_SESSION_LEN);
     t->auth_time = 1700000000;
+    t->auth_ms = 987;
     t->expires = 1700000000 + 3600;
     t->last_seen = 1700000100;
     t->methods = OCS_METHOD_PASSWORD | OCS_METHOD_TOTP;
@@ -212,6 +213,8 @@ test_seal_open(void)
     ok(memcmp(got.session, t.session, OCS_SESSION_LEN) == 0,
        "open: session id");
     is_int(got.auth_time, t.auth_time, "open: auth time");
+    is_int(got.auth_ms, 987, "open: auth milliseconds");
+    is_int(ocs_ticket_auth_msec(&got), 1700000000987LL, "auth in ms");
     is_int(got.expires, t.expires, "open: expiry");
     is_int(got.last_seen, t.last_seen, "open: last seen");
     is_int(got.methods, t.methods, "open: methods");

@@ -79,6 +79,7 @@ typedef struct {
 typedef struct {
     unsigned char   session[OCS_SESSION_LEN];
     int64_t         auth_time;      /* when the user signed in */
+    unsigned        auth_ms;        /* ... its milliseconds, 0-999 */
     int64_t         expires;        /* absolute end of the session */
     int64_t         last_seen;      /* last recorded activity */
     uint32_t        methods;        /* OCS_METHOD_* */
@@ -167,6 +168,9 @@ int ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
  */
 int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
     int64_t idle);
+
+/* the sign-in time in milliseconds, which orders it against revocations */
+#define ocs_ticket_auth_msec(t)  ((t)->auth_time * 1000 + (t)->auth_ms)
 
 /* 1 when the ticket lists the fact */
 int ocs_ticket_has_fact(const ocs_ticket_t *t, uint32_t fact);
