@@ -72,7 +72,7 @@ ngx_int_t ngx_http_ocs_cookie_format(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_ocs_is_https(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_cross_site(ngx_http_request_t *r);
-ngx_int_t ngx_http_ocs_same_site(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_same_site(ngx_http_request_t *r, ngx_uint_t siblings);
 ngx_int_t ngx_http_ocs_refuse_plain(ngx_http_request_t *r,
     ngx_uint_t https_port);
 

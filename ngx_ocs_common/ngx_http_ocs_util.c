@@ -483,11 +483,12 @@ ngx_http_ocs_cross_site(ngx_http_request_t *r)
 /*
  * Whether the browser positively says the request is this site's own or
  * the user's doing: Sec-Fetch-Site "same-origin", "same-site" (sibling
- * hosts of a single sign-on domain) or "none" (typed, bookmarked); for
+ * hosts of a single sign-on domain, when siblings is set) or "none"
+ * (typed, bookmarked); for
  * browsers without Fetch Metadata, a Referer on this origin.
  */
 ngx_int_t
-ngx_http_ocs_same_site(ngx_http_request_t *r)
+ngx_http_ocs_same_site(ngx_http_request_t *r, ngx_uint_t siblings)
 {
     u_char           *p;
     ngx_str_t         origin;
@@ -500,7 +501,7 @@ ngx_http_ocs_same_site(ngx_http_request_t *r)
         return (h->value.len == 11
                 && ngx_strncasecmp(h->value.data, (u_char *) "same-origin",
                                    11) == 0)
-               || (h->value.len == 9
+               || (siblings && h->value.len == 9
                    && ngx_strncasecmp(h->value.data, (u_char *) "same-site",
                                       9) == 0)
                || (h->value.len == 4

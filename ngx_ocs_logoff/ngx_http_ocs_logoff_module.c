@@ -10,8 +10,11 @@
  * HMAC of the session id, and the POST of that form signs out.
  *
  * "ocs_logoff everywhere" also ends every other session of the user, on
- * every device; ocs_logoff_admin lets a signed-in administrator do that
- * for any user.  Both are per-user revocations in the shared zone.
+ * every device, but only from a ticket that is still valid (a revoked
+ * copy ends itself and nothing more), and its GET accepts same-origin
+ * or none only: a sibling host must confirm.  ocs_logoff_admin lets the
+ * administrators it names end every session of any user.  Both are
+ * per-user revocations in the shared zone.
  */
 
 #include <ngx_config.h>
@@ -27,6 +30,7 @@
 typedef struct {
     ngx_uint_t             enabled;
     ngx_uint_t             everywhere;
+    ngx_array_t           *admins;        /* ngx_str_t, ocs_logoff_admin */
     ngx_str_t              redirect;      /* "" for the built-in page */
     ngx_str_t              clear_site;    /* Clear-Site-Data, "" for off */
 } ngx_http_ocs_logoff_loc_conf_t;
@@ -50,6 +54,8 @@ static char *ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_ocs_logoff_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static const char *ngx_http_ocs_logoff_purpose(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_logoff_is_admin(ngx_http_request_t *r,
+    ocs_ticket_t *t);
 static char *ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf,
@@ -66,7 +72,7 @@ static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
       NULL },
 
     { ngx_string("ocs_logoff_admin"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_ocs_logoff_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -124,9 +130,10 @@ ngx_module_t  ngx_http_ocs_logoff_module = {
 static ngx_int_t
 ngx_http_ocs_logoff_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ocs_ticket_t                  *t;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    ngx_int_t                         rc;
+    ocs_ticket_t                     *t;
+    ngx_http_ocs_auth_loc_conf_t     *alcf;
+    ngx_http_ocs_logoff_loc_conf_t   *llcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
@@ -159,7 +166,10 @@ ngx_http_ocs_logoff_handler(ngx_http_request_t *r)
         return ngx_http_ocs_logoff_end(r, NULL);
     }
 
-    if (!ngx_http_ocs_same_site(r)) {
+    /* every session at once is worth a click: no sibling hosts */
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
+
+    if (!ngx_http_ocs_same_site(r, !llcf->everywhere)) {
         return ngx_http_ocs_logoff_confirm(r, t);
     }
 
@@ -267,6 +277,8 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
 static ngx_int_t
 ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
 {
+    ngx_uint_t                       everywhere;
+    ngx_http_ocs_sso_ctx_t          *ctx;
     u_char                          *html;
     size_t                           len;
     ngx_str_t                        tpl;
@@ -278,8 +290,19 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     if (t != NULL) {
+        /*
+         * Ending every session of a user takes a live ticket: an old,
+         * revoked or expired copy may end only itself.
+         */
+        everywhere = 0;
+
+        if (llcf->everywhere) {
+            ctx = ngx_http_ocs_sso_verify(r);
+            everywhere = (ctx != NULL && ctx->state == NGX_HTTP_OCS_SSO_VALID);
+        }
+
         if (ngx_http_ocs_sso_revoke(r, t) != NGX_OK
-            || (llcf->everywhere
+            || (everywhere
                 && ngx_http_ocs_sso_revoke_user(r, t->user, t->user_len)
                    != NGX_OK))
         {
@@ -288,7 +311,9 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs logoff: user \"%s\" signed out%s", t->user,
-                      llcf->everywhere ? " everywhere" : "");
+                      everywhere ? " everywhere"
+                      : llcf->everywhere ? " (this session only: the ticket "
+                                           "is no longer valid)" : "");
 
         ocs_wipe(t, sizeof(ocs_ticket_t));
     }
@@ -343,6 +368,7 @@ ngx_http_ocs_logoff_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->enabled = 0;
      *     conf->everywhere = 0;
+     *     conf->admins = NULL;
      *     conf->redirect = { 0, NULL };
      *     conf->clear_site = { 0, NULL };
      */
@@ -560,6 +586,17 @@ ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
                                          "can end other users' sessions.");
     }
 
+    if (!ngx_http_ocs_logoff_is_admin(r, &ctx->ticket)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs logoff: user \"%s\" is not an administrator of "
+                      "ocs_logoff_admin", ctx->ticket.user);
+
+        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                         "Not an administrator",
+                                         "Your account may not end other "
+                                         "users' sessions.");
+    }
+
     if (r->method == NGX_HTTP_POST) {
         return ngx_http_ocs_read_form(r, NGX_HTTP_OCS_LOGOFF_BODY_MAX,
                                       ngx_http_ocs_logoff_admin_body);
@@ -692,15 +729,59 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+static ngx_int_t
+ngx_http_ocs_logoff_is_admin(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_str_t                       *a;
+    ngx_uint_t                       i;
+    ngx_http_ocs_logoff_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
+    a = llcf->admins->elts;
+
+    for (i = 0; i < llcf->admins->nelts; i++) {
+        if (a[i].len == t->user_len
+            && ngx_strncasecmp(a[i].data, (u_char *) t->user, a[i].len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* ocs_logoff_admin NAME ...: the administrators who may use the page */
 static char *
 ngx_http_ocs_logoff_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
+
+    ngx_str_t                 *value, *a;
+    ngx_uint_t                 i;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
     if (clcf->handler != NULL) {
         return "is duplicate, or the location has another handler";
+    }
+
+    value = cf->args->elts;
+
+    llcf->admins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                    sizeof(ngx_str_t));
+    if (llcf->admins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        a = ngx_array_push(llcf->admins);
+        if (a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *a = value[i];
     }
 
     clcf->handler = ngx_http_ocs_logoff_admin_handler;

@@ -47,11 +47,11 @@ http {
 
         location = /admin/sessions {
             ocs_auth forms;
-            ocs_logoff_admin;
+            ocs_logoff_admin admin;
         }
 
         location = /open/sessions {
-            ocs_logoff_admin;
+            ocs_logoff_admin admin;
         }
     }
 }
@@ -100,6 +100,24 @@ $r = $t->post('/ocs/logoff-all', jar => 'csrf', form => [csrf => $all_token]);
 is($r->status, 200, 'confirmed');
 ok(!alive('csrf') && !alive('again'), 'every session ended');
 
+# a copy of a ticket that is no longer valid ends itself, nothing more
+
+$t->signin('alice', 'alice-pw', jar => 'old');
+$t->copy_jar('old', 'old-copy');
+$t->get('/ocs/logoff', jar => 'old', headers => $same);
+$t->signin('alice', 'alice-pw', jar => 'current');
+$r = $t->get('/ocs/logoff-all', jar => 'old-copy', headers => $same);
+is($r->status, 200, 'revoked ticket: signed-out page');
+ok(alive('current'), 'revoked ticket: cannot end the live sessions');
+
+# a sibling host of the sign-on domain must confirm
+
+$r = $t->get('/ocs/logoff-all', jar => 'current',
+             headers => ['Sec-Fetch-Site: same-site']);
+like($r->body, qr/sign out everywhere, on every device\?/,
+     'same-site: the confirmation asks');
+ok(alive('current'), 'same-site: still signed in');
+
 # an administrator ends a user's sessions
 
 $t->signin('bob', 'bob-pw', jar => 'bob2');
@@ -109,6 +127,11 @@ $r = $t->get('/admin/sessions', jar => 'admin');
 is($r->status, 200, 'admin page');
 like($r->body, qr/<label for="user">User name<\/label>/, 'admin form');
 my $admin_token = $r->field('csrf');
+
+$r = $t->get('/admin/sessions', jar => 'current');
+is($r->status, 403, 'admin page: refused to a user not named');
+like($r->body, qr/Your account may not end other users&#39; sessions\./,
+     'admin page: says why');
 
 $r = $t->post('/admin/sessions', jar => 'admin',
               form => [user => 'bob']);
@@ -147,6 +170,10 @@ like($log, qr/\[info\].*user "alice" signed out everywhere/,
      'log: everywhere');
 like($log, qr/\[info\].*every session of user "BOB" ended by "admin"/,
      'log: admin');
+like($log, qr/\[info\].*user "alice" signed out \(this session only: the ticket is no longer valid\)/,
+     'log: revoked ticket, this session only');
+like($log, qr/\[error\].*user "alice" is not an administrator of ocs_logoff_admin/,
+     'log: not an administrator');
 like($log, qr/\[error\].*request of "admin" to end sessions without a valid csrf token refused/,
      'log: admin refused');
 unlike($t->logs, qr/-pw/, 'no password in the logs');
