@@ -71,6 +71,12 @@ typedef struct {
     ngx_http_complex_value_t  *sip_claim;
     time_t                 recheck;
     ngx_array_t           *app_logoff;       /* ngx_str_t: paths, ?args */
+
+    ngx_flag_t             negotiate;        /* Kerberos via SPNEGO */
+    ngx_flag_t             negotiate_realm;  /* keep "@REALM" in names */
+    size_t                 negotiate_max;    /* largest token accepted */
+    ngx_str_t              keytab;           /* NUL-terminated */
+    ngx_str_t              principal;        /* "" for any in the keytab */
 } ngx_http_ocs_auth_loc_conf_t;
 
 
@@ -86,6 +92,12 @@ typedef struct {
 
 
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_negotiate.c */
+ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -16,6 +16,8 @@ static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
+    ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
@@ -58,6 +60,41 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       ngx_http_ocs_auth_mode,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("ocs_auth_negotiate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, negotiate),
+      NULL },
+
+    { ngx_string("ocs_auth_negotiate_keep_realm"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, negotiate_realm),
+      NULL },
+
+    { ngx_string("ocs_auth_negotiate_max_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, negotiate_max),
+      NULL },
+
+    { ngx_string("ocs_auth_keytab"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, keytab),
+      NULL },
+
+    { ngx_string("ocs_auth_service_principal"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, principal),
       NULL },
 
     { ngx_string("ocs_auth_signin"),
@@ -247,7 +284,21 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
-        return ngx_http_ocs_auth_challenge(r, alcf);
+        rc = alcf->negotiate ? ngx_http_ocs_auth_negotiate(r, alcf,
+                                                           &ctx->ticket)
+                             : NGX_DECLINED;
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            return ngx_http_ocs_auth_challenge(r, alcf);
+        }
+
+        /* signed in with Kerberos: the ticket is issued, go on */
+        ctx->state = NGX_HTTP_OCS_SSO_VALID;
+        ctx->rechecked = 1;
     }
 
     /* the directory's view of the user is due again, or the requirements
@@ -411,7 +462,26 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_ocs_auth_wants_page(r)) {
+    if (ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
+        ngx_str_set(&challenge, "Negotiate");
+
+        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ngx_http_ocs_auth_negotiate_offered(r, alcf)
+        && ngx_http_ocs_auth_wants_page(r))
+    {
+        /* a browser that cannot do Kerberos shows this and moves on */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: not signed in, Kerberos offered");
+
+        rc = ngx_http_ocs_auth_fallback_page(r, &url);
+
+    } else if (ngx_http_ocs_auth_wants_page(r)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs auth: not signed in, sent to the sign-in page");
 
@@ -446,6 +516,49 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+/*
+ * The body of the 401 that offers Kerberos: a browser that can answer
+ * the challenge never shows it; any other goes on to the sign-in form.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
+{
+    u_char  *html, *p;
+    size_t   n, len;
+
+    static const char  head[] =
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+        "<meta charset=\"utf-8\">\n<title>Sign in</title>\n"
+        "<meta http-equiv=\"refresh\" content=\"0; url=";
+    static const char  middle[] =
+        "\">\n</head>\n<body>\n<main>\n<h1>Sign in</h1>\n"
+        "<p>This browser did not sign you in with your Windows account. "
+        "<a href=\"";
+    static const char  tail[] =
+        "\">Sign in with your user name and password</a>.</p>\n"
+        "</main>\n</body>\n</html>\n";
+
+    /* the URL twice, each character escaped to at most 6 bytes */
+    len = sizeof(head) + sizeof(middle) + sizeof(tail) + 12 * url->len;
+
+    html = ngx_pnalloc(r->pool, len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(html, head, sizeof(head) - 1);
+    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
+                           6 * url->len + 1, &n);
+    p = ngx_cpymem(p + n, middle, sizeof(middle) - 1);
+    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
+                           6 * url->len + 1, &n);
+    p = ngx_cpymem(p + n, tail, sizeof(tail) - 1);
+
+    return ngx_http_ocs_send(r, NGX_HTTP_UNAUTHORIZED,
+                             "text/html; charset=utf-8", html, p - html);
 }
 
 
@@ -625,6 +738,8 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
      *     conf->thread_pool = NULL;
      *     conf->directory_name = { 0, NULL };
      *     conf->directory = NULL;
+     *     conf->keytab = { 0, NULL };
+     *     conf->principal = { 0, NULL };
      */
 
     conf->mode = NGX_CONF_UNSET_UINT;
@@ -636,6 +751,9 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->sip_claim = NGX_CONF_UNSET_PTR;
     conf->recheck = NGX_CONF_UNSET;
     conf->app_logoff = NGX_CONF_UNSET_PTR;
+    conf->negotiate = NGX_CONF_UNSET;
+    conf->negotiate_realm = NGX_CONF_UNSET;
+    conf->negotiate_max = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -671,6 +789,34 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (ngx_http_ocs_auth_ldap_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_value(conf->negotiate, prev->negotiate, 0);
+    ngx_conf_merge_value(conf->negotiate_realm, prev->negotiate_realm, 0);
+    ngx_conf_merge_size_value(conf->negotiate_max, prev->negotiate_max,
+                              48 * 1024);
+    ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
+    ngx_conf_merge_str_value(conf->principal, prev->principal, "");
+
+    if (conf->negotiate && conf->mode != NGX_HTTP_OCS_AUTH_OFF) {
+        if (conf->keytab.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ocs_auth_negotiate\" needs "
+                               "\"ocs_auth_keytab\"");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->internal == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ocs_auth_negotiate\" needs "
+                               "\"ocs_auth_internal_networks\": Kerberos "
+                               "is offered to internal clients only");
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->signin) {

@@ -322,7 +322,8 @@ sub DESTROY {
 
 # --- HTTP through real curl -------------------------------------------
 
-# $t->get('/path', jar => 'a', headers => [...], plain => 1, port => 'x')
+# $t->get('/path', jar => 'a', headers => [...], plain => 1, port => 'x',
+#        curl => [more curl arguments])
 sub get { my ($self, $uri, %o) = @_; return $self->http('GET', $uri, %o) }
 sub head { my ($self, $uri, %o) = @_; return $self->http('HEAD', $uri, %o) }
 
@@ -368,6 +369,7 @@ sub http {
 
     push @cmd, '--data-binary', $o{body} if defined $o{body};
     push @cmd, '--resolve', $o{resolve} if $o{resolve};
+    push @cmd, @{$o{curl} || []};
 
     push @cmd, $self->url($uri, %o);
 

@@ -1,0 +1,209 @@
+#!/usr/bin/perl
+
+# Integrated Windows authentication with Kerberos (SPNEGO) against a
+# real MIT KDC: an internal client with a Kerberos ticket gets in
+# without a form and then rides the proxy's own ticket; external
+# clients are never offered Negotiate and a token from them is refused;
+# bad, foreign, oversized and replayed tokens get 401 and one log line.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use OCS::Kdc;
+use Test::More;
+
+my $t = OCS::Test->new;
+my $kdc = OCS::Kdc->new($t);
+
+$kdc->start;
+$kdc->addprinc('alice', 'alice-pw');
+$kdc->addprinc('HTTP/localhost');
+$kdc->addprinc('HTTP/otherhost');
+my $keytab = $kdc->keytab('http.keytab', 'HTTP/localhost');
+
+$t->users(bob => 'bob-pw');
+$t->keyfile('ticket.keys', 1);
+mkdir $t->path('app');
+$t->write_file('app/index.html', "app\n");
+
+my %env = $kdc->env(ccache => $t->path('alice.cc'));
+@ENV{keys %env} = values %env;
+
+$t->run(<<"EOF", main => "env KRB5_CONFIG;\nenv KRB5RCACHEDIR;\n");
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    ocs_auth_keytab $keytab;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth forms;
+        ocs_auth_negotiate on;
+        ocs_auth_internal_networks 127.0.0.0/8;
+        ocs_auth_negotiate_max_token 1k;
+        root %%TESTDIR%%;
+
+        location /app/ {
+        }
+
+        location /realm/ {
+            ocs_auth_negotiate_keep_realm on;
+            alias %%TESTDIR%%/app/;
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_external%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth forms;
+        ocs_auth_negotiate on;
+        ocs_auth_internal_networks 10.0.0.0/8;
+        root %%TESTDIR%%;
+
+        location /app/ {
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+    }
+}
+EOF
+
+my $page = ['Accept: text/html'];
+
+# a request with Negotiate, on host name $host (the service principal
+# is HTTP/$host), saving the Authorization header curl sent
+sub negotiate {
+    my ($path, %o) = @_;
+
+    my $host = $o{host} || 'localhost';
+    my $port = $t->port($o{port} || 'https');
+    my $trace = $t->path('trace');
+    unlink $trace;
+
+    my $r = $t->get("https://$host:$port$path", jar => $o{jar},
+                    headers => $page,
+                    curl => ['--negotiate', '-u', ':',
+                             '--resolve', "$host:$port:127.0.0.1",
+                             '--trace-ascii', $trace]);
+
+    # --trace-ascii cuts lines at 64 characters: join the token's parts
+    my ($sent, $more);
+    for (split /\n/, $t->read_file('trace')) {
+        next unless s/^[0-9a-f]{4}: //;
+        if (/^Authorization: (Negotiate \S+)$/) {
+            ($sent, $more) = ($1, length $_ == 64);
+        } elsif ($sent && $more && /^([A-Za-z0-9+\/=]+)$/) {
+            $sent .= $1;
+            $more = length $_ == 64;
+        } else {
+            $more = 0;
+        }
+    }
+
+    return ($r, $sent);
+}
+
+# an internal browser without a Kerberos ticket
+
+my $r = $t->get('/app/', headers => $page);
+is($r->status, 401, 'internal, no ticket: 401');
+like($r->header('WWW-Authenticate') // '', qr/^Negotiate$/m,
+     'internal: Negotiate offered');
+like($r->body,
+     qr{<meta http-equiv="refresh" content="0; url=/ocs/signin\?r=%2Fapp%2F">},
+     'internal: the body moves a browser without Kerberos to the form');
+
+$r = $t->get('/app/', headers => ['Accept: application/json']);
+is($r->status, 401, 'script: 401');
+like($r->raw_headers, qr/WWW-Authenticate: Negotiate\r?\n/,
+     'script: Negotiate offered');
+like($r->raw_headers, qr/WWW-Authenticate: OCS-Forms signin="\/ocs\/signin"/,
+     'script: the form offered too');
+
+# signed in with Kerberos
+
+my ($rc, $out) = $kdc->kinit('alice', 'alice-pw',
+                             ccache => $t->path('alice.cc'));
+is($rc, 0, 'kinit alice') or diag($out);
+
+my $sent;
+($r, $sent) = negotiate('/app/', jar => 'k');
+is($r->status, 200, 'Kerberos: signed in without a form');
+is($r->body, "app\n", 'Kerberos: the page');
+like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+     'Kerberos: the proxy issues its own ticket');
+like($r->header('WWW-Authenticate') // '', qr/^Negotiate [A-Za-z0-9+\/=]+$/,
+     'Kerberos: mutual authentication token');
+ok($sent, 'curl sent a Negotiate token');
+
+my $local = 'https://localhost:' . $t->port('https');
+my $resolve = 'localhost:' . $t->port('https') . ':127.0.0.1';
+
+is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
+   'later requests ride the cookie, no Kerberos');
+
+# the same token again is a replay
+
+$r = $t->get('/app/', headers => [@$page, "Authorization: $sent"]);
+is($r->status, 401, 'replayed authenticator: 401');
+
+# realm kept or stripped
+
+($r) = negotiate('/realm/', jar => 'realm');
+is($r->status, 200, 'keep_realm: in');
+
+# a service principal that is not in the keytab
+
+($r) = negotiate('/app/', host => 'otherhost');
+is($r->status, 401, 'ticket for another service: 401');
+
+# garbage and oversized tokens
+
+$r = $t->get('/app/', headers => [@$page,
+                                  'Authorization: Negotiate YWJjZGVm']);
+is($r->status, 401, 'garbage token: 401');
+is($t->get('/app/', headers => [@$page, 'Authorization: Negotiate %%%'])
+   ->status, 401, 'not base64: 401');
+is($t->get('/app/', headers => [@$page,
+                                'Authorization: Negotiate ' . 'A' x 2000])
+   ->status, 401, 'over ocs_auth_negotiate_max_token: 401');
+
+# external clients: never offered, refused if sent
+
+$r = $t->get('/app/', port => 'external', headers => $page);
+is($r->status, 302, 'external: the form');
+unlike($r->raw_headers, qr/Negotiate/, 'external: Negotiate not offered');
+
+$r = $t->get('/app/', port => 'external',
+             headers => [@$page, "Authorization: $sent"]);
+is($r->status, 302, 'external with a token: refused, the form');
+
+my $log = $t->error_log;
+like($log, qr/\[info\].*user "alice" signed in with Kerberos/,
+     'log: Kerberos sign-in');
+like($log, qr/\[info\].*user "alice\@OCS\.TEST" signed in with Kerberos/,
+     'log: realm kept');
+like($log, qr/\[error\].*Kerberos: Negotiate token refused: .*[Rr]eplay/,
+     'log: replay');
+like($log, qr/\[error\].*Negotiate token of \d+ bytes refused: empty or over/,
+     'log: oversized');
+like($log, qr/\[error\].*Negotiate token is not base64/, 'log: not base64');
+like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_networks" refused/,
+     'log: external');
+unlike($t->logs, qr/alice-pw/, 'no password in the logs');
+
+$t->done;
