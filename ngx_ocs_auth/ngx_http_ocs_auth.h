@@ -73,6 +73,7 @@ typedef struct {
     ngx_array_t           *app_logoff;       /* ngx_str_t: paths, ?args */
 
     ngx_flag_t             negotiate;        /* Kerberos via SPNEGO */
+    ngx_uint_t             quick;            /* ocs_auth_quick_signin */
     ngx_flag_t             negotiate_realm;  /* keep "@REALM" in names */
     size_t                 negotiate_max;    /* largest token accepted */
     ngx_str_t              keytab;           /* NUL-terminated */
@@ -92,12 +93,19 @@ typedef struct {
 
 
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
+    ngx_str_t *url);
+
+/* ngx_http_ocs_auth_signin.c: the checked return URL of a sign-in */
+void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
+    size_t len, ngx_str_t *back);
 
 /* ngx_http_ocs_auth_negotiate.c */
 ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+ngx_int_t ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -16,8 +16,6 @@ static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
-    ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
@@ -30,6 +28,8 @@ static ngx_int_t ngx_http_ocs_auth_init(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -81,6 +81,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_auth_loc_conf_t, negotiate_max),
+      NULL },
+
+    { ngx_string("ocs_auth_quick_signin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_auth_quick,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("ocs_auth_keytab"),
@@ -523,7 +530,7 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
  * The body of the 401 that offers Kerberos: a browser that can answer
  * the challenge never shows it; any other goes on to the sign-in form.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
 {
     u_char  *html, *p;
@@ -798,7 +805,20 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
 
-    if (conf->negotiate && conf->mode != NGX_HTTP_OCS_AUTH_OFF) {
+    if (conf->quick && !conf->negotiate) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_auth_quick_signin\" needs "
+                           "\"ocs_auth_negotiate on\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->quick) {
+        ngx_http_ocs_sso_require(cf);
+    }
+
+    if (conf->negotiate
+        && (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->quick))
+    {
         if (conf->keytab.len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"ocs_auth_negotiate\" needs "
@@ -949,6 +969,27 @@ ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ocs_auth_signin_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (alcf->quick) {
+        return "is duplicate";
+    }
+
+    alcf->quick = 1;
+    alcf->pages = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_ocs_auth_quick_handler;
 
     return NGX_CONF_OK;
 }

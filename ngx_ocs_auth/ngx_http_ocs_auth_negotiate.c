@@ -173,6 +173,99 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 
 
 /*
+ * ocs_auth_quick_signin: a URL an internal user can bookmark.  It signs
+ * in with Kerberos and sends the browser on to the "r" argument (checked
+ * as on the sign-in page) without showing a form; a browser that cannot
+ * answer, or a client outside the internal networks, goes on to the
+ * sign-in form with the same return URL.
+ */
+ngx_int_t
+ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
+{
+    u_char                        *p;
+    size_t                         n;
+    ngx_int_t                      rc;
+    ngx_str_t                      arg, back, url, challenge;
+    ocs_ticket_t                   t;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "r", 1, &arg) != NGX_OK) {
+        ngx_str_null(&arg);
+    }
+
+    ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
+
+    ctx = ngx_http_ocs_sso_verify(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = (ctx->state == NGX_HTTP_OCS_SSO_VALID)
+         ? NGX_OK : ngx_http_ocs_auth_negotiate(r, alcf, &t);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        ocs_wipe(&t, sizeof(ocs_ticket_t));
+        return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY,
+                                     back.data, back.len);
+    }
+
+    /* the form, with the same return URL */
+    url.len = alcf->signin_url.len + sizeof("?r=") - 1 + 3 * back.len;
+    url.data = ngx_pnalloc(r->pool, url.len);
+    if (url.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(url.data, alcf->signin_url.data, alcf->signin_url.len);
+    *p++ = ngx_strlchr(alcf->signin_url.data,
+                       alcf->signin_url.data + alcf->signin_url.len, '?')
+           ? '&' : '?';
+    *p++ = 'r';
+    *p++ = '=';
+
+    (void) ocs_pct_encode((char *) back.data, back.len, (char *) p,
+                          3 * back.len, &n);
+    url.len = p + n - url.data;
+
+    if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
+        return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY,
+                                     url.data, url.len);
+    }
+
+    ngx_str_set(&challenge, "Negotiate");
+
+    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_auth_fallback_page(r, &url);
+}
+
+
+/*
  * One gss_accept_sec_context() with the keytab's credentials.  The
  * user is the client principal, its realm stripped unless
  * ocs_auth_negotiate_realm keeps it.

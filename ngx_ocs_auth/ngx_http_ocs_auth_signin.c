@@ -67,8 +67,6 @@ static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t computer, const char *error);
 static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
-static void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
-    size_t len, ngx_str_t *back);
 static ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r,
     ngx_str_t *body, const char *name, size_t max, ngx_str_t *value);
 
@@ -692,7 +690,7 @@ ngx_http_ocs_auth_csrf(ngx_http_request_t *r, ngx_http_ocs_auth_csrf_t *csrf,
  * The return URL of a sign-in, decoded from an argument, or the default
  * return when it is missing or could lead off-site.
  */
-static void
+void
 ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg, size_t len,
     ngx_str_t *back)
 {

@@ -134,6 +134,8 @@ my @bad = (
      qr/"ocs_auth_negotiate" needs "ocs_auth_internal_networks": Kerberos is offered to internal clients only/],
     ['', 'ocs_auth_negotiate_max_token big;',
      qr/"ocs_auth_negotiate_max_token" directive invalid value/],
+    ['', 'ocs_auth_quick_signin;',
+     qr/"ocs_auth_quick_signin" needs "ocs_auth_negotiate on"/],
     ['', 'ocs_logoff somewhere;',
      qr/invalid parameter "somewhere" in "ocs_logoff": use "everywhere"/],
     ['', 'ocs_logoff_clear_site_data cache everything;',

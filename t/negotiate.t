@@ -50,6 +50,10 @@ http {
         location /app/ {
         }
 
+        location = /ocs/quick {
+            ocs_auth_quick_signin;
+        }
+
         location /realm/ {
             ocs_auth_negotiate_keep_realm on;
             alias %%TESTDIR%%/app/;
@@ -72,6 +76,10 @@ http {
         root %%TESTDIR%%;
 
         location /app/ {
+        }
+
+        location = /ocs/quick {
+            ocs_auth_quick_signin;
         }
 
         location = /ocs/signin {
@@ -181,6 +189,32 @@ is($t->get('/app/', headers => [@$page, 'Authorization: Negotiate %%%'])
 is($t->get('/app/', headers => [@$page,
                                 'Authorization: Negotiate ' . 'A' x 2000])
    ->status, 401, 'over ocs_auth_negotiate_max_token: 401');
+
+# the quick sign-in URL
+
+($r) = negotiate('/ocs/quick?r=%2Fapp%2F', jar => 'quick');
+is($r->status, 302, 'quick: signed in without a form');
+like($r->header('Location'), qr{^https://localhost:\d+/app/$},
+     'quick: on to the service');
+ok($r->set_cookie('ocs_ticket'), 'quick: the ticket');
+is($t->get("$local/app/", jar => 'quick', resolve => $resolve)->status,
+   200, 'quick: the ticket opens the service');
+
+($r) = negotiate('/ocs/quick?r=https%3A%2F%2Fevil.example%2F');
+like($r->header('Location'), qr{^https://localhost:\d+/$},
+     'quick: no open redirect');
+
+$r = $t->get('/ocs/quick?r=%2Fapp%2F');
+is($r->status, 401, 'quick without Kerberos: 401');
+like($r->body, qr{url=/ocs/signin\?r=%2Fapp%2F"},
+     'quick without Kerberos: on to the form, same return');
+
+$r = $t->get('/ocs/quick?r=%2Fapp%2F', port => 'external');
+is($r->status, 302, 'quick, external: 302');
+like($r->header('Location'), qr{^https://127\.0\.0\.1:\d+/ocs/signin\?r=%2Fapp%2F$},
+     'quick, external: the form');
+
+is($t->post('/ocs/quick', form => [a => 1])->status, 405, 'quick: POST 405');
 
 # external clients: never offered, refused if sent
 
