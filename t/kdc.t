@@ -11,6 +11,7 @@ use lib 't/lib';
 use IO::Socket::INET;
 use OCS::Test;
 use OCS::Kdc;
+use OCS::Run qw(capture);
 use POSIX ();
 use Test::More;
 
@@ -23,27 +24,10 @@ my $etc = -e '/etc/krb5.conf' ? (stat _)[9] . '/' . -s _ : 'none';
 sub tool {
     my ($env, @cmd) = @_;
 
-    pipe(my $r, my $w) or die "pipe: $!\n";
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>&', $w;
-        open STDERR, '>&', $w;
+    return capture(cmd => \@cmd, setup => sub {
         delete $ENV{$_} for grep { /^KRB5/ } keys %ENV;
         @ENV{keys %$env} = values %$env;
-        { no warnings 'exec'; exec { $cmd[0] } @cmd; }
-        POSIX::_exit(127);
-    }
-
-    close $w;
-    my $out = do { local $/; <$r> };
-    close $r;
-    waitpid $pid, 0;
-
-    return ($? >> 8, $out);
+    });
 }
 
 # the accessors and the configuration

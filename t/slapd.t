@@ -9,6 +9,7 @@ use warnings;
 use lib 't/lib';
 use OCS::Test;
 use OCS::Slapd;
+use OCS::Run qw(capture);
 use POSIX ();
 use Test::More;
 
@@ -21,31 +22,14 @@ mkdir $t->path('no-cacerts');
 sub tool {
     my ($ca, @cmd) = @_;
 
-    pipe(my $r, my $w) or die "pipe: $!\n";
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>&', $w;
-        open STDERR, '>&', $w;
+    return capture(cmd => \@cmd, setup => sub {
         delete $ENV{$_} for grep { /^LDAP/ } keys %ENV;
         $ENV{LDAPCONF} = '/dev/null';
         $ENV{LDAPRC} = 'ocs-test-no-ldaprc';
         $ENV{LDAPTLS_CACERT} = $ca || $ldap->ca_file;
         $ENV{LDAPTLS_CACERTDIR} = $t->path('no-cacerts');
         $ENV{LDAPTLS_REQCERT} = 'demand';
-        { no warnings 'exec'; exec { $cmd[0] } @cmd; }
-        POSIX::_exit(127);
-    }
-
-    close $w;
-    my $out = do { local $/; <$r> };
-    close $r;
-    waitpid $pid, 0;
-
-    return ($? >> 8, $out);
+    });
 }
 
 sub whoami {

@@ -52,6 +52,8 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 use Test::More;
 
+use OCS::Run qw(capture write_in slurp random_hex);
+
 my $SBIN = $ENV{OCS_KRB5_SBIN} || '/usr/sbin';
 my $BIN = $ENV{OCS_KRB5_BIN} || '/usr/bin';
 
@@ -79,7 +81,7 @@ sub new {
         name   => $name,
         realm  => $opts{realm} || 'OCS.TEST',
         dir    => $t->path("krb5kdc-$name"),
-        master => _random(16),
+        master => random_hex(16),
     }, $class;
 
     $self->{port} = $self->_free_port;
@@ -98,8 +100,8 @@ sub ccache { "FILE:$_[0]{dir}/ccache" }
 # what krb5kdc logged, and printed before its log was open
 sub kdc_log {
     my ($self) = @_;
-    return _slurp("$self->{dir}/kdc.log")
-        . _slurp("$self->{dir}/krb5kdc.out");
+    return slurp("$self->{dir}/kdc.log")
+        . slurp("$self->{dir}/krb5kdc.out");
 }
 
 # what a client or a server process needs to use this realm
@@ -327,42 +329,9 @@ sub _child_env {
 sub _run {
     my ($self, $input, @cmd) = @_;
 
-    pipe(my $in_r, my $in_w) or die "pipe: $!\n";
-    pipe(my $r, my $w) or die "pipe: $!\n";
-
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        close $in_w;
-        open STDIN, '<&', $in_r;
-        open STDOUT, '>&', $w;
-        open STDERR, '>&', $w;
-        $self->_child_env;
-        # a pending alarm survives exec: no tool hangs the test for ever
-        alarm $TOOL_TIMEOUT;
-        { no warnings 'exec'; exec { $cmd[0] } @cmd; }
-        print STDERR "cannot run $cmd[0]: $!\n";
-        POSIX::_exit(127);
-    }
-
-    close $in_r;
-    close $w;
-
-    {
-        # the input is a line or two, far below a pipe's capacity
-        local $SIG{PIPE} = 'IGNORE';
-        print $in_w $input if defined $input;
-        close $in_w;
-    }
-
-    my $out = do { local $/; <$r> };
-    close $r;
-    waitpid $pid, 0;
-
-    return ($? & 127 ? 128 + ($? & 127) : $? >> 8,
-            defined $out ? $out : '');
+    return capture(cmd => \@cmd, input => $input,
+                   timeout => $TOOL_TIMEOUT,
+                   setup => sub { $self->_child_env });
 }
 
 # the last lines of the logs, for a KDC that would not start
@@ -480,30 +449,8 @@ sub _file {
 
 sub _write {
     my ($self, $name, $content, $mode) = @_;
-
-    my $path = "$self->{dir}/$name";
-    open my $fh, '>', $path or die "cannot write $path: $!\n";
-    print $fh $content;
-    close $fh;
-    chmod(defined $mode ? $mode : 0644, $path);
-
-    return $path;
-}
-
-sub _slurp {
-    my ($path) = @_;
-    open my $fh, '<', $path or return '';
-    local $/;
-    my $text = <$fh>;
-    return defined $text ? $text : '';
-}
-
-sub _random {
-    my ($n) = @_;
-    open my $fh, '<', '/dev/urandom' or die "/dev/urandom: $!\n";
-    read($fh, my $bytes, $n) == $n or die "/dev/urandom: short read\n";
-    close $fh;
-    return unpack 'H*', $bytes;
+    return write_in($self->{dir}, $name, $content, $mode);
 }
 
 1;
+

@@ -85,6 +85,8 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 use Test::More;
 
+use OCS::Run qw(capture write_in slurp random_hex);
+
 my $SLAPD = $ENV{OCS_SLAPD} || '/usr/sbin/slapd';
 my $MODULES = $ENV{OCS_SLAPD_MODULES} || '/usr/lib/ldap';
 my $SCHEMA = $ENV{OCS_SLAPD_SCHEMA} || '/etc/ldap/schema';
@@ -111,8 +113,8 @@ sub new {
         t     => $t,
         name  => $name,
         dir   => $t->path("slapd-$name"),
-        admin => _random(12),
-        svc   => _random(16),
+        admin => random_hex(12),
+        svc   => random_hex(16),
     }, $class;
 
     return $self;
@@ -201,11 +203,11 @@ sub start {
     my $deadline = time + 10;
 
     while (time < $deadline) {
-        last if _slurp("$self->{dir}/slapd.pid") =~ /^\d+\s*$/;
+        last if slurp("$self->{dir}/slapd.pid") =~ /^\d+\s*$/;
         sleep 0.05;
     }
 
-    my ($pid) = _slurp("$self->{dir}/slapd.pid") =~ /(\d+)/
+    my ($pid) = slurp("$self->{dir}/slapd.pid") =~ /(\d+)/
         or die "slapd wrote no pid file\n" . $self->_diagnose;
 
     $self->{pid} = $pid;
@@ -270,7 +272,7 @@ sub _alive {
 
     return 0 unless kill 0, $pid;
 
-    my $stat = _slurp("/proc/$pid/stat");
+    my $stat = slurp("/proc/$pid/stat");
     return 0 if $stat =~ /^\d+ \(.*\) Z /s;
 
     return 1;
@@ -340,63 +342,20 @@ sub _admin_args {
 sub _run {
     my ($self, @cmd) = @_;
 
-    pipe(my $r, my $w) or die "pipe: $!\n";
-
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>&', $w;
-        open STDERR, '>&', $w;
+    return capture(cmd => \@cmd, setup => sub {
         delete $ENV{$_} for grep { /^LDAP/ } keys %ENV;
         $ENV{LDAPCONF} = "$self->{dir}/ldap.conf";
         $ENV{LDAPRC} = 'ocs-test-no-ldaprc';
         $ENV{LDAPTLS_CACERT} = $self->ca_file;
         $ENV{LDAPTLS_CACERTDIR} = "$self->{dir}/no-cacerts";
-        { no warnings "exec"; exec { $cmd[0] } @cmd; }
-        print STDERR "cannot run $cmd[0]: $!\n";
-        POSIX::_exit(127);
-    }
-
-    close $w;
-    my $out = do { local $/; <$r> };
-    close $r;
-    waitpid $pid, 0;
-
-    return ($? & 127 ? 128 + ($? & 127) : $? >> 8,
-            defined $out ? $out : '');
+    });
 }
 
 # --- the files --------------------------------------------------------
 
 sub _write {
     my ($self, $name, $content, $mode) = @_;
-
-    my $path = "$self->{dir}/$name";
-    open my $fh, '>', $path or die "cannot write $path: $!\n";
-    print $fh $content;
-    close $fh;
-    chmod(defined $mode ? $mode : 0644, $path);
-
-    return $path;
-}
-
-sub _slurp {
-    my ($path) = @_;
-    open my $fh, '<', $path or return '';
-    local $/;
-    my $text = <$fh>;
-    return defined $text ? $text : '';
-}
-
-sub _random {
-    my ($n) = @_;
-    open my $fh, '<', '/dev/urandom' or die "/dev/urandom: $!\n";
-    read($fh, my $bytes, $n) == $n or die "/dev/urandom: short read\n";
-    close $fh;
-    return unpack 'H*', $bytes;
+    return write_in($self->{dir}, $name, $content, $mode);
 }
 
 sub _certs {
@@ -441,7 +400,7 @@ EOF
          '-keyout', "$d/server.key", '-out', "$d/server.csr"],
         [qw(openssl x509 -req -in), "$d/server.csr",
          '-CA', "$d/ca.pem", '-CAkey', "$d/ca.key",
-         '-set_serial', '0x' . _random(8), '-days', 2,
+         '-set_serial', '0x' . random_hex(8), '-days', 2,
          '-extfile', "$d/openssl.cnf", '-extensions', 'server',
          '-out', "$d/server.pem"],
     );
