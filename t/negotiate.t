@@ -54,6 +54,16 @@ http {
             ocs_auth_quick_signin;
         }
 
+        location /pinned/ {
+            ocs_auth_service_principal HTTP/localhost\@OCS.TEST;
+            alias %%TESTDIR%%/app/;
+        }
+
+        location /wrong-sp/ {
+            ocs_auth_service_principal HTTP/otherhost\@OCS.TEST;
+            alias %%TESTDIR%%/app/;
+        }
+
         location /realm/ {
             ocs_auth_negotiate_keep_realm on;
             alias %%TESTDIR%%/app/;
@@ -174,6 +184,15 @@ is($r->status, 401, 'replayed authenticator: 401');
 ($r) = negotiate('/realm/', jar => 'realm');
 is($r->status, 200, 'keep_realm: in');
 
+# ocs_auth_service_principal: only tickets for that principal
+
+($r) = negotiate('/pinned/');
+is($r->status, 200, 'service principal named: its tickets accepted');
+
+($r) = negotiate('/wrong-sp/');
+is($r->status, 401,
+   'service principal not in the keytab: refused, with a log line');
+
 # a service principal that is not in the keytab
 
 ($r) = negotiate('/app/', host => 'otherhost');
@@ -236,6 +255,8 @@ like($log, qr/\[error\].*Kerberos: Negotiate token refused: .*[Rr]eplay/,
 like($log, qr/\[error\].*Negotiate token of \d+ bytes refused: empty or over/,
      'log: oversized');
 like($log, qr/\[error\].*Negotiate token is not base64/, 'log: not base64');
+like($log, qr/\[error\].*Kerberos: keytab: /,
+     'log: no key for the named service principal');
 like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_networks" refused/,
      'log: external');
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');
