@@ -95,6 +95,9 @@ typedef struct {
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
     ngx_str_t *url);
+ngx_int_t ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, u_char *back, size_t len,
+    ngx_str_t *url);
 
 /* ngx_http_ocs_auth_signin.c: the checked return URL of a sign-in */
 void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,

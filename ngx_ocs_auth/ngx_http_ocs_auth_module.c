@@ -619,7 +619,7 @@ ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url)
 {
     u_char     *p, *back;
-    size_t      len, n;
+    size_t      len;
     ngx_str_t  *host;
 
     len = r->unparsed_uri.len;
@@ -638,6 +638,19 @@ ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
         p = ngx_sprintf(back, "https://%V%V", host, &r->unparsed_uri);
         len = p - back;
     }
+
+    return ngx_http_ocs_auth_signin_url(r, alcf, back, len, url);
+}
+
+
+/* the sign-in page's URL with "r" set to back, percent-encoded */
+ngx_int_t
+ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, u_char *back, size_t len,
+    ngx_str_t *url)
+{
+    u_char  *p;
+    size_t   n;
 
     url->len = alcf->signin_url.len + sizeof("?r=") - 1 + 3 * len;
     url->data = ngx_pnalloc(r->pool, url->len);

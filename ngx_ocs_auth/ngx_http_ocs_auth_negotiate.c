@@ -182,8 +182,6 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
 {
-    u_char                        *p;
-    size_t                         n;
     ngx_int_t                      rc;
     ngx_str_t                      arg, back, url, challenge;
     ocs_ticket_t                   t;
@@ -231,22 +229,11 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
     }
 
     /* the form, with the same return URL */
-    url.len = alcf->signin_url.len + sizeof("?r=") - 1 + 3 * back.len;
-    url.data = ngx_pnalloc(r->pool, url.len);
-    if (url.data == NULL) {
+    if (ngx_http_ocs_auth_signin_url(r, alcf, back.data, back.len, &url)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_cpymem(url.data, alcf->signin_url.data, alcf->signin_url.len);
-    *p++ = ngx_strlchr(alcf->signin_url.data,
-                       alcf->signin_url.data + alcf->signin_url.len, '?')
-           ? '&' : '?';
-    *p++ = 'r';
-    *p++ = '=';
-
-    (void) ocs_pct_encode((char *) back.data, back.len, (char *) p,
-                          3 * back.len, &n);
-    url.len = p + n - url.data;
 
     if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
         return ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY,
