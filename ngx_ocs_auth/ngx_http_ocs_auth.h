@@ -107,7 +107,9 @@ void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
 ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, ngx_uint_t quick);
+ngx_int_t ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r,
+    ngx_int_t status);
 ngx_int_t ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r);
 
 /* ngx_http_ocs_auth_ldap.c */

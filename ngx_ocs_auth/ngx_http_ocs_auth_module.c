@@ -292,20 +292,33 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
     if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
         rc = alcf->negotiate ? ngx_http_ocs_auth_negotiate(r, alcf,
-                                                           &ctx->ticket)
+                                                           &ctx->ticket, 0)
                              : NGX_DECLINED;
 
-        if (rc == NGX_ERROR) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+        switch (rc) {
 
-        if (rc != NGX_OK) {
+        case NGX_OK:
+            /* signed in with Kerberos: the ticket is issued, go on */
+            ctx->state = NGX_HTTP_OCS_SSO_VALID;
+            ctx->rechecked = 1;
+            break;
+
+        case NGX_AGAIN:
+            /* the thread pool has it; the phase runs again after */
+            return NGX_AGAIN;
+
+        case NGX_HTTP_FORBIDDEN:
+        case NGX_HTTP_SERVICE_UNAVAILABLE:
+            ngx_http_finalize_request(r,
+                                      ngx_http_ocs_auth_negotiate_page(r, rc));
+            return NGX_DONE;
+
+        case NGX_ERROR:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        default:
             return ngx_http_ocs_auth_challenge(r, alcf);
         }
-
-        /* signed in with Kerberos: the ticket is issued, go on */
-        ctx->state = NGX_HTTP_OCS_SSO_VALID;
-        ctx->rechecked = 1;
     }
 
     /* the directory's view of the user is due again, or the requirements
@@ -856,9 +869,11 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_http_ocs_sso_require(cf);
     }
 
-    /* re-checks with a directory run in the thread pool too */
+    /* Kerberos and re-checks with a directory run in the thread pool */
     if (!conf->signin
-        && !(conf->mode != NGX_HTTP_OCS_AUTH_OFF && conf->directory))
+        && !(conf->mode != NGX_HTTP_OCS_AUTH_OFF && conf->directory)
+        && !(conf->negotiate
+             && (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->quick)))
     {
         return NGX_CONF_OK;
     }

@@ -21,12 +21,67 @@
 #include "ngx_http_ocs_auth.h"
 
 
+#define NGX_HTTP_OCS_NEG_PENDING      0
+#define NGX_HTTP_OCS_NEG_OK           1
+#define NGX_HTTP_OCS_NEG_REFUSED      2   /* 401: the token is no good */
+#define NGX_HTTP_OCS_NEG_DENIED       3   /* 403: the account may not */
+#define NGX_HTTP_OCS_NEG_UNAVAILABLE  4   /* 503 */
+
+#define NGX_HTTP_OCS_NEG_NAME_MAX   512
+
+
+/*
+ * One Kerberos sign-in.  It lives in the request pool under a pool
+ * cleanup: the GSSAPI and directory work runs in a pool thread, and the
+ * outcome outlives the module contexts, which an internal redirect (an
+ * index file, error_page) clears: accepting the same token again would
+ * be a replay.  The realip module keeps its state the same way.
+ */
+typedef struct {
+    ngx_uint_t                        state;
+    ngx_uint_t                        quick;      /* the quick sign-in URL */
+
+    /* in */
+    ngx_str_t                         token;
+    const char                       *keytab;
+    ngx_str_t                         principal;
+    ngx_flag_t                        keep_realm;
+    ocs_ldap_t                       *ld;         /* NULL: no directory */
+    ngx_array_t                      *facts;
+
+    /* out, from the thread */
+    const char                       *what;       /* what GSSAPI failed */
+    OM_uint32                         major;
+    OM_uint32                         minor;
+    gss_buffer_desc                   output;     /* the mutual token */
+    char                              name[NGX_HTTP_OCS_NEG_NAME_MAX];
+    size_t                            name_len;
+    int                               rc;         /* directory: OCS_* */
+    int                               acct_state;
+    ocs_err_t                         err;
+    ngx_http_ocs_auth_dir_result_t   *res;
+
+    /* the outcome */
+    const char                       *message;
+    ocs_ticket_t                      ticket;
+} ngx_http_ocs_auth_neg_t;
+
+
+static ngx_http_ocs_auth_neg_t *ngx_http_ocs_auth_negotiate_find(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg, ocs_ticket_t *t);
+static ngx_int_t ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token);
+static void ngx_http_ocs_auth_negotiate_thread(void *data);
+static void ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg);
+static void ngx_http_ocs_auth_negotiate_done(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiated_mark(void *data);
 static void ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
     const char *what, OM_uint32 major, OM_uint32 minor);
-static ngx_int_t ngx_http_ocs_auth_negotiate_accept(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *in, ngx_str_t *user,
-    ngx_str_t *out);
 
 
 ngx_int_t
@@ -41,34 +96,155 @@ ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
 
 
 /*
- * Looks for "Authorization: Negotiate <token>" and accepts it.
- * Returns NGX_OK with t filled for the user (and the mutual
- * authentication token added to the response), NGX_DECLINED when the
- * request carries no such header, NGX_ABORT when it does but the token
- * is refused (logged here), NGX_ERROR on memory failure.
+ * Looks for "Authorization: Negotiate <token>" and accepts it in the
+ * thread pool.  Returns NGX_AGAIN when the token is posted there (the
+ * caller is called again once it is done), then NGX_OK with t filled
+ * for the user (the ticket issued, the mutual authentication token
+ * added to the response); NGX_DECLINED when the request carries no such
+ * header, NGX_ABORT when it does but the token is refused (logged here),
+ * NGX_HTTP_FORBIDDEN or NGX_HTTP_SERVICE_UNAVAILABLE for
+ * ngx_http_ocs_auth_negotiate_page(), NGX_ERROR on memory failure.
  */
 ngx_int_t
 ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t)
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, ngx_uint_t quick)
 {
-    u_char           *p, *end;
-    ngx_int_t         rc;
-    ngx_str_t         in, token, user, out, header;
-    ngx_table_elt_t     *h;
-    ngx_pool_cleanup_t  *cln;
+    ngx_int_t                       rc;
+    ngx_str_t                       token;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_ocs_auth_neg_t        *neg;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
 
-    /*
-     * An internal redirect (an index file, error_page) runs this phase
-     * again with the module contexts cleared, and the same token would
-     * now be a replay: the identity accepted first is kept in a pool
-     * cleanup, which survives, as the realip module does.
-     */
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_ocs_auth_negotiated_mark) {
-            ngx_memcpy(t, cln->data, sizeof(ocs_ticket_t));
-            return NGX_OK;
+    neg = ngx_http_ocs_auth_negotiate_find(r);
+    if (neg != NULL) {
+        return ngx_http_ocs_auth_negotiate_outcome(r, neg, t);
+    }
+
+    rc = ngx_http_ocs_auth_negotiate_token(r, alcf, &token);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    neg = cln->data;
+    ngx_memzero(neg, sizeof(ngx_http_ocs_auth_neg_t));
+    cln->handler = ngx_http_ocs_auth_negotiated_mark;
+
+    neg->quick = quick;
+    neg->token = token;
+    neg->keytab = (const char *) alcf->keytab.data;
+    neg->principal = alcf->principal;
+    neg->keep_realm = alcf->negotiate_realm;
+
+    if (alcf->directory != NULL) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+        neg->ld = alcf->directory->handle;
+        neg->facts = &amcf->facts;
+
+        /* the thread fills it; it holds nothing secret to clear first */
+        neg->res = ngx_palloc(r->pool,
+                              sizeof(ngx_http_ocs_auth_dir_result_t));
+        if (neg->res == NULL) {
+            return NGX_ERROR;
         }
     }
+
+    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+                                ngx_http_ocs_auth_negotiate_thread,
+                                ngx_http_ocs_auth_negotiate_done, neg)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: Kerberos sign-in not started: the thread "
+                      "pool is full");
+
+        neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
+        neg->message = "The sign-in service is busy. Please try again in "
+                       "a moment.";
+
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/* the page for NGX_HTTP_FORBIDDEN and NGX_HTTP_SERVICE_UNAVAILABLE */
+ngx_int_t
+ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
+{
+    const char               *message;
+    ngx_http_ocs_auth_neg_t  *neg;
+
+    neg = ngx_http_ocs_auth_negotiate_find(r);
+
+    message = (neg != NULL && neg->message != NULL)
+              ? neg->message : "Windows sign-in failed.";
+
+    if (status == NGX_HTTP_FORBIDDEN) {
+        return ngx_http_ocs_send_message(r, status, "Access denied",
+                                         message);
+    }
+
+    return ngx_http_ocs_send_message(r, status, "Sign-in unavailable",
+                                     message);
+}
+
+
+static ngx_http_ocs_auth_neg_t *
+ngx_http_ocs_auth_negotiate_find(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_ocs_auth_negotiated_mark) {
+            return cln->data;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg, ocs_ticket_t *t)
+{
+    switch (neg->state) {
+
+    case NGX_HTTP_OCS_NEG_OK:
+        ngx_memcpy(t, &neg->ticket, sizeof(ocs_ticket_t));
+        return NGX_OK;
+
+    case NGX_HTTP_OCS_NEG_DENIED:
+        return NGX_HTTP_FORBIDDEN;
+
+    case NGX_HTTP_OCS_NEG_UNAVAILABLE:
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+
+    case NGX_HTTP_OCS_NEG_PENDING:
+        /* cannot happen: the request waits while the thread works */
+        return NGX_ERROR;
+
+    default:
+        return NGX_ABORT;
+    }
+}
+
+
+/* the header's token, checked and decoded; NGX_OK, NGX_DECLINED... */
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token)
+{
+    u_char           *p, *end;
+    ngx_str_t         in;
+    ngx_table_elt_t  *h;
 
     h = r->headers_in.authorization;
 
@@ -107,35 +283,294 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    token.data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(in.len));
-    if (token.data == NULL) {
+    token->data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(in.len));
+    if (token->data == NULL) {
         return NGX_ERROR;
     }
 
-    if (ngx_decode_base64(&token, &in) != NGX_OK) {
+    if (ngx_decode_base64(token, &in) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Negotiate token is not base64; refused");
         return NGX_ABORT;
     }
 
-    rc = ngx_http_ocs_auth_negotiate_accept(r, alcf, &token, &user, &out);
-    if (rc != NGX_OK) {
-        return rc;
+    return NGX_OK;
+}
+
+
+/* runs in a pool thread: GSSAPI, then the directory */
+static void
+ngx_http_ocs_auth_negotiate_thread(void *data)
+{
+    ngx_http_ocs_auth_neg_t  *neg = data;
+
+    char  *at;
+
+    ngx_http_ocs_auth_negotiate_accept(neg);
+
+    if (neg->what != NULL) {
+        return;
     }
 
+    if (!neg->keep_realm) {
+        at = memchr(neg->name, '@', neg->name_len);
+        if (at != NULL) {
+            neg->name_len = at - neg->name;
+        }
+    }
+
+    if (neg->ld == NULL || neg->name_len == 0
+        || neg->name_len > OCS_USER_MAX)
+    {
+        return;
+    }
+
+    /* the principal's account: its state and the facts it meets */
+    neg->acct_state = OCS_ACCT_OK;
+    neg->rc = ocs_ldap_find_user(neg->ld, neg->name, neg->name_len,
+                                 &neg->res->acct, &neg->err);
+
+    if (neg->rc != OCS_OK) {
+        return;
+    }
+
+    if (neg->res->acct.uac >= 0) {
+        neg->acct_state = ocs_acct_state_from_uac(neg->res->acct.uac);
+    }
+
+    if (neg->acct_state == OCS_ACCT_OK) {
+        neg->rc = ngx_http_ocs_auth_evaluate(neg->ld, neg->facts, neg->res,
+                                             &neg->err);
+    }
+}
+
+
+/*
+ * One gss_accept_sec_context() with the keytab's credentials; what
+ * failed is left in neg->what, with the status codes.
+ */
+static void
+ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg)
+{
+    OM_uint32                   major, minor, flags;
+    gss_name_t                  client, service;
+    gss_buffer_desc             input, name, sname;
+    gss_cred_id_t               cred;
+    gss_ctx_id_t                gctx;
+    gss_key_value_set_desc      store;
+    gss_key_value_element_desc  elem;
+
+    client = GSS_C_NO_NAME;
+    service = GSS_C_NO_NAME;
+    cred = GSS_C_NO_CREDENTIAL;
+    gctx = GSS_C_NO_CONTEXT;
+    name.length = 0;
+    name.value = NULL;
+
+    elem.key = "keytab";
+    elem.value = neg->keytab;
+    store.count = 1;
+    store.elements = &elem;
+
+    if (neg->principal.len) {
+        sname.value = neg->principal.data;
+        sname.length = neg->principal.len;
+
+        major = gss_import_name(&minor, &sname,
+                                (gss_OID) GSS_KRB5_NT_PRINCIPAL_NAME,
+                                &service);
+        if (GSS_ERROR(major)) {
+            neg->what = "service principal";
+            goto done;
+        }
+    }
+
+    major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
+                                  GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
+                                  &cred, NULL, NULL);
+    if (GSS_ERROR(major)) {
+        neg->what = "keytab";
+        goto done;
+    }
+
+    input.value = neg->token.data;
+    input.length = neg->token.len;
+
+    major = gss_accept_sec_context(&minor, &gctx, cred, &input,
+                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
+                                   &neg->output, &flags, NULL, NULL);
+
+    if (major == GSS_S_CONTINUE_NEEDED) {
+        neg->what = "more than one round trip";
+        goto done;
+    }
+
+    if (GSS_ERROR(major)) {
+        neg->what = "Negotiate token refused";
+        goto done;
+    }
+
+    major = gss_display_name(&minor, client, &name, NULL);
+    if (GSS_ERROR(major)) {
+        neg->what = "client name";
+        goto done;
+    }
+
+    if (name.length >= sizeof(neg->name)) {
+        neg->what = "client name too long";
+        goto done;
+    }
+
+    ngx_memcpy(neg->name, name.value, name.length);
+    neg->name_len = name.length;
+
+done:
+
+    neg->major = major;
+    neg->minor = minor;
+
+    if (gctx != GSS_C_NO_CONTEXT) {
+        (void) gss_delete_sec_context(&minor, &gctx, GSS_C_NO_BUFFER);
+    }
+
+    (void) gss_release_buffer(&minor, &name);
+    (void) gss_release_name(&minor, &client);
+    (void) gss_release_name(&minor, &service);
+    (void) gss_release_cred(&minor, &cred);
+}
+
+
+/* back on the event loop: the outcome, then the caller again */
+static void
+ngx_http_ocs_auth_negotiate_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_ocs_auth_neg_t  *neg = data;
+
+    ngx_int_t  rc;
+
+    rc = ngx_http_ocs_auth_negotiate_finish(r, neg);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (neg->quick) {
+        ngx_http_finalize_request(r, ngx_http_ocs_auth_quick_handler(r));
+        return;
+    }
+
+    /* back into the access phase, which now finds the outcome */
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg)
+{
+    u_char                         *p;
+    char                           *user;
+    size_t                          len;
+    ngx_str_t                       header, in, out;
+    ocs_ticket_t                   *t;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    neg->state = NGX_HTTP_OCS_NEG_REFUSED;
+
+    if (neg->what != NULL) {
+        if (neg->major == GSS_S_CONTINUE_NEEDED) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: Negotiate needs more than one round "
+                          "trip (NTLM?), which is not supported yet; "
+                          "refused");
+        } else {
+            ngx_http_ocs_auth_gss_error(r, neg->what, neg->major,
+                                        neg->minor);
+        }
+
+        return NGX_OK;
+    }
+
+    if (neg->name_len == 0 || neg->name_len > OCS_USER_MAX) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: Kerberos client name of %uz bytes "
+                      "refused", neg->name_len);
+        return NGX_OK;
+    }
+
+    t = &neg->ticket;
+    user = neg->name;
+    len = neg->name_len;
+
+    if (neg->ld != NULL) {
+
+        if (neg->rc == OCS_ERR_NOTFOUND) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: Kerberos user \"%*s\" has no account "
+                          "in directory \"%V\"", len, user,
+                          &alcf->directory->name);
+
+            neg->state = NGX_HTTP_OCS_NEG_DENIED;
+            neg->message = "Your Windows account was not found in the "
+                           "directory.";
+            return NGX_OK;
+        }
+
+        if (neg->rc != OCS_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: directory \"%V\" unavailable: %s",
+                          &alcf->directory->name, neg->err.text);
+
+            neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
+            neg->message = "The directory cannot be reached. Please try "
+                           "again later.";
+            return NGX_OK;
+        }
+
+        if (neg->acct_state != OCS_ACCT_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: Kerberos sign-in refused for user "
+                          "\"%*s\": %s", len, user,
+                          ocs_acct_state_name(neg->acct_state));
+
+            neg->state = NGX_HTTP_OCS_NEG_DENIED;
+            neg->message = ocs_acct_state_message(neg->acct_state);
+            return NGX_OK;
+        }
+
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+        ngx_http_ocs_auth_fill_ticket(t, neg->res, amcf->facts_gen);
+
+        /* the account name as the directory spells it */
+        if (neg->res->acct.name[0]) {
+            user = neg->res->acct.name;
+            len = ngx_strlen(user);
+        }
+    }
+
+    t->user_len = ngx_min(len, OCS_USER_MAX);
+    ngx_memcpy(t->user, user, t->user_len);
+    t->methods = OCS_METHOD_KERBEROS;
+    t->computer = OCS_COMPUTER_PUBLIC;
+
     /* the mutual authentication token, when the mechanism made one */
-    if (out.len) {
-        header.len = sizeof("Negotiate ") - 1 + ngx_base64_encoded_length(
-                                                                 out.len);
+    if (neg->output.length) {
+        header.len = sizeof("Negotiate ") - 1
+                     + ngx_base64_encoded_length(neg->output.length);
         header.data = ngx_pnalloc(r->pool, header.len);
         if (header.data == NULL) {
             return NGX_ERROR;
         }
 
         p = ngx_cpymem(header.data, "Negotiate ", sizeof("Negotiate ") - 1);
-        in.data = p;
-        ngx_encode_base64(&in, &out);
-        header.len = sizeof("Negotiate ") - 1 + in.len;
+        in.data = neg->output.value;
+        in.len = neg->output.length;
+        out.data = p;
+        ngx_encode_base64(&out, &in);
+        header.len = sizeof("Negotiate ") - 1 + out.len;
 
         if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &header)
             != NGX_OK)
@@ -144,29 +579,15 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         }
     }
 
-    ngx_memzero(t, sizeof(ocs_ticket_t));
-    t->user_len = ngx_min(user.len, OCS_USER_MAX);
-    ngx_memcpy(t->user, user.data, t->user_len);
-    t->methods = OCS_METHOD_KERBEROS;
-    t->computer = OCS_COMPUTER_PUBLIC;
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ocs_ticket_t));
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_ocs_auth_negotiated_mark;
-
+    /* issue() wipes the session id: the copy kept holds nothing secret */
     if (ngx_http_ocs_sso_issue(r, t) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    /* issue() wiped the session id: the copy holds nothing secret */
-    ngx_memcpy(cln->data, t, sizeof(ocs_ticket_t));
+    neg->state = NGX_HTTP_OCS_NEG_OK;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ocs auth: user \"%s\" signed in with Kerberos",
-                  t->user);
+                  "ocs auth: user \"%s\" signed in with Kerberos", t->user);
 
     return NGX_OK;
 }
@@ -216,10 +637,20 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
     }
 
     rc = (ctx->state == NGX_HTTP_OCS_SSO_VALID)
-         ? NGX_OK : ngx_http_ocs_auth_negotiate(r, alcf, &t);
+         ? NGX_OK : ngx_http_ocs_auth_negotiate(r, alcf, &t, 1);
+
+    if (rc == NGX_AGAIN) {
+        /* ngx_http_ocs_auth_negotiate_done() calls this handler again */
+        r->main->count++;
+        return NGX_DONE;
+    }
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_HTTP_FORBIDDEN || rc == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        return ngx_http_ocs_auth_negotiate_page(r, rc);
     }
 
     if (rc == NGX_OK) {
@@ -252,139 +683,16 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
 }
 
 
-/*
- * One gss_accept_sec_context() with the keytab's credentials.  The
- * user is the client principal, its realm stripped unless
- * ocs_auth_negotiate_realm keeps it.
- */
-static ngx_int_t
-ngx_http_ocs_auth_negotiate_accept(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *in, ngx_str_t *user,
-    ngx_str_t *out)
-{
-    u_char                     *at;
-    ngx_int_t                   rc;
-    OM_uint32                   major, minor, flags;
-    gss_name_t                  client, service;
-    gss_buffer_desc             input, output, name, sname;
-    gss_cred_id_t               cred;
-    gss_ctx_id_t                gctx;
-    gss_key_value_set_desc      store;
-    gss_key_value_element_desc  elem;
-
-    rc = NGX_ABORT;
-    client = GSS_C_NO_NAME;
-    service = GSS_C_NO_NAME;
-    cred = GSS_C_NO_CREDENTIAL;
-    gctx = GSS_C_NO_CONTEXT;
-    output.length = 0;
-    output.value = NULL;
-    name.length = 0;
-    name.value = NULL;
-
-    elem.key = "keytab";
-    elem.value = (const char *) alcf->keytab.data;
-    store.count = 1;
-    store.elements = &elem;
-
-    if (alcf->principal.len) {
-        sname.value = alcf->principal.data;
-        sname.length = alcf->principal.len;
-
-        major = gss_import_name(&minor, &sname,
-                                (gss_OID) GSS_KRB5_NT_PRINCIPAL_NAME,
-                                &service);
-        if (GSS_ERROR(major)) {
-            ngx_http_ocs_auth_gss_error(r, "service principal", major,
-                                        minor);
-            goto done;
-        }
-    }
-
-    major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
-                                  GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
-                                  &cred, NULL, NULL);
-    if (GSS_ERROR(major)) {
-        ngx_http_ocs_auth_gss_error(r, "keytab", major, minor);
-        goto done;
-    }
-
-    input.value = in->data;
-    input.length = in->len;
-
-    major = gss_accept_sec_context(&minor, &gctx, cred, &input,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
-                                   &output, &flags, NULL, NULL);
-
-    if (major == GSS_S_CONTINUE_NEEDED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Negotiate needs more than one round trip "
-                      "(NTLM?), which is not supported yet; refused");
-        goto done;
-    }
-
-    if (GSS_ERROR(major)) {
-        ngx_http_ocs_auth_gss_error(r, "Negotiate token refused", major,
-                                    minor);
-        goto done;
-    }
-
-    major = gss_display_name(&minor, client, &name, NULL);
-    if (GSS_ERROR(major)) {
-        ngx_http_ocs_auth_gss_error(r, "client name", major, minor);
-        goto done;
-    }
-
-    user->len = name.length;
-    user->data = ngx_pnalloc(r->pool, name.length + 1);
-    out->len = output.length;
-    out->data = ngx_pnalloc(r->pool, output.length + 1);
-
-    if (user->data == NULL || out->data == NULL) {
-        rc = NGX_ERROR;
-        goto done;
-    }
-
-    ngx_memcpy(user->data, name.value, name.length);
-    ngx_memcpy(out->data, output.value, output.length);
-
-    if (!alcf->negotiate_realm) {
-        at = ngx_strlchr(user->data, user->data + user->len, '@');
-        if (at) {
-            user->len = at - user->data;
-        }
-    }
-
-    if (user->len == 0 || user->len > OCS_USER_MAX) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Kerberos client name of %uz bytes "
-                      "refused", user->len);
-        goto done;
-    }
-
-    rc = NGX_OK;
-
-done:
-
-    if (gctx != GSS_C_NO_CONTEXT) {
-        (void) gss_delete_sec_context(&minor, &gctx, GSS_C_NO_BUFFER);
-    }
-
-    (void) gss_release_buffer(&minor, &output);
-    (void) gss_release_buffer(&minor, &name);
-    (void) gss_release_name(&minor, &client);
-    (void) gss_release_name(&minor, &service);
-    (void) gss_release_cred(&minor, &cred);
-
-    return rc;
-}
-
-
-/* marks a request signed in with Kerberos; the data is the ticket */
+/* the Kerberos sign-in's pool cleanup */
 static void
 ngx_http_ocs_auth_negotiated_mark(void *data)
 {
-    ocs_wipe(data, sizeof(ocs_ticket_t));
+    ngx_http_ocs_auth_neg_t  *neg = data;
+
+    OM_uint32  minor;
+
+    (void) gss_release_buffer(&minor, &neg->output);
+    ocs_wipe(&neg->ticket, sizeof(ocs_ticket_t));
 }
 
 

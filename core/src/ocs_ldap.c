@@ -54,6 +54,10 @@ static int ocs_ldap_down(int rc);
 static int ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
     int scope, const char *filter, ocs_ldap_account_t *acct, int *found,
     ocs_err_t *err);
+static int ocs_ldap_user_filter(ocs_ldap_t *h, const char *name, size_t len,
+    char *filter, size_t size, ocs_err_t *err);
+static int ocs_ldap_fetch(ocs_ldap_t *h, const char *base, int scope,
+    const char *filter, ocs_ldap_account_t *acct, ocs_err_t *err);
 static void ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e,
     ocs_ldap_account_t *acct, const char *remote_attr);
 static int ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
@@ -197,10 +201,8 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
     int *state, ocs_err_t *err)
 {
     int               rc, found, tries;
-    char              esc[3 * OCS_NAME_MAX + 1], filter[8 * OCS_NAME_MAX];
+    char              filter[8 * OCS_NAME_MAX];
     char              decoy[OCS_LDAP_DN_MAX];
-    size_t            n;
-    ocs_username_t    user;
     ocs_ldap_conn_t  *c;
 
     memset(acct, 0, sizeof(ocs_ldap_account_t));
@@ -214,30 +216,9 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
         return OCS_OK;
     }
 
-    if (ocs_username_parse(name, len, &user) != OCS_OK) {
-        return OCS_OK;
-    }
-
-    /* user@domain is a UPN as typed; DOMAIN\user and bare names go by
-       the account name */
-    if (user.upn) {
-        rc = ocs_ldap_escape(name, len, esc, sizeof(esc), &n);
-
-    } else {
-        rc = ocs_ldap_escape(user.user, user.user_len, esc, sizeof(esc), &n);
-    }
-
+    rc = ocs_ldap_user_filter(h, name, len, filter, sizeof(filter), err);
     if (rc != OCS_OK) {
-        return OCS_OK;
-    }
-
-    if ((size_t) snprintf(filter, sizeof(filter), "(&%s(%s=%s))",
-                          h->conf.filter ? h->conf.filter : "",
-                          user.upn ? "userPrincipalName" : "sAMAccountName",
-                          esc)
-        >= sizeof(filter))
-    {
-        return ocs_err(err, OCS_ERR_SYS, "the search filter is too long");
+        return rc == OCS_ERR_INVALID ? OCS_OK : rc;
     }
 
     for (tries = 0; tries < 2; tries++) {
@@ -300,9 +281,81 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
 }
 
 
+/*
+ * The search for an account by the name a user gave: by
+ * userPrincipalName for user@domain, by sAMAccountName for DOMAIN\user
+ * and bare names.  Returns OCS_ERR_INVALID for a name no account can
+ * have, OCS_ERR_SYS when the filter does not fit.
+ */
+static int
+ocs_ldap_user_filter(ocs_ldap_t *h, const char *name, size_t len,
+    char *filter, size_t size, ocs_err_t *err)
+{
+    int             rc;
+    char            esc[3 * OCS_NAME_MAX + 1];
+    size_t          n;
+    ocs_username_t  user;
+
+    if (ocs_username_parse(name, len, &user) != OCS_OK) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (user.upn) {
+        rc = ocs_ldap_escape(name, len, esc, sizeof(esc), &n);
+
+    } else {
+        rc = ocs_ldap_escape(user.user, user.user_len, esc, sizeof(esc), &n);
+    }
+
+    if (rc != OCS_OK) {
+        return OCS_ERR_INVALID;
+    }
+
+    if ((size_t) snprintf(filter, size, "(&%s(%s=%s))",
+                          h->conf.filter ? h->conf.filter : "",
+                          user.upn ? "userPrincipalName" : "sAMAccountName",
+                          esc)
+        >= size)
+    {
+        return ocs_err(err, OCS_ERR_SYS, "the search filter is too long");
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_ldap_find_user(ocs_ldap_t *h, const char *name, size_t len,
+    ocs_ldap_account_t *acct, ocs_err_t *err)
+{
+    int   rc;
+    char  filter[8 * OCS_NAME_MAX];
+
+    memset(acct, 0, sizeof(ocs_ldap_account_t));
+
+    rc = ocs_ldap_user_filter(h, name, len, filter, sizeof(filter), err);
+    if (rc != OCS_OK) {
+        return rc == OCS_ERR_INVALID ? OCS_ERR_NOTFOUND : rc;
+    }
+
+    return ocs_ldap_fetch(h, h->conf.base, h->conf.scope, filter, acct, err);
+}
+
+
 int
 ocs_ldap_lookup(ocs_ldap_t *h, const char *dn, ocs_ldap_account_t *acct,
     ocs_err_t *err)
+{
+    return ocs_ldap_fetch(h, dn, OCS_LDAP_SCOPE_BASE,
+                          h->conf.filter ? h->conf.filter : "(objectClass=*)",
+                          acct, err);
+}
+
+
+/* one account and its groups, with the service bind */
+static int
+ocs_ldap_fetch(ocs_ldap_t *h, const char *base, int scope,
+    const char *filter, ocs_ldap_account_t *acct, ocs_err_t *err)
 {
     int               rc, found, tries;
     ocs_ldap_conn_t  *c;
@@ -313,10 +366,7 @@ ocs_ldap_lookup(ocs_ldap_t *h, const char *dn, ocs_ldap_account_t *acct,
             return OCS_ERR_SYS;
         }
 
-        rc = ocs_ldap_find(h, c, dn, OCS_LDAP_SCOPE_BASE,
-                           h->conf.filter ? h->conf.filter
-                                          : "(objectClass=*)",
-                           acct, &found, err);
+        rc = ocs_ldap_find(h, c, base, scope, filter, acct, &found, err);
 
         if (rc == OCS_OK && found) {
             rc = ocs_ldap_groups(h, c, acct, err);

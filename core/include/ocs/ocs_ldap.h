@@ -99,6 +99,15 @@ int ocs_ldap_authenticate(ocs_ldap_t *ld, const char *name, size_t len,
     int *state, ocs_err_t *err);
 
 /*
+ * Finds the account of a user whose identity is already proven (by
+ * Kerberos, say), with the service bind and the same name rules as
+ * ocs_ldap_authenticate, and reads its groups.  No password, no bind as
+ * the user.  Returns OCS_OK, OCS_ERR_NOTFOUND or OCS_ERR_SYS.
+ */
+int ocs_ldap_find_user(ocs_ldap_t *ld, const char *name, size_t len,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
+
+/*
  * Reads an account again by its DN, for re-checks of live sessions.
  * Returns OCS_OK, OCS_ERR_NOTFOUND (gone) or OCS_ERR_SYS.
  */
