@@ -78,6 +78,7 @@ typedef struct {
     size_t                 negotiate_max;    /* largest token accepted */
     ngx_str_t              keytab;           /* NUL-terminated */
     ngx_str_t              principal;        /* "" for any in the keytab */
+    ngx_flag_t             krb5_password;    /* the form asks the KDC */
 } ngx_http_ocs_auth_loc_conf_t;
 
 

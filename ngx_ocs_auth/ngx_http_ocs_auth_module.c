@@ -90,6 +90,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ocs_auth_kerberos_password"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, krb5_password),
+      NULL },
+
     { ngx_string("ocs_auth_keytab"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -787,6 +794,7 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->negotiate = NGX_CONF_UNSET;
     conf->negotiate_realm = NGX_CONF_UNSET;
     conf->negotiate_max = NGX_CONF_UNSET_SIZE;
+    conf->krb5_password = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -830,6 +838,7 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               48 * 1024);
     ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
+    ngx_conf_merge_value(conf->krb5_password, prev->krb5_password, 0);
 
     if (conf->quick && !conf->negotiate) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -878,11 +887,27 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_OK;
     }
 
-    if (conf->signin && conf->user_file.len == 0 && conf->directory == NULL)
+    if (conf->signin && conf->krb5_password) {
+        if (conf->keytab.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ocs_auth_kerberos_password\" needs "
+                               "\"ocs_auth_keytab\": the KDC's answer is "
+                               "checked with it");
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->signin && conf->user_file.len == 0 && conf->directory == NULL
+        && !conf->krb5_password)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\" "
-                           "or \"ocs_auth_ldap\"");
+                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\", "
+                           "\"ocs_auth_ldap\" or "
+                           "\"ocs_auth_kerberos_password\"");
         return NGX_CONF_ERROR;
     }
 

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
+#include <ocs/ocs_krb5.h>
 
 
 #define NGX_HTTP_OCS_AUTH_BODY_MAX   8192
@@ -40,6 +41,11 @@ typedef struct {
     ngx_array_t             *facts;
     ngx_http_ocs_auth_dir_result_t  *res;
     int                      state;
+    /* Kerberos checks the password, when keytab is set */
+    const char              *keytab;
+    const char              *server;
+    char                     principal[OCS_USER_MAX + 1];
+    ngx_uint_t               no_account;
     /* kept for the answer */
     ngx_str_t                back;
     ngx_str_t                sip;
@@ -60,8 +66,13 @@ static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
 static void ngx_http_ocs_auth_signin_thread(void *data);
 static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
     void *data);
+static void ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task);
+static ngx_int_t ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
+static ngx_int_t ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, const char *name, const char *source);
 static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
     ngx_uint_t computer, const char *error);
@@ -272,6 +283,12 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         }
     }
 
+    if (alcf->krb5_password) {
+        task->keytab = (const char *) alcf->keytab.data;
+        task->server = alcf->principal.len
+                       ? (const char *) alcf->principal.data : NULL;
+    }
+
     task->path = (char *) alcf->user_file.data;
     task->name = (char *) user.data;
     task->name_len = user.len;
@@ -279,7 +296,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     task->password_len = password.len;
 
     /* hashing scratch, only for the user file */
-    if (task->ld == NULL) {
+    if (task->ld == NULL && task->keytab == NULL) {
         task->work = ngx_palloc(r->pool, ocs_password_work_size());
         if (task->work == NULL) {
             goto failed;
@@ -313,6 +330,12 @@ static void
 ngx_http_ocs_auth_signin_thread(void *data)
 {
     ngx_http_ocs_auth_task_t  *task = data;
+
+    if (task->keytab != NULL) {
+        ngx_http_ocs_auth_signin_krb5(task);
+        ocs_wipe(task->password, task->password_len);
+        return;
+    }
 
     if (task->ld != NULL) {
         task->rc = ocs_ldap_authenticate(task->ld, task->name, task->name_len,
@@ -354,12 +377,16 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
 
     ngx_int_t                  rc;
     ngx_uint_t                 level;
-    ngx_str_t                  user, typed, none;
-    ocs_ticket_t               proto;
-    ngx_http_ocs_auth_csrf_t   csrf;
+    ngx_str_t                  typed;
 
     typed.data = (u_char *) task->name;
     typed.len = task->name_len;
+
+    if (task->keytab != NULL) {
+        rc = ngx_http_ocs_auth_signin_krb5_done(r, task, &typed);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
 
     if (task->ld != NULL) {
         rc = ngx_http_ocs_auth_signin_ldap_done(r, task, &typed);
@@ -370,40 +397,8 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
     switch (task->rc) {
 
     case OCS_OK:
-        user.data = (u_char *) task->entry.name;
-        user.len = ngx_strlen(task->entry.name);
-
-        ngx_memzero(&proto, sizeof(ocs_ticket_t));
-        proto.user_len = ngx_min(user.len, OCS_USER_MAX);
-        ngx_memcpy(proto.user, user.data, proto.user_len);
-        proto.methods = OCS_METHOD_PASSWORD;
-        proto.computer = task->computer;
-
-        if (ngx_http_ocs_sso_issue(r, &proto) != NGX_OK) {
-            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-            break;
-        }
-
-        /* the sign-in nonce has done its job */
-        if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
-            ngx_str_null(&none);
-
-            if (ngx_http_ocs_cookie_clear(r, &csrf.name, &none, "Strict")
-                != NGX_OK)
-            {
-                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-                break;
-            }
-        }
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: user \"%V\" signed in with a password "
-                      "from a %s computer", &user,
-                      task->computer == OCS_COMPUTER_PRIVATE
-                      ? "private" : "public");
-
-        rc = ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
-                                   task->back.len);
+        rc = ngx_http_ocs_auth_signin_issue(r, task, task->entry.name,
+                                            "the user file");
         break;
 
     case OCS_ERR_AUTH:
@@ -441,16 +436,10 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
 {
-    char                           *name;
-    ngx_str_t                       none;
-    ocs_ticket_t                   *t;
     ocs_ldap_account_t             *acct;
-    ngx_http_ocs_auth_csrf_t        csrf;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
     acct = &task->res->acct;
 
     if (task->rc != OCS_OK) {
@@ -494,25 +483,155 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
                                       "password.");
     }
 
+    return ngx_http_ocs_auth_signin_issue(r, task,
+                                          acct->name[0] ? acct->name
+                                                        : task->name,
+                                          task->keytab ? "Kerberos" : NULL);
+}
+
+
+/* runs in a pool thread: the KDC, then the directory if there is one */
+static void
+ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
+{
+    task->rc = ocs_krb5_password(task->keytab, task->server, task->name,
+                                 task->name_len, task->password,
+                                 task->password_len, task->principal,
+                                 sizeof(task->principal), &task->state,
+                                 &task->err);
+
+    if (task->rc != OCS_OK || task->state != OCS_ACCT_OK
+        || task->ld == NULL)
+    {
+        return;
+    }
+
+    task->rc = ocs_ldap_find_user(task->ld, task->principal,
+                                  ngx_strlen(task->principal),
+                                  &task->res->acct, &task->err);
+
+    if (task->rc == OCS_ERR_NOTFOUND) {
+        task->rc = OCS_OK;
+        task->state = OCS_ACCT_BAD_CREDENTIALS;
+        task->no_account = 1;
+        return;
+    }
+
+    if (task->rc != OCS_OK) {
+        return;
+    }
+
+    if (task->res->acct.uac >= 0) {
+        task->state = ocs_acct_state_from_uac(task->res->acct.uac);
+    }
+
+    if (task->state == OCS_ACCT_OK) {
+        task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
+                                              task->res, &task->err);
+    }
+}
+
+
+/* the answer to a sign-in whose password Kerberos checked */
+static ngx_int_t
+ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (task->rc == OCS_ERR_AUTH) {
+        /* a KDC whose tickets the keytab cannot read: never a sign-in */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in refused for user \"%V\": %s",
+                      typed, task->err.text);
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      typed, &task->sip, task->computer,
+                                      NGX_HTTP_OCS_AUTH_FAILED);
+    }
+
+    if (task->rc != OCS_OK && task->state != OCS_ACCT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: Kerberos password check unavailable: %s",
+                      task->err.text);
+
+        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "Sign-in unavailable",
+                                         "The sign-in service is "
+                                         "unavailable. Please try again "
+                                         "later.");
+    }
+
+    if (task->no_account) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\": the "
+                      "password is right, but directory \"%V\" has no "
+                      "account \"%s\"", typed,
+                      &alcf->directory->name, task->principal);
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      typed, &task->sip, task->computer,
+                                      NGX_HTTP_OCS_AUTH_FAILED);
+    }
+
+    if (task->ld != NULL) {
+        /* the directory's answers, as for a directory sign-in */
+        return ngx_http_ocs_auth_signin_ldap_done(r, task, typed);
+    }
+
+    if (task->state != OCS_ACCT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
+                      task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
+                      task->state == OCS_ACCT_BAD_CREDENTIALS
+                      ? "" : ocs_acct_state_name(task->state));
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      typed, &task->sip, task->computer,
+                                      ocs_acct_state_message(task->state));
+    }
+
+    return ngx_http_ocs_auth_signin_issue(r, task, task->principal,
+                                          "Kerberos");
+}
+
+
+/*
+ * A sign-in that succeeded: the ticket (with the directory's facts when
+ * there is a directory), the sign-in nonce cleared, the way back.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, const char *name, const char *source)
+{
+    ngx_str_t                       none;
+    ocs_ticket_t                   *t;
+    ngx_http_ocs_auth_csrf_t        csrf;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
     t = ngx_pcalloc(r->pool, sizeof(ocs_ticket_t));
     if (t == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the account name as the directory spells it */
-    name = acct->name[0] ? acct->name : task->name;
     t->user_len = ngx_min(ngx_strlen(name), OCS_USER_MAX);
     ngx_memcpy(t->user, name, t->user_len);
     t->methods = OCS_METHOD_PASSWORD;
     t->computer = task->computer;
 
-    ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
+    if (task->ld != NULL) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+        ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
 
-    if (task->res->groups_truncated) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: the groups of user \"%s\" do not all fit in "
-                      "the ticket; $ocs_groups lists the first ones",
-                      t->user);
+        if (task->res->groups_truncated) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ocs auth: the groups of user \"%s\" do not all "
+                          "fit in the ticket; $ocs_groups lists the first "
+                          "ones", t->user);
+        }
     }
 
     /* issue() wipes the session id, the one secret in t */
@@ -530,12 +649,23 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
         }
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ocs auth: user \"%s\" signed in with a password from "
-                  "directory \"%V\" on a %s computer", t->user,
-                  &alcf->directory->name,
-                  task->computer == OCS_COMPUTER_PRIVATE ? "private"
-                                                         : "public");
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (task->ld != NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: user \"%s\" signed in with a password "
+                      "from %s%sdirectory \"%V\" on a %s computer", t->user,
+                      source ? source : "", source ? ", " : "",
+                      &alcf->directory->name,
+                      task->computer == OCS_COMPUTER_PRIVATE ? "private"
+                                                             : "public");
+    } else {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs auth: user \"%s\" signed in with a password "
+                      "from %s on a %s computer", t->user, source,
+                      task->computer == OCS_COMPUTER_PRIVATE ? "private"
+                                                             : "public");
+    }
 
     return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
                                  task->back.len);

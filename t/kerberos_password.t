@@ -1,0 +1,226 @@
+#!/usr/bin/perl
+
+# The sign-in form with the password checked by Kerberos: a TGT from the
+# realm's KDC, verified against the proxy's keytab, so a KDC that does
+# not hold the keytab's key cannot sign anyone in.  Account states, the
+# KDC down and back, and the directory's rules on top.  A real MIT KDC
+# and a real slapd.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Kdc;
+use OCS::Slapd;
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+my $kdc = OCS::Kdc->new($t);
+my $ldap = OCS::Slapd->new($t);
+
+$kdc->start;
+$ldap->start;
+
+my $SPACES = 'pass word: with colons: and spaces';
+
+$kdc->addprinc($_, "$_-pw") for qw(alice dave eve ghost);
+$kdc->addprinc('sam', $SPACES);
+$kdc->addprinc('HTTP/localhost');
+my $keytab = $kdc->keytab('http.keytab', 'HTTP/localhost');
+
+# another KDC for the same realm name, which does not hold the proxy's
+# key: its keytab stands for a proxy that trusts a different KDC
+my $rogue = OCS::Kdc->new($t, name => 'rogue');
+$rogue->addprinc('HTTP/localhost');
+my $foreign = $rogue->keytab('foreign.keytab', 'HTTP/localhost');
+
+sub kadmin {
+    my ($query) = @_;
+    my ($rc, $out) = $kdc->run('/usr/sbin/kadmin.local', '-r', $kdc->realm,
+                               '-q', $query);
+    is($rc, 0, "kadmin: $query") or diag($out);
+}
+
+kadmin('modprinc -allow_tix dave');
+kadmin('modprinc -pwexpire "2000-01-01 00:00:00" eve');
+
+$t->keyfile('ticket.keys', 1);
+
+my %env = $kdc->env;
+@ENV{keys %env} = values %env;
+
+my $conf = <<"EOF";
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    ocs_auth_keytab $keytab;
+
+    ocs_ldap_directory contoso {
+        url %%URL%%;
+        bind_dn "%%BINDDN%%";
+        bind_password_file %%PWFILE%%;
+        base "dc=contoso,dc=com";
+        filter "(objectClass=inetOrgPerson)";
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        location /app/ {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "\$ocs_user|\$ocs_sip_uri";
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+        }
+
+        location = /dir/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+            ocs_auth_ldap contoso;
+        }
+
+        location = /rogue/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+            ocs_auth_keytab $foreign;
+        }
+
+        location = /pinned/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+            ocs_auth_service_principal HTTP/nothere\@OCS.TEST;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / {
+            return 200 "ok \$http_x_info\\n";
+        }
+    }
+}
+EOF
+
+$conf =~ s/%%URL%%/$ldap->url('ldap')/e;
+$conf =~ s/%%BINDDN%%/$ldap->bind_dn/e;
+$conf =~ s/%%PWFILE%%/$ldap->bind_password_file/e;
+
+$t->run($conf, main => "env KRB5_CONFIG;\n");
+
+sub signin {
+    my ($user, $password, %o) = @_;
+    return $t->signin($user, $password, jar => $o{jar} || "j-$user",
+                      signin => $o{signin});
+}
+
+my $FAILED = qr/The user name or password is incorrect/;
+
+# the right password: a TGT that the keytab verifies
+
+my $r = signin('alice', 'alice-pw', jar => 'alice');
+is($r->status, 303, 'alice: signed in with a password Kerberos checked');
+is($t->get('/app/', jar => 'alice')->body, "ok alice|\n",
+   'alice: the user is the principal without its realm');
+like($t->error_log,
+     qr/\[info\].*user "alice" signed in with a password from Kerberos/,
+     'alice: logged with the method');
+
+is(signin('OCS\\alice', 'alice-pw')->status, 303,
+   'DOMAIN\\user: the domain is not the realm; the user part counts');
+# user@domain goes to the KDC as an enterprise name, which AD maps to
+# the account by userPrincipalName; MIT's KDC knows no such mapping
+is(signin('alice@ocs.test', 'alice-pw')->status, 401,
+   'an enterprise name the KDC cannot map: refused like an unknown user');
+is(signin('sam', $SPACES)->status, 303,
+   'a password with spaces and colons');
+
+# wrong password and unknown user look the same
+
+$r = signin('alice', 'wrong');
+is($r->status, 401, 'wrong password: 401');
+like($r->body, $FAILED, 'wrong password: the generic message');
+my $wrong = $r->body;
+
+$r = signin('nobody', 'whatever');
+is($r->status, 401, 'unknown user: 401');
+like($r->body, $FAILED, 'unknown user: the same message');
+
+$r = signin('alice', '');
+is($r->status, 401, 'empty password: refused before the KDC');
+
+# a name that would be another principal's instance is one component
+
+is(signin('HTTP/localhost', 'x', jar => 'sp')->status, 401,
+   'a service principal name cannot sign in through the form');
+
+# the KDC's word on the account
+
+$r = signin('dave', 'dave-pw');
+is($r->status, 401, 'tickets not allowed: 401');
+like($r->body, qr/disabled/i, 'tickets not allowed: said so');
+like($t->error_log, qr/sign-in failed for user "dave": account disabled/,
+     'dave: logged');
+
+$r = signin('eve', 'eve-pw');
+is($r->status, 401, 'expired password: 401');
+like($r->body, qr/password has expired/i, 'expired password: said so');
+
+# a KDC the keytab does not know: never a sign-in
+
+$r = signin('alice', 'alice-pw', signin => '/rogue/signin');
+is($r->status, 401, 'TGT not verifiable with the keytab: 401');
+like($r->body, $FAILED, 'rogue: the generic message');
+like($t->error_log,
+     qr/\[error\].*sign-in refused for user "alice": Kerberos: the ticket failed verification against the keytab/,
+     'rogue: one ERR line says why');
+
+$r = signin('alice', 'alice-pw', signin => '/pinned/signin');
+is($r->status, 401, 'service principal not in the keytab: 401');
+
+# the directory on top: its account and rules
+
+$r = signin('alice', 'alice-pw', jar => 'diralice', signin => '/dir/signin');
+is($r->status, 303, 'with a directory: alice in');
+is($t->get('/app/', jar => 'diralice')->body,
+   "ok alice|sip:alice\@contoso.com\n",
+   'with a directory: the account\'s SIP URI in the ticket');
+like($t->error_log,
+     qr/user "alice" signed in with a password from Kerberos, directory "contoso"/,
+     'with a directory: logged');
+
+$r = signin('ghost', 'ghost-pw', signin => '/dir/signin');
+is($r->status, 401, 'a principal without an account: 401');
+like($t->error_log,
+     qr/user "ghost": the password is right, but directory "contoso" has no account "ghost"/,
+     'ghost: logged');
+
+kadmin('modprinc +allow_tix dave');
+$r = signin('dave', 'dave-pw', signin => '/dir/signin');
+is($r->status, 401, 'disabled in the directory: 401');
+like($r->body, qr/disabled/i, 'disabled in the directory: said so');
+
+# the KDC down: 503, not "wrong password"; back: fine
+
+$kdc->stop;
+
+$r = signin('alice', 'alice-pw');
+is($r->status, 503, 'KDC down: 503');
+like($r->body, qr/sign-in service is unavailable/, 'KDC down: the page');
+like($t->error_log,
+     qr/\[error\].*Kerberos password check unavailable: Kerberos: the KDC:/,
+     'KDC down: one ERR line');
+
+$kdc->start;
+
+is(signin('alice', 'alice-pw')->status, 303, 'KDC back: signed in');
+
+unlike($t->error_log, qr/alice-pw|ghost-pw|\Q$SPACES\E/,
+       'no password in the log');
+
+$t->done;
