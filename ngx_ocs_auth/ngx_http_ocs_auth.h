@@ -79,6 +79,7 @@ typedef struct {
     ngx_str_t              keytab;           /* NUL-terminated */
     ngx_str_t              principal;        /* "" for any in the keytab */
     ngx_flag_t             krb5_password;    /* the form asks the KDC */
+    ngx_msec_t             krb5_timeout;     /* per KDC */
 } ngx_http_ocs_auth_loc_conf_t;
 
 

@@ -97,6 +97,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       offsetof(ngx_http_ocs_auth_loc_conf_t, krb5_password),
       NULL },
 
+    { ngx_string("ocs_auth_kerberos_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, krb5_timeout),
+      NULL },
+
     { ngx_string("ocs_auth_keytab"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -795,6 +802,7 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->negotiate_realm = NGX_CONF_UNSET;
     conf->negotiate_max = NGX_CONF_UNSET_SIZE;
     conf->krb5_password = NGX_CONF_UNSET;
+    conf->krb5_timeout = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -839,6 +847,7 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
     ngx_conf_merge_value(conf->krb5_password, prev->krb5_password, 0);
+    ngx_conf_merge_msec_value(conf->krb5_timeout, prev->krb5_timeout, 5000);
 
     if (conf->quick && !conf->negotiate) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

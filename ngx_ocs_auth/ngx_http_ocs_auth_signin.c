@@ -44,6 +44,7 @@ typedef struct {
     /* Kerberos checks the password, when keytab is set */
     const char              *keytab;
     const char              *server;
+    int                      timeout;
     char                     principal[OCS_USER_MAX + 1];
     ngx_uint_t               no_account;
     /* kept for the answer */
@@ -287,6 +288,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         task->keytab = (const char *) alcf->keytab.data;
         task->server = alcf->principal.len
                        ? (const char *) alcf->principal.data : NULL;
+        task->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
     }
 
     task->path = (char *) alcf->user_file.data;
@@ -494,7 +496,8 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
 static void
 ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
 {
-    task->rc = ocs_krb5_password(task->keytab, task->server, task->name,
+    task->rc = ocs_krb5_password(task->keytab, task->server, task->timeout,
+                                 task->name,
                                  task->name_len, task->password,
                                  task->password_len, task->principal,
                                  sizeof(task->principal), &task->state,

@@ -13,6 +13,7 @@ use lib 't/lib';
 use OCS::Kdc;
 use OCS::Slapd;
 use OCS::Test;
+use IO::Socket::INET;
 use Test::More;
 
 my $t = OCS::Test->new;
@@ -89,6 +90,12 @@ http {
             ocs_auth_signin;
             ocs_auth_kerberos_password on;
             ocs_auth_keytab $foreign;
+        }
+
+        location = /timeout/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+            ocs_auth_kerberos_timeout 1s;
         }
 
         location = /pinned/signin {
@@ -215,6 +222,22 @@ like($r->body, qr/sign-in service is unavailable/, 'KDC down: the page');
 like($t->error_log,
      qr/\[error\].*Kerberos password check unavailable: Kerberos: the KDC:/,
      'KDC down: one ERR line');
+
+# a KDC that takes the connection and never answers (libkrb5 alone
+# would wait about 25 s): ocs_auth_kerberos_timeout ends the wait
+
+my $silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                   LocalPort => $kdc->port, Proto => 'tcp',
+                                   Listen => 5, ReuseAddr => 1)
+    or die "cannot listen on the KDC's port: $!";
+
+$r = signin('alice', 'alice-pw', signin => '/timeout/signin');
+is($r->status, 503, 'silent KDC: 503 after the timeout');
+like($t->error_log,
+     qr/Kerberos password check unavailable: Kerberos: the KDC: Cannot contact any KDC/,
+     'silent KDC: logged');
+
+close $silent;
 
 $kdc->start;
 

@@ -4,9 +4,20 @@
  * so several pool threads may check passwords at once.
  */
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <krb5/krb5.h>
+#include <profile.h>
 
 #include <ocs/ocs_krb5.h>
 #include <ocs/ocs_signin.h>
@@ -14,14 +25,24 @@
 
 static int ocs_krb5_client(krb5_context ctx, const char *name, size_t len,
     krb5_principal *client);
+static krb5_error_code ocs_krb5_as(krb5_context ctx, krb5_principal client,
+    const char *password, krb5_get_init_creds_opt *opt, int timeout,
+    krb5_creds *creds);
+static krb5_error_code ocs_krb5_send(char **kdcs, const krb5_data *req,
+    krb5_data *reply, int timeout);
+static int ocs_krb5_tcp(const char *kdc, const krb5_data *req,
+    krb5_data *reply, int timeout);
+static int ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len,
+    int write, int64_t deadline);
+static int64_t ocs_krb5_now(void);
 static int ocs_krb5_state(krb5_error_code code);
 static int ocs_krb5_fail(krb5_context ctx, krb5_error_code code,
     ocs_err_t *err, int rc, const char *what);
 
 
 int
-ocs_krb5_password(const char *keytab, const char *server, const char *name,
-    size_t len, const char *password, size_t password_len, char *principal,
+ocs_krb5_password(const char *keytab, const char *server, int timeout,
+    const char *name, size_t len, const char *password, size_t password_len, char *principal,
     size_t principal_size, int *state, ocs_err_t *err)
 {
     int                          rc;
@@ -110,8 +131,13 @@ ocs_krb5_password(const char *keytab, const char *server, const char *name,
     pw[password_len] = '\0';
 
     /* no prompter: an expired password is an answer, not a dialogue */
-    code = krb5_get_init_creds_password(ctx, &creds, client, pw, NULL, NULL,
-                                        0, NULL, opt);
+    code = ocs_krb5_as(ctx, client, pw, opt, timeout, &creds);
+
+    if (code == KRB5_REALM_CANT_RESOLVE) {
+        /* KDCs from DNS: libkrb5's transport, and its waits */
+        code = krb5_get_init_creds_password(ctx, &creds, client, pw, NULL,
+                                            NULL, 0, NULL, opt);
+    }
     ocs_wipe(pw, sizeof(pw));
 
     if (code != 0) {
@@ -275,4 +301,303 @@ ocs_krb5_fail(krb5_context ctx, krb5_error_code code, ocs_err_t *err,
     krb5_free_error_message(ctx, msg);
 
     return rc;
+}
+
+
+/*
+ * The AS exchange for a password, over our own TCP transport, so that
+ * each KDC gets timeout milliseconds at most: libkrb5 1.20 waits about
+ * 25 s for a KDC that accepts connections and never answers, and has no
+ * setting for it.  KRB5_REALM_CANT_RESOLVE for a realm without "kdc"
+ * lines in krb5.conf (DNS SRV records): libkrb5 must find its KDCs.
+ */
+static krb5_error_code
+ocs_krb5_as(krb5_context ctx, krb5_principal client, const char *password,
+    krb5_get_init_creds_opt *opt, int timeout, krb5_creds *creds)
+{
+    int                       i;
+    char                     *name;
+    char                    **kdcs;
+    profile_t                 profile;
+    krb5_data                 in, out, realm;
+    unsigned int              flags;
+    krb5_error_code           code;
+    krb5_init_creds_context   icc;
+    const char               *names[4];
+
+    code = krb5_init_creds_init(ctx, client, NULL, NULL, 0, opt, &icc);
+    if (code != 0) {
+        return code;
+    }
+
+    code = krb5_init_creds_set_password(ctx, icc, password);
+    if (code != 0) {
+        krb5_init_creds_free(ctx, icc);
+        return code;
+    }
+
+    profile = NULL;
+    (void) krb5_get_profile(ctx, &profile);
+
+    memset(&in, 0, sizeof(in));
+
+    /* bounded: a few round trips (preauth, a referral) and no more */
+    for (i = 0; i < 8; i++) {
+        memset(&out, 0, sizeof(out));
+        memset(&realm, 0, sizeof(realm));
+        flags = 0;
+
+        code = krb5_init_creds_step(ctx, icc, &in, &out, &realm, &flags);
+        krb5_free_data_contents(ctx, &in);
+
+        if (code != 0 || !(flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE)) {
+            krb5_free_data_contents(ctx, &out);
+            krb5_free_data_contents(ctx, &realm);
+            break;
+        }
+
+        kdcs = NULL;
+        name = strndup(realm.data, realm.length);
+
+        if (name != NULL && profile != NULL) {
+            names[0] = "realms";
+            names[1] = name;
+            names[2] = "kdc";
+            names[3] = NULL;
+
+            if (profile_get_values(profile, names, &kdcs) != 0) {
+                kdcs = NULL;
+            }
+        }
+
+        free(name);
+
+        if (kdcs == NULL) {
+            /* no KDC named in krb5.conf: the caller lets libkrb5 go */
+            code = KRB5_REALM_CANT_RESOLVE;
+
+        } else {
+            code = ocs_krb5_send(kdcs, &out, &in, timeout);
+            profile_free_list(kdcs);
+        }
+
+        krb5_free_data_contents(ctx, &out);
+        krb5_free_data_contents(ctx, &realm);
+
+        if (code != 0) {
+            break;
+        }
+    }
+
+    if (code == 0 && i == 8) {
+        code = KRB5_KDC_UNREACH;
+    }
+
+    if (code == 0) {
+        code = krb5_init_creds_get_creds(ctx, icc, creds);
+    }
+
+    if (profile != NULL) {
+        profile_abandon(profile);
+    }
+
+    krb5_init_creds_free(ctx, icc);
+
+    return code;
+}
+
+
+/* the request to each KDC in turn until one answers */
+static krb5_error_code
+ocs_krb5_send(char **kdcs, const krb5_data *req, krb5_data *reply,
+    int timeout)
+{
+    size_t  i;
+
+    for (i = 0; kdcs[i] != NULL; i++) {
+        if (ocs_krb5_tcp(kdcs[i], req, reply, timeout) == OCS_OK) {
+            return 0;
+        }
+    }
+
+    return KRB5_KDC_UNREACH;
+}
+
+
+/*
+ * One exchange with one KDC over TCP (RFC 4120 7.2.2: a four-byte
+ * length, then the message), all of it within timeout milliseconds.
+ * kdc is "host", "host:port" or "[v6]:port", as krb5.conf has it.
+ */
+static int
+ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
+    int timeout)
+{
+    int               fd, rc;
+    char              host[256], *p;
+    const char       *port;
+    uint8_t           len[4];
+    size_t            n;
+    int64_t           deadline;
+    struct addrinfo   hints, *res, *ai;
+
+    deadline = ocs_krb5_now() + timeout;
+
+    if (kdc[0] == '[') {
+        p = strchr(kdc, ']');
+        if (p == NULL || (size_t) (p - kdc - 1) >= sizeof(host)) {
+            return OCS_ERR_INVALID;
+        }
+
+        memcpy(host, kdc + 1, p - kdc - 1);
+        host[p - kdc - 1] = '\0';
+        port = (p[1] == ':') ? p + 2 : "88";
+
+    } else {
+        if (strlen(kdc) >= sizeof(host)) {
+            return OCS_ERR_INVALID;
+        }
+
+        strcpy(host, kdc);
+        p = strchr(host, ':');
+
+        if (p != NULL) {
+            *p = '\0';
+            port = p + 1;
+
+        } else {
+            port = "88";
+        }
+    }
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        return OCS_ERR_SYS;
+    }
+
+    rc = OCS_ERR_SYS;
+
+    for (ai = res; ai != NULL && rc != OCS_OK; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK
+                                   | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd == -1) {
+            continue;
+        }
+
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1
+            && errno != EINPROGRESS)
+        {
+            close(fd);
+            continue;
+        }
+
+        len[0] = (uint8_t) (req->length >> 24);
+        len[1] = (uint8_t) (req->length >> 16);
+        len[2] = (uint8_t) (req->length >> 8);
+        len[3] = (uint8_t) req->length;
+
+        if (ocs_krb5_io(fd, POLLOUT, len, 4, 1, deadline) != OCS_OK
+            || ocs_krb5_io(fd, POLLOUT, (uint8_t *) req->data, req->length,
+                           1, deadline) != OCS_OK
+            || ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline) != OCS_OK)
+        {
+            close(fd);
+            continue;
+        }
+
+        n = ((size_t) len[0] << 24) | ((size_t) len[1] << 16)
+            | ((size_t) len[2] << 8) | len[3];
+
+        /* a reply with a big PAC is some KB; more is not a KDC */
+        if (n == 0 || n > 1024 * 1024) {
+            close(fd);
+            continue;
+        }
+
+        reply->data = malloc(n);
+        if (reply->data == NULL) {
+            close(fd);
+            break;
+        }
+
+        if (ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline)
+            != OCS_OK)
+        {
+            free(reply->data);
+            reply->data = NULL;
+            close(fd);
+            continue;
+        }
+
+        reply->length = n;
+        reply->magic = KV5M_DATA;
+        close(fd);
+        rc = OCS_OK;
+    }
+
+    freeaddrinfo(res);
+
+    return rc;
+}
+
+
+/* writes or reads len bytes on a non-blocking socket by the deadline */
+static int
+ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len, int write,
+    int64_t deadline)
+{
+    ssize_t        n;
+    int64_t        left;
+    struct pollfd  pfd;
+
+    while (len > 0) {
+        left = deadline - ocs_krb5_now();
+        if (left <= 0) {
+            return OCS_ERR_SYS;
+        }
+
+        pfd.fd = fd;
+        pfd.events = events;
+        pfd.revents = 0;
+
+        n = poll(&pfd, 1, (int) left);
+
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return OCS_ERR_SYS;
+        }
+
+        n = write ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
+
+        if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return OCS_ERR_SYS;
+        }
+
+        buf += n;
+        len -= n;
+    }
+
+    return OCS_OK;
+}
+
+
+/* milliseconds on the monotonic clock */
+static int64_t
+ocs_krb5_now(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -27,14 +27,18 @@
  * Active Directory does for user principal names.  The name is one
  * principal component: a "/" stays a character, not an instance.
  *
- * Blocks on the KDC, bounded by libkrb5's own timeouts.  Returns OCS_OK
+ * Blocks on the KDC: each KDC that krb5.conf names for the realm gets
+ * timeout milliseconds (connect, request, reply; TCP), then the next is
+ * tried.  A realm whose KDCs libkrb5 finds itself (DNS) waits as long as
+ * libkrb5 does.  The ticket's verification asks the KDC that just
+ * answered for a service ticket, through libkrb5.  Returns OCS_OK
  * with *state set (OCS_ACCT_OK when the password is right; principal
  * then holds the canonical user name without its realm), OCS_ERR_AUTH
  * when the ticket failed verification against the keytab (err says so:
  * a spoofed or misconfigured KDC), or OCS_ERR_SYS when no KDC answered
  * or the keytab is unusable (err says which).
  */
-int ocs_krb5_password(const char *keytab, const char *server,
+int ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,
     char *principal, size_t principal_size, int *state, ocs_err_t *err);
 
