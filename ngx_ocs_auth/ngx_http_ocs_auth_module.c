@@ -881,6 +881,18 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
+
+        if (conf->directory == NULL
+            && ((conf->require != NULL && conf->require->nelts)
+                || conf->remote != NULL))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ocs_auth_negotiate\" with directory "
+                               "requirements needs \"ocs_auth_ldap\" in the "
+                               "same location: Kerberos users are looked up "
+                               "there");
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->signin) {

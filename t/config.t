@@ -49,7 +49,7 @@ ok($ok, 'a good configuration passes nginx -t') or diag($out);
 my @bad = (
     ['', 'ocs_auth bogus;', qr/invalid value "bogus" in "ocs_auth": use "forms" or "off"/],
     ['', 'ocs_auth_signin;',
-     qr/"ocs_auth_signin" needs "ocs_auth_user_file"/],
+     qr/"ocs_auth_signin" needs "ocs_auth_user_file", "ocs_auth_ldap" or "ocs_auth_kerberos_password"/],
     ['', 'ocs_auth_signin; ocs_auth_signin;',
      qr/"ocs_auth_signin" directive is duplicate/],
     ['ocs_sso_key_file %%TESTDIR%%/missing.keys;', '',
@@ -136,6 +136,14 @@ my @bad = (
      qr/"ocs_auth_negotiate_max_token" directive invalid value/],
     ['', 'ocs_auth_quick_signin;',
      qr/"ocs_auth_quick_signin" needs "ocs_auth_negotiate on"/],
+    ['', 'location = /s { ocs_auth_signin; ocs_auth_kerberos_password on; }',
+     qr/"ocs_auth_kerberos_password" needs "ocs_auth_keytab": the KDC's answer is checked with it/],
+    ['', 'ocs_auth_kerberos_timeout soon;',
+     qr/"ocs_auth_kerberos_timeout" directive invalid value/],
+    ['', 'ocs_auth forms; ocs_auth_negotiate on; ocs_auth_keytab /k;'
+     . ' ocs_auth_internal_networks 10.0.0.0/8;'
+     . ' ocs_auth_require ocs_enabled;',
+     qr/"ocs_auth_negotiate" with directory requirements needs "ocs_auth_ldap" in the same location: Kerberos users are looked up there/],
     ['', 'ocs_logoff somewhere;',
      qr/invalid parameter "somewhere" in "ocs_logoff": use "everywhere"/],
     ['', 'ocs_logoff_clear_site_data cache everything;',
