@@ -46,6 +46,7 @@ typedef struct {
     ngx_array_t            directories;   /* ngx_http_ocs_ldap_dir_t * */
     ngx_array_t            facts;         /* every requirement configured */
     uint32_t               facts_gen;
+    ngx_str_t              ntlm_keytab;   /* the one keytab NTLM works with */
 } ngx_http_ocs_auth_main_conf_t;
 
 
@@ -75,6 +76,7 @@ typedef struct {
     ngx_flag_t             negotiate;        /* Kerberos via SPNEGO */
     ngx_uint_t             quick;            /* ocs_auth_quick_signin */
     ngx_flag_t             negotiate_realm;  /* keep "@REALM" in names */
+    ngx_flag_t             ntlm;             /* NTLM: raw and in SPNEGO */
     size_t                 negotiate_max;    /* largest token accepted */
     ngx_str_t              keytab;           /* NUL-terminated */
     ngx_str_t              principal;        /* "" for any in the keytab */
@@ -112,6 +114,9 @@ ngx_int_t ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, ngx_uint_t quick);
 ngx_int_t ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r,
     ngx_int_t status);
+ngx_int_t ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r);
 
 /* ngx_http_ocs_auth_ldap.c */

@@ -13,6 +13,7 @@
 
 
 static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
@@ -67,6 +68,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_auth_loc_conf_t, negotiate),
+      NULL },
+
+    { ngx_string("ocs_auth_ntlm"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, ntlm),
       NULL },
 
     { ngx_string("ocs_auth_negotiate_keep_realm"),
@@ -264,7 +272,7 @@ ngx_module_t  ngx_http_ocs_auth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_ocs_auth_ldap_init_process,   /* init process */
+    ngx_http_ocs_auth_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ocs_auth_ldap_exit_process,   /* exit process */
@@ -274,6 +282,17 @@ ngx_module_t  ngx_http_ocs_auth_module = {
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+static ngx_int_t
+ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_ocs_auth_ldap_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ocs_auth_negotiate_init_process(cycle);
+}
 
 
 static ngx_int_t
@@ -323,6 +342,7 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
         case NGX_HTTP_FORBIDDEN:
         case NGX_HTTP_SERVICE_UNAVAILABLE:
+        case NGX_HTTP_UNAUTHORIZED:
             ngx_http_finalize_request(r,
                                       ngx_http_ocs_auth_negotiate_page(r, rc));
             return NGX_DONE;
@@ -496,14 +516,8 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
-        ngx_str_set(&challenge, "Negotiate");
-
-        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (ngx_http_ocs_auth_negotiate_challenge(r, alcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ngx_http_ocs_auth_negotiate_offered(r, alcf)
@@ -800,6 +814,7 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->app_logoff = NGX_CONF_UNSET_PTR;
     conf->negotiate = NGX_CONF_UNSET;
     conf->negotiate_realm = NGX_CONF_UNSET;
+    conf->ntlm = NGX_CONF_UNSET;
     conf->negotiate_max = NGX_CONF_UNSET_SIZE;
     conf->krb5_password = NGX_CONF_UNSET;
     conf->krb5_timeout = NGX_CONF_UNSET_MSEC;
@@ -814,7 +829,8 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_auth_loc_conf_t  *prev = parent;
     ngx_http_ocs_auth_loc_conf_t  *conf = child;
 
-    size_t  len;
+    size_t                          len;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_OCS_AUTH_OFF);
     ngx_conf_merge_str_value(conf->signin_url, prev->signin_url,
@@ -842,6 +858,7 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->negotiate, prev->negotiate, 0);
     ngx_conf_merge_value(conf->negotiate_realm, prev->negotiate_realm, 0);
+    ngx_conf_merge_value(conf->ntlm, prev->ntlm, 0);
     ngx_conf_merge_size_value(conf->negotiate_max, prev->negotiate_max,
                               48 * 1024);
     ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
@@ -880,6 +897,27 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
         if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
             return NGX_CONF_ERROR;
+        }
+
+        if (conf->ntlm) {
+            amcf = ngx_http_conf_get_module_main_conf(cf,
+                                                    ngx_http_ocs_auth_module);
+
+            if (amcf->ntlm_keytab.len == 0) {
+                amcf->ntlm_keytab = conf->keytab;
+
+            } else if (amcf->ntlm_keytab.len != conf->keytab.len
+                       || ngx_strncmp(amcf->ntlm_keytab.data,
+                                      conf->keytab.data, conf->keytab.len)
+                          != 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"ocs_auth_ntlm\" needs the same "
+                                   "\"ocs_auth_keytab\" everywhere it is "
+                                   "on: \"%V\" and \"%V\"",
+                                   &amcf->ntlm_keytab, &conf->keytab);
+                return NGX_CONF_ERROR;
+            }
         }
 
         if (conf->directory == NULL

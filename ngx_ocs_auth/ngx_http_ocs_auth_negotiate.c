@@ -8,6 +8,11 @@
  * Only internal clients are offered Negotiate, and a token from any
  * other client is refused: Kerberos is for machines inside the
  * firewall; external users sign in with the form.
+ *
+ * With ocs_auth_ntlm, NTLM (raw, or inside SPNEGO) works through a
+ * GSSAPI mechanism such as gss-ntlmssp.  It takes two round trips on
+ * one connection: the half-made GSSAPI context waits between them in
+ * the connection's pool.
  */
 
 #include <ngx_config.h>
@@ -26,8 +31,20 @@
 #define NGX_HTTP_OCS_NEG_REFUSED      2   /* 401: the token is no good */
 #define NGX_HTTP_OCS_NEG_DENIED       3   /* 403: the account may not */
 #define NGX_HTTP_OCS_NEG_UNAVAILABLE  4   /* 503 */
+#define NGX_HTTP_OCS_NEG_CONTINUE     5   /* 401 with the next leg */
+
+/* how long a half-made NTLM context waits for its next leg */
+#define NGX_HTTP_OCS_NEG_LEG_TIMEOUT  60
 
 #define NGX_HTTP_OCS_NEG_NAME_MAX   512
+
+
+/* a connection's half-made context (NTLM), in the connection's pool */
+typedef struct {
+    gss_ctx_id_t                      gctx;
+    time_t                            started;
+    ngx_uint_t                        busy;       /* a thread has it */
+} ngx_http_ocs_auth_conn_t;
 
 
 /*
@@ -43,6 +60,10 @@ typedef struct {
 
     /* in */
     ngx_str_t                         token;
+    ngx_uint_t                        raw;        /* "NTLM", not Negotiate */
+    ngx_uint_t                        ntlm;       /* more legs allowed */
+    gss_ctx_id_t                      gctx;       /* in and out */
+    ngx_http_ocs_auth_conn_t         *conn;
     const char                       *keytab;
     ngx_str_t                         principal;
     ngx_flag_t                        keep_realm;
@@ -51,6 +72,7 @@ typedef struct {
 
     /* out, from the thread */
     const char                       *what;       /* what GSSAPI failed */
+    ngx_uint_t                        is_ntlm;    /* the mechanism used */
     OM_uint32                         major;
     OM_uint32                         minor;
     gss_buffer_desc                   output;     /* the mutual token */
@@ -67,12 +89,24 @@ typedef struct {
 } ngx_http_ocs_auth_neg_t;
 
 
+/* 1.3.6.1.4.1.311.2.2.10, NTLM as a GSSAPI mechanism */
+static gss_OID_desc  ngx_http_ocs_auth_ntlmssp = {
+    10, (void *) "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+};
+
+
 static ngx_http_ocs_auth_neg_t *ngx_http_ocs_auth_negotiate_find(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg, ocs_ticket_t *t);
 static ngx_int_t ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token);
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw);
+static ngx_http_ocs_auth_conn_t *ngx_http_ocs_auth_negotiate_conn(
+    ngx_http_request_t *r, ngx_uint_t create);
+static void ngx_http_ocs_auth_conn_cleanup(void *data);
+static void ngx_http_ocs_auth_ntlm_fixup(ngx_str_t *token);
+static ngx_int_t ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_thread(void *data);
 static void ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_done(ngx_http_request_t *r,
@@ -81,7 +115,7 @@ static ngx_int_t ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiated_mark(void *data);
 static void ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
-    const char *what, OM_uint32 major, OM_uint32 minor);
+    ngx_http_ocs_auth_neg_t *neg);
 
 
 ngx_int_t
@@ -96,14 +130,78 @@ ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
 
 
 /*
+ * NTLM and Kerberos in one SPNEGO exchange take the default acceptor
+ * credentials: a credential from gss_acquire_cred_from() with a keytab
+ * in its store crashes gss-ntlmssp 1.2.  The Kerberos part then finds
+ * its keys through the process-wide acceptor keytab set here, which is
+ * why ocs_auth_ntlm needs one ocs_auth_keytab for all its locations.
+ */
+ngx_int_t
+ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle)
+{
+    OM_uint32                       major;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_ocs_auth_module);
+
+    if (amcf == NULL || amcf->ntlm_keytab.len == 0) {
+        return NGX_OK;
+    }
+
+    major = krb5_gss_register_acceptor_identity(
+                                      (const char *) amcf->ntlm_keytab.data);
+
+    if (GSS_ERROR(major)) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "ocs auth: cannot use keytab \"%V\" for NTLM and "
+                      "Kerberos", &amcf->ntlm_keytab);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* "WWW-Authenticate: Negotiate" (and "NTLM") for an internal client */
+ngx_int_t
+ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    ngx_str_t  challenge;
+
+    if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&challenge, "Negotiate");
+
+    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!alcf->ntlm) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&challenge, "NTLM");
+
+    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge);
+}
+
+
+/*
  * Looks for "Authorization: Negotiate <token>" and accepts it in the
  * thread pool.  Returns NGX_AGAIN when the token is posted there (the
  * caller is called again once it is done), then NGX_OK with t filled
  * for the user (the ticket issued, the mutual authentication token
  * added to the response); NGX_DECLINED when the request carries no such
  * header, NGX_ABORT when it does but the token is refused (logged here),
- * NGX_HTTP_FORBIDDEN or NGX_HTTP_SERVICE_UNAVAILABLE for
- * ngx_http_ocs_auth_negotiate_page(), NGX_ERROR on memory failure.
+ * NGX_HTTP_FORBIDDEN, NGX_HTTP_SERVICE_UNAVAILABLE or (NTLM's next
+ * leg) NGX_HTTP_UNAUTHORIZED for ngx_http_ocs_auth_negotiate_page(),
+ * NGX_ERROR on memory failure.
  */
 ngx_int_t
 ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
@@ -111,8 +209,11 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 {
     ngx_int_t                       rc;
     ngx_str_t                       token;
+    OM_uint32                       minor;
+    ngx_uint_t                      raw;
     ngx_pool_cleanup_t             *cln;
     ngx_http_ocs_auth_neg_t        *neg;
+    ngx_http_ocs_auth_conn_t       *conn;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     neg = ngx_http_ocs_auth_negotiate_find(r);
@@ -120,9 +221,26 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         return ngx_http_ocs_auth_negotiate_outcome(r, neg, t);
     }
 
-    rc = ngx_http_ocs_auth_negotiate_token(r, alcf, &token);
+    rc = ngx_http_ocs_auth_negotiate_token(r, alcf, &token, &raw);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    conn = NULL;
+
+    if (alcf->ntlm) {
+        conn = ngx_http_ocs_auth_negotiate_conn(r, 1);
+        if (conn == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (conn->gctx != GSS_C_NO_CONTEXT
+            && ngx_time() - conn->started > NGX_HTTP_OCS_NEG_LEG_TIMEOUT)
+        {
+            /* a handshake left half-made: start afresh */
+            (void) gss_delete_sec_context(&minor, &conn->gctx,
+                                          GSS_C_NO_BUFFER);
+        }
     }
 
     cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
@@ -136,6 +254,17 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 
     neg->quick = quick;
     neg->token = token;
+    neg->raw = raw;
+    neg->ntlm = alcf->ntlm;
+    neg->conn = conn;
+
+    if (conn != NULL) {
+        /* the thread has the context until it is done */
+        neg->gctx = conn->gctx;
+        conn->gctx = GSS_C_NO_CONTEXT;
+    }
+
+    ngx_http_ocs_auth_ntlm_fixup(&neg->token);
     neg->keytab = (const char *) alcf->keytab.data;
     neg->principal = alcf->principal;
     neg->keep_realm = alcf->negotiate_realm;
@@ -174,7 +303,10 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 }
 
 
-/* the page for NGX_HTTP_FORBIDDEN and NGX_HTTP_SERVICE_UNAVAILABLE */
+/*
+ * The page for NGX_HTTP_FORBIDDEN, NGX_HTTP_SERVICE_UNAVAILABLE and
+ * NGX_HTTP_UNAUTHORIZED (the next NTLM leg, its token in the header)
+ */
 ngx_int_t
 ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
 {
@@ -189,6 +321,16 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
     if (status == NGX_HTTP_FORBIDDEN) {
         return ngx_http_ocs_send_message(r, status, "Access denied",
                                          message);
+    }
+
+    if (status == NGX_HTTP_UNAUTHORIZED) {
+        /* the next leg goes on this connection: keep it open */
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_ocs_send_message(r, status, "Signing in",
+                                         "Windows sign-in continues.");
     }
 
     return ngx_http_ocs_send_message(r, status, "Sign-in unavailable",
@@ -227,6 +369,9 @@ ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
     case NGX_HTTP_OCS_NEG_UNAVAILABLE:
         return NGX_HTTP_SERVICE_UNAVAILABLE;
 
+    case NGX_HTTP_OCS_NEG_CONTINUE:
+        return NGX_HTTP_UNAUTHORIZED;
+
     case NGX_HTTP_OCS_NEG_PENDING:
         /* cannot happen: the request waits while the thread works */
         return NGX_ERROR;
@@ -237,32 +382,60 @@ ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
 }
 
 
-/* the header's token, checked and decoded; NGX_OK, NGX_DECLINED... */
+/*
+ * The header's token, checked and decoded: "Negotiate <token>", or
+ * "NTLM <token>" (raw NTLM, *raw set) with ocs_auth_ntlm.  NGX_OK,
+ * NGX_DECLINED (no such header), NGX_ABORT (refused, logged).
+ */
 static ngx_int_t
 ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token)
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw)
 {
     u_char           *p, *end;
+    size_t            skip;
     ngx_str_t         in;
     ngx_table_elt_t  *h;
 
     h = r->headers_in.authorization;
 
-    if (h == NULL || h->value.len < sizeof("Negotiate ") - 1
-        || ngx_strncasecmp(h->value.data, (u_char *) "Negotiate ",
-                           sizeof("Negotiate ") - 1) != 0)
+    if (h == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (h->value.len >= sizeof("Negotiate ") - 1
+        && ngx_strncasecmp(h->value.data, (u_char *) "Negotiate ",
+                           sizeof("Negotiate ") - 1) == 0)
     {
+        skip = sizeof("Negotiate ") - 1;
+        *raw = 0;
+
+    } else if (h->value.len >= sizeof("NTLM ") - 1
+               && ngx_strncasecmp(h->value.data, (u_char *) "NTLM ",
+                                  sizeof("NTLM ") - 1) == 0)
+    {
+        if (!alcf->ntlm) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: NTLM refused: \"ocs_auth_ntlm\" is "
+                          "off");
+            return NGX_ABORT;
+        }
+
+        skip = sizeof("NTLM ") - 1;
+        *raw = 1;
+
+    } else {
         return NGX_DECLINED;
     }
 
     if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Negotiate from a client outside "
-                      "\"ocs_auth_internal_networks\" refused");
+                      "ocs auth: %s from a client outside "
+                      "\"ocs_auth_internal_networks\" refused",
+                      *raw ? "NTLM" : "Negotiate");
         return NGX_ABORT;
     }
 
-    p = h->value.data + sizeof("Negotiate ") - 1;
+    p = h->value.data + skip;
     end = h->value.data + h->value.len;
 
     while (p < end && *p == ' ') {
@@ -283,7 +456,9 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    token->data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(in.len));
+    /* room for ngx_http_ocs_auth_ntlm_fixup() to pad a short message */
+    token->data = ngx_pnalloc(r->pool,
+                              ngx_max(ngx_base64_decoded_length(in.len), 40));
     if (token->data == NULL) {
         return NGX_ERROR;
     }
@@ -295,6 +470,107 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * Two NTLM messages that gss-ntlmssp (1.2) refuses as curl and some
+ * other clients send them, made acceptable without changing what they
+ * say:
+ *
+ * - a NEGOTIATE message without the optional 8-byte VERSION field is
+ *   32 bytes, and the decoder wants 40: zeros are appended (the fields
+ *   point into the payload by offset, so the padding is never read);
+ * - an AUTHENTICATE message that copies the server's flags, including
+ *   NEGOTIATE_VERSION, but has no VERSION field (its payload starts
+ *   before offset 72): the flag is cleared.  The flags are not covered
+ *   by the NTLMv2 response's HMAC, and such a client sends no MIC.
+ */
+static void
+ngx_http_ocs_auth_ntlm_fixup(ngx_str_t *token)
+{
+    u_char      *p, *h;
+    uint32_t     flags, off, min;
+    ngx_uint_t   i;
+
+    p = token->data;
+
+    if (token->len < 12 || ngx_memcmp(p, "NTLMSSP", 8) != 0) {
+        return;
+    }
+
+    if (p[8] == 1 && token->len < 40) {
+        ngx_memzero(p + token->len, 40 - token->len);
+        token->len = 40;
+        return;
+    }
+
+    if (p[8] != 3 || token->len < 64) {
+        return;
+    }
+
+    flags = p[60] | p[61] << 8 | p[62] << 16 | (uint32_t) p[63] << 24;
+    min = 0xffffffff;
+
+    /* six fields of (length, allocated, offset) from byte 12 */
+    for (i = 0; i < 6; i++) {
+        h = p + 12 + 8 * i;
+        off = h[4] | h[5] << 8 | h[6] << 16 | (uint32_t) h[7] << 24;
+
+        if ((h[0] | h[1] << 8) != 0 && off < min) {
+            min = off;
+        }
+    }
+
+    if ((flags & 0x02000000) && min < 72) {
+        p[63] &= ~0x02;
+    }
+}
+
+
+/* the connection's NTLM state, made if create and not there yet */
+static ngx_http_ocs_auth_conn_t *
+ngx_http_ocs_auth_negotiate_conn(ngx_http_request_t *r, ngx_uint_t create)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_ocs_auth_conn_t  *conn;
+
+    for (cln = r->connection->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_ocs_auth_conn_cleanup) {
+            return cln->data;
+        }
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->connection->pool,
+                               sizeof(ngx_http_ocs_auth_conn_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    conn = cln->data;
+    conn->gctx = GSS_C_NO_CONTEXT;
+    conn->started = 0;
+    conn->busy = 0;
+    cln->handler = ngx_http_ocs_auth_conn_cleanup;
+
+    return conn;
+}
+
+
+static void
+ngx_http_ocs_auth_conn_cleanup(void *data)
+{
+    ngx_http_ocs_auth_conn_t  *conn = data;
+
+    OM_uint32  minor;
+
+    if (conn->gctx != GSS_C_NO_CONTEXT) {
+        (void) gss_delete_sec_context(&minor, &conn->gctx, GSS_C_NO_BUFFER);
+    }
 }
 
 
@@ -312,10 +588,22 @@ ngx_http_ocs_auth_negotiate_thread(void *data)
         return;
     }
 
+    if (neg->gctx != GSS_C_NO_CONTEXT) {
+        /* NTLM's challenge is out; the client's answer comes next */
+        return;
+    }
+
     if (!neg->keep_realm) {
+        /* alice@REALM (Kerberos), DOMAIN\alice (NTLM): alice */
         at = memchr(neg->name, '@', neg->name_len);
         if (at != NULL) {
             neg->name_len = at - neg->name;
+        }
+
+        at = memchr(neg->name, '\\', neg->name_len);
+        if (at != NULL) {
+            neg->name_len -= at + 1 - neg->name;
+            ngx_memmove(neg->name, at + 1, neg->name_len);
         }
     }
 
@@ -352,14 +640,20 @@ ngx_http_ocs_auth_negotiate_thread(void *data)
 static void
 ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg)
 {
+    int                         same;
+    size_t                      i;
+    gss_OID                     mech;
     OM_uint32                   major, minor, flags;
-    gss_name_t                  client, service;
+    gss_name_t                  client, service, target;
     gss_buffer_desc             input, name, sname;
     gss_cred_id_t               cred;
     gss_ctx_id_t                gctx;
     gss_key_value_set_desc      store;
     gss_key_value_element_desc  elem;
 
+    mech = GSS_C_NO_OID;
+    same = 0;
+    target = GSS_C_NO_NAME;
     client = GSS_C_NO_NAME;
     service = GSS_C_NO_NAME;
     cred = GSS_C_NO_CREDENTIAL;
@@ -385,29 +679,63 @@ ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg)
         }
     }
 
-    major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
-                                  GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
-                                  &cred, NULL, NULL);
-    if (GSS_ERROR(major)) {
-        neg->what = "keytab";
-        goto done;
+    /* with NTLM: the default credentials, see init_process() */
+    if (!neg->ntlm) {
+        major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
+                                      GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
+                                      &cred, NULL, NULL);
+        if (GSS_ERROR(major)) {
+            neg->what = "keytab";
+            goto done;
+        }
     }
 
     input.value = neg->token.data;
     input.length = neg->token.len;
 
+    gctx = neg->gctx;
+    neg->gctx = GSS_C_NO_CONTEXT;
+
     major = gss_accept_sec_context(&minor, &gctx, cred, &input,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
+                                   GSS_C_NO_CHANNEL_BINDINGS, &client, &mech,
                                    &neg->output, &flags, NULL, NULL);
 
     if (major == GSS_S_CONTINUE_NEEDED) {
-        neg->what = "more than one round trip";
+        if (!neg->ntlm) {
+            neg->what = "more than one round trip";
+            goto done;
+        }
+
+        /* kept for the next leg */
+        neg->gctx = gctx;
+        gctx = GSS_C_NO_CONTEXT;
         goto done;
     }
 
     if (GSS_ERROR(major)) {
-        neg->what = "Negotiate token refused";
+        neg->what = "token refused";
         goto done;
+    }
+
+    neg->is_ntlm = (mech != GSS_C_NO_OID
+                    && mech->length == ngx_http_ocs_auth_ntlmssp.length
+                    && ngx_memcmp(mech->elements,
+                                  ngx_http_ocs_auth_ntlmssp.elements,
+                                  mech->length) == 0);
+
+    if (neg->ntlm && !neg->is_ntlm && service != GSS_C_NO_NAME) {
+        /* the default credentials take any principal of the keytab */
+        major = gss_inquire_context(&minor, gctx, NULL, &target, NULL, NULL,
+                                    NULL, NULL, NULL);
+
+        if (!GSS_ERROR(major)) {
+            major = gss_compare_name(&minor, service, target, &same);
+        }
+
+        if (GSS_ERROR(major) || !same) {
+            neg->what = "ticket for another service principal";
+            goto done;
+        }
     }
 
     major = gss_display_name(&minor, client, &name, NULL);
@@ -416,9 +744,23 @@ ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg)
         goto done;
     }
 
+    /* gss-ntlmssp counts the terminating NUL in the length */
+    while (name.length && ((u_char *) name.value)[name.length - 1] == '\0') {
+        name.length--;
+    }
+
     if (name.length >= sizeof(neg->name)) {
         neg->what = "client name too long";
         goto done;
+    }
+
+    for (i = 0; i < name.length; i++) {
+        if (((u_char *) name.value)[i] < 0x20
+            || ((u_char *) name.value)[i] == 0x7f)
+        {
+            neg->what = "control characters in the client name";
+            goto done;
+        }
     }
 
     ngx_memcpy(neg->name, name.value, name.length);
@@ -435,6 +777,7 @@ done:
 
     (void) gss_release_buffer(&minor, &name);
     (void) gss_release_name(&minor, &client);
+    (void) gss_release_name(&minor, &target);
     (void) gss_release_name(&minor, &service);
     (void) gss_release_cred(&minor, &cred);
 }
@@ -469,16 +812,27 @@ static ngx_int_t
 ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg)
 {
-    u_char                         *p;
     char                           *user;
     size_t                          len;
-    ngx_str_t                       header, in, out;
     ocs_ticket_t                   *t;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
     neg->state = NGX_HTTP_OCS_NEG_REFUSED;
+
+    if (neg->gctx != GSS_C_NO_CONTEXT) {
+        /* NTLM: the challenge goes out, the context waits for the answer */
+        neg->conn->gctx = neg->gctx;
+        neg->conn->started = ngx_time();
+        neg->gctx = GSS_C_NO_CONTEXT;
+        neg->state = NGX_HTTP_OCS_NEG_CONTINUE;
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "ocs auth: NTLM challenge sent");
+
+        return ngx_http_ocs_auth_negotiate_header(r, neg);
+    }
 
     if (neg->what != NULL) {
         if (neg->major == GSS_S_CONTINUE_NEEDED) {
@@ -487,8 +841,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
                           "trip (NTLM?), which is not supported yet; "
                           "refused");
         } else {
-            ngx_http_ocs_auth_gss_error(r, neg->what, neg->major,
-                                        neg->minor);
+            ngx_http_ocs_auth_gss_error(r, neg);
         }
 
         return NGX_OK;
@@ -553,30 +906,13 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
     t->user_len = ngx_min(len, OCS_USER_MAX);
     ngx_memcpy(t->user, user, t->user_len);
-    t->methods = OCS_METHOD_KERBEROS;
     t->computer = OCS_COMPUTER_PUBLIC;
 
+    t->methods = neg->is_ntlm ? OCS_METHOD_NTLM : OCS_METHOD_KERBEROS;
+
     /* the mutual authentication token, when the mechanism made one */
-    if (neg->output.length) {
-        header.len = sizeof("Negotiate ") - 1
-                     + ngx_base64_encoded_length(neg->output.length);
-        header.data = ngx_pnalloc(r->pool, header.len);
-        if (header.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_cpymem(header.data, "Negotiate ", sizeof("Negotiate ") - 1);
-        in.data = neg->output.value;
-        in.len = neg->output.length;
-        out.data = p;
-        ngx_encode_base64(&out, &in);
-        header.len = sizeof("Negotiate ") - 1 + out.len;
-
-        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &header)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    if (ngx_http_ocs_auth_negotiate_header(r, neg) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     /* issue() wipes the session id: the copy kept holds nothing secret */
@@ -587,7 +923,8 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     neg->state = NGX_HTTP_OCS_NEG_OK;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ocs auth: user \"%s\" signed in with Kerberos", t->user);
+                  "ocs auth: user \"%s\" signed in with %s", t->user,
+                  neg->is_ntlm ? "NTLM" : "Kerberos");
 
     return NGX_OK;
 }
@@ -604,7 +941,7 @@ ngx_int_t
 ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    ngx_str_t                      arg, back, url, challenge;
+    ngx_str_t                      arg, back, url;
     ocs_ticket_t                   t;
     ngx_http_ocs_sso_ctx_t        *ctx;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
@@ -649,7 +986,9 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rc == NGX_HTTP_FORBIDDEN || rc == NGX_HTTP_SERVICE_UNAVAILABLE) {
+    if (rc == NGX_HTTP_FORBIDDEN || rc == NGX_HTTP_SERVICE_UNAVAILABLE
+        || rc == NGX_HTTP_UNAUTHORIZED)
+    {
         return ngx_http_ocs_auth_negotiate_page(r, rc);
     }
 
@@ -671,15 +1010,44 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
                                      url.data, url.len);
     }
 
-    ngx_str_set(&challenge, "Negotiate");
-
-    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
-        != NGX_OK)
-    {
+    if (ngx_http_ocs_auth_negotiate_challenge(r, alcf) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_ocs_auth_fallback_page(r, &url);
+}
+
+
+/* "WWW-Authenticate: Negotiate <token>" (or NTLM), if there is one */
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg)
+{
+    u_char     *p;
+    size_t      skip;
+    ngx_str_t   header, in, out;
+
+    if (neg->output.length == 0) {
+        return NGX_OK;
+    }
+
+    skip = neg->raw ? sizeof("NTLM ") - 1 : sizeof("Negotiate ") - 1;
+
+    header.len = skip + ngx_base64_encoded_length(neg->output.length);
+    header.data = ngx_pnalloc(r->pool, header.len);
+    if (header.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(header.data, neg->raw ? "NTLM " : "Negotiate ", skip);
+
+    in.data = neg->output.value;
+    in.len = neg->output.length;
+    out.data = p;
+    ngx_encode_base64(&out, &in);
+    header.len = skip + out.len;
+
+    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &header);
 }
 
 
@@ -691,6 +1059,10 @@ ngx_http_ocs_auth_negotiated_mark(void *data)
 
     OM_uint32  minor;
 
+    if (neg->gctx != GSS_C_NO_CONTEXT) {
+        (void) gss_delete_sec_context(&minor, &neg->gctx, GSS_C_NO_BUFFER);
+    }
+
     (void) gss_release_buffer(&minor, &neg->output);
     ocs_wipe(&neg->ticket, sizeof(ocs_ticket_t));
 }
@@ -698,8 +1070,8 @@ ngx_http_ocs_auth_negotiated_mark(void *data)
 
 /* one ERR line with GSSAPI's own words for major and minor status */
 static void
-ngx_http_ocs_auth_gss_error(ngx_http_request_t *r, const char *what,
-    OM_uint32 major, OM_uint32 minor)
+ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg)
 {
     OM_uint32        st, ctx1, ctx2;
     gss_buffer_desc  m1, m2;
@@ -711,13 +1083,14 @@ ngx_http_ocs_auth_gss_error(ngx_http_request_t *r, const char *what,
     m2.length = 0;
     m2.value = NULL;
 
-    (void) gss_display_status(&st, major, GSS_C_GSS_CODE, GSS_C_NO_OID,
+    (void) gss_display_status(&st, neg->major, GSS_C_GSS_CODE, GSS_C_NO_OID,
                               &ctx1, &m1);
-    (void) gss_display_status(&st, minor, GSS_C_MECH_CODE, GSS_C_NO_OID,
-                              &ctx2, &m2);
+    (void) gss_display_status(&st, neg->minor, GSS_C_MECH_CODE,
+                              GSS_C_NO_OID, &ctx2, &m2);
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "ocs auth: Kerberos: %s: %*s: %*s", what,
+                  "ocs auth: %s: %s: %*s: %*s",
+                  neg->raw ? "NTLM" : "Negotiate", neg->what,
                   m1.length, m1.value ? m1.value : "",
                   m2.length, m2.value ? m2.value : "");
 

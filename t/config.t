@@ -138,6 +138,10 @@ my @bad = (
      qr/"ocs_auth_quick_signin" needs "ocs_auth_negotiate on"/],
     ['', 'location = /s { ocs_auth_signin; ocs_auth_kerberos_password on; }',
      qr/"ocs_auth_kerberos_password" needs "ocs_auth_keytab": the KDC's answer is checked with it/],
+    ['', 'ocs_auth forms; ocs_auth_negotiate on; ocs_auth_ntlm on;'
+     . ' ocs_auth_internal_networks 10.0.0.0/8; ocs_auth_keytab /k1;'
+     . ' location /a/ { ocs_auth_keytab /k2; }',
+     qr/"ocs_auth_ntlm" needs the same "ocs_auth_keytab" everywhere it is on: "\/k1" and "\/k2"/],
     ['', 'ocs_auth_kerberos_timeout soon;',
      qr/"ocs_auth_kerberos_timeout" directive invalid value/],
     ['', 'ocs_auth forms; ocs_auth_negotiate on; ocs_auth_keytab /k;'

@@ -250,12 +250,12 @@ like($log, qr/\[info\].*user "alice" signed in with Kerberos/,
      'log: Kerberos sign-in');
 like($log, qr/\[info\].*user "alice\@OCS\.TEST" signed in with Kerberos/,
      'log: realm kept');
-like($log, qr/\[error\].*Kerberos: Negotiate token refused: .*[Rr]eplay/,
+like($log, qr/\[error\].*Negotiate: token refused: .*[Rr]eplay/,
      'log: replay');
 like($log, qr/\[error\].*Negotiate token of \d+ bytes refused: empty or over/,
      'log: oversized');
 like($log, qr/\[error\].*Negotiate token is not base64/, 'log: not base64');
-like($log, qr/\[error\].*Kerberos: keytab: /,
+like($log, qr/\[error\].*Negotiate: keytab: /,
      'log: no key for the named service principal');
 like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_networks" refused/,
      'log: external');
