@@ -15,10 +15,13 @@ use OCS::Kdc;
 use Test::More;
 
 my $t = OCS::Test->new;
-my $kdc = OCS::Kdc->new($t);
+# a clock skew of 1 s instead of 5 min, so that a ticket can expire
+# within the test
+my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
 
 $kdc->start;
 $kdc->addprinc('alice', 'alice-pw');
+$kdc->addprinc('brief', 'brief-pw');
 $kdc->addprinc('HTTP/localhost');
 $kdc->addprinc('HTTP/otherhost');
 my $keytab = $kdc->keytab('http.keytab', 'HTTP/localhost');
@@ -48,6 +51,16 @@ http {
         root %%TESTDIR%%;
 
         location /app/ {
+        }
+
+        # shows the Authorization header a client sends, unchecked: a
+        # token to use later
+        location = /capture {
+            if (\$http_authorization = "") {
+                add_header WWW-Authenticate Negotiate always;
+                return 401;
+            }
+            return 200 \$http_authorization;
         }
 
         location = /ocs/quick {
@@ -197,6 +210,52 @@ is($r->status, 401,
 
 ($r) = negotiate('/app/', host => 'otherhost');
 is($r->status, 401, 'ticket for another service: 401');
+
+# a ticket from another realm, which the keytab has no key for
+
+my $other = OCS::Kdc->new($t, name => 'other', realm => 'OTHER.TEST');
+$other->start;
+$other->addprinc('olga', 'olga-pw');
+$other->addprinc('HTTP/localhost');
+($rc, $out) = $other->kinit('olga', 'olga-pw',
+                            ccache => $t->path('olga.cc'));
+is($rc, 0, 'kinit in another realm') or diag($out);
+
+{
+    local $ENV{KRB5_CONFIG} = $other->krb5_conf;
+    local $ENV{KRB5CCNAME} = 'FILE:' . $t->path('olga.cc');
+
+    ($r) = negotiate('/app/');
+}
+
+is($r->status, 401, 'another realm: 401');
+like($t->error_log,
+     qr/\[error\].*Negotiate: token refused: .*The ticket isn't for us.*host: "localhost:/,
+     'another realm: one ERR line');
+
+# an expired ticket: a token made while the ticket was valid, sent after
+# it ended (and after the clock skew allowed)
+
+($rc, $out) = $kdc->kinit('brief', 'brief-pw',
+                          ccache => $t->path('brief.cc'), lifetime => '2s');
+is($rc, 0, 'kinit brief, for 2 s') or diag($out);
+
+{
+    local $ENV{KRB5CCNAME} = 'FILE:' . $t->path('brief.cc');
+
+    $r = $t->get("$local/capture", resolve => $resolve,
+                 curl => ['--negotiate', '-u', ':']);
+}
+
+my ($brief) = $r->body =~ /^(Negotiate \S+)$/;
+ok($brief, 'a token for brief captured');
+
+sleep 4;
+
+$r = $t->get('/app/', headers => [@$page, "Authorization: $brief"]);
+is($r->status, 401, 'expired ticket: 401');
+like($t->error_log, qr/\[error\].*Negotiate: token refused: .*expired/i,
+     'expired ticket: one ERR line');
 
 # garbage and oversized tokens
 

@@ -17,6 +17,7 @@ package OCS::Kdc;
 #     $kdc->keytab('http.keytab', 'HTTP/localhost');  # its path, 0644
 #     my ($rc, $out) = $kdc->kinit('alice', 'alice-pw');
 #     my ($rc, $out) = $kdc->kinit('alice', 'pw', ccache => $file);
+#     my ($rc, $out) = $kdc->kinit('alice', 'pw', lifetime => '2s');
 #     my ($rc, $out) = $kdc->run('klist', '-k', $file);  # any tool
 #     my %env = $kdc->env;     # what another process needs, see below
 #     $kdc->realm;             # OCS.TEST
@@ -27,7 +28,8 @@ package OCS::Kdc;
 #
 # The port is $t->port($name) (also free for UDP), the files live in
 # $t->dir/krb5kdc-$name, so a test can run two realms (name => 'kdc2',
-# realm => 'OTHER.TEST').  Principals may be added and keytabs exported
+# realm => 'OTHER.TEST'); libdefaults => "clockskew = 1\n" adds lines to
+# krb5.conf's [libdefaults].  Principals may be added and keytabs exported
 # before start, while running and after a stop: kadmin.local works on the
 # database itself.  The KDC started is stopped when the object goes away
 # and at END, also when the test dies.
@@ -80,6 +82,7 @@ sub new {
         t      => $t,
         name   => $name,
         realm  => $opts{realm} || 'OCS.TEST',
+        extra  => $opts{libdefaults} || '',
         dir    => $t->path("krb5kdc-$name"),
         master => random_hex(16),
     }, $class;
@@ -295,9 +298,10 @@ sub kinit {
     my ($self, $principal, $password, %opts) = @_;
 
     my %env = $self->env(ccache => $opts{ccache});
+    my @life = $opts{lifetime} ? ('-l', $opts{lifetime}) : ();
 
-    return $self->_run("$password\n", "$BIN/kinit", '-c', $env{KRB5CCNAME},
-                       $principal);
+    return $self->_run("$password\n", "$BIN/kinit", @life, '-c',
+                       $env{KRB5CCNAME}, $principal);
 }
 
 # any command in this realm's environment: (exit code, output)
@@ -374,7 +378,8 @@ sub _make {
 sub _krb5_conf {
     my ($self) = @_;
 
-    my ($d, $realm, $port) = @$self{qw(dir realm port)};
+    my ($d, $realm, $port, $extra) = @$self{qw(dir realm port extra)};
+    $extra =~ s/^/    /mg;
 
     return <<"EOF";
 # krb5.conf for OCS::Kdc: private to $d
@@ -389,7 +394,7 @@ sub _krb5_conf {
     udp_preference_limit = 1
     default_ccache_name = FILE:$d/ccache
     default_client_keytab_name = FILE:$d/client.keytab
-
+$extra
 [realms]
     $realm = {
         kdc = 127.0.0.1:$port
