@@ -25,6 +25,8 @@
 
 #include "ngx_http_ocs_auth.h"
 
+#include <ocs/ocs_krb5.h>
+
 
 #define NGX_HTTP_OCS_NEG_PENDING      0
 #define NGX_HTTP_OCS_NEG_OK           1
@@ -104,7 +106,6 @@ static ngx_int_t ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
 static ngx_http_ocs_auth_conn_t *ngx_http_ocs_auth_negotiate_conn(
     ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_ocs_auth_conn_cleanup(void *data);
-static void ngx_http_ocs_auth_ntlm_fixup(ngx_str_t *token);
 static ngx_int_t ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_thread(void *data);
@@ -264,7 +265,12 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         conn->gctx = GSS_C_NO_CONTEXT;
     }
 
-    ngx_http_ocs_auth_ntlm_fixup(&neg->token);
+    /*
+     * gss-ntlmssp refuses some clients' NTLM messages as they are; the
+     * token's buffer has room for 40 bytes at least
+     */
+    ocs_ntlm_fixup(neg->token.data, &neg->token.len,
+                   ngx_max(neg->token.len, 40));
     neg->keytab = (const char *) alcf->keytab.data;
     neg->principal = alcf->principal;
     neg->keep_realm = alcf->negotiate_realm;
@@ -392,7 +398,7 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw)
 {
     u_char           *p, *end;
-    size_t            skip;
+    size_t            skip, size;
     ngx_str_t         in;
     ngx_table_elt_t  *h;
 
@@ -456,9 +462,9 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    /* room for ngx_http_ocs_auth_ntlm_fixup() to pad a short message */
-    token->data = ngx_pnalloc(r->pool,
-                              ngx_max(ngx_base64_decoded_length(in.len), 40));
+    /* room for ocs_ntlm_fixup() to pad a short message */
+    size = ngx_base64_decoded_length(in.len);
+    token->data = ngx_pnalloc(r->pool, ngx_max(size, 40));
     if (token->data == NULL) {
         return NGX_ERROR;
     }
@@ -470,61 +476,6 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     }
 
     return NGX_OK;
-}
-
-
-/*
- * Two NTLM messages that gss-ntlmssp (1.2) refuses as curl and some
- * other clients send them, made acceptable without changing what they
- * say:
- *
- * - a NEGOTIATE message without the optional 8-byte VERSION field is
- *   32 bytes, and the decoder wants 40: zeros are appended (the fields
- *   point into the payload by offset, so the padding is never read);
- * - an AUTHENTICATE message that copies the server's flags, including
- *   NEGOTIATE_VERSION, but has no VERSION field (its payload starts
- *   before offset 72): the flag is cleared.  The flags are not covered
- *   by the NTLMv2 response's HMAC, and such a client sends no MIC.
- */
-static void
-ngx_http_ocs_auth_ntlm_fixup(ngx_str_t *token)
-{
-    u_char      *p, *h;
-    uint32_t     flags, off, min;
-    ngx_uint_t   i;
-
-    p = token->data;
-
-    if (token->len < 12 || ngx_memcmp(p, "NTLMSSP", 8) != 0) {
-        return;
-    }
-
-    if (p[8] == 1 && token->len < 40) {
-        ngx_memzero(p + token->len, 40 - token->len);
-        token->len = 40;
-        return;
-    }
-
-    if (p[8] != 3 || token->len < 64) {
-        return;
-    }
-
-    flags = p[60] | p[61] << 8 | p[62] << 16 | (uint32_t) p[63] << 24;
-    min = 0xffffffff;
-
-    /* six fields of (length, allocated, offset) from byte 12 */
-    for (i = 0; i < 6; i++) {
-        h = p + 12 + 8 * i;
-        off = h[4] | h[5] << 8 | h[6] << 16 | (uint32_t) h[7] << 24;
-
-        if ((h[0] | h[1] << 8) != 0 && off < min) {
-            min = off;
-        }
-    }
-
-    if ((flags & 0x02000000) && min < 72) {
-        p[63] &= ~0x02;
-    }
 }
 
 

@@ -42,8 +42,8 @@ static int ocs_krb5_fail(krb5_context ctx, krb5_error_code code,
 
 int
 ocs_krb5_password(const char *keytab, const char *server, int timeout,
-    const char *name, size_t len, const char *password, size_t password_len, char *principal,
-    size_t principal_size, int *state, ocs_err_t *err)
+    const char *name, size_t len, const char *password, size_t password_len,
+    char *principal, size_t principal_size, int *state, ocs_err_t *err)
 {
     int                          rc;
     char                         pw[OCS_KRB5_PASSWORD_MAX + 1];
@@ -600,4 +600,53 @@ ocs_krb5_now(void)
     (void) clock_gettime(CLOCK_MONOTONIC, &ts);
 
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/*
+ * See ocs_krb5.h.  NEGOTIATE is message type 1, AUTHENTICATE type 3; the
+ * AUTHENTICATE header has six (length, allocated, offset) fields from
+ * byte 12 and the flags at byte 60; the VERSION field, when present,
+ * sits at 64..71.
+ */
+void
+ocs_ntlm_fixup(unsigned char *msg, size_t *len, size_t size)
+{
+    size_t          i;
+    uint32_t        flags, off, min;
+    unsigned char  *h;
+
+    if (*len < 12 || memcmp(msg, "NTLMSSP", 8) != 0) {
+        return;
+    }
+
+    if (msg[8] == 1 && *len < 40) {
+        if (size >= 40) {
+            memset(msg + *len, 0, 40 - *len);
+            *len = 40;
+        }
+
+        return;
+    }
+
+    if (msg[8] != 3 || *len < 64) {
+        return;
+    }
+
+    flags = msg[60] | msg[61] << 8 | msg[62] << 16
+            | (uint32_t) msg[63] << 24;
+    min = 0xffffffff;
+
+    for (i = 0; i < 6; i++) {
+        h = msg + 12 + 8 * i;
+        off = h[4] | h[5] << 8 | h[6] << 16 | (uint32_t) h[7] << 24;
+
+        if ((h[0] | h[1] << 8) != 0 && off < min) {
+            min = off;
+        }
+    }
+
+    if ((flags & OCS_NTLM_NEGOTIATE_VERSION) && min < 72) {
+        msg[63] &= ~(OCS_NTLM_NEGOTIATE_VERSION >> 24);
+    }
 }
