@@ -13,6 +13,9 @@ package OCS::Browser;
 #     $b->click($b->find('button[type=submit]'));
 #     $b->quit;                      # session, chromedriver, chromium
 #
+# args => [...] adds Chromium command-line switches.  The browser gets
+# the test's environment (KRB5CCNAME and the like) through chromedriver.
+#
 # server => $t keeps the test's nginx until the browser has quit, also
 # when the test dies: the browser's open connections would hold up a
 # graceful stop of nginx.
@@ -63,6 +66,7 @@ sub new {
         dir     => $o{dir},
         server  => $o{server},
         timeout => $o{timeout} || 10,
+        args    => $o{args} || [],
         json    => JSON::PP->new->utf8->canonical,
         http    => HTTP::Tiny->new(timeout => 30, keep_alive => 1,
                                    agent => 'ocs-test'),
@@ -164,6 +168,7 @@ sub _start_session {
                         '--disable-component-update',
                         '--disable-sync',
                         "--user-data-dir=$self->{profile}",
+                        @{$self->{args}},
                     ],
                 },
             },
