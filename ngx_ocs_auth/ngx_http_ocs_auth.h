@@ -47,6 +47,8 @@ typedef struct {
     ngx_array_t            facts;         /* every requirement configured */
     uint32_t               facts_gen;
     ngx_str_t              ntlm_keytab;   /* the one keytab NTLM works with */
+    ngx_shm_zone_t        *guard;         /* ocs_auth_zone */
+    ngx_uint_t             guard_used;
 } ngx_http_ocs_auth_main_conf_t;
 
 
@@ -82,6 +84,14 @@ typedef struct {
     ngx_str_t              principal;        /* "" for any in the keytab */
     ngx_flag_t             krb5_password;    /* the form asks the KDC */
     ngx_msec_t             krb5_timeout;     /* per KDC */
+
+    /* ocs_auth_lockout */
+    ngx_flag_t             lockout;
+    ngx_uint_t             lock_account;     /* per account and address */
+    ngx_uint_t             lock_address;     /* per address */
+    ngx_uint_t             lock_total;       /* per account, 0: off */
+    time_t                 lock_window;
+    time_t                 lock_time;
 } ngx_http_ocs_auth_loc_conf_t;
 
 
@@ -118,6 +128,25 @@ ngx_int_t ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_guard.c */
+char *ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_shm_zone_t *ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size);
+time_t ngx_http_ocs_guard_locked(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
+    const char **why);
+void ngx_http_ocs_guard_failed(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account);
+void ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account);
+ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
+    u_char *data, size_t len, int64_t value, time_t expires);
+ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_signin.c: a decoded form field */
+ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
+    const char *name, size_t max, ngx_str_t *value);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -32,6 +32,10 @@ static char *ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ocs_auth_lockout(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ocs_auth_lockout_admin(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -94,6 +98,27 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
     { ngx_string("ocs_auth_quick_signin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ocs_auth_quick,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_lockout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_lockout,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_lockout_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_auth_lockout_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -818,6 +843,12 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->negotiate_max = NGX_CONF_UNSET_SIZE;
     conf->krb5_password = NGX_CONF_UNSET;
     conf->krb5_timeout = NGX_CONF_UNSET_MSEC;
+    conf->lockout = NGX_CONF_UNSET;
+    conf->lock_account = NGX_CONF_UNSET_UINT;
+    conf->lock_address = NGX_CONF_UNSET_UINT;
+    conf->lock_total = NGX_CONF_UNSET_UINT;
+    conf->lock_window = NGX_CONF_UNSET;
+    conf->lock_time = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -865,6 +896,20 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
     ngx_conf_merge_value(conf->krb5_password, prev->krb5_password, 0);
     ngx_conf_merge_msec_value(conf->krb5_timeout, prev->krb5_timeout, 5000);
+
+    /* below the lockout thresholds AD deployments use (often 10) */
+    ngx_conf_merge_value(conf->lockout, prev->lockout, 1);
+    ngx_conf_merge_uint_value(conf->lock_account, prev->lock_account, 5);
+    ngx_conf_merge_uint_value(conf->lock_address, prev->lock_address, 30);
+    ngx_conf_merge_uint_value(conf->lock_total, prev->lock_total, 0);
+    ngx_conf_merge_sec_value(conf->lock_window, prev->lock_window, 900);
+    ngx_conf_merge_sec_value(conf->lock_time, prev->lock_time, 900);
+
+    if (conf->signin && conf->lockout) {
+        amcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_ocs_auth_module);
+        amcf->guard_used = 1;
+    }
 
     if (conf->quick && !conf->negotiate) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -988,8 +1033,22 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_ocs_auth_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_str_t                       name;
+    ngx_http_handler_pt            *h;
+    ngx_http_core_main_conf_t      *cmcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    /* the zone of counts and locks, made only if something needs it */
+    if (amcf->guard_used && amcf->guard == NULL) {
+        ngx_str_set(&name, "ocs_auth");
+
+        amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name, 1024 * 1024);
+        if (amcf->guard == NULL) {
+            return NGX_ERROR;
+        }
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -1307,6 +1366,132 @@ ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data)
             return "has a character not allowed in a URL";
         }
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * ocs_auth_lockout off | [account=N] [address=N] [total=N] [window=TIME]
+ *     [lock=TIME]
+ */
+static char *
+ngx_http_ocs_auth_lockout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    time_t      t;
+    ngx_int_t   n;
+    ngx_str_t  *value, v;
+    ngx_uint_t  i;
+
+    if (alcf->lockout != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts > 2) {
+            return "takes no parameters with \"off\"";
+        }
+
+        alcf->lockout = 0;
+        return NGX_CONF_OK;
+    }
+
+    alcf->lockout = 1;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        v = value[i];
+
+        if (v.len > 8 && ngx_strncmp(v.data, "account=", 8) == 0) {
+            n = ngx_atoi(v.data + 8, v.len - 8);
+            if (n < 1) {
+                goto invalid;
+            }
+
+            alcf->lock_account = n;
+            continue;
+        }
+
+        if (v.len > 8 && ngx_strncmp(v.data, "address=", 8) == 0) {
+            n = ngx_atoi(v.data + 8, v.len - 8);
+            if (n < 1) {
+                goto invalid;
+            }
+
+            alcf->lock_address = n;
+            continue;
+        }
+
+        if (v.len > 6 && ngx_strncmp(v.data, "total=", 6) == 0) {
+            n = ngx_atoi(v.data + 6, v.len - 6);
+            if (n < 0) {
+                goto invalid;
+            }
+
+            alcf->lock_total = n;
+            continue;
+        }
+
+        if (v.len > 7 && ngx_strncmp(v.data, "window=", 7) == 0) {
+            v.data += 7;
+            v.len -= 7;
+            t = ngx_parse_time(&v, 1);
+            if (t == (time_t) NGX_ERROR || t < 1) {
+                goto invalid;
+            }
+
+            alcf->lock_window = t;
+            continue;
+        }
+
+        if (v.len > 5 && ngx_strncmp(v.data, "lock=", 5) == 0) {
+            v.data += 5;
+            v.len -= 5;
+            t = ngx_parse_time(&v, 1);
+            if (t == (time_t) NGX_ERROR || t < 1) {
+                goto invalid;
+            }
+
+            alcf->lock_time = t;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"ocs_auth_lockout\": "
+                       "use account=N, address=N, total=N, window=TIME, "
+                       "lock=TIME or off", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_ocs_auth_lockout_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
+
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    alcf->pages = 1;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+    amcf->guard_used = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_ocs_auth_lockout_admin_handler;
 
     return NGX_CONF_OK;
 }

@@ -67,10 +67,17 @@ static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
 static void ngx_http_ocs_auth_signin_thread(void *data);
 static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
     void *data);
+static ngx_int_t ngx_http_ocs_auth_locked(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *back, ngx_str_t *user,
+    time_t left, const char *why);
+static void ngx_http_ocs_auth_signin_failed(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task);
 static void ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task);
 static ngx_int_t ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
+static ngx_int_t ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, const char *name, const char *source);
@@ -79,8 +86,6 @@ static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t computer, const char *error);
 static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
-static ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r,
-    ngx_str_t *body, const char *name, size_t max, ngx_str_t *value);
 
 
 ngx_int_t
@@ -154,7 +159,9 @@ ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 {
+    time_t                          locked;
     ngx_int_t                       rc;
+    const char                     *why;
     ngx_http_ocs_auth_main_conf_t  *amcf;
     ngx_str_t                      body, token, user, password, back,
                                    computer, sip;
@@ -261,6 +268,14 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
+    locked = ngx_http_ocs_guard_locked(r, alcf, &user, &why);
+
+    if (locked) {
+        /* not even tried: a locked account is never guessed at */
+        ngx_explicit_memzero(password.data, password.len);
+        return ngx_http_ocs_auth_locked(r, task, &back, &user, locked, why);
+    }
+
     if (password.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": "
@@ -324,6 +339,62 @@ failed:
     ngx_explicit_memzero(body.data, body.len);
 
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* the answer while sign-ins of this user or address are locked */
+static ngx_int_t
+ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
+    ngx_str_t *back, ngx_str_t *user, time_t left, const char *why)
+{
+    u_char     *p;
+    time_t      minutes;
+    ngx_str_t   retry;
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "ocs auth: sign-in of user \"%V\" refused: too many "
+                  "failures (%s), locked for %T s more", user, why, left);
+
+    retry.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (retry.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    retry.len = ngx_sprintf(retry.data, "%T", left) - retry.data;
+
+    if (ngx_http_ocs_header_out_add(r, "Retry-After", &retry) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, 128);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    minutes = (left + 59) / 60;
+
+    ngx_sprintf(p, "Too many failed sign-ins. Please wait %T minute%s "
+                "and try again.%Z", minutes, minutes == 1 ? "" : "s");
+
+    return ngx_http_ocs_auth_page(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
+                                  NULL, task->computer, (char *) p);
+}
+
+
+/* a failed sign-in counts towards a lock */
+static void
+ngx_http_ocs_auth_signin_failed(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task)
+{
+    ngx_str_t                      name;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    name.data = (u_char *) task->name;
+    name.len = task->name_len;
+
+    ngx_http_ocs_guard_failed(r, alcf, &name);
 }
 
 
@@ -404,6 +475,8 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         break;
 
     case OCS_ERR_AUTH:
+        ngx_http_ocs_auth_signin_failed(r, task);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\"%s", &typed,
                       (task->entry.unusable
@@ -457,15 +530,7 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     }
 
     if (task->state != OCS_ACCT_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
-                      task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
-                      task->state == OCS_ACCT_BAD_CREDENTIALS
-                      ? "" : ocs_acct_state_name(task->state));
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      typed, &task->sip, task->computer,
-                                      ocs_acct_state_message(task->state));
+        return ngx_http_ocs_auth_signin_refused(r, task, typed);
     }
 
     /* a stated sign-in address must be the account's own */
@@ -546,6 +611,8 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
 
     if (task->rc == OCS_ERR_AUTH) {
         /* a KDC whose tickets the keytab cannot read: never a sign-in */
+        ngx_http_ocs_auth_signin_failed(r, task);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in refused for user \"%V\": %s",
                       typed, task->err.text);
@@ -568,6 +635,8 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     }
 
     if (task->no_account) {
+        ngx_http_ocs_auth_signin_failed(r, task);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": the "
                       "password is right, but directory \"%V\" has no "
@@ -585,19 +654,35 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     }
 
     if (task->state != OCS_ACCT_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
-                      task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
-                      task->state == OCS_ACCT_BAD_CREDENTIALS
-                      ? "" : ocs_acct_state_name(task->state));
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      typed, &task->sip, task->computer,
-                                      ocs_acct_state_message(task->state));
+        return ngx_http_ocs_auth_signin_refused(r, task, typed);
     }
 
     return ngx_http_ocs_auth_signin_issue(r, task, task->principal,
                                           "Kerberos");
+}
+
+
+/*
+ * A sign-in the password (wrong: counted towards a lock) or the
+ * account's state refused: the form again, saying why when it may.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
+{
+    if (task->state == OCS_ACCT_BAD_CREDENTIALS) {
+        ngx_http_ocs_auth_signin_failed(r, task);
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
+                  task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
+                  task->state == OCS_ACCT_BAD_CREDENTIALS
+                  ? "" : ocs_acct_state_name(task->state));
+
+    return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                  typed, &task->sip, task->computer,
+                                  ocs_acct_state_message(task->state));
 }
 
 
@@ -609,7 +694,7 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, const char *name, const char *source)
 {
-    ngx_str_t                       none;
+    ngx_str_t                       none, typed;
     ocs_ticket_t                   *t;
     ngx_http_ocs_auth_csrf_t        csrf;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
@@ -642,6 +727,12 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    typed.data = (u_char *) task->name;
+    typed.len = task->name_len;
+    ngx_http_ocs_guard_succeeded(r, alcf, &typed);
+
     if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
         ngx_str_null(&none);
 
@@ -651,8 +742,6 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     if (task->ld != NULL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -882,7 +971,7 @@ ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg, size_t len,
 
 
 /* a decoded form field, NUL-terminated, in the request pool */
-static ngx_int_t
+ngx_int_t
 ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
     const char *name, size_t max, ngx_str_t *value)
 {

@@ -411,12 +411,13 @@ sub signin {
 
     my $signin = $o{signin} || '/ocs/signin';
     my $page = $self->get($signin . ($o{back} ? "?r=$o{back}" : ''),
-                          jar => $o{jar} || 'default', port => $o{port});
+                          jar => $o{jar} || 'default', port => $o{port},
+                          curl => $o{curl});
     my $csrf = $page->field('csrf');
     my $back = $page->field('r');
 
     return $self->post($signin, jar => $o{jar} || 'default', port => $o{port},
-                       headers => $o{headers},
+                       headers => $o{headers}, curl => $o{curl},
                        form => [csrf => $csrf, r => $back,
                                 username => $user, password => $password,
                                 computer => $o{computer} || 'public']);

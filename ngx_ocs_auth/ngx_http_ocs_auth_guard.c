@@ -1,0 +1,975 @@
+/*
+ * ngx_http_ocs_auth_module's shared-memory zone, ocs_auth_zone: failed
+ * sign-ins counted per account and client address, and the locks they
+ * lead to (brute-force protection), one-time codes already used, and
+ * single-use sign-in states.  Every worker sees it, and it is kept
+ * across reloads.
+ *
+ * An entry is a short key (a kind letter and its data) with a count, a
+ * window start, a time until which it holds, and the time after which
+ * it can go.  When memory runs out, the least recently used entries go
+ * first, expired or not: the zone should be large enough for the
+ * entries of a lock period (docs/security.md).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs_auth.h>
+
+
+#define NGX_HTTP_OCS_GUARD_ACCOUNT   'A'    /* account from an address */
+#define NGX_HTTP_OCS_GUARD_ADDRESS   'I'    /* an address, any account */
+#define NGX_HTTP_OCS_GUARD_TOTAL     'U'    /* an account, any address */
+#define NGX_HTTP_OCS_GUARD_ONCE      'O'    /* used codes and states */
+
+#define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
+#define NGX_HTTP_OCS_GUARD_LINE_MAX  (OCS_NAME_MAX + 128)
+
+#define NGX_HTTP_OCS_GUARD_KEY_MAX   (1 + OCS_NAME_MAX + 1 + 16)
+
+
+typedef struct {
+    ngx_rbtree_t                  rbtree;
+    ngx_rbtree_node_t             sentinel;
+    ngx_queue_t                   queue;         /* most recent first */
+} ngx_http_ocs_guard_sh_t;
+
+
+typedef struct {
+    ngx_http_ocs_guard_sh_t      *sh;
+    ngx_slab_pool_t              *shpool;
+} ngx_http_ocs_guard_ctx_t;
+
+
+typedef struct {
+    ngx_rbtree_node_t             node;          /* key: crc32 of key[] */
+    ngx_queue_t                   queue;
+    time_t                        first;         /* the window's start */
+    time_t                        until;         /* locked until */
+    time_t                        expires;       /* may go after */
+    int64_t                       value;         /* failures; a counter */
+    u_short                       len;
+    u_char                        key[1];
+} ngx_http_ocs_guard_node_t;
+
+
+static ngx_int_t ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_ocs_guard_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_find(
+    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
+    uint32_t hash);
+static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_get(
+    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len);
+static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
+    ngx_http_ocs_guard_node_t *n);
+static size_t ngx_http_ocs_guard_key(u_char *key, u_char kind,
+    ngx_str_t *account, struct sockaddr *sa);
+static ngx_uint_t ngx_http_ocs_guard_count(ngx_http_request_t *r,
+    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
+    ngx_uint_t limit, ngx_http_ocs_auth_loc_conf_t *alcf);
+static void ngx_http_ocs_guard_expire(ngx_http_ocs_guard_ctx_t *ctx,
+    time_t now, ngx_uint_t max);
+static ngx_http_ocs_guard_ctx_t *ngx_http_ocs_guard_ctx(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r);
+static void ngx_http_ocs_guard_split(ngx_http_ocs_guard_node_t *e,
+    ngx_str_t *user, ngx_str_t *addr);
+static u_char *ngx_http_ocs_guard_describe(u_char *p,
+    ngx_http_ocs_guard_node_t *e, time_t now);
+static void ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r);
+
+
+/* ocs_auth_zone name:size */
+char *
+ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (amcf->guard != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    p = ngx_strlchr(value[1].data, value[1].data + value[1].len, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_auth_zone \"%V\": use name:size",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ocs_auth_zone size \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "ocs_auth_zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name, size);
+
+    return amcf->guard ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+ngx_shm_zone_t *
+ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
+{
+    ngx_shm_zone_t            *shm_zone;
+    ngx_http_ocs_guard_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_guard_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, name, size,
+                                     &ngx_http_ocs_auth_module);
+    if (shm_zone == NULL) {
+        return NULL;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "ocs_auth_zone \"%V\" is already defined", name);
+        return NULL;
+    }
+
+    shm_zone->init = ngx_http_ocs_guard_init_zone;
+    shm_zone->data = ctx;
+
+    return shm_zone;
+}
+
+
+static ngx_int_t
+ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_ocs_guard_ctx_t  *octx = data;
+
+    size_t                     len;
+    ngx_http_ocs_guard_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload: the counts and locks go on */
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_ocs_guard_sh_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_ocs_guard_insert);
+    ngx_queue_init(&ctx->sh->queue);
+
+    len = sizeof(" in ocs_auth_zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in ocs_auth_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone drops old entries: no "no memory" alerts for it */
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ocs_guard_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t          **p;
+    ngx_http_ocs_guard_node_t   *n, *t;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            n = (ngx_http_ocs_guard_node_t *) node;
+            t = (ngx_http_ocs_guard_node_t *) temp;
+
+            p = (ngx_memn2cmp(n->key, t->key, n->len, t->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_ocs_guard_node_t *
+ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
+    size_t len, uint32_t hash)
+{
+    ngx_int_t                   rc;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_ocs_guard_node_t  *n;
+
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        n = (ngx_http_ocs_guard_node_t *) node;
+        rc = ngx_memn2cmp(key, n->key, len, n->len);
+
+        if (rc == 0) {
+            return n;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The entry for key, made (zeroed) when there is none; the oldest
+ * entries make room when the zone is full.  NULL only when even an
+ * empty zone has no room.  Call with the zone locked.
+ */
+static ngx_http_ocs_guard_node_t *
+ngx_http_ocs_guard_get(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
+    size_t len)
+{
+    uint32_t                    hash;
+    ngx_uint_t                  i;
+    ngx_queue_t                *q;
+    ngx_http_ocs_guard_node_t  *n;
+
+    hash = ngx_crc32_short(key, len);
+
+    n = ngx_http_ocs_guard_find(ctx, key, len, hash);
+
+    if (n != NULL) {
+        ngx_queue_remove(&n->queue);
+        ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
+        return n;
+    }
+
+    for (i = 0; i < 64; i++) {
+        n = ngx_slab_alloc_locked(ctx->shpool,
+                                  offsetof(ngx_http_ocs_guard_node_t, key)
+                                  + len);
+        if (n != NULL) {
+            break;
+        }
+
+        if (ngx_queue_empty(&ctx->sh->queue)) {
+            return NULL;
+        }
+
+        q = ngx_queue_last(&ctx->sh->queue);
+        ngx_http_ocs_guard_free(ctx,
+                          ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue));
+    }
+
+    if (n == NULL) {
+        return NULL;
+    }
+
+    n->node.key = hash;
+    n->first = 0;
+    n->until = 0;
+    n->expires = 0;
+    n->value = 0;
+    n->len = (u_short) len;
+    ngx_memcpy(n->key, key, len);
+
+    ngx_rbtree_insert(&ctx->sh->rbtree, &n->node);
+    ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
+
+    return n;
+}
+
+
+static void
+ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
+    ngx_http_ocs_guard_node_t *n)
+{
+    ngx_queue_remove(&n->queue);
+    ngx_rbtree_delete(&ctx->sh->rbtree, &n->node);
+    ngx_slab_free_locked(ctx->shpool, n);
+}
+
+
+/* drops up to max expired entries from the old end; zone locked */
+static void
+ngx_http_ocs_guard_expire(ngx_http_ocs_guard_ctx_t *ctx, time_t now,
+    ngx_uint_t max)
+{
+    ngx_queue_t                *q;
+    ngx_http_ocs_guard_node_t  *n;
+
+    while (max-- && !ngx_queue_empty(&ctx->sh->queue)) {
+        q = ngx_queue_last(&ctx->sh->queue);
+        n = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
+
+        if (n->expires > now) {
+            return;
+        }
+
+        ngx_http_ocs_guard_free(ctx, n);
+    }
+}
+
+
+/*
+ * kind, then the account as the directory would find it (the user part
+ * of DOMAIN\user and user@domain, lower case), a NUL, then the address
+ * (4 or 16 bytes); either may be missing.
+ */
+static size_t
+ngx_http_ocs_guard_key(u_char *key, u_char kind, ngx_str_t *account,
+    struct sockaddr *sa)
+{
+    u_char          *p;
+    ocs_username_t   user;
+
+    p = key;
+    *p++ = kind;
+
+    if (account != NULL) {
+        if (ocs_username_parse((char *) account->data, account->len, &user)
+            == OCS_OK)
+        {
+            p += ngx_min(user.user_len, OCS_NAME_MAX);
+            ngx_strlow(key + 1, (u_char *) user.user, p - key - 1);
+
+        } else {
+            p += ngx_min(account->len, OCS_NAME_MAX);
+            ngx_strlow(key + 1, account->data, p - key - 1);
+        }
+
+        *p++ = '\0';
+    }
+
+    if (sa != NULL) {
+        switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+        case AF_INET6:
+            p = ngx_cpymem(p, &((struct sockaddr_in6 *) sa)->sin6_addr, 16);
+            break;
+#endif
+
+        case AF_INET:
+            p = ngx_cpymem(p, &((struct sockaddr_in *) sa)->sin_addr, 4);
+            break;
+
+        default:
+            /* unix sockets: one "address" for all */
+            break;
+        }
+    }
+
+    return p - key;
+}
+
+
+static ngx_http_ocs_guard_ctx_t *
+ngx_http_ocs_guard_ctx(ngx_http_request_t *r)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+    return amcf->guard ? amcf->guard->data : NULL;
+}
+
+
+/*
+ * Whether sign-ins of account (as typed) from this client are refused
+ * for now: 0, or the seconds left of the lock (and why in *why).
+ */
+time_t
+ngx_http_ocs_guard_locked(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
+    const char **why)
+{
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                      len;
+    time_t                      now, left;
+    ngx_uint_t                  i;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    static const struct {
+        u_char       kind;
+        ngx_uint_t   account;
+        ngx_uint_t   address;
+        const char  *why;
+    } checks[] = {
+        { NGX_HTTP_OCS_GUARD_ACCOUNT, 1, 1, "the account, from this address" },
+        { NGX_HTTP_OCS_GUARD_ADDRESS, 0, 1, "this address" },
+        { NGX_HTTP_OCS_GUARD_TOTAL, 1, 0, "the account" },
+    };
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+
+    if (ctx == NULL || !alcf->lockout) {
+        return 0;
+    }
+
+    now = ngx_time();
+    left = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        len = ngx_http_ocs_guard_key(key, checks[i].kind,
+                                     checks[i].account ? account : NULL,
+                                     checks[i].address
+                                     ? r->connection->sockaddr : NULL);
+
+        n = ngx_http_ocs_guard_find(ctx, key, len,
+                                    ngx_crc32_short(key, len));
+
+        if (n != NULL && n->until > now && n->until - now > left) {
+            left = n->until - now;
+            *why = checks[i].why;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return left;
+}
+
+
+/* one more failed sign-in of account from this client */
+void
+ngx_http_ocs_guard_failed(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account)
+{
+    u_char                     key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                     len;
+    ngx_uint_t                 locked;
+    ngx_http_ocs_guard_ctx_t  *ctx;
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+
+    if (ctx == NULL || !alcf->lockout) {
+        return;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_ocs_guard_expire(ctx, ngx_time(), 8);
+
+    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, account,
+                                 r->connection->sockaddr);
+    locked = ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_account,
+                                      alcf);
+
+    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL,
+                                 r->connection->sockaddr);
+    locked |= ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_address,
+                                       alcf) << 1;
+
+    if (alcf->lock_total) {
+        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, account,
+                                     NULL);
+        locked |= ngx_http_ocs_guard_count(r, ctx, key, len,
+                                           alcf->lock_total, alcf) << 2;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (locked & 1) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins of user \"%V\" from %V locked for "
+                      "%T s after %ui failures", account,
+                      &r->connection->addr_text, alcf->lock_time,
+                      alcf->lock_account);
+    }
+
+    if (locked & 2) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins from %V locked for %T s after %ui "
+                      "failures", &r->connection->addr_text,
+                      alcf->lock_time, alcf->lock_address);
+    }
+
+    if (locked & 4) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins of user \"%V\" from anywhere "
+                      "locked for %T s after %ui failures", account,
+                      alcf->lock_time, alcf->lock_total);
+    }
+}
+
+
+/*
+ * Counts a failure in the entry for key; 1 when this one starts a lock.
+ * Zone locked.
+ */
+static ngx_uint_t
+ngx_http_ocs_guard_count(ngx_http_request_t *r,
+    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
+    ngx_uint_t limit, ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    time_t                      now;
+    ngx_http_ocs_guard_node_t  *n;
+
+    if (limit == 0) {
+        return 0;
+    }
+
+    n = ngx_http_ocs_guard_get(ctx, key, len);
+    if (n == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: ocs_auth_zone has no room for a failure "
+                      "count");
+        return 0;
+    }
+
+    now = ngx_time();
+
+    if (n->until > now) {
+        /* already locked: the lock does not grow */
+        return 0;
+    }
+
+    if (n->first == 0 || now - n->first >= alcf->lock_window) {
+        n->first = now;
+        n->value = 0;
+    }
+
+    n->value++;
+    n->expires = n->first + alcf->lock_window;
+
+    if ((ngx_uint_t) n->value < limit) {
+        return 0;
+    }
+
+    n->until = now + alcf->lock_time;
+    n->expires = n->until;
+    n->first = 0;
+    n->value = 0;
+
+    return 1;
+}
+
+
+/* a sign-in of account from this client succeeded: its count restarts */
+void
+ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account)
+{
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                      len;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+
+    if (ctx == NULL || !alcf->lockout) {
+        return;
+    }
+
+    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, account,
+                                 r->connection->sockaddr);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
+
+    if (n != NULL && n->until <= ngx_time()) {
+        ngx_http_ocs_guard_free(ctx, n);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/*
+ * Records that value (a one-time code's time step, say) was used under
+ * key (kind and data), until expires.  NGX_OK when it is new: greater
+ * than what was used before under that key; NGX_DECLINED when it is not
+ * (a replay); NGX_ERROR when the zone has no room at all.
+ */
+ngx_int_t
+ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
+    size_t len, int64_t value, time_t expires)
+{
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    ngx_int_t                   rc;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+
+    if (ctx == NULL || len + 2 > sizeof(key)) {
+        return NGX_ERROR;
+    }
+
+    key[0] = NGX_HTTP_OCS_GUARD_ONCE;
+    key[1] = kind;
+    ngx_memcpy(key + 2, data, len);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_ocs_guard_expire(ctx, ngx_time(), 8);
+
+    n = ngx_http_ocs_guard_get(ctx, key, len + 2);
+
+    if (n == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (n->expires > ngx_time() && n->value >= value) {
+        rc = NGX_DECLINED;
+
+    } else {
+        n->value = value;
+        n->expires = expires;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * ocs_auth_lockout_admin: GET lists the locks and counts in text/plain;
+ * POST with "clear=all", "clear=user NAME" or "clear=address ADDR" (an
+ * address as the list shows it) clears them.  Protect the location with
+ * allow/deny or auth_basic.
+ */
+ngx_int_t
+ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_ocs_refuse_plain(r, 443);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ocs_auth_lockout_list(r);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    if (ngx_http_ocs_cross_site(r)) {
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    return ngx_http_ocs_read_form(r, 4096, ngx_http_ocs_auth_lockout_clear);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
+{
+    u_char                     *p, *last, *body;
+    time_t                      now;
+    ngx_uint_t                  n;
+    ngx_queue_t                *q;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *e;
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    body = ngx_pnalloc(r->pool, NGX_HTTP_OCS_GUARD_LIST_MAX);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + NGX_HTTP_OCS_GUARD_LIST_MAX;
+    now = ngx_time();
+    n = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (q = ngx_queue_head(&ctx->sh->queue);
+         q != ngx_queue_sentinel(&ctx->sh->queue)
+         && last - p > NGX_HTTP_OCS_GUARD_LINE_MAX;
+         q = ngx_queue_next(q))
+    {
+        e = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
+
+        if (e->expires > now && e->key[0] != NGX_HTTP_OCS_GUARD_ONCE) {
+            p = ngx_http_ocs_guard_describe(p, e, now);
+            n++;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (n == 0) {
+        p = ngx_cpymem(p, "no locks and no failed sign-ins counted\n",
+                       sizeof("no locks and no failed sign-ins counted\n")
+                       - 1);
+    }
+
+    return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/plain", body, p - body);
+}
+
+
+/*
+ * An entry's key in its parts: the user (lower case) or an empty
+ * string, the address bytes (0, 4 or 16) after it.
+ */
+static void
+ngx_http_ocs_guard_split(ngx_http_ocs_guard_node_t *e, ngx_str_t *user,
+    ngx_str_t *addr)
+{
+    u_char  *p, *end;
+
+    p = e->key + 1;
+    end = e->key + e->len;
+
+    ngx_str_null(user);
+
+    if (e->key[0] != NGX_HTTP_OCS_GUARD_ADDRESS) {
+        user->data = p;
+        p = ngx_strlchr(p, end, '\0');
+
+        if (p == NULL) {
+            p = end;
+        }
+
+        user->len = p - user->data;
+
+        if (p < end) {
+            p++;
+        }
+    }
+
+    addr->data = p;
+    addr->len = end - p;
+}
+
+
+/* one line of the list, at most NGX_HTTP_OCS_GUARD_LINE_MAX bytes */
+static u_char *
+ngx_http_ocs_guard_describe(u_char *p, ngx_http_ocs_guard_node_t *e,
+    time_t now)
+{
+    u_char     text[NGX_INET6_ADDRSTRLEN];
+    size_t     len;
+    ngx_str_t  user, addr;
+
+    ngx_http_ocs_guard_split(e, &user, &addr);
+
+    len = 0;
+
+    if (addr.len == 4) {
+        len = ngx_inet_ntop(AF_INET, addr.data, text, sizeof(text));
+
+#if (NGX_HAVE_INET6)
+    } else if (addr.len == 16) {
+        len = ngx_inet_ntop(AF_INET6, addr.data, text, sizeof(text));
+#endif
+    }
+
+    p = ngx_sprintf(p, "%s", e->until > now ? "locked  " : "counted ");
+
+    if (user.len) {
+        p = ngx_sprintf(p, " user %*s", ngx_min(user.len, 256), user.data);
+    }
+
+    if (len) {
+        p = ngx_sprintf(p, " address %*s", len, text);
+
+    } else if (e->key[0] == NGX_HTTP_OCS_GUARD_TOTAL) {
+        p = ngx_sprintf(p, " address any");
+    }
+
+    if (e->until > now) {
+        return ngx_sprintf(p, "  for %T s more\n", e->until - now);
+    }
+
+    return ngx_sprintf(p, "  %L failures in %T s\n", e->value,
+                       now - e->first);
+}
+
+
+/* POST clear=all | clear=user NAME | clear=address ADDR */
+static void
+ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
+{
+    u_char                     *p;
+    ngx_str_t                   body, arg, user, addr, want;
+    ngx_uint_t                  n, by_user, all;
+    ngx_addr_t                  a;
+    ngx_queue_t                *q, *next;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *e;
+    u_char                      low[OCS_NAME_MAX];
+    u_char                      text[64];
+
+    ctx = ngx_http_ocs_guard_ctx(r);
+
+    if (ctx == NULL
+        || ngx_http_ocs_form_body(r, 4096, &body) != NGX_OK
+        || ngx_http_ocs_auth_field(r, &body, "clear", 512, &arg) != NGX_OK)
+    {
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_send_text(r, NGX_HTTP_BAD_REQUEST,
+                                   "use clear=all, clear=user NAME or "
+                                   "clear=address ADDRESS\n"));
+        return;
+    }
+
+    all = 0;
+    by_user = 0;
+    want.len = 0;
+    want.data = low;
+
+    if (arg.len == 3 && ngx_strncmp(arg.data, "all", 3) == 0) {
+        all = 1;
+
+    } else if (arg.len > 5 && ngx_strncmp(arg.data, "user ", 5) == 0
+               && arg.len - 5 <= OCS_NAME_MAX)
+    {
+        by_user = 1;
+        want.len = arg.len - 5;
+        ngx_strlow(low, arg.data + 5, want.len);
+
+    } else if (arg.len > 8 && ngx_strncmp(arg.data, "address ", 8) == 0
+               && ngx_parse_addr(r->pool, &a, arg.data + 8, arg.len - 8)
+                  == NGX_OK)
+    {
+        switch (a.sockaddr->sa_family) {
+
+#if (NGX_HAVE_INET6)
+        case AF_INET6:
+            ngx_memcpy(low, &((struct sockaddr_in6 *) a.sockaddr)->sin6_addr,
+                       16);
+            want.len = 16;
+            break;
+#endif
+
+        default:
+            ngx_memcpy(low, &((struct sockaddr_in *) a.sockaddr)->sin_addr,
+                       4);
+            want.len = 4;
+        }
+
+    } else {
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_send_text(r, NGX_HTTP_BAD_REQUEST,
+                                   "use clear=all, clear=user NAME or "
+                                   "clear=address ADDRESS\n"));
+        return;
+    }
+
+    n = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (q = ngx_queue_head(&ctx->sh->queue);
+         q != ngx_queue_sentinel(&ctx->sh->queue);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        e = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
+
+        if (e->key[0] == NGX_HTTP_OCS_GUARD_ONCE) {
+            continue;
+        }
+
+        ngx_http_ocs_guard_split(e, &user, &addr);
+
+        if (all
+            || (by_user && user.len == want.len
+                && ngx_memcmp(user.data, want.data, want.len) == 0)
+            || (!by_user && addr.len == want.len
+                && ngx_memcmp(addr.data, want.data, want.len) == 0))
+        {
+            ngx_http_ocs_guard_free(ctx, e);
+            n++;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "ocs auth: %ui sign-in lock and count entries cleared "
+                  "(\"%V\")", n, &arg);
+
+    p = ngx_sprintf(text, "cleared %ui\n%Z", n);
+    (void) p;
+
+    ngx_http_finalize_request(r, ngx_http_ocs_send_text(r, NGX_HTTP_OK,
+                                                       (char *) text));
+}

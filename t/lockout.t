@@ -1,0 +1,174 @@
+#!/usr/bin/perl
+
+# Brute-force protection: failed sign-ins counted per account and
+# client address, and per address, in ocs_auth_zone; a lock refuses
+# sign-ins (429, Retry-After, a page that says to wait) without trying
+# the password; other addresses are not locked out of the account; the
+# locks survive a reload, end by themselves and can be listed and
+# cleared by an administrator.  127.0.0.2 and 127.0.0.3 play other
+# clients (curl --interface).
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+
+$t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw');
+$t->keyfile('ticket.keys', 1);
+
+$t->run(<<'EOF');
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    ocs_auth_zone guard:1m;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth_user_file %%TESTDIR%%/users;
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_lockout account=3 address=5 window=1m lock=3s;
+        }
+
+        location = /total/signin {
+            ocs_auth_signin;
+            ocs_auth_lockout account=10 address=100 total=4 lock=1h;
+        }
+
+        location = /open/signin {
+            ocs_auth_signin;
+            ocs_auth_lockout off;
+        }
+
+        location = /admin/lockout {
+            ocs_auth_lockout_admin;
+            allow 127.0.0.1;
+            deny all;
+        }
+    }
+}
+EOF
+
+sub signin {
+    my ($user, $password, %o) = @_;
+    return $t->signin($user, $password, jar => 'j', signin => $o{signin},
+                      curl => ['--interface', $o{from} || '127.0.0.1']);
+}
+
+sub admin {
+    return $t->get('/admin/lockout')->body;
+}
+
+# three failures of one account from one address: locked
+
+is(signin('alice', 'wrong')->status, 401, "failure 1") for 1 .. 3;
+
+my $r = signin('alice', 'alice-pw');
+is($r->status, 429, 'locked: even the right password gets 429');
+like($r->body, qr/Too many failed sign-ins\. Please wait 1 minute and try again\./,
+     'locked: the page says to wait');
+like($r->header('Retry-After') // '', qr/^[1-3]$/, 'locked: Retry-After');
+is($r->set_cookie('ocs_ticket'), undef, 'locked: no ticket');
+
+my $log = $t->error_log;
+like($log, qr/\[warn\].*sign-ins of user "alice" from 127\.0\.0\.1 locked for 3 s after 3 failures/,
+     'the lock logged once, at warn');
+like($log, qr/\[error\].*sign-in of user "alice" refused: too many failures \(the account, from this address\), locked for \d s more/,
+     'the refusal logged');
+
+# the same account from elsewhere, and other accounts from here
+
+is(signin('alice', 'alice-pw', from => '127.0.0.2')->status, 303,
+   'another address: the account is not locked out');
+is(signin('bob', 'bob-pw')->status, 303,
+   'another account from the locked address: in');
+
+# the names of one account count together
+
+is(signin('CONTOSO\\carol', 'x', from => '127.0.0.2')->status, 401, 'c1');
+is(signin('Carol@contoso.com', 'x', from => '127.0.0.2')->status, 401, 'c2');
+is(signin('carol', 'x', from => '127.0.0.2')->status, 401, 'c3');
+is(signin('carol', 'carol-pw', from => '127.0.0.2')->status, 429,
+   'DOMAIN\\user, user@domain and user: one account');
+
+# the list
+
+my $list = admin();
+like($list, qr/^locked  +user alice address 127\.0\.0\.1  for \d s more$/m,
+     'admin: the lock listed');
+like($list, qr/^counted +address 127\.0\.0\.1  3 failures in \d+ s$/m,
+     'admin: the address count listed');
+is($t->get('/admin/lockout', curl => ['--interface', '127.0.0.2'])->status,
+   403, 'admin: only where allowed');
+
+# a reload keeps the locks
+
+$t->reload;
+is(signin('alice', 'alice-pw')->status, 429, 'after a reload: still locked');
+
+# an administrator clears them
+
+$r = $t->post('/admin/lockout', form => [clear => 'user alice']);
+is($r->status, 200, 'admin: clear');
+like($r->body, qr/^cleared [1-9]/, 'admin: cleared entries');
+like($t->error_log, qr/\[notice\].*entries cleared \("user alice"\)/,
+     'admin: the clearing logged');
+is(signin('alice', 'alice-pw')->status, 303, 'cleared: in again');
+
+is($t->post('/admin/lockout', form => [clear => 'everything'])->status,
+   400, 'admin: a bad request');
+
+# a success starts the account's count again (the address's goes on)
+
+$t->post('/admin/lockout', form => [clear => 'address 127.0.0.1']);
+unlike(admin(), qr/address 127\.0\.0\.1 /,
+       'admin: clearing by address');
+
+is(signin('bob', 'wrong')->status, 401, 'bob 1');
+is(signin('bob', 'wrong')->status, 401, 'bob 2');
+is(signin('bob', 'bob-pw')->status, 303, 'bob in');
+is(signin('bob', 'wrong')->status, 401, 'bob 1 again');
+is(signin('bob', 'bob-pw')->status, 303, 'bob not locked: the count restarted');
+
+# too many failures from one address, whatever the account
+
+$t->post('/admin/lockout', form => [clear => 'all']);
+
+is(signin("user$_", 'x', from => '127.0.0.3')->status, 401, "spray $_")
+    for 1 .. 5;
+$r = signin('bob', 'bob-pw', from => '127.0.0.3');
+is($r->status, 429, 'address locked: every account refused from it');
+like($t->error_log, qr/sign-ins from 127\.0\.0\.3 locked for 3 s after 5 failures/,
+     'address lock logged');
+is(signin('bob', 'bob-pw')->status, 303, 'other addresses: fine');
+
+# locks end by themselves
+
+sleep 4;
+is(signin('bob', 'bob-pw', from => '127.0.0.3')->status, 303,
+   'after the lock time: in again');
+
+# total=: an account, whatever the address
+
+is(signin('carol', 'x', from => "127.0.0.$_", signin => '/total/signin')
+   ->status, 401, "total $_") for 1 .. 4;
+is(signin('carol', 'carol-pw', from => '127.0.0.5', signin => '/total/signin')
+   ->status, 429, 'total=4: locked from every address');
+
+# off
+
+is(signin('dave', 'x', signin => '/open/signin')->status, 401, "open $_")
+    for 1 .. 7;
+is(signin('alice', 'alice-pw', signin => '/open/signin')->status, 303,
+   'ocs_auth_lockout off: no lock');
+
+unlike($t->logs, qr/alice-pw|bob-pw|carol-pw/, 'no password in the logs');
+
+$t->done;
