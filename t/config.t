@@ -142,6 +142,14 @@ my @bad = (
      . ' ocs_auth_internal_networks 10.0.0.0/8; ocs_auth_keytab /k1;'
      . ' location /a/ { ocs_auth_keytab /k2; }',
      qr/"ocs_auth_ntlm" needs the same "ocs_auth_keytab" everywhere it is on: "\/k1" and "\/k2"/],
+    ['', 'ocs_auth_lockout account=0;',
+     qr/invalid parameter "account=0" in "ocs_auth_lockout": use account=N, address=N, total=N, window=TIME, lock=TIME or off/],
+    ['', 'ocs_auth_lockout off lock=1m;',
+     qr/"ocs_auth_lockout" directive takes no parameters with "off"/],
+    ['ocs_auth_zone z;', '',
+     qr/invalid ocs_auth_zone "z": use name:size/],
+    ['ocs_auth_zone z:1k;', '',
+     qr/ocs_auth_zone "z:1k" is too small/],
     ['', 'ocs_auth_kerberos_timeout soon;',
      qr/"ocs_auth_kerberos_timeout" directive invalid value/],
     ['', 'ocs_auth forms; ocs_auth_negotiate on; ocs_auth_keytab /k;'
