@@ -1,0 +1,556 @@
+/*
+ * Second factors: TOTP (RFC 6238 over RFC 4226), an OTP validation
+ * server's answer and its HTTPS exchange, a certificate's identity.
+ */
+
+#define _GNU_SOURCE
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/x509v3.h>
+
+#include <ocs/ocs_factor.h>
+
+
+/* the OID of Microsoft's user principal name in an otherName */
+#define OCS_OID_UPN  "1.3.6.1.4.1.311.20.2.3"
+
+/* the most of an OTP server's answer that is read */
+#define OCS_OTP_ANSWER_MAX  16384
+
+
+typedef struct {
+    char    data[OCS_OTP_ANSWER_MAX];
+    size_t  len;
+    int     overflow;
+} ocs_otp_answer_t;
+
+
+static int ocs_json_bool(const char *json, size_t len, const char *name,
+    int *value);
+static size_t ocs_otp_write(char *p, size_t size, size_t n, void *data);
+static int ocs_cert_copy(const unsigned char *s, size_t len, char *out,
+    size_t outlen);
+
+
+int
+ocs_base32_decode(const char *in, size_t len, unsigned char *out,
+    size_t outlen, size_t *written)
+{
+    int       v;
+    size_t    i, n, bits;
+    uint32_t  acc;
+
+    n = 0;
+    bits = 0;
+    acc = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in[i] == ' ' || in[i] == '=') {
+            continue;
+        }
+
+        if (in[i] >= 'A' && in[i] <= 'Z') {
+            v = in[i] - 'A';
+
+        } else if (in[i] >= 'a' && in[i] <= 'z') {
+            v = in[i] - 'a';
+
+        } else if (in[i] >= '2' && in[i] <= '7') {
+            v = in[i] - '2' + 26;
+
+        } else {
+            return OCS_ERR_INVALID;
+        }
+
+        acc = (acc << 5) | (uint32_t) v;
+        bits += 5;
+
+        if (bits >= 8) {
+            if (n == outlen) {
+                return OCS_ERR_SPACE;
+            }
+
+            bits -= 8;
+            out[n++] = (unsigned char) (acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+
+    *written = n;
+
+    return OCS_OK;
+}
+
+
+int
+ocs_totp_parse(const char *spec, size_t len, ocs_totp_t *totp)
+{
+    size_t       n, k;
+    const char  *p, *end, *comma;
+
+    memset(totp, 0, sizeof(ocs_totp_t));
+    totp->alg = OCS_TOTP_SHA1;
+    totp->digits = 6;
+    totp->step = 30;
+
+    end = spec + len;
+    comma = memchr(spec, ',', len);
+    n = (comma ? comma : end) - spec;
+
+    if (ocs_base32_decode(spec, n, totp->secret, sizeof(totp->secret),
+                          &totp->secret_len)
+        != OCS_OK
+        || totp->secret_len < 10)
+    {
+        /* RFC 4226 asks for 128 bits at least; 80 is the usual minimum */
+        ocs_wipe(totp, sizeof(ocs_totp_t));
+        return OCS_ERR_INVALID;
+    }
+
+    for (p = comma; p != NULL && p < end; p = comma) {
+        p++;
+        comma = memchr(p, ',', end - p);
+        k = (comma ? comma : end) - p;
+
+        if (k == 4 && strncasecmp(p, "sha1", 4) == 0) {
+            totp->alg = OCS_TOTP_SHA1;
+
+        } else if (k == 6 && strncasecmp(p, "sha256", 6) == 0) {
+            totp->alg = OCS_TOTP_SHA256;
+
+        } else if (k == 6 && strncasecmp(p, "sha512", 6) == 0) {
+            totp->alg = OCS_TOTP_SHA512;
+
+        } else if (k == 1 && (*p == '6' || *p == '8')) {
+            totp->digits = *p - '0';
+
+        } else {
+            ocs_wipe(totp, sizeof(ocs_totp_t));
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_totp_code(const ocs_totp_t *totp, uint64_t counter, uint32_t *code)
+{
+    int             i;
+    unsigned int    mac_len;
+    unsigned char   msg[8], mac[EVP_MAX_MD_SIZE], off;
+    const EVP_MD   *md;
+    uint32_t        bin;
+
+    static const uint32_t  mod[] = { 1, 10, 100, 1000, 10000, 100000,
+                                     1000000, 10000000, 100000000 };
+
+    md = (totp->alg == OCS_TOTP_SHA256) ? EVP_sha256()
+         : (totp->alg == OCS_TOTP_SHA512) ? EVP_sha512() : EVP_sha1();
+
+    for (i = 7; i >= 0; i--) {
+        msg[i] = (unsigned char) (counter & 0xff);
+        counter >>= 8;
+    }
+
+    if (HMAC(md, totp->secret, (int) totp->secret_len, msg, sizeof(msg),
+             mac, &mac_len)
+        == NULL)
+    {
+        return OCS_ERR_SYS;
+    }
+
+    /* RFC 4226 5.3: dynamic truncation */
+    off = mac[mac_len - 1] & 0x0f;
+    bin = ((uint32_t) (mac[off] & 0x7f) << 24)
+          | ((uint32_t) mac[off + 1] << 16)
+          | ((uint32_t) mac[off + 2] << 8)
+          | mac[off + 3];
+
+    *code = bin % mod[totp->digits];
+
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return OCS_OK;
+}
+
+
+int
+ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
+    time_t now, int drift, uint64_t *counter)
+{
+    int        d, found;
+    char       want[16], got[16];
+    size_t     i;
+    uint32_t   c;
+    uint64_t   t, match;
+
+    if (len != (size_t) totp->digits || now < 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (code[i] < '0' || code[i] > '9') {
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    memcpy(got, code, len);
+    got[len] = '\0';
+
+    t = (uint64_t) now / (uint64_t) totp->step;
+    found = 0;
+    match = 0;
+
+    /* every step in the window is computed and compared */
+    for (d = -drift; d <= drift; d++) {
+        if ((int64_t) t + d < 0) {
+            continue;
+        }
+
+        if (ocs_totp_code(totp, t + d, &c) != OCS_OK) {
+            return OCS_ERR_SYS;
+        }
+
+        (void) snprintf(want, sizeof(want), "%0*u", totp->digits, c);
+
+        if (CRYPTO_memcmp(want, got, len) == 0 && !found) {
+            found = 1;
+            match = t + d;
+        }
+    }
+
+    OPENSSL_cleanse(want, sizeof(want));
+
+    if (!found) {
+        return OCS_ERR_AUTH;
+    }
+
+    *counter = match;
+
+    return OCS_OK;
+}
+
+
+int
+ocs_otp_result(const char *json, size_t len)
+{
+    int          status, value;
+    const char  *p;
+
+    /* the fields of the "result" object */
+    p = memmem(json, len, "\"result\"", sizeof("\"result\"") - 1);
+    if (p == NULL) {
+        return OCS_ERR_INVALID;
+    }
+
+    len -= p - json;
+
+    if (ocs_json_bool(p, len, "status", &status) != OCS_OK || !status) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (ocs_json_bool(p, len, "value", &value) != OCS_OK) {
+        return OCS_ERR_INVALID;
+    }
+
+    return value ? OCS_OK : OCS_ERR_AUTH;
+}
+
+
+/*
+ * The first "name": true|false after the start of json: enough for the
+ * flat answers of validation servers; not a JSON parser.
+ */
+static int
+ocs_json_bool(const char *json, size_t len, const char *name, int *value)
+{
+    char         key[64];
+    size_t       n;
+    const char  *p, *end;
+
+    n = (size_t) snprintf(key, sizeof(key), "\"%s\"", name);
+    end = json + len;
+
+    p = memmem(json, len, key, n);
+    if (p == NULL) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    p += n;
+
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
+                       || *p == '\n'))
+    {
+        p++;
+    }
+
+    if (p == end || *p++ != ':') {
+        return OCS_ERR_INVALID;
+    }
+
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
+                       || *p == '\n'))
+    {
+        p++;
+    }
+
+    if ((size_t) (end - p) >= 4 && memcmp(p, "true", 4) == 0) {
+        *value = 1;
+        return OCS_OK;
+    }
+
+    if ((size_t) (end - p) >= 5 && memcmp(p, "false", 5) == 0) {
+        *value = 0;
+        return OCS_OK;
+    }
+
+    return OCS_ERR_INVALID;
+}
+
+
+int
+ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
+    size_t user_len, const char *code, size_t code_len, ocs_err_t *err)
+{
+    int                rc;
+    long               status;
+    char              *u, *c, *r;
+    char               body[1024];
+    CURL              *curl;
+    CURLcode           cc;
+    ocs_otp_answer_t  *answer;
+
+    curl = curl_easy_init();
+    if (curl == NULL) {
+        return ocs_err(err, OCS_ERR_SYS, "OTP server: no libcurl handle");
+    }
+
+    answer = malloc(sizeof(ocs_otp_answer_t));
+    if (answer == NULL) {
+        curl_easy_cleanup(curl);
+        return ocs_err(err, OCS_ERR_SYS, "OTP server: no memory");
+    }
+
+    answer->len = 0;
+    answer->overflow = 0;
+
+    u = curl_easy_escape(curl, user, (int) user_len);
+    c = curl_easy_escape(curl, code, (int) code_len);
+    r = conf->realm ? curl_easy_escape(curl, conf->realm, 0) : NULL;
+
+    rc = OCS_ERR_SYS;
+
+    if (u == NULL || c == NULL || (conf->realm && r == NULL)
+        || (size_t) snprintf(body, sizeof(body), "user=%s&pass=%s%s%s", u, c,
+                             r ? "&realm=" : "", r ? r : "")
+           >= sizeof(body))
+    {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server: the request is too "
+                       "long");
+        goto done;
+    }
+
+    (void) curl_easy_setopt(curl, CURLOPT_URL, conf->url);
+    (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    (void) curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+    (void) curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    (void) curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    (void) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, conf->timeout);
+    (void) curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, conf->timeout);
+    (void) curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    (void) curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ocs_otp_write);
+    (void) curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
+    (void) curl_easy_setopt(curl, CURLOPT_USERAGENT, "ocs-proxy");
+
+    if (conf->ca_file) {
+        (void) curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
+    }
+
+    cc = curl_easy_perform(curl);
+
+    if (cc != CURLE_OK) {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: %s", conf->url,
+                       curl_easy_strerror(cc));
+        goto done;
+    }
+
+    status = 0;
+    (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+
+    if (answer->overflow) {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: the answer is over "
+                       "%d bytes", conf->url, OCS_OTP_ANSWER_MAX);
+        goto done;
+    }
+
+    rc = ocs_otp_result(answer->data, answer->len);
+
+    if (rc == OCS_ERR_INVALID) {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: HTTP %ld, no "
+                       "result in the answer", conf->url, status);
+        rc = OCS_ERR_SYS;
+    }
+
+done:
+
+    if (u != NULL) {
+        ocs_wipe(u, strlen(u));
+        curl_free(u);
+    }
+
+    if (c != NULL) {
+        ocs_wipe(c, strlen(c));
+        curl_free(c);
+    }
+
+    curl_free(r);
+    ocs_wipe(body, sizeof(body));
+    free(answer);
+    curl_easy_cleanup(curl);
+
+    return rc;
+}
+
+
+static size_t
+ocs_otp_write(char *p, size_t size, size_t n, void *data)
+{
+    ocs_otp_answer_t  *answer = data;
+
+    n *= size;
+
+    if (n > sizeof(answer->data) - answer->len) {
+        answer->overflow = 1;
+        return 0;
+    }
+
+    memcpy(answer->data + answer->len, p, n);
+    answer->len += n;
+
+    return n;
+}
+
+
+int
+ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen)
+{
+    int                      i, n, rc;
+    ASN1_OBJECT             *upn;
+    X509_NAME               *subject;
+    GENERAL_NAME            *gn;
+    ASN1_STRING             *s;
+    GENERAL_NAMES           *names;
+    X509_NAME_ENTRY         *entry;
+
+    if (source == OCS_CERT_CN) {
+        subject = X509_get_subject_name(cert);
+        i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+
+        if (i < 0) {
+            return OCS_ERR_NOTFOUND;
+        }
+
+        entry = X509_NAME_get_entry(subject, i);
+        s = X509_NAME_ENTRY_get_data(entry);
+
+        return ocs_cert_copy(ASN1_STRING_get0_data(s),
+                             (size_t) ASN1_STRING_length(s), out, outlen);
+    }
+
+    names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    upn = OBJ_txt2obj(OCS_OID_UPN, 1);
+    rc = OCS_ERR_NOTFOUND;
+    n = sk_GENERAL_NAME_num(names);
+
+    for (i = 0; i < n && rc == OCS_ERR_NOTFOUND; i++) {
+        gn = sk_GENERAL_NAME_value(names, i);
+
+        if (source == OCS_CERT_EMAIL && gn->type == GEN_EMAIL) {
+            rc = ocs_cert_copy(ASN1_STRING_get0_data(gn->d.rfc822Name),
+                               (size_t) ASN1_STRING_length(gn->d.rfc822Name),
+                               out, outlen);
+
+        } else if (source == OCS_CERT_UPN && gn->type == GEN_OTHERNAME
+                   && upn != NULL
+                   && OBJ_cmp(gn->d.otherName->type_id, upn) == 0
+                   && gn->d.otherName->value->type == V_ASN1_UTF8STRING)
+        {
+            s = gn->d.otherName->value->value.utf8string;
+            rc = ocs_cert_copy(ASN1_STRING_get0_data(s),
+                               (size_t) ASN1_STRING_length(s), out, outlen);
+        }
+    }
+
+    ASN1_OBJECT_free(upn);
+    GENERAL_NAMES_free(names);
+
+    return rc;
+}
+
+
+static int
+ocs_cert_copy(const unsigned char *s, size_t len, char *out, size_t outlen)
+{
+    size_t  i;
+
+    if (len == 0) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    if (len >= outlen) {
+        return OCS_ERR_SPACE;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7f) {
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    memcpy(out, s, len);
+    out[len] = '\0';
+
+    return OCS_OK;
+}
+
+
+int
+ocs_cert_matches(const char *identity, const char *user, size_t len,
+    const char *domain)
+{
+    size_t       n;
+    const char  *at;
+
+    n = strlen(identity);
+
+    if (n == len && strncasecmp(identity, user, len) == 0) {
+        return 1;
+    }
+
+    if (domain == NULL) {
+        return 0;
+    }
+
+    at = strrchr(identity, '@');
+
+    return at != NULL
+           && (size_t) (at - identity) == len
+           && strncasecmp(identity, user, len) == 0
+           && strcasecmp(at + 1, domain) == 0;
+}
