@@ -11,10 +11,13 @@
 
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_ldap.h>
+#include <ocs/ocs_factor.h>
 
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
+
+#define NGX_HTTP_OCS_CERT_OFF     99    /* ocs_auth_certificate off */
 
 
 /* the kinds of authorization requirement; each becomes a fact */
@@ -85,6 +88,15 @@ typedef struct {
     ngx_flag_t             krb5_password;    /* the form asks the KDC */
     ngx_msec_t             krb5_timeout;     /* per KDC */
 
+    /* second factors */
+    ngx_uint_t             second;           /* OCS_METHOD_*: any of them */
+    ngx_uint_t             second_external;  /* only outside "internal" */
+    ngx_flag_t             totp;             /* codes checked with TOTP */
+    ocs_otp_conf_t        *otp;              /* or with this server */
+    ngx_uint_t             cert_source;      /* OCS_CERT_*, or _OFF */
+    ngx_str_t              cert_domain;
+    ngx_uint_t             cert_only;        /* the certificate alone */
+
     /* ocs_auth_lockout */
     ngx_flag_t             lockout;
     ngx_uint_t             lock_account;     /* per account and address */
@@ -143,6 +155,23 @@ void ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
 ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_factor.c */
+char *ngx_http_ocs_auth_second_factor(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_otp_server(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+ngx_int_t ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
+ngx_int_t ngx_http_ocs_auth_step_get(ngx_http_request_t *r,
+    ngx_str_t *back);
+ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_str_t *back);
+ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
 
 /* ngx_http_ocs_auth_signin.c: a decoded form field */
 ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,

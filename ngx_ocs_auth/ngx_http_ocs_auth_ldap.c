@@ -341,6 +341,11 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
         return NGX_CONF_OK;
     }
 
+    if (OCS_IS("totp_attribute")) {
+        dir->conf.totp_attr = (char *) value[1].data;
+        return NGX_CONF_OK;
+    }
+
     if (OCS_IS("connect_timeout")) {
         return ngx_http_ocs_auth_ldap_time(cf, &value[1],
                                            &dir->conf.connect_timeout);
@@ -947,6 +952,9 @@ ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
     ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen)
 {
     ocs_ldap_account_t  *acct = &res->acct;
+
+    /* a TOTP secret read along has no place in a ticket */
+    ocs_wipe(acct->totp, sizeof(acct->totp));
 
     t->sip_len = ngx_http_ocs_auth_clean(t->sip, acct->sip,
                                          ngx_strlen(acct->sip), OCS_SIP_MAX);

@@ -16,7 +16,6 @@ static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
-static ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
@@ -119,6 +118,34 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
     { ngx_string("ocs_auth_lockout_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ocs_auth_lockout_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_second_factor"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_second_factor,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_totp"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, totp),
+      NULL },
+
+    { ngx_string("ocs_auth_otp_server"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_otp_server,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_certificate,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -353,6 +380,10 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
                                                            &ctx->ticket, 0)
                              : NGX_DECLINED;
 
+        if (rc == NGX_DECLINED && alcf->cert_only) {
+            rc = ngx_http_ocs_auth_cert_signin(r, alcf, &ctx->ticket);
+        }
+
         switch (rc) {
 
         case NGX_OK:
@@ -404,6 +435,11 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
     }
 
     rc = ngx_http_ocs_auth_authorize(r, alcf, &ctx->ticket);
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_DONE : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ocs_auth_factor_check(r, alcf, ctx);
     if (rc != NGX_OK) {
         return rc == NGX_DONE ? NGX_DONE : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -640,7 +676,7 @@ ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
  * fetch asking for JSON) and anything but GET or HEAD get a bare 401
  * that they can act on.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
 {
     ngx_table_elt_t  *h;
@@ -843,6 +879,10 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->negotiate_max = NGX_CONF_UNSET_SIZE;
     conf->krb5_password = NGX_CONF_UNSET;
     conf->krb5_timeout = NGX_CONF_UNSET_MSEC;
+    conf->second = NGX_CONF_UNSET_UINT;
+    conf->totp = NGX_CONF_UNSET;
+    conf->otp = NGX_CONF_UNSET_PTR;
+    conf->cert_source = NGX_CONF_UNSET_UINT;
     conf->lockout = NGX_CONF_UNSET;
     conf->lock_account = NGX_CONF_UNSET_UINT;
     conf->lock_address = NGX_CONF_UNSET_UINT;
@@ -896,6 +936,38 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
     ngx_conf_merge_value(conf->krb5_password, prev->krb5_password, 0);
     ngx_conf_merge_msec_value(conf->krb5_timeout, prev->krb5_timeout, 5000);
+
+    if (conf->second == NGX_CONF_UNSET_UINT) {
+        conf->second = (prev->second == NGX_CONF_UNSET_UINT) ? 0
+                                                             : prev->second;
+        conf->second_external = prev->second_external;
+    }
+
+    ngx_conf_merge_value(conf->totp, prev->totp, 0);
+    ngx_conf_merge_ptr_value(conf->otp, prev->otp, NULL);
+
+    if (conf->cert_source == NGX_CONF_UNSET_UINT) {
+        conf->cert_source = (prev->cert_source == NGX_CONF_UNSET_UINT)
+                            ? NGX_HTTP_OCS_CERT_OFF : prev->cert_source;
+        conf->cert_domain = prev->cert_domain;
+        conf->cert_only = prev->cert_only;
+    }
+
+    if ((conf->second & OCS_METHOD_CERT)
+        && conf->mode != NGX_HTTP_OCS_AUTH_OFF
+        && conf->cert_source == NGX_HTTP_OCS_CERT_OFF)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_auth_second_factor certificate\" needs "
+                           "\"ocs_auth_certificate\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if ((conf->totp || conf->otp) && conf->signin) {
+        amcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_ocs_auth_module);
+        amcf->guard_used = 1;
+    }
 
     /* below the lockout thresholds AD deployments use (often 10) */
     ngx_conf_merge_value(conf->lockout, prev->lockout, 1);

@@ -135,6 +135,12 @@ ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
 
     ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
 
+    if (ngx_http_arg(r, (u_char *) "step", 4, &arg) == NGX_OK
+        && arg.len == 1 && arg.data[0] == '2')
+    {
+        return ngx_http_ocs_auth_step_get(r, &back);
+    }
+
     return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL, NULL,
                                   OCS_COMPUTER_PUBLIC, "");
 }
@@ -164,7 +170,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     const char                     *why;
     ngx_http_ocs_auth_main_conf_t  *amcf;
     ngx_str_t                      body, token, user, password, back,
-                                   computer, sip;
+                                   computer, sip, step;
     ocs_username_t                 parsed;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_task_t      *task;
@@ -184,6 +190,25 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     }
 
     ngx_http_ocs_auth_return(r, back.data, back.len, &back);
+
+    if (ngx_http_ocs_auth_field(r, &body, "step", 1, &step) == NGX_OK
+        && step.len == 1 && step.data[0] == '2')
+    {
+        if (ngx_http_ocs_cross_site(r)) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: second step posted from another site "
+                          "refused");
+            ngx_explicit_memzero(body.data, body.len);
+            return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                             "Sign-in refused",
+                                             "The form was sent from "
+                                             "another site.");
+        }
+
+        rc = ngx_http_ocs_auth_step_post(r, &body, &back);
+        ngx_explicit_memzero(body.data, body.len);
+        return rc;
+    }
 
     if (ngx_http_ocs_auth_field(r, &body, "computer", 16, &computer)
         != NGX_OK)

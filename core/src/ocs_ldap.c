@@ -59,7 +59,7 @@ static int ocs_ldap_user_filter(ocs_ldap_t *h, const char *name, size_t len,
 static int ocs_ldap_fetch(ocs_ldap_t *h, const char *base, int scope,
     const char *filter, ocs_ldap_account_t *acct, ocs_err_t *err);
 static void ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e,
-    ocs_ldap_account_t *acct, const char *remote_attr);
+    ocs_ldap_account_t *acct, const ocs_ldap_conf_t *conf);
 static int ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     const char *dn, const char *password, size_t len, int *state,
     ocs_err_t *err);
@@ -75,7 +75,7 @@ static const char  *ocs_ldap_attrs[] = {
     "sAMAccountName", "userPrincipalName", "displayName",
     "msRTCSIP-UserEnabled", "msRTCSIP-OptionFlags",
     "msRTCSIP-PrimaryUserAddress", "userAccountControl", "memberOf",
-    "msDS-User-Account-Control-Computed", NULL, NULL
+    "msDS-User-Account-Control-Computed", NULL, NULL, NULL
 };
 
 
@@ -115,7 +115,8 @@ ocs_ldap_create(const ocs_ldap_conf_t *conf, ocs_err_t *err)
 
     len += OCS_LEN(conf->ca_file) + OCS_LEN(conf->bind_dn)
            + OCS_LEN(conf->bind_password) + OCS_LEN(conf->base)
-           + OCS_LEN(conf->filter) + OCS_LEN(conf->remote_attr);
+           + OCS_LEN(conf->filter) + OCS_LEN(conf->remote_attr)
+           + OCS_LEN(conf->totp_attr);
 
     h->strings = calloc(1, len + 1);
     h->conns = calloc(conf->connections, sizeof(ocs_ldap_conn_t));
@@ -143,6 +144,7 @@ ocs_ldap_create(const ocs_ldap_conf_t *conf, ocs_err_t *err)
     h->conf.base = ocs_ldap_copy(&p, conf->base);
     h->conf.filter = ocs_ldap_copy(&p, conf->filter);
     h->conf.remote_attr = ocs_ldap_copy(&p, conf->remote_attr);
+    h->conf.totp_attr = ocs_ldap_copy(&p, conf->totp_attr);
     h->password_len = conf->bind_password ? strlen(conf->bind_password) : 0;
 
     for (i = 0; i < conf->connections; i++) {
@@ -658,7 +660,14 @@ ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
         attrs[i] = (char *) ocs_ldap_attrs[i];
     }
 
-    attrs[i++] = (char *) h->conf.remote_attr;
+    if (h->conf.remote_attr) {
+        attrs[i++] = (char *) h->conf.remote_attr;
+    }
+
+    if (h->conf.totp_attr) {
+        attrs[i++] = (char *) h->conf.totp_attr;
+    }
+
     attrs[i] = NULL;
 
     ocs_ldap_timeval(h->conf.timeout, &tv);
@@ -687,7 +696,7 @@ ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
 
     if ((rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) && n == 1) {
         e = ldap_first_entry(c->ld, res);
-        ocs_ldap_read_entry(c->ld, e, acct, h->conf.remote_attr);
+        ocs_ldap_read_entry(c->ld, e, acct, &h->conf);
         *found = (acct->dn[0] != '\0');
     }
 
@@ -757,7 +766,7 @@ ocs_ldap_long(LDAP *ld, LDAPMessage *e, const char *attr)
 
 static void
 ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
-    const char *remote_attr)
+    const ocs_ldap_conf_t *conf)
 {
     long             computed;
     char            *dn;
@@ -793,7 +802,15 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
     if (computed > 0) {
         acct->uac = (acct->uac < 0 ? 0 : acct->uac) | computed;
     }
-    acct->remote = remote_attr ? ocs_ldap_bool(ld, e, remote_attr) : -1;
+    acct->remote = conf->remote_attr ? ocs_ldap_bool(ld, e, conf->remote_attr)
+                                     : -1;
+
+    acct->totp[0] = '\0';
+
+    if (conf->totp_attr) {
+        ocs_ldap_value(ld, e, conf->totp_attr, acct->totp,
+                       sizeof(acct->totp));
+    }
 
     acct->ngroups = 0;
     v = ldap_get_values_len(ld, e, "memberOf");

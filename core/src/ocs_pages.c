@@ -115,6 +115,29 @@ static const char  ocs_page_admin[] =
     OCS_PAGE_TAIL;
 
 
+static const char  ocs_page_code[] =
+    OCS_PAGE_HEAD
+    "<h1>{{title}}</h1>\n"
+    "<p class=\"error\" role=\"alert\" id=\"error\">{{error}}</p>\n"
+    "<p>Signed in as <strong>{{username}}</strong>. This service also "
+    "needs a one-time code.</p>\n"
+    "<form method=\"post\" action=\"{{action}}\">\n"
+    "<input type=\"hidden\" name=\"step\" value=\"2\">\n"
+    "<input type=\"hidden\" name=\"state\" value=\"{{state}}\">\n"
+    "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
+    "<input type=\"hidden\" name=\"r\" value=\"{{return}}\">\n"
+    "<p><label for=\"code\">Code</label>\n"
+    "<input id=\"code\" name=\"code\" type=\"text\" "
+    "inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+    "spellcheck=\"false\" required autofocus "
+    "aria-describedby=\"code-hint\">\n"
+    "<span id=\"code-hint\" class=\"hint\">from your authenticator app "
+    "or token</span></p>\n"
+    "<p><button type=\"submit\">Continue</button></p>\n"
+    "</form>\n"
+    OCS_PAGE_TAIL;
+
+
 static const char  ocs_page_logoff[] =
     OCS_PAGE_HEAD
     "<h1>{{title}}</h1>\n"
@@ -139,6 +162,10 @@ ocs_page(int page, size_t *len)
     case OCS_PAGE_MESSAGE:
         p = ocs_page_message;
         *len = sizeof(ocs_page_message) - 1;
+        break;
+    case OCS_PAGE_CODE:
+        p = ocs_page_code;
+        *len = sizeof(ocs_page_code) - 1;
         break;
     case OCS_PAGE_SIGNEDOUT:
         p = ocs_page_signedout;

@@ -140,6 +140,30 @@ ocs_hash_usable(const char *hash, size_t len)
 }
 
 
+/* the options after a line's hash: ":totp=SECRET" */
+static void
+ocs_userfile_options(const char *p, ocs_userfile_entry_t *entry)
+{
+    size_t  n;
+
+    entry->totp[0] = '\0';
+
+    while (*p == ':') {
+        p++;
+        n = strcspn(p, ":");
+
+        if (n > 5 && n - 5 <= OCS_TOTP_FIELD_MAX
+            && strncmp(p, "totp=", 5) == 0)
+        {
+            memcpy(entry->totp, p + 5, n - 5);
+            entry->totp[n - 5] = '\0';
+        }
+
+        p += n;
+    }
+}
+
+
 int
 ocs_userfile_lookup(const char *path, const char *name, size_t len,
     ocs_userfile_entry_t *entry, ocs_err_t *err)
@@ -227,6 +251,7 @@ ocs_userfile_lookup(const char *path, const char *name, size_t len,
         entry->name[nlen] = '\0';
         memcpy(entry->hash, hash, hlen);
         entry->hash[hlen] = '\0';
+        ocs_userfile_options(hash + hlen, entry);
 
         if (entry->found) {
             break;

@@ -45,6 +45,7 @@ typedef struct {
     int           scope;
     const char   *filter;           /* ANDed into every account search */
     const char   *remote_attr;      /* a BOOLEAN attribute, or NULL */
+    const char   *totp_attr;        /* the TOTP secret's, or NULL */
     int           connect_timeout;  /* milliseconds */
     int           timeout;          /* milliseconds, per operation */
     size_t        connections;      /* connections kept open */
@@ -67,6 +68,7 @@ typedef struct {
     long          option_flags;                 /* msRTCSIP-OptionFlags */
     long          uac;                          /* userAccountControl */
     int           remote;                       /* conf->remote_attr */
+    char          totp[OCS_LDAP_VALUE_MAX];     /* conf->totp_attr */
     size_t        ngroups;                      /* direct and nested */
     char          groups[OCS_LDAP_GROUPS_MAX][OCS_LDAP_DN_MAX];
     int           groups_truncated;

@@ -10,6 +10,8 @@
  *                      confirmation)
  *   OCS_PAGE_ADMIN     title, action, csrf, message (ending a user's
  *                      sessions)
+ *   OCS_PAGE_CODE      title, action, state, csrf, return, username,
+ *                      error (the second step of a sign-in)
  */
 
 #ifndef OCS_PAGES_H
@@ -24,6 +26,7 @@
 #define OCS_PAGE_SIGNEDOUT   2
 #define OCS_PAGE_LOGOFF      3
 #define OCS_PAGE_ADMIN       4
+#define OCS_PAGE_CODE        5
 
 /* the template text of a page, or NULL for an unknown page */
 const char *ocs_page(int page, size_t *len);

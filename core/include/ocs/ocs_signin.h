@@ -15,6 +15,7 @@
 
 
 #define OCS_NAME_MAX    256
+#define OCS_TOTP_FIELD_MAX  256
 #define OCS_HASH_MAX    256
 #define OCS_RETURN_MAX 2048
 
@@ -77,11 +78,14 @@ typedef struct {
     int     unusable;                   /* ...but with no usable hash */
     char    name[OCS_NAME_MAX + 1];     /* the name as the file spells it */
     char    hash[OCS_HASH_MAX + 1];     /* its hash, or a decoy's */
+    char    totp[OCS_TOTP_FIELD_MAX + 1];   /* "totp=" field, or "" */
 } ocs_userfile_entry_t;
 
 /*
  * Looks up a user in a user file: lines "name:hash", '#' comments, names
- * compared without case.  A DOMAIN\user or user@domain name that is not
+ * compared without case.  Fields after the hash, separated by ':', are
+ * options; "totp=SECRET" is the user's TOTP secret (see ocs_totp_parse),
+ * copied into entry->totp for the user found.  A DOMAIN\user or user@domain name that is not
  * in the file as typed is looked up by its user part.
  *
  * When the name is not found, entry->hash gets the hash of the first
