@@ -147,11 +147,13 @@ ngx_shm_zone_t *ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
 time_t ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
-    const char **why);
+    ngx_uint_t codes, const char **why);
 void ngx_http_ocs_guard_failed(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account);
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
+    ngx_uint_t codes);
 void ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account);
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
+    ngx_uint_t codes);
 ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);

@@ -719,7 +719,7 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     user.data = (u_char *) sso->ticket.user;
     user.len = sso->ticket.user_len;
 
-    left = ngx_http_ocs_guard_locked(r, alcf, &user, &why);
+    left = ngx_http_ocs_guard_locked(r, alcf, &user, 1, &why);
 
     if (left) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -924,7 +924,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "ocs auth: second step of user \"%V\" refused: "
                           "the TOTP code was used before", &user);
-            ngx_http_ocs_guard_failed(r, alcf, &user);
+            ngx_http_ocs_guard_failed(r, alcf, &user, 1);
 
             return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED,
                                                task->sso, &task->back,
@@ -943,7 +943,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_http_ocs_guard_succeeded(r, alcf, &user);
+        ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs auth: user \"%V\" completed the second step with "
@@ -953,7 +953,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
                                      task->back.len);
 
     case OCS_ERR_AUTH:
-        ngx_http_ocs_guard_failed(r, alcf, &user);
+        ngx_http_ocs_guard_failed(r, alcf, &user, 1);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step of user \"%V\" failed: wrong "

@@ -22,6 +22,8 @@
 #define NGX_HTTP_OCS_GUARD_ACCOUNT   'A'    /* account from an address */
 #define NGX_HTTP_OCS_GUARD_ADDRESS   'I'    /* an address, any account */
 #define NGX_HTTP_OCS_GUARD_TOTAL     'U'    /* an account, any address */
+#define NGX_HTTP_OCS_GUARD_CODES     'C'    /* second-step codes of an
+                                               account from an address */
 #define NGX_HTTP_OCS_GUARD_ONCE      'O'    /* used codes and states */
 
 #define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
@@ -448,7 +450,7 @@ ngx_http_ocs_guard_ctx(ngx_http_request_t *r)
 time_t
 ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
-    const char **why)
+    ngx_uint_t codes, const char **why)
 {
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
     size_t                      len;
@@ -466,6 +468,8 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
         { NGX_HTTP_OCS_GUARD_ACCOUNT, 1, 1, "the account, from this address" },
         { NGX_HTTP_OCS_GUARD_ADDRESS, 0, 1, "this address" },
         { NGX_HTTP_OCS_GUARD_TOTAL, 1, 0, "the account" },
+        { NGX_HTTP_OCS_GUARD_CODES, 1, 1,
+          "codes of the account, from this address" },
     };
 
     ctx = ngx_http_ocs_guard_ctx(r);
@@ -480,6 +484,10 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        if (checks[i].kind == NGX_HTTP_OCS_GUARD_CODES && !codes) {
+            continue;
+        }
+
         len = ngx_http_ocs_guard_key(key, checks[i].kind,
                                      checks[i].account ? account : NULL,
                                      checks[i].address
@@ -503,7 +511,7 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
 /* one more failed sign-in of account from this client */
 void
 ngx_http_ocs_guard_failed(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account)
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char                     key[NGX_HTTP_OCS_GUARD_KEY_MAX];
     size_t                     len;
@@ -520,8 +528,9 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
 
     ngx_http_ocs_guard_expire(ctx, ngx_time(), 8);
 
-    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, account,
-                                 r->connection->sockaddr);
+    len = ngx_http_ocs_guard_key(key, codes ? NGX_HTTP_OCS_GUARD_CODES
+                                            : NGX_HTTP_OCS_GUARD_ACCOUNT,
+                                 account, r->connection->sockaddr);
     locked = ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_account,
                                       alcf);
 
@@ -530,7 +539,7 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
     locked |= ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_address,
                                        alcf) << 1;
 
-    if (alcf->lock_total) {
+    if (alcf->lock_total && !codes) {
         len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, account,
                                      NULL);
         locked |= ngx_http_ocs_guard_count(r, ctx, key, len,
@@ -542,9 +551,9 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
     if (locked & 1) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ocs auth: sign-ins of user \"%V\" from %V locked for "
-                      "%T s after %ui failures", account,
+                      "%T s after %ui failed %s", account,
                       &r->connection->addr_text, alcf->lock_time,
-                      alcf->lock_account);
+                      alcf->lock_account, codes ? "codes" : "passwords");
     }
 
     if (locked & 2) {
@@ -618,7 +627,7 @@ ngx_http_ocs_guard_count(ngx_http_request_t *r,
 /* a sign-in of account from this client succeeded: its count restarts */
 void
 ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account)
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
     size_t                      len;
@@ -631,8 +640,9 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
         return;
     }
 
-    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, account,
-                                 r->connection->sockaddr);
+    len = ngx_http_ocs_guard_key(key, codes ? NGX_HTTP_OCS_GUARD_CODES
+                                            : NGX_HTTP_OCS_GUARD_ACCOUNT,
+                                 account, r->connection->sockaddr);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -845,6 +855,10 @@ ngx_http_ocs_guard_describe(u_char *p, ngx_http_ocs_guard_node_t *e,
 
     if (user.len) {
         p = ngx_sprintf(p, " user %*s", ngx_min(user.len, 256), user.data);
+    }
+
+    if (e->key[0] == NGX_HTTP_OCS_GUARD_CODES) {
+        p = ngx_sprintf(p, " (codes)");
     }
 
     if (len) {

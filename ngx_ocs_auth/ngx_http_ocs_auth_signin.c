@@ -293,7 +293,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    locked = ngx_http_ocs_guard_locked(r, alcf, &user, &why);
+    locked = ngx_http_ocs_guard_locked(r, alcf, &user, 0, &why);
 
     if (locked) {
         /* not even tried: a locked account is never guessed at */
@@ -419,7 +419,7 @@ ngx_http_ocs_auth_signin_failed(ngx_http_request_t *r,
     name.data = (u_char *) task->name;
     name.len = task->name_len;
 
-    ngx_http_ocs_guard_failed(r, alcf, &name);
+    ngx_http_ocs_guard_failed(r, alcf, &name, 0);
 }
 
 
@@ -756,7 +756,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
 
     typed.data = (u_char *) task->name;
     typed.len = task->name_len;
-    ngx_http_ocs_guard_succeeded(r, alcf, &typed);
+    ngx_http_ocs_guard_succeeded(r, alcf, &typed, 0);
 
     if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
         ngx_str_null(&none);

@@ -78,7 +78,7 @@ like($r->header('Retry-After') // '', qr/^[1-3]$/, 'locked: Retry-After');
 is($r->set_cookie('ocs_ticket'), undef, 'locked: no ticket');
 
 my $log = $t->error_log;
-like($log, qr/\[warn\].*sign-ins of user "alice" from 127\.0\.0\.1 locked for 3 s after 3 failures/,
+like($log, qr/\[warn\].*sign-ins of user "alice" from 127\.0\.0\.1 locked for 3 s after 3 failed passwords/,
      'the lock logged once, at warn');
 like($log, qr/\[error\].*sign-in of user "alice" refused: too many failures \(the account, from this address\), locked for \d s more/,
      'the refusal logged');

@@ -1,0 +1,377 @@
+#!/usr/bin/perl
+
+# Second factors: a service that needs one sends a password-only session
+# to the sign-in page's second step, where a TOTP code (secrets in the
+# user file; codes from oathtool) or a code an external OTP server
+# checks (a small validation server this test runs, behind TLS) steps
+# the session up, without signing in again.  Codes are single-use, the
+# step is bound to its session and single-use too, wrong codes count
+# towards the lockout, and a server that is down or slow is a clear
+# "second factor unavailable".
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use IO::Socket::INET;
+use POSIX ();
+use OCS::Test;
+use Test::More;
+
+my $t = OCS::Test->new;
+
+plan(skip_all => 'no oathtool (apt-get install oathtool)')
+    unless -x '/usr/bin/oathtool';
+
+my $ALICE = 'JBSWY3DPEHPK3PXPJBSWY3DP';           # SHA-1, 6 digits
+my $DAVE = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';     # SHA-1, 6 digits
+my $ERIN = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';     # SHA-256, 8 digits
+
+$t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
+          dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw');
+
+# the TOTP secrets, as options after the hashes
+my $users = $t->read_file('users');
+$users =~ s/^(alice:[^\n]*)$/$1:totp=$ALICE/m;
+$users =~ s/^(dave:[^\n]*)$/$1:totp=$DAVE/m;
+$users =~ s/^(erin:[^\n]*)$/$1:totp=$ERIN,sha256,8/m;
+$t->write_file('users', $users);
+chmod 0644, $t->path('users');
+
+$t->keyfile('ticket.keys', 1);
+
+# the OTP validation server: 123456 is carol's (and sloth's) code;
+# sloth's answers come after 3 s
+my $otp_port = $t->port('otp_backend');
+
+sub otp_backend {
+    my $pid = fork;
+    die "cannot fork: $!\n" unless defined $pid;
+    return $pid if $pid;
+
+    my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                    LocalPort => $otp_port, Listen => 16,
+                                    ReuseAddr => 1)
+        or POSIX::_exit(1);
+    alarm 300;
+
+    while (my $c = $srv->accept) {
+        my ($len, $line) = (0);
+        while (defined($line = <$c>)) {
+            last if $line =~ /^\r?\n$/;
+            $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
+        }
+        my $body = '';
+        read($c, $body, $len) if $len;
+
+        if (open my $log, '>>', $t->path('otp-requests')) {
+            print $log "$body\n";
+            close $log;
+        }
+
+        my %f = map {
+            my ($k, $v) = split /=/, $_, 2;
+            $v //= '';
+            $v =~ tr/+/ /;
+            $v =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+            ($k, $v)
+        } split /&/, $body;
+
+        sleep 3 if ($f{user} // '') eq 'sloth';
+
+        my $ok = ($f{pass} // '') eq '123456' ? 'true' : 'false';
+        my $json = qq({"detail": {}, "result": {"status": true, )
+                   . qq("value": $ok}, "version": "test"});
+        print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 . "Content-Length: " . length($json) . "\r\n"
+                 . "Connection: close\r\n\r\n$json";
+        close $c;
+    }
+
+    POSIX::_exit(0);
+}
+
+my $backend = otp_backend();
+END { kill 'KILL', $backend if $backend; }
+
+$t->run(<<"EOF");
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth_user_file %%TESTDIR%%/users;
+
+        location /app/ {
+            ocs_auth forms;
+            ocs_auth_second_factor totp otp;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+        }
+
+        location /plain/ {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+        }
+
+        location /outside/ {
+            ocs_auth forms;
+            ocs_auth_second_factor totp external;
+            ocs_auth_internal_networks 127.0.0.2/32;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_totp on;
+            ocs_auth_otp_server https://127.0.0.1:%%PORT_otp%%/validate/check
+                                ca=%%CERT%% timeout=1s;
+            ocs_auth_lockout account=4 address=100 lock=1h;
+        }
+
+        location = /noca/signin {
+            ocs_auth_signin;
+            ocs_auth_otp_server https://127.0.0.1:%%PORT_otp%%/validate/check
+                                timeout=1s;
+        }
+    }
+
+    # the OTP server's TLS side
+    server {
+        listen 127.0.0.1:%%PORT_otp%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        location /validate/ {
+            proxy_pass http://127.0.0.1:$otp_port;
+            proxy_read_timeout 10s;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / {
+            return 200 "ok \$http_x_info\\n";
+        }
+    }
+}
+EOF
+
+sub totp {
+    my ($secret, %o) = @_;
+    my @opt = ('--totp' . ($o{alg} ? "=$o{alg}" : ''),
+               '--digits=' . ($o{digits} || 6), '-b');
+    my $now = time + ($o{offset} || 0);
+    open my $p, '-|', '/usr/bin/oathtool', @opt, "--now=\@$now", $secret
+        or die "cannot run oathtool: $!\n";
+    my $code = <$p>;
+    close $p;
+    chomp $code;
+    return $code;
+}
+
+# the step page's form, for a jar that holds a password session
+sub step_form {
+    my ($jar, %o) = @_;
+    my $r = $t->get("/ocs/signin?step=2&r=$o{back}", jar => $jar,
+                    signin => $o{signin});
+    return ($r, { state => $r->field('state'), csrf => $r->field('csrf') });
+}
+
+sub step {
+    my ($jar, $code, %o) = @_;
+    my ($page, $f) = $o{form} ? (undef, $o{form})
+                              : step_form($jar, back => '%2Fapp%2F');
+    return $t->post($o{signin} || '/ocs/signin', jar => $jar,
+                    curl => $o{curl},
+                    form => [step => 2, state => $f->{state},
+                             csrf => $f->{csrf}, r => '/app/',
+                             code => $code]);
+}
+
+sub signin {
+    my ($user, $jar) = @_;
+    my $r = $t->signin($user, "$user-pw", jar => $jar, back => '%2Fapp%2F');
+    is($r->status, 303, "$user: the password");
+    return $r;
+}
+
+# the codes below are made for the current 30 s step: start early in one
+sub fresh_step {
+    my $into = time % 30;
+    sleep(31 - $into) if $into > 15;
+}
+
+fresh_step();
+
+# a password session meets a service that needs more
+
+signin('alice', 'alice');
+
+my $r = $t->get('/app/', jar => 'alice', headers => ['Accept: text/html']);
+is($r->status, 302, 'a second factor needed: sent on');
+like($r->header('Location') // '',
+     qr{/ocs/signin\?step=2&r=%2Fapp%2F$}, 'to the second step');
+
+$r = $t->get('/app/', jar => 'alice',
+             headers => ['Accept: application/json']);
+is($r->status, 401, 'a script: 401');
+like($r->raw_headers, qr/WWW-Authenticate: OCS-Forms signin="[^"]*step=2/,
+     'a script: told where the second step is');
+
+is($t->get('/plain/', jar => 'alice')->body, "ok alice|password\n",
+   'a service without the requirement: the password session is enough');
+
+my ($page, $form) = step_form('alice', back => '%2Fapp%2F');
+is($page->status, 200, 'the second step page');
+like($page->body, qr/Signed in as <strong>alice<\/strong>/,
+     'the page names the session\'s user');
+like($page->body, qr/autocomplete="one-time-code"/, 'a code field');
+
+# TOTP from the user file
+
+my $code = totp($ALICE);
+$r = step('alice', $code, form => $form);
+is($r->status, 303, 'the right TOTP code: stepped up');
+like($r->header('Location') // '', qr{/app/$}, 'on to the service');
+like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+     'the ticket sealed again');
+is($t->get('/app/', jar => 'alice')->body, "ok alice|password,totp\n",
+   'the ticket records both factors');
+like($t->error_log,
+     qr/\[info\].*user "alice" completed the second step with TOTP/,
+     'logged');
+
+# the same form again: single use
+
+$r = step('alice', totp($ALICE, offset => 30), form => $form);
+is($r->status, 403, 'the same second-step form again: refused');
+like($t->error_log, qr/second step of user "alice" refused: the form expired or was used before/,
+     'replayed form logged');
+
+# the same code in another session: used already
+
+signin('alice', 'alice2');
+$r = step('alice2', $code);
+is($r->status, 401, 'a TOTP code used before: refused');
+like($r->body, qr/This code was used already/, 'the page says so');
+
+# drift: a step back and a step ahead, but not two
+
+signin('dave', 'dave');
+is(step('dave', totp($DAVE, offset => -90))->status, 401,
+   'a code three steps old: refused');
+is(step('dave', totp($DAVE, offset => -30))->status, 303,
+   'the previous step\'s code: accepted');
+signin('dave', 'dave2');
+is(step('dave2', totp($DAVE, offset => 30))->status, 303,
+   'the next step\'s code: accepted');
+signin('dave', 'dave3');
+is(step('dave3', totp($DAVE))->status, 401,
+   'a step older than the last one used: refused');
+
+# another secret's code; SHA-256 with 8 digits
+
+$r = step('alice2', totp($DAVE, offset => 60));
+is($r->status, 401, 'a code of another secret: refused');
+like($r->body, qr/The code is not correct/, 'the page says so');
+like($t->error_log, qr/\[error\].*second step of user "alice" failed: wrong TOTP code/,
+     'wrong code logged');
+
+signin('erin', 'erin');
+is(step('erin', totp($ERIN, alg => 'sha256', digits => 8))->status, 303,
+   'SHA-256, 8 digits: accepted');
+is($t->get('/app/', jar => 'erin')->status, 200, 'erin: in');
+
+# the step needs the session it was made for
+
+$r = $t->post('/ocs/signin', jar => 'nobody',
+              form => [step => 2, state => $form->{state},
+                       csrf => $form->{csrf}, r => '/app/', code => $code]);
+is($r->status, 303, 'no session: back to the first step');
+like($t->error_log, qr/second step without a signed-in session refused/,
+     'no session: logged');
+
+signin('bob', 'bob');
+(undef, my $bobform) = step_form('bob', back => '%2Fapp%2F');
+$r = step('erin', '123456', form => $bobform);
+is($r->status, 403, 'another session\'s form: refused');
+like($t->error_log, qr/second step of user "erin" with a bad or foreign state refused/,
+     'foreign state logged');
+
+# the OTP server, for users without a TOTP secret
+
+signin('carol', 'carol');
+$r = step('carol', '654321');
+is($r->status, 401, 'OTP server says no: 401');
+like($t->error_log, qr/second step of user "carol" failed: wrong OTP server code/,
+     'OTP refusal logged');
+$r = step('carol', '123456');
+is($r->status, 303, 'OTP server says yes: stepped up');
+is($t->get('/app/', jar => 'carol')->body, "ok carol|password,otp\n",
+   'the ticket records the OTP factor');
+like($t->read_file('otp-requests'), qr/^user=carol&pass=123456$/m,
+     'the server got the user and the code, form-encoded');
+
+# a slow server: the timeout; a server whose certificate is not trusted
+
+signin('sloth', 'sloth');
+$r = step('sloth', '123456');
+is($r->status, 503, 'a slow OTP server: 503');
+like($r->body, qr/cannot be reached/, 'second factor unavailable');
+like($t->error_log, qr/second factor unavailable for user "sloth": OTP server .*: Timeout/i,
+     'slow: logged');
+is($t->get('/app/', jar => 'sloth', headers => ['Accept: text/html'])
+   ->status, 302, 'slow: nothing signed in');
+
+signin('bob', 'bob2');
+my (undef, $f2) = step_form('bob2', back => '%2Fapp%2F',
+                            signin => '/noca/signin');
+$r = step('bob2', '123456', form => $f2, signin => '/noca/signin');
+is($r->status, 503, 'an OTP server not verified: 503, TLS verification on');
+like($t->error_log, qr/OTP server https:\/\/127\.0\.0\.1:\d+\/validate\/check: (SSL|Peer).*certificate/i,
+     'TLS verification logged');
+
+# the server down
+
+kill 'KILL', $backend;
+waitpid $backend, 0;
+$backend = 0;
+
+signin('bob', 'bob3');
+$r = step('bob3', '123456');
+is($r->status, 503, 'the OTP server down: 503');
+is($t->get('/app/', jar => 'bob3', headers => ['Accept: text/html'])
+   ->status, 302, 'down: nothing signed in');
+
+# only outside the internal networks
+
+signin('bob', 'bob4');
+is($t->get('/outside/', jar => 'bob4',
+           curl => ['--interface', '127.0.0.2'])->status, 200,
+   'external only: an internal client needs no second factor');
+is($t->get('/outside/', jar => 'bob4', headers => ['Accept: text/html'])
+   ->status, 302, 'external only: an external client does');
+
+# wrong codes count towards a lock of their own, which signing in with
+# the password again does not reset
+
+signin('dave', 'dave4');
+step('dave4', '000000') for 1 .. 2;
+signin('dave', 'dave4');
+step('dave4', '000000') for 1 .. 2;
+$r = step('dave4', totp($DAVE, offset => 30));
+is($r->status, 429, 'four wrong codes (one from before): locked');
+like($r->body, qr/Too many wrong codes/, 'the page says to wait');
+like($t->error_log, qr/\[warn\].*sign-ins of user "dave" from 127\.0\.0\.1 locked for 3600 s after 4 failed codes/,
+     'the code lock logged');
+is($t->signin('dave', 'dave-pw', jar => 'dave5')->status, 303,
+   'the password still works: codes are locked, not the account');
+
+unlike($t->logs, qr/alice-pw|$ALICE|$DAVE|$ERIN/, 'no secret in the logs');
+
+$t->done;
