@@ -825,7 +825,7 @@ ngx_http_ocs_auth_code_thread(void *data)
         if (task->rc == OCS_OK && acct->totp[0]) {
             spec = acct->totp;
 
-        } else if (task->rc == OCS_ERR_NOTFOUND) {
+        } else if (task->rc == OCS_OK) {
             task->rc = OCS_ERR_NOTFOUND;
         }
 
@@ -867,7 +867,7 @@ ngx_http_ocs_auth_code_thread(void *data)
 
         ocs_wipe(&totp, sizeof(totp));
 
-    } else if (task->rc != OCS_ERR_SYS && task->otp != NULL) {
+    } else if (task->rc == OCS_ERR_NOTFOUND && task->otp != NULL) {
         task->method = OCS_METHOD_OTP;
         task->rc = ocs_otp_check(task->otp, task->user,
                                  ngx_strlen(task->user), task->code,
@@ -932,6 +932,11 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
                                                "Please wait for the next "
                                                "one.");
         }
+    }
+
+    /* only a checked code steps up */
+    if (task->rc == OCS_OK && task->method == 0) {
+        task->rc = OCS_ERR_NOTFOUND;
     }
 
     switch (task->rc) {

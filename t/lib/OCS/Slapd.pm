@@ -51,7 +51,9 @@ package OCS::Slapd;
 # TRUE, msRTCSIP-OptionFlags 257, userAccountControl 512, msNPAllowDialin
 # TRUE, in "CWA Users" and "Remote Access"):
 #
-#     alice    displayName "Alice Example"
+#     alice    displayName "Alice Example", ocsTotpSecret
+#              JBSWY3DPEHPK3PXPJBSWY3DP (readable by the service account
+#              only, not by alice herself)
 #     jeremy, vadim
 #     dave     userAccountControl 514 (disabled; binds fine at the LDAP level)
 #     nora     msRTCSIP-UserEnabled FALSE
@@ -449,11 +451,16 @@ attributetype ( 1.3.6.1.4.1.32473.1.1.3 NAME 'msRTCSIP-PrimaryUserAddress'
     EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
     SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 
+attributetype ( 1.3.6.1.4.1.32473.1.1.4 NAME 'ocsTotpSecret'
+    DESC 'a TOTP secret: base32, options after commas'
+    EQUALITY caseExactMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+
 objectclass ( 1.3.6.1.4.1.32473.1.2.1 NAME 'ocsUser'
     DESC 'what the OCS proxy reads from an AD user' AUXILIARY
     MAY ( sAMAccountName $ userPrincipalName $ userAccountControl $
           msNPAllowDialin $ msRTCSIP-UserEnabled $ msRTCSIP-OptionFlags $
-          msRTCSIP-PrimaryUserAddress ) )
+          msRTCSIP-PrimaryUserAddress $ ocsTotpSecret ) )
 EOF
 }
 
@@ -518,6 +525,11 @@ access to attrs=userPassword
     by anonymous auth
     by * none
 
+# second-factor secrets: the service account only, not even the user
+access to attrs=ocsTotpSecret
+    by dn.exact="$svc" read
+    by * none
+
 access to *
     by dn.exact="$svc" read
     by self read
@@ -529,7 +541,8 @@ EOF
 # --- the seed data ----------------------------------------------------
 
 my @USERS = (
-    { name => 'alice', displayName => 'Alice Example' },
+    { name => 'alice', displayName => 'Alice Example',
+      ocsTotpSecret => 'JBSWY3DPEHPK3PXPJBSWY3DP' },
     { name => 'jeremy' },
     { name => 'vadim' },
     { name => 'dave', userAccountControl => 514 },
@@ -548,7 +561,7 @@ my @USERS = (
 my @USER_ATTRS = qw(cn sn givenName displayName mail sAMAccountName
     userPrincipalName userPassword userAccountControl msNPAllowDialin
     msRTCSIP-UserEnabled msRTCSIP-OptionFlags msRTCSIP-PrimaryUserAddress
-    pwdPolicySubentry);
+    pwdPolicySubentry ocsTotpSecret);
 
 # one LDIF line; values that are not plain safe strings go in base64
 sub _attr {
