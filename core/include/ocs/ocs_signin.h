@@ -85,8 +85,9 @@ typedef struct {
  * Looks up a user in a user file: lines "name:hash", '#' comments, names
  * compared without case.  Fields after the hash, separated by ':', are
  * options; "totp=SECRET" is the user's TOTP secret (see ocs_totp_parse),
- * copied into entry->totp for the user found.  A DOMAIN\user or user@domain name that is not
- * in the file as typed is looked up by its user part.
+ * copied into entry->totp for the user found.  A DOMAIN\user or
+ * user@domain name that is not in the file as typed is looked up by its
+ * user part.
  *
  * When the name is not found, entry->hash gets the hash of the first
  * usable line as a decoy, so that the caller can spend the same time
