@@ -50,7 +50,7 @@ ngx_http_ocs_init_module(ngx_cycle_t *cycle)
 {
     if (ocs_init() != OCS_OK) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "ocs: OpenSSL initialisation failed");
+                      "ocs: OpenSSL or libcurl initialisation failed");
         return NGX_ERROR;
     }
 

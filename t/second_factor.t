@@ -110,6 +110,16 @@ http {
             ocs_auth_second_factor totp otp;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
             proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+
+            location /app/inner/ {
+                proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            }
+
+            location /app/free/ {
+                ocs_auth_second_factor off;
+                proxy_pass http://127.0.0.1:%%PORT_backend%%;
+                proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+            }
         }
 
         location /plain/ {
@@ -225,6 +235,10 @@ like($r->raw_headers, qr/WWW-Authenticate: OCS-Forms signin="[^"]*step=2/,
 
 is($t->get('/plain/', jar => 'alice')->body, "ok alice|password\n",
    'a service without the requirement: the password session is enough');
+like($t->get('/app/inner/', jar => 'alice')->header('Location') // '',
+     qr{step=2&r=%2Fapp%2Finner%2F}, 'a nested location inherits the requirement');
+is($t->get('/app/free/', jar => 'alice')->body, "ok alice|password\n",
+   'ocs_auth_second_factor off in a nested location');
 
 my ($page, $form) = step_form('alice', back => '%2Fapp%2F');
 is($page->status, 200, 'the second step page');

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -28,6 +29,11 @@ int
 ocs_init(void)
 {
     if (OPENSSL_init_crypto(0, NULL) != 1) {
+        return OCS_ERR_SYS;
+    }
+
+    /* before any thread makes a curl handle: it is not thread-safe */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return OCS_ERR_SYS;
     }
 

@@ -458,7 +458,7 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
             return OCS_ERR_INVALID;
         }
 
-        strcpy(host, kdc);
+        memcpy(host, kdc, strlen(kdc) + 1);
         p = strchr(host, ':');
 
         if (p != NULL) {

@@ -48,7 +48,8 @@ typedef struct {
 
 
 /*
- * One-time library set-up (OpenSSL).  Safe to call more than once.
+ * One-time library set-up (OpenSSL, libcurl), before any thread uses
+ * the library.  Safe to call more than once.
  * Returns OCS_OK or OCS_ERR_SYS.
  */
 int ocs_init(void);
