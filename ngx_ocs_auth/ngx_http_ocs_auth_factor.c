@@ -311,7 +311,8 @@ ngx_http_ocs_auth_cert_identity(ngx_http_request_t *r,
 /*
  * ocs_auth_certificate ... only: a verified client certificate signs
  * the user in.  NGX_OK with t filled and the ticket issued, or
- * NGX_DECLINED.
+ * NGX_DECLINED; with a directory, what ngx_http_ocs_auth_identity()
+ * returns (NGX_AGAIN first).
  */
 ngx_int_t
 ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
@@ -337,6 +338,11 @@ ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
                            alcf->cert_domain.len) == 0)
     {
         n = at - id;
+    }
+
+    if (alcf->directory != NULL) {
+        /* the account, its state and facts: in the thread pool */
+        return ngx_http_ocs_auth_identity(r, alcf, t, (u_char *) id, n);
     }
 
     ngx_memzero(t, sizeof(ocs_ticket_t));

@@ -75,6 +75,8 @@ typedef struct {
     /* out, from the thread */
     const char                       *what;       /* what GSSAPI failed */
     ngx_uint_t                        is_ntlm;    /* the mechanism used */
+    uint32_t                          method;     /* proven without GSSAPI:
+                                                     OCS_METHOD_CERT */
     OM_uint32                         major;
     OM_uint32                         minor;
     gss_buffer_desc                   output;     /* the mutual token */
@@ -108,6 +110,8 @@ static ngx_http_ocs_auth_conn_t *ngx_http_ocs_auth_negotiate_conn(
 static void ngx_http_ocs_auth_conn_cleanup(void *data);
 static ngx_int_t ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg);
+static ngx_int_t ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_thread(void *data);
 static void ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_done(ngx_http_request_t *r,
@@ -208,14 +212,13 @@ ngx_int_t
 ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, ngx_uint_t quick)
 {
-    ngx_int_t                       rc;
-    ngx_str_t                       token;
-    OM_uint32                       minor;
-    ngx_uint_t                      raw;
-    ngx_pool_cleanup_t             *cln;
-    ngx_http_ocs_auth_neg_t        *neg;
-    ngx_http_ocs_auth_conn_t       *conn;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
+    ngx_int_t                  rc;
+    ngx_str_t                  token;
+    OM_uint32                  minor;
+    ngx_uint_t                 raw;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_ocs_auth_neg_t   *neg;
+    ngx_http_ocs_auth_conn_t  *conn;
 
     neg = ngx_http_ocs_auth_negotiate_find(r);
     if (neg != NULL) {
@@ -275,6 +278,58 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     neg->principal = alcf->principal;
     neg->keep_realm = alcf->negotiate_realm;
 
+    return ngx_http_ocs_auth_negotiate_post(r, alcf, neg);
+}
+
+
+/*
+ * ocs_auth_certificate ... only, with ocs_auth_ldap: the user the
+ * certificate names is looked up in the directory, in the thread pool,
+ * as a Kerberos user is.  Returns as ngx_http_ocs_auth_negotiate() does.
+ */
+ngx_int_t
+ngx_http_ocs_auth_identity(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, u_char *name,
+    size_t len)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_ocs_auth_neg_t  *neg;
+
+    neg = ngx_http_ocs_auth_negotiate_find(r);
+    if (neg != NULL) {
+        return ngx_http_ocs_auth_negotiate_outcome(r, neg, t);
+    }
+
+    if (len == 0 || len >= sizeof(neg->name)) {
+        return NGX_DECLINED;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    neg = cln->data;
+    ngx_memzero(neg, sizeof(ngx_http_ocs_auth_neg_t));
+    cln->handler = ngx_http_ocs_auth_negotiated_mark;
+
+    /* proven already: no GSSAPI, the name as it is */
+    neg->method = OCS_METHOD_CERT;
+    neg->keep_realm = 1;
+    ngx_memcpy(neg->name, name, len);
+    neg->name_len = len;
+
+    return ngx_http_ocs_auth_negotiate_post(r, alcf, neg);
+}
+
+
+/* the directory's part, and the thread pool */
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_auth_neg_t *neg)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
     if (alcf->directory != NULL) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
@@ -295,8 +350,8 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Kerberos sign-in not started: the thread "
-                      "pool is full");
+                      "ocs auth: sign-in not started: the thread pool is "
+                      "full");
 
         neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
         neg->message = "The sign-in service is busy. Please try again in "
@@ -533,7 +588,9 @@ ngx_http_ocs_auth_negotiate_thread(void *data)
 
     char  *at;
 
-    ngx_http_ocs_auth_negotiate_accept(neg);
+    if (neg->method == 0) {
+        ngx_http_ocs_auth_negotiate_accept(neg);
+    }
 
     if (neg->what != NULL) {
         return;
@@ -765,6 +822,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 {
     char                           *user;
     size_t                          len;
+    const char                     *via;
     ocs_ticket_t                   *t;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
@@ -808,18 +866,19 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     t = &neg->ticket;
     user = neg->name;
     len = neg->name_len;
+    via = neg->method ? "certificate"
+          : neg->is_ntlm ? "NTLM" : "Kerberos";
 
     if (neg->ld != NULL) {
 
         if (neg->rc == OCS_ERR_NOTFOUND) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: Kerberos user \"%*s\" has no account "
-                          "in directory \"%V\"", len, user,
+                          "ocs auth: %s user \"%*s\" has no account "
+                          "in directory \"%V\"", via, len, user,
                           &alcf->directory->name);
 
             neg->state = NGX_HTTP_OCS_NEG_DENIED;
-            neg->message = "Your Windows account was not found in the "
-                           "directory.";
+            neg->message = "Your account was not found in the directory.";
             return NGX_OK;
         }
 
@@ -836,8 +895,8 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
         if (neg->acct_state != OCS_ACCT_OK) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: Kerberos sign-in refused for user "
-                          "\"%*s\": %s", len, user,
+                          "ocs auth: %s sign-in refused for user "
+                          "\"%*s\": %s", via, len, user,
                           ocs_acct_state_name(neg->acct_state));
 
             neg->state = NGX_HTTP_OCS_NEG_DENIED;
@@ -859,7 +918,8 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     ngx_memcpy(t->user, user, t->user_len);
     t->computer = OCS_COMPUTER_PUBLIC;
 
-    t->methods = neg->is_ntlm ? OCS_METHOD_NTLM : OCS_METHOD_KERBEROS;
+    t->methods = neg->method ? neg->method
+                 : neg->is_ntlm ? OCS_METHOD_NTLM : OCS_METHOD_KERBEROS;
 
     /* the mutual authentication token, when the mechanism made one */
     if (ngx_http_ocs_auth_negotiate_header(r, neg) != NGX_OK) {
@@ -875,7 +935,8 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "ocs auth: user \"%s\" signed in with %s", t->user,
-                  neg->is_ntlm ? "NTLM" : "Kerberos");
+                  neg->method ? "a client certificate"
+                  : neg->is_ntlm ? "NTLM" : "Kerberos");
 
     return NGX_OK;
 }

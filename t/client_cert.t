@@ -11,10 +11,13 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use OCS::Slapd;
 use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+my $ldap = OCS::Slapd->new($t);
+$ldap->start;
 
 my $ca = $t->path('ca');
 mkdir $ca;
@@ -77,6 +80,9 @@ my $alice = issue('alice', 'Alice Example',
                   "$UPN:alice\@contoso.com,email:alice\@contoso.com");
 my $bob = issue('bob', 'bob', "$UPN:bob\@contoso.com");
 my $evil = issue('evil', 'alice', "$UPN:alice\@evil.example");
+my $dave = issue('dave', 'dave', "$UPN:dave\@contoso.com");
+my $nora = issue('nora', 'nora', "$UPN:nora\@contoso.com");
+my $ghost = issue('ghost', 'ghost', "$UPN:ghost\@contoso.com");
 my $expired = issue('expired', 'Alice Example', "$UPN:alice\@contoso.com",
                     '-startdate', '20200101000000Z',
                     '-enddate', '20200102000000Z');
@@ -96,9 +102,17 @@ openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
 $t->users(alice => 'alice-pw', bob => 'bob-pw');
 $t->keyfile('ticket.keys', 1);
 
-$t->run(<<'EOF');
+my $conf = <<'EOF';
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+
+    ocs_ldap_directory contoso {
+        url %%URL%%;
+        bind_dn "%%BINDDN%%";
+        bind_password_file %%PWFILE%%;
+        base "dc=contoso,dc=com";
+        filter "(objectClass=inetOrgPerson)";
+    }
 
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
@@ -133,6 +147,16 @@ http {
             proxy_set_header X-Info "$ocs_user|$ocs_auth_method";
         }
 
+        # the card alone, the account from the directory by its UPN
+        location /dircard/ {
+            ocs_auth forms;
+            ocs_auth_ldap contoso;
+            ocs_auth_certificate identity=upn only;
+            ocs_auth_require ocs_enabled;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "$ocs_user|$ocs_auth_method|$ocs_sip_uri";
+        }
+
         location = /ocs/signin {
             ocs_auth_signin;
         }
@@ -146,6 +170,12 @@ http {
     }
 }
 EOF
+
+$conf =~ s/%%URL%%/$ldap->url('ldap')/e;
+$conf =~ s/%%BINDDN%%/$ldap->bind_dn/e;
+$conf =~ s/%%PWFILE%%/$ldap->bind_password_file/e;
+
+$t->run($conf);
 
 sub with_cert {
     my ($path, $cert, %o) = @_;
@@ -219,5 +249,30 @@ like($t->error_log,
 
 $r = with_cert('/card/', undef, jar => 'nocard');
 is($r->status, 302, 'only, without a certificate: the sign-in form');
+
+# the only factor with a directory: the account the UPN names, its state
+# and the location's requirements
+
+$r = with_cert('/dircard/', $alice, jar => 'dircard');
+is($r->status, 200, 'directory: alice\'s card signs her in');
+is($r->body, "ok alice|certificate|sip:alice\@contoso.com\n",
+   'directory: the account found by UPN, its SIP URI in the ticket');
+
+$r = with_cert('/dircard/', $dave);
+is($r->status, 403, 'directory: a disabled account\'s card: 403');
+like($t->error_log,
+     qr/certificate sign-in refused for user "dave\@contoso\.com": account disabled/,
+     'disabled: logged');
+
+is(with_cert('/dircard/', $nora)->status, 403,
+   'directory: a requirement the account does not meet: 403');
+like($t->error_log, qr/user "nora" denied: not enabled for OCS/,
+     'requirement: logged');
+
+$r = with_cert('/dircard/', $ghost);
+is($r->status, 403, 'directory: a card for no account: 403');
+like($t->error_log,
+     qr/certificate user "ghost\@contoso\.com" has no account in directory "contoso"/,
+     'no account: logged');
 
 $t->done;
