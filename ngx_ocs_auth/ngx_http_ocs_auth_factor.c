@@ -27,8 +27,7 @@
 #define NGX_HTTP_OCS_ONCE_STATE      'S'
 #define NGX_HTTP_OCS_ONCE_TOTP       'T'
 
-#define NGX_HTTP_OCS_SECOND_FACTORS                                          \
-    (OCS_METHOD_TOTP|OCS_METHOD_OTP|OCS_METHOD_CERT)
+#define NGX_HTTP_OCS_CODE_FACTORS  (OCS_METHOD_TOTP|OCS_METHOD_OTP)
 
 
 typedef struct {
@@ -49,6 +48,7 @@ typedef struct {
     ocs_err_t                   err;
     /* kept for the answer */
     ngx_str_t                   back;
+    ngx_uint_t                  want;
     ngx_http_ocs_sso_ctx_t     *sso;
 } ngx_http_ocs_auth_code_t;
 
@@ -59,7 +59,7 @@ static ngx_int_t ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_step_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
-    const char *error);
+    ngx_uint_t want, const char *error);
 static ngx_int_t ngx_http_ocs_auth_step_state(ngx_http_request_t *r,
     ocs_ticket_t *t, u_char *raw, char *token);
 static void ngx_http_ocs_auth_code_thread(void *data);
@@ -484,20 +484,43 @@ ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* "...?r=..." becomes "...?step=2&r=..." */
+    /*
+     * "...?r=..." becomes "...?step=2&f=N&r=...": N, the code factors
+     * this location accepts, keeps the second step from checking a code
+     * with a factor that would not satisfy it
+     */
     q = plain.data + alcf->signin_url.len + 1;
 
-    url->len = plain.len + sizeof("step=2&") - 1;
+    url->len = plain.len + sizeof("step=2&f=&") - 1 + NGX_INT_T_LEN;
     url->data = ngx_pnalloc(r->pool, url->len);
     if (url->data == NULL) {
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(url->data, plain.data, q - plain.data);
-    p = ngx_cpymem(p, "step=2&", sizeof("step=2&") - 1);
-    ngx_memcpy(p, q, plain.data + plain.len - q);
+    p = ngx_sprintf(p, "step=2&f=%ui&",
+                    alcf->second & NGX_HTTP_OCS_CODE_FACTORS);
+    p = ngx_cpymem(p, q, plain.data + plain.len - q);
+
+    url->len = p - url->data;
 
     return NGX_OK;
+}
+
+
+/* the "f" of a second step: the code factors wanted, both by default */
+static ngx_uint_t
+ngx_http_ocs_auth_step_want(ngx_str_t *f)
+{
+    ngx_int_t  n;
+
+    n = (f != NULL && f->len) ? ngx_atoi(f->data, f->len) : NGX_ERROR;
+
+    if (n == NGX_ERROR || (n & NGX_HTTP_OCS_CODE_FACTORS) == 0) {
+        return NGX_HTTP_OCS_CODE_FACTORS;
+    }
+
+    return n & NGX_HTTP_OCS_CODE_FACTORS;
 }
 
 
@@ -505,7 +528,7 @@ ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
 {
-    ngx_str_t                  url;
+    ngx_str_t                  url, f;
     ngx_http_ocs_sso_ctx_t    *sso;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
@@ -529,7 +552,12 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
                                      url.data, url.len);
     }
 
-    return ngx_http_ocs_auth_step_page(r, NGX_HTTP_OK, sso, back, "");
+    if (ngx_http_arg(r, (u_char *) "f", 1, &f) != NGX_OK) {
+        ngx_str_null(&f);
+    }
+
+    return ngx_http_ocs_auth_step_page(r, NGX_HTTP_OK, sso, back,
+                                       ngx_http_ocs_auth_step_want(&f), "");
 }
 
 
@@ -586,14 +614,15 @@ ngx_http_ocs_auth_step_state(ngx_http_request_t *r, ocs_ticket_t *t,
 
 static ngx_int_t
 ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, const char *error)
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want,
+    const char *error)
 {
     u_char          *p, *html, raw[NGX_HTTP_OCS_STEP_RAW];
     char             token[OCS_CSRF_TOKEN_LEN + 1];
-    char             state[64];
+    char             state[64], factors[NGX_INT_T_LEN];
     size_t           len, n;
     ngx_str_t        action;
-    ocs_tpl_var_t    vars[7];
+    ocs_tpl_var_t    vars[8];
 
     static ngx_str_t  tpl = ngx_null_string;
 
@@ -627,8 +656,11 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     vars[5] = (ocs_tpl_var_t) { "username", sso->ticket.user,
                                 sso->ticket.user_len, 0 };
     vars[6] = (ocs_tpl_var_t) { "error", error, ngx_strlen(error), 0 };
+    vars[7] = (ocs_tpl_var_t) { "factors", factors,
+                                ngx_sprintf((u_char *) factors, "%ui", want)
+                                - (u_char *) factors, 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 7, &len);
+    html = ngx_http_ocs_render(r, &tpl, vars, 8, &len);
     if (html == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -651,7 +683,8 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     size_t                     n;
     time_t                     left;
     int64_t                    exp;
-    ngx_str_t                  state, csrf, code, user, url;
+    ngx_str_t                  state, csrf, code, user, url, f;
+    ngx_uint_t                 want;
     ngx_uint_t                 i;
     const char                *why;
     ngx_http_ocs_sso_ctx_t    *sso;
@@ -681,6 +714,12 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                                      url.len);
     }
 
+    if (ngx_http_ocs_auth_field(r, body, "f", NGX_INT_T_LEN, &f) != NGX_OK) {
+        ngx_str_null(&f);
+    }
+
+    want = ngx_http_ocs_auth_step_want(&f);
+
     /* the form must be this session's, fresh, and not used before */
     if (ngx_http_ocs_auth_field(r, body, "state", 64, &state) != NGX_OK
         || ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
@@ -699,7 +738,7 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                       "ocs auth: second step of user \"%s\" with a bad or "
                       "foreign state refused", sso->ticket.user);
         return ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                           "The page had expired. Please "
+                                           want, "The page had expired. Please "
                                            "enter a new code.");
     }
 
@@ -718,7 +757,7 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                       "ocs auth: second step of user \"%s\" refused: the "
                       "form expired or was used before", sso->ticket.user);
         return ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                           "The page had expired. Please "
+                                           want, "The page had expired. Please "
                                            "enter a new code.");
     }
 
@@ -733,7 +772,7 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                       "many failures (%s), locked for %T s more", &user, why,
                       left);
         return ngx_http_ocs_auth_step_page(r, NGX_HTTP_TOO_MANY_REQUESTS,
-                                           sso, back,
+                                           sso, back, want,
                                            "Too many wrong codes. Please "
                                            "wait and try again later.");
     }
@@ -744,14 +783,18 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         || code.len == 0)
     {
         return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED, sso,
-                                           back, "Please enter the code.");
+                                           back, want,
+                                           "Please enter the code.");
     }
 
-    if (!alcf->totp && alcf->otp == NULL) {
+    if (!(alcf->totp && (want & OCS_METHOD_TOTP))
+        && !(alcf->otp != NULL && (want & OCS_METHOD_OTP)))
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step of user \"%V\": this sign-in "
                       "location has neither \"ocs_auth_totp\" nor "
-                      "\"ocs_auth_otp_server\"", &user);
+                      "\"ocs_auth_otp_server\" for the factors the "
+                      "service accepts", &user);
         return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
                                          "Second factor not set up",
                                          "No second factor is set up for "
@@ -769,13 +812,14 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     task->code_len = code.len;
     ngx_explicit_memzero(code.data, code.len);
 
-    task->totp = alcf->totp;
-    task->otp = alcf->otp;
+    task->totp = alcf->totp && (want & OCS_METHOD_TOTP);
+    task->otp = (want & OCS_METHOD_OTP) ? alcf->otp : NULL;
+    task->want = want;
     task->now = ngx_time();
     task->back = *back;
     task->sso = sso;
 
-    if (alcf->totp) {
+    if (task->totp) {
         if (sso->ticket.dn_len && alcf->directory != NULL
             && alcf->directory->conf.totp_attr != NULL)
         {
@@ -934,6 +978,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
 
             return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED,
                                                task->sso, &task->back,
+                                               task->want,
                                                "This code was used already. "
                                                "Please wait for the next "
                                                "one.");
@@ -972,6 +1017,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
 
         return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED,
                                            task->sso, &task->back,
+                                           task->want,
                                            "The code is not correct.");
 
     case OCS_ERR_NOTFOUND:

@@ -128,6 +128,13 @@ http {
             proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
         }
 
+        location /otponly/ {
+            ocs_auth forms;
+            ocs_auth_second_factor otp;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+        }
+
         location /outside/ {
             ocs_auth forms;
             ocs_auth_second_factor totp external;
@@ -225,7 +232,7 @@ signin('alice', 'alice');
 my $r = $t->get('/app/', jar => 'alice', headers => ['Accept: text/html']);
 is($r->status, 302, 'a second factor needed: sent on');
 like($r->header('Location') // '',
-     qr{/ocs/signin\?step=2&r=%2Fapp%2F$}, 'to the second step');
+     qr{/ocs/signin\?step=2&f=40&r=%2Fapp%2F$}, "to the second step, for TOTP or OTP");
 
 $r = $t->get('/app/', jar => 'alice',
              headers => ['Accept: application/json']);
@@ -236,7 +243,7 @@ like($r->raw_headers, qr/WWW-Authenticate: OCS-Forms signin="[^"]*step=2/,
 is($t->get('/plain/', jar => 'alice')->body, "ok alice|password\n",
    'a service without the requirement: the password session is enough');
 like($t->get('/app/inner/', jar => 'alice')->header('Location') // '',
-     qr{step=2&r=%2Fapp%2Finner%2F}, 'a nested location inherits the requirement');
+     qr{step=2&f=40&r=%2Fapp%2Finner%2F}, 'a nested location inherits the requirement');
 is($t->get('/app/free/', jar => 'alice')->body, "ok alice|password\n",
    'ocs_auth_second_factor off in a nested location');
 
@@ -330,6 +337,24 @@ is($t->get('/app/', jar => 'carol')->body, "ok carol|password,otp\n",
    'the ticket records the OTP factor');
 like($t->read_file('otp-requests'), qr/^user=carol&pass=123456$/m,
      'the server got the user and the code, form-encoded');
+
+# a service that takes OTP only: the server checks the code even for a
+# user who has a TOTP secret, and the step says which factor it wants
+
+signin('alice', 'alice3');
+$r = $t->get('/otponly/', jar => 'alice3', headers => ['Accept: text/html']);
+my ($next) = ($r->header('Location') // '') =~ m{(/ocs/signin\?step=2&f=32&r=\S+)$};
+ok($next, 'the second step for OTP only: f=32');
+$page = $t->get($next, jar => 'alice3');
+is($page->field('f'), '32', 'the form carries the factor');
+$r = $t->post('/ocs/signin', jar => 'alice3',
+              form => [step => 2, f => $page->field('f'),
+                       state => $page->field('state'),
+                       csrf => $page->field('csrf'), r => '/otponly/',
+                       code => '123456']);
+is($r->status, 303, 'OTP only: the server accepted the code');
+is($t->get('/otponly/', jar => 'alice3')->body,
+   "ok alice|password,otp\n", 'OTP only: in, with the OTP factor');
 
 # a slow server: the timeout; a server whose certificate is not trusted
 

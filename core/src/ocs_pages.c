@@ -123,6 +123,7 @@ static const char  ocs_page_code[] =
     "needs a one-time code.</p>\n"
     "<form method=\"post\" action=\"{{action}}\">\n"
     "<input type=\"hidden\" name=\"step\" value=\"2\">\n"
+    "<input type=\"hidden\" name=\"f\" value=\"{{factors}}\">\n"
     "<input type=\"hidden\" name=\"state\" value=\"{{state}}\">\n"
     "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
     "<input type=\"hidden\" name=\"r\" value=\"{{return}}\">\n"

@@ -11,7 +11,7 @@
  *   OCS_PAGE_ADMIN     title, action, csrf, message (ending a user's
  *                      sessions)
  *   OCS_PAGE_CODE      title, action, state, csrf, return, username,
- *                      error (the second step of a sign-in)
+ *                      factors, error (the second step of a sign-in)
  */
 
 #ifndef OCS_PAGES_H
