@@ -91,42 +91,14 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_main_conf_t  *amcf = conf;
 
-    u_char     *p;
-    ssize_t     size;
-    ngx_str_t  *value, name, s;
+    size_t     size;
+    ngx_str_t  name;
 
     if (amcf->guard != NULL) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-
-    p = ngx_strlchr(value[1].data, value[1].data + value[1].len, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_auth_zone \"%V\": use name:size",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_auth_zone size \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_auth_zone \"%V\" is too small", &value[1]);
+    if (ngx_http_ocs_conf_zone(cf, cmd, &name, &size) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -139,7 +111,6 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 ngx_shm_zone_t *
 ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
 {
-    ngx_shm_zone_t            *shm_zone;
     ngx_http_ocs_guard_ctx_t  *ctx;
 
     ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_guard_ctx_t));
@@ -147,22 +118,9 @@ ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
         return NULL;
     }
 
-    shm_zone = ngx_shared_memory_add(cf, name, size,
-                                     &ngx_http_ocs_auth_module);
-    if (shm_zone == NULL) {
-        return NULL;
-    }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_auth_zone \"%V\" is already defined", name);
-        return NULL;
-    }
-
-    shm_zone->init = ngx_http_ocs_guard_init_zone;
-    shm_zone->data = ctx;
-
-    return shm_zone;
+    return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_auth_module,
+                                 "ocs_auth_zone",
+                                 ngx_http_ocs_guard_init_zone, ctx);
 }
 
 
@@ -171,7 +129,7 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_ocs_guard_ctx_t  *octx = data;
 
-    size_t                     len;
+    ngx_uint_t                 fresh;
     ngx_http_ocs_guard_ctx_t  *ctx;
 
     ctx = shm_zone->data;
@@ -184,32 +142,18 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        ctx->sh = ctx->shpool->data;
-        return NGX_OK;
-    }
-
-    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_ocs_guard_sh_t));
+    ctx->sh = ngx_http_ocs_zone_state(shm_zone,
+                                      sizeof(ngx_http_ocs_guard_sh_t),
+                                      "ocs_auth_zone", &fresh);
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->shpool->data = ctx->sh;
-
-    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                    ngx_http_ocs_guard_insert);
-    ngx_queue_init(&ctx->sh->queue);
-
-    len = sizeof(" in ocs_auth_zone \"\"") + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
+    if (fresh) {
+        ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                        ngx_http_ocs_guard_insert);
+        ngx_queue_init(&ctx->sh->queue);
     }
-
-    ngx_sprintf(ctx->shpool->log_ctx, " in ocs_auth_zone \"%V\"%Z",
-                &shm_zone->shm.name);
 
     /* a full zone drops old entries: no "no memory" alerts for it */
     ctx->shpool->log_nomem = 0;

@@ -96,6 +96,14 @@ ngx_int_t ngx_http_ocs_thread_run(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_ocs_thread_pt handler,
     ngx_http_ocs_resume_pt resume, void *data);
 
+char *ngx_http_ocs_conf_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *name, size_t *size);
+ngx_shm_zone_t *ngx_http_ocs_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size, void *tag, const char *directive,
+    ngx_shm_zone_init_pt init, void *data);
+void *ngx_http_ocs_zone_state(ngx_shm_zone_t *shm_zone, size_t size,
+    const char *directive, ngx_uint_t *fresh);
+
 char *ngx_http_ocs_conf_set_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,

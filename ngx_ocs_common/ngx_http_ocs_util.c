@@ -1060,3 +1060,121 @@ failed:
 
     return NGX_CONF_ERROR;
 }
+
+
+/*
+ * The "name:size" of a zone directive (cmd's name in the messages),
+ * at least 8 memory pages.
+ */
+char *
+ngx_http_ocs_conf_zone(ngx_conf_t *cf, ngx_command_t *cmd, ngx_str_t *name,
+    size_t *size)
+{
+    u_char     *p;
+    ssize_t     n;
+    ngx_str_t  *value, s;
+
+    value = cf->args->elts;
+
+    p = ngx_strlchr(value[1].data, value[1].data + value[1].len, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %V \"%V\": use name:size", &cmd->name,
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name->data = value[1].data;
+    name->len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    n = ngx_parse_size(&s);
+
+    if (n == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %V size \"%V\"", &cmd->name, &s);
+        return NGX_CONF_ERROR;
+    }
+
+    if (n < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%V\" is too small", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *size = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* a shared zone of the module tag, which must not exist yet */
+ngx_shm_zone_t *
+ngx_http_ocs_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    void *tag, const char *directive, ngx_shm_zone_init_pt init, void *data)
+{
+    ngx_shm_zone_t  *shm_zone;
+
+    shm_zone = ngx_shared_memory_add(cf, name, size, tag);
+    if (shm_zone == NULL) {
+        return NULL;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s \"%V\" is already defined", directive, name);
+        return NULL;
+    }
+
+    shm_zone->init = init;
+    shm_zone->data = data;
+
+    return shm_zone;
+}
+
+
+/*
+ * A zone's shared state on first use: the size bytes the caller sets up
+ * (*fresh set), or the state a running nginx left there.  The slab
+ * pool's log context names the zone.  NULL when memory runs out.
+ */
+void *
+ngx_http_ocs_zone_state(ngx_shm_zone_t *shm_zone, size_t size,
+    const char *directive, ngx_uint_t *fresh)
+{
+    void             *sh;
+    size_t            len;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    *fresh = 0;
+
+    if (shm_zone->shm.exists) {
+        return shpool->data;
+    }
+
+    sh = ngx_slab_alloc(shpool, size);
+    if (sh == NULL) {
+        return NULL;
+    }
+
+    shpool->data = sh;
+
+    len = sizeof(" in  \"\"") + ngx_strlen(directive)
+          + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in %s \"%V\"%Z", directive,
+                &shm_zone->shm.name);
+
+    *fresh = 1;
+
+    return sh;
+}

@@ -1000,42 +1000,14 @@ ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    u_char     *p;
-    ssize_t     size;
-    ngx_str_t  *value, name, s;
+    size_t     size;
+    ngx_str_t  name;
 
     if (smcf->zone) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-
-    p = ngx_strlchr(value[1].data, value[1].data + value[1].len, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_sso_zone \"%V\": use name:size",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_sso_zone size \"%V\"", &s);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_sso_zone \"%V\" is too small", &value[1]);
+    if (ngx_http_ocs_conf_zone(cf, cmd, &name, &size) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 

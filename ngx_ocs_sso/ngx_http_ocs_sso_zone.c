@@ -79,7 +79,6 @@ ngx_shm_zone_t *
 ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
     ngx_http_ocs_sso_main_conf_t *smcf)
 {
-    ngx_shm_zone_t               *shm_zone;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
 
     ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_sso_zone_ctx_t));
@@ -89,22 +88,9 @@ ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
     ctx->smcf = smcf;
 
-    shm_zone = ngx_shared_memory_add(cf, name, size,
-                                     &ngx_http_ocs_sso_module);
-    if (shm_zone == NULL) {
-        return NULL;
-    }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_sso_zone \"%V\" is already defined", name);
-        return NULL;
-    }
-
-    shm_zone->init = ngx_http_ocs_sso_zone_init;
-    shm_zone->data = ctx;
-
-    return shm_zone;
+    return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_sso_module,
+                                 "ocs_sso_zone", ngx_http_ocs_sso_zone_init,
+                                 ctx);
 }
 
 
@@ -113,7 +99,7 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_ocs_sso_zone_ctx_t  *octx = data;
 
-    size_t                        len;
+    ngx_uint_t                    fresh;
     ocs_err_t                     err;
     const ocs_env_t              *env;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
@@ -128,18 +114,16 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        ctx->sh = ctx->shpool->data;
-        goto keys;
-    }
-
-    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_ocs_sso_shctx_t));
+    ctx->sh = ngx_http_ocs_zone_state(shm_zone,
+                                      sizeof(ngx_http_ocs_sso_shctx_t),
+                                      "ocs_sso_zone", &fresh);
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->shpool->data = ctx->sh;
+    if (!fresh) {
+        goto keys;
+    }
 
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_ocs_sso_rbtree_insert);
@@ -157,16 +141,6 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
                       "ocs sso: no random bytes for the ephemeral key");
         return NGX_ERROR;
     }
-
-    len = sizeof(" in ocs_sso_zone \"\"") + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(ctx->shpool->log_ctx, " in ocs_sso_zone \"%V\"%Z",
-                &shm_zone->shm.name);
 
 keys:
 
