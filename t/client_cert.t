@@ -106,13 +106,7 @@ my $conf = <<'EOF';
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
 
-    ocs_ldap_directory contoso {
-        url %%URL%%;
-        bind_dn "%%BINDDN%%";
-        bind_password_file %%PWFILE%%;
-        base "dc=contoso,dc=com";
-        filter "(objectClass=inetOrgPerson)";
-    }
+    %%DIRECTORY%%
 
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
@@ -171,9 +165,7 @@ http {
 }
 EOF
 
-$conf =~ s/%%URL%%/$ldap->url('ldap')/e;
-$conf =~ s/%%BINDDN%%/$ldap->bind_dn/e;
-$conf =~ s/%%PWFILE%%/$ldap->bind_password_file/e;
+$conf =~ s/%%DIRECTORY%%/$ldap->nginx_directory()/e;
 
 $t->run($conf);
 

@@ -75,7 +75,8 @@ package OCS::Slapd;
 # their own entry; anonymous can only bind (and read the root DSE).
 #
 # Also: $ldap->dir (the private directory), $ldap->pid (of the running
-# slapd), $ldap->group_dn('CWA Users').
+# slapd), $ldap->group_dn('CWA Users'), and $ldap->nginx_directory(@lines),
+# the ocs_ldap_directory "contoso" block for nginx.conf.
 
 use strict;
 use warnings;
@@ -140,6 +141,22 @@ sub port {
     die "port: ldap or ldaps\n" unless $scheme =~ /^ldaps?$/;
     return $self->{t}->port($scheme eq 'ldaps' ? "$self->{name}s"
                                                : $self->{name});
+}
+
+# the nginx block most tests use for this directory: "contoso", plain
+# ldap://, the service account, the AD-like base and a filter for
+# people; extra directives go inside it
+sub nginx_directory {
+    my ($self, @extra) = @_;
+
+    my @lines = ('url ' . $self->url('ldap') . ';',
+                 'bind_dn "' . $self->bind_dn . '";',
+                 'bind_password_file ' . $self->bind_password_file . ';',
+                 "base \"$BASE\";",
+                 'filter "(objectClass=inetOrgPerson)";', @extra);
+
+    return "ocs_ldap_directory contoso {\n"
+           . join('', map { "        $_\n" } @lines) . "    }\n";
 }
 
 sub url {
