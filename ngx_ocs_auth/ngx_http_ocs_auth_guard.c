@@ -46,21 +46,18 @@ typedef struct {
 
 
 typedef struct {
-    ngx_rbtree_node_t             node;          /* key: crc32 of key[] */
+    ngx_str_node_t                sn;            /* crc32 and key[] */
     ngx_queue_t                   queue;
     time_t                        first;         /* the window's start */
     time_t                        until;         /* locked until */
     time_t                        expires;       /* may go after */
     int64_t                       value;         /* failures; a counter */
-    u_short                       len;
     u_char                        key[1];
 } ngx_http_ocs_guard_node_t;
 
 
 static ngx_int_t ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_ocs_guard_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_find(
     ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
     uint32_t hash);
@@ -151,7 +148,7 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (fresh) {
         ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                        ngx_http_ocs_guard_insert);
+                        ngx_str_rbtree_insert_value);
         ngx_queue_init(&ctx->sh->queue);
     }
 
@@ -162,73 +159,17 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-static void
-ngx_http_ocs_guard_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
-    ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t          **p;
-    ngx_http_ocs_guard_node_t   *n, *t;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            n = (ngx_http_ocs_guard_node_t *) node;
-            t = (ngx_http_ocs_guard_node_t *) temp;
-
-            p = (ngx_memn2cmp(n->key, t->key, n->len, t->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
 static ngx_http_ocs_guard_node_t *
 ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
     size_t len, uint32_t hash)
 {
-    ngx_int_t                   rc;
-    ngx_rbtree_node_t          *node, *sentinel;
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_str_t  k;
 
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
+    k.data = key;
+    k.len = len;
 
-    while (node != sentinel) {
-
-        if (hash != node->key) {
-            node = (hash < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        n = (ngx_http_ocs_guard_node_t *) node;
-        rc = ngx_memn2cmp(key, n->key, len, n->len);
-
-        if (rc == 0) {
-            return n;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
+    return (ngx_http_ocs_guard_node_t *)
+               ngx_str_rbtree_lookup(&ctx->sh->rbtree, &k, hash);
 }
 
 
@@ -277,15 +218,16 @@ ngx_http_ocs_guard_get(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
         return NULL;
     }
 
-    n->node.key = hash;
+    n->sn.node.key = hash;
+    n->sn.str.data = n->key;
+    n->sn.str.len = len;
     n->first = 0;
     n->until = 0;
     n->expires = 0;
     n->value = 0;
-    n->len = (u_short) len;
     ngx_memcpy(n->key, key, len);
 
-    ngx_rbtree_insert(&ctx->sh->rbtree, &n->node);
+    ngx_rbtree_insert(&ctx->sh->rbtree, &n->sn.node);
     ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
 
     return n;
@@ -297,7 +239,7 @@ ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
     ngx_http_ocs_guard_node_t *n)
 {
     ngx_queue_remove(&n->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &n->node);
+    ngx_rbtree_delete(&ctx->sh->rbtree, &n->sn.node);
     ngx_slab_free_locked(ctx->shpool, n);
 }
 
@@ -752,7 +694,7 @@ ngx_http_ocs_guard_split(ngx_http_ocs_guard_node_t *e, ngx_str_t *user,
     u_char  *p, *end;
 
     p = e->key + 1;
-    end = e->key + e->len;
+    end = e->key + e->sn.str.len;
 
     ngx_str_null(user);
 
