@@ -177,6 +177,8 @@ ngx_int_t ngx_http_ocs_auth_step_get(ngx_http_request_t *r,
 ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r,
+    ngx_str_t *url);
 
 /* ngx_http_ocs_auth_signin.c: a decoded form field */
 ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,

@@ -375,7 +375,7 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
 {
     char           id[OCS_USER_MAX + 1];
     ngx_int_t      rc;
-    ngx_str_t      url, challenge;
+    ngx_str_t      url;
     ocs_ticket_t  *t;
 
     t = &ctx->ticket;
@@ -447,17 +447,7 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
         return NGX_DONE;
     }
 
-    challenge.len = sizeof("OCS-Forms signin=\"\"") - 1 + url.len;
-    challenge.data = ngx_pnalloc(r->pool, challenge.len);
-    if (challenge.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"", &url);
-
-    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
-        != NGX_OK)
-    {
+    if (ngx_http_ocs_auth_forms_challenge(r, &url) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -528,8 +518,8 @@ ngx_http_ocs_auth_step_want(ngx_str_t *f)
 ngx_int_t
 ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
 {
-    ngx_str_t                  url, f;
-    ngx_http_ocs_sso_ctx_t    *sso;
+    ngx_str_t                      url, f;
+    ngx_http_ocs_sso_ctx_t        *sso;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);

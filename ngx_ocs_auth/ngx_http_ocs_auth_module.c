@@ -557,13 +557,36 @@ ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 }
 
 
+/*
+ * "WWW-Authenticate: OCS-Forms signin=<url>": where a script's user can
+ * sign in (or take the second step)
+ */
+ngx_int_t
+ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r, ngx_str_t *url)
+{
+    ngx_str_t  challenge;
+
+    challenge.data = ngx_pnalloc(r->pool,
+                                 sizeof("OCS-Forms signin=\"\"") - 1
+                                 + url->len);
+    if (challenge.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    challenge.len = ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"",
+                                url)
+                    - challenge.data;
+
+    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge);
+}
+
+
 static ngx_int_t
 ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf)
 {
-    u_char                    *p;
     ngx_int_t                  rc;
-    ngx_str_t                  url, challenge;
+    ngx_str_t                  url;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -601,18 +624,7 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs auth: not signed in");
 
-        challenge.len = sizeof("OCS-Forms signin=\"\"") - 1
-                        + alcf->signin_url.len;
-        challenge.data = ngx_pnalloc(r->pool, challenge.len);
-        if (challenge.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p = ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"",
-                        &alcf->signin_url);
-        challenge.len = p - challenge.data;
-
-        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+        if (ngx_http_ocs_auth_forms_challenge(r, &alcf->signin_url)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

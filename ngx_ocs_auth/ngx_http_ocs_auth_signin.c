@@ -796,7 +796,7 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
 {
     u_char                        *html, *p;
     size_t                         len;
-    ngx_str_t                      action, challenge;
+    ngx_str_t                      action;
     ocs_err_t                      err;
     ocs_tpl_var_t                  vars[9];
     ngx_http_ocs_cookie_t          cookie;
@@ -871,20 +871,10 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (status == NGX_HTTP_UNAUTHORIZED) {
-        challenge.len = sizeof("OCS-Forms signin=\"\"") - 1 + action.len;
-        challenge.data = ngx_pnalloc(r->pool, challenge.len);
-        if (challenge.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"", &action);
-
-        if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (status == NGX_HTTP_UNAUTHORIZED
+        && ngx_http_ocs_auth_forms_challenge(r, &action) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
