@@ -99,6 +99,8 @@ static gss_OID_desc  ngx_http_ocs_auth_ntlmssp = {
 };
 
 
+static ngx_http_ocs_auth_neg_t *ngx_http_ocs_auth_negotiate_new(
+    ngx_http_request_t *r);
 static ngx_http_ocs_auth_neg_t *ngx_http_ocs_auth_negotiate_find(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
@@ -216,7 +218,6 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     ngx_str_t                  token;
     OM_uint32                  minor;
     ngx_uint_t                 raw;
-    ngx_pool_cleanup_t        *cln;
     ngx_http_ocs_auth_neg_t   *neg;
     ngx_http_ocs_auth_conn_t  *conn;
 
@@ -247,14 +248,10 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
         }
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
-    if (cln == NULL) {
+    neg = ngx_http_ocs_auth_negotiate_new(r);
+    if (neg == NULL) {
         return NGX_ERROR;
     }
-
-    neg = cln->data;
-    ngx_memzero(neg, sizeof(ngx_http_ocs_auth_neg_t));
-    cln->handler = ngx_http_ocs_auth_negotiated_mark;
 
     neg->quick = quick;
     neg->token = token;
@@ -292,7 +289,6 @@ ngx_http_ocs_auth_identity(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, u_char *name,
     size_t len)
 {
-    ngx_pool_cleanup_t       *cln;
     ngx_http_ocs_auth_neg_t  *neg;
 
     neg = ngx_http_ocs_auth_negotiate_find(r);
@@ -304,14 +300,10 @@ ngx_http_ocs_auth_identity(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
-    if (cln == NULL) {
+    neg = ngx_http_ocs_auth_negotiate_new(r);
+    if (neg == NULL) {
         return NGX_ERROR;
     }
-
-    neg = cln->data;
-    ngx_memzero(neg, sizeof(ngx_http_ocs_auth_neg_t));
-    cln->handler = ngx_http_ocs_auth_negotiated_mark;
 
     /* proven already: no GSSAPI, the name as it is */
     neg->method = OCS_METHOD_CERT;
@@ -396,6 +388,26 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
 
     return ngx_http_ocs_send_message(r, status, "Sign-in unavailable",
                                      message);
+}
+
+
+/* a new sign-in's state, zeroed, under its pool cleanup mark */
+static ngx_http_ocs_auth_neg_t *
+ngx_http_ocs_auth_negotiate_new(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_ocs_auth_neg_t  *neg;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_neg_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    neg = cln->data;
+    ngx_memzero(neg, sizeof(ngx_http_ocs_auth_neg_t));
+    cln->handler = ngx_http_ocs_auth_negotiated_mark;
+
+    return neg;
 }
 
 
