@@ -8,6 +8,11 @@
 
 #include <ngx_http_ocs.h>
 
+#if (NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
 
 typedef struct {
     ngx_http_request_t       *request;
@@ -884,24 +889,15 @@ ngx_http_ocs_thread_handler(void *data, ngx_log_t *log)
 #if (NGX_LINUX)
     /*
      * Directory and hashing work may wait and burn CPU as it likes, but
-     * must not push aside the event loop, which answers the requests
-     * that already hold a ticket.  A lower nice value is not enough: a
-     * pool thread woken after a long wait is placed ahead of a busy loop
-     * whatever its weight, and several woken at once (a directory that
-     * answers in bursts) run one after the other while the loop waits.
-     * A SCHED_IDLE thread is preempted the moment the loop wakes, and
-     * its tiny weight keeps it from running ahead of the loop for more
-     * than moments; it still gets every moment the loop sleeps.  Only on
-     * a core the loop keeps 100% busy does it crawl.  Per thread; an
-     * unprivileged worker cannot undo it, so the thread stays there;
+     * should not push aside the event loop, which answers the requests
+     * that already hold a ticket: the pool thread steps back to nice 10
+     * (this thread only).  Not SCHED_IDLE: it starves the thread behind
+     * any busy process on the core, not only the loop, and measured it
+     * did not lower the loop's p99 (bench/README.md).  An unprivileged
+     * worker cannot undo it, so the thread stays there;
      * ocs_auth_thread_pool names a pool of its own.
      */
-    {
-        struct sched_param  sp;
-
-        ngx_memzero(&sp, sizeof(struct sched_param));
-        (void) sched_setscheduler(0, SCHED_IDLE, &sp);
-    }
+    (void) setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), 10);
 #endif
 
     ctx->handler(ctx->data);
