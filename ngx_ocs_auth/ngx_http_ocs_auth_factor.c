@@ -589,7 +589,8 @@ ngx_http_ocs_auth_step_state(ngx_http_request_t *r, ocs_ticket_t *t,
     ngx_memcpy(msg, t->session, OCS_SESSION_LEN);
     ngx_memcpy(msg + OCS_SESSION_LEN, raw, NGX_HTTP_OCS_STEP_RAW);
 
-    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "second step", msg,
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_sso_cache(r), "second step", msg,
                        sizeof(msg), token, OCS_CSRF_TOKEN_LEN + 1, &err)
         != OCS_OK)
     {

@@ -251,7 +251,8 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                 &token)
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
-        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "signin", csrf.nonce,
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
+                           ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
                            sizeof(csrf.nonce), (char *) token.data,
                            token.len)
            != OCS_OK)
@@ -810,7 +811,8 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "signin", csrf.nonce,
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
                        sizeof(csrf.nonce), token, sizeof(token), &err)
         != OCS_OK)
     {

@@ -202,6 +202,7 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
                           sizeof(token), &n)
            != OCS_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
+                           ngx_http_ocs_sso_cache(r),
                            ngx_http_ocs_logoff_purpose(r), t->session,
                            OCS_SESSION_LEN, token, n)
            != OCS_OK)
@@ -235,6 +236,7 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     char                             token[OCS_CSRF_TOKEN_LEN + 1];
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_sso_cache(r),
                        ngx_http_ocs_logoff_purpose(r), t->session,
                        OCS_SESSION_LEN, token, sizeof(token), &err)
         != OCS_OK)
@@ -636,7 +638,8 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
         || ocs_form_field((char *) body.data, body.len, "csrf", token,
                           sizeof(token), &n)
            != OCS_OK
-        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r), "logoff admin",
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
+                           ngx_http_ocs_sso_cache(r), "logoff admin",
                            admin->session, OCS_SESSION_LEN, token, n)
            != OCS_OK)
     {
@@ -695,7 +698,8 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     ocs_tpl_var_t   vars[4];
     char            token[OCS_CSRF_TOKEN_LEN + 1];
 
-    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r), "logoff admin",
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_sso_cache(r), "logoff admin",
                        admin->session, OCS_SESSION_LEN, token, sizeof(token),
                        &err)
         != OCS_OK)

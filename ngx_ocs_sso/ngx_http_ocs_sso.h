@@ -101,6 +101,7 @@ ngx_int_t ngx_http_ocs_sso_pass_identity(ngx_http_request_t *r,
     ocs_ticket_t *t);
 
 ocs_keyring_t *ngx_http_ocs_sso_keyring(ngx_http_request_t *r);
+ocs_ticket_cache_t *ngx_http_ocs_sso_cache(ngx_http_request_t *r);
 /* the ticket cookie's name, or (csrf) that of the sign-in nonce */
 ngx_str_t *ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r,
     ngx_uint_t csrf);

@@ -535,6 +535,18 @@ ngx_http_ocs_sso_keyring(ngx_http_request_t *r)
 }
 
 
+/* the ring's keyed contexts: for the event loop only */
+ocs_ticket_cache_t *
+ngx_http_ocs_sso_cache(ngx_http_request_t *r)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    return smcf->cache;
+}
+
+
 ngx_str_t *
 ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t csrf)
 {

@@ -11,6 +11,8 @@
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
 
+#include "ocs_cache.h"
+
 
 #define OCS_HKDF_SALT  "ocs keyring v1"
 
@@ -227,12 +229,20 @@ ocs_keyring_wipe(ocs_keyring_t *ring)
 }
 
 
+/*
+ * The MAC of key number k of ring: with the cache's keyed context when
+ * there is one (a reset, not a fresh key schedule and algorithm fetch),
+ * else with a one-shot HMAC().
+ */
 static int
-ocs_csrf_mac(const ocs_key_t *key, const char *purpose,
-    const unsigned char *nonce, size_t nonce_len, unsigned char *md)
+ocs_csrf_mac(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache, size_t k,
+    const char *purpose, const unsigned char *nonce, size_t nonce_len,
+    unsigned char *md)
 {
-    size_t          plen;
+    int             rc;
+    size_t          plen, outl;
     unsigned int    mlen;
+    EVP_MAC_CTX    *ctx;
     unsigned char   msg[128];
 
     /* the NUL after the purpose keeps purposes and nonces apart */
@@ -245,24 +255,35 @@ ocs_csrf_mac(const ocs_key_t *key, const char *purpose,
     memcpy(msg, purpose, plen);
     memcpy(msg + plen, nonce, nonce_len);
 
-    if (HMAC(EVP_sha256(), key->csrf, OCS_KEY_LEN, msg, plen + nonce_len, md,
-             &mlen)
-        == NULL || mlen != 32)
+    rc = OCS_OK;
+    ctx = (cache != NULL && k < cache->n) ? cache->csrf[k] : NULL;
+
+    if (ctx != NULL) {
+        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1
+            || EVP_MAC_update(ctx, msg, plen + nonce_len) != 1
+            || EVP_MAC_final(ctx, md, &outl, 32) != 1
+            || outl != 32)
+        {
+            rc = OCS_ERR_SYS;
+        }
+
+    } else if (HMAC(EVP_sha256(), ring->keys[k].csrf, OCS_KEY_LEN, msg,
+                    plen + nonce_len, md, &mlen)
+               == NULL || mlen != 32)
     {
-        ocs_wipe(msg, sizeof(msg));
-        return OCS_ERR_SYS;
+        rc = OCS_ERR_SYS;
     }
 
     ocs_wipe(msg, sizeof(msg));
 
-    return OCS_OK;
+    return rc;
 }
 
 
 int
-ocs_csrf_token(const ocs_keyring_t *ring, const char *purpose,
-    const unsigned char *nonce, size_t nonce_len, char *out, size_t outlen,
-    ocs_err_t *err)
+ocs_csrf_token(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
+    const char *purpose, const unsigned char *nonce, size_t nonce_len,
+    char *out, size_t outlen, ocs_err_t *err)
 {
     int             rc;
     size_t          n;
@@ -276,7 +297,7 @@ ocs_csrf_token(const ocs_keyring_t *ring, const char *purpose,
         return ocs_err(err, OCS_ERR_SPACE, "csrf token buffer too small");
     }
 
-    rc = ocs_csrf_mac(&ring->keys[0], purpose, nonce, nonce_len, md);
+    rc = ocs_csrf_mac(ring, cache, 0, purpose, nonce, nonce_len, md);
     if (rc != OCS_OK) {
         return ocs_err(err, rc, "HMAC failed");
     }
@@ -290,9 +311,9 @@ ocs_csrf_token(const ocs_keyring_t *ring, const char *purpose,
 
 
 int
-ocs_csrf_verify(const ocs_keyring_t *ring, const char *purpose,
-    const unsigned char *nonce, size_t nonce_len, const char *token,
-    size_t token_len)
+ocs_csrf_verify(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
+    const char *purpose, const unsigned char *nonce, size_t nonce_len,
+    const char *token, size_t token_len)
 {
     int             ok;
     size_t          i, n;
@@ -309,7 +330,7 @@ ocs_csrf_verify(const ocs_keyring_t *ring, const char *purpose,
     ok = 0;
 
     for (i = 0; i < ring->n; i++) {
-        if (ocs_csrf_mac(&ring->keys[i], purpose, nonce, nonce_len, md)
+        if (ocs_csrf_mac(ring, cache, i, purpose, nonce, nonce_len, md)
             == OCS_OK
             && ocs_memeq_ct(md, given, sizeof(md)) == 0)
         {

@@ -4,10 +4,13 @@
 
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
+
+#include "ocs_cache.h"
 
 
 #define OCS_HEADER_LEN   (1 + OCS_KEY_ID_LEN + OCS_NONCE_LEN)
@@ -46,13 +49,6 @@ typedef struct {
 } ocs_tlv_writer_t;
 
 
-struct ocs_ticket_cache_s {
-    size_t            n;
-    EVP_CIPHER_CTX   *seal;
-    EVP_CIPHER_CTX   *open[OCS_KEYRING_MAX];
-};
-
-
 static void ocs_tlv_put(ocs_tlv_writer_t *w, unsigned type, const void *v,
     size_t len);
 static void ocs_tlv_put_int(ocs_tlv_writer_t *w, unsigned type, int64_t v,
@@ -80,6 +76,8 @@ ocs_ticket_cache_t *
 ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
 {
     size_t               i;
+    EVP_MAC             *hmac;
+    OSSL_PARAM           params[2];
     ocs_ticket_cache_t  *cache;
 
     cache = OPENSSL_zalloc(sizeof(ocs_ticket_cache_t));
@@ -87,6 +85,15 @@ ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
         ocs_err(err, OCS_ERR_SYS, "out of memory");
         return NULL;
     }
+
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (hmac == NULL) {
+        goto failed;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
 
     for (i = 0; i < ring->n; i++) {
         cache->open[i] = EVP_CIPHER_CTX_new();
@@ -98,8 +105,20 @@ ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
             goto failed;
         }
 
+        cache->csrf[i] = EVP_MAC_CTX_new(hmac);
+
+        if (cache->csrf[i] == NULL
+            || EVP_MAC_init(cache->csrf[i], ring->keys[i].csrf, OCS_KEY_LEN,
+                            params) != 1)
+        {
+            goto failed;
+        }
+
         cache->n++;
     }
+
+    EVP_MAC_free(hmac);
+    hmac = NULL;
 
     if (ring->n > 0) {
         cache->seal = EVP_CIPHER_CTX_new();
@@ -116,8 +135,9 @@ ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
 
 failed:
 
+    EVP_MAC_free(hmac);
     ocs_ticket_cache_destroy(cache);
-    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM contexts");
+    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM and HMAC contexts");
 
     return NULL;
 }
@@ -134,6 +154,7 @@ ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache)
 
     for (i = 0; i < OCS_KEYRING_MAX; i++) {
         EVP_CIPHER_CTX_free(cache->open[i]);
+        EVP_MAC_CTX_free(cache->csrf[i]);
     }
 
     EVP_CIPHER_CTX_free(cache->seal);

@@ -48,6 +48,7 @@ C(const ocs_keyring_t *ring)
 /* seal and open with the ring's cache when caching is on */
 #define OPEN(ring, ...)  ocs_ticket_open(&ring, C(&ring), __VA_ARGS__)
 #define SEAL(ring, ...)  ocs_ticket_seal(&ring, C(&ring), __VA_ARGS__)
+#define VERIFY(ring, ...)  ocs_csrf_verify(&ring, C(&ring), __VA_ARGS__)
 
 
 static void
@@ -454,8 +455,8 @@ test_csrf(void)
     make_ring(&other, (const unsigned char *) "\x03", 1);
     memset(nonce, 7, sizeof(nonce));
 
-    ok(ocs_csrf_token(&one, "signin", nonce, sizeof(nonce), tok, sizeof(tok),
-                      &err) == OCS_OK, "csrf token");
+    ok(ocs_csrf_token(&one, C(&one), "signin", nonce, sizeof(nonce), tok,
+                      sizeof(tok), &err) == OCS_OK, "csrf token");
     is_int(strlen(tok), OCS_CSRF_TOKEN_LEN, "csrf token length");
 
     /* recompute: HMAC-SHA256(csrf key, "signin" NUL nonce) */
@@ -472,27 +473,32 @@ test_csrf(void)
     ok(memcmp(tok, want, n) == 0, "csrf token is the HMAC of purpose and "
        "nonce");
 
-    ok(ocs_csrf_verify(&one, "signin", nonce, 16, tok, strlen(tok))
+    ok(VERIFY(one, "signin", nonce, 16, tok, strlen(tok))
        == OCS_OK, "verify");
-    ok(ocs_csrf_verify(&rotated, "signin", nonce, 16, tok, strlen(tok))
+    ok(VERIFY(rotated, "signin", nonce, 16, tok, strlen(tok))
        == OCS_OK, "verify after rotation");
-    is_int(ocs_csrf_verify(&other, "signin", nonce, 16, tok, strlen(tok)),
+    is_int(VERIFY(other, "signin", nonce, 16, tok, strlen(tok)),
            OCS_ERR_AUTH, "other key");
-    is_int(ocs_csrf_verify(&one, "logoff", nonce, 16, tok, strlen(tok)),
+    is_int(VERIFY(one, "logoff", nonce, 16, tok, strlen(tok)),
            OCS_ERR_AUTH, "other purpose");
     nonce[0] ^= 1;
-    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, tok, strlen(tok)),
+    is_int(VERIFY(one, "signin", nonce, 16, tok, strlen(tok)),
            OCS_ERR_AUTH, "other nonce");
     nonce[0] ^= 1;
 
     memcpy(bad, tok, sizeof(bad));
     bad[5] = bad[5] == 'x' ? 'y' : 'x';
-    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, bad, strlen(bad)),
+    is_int(VERIFY(one, "signin", nonce, 16, bad, strlen(bad)),
            OCS_ERR_AUTH, "tampered token");
-    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, tok, 10),
+    is_int(VERIFY(one, "signin", nonce, 16, tok, 10),
            OCS_ERR_AUTH, "truncated token");
-    is_int(ocs_csrf_verify(&one, "signin", nonce, 16, "", 0),
+    is_int(VERIFY(one, "signin", nonce, 16, "", 0),
            OCS_ERR_AUTH, "empty token");
+
+    /* a context used many times over still gives the first answer */
+    ok(ocs_csrf_token(&one, C(&one), "signin", nonce, sizeof(nonce), bad,
+                      sizeof(bad), &err) == OCS_OK
+       && strcmp(bad, tok) == 0, "csrf token again: the same");
 }
 
 
@@ -515,6 +521,9 @@ main(void)
     test_services();
     test_check();
     test_csrf();
+    use_cache = 1;
+    test_csrf();
+    drop_caches();
 
     return ocs_test_done();
 }
