@@ -55,14 +55,63 @@ ngx_http_ocs_env_now(void *data)
 }
 
 
+/*
+ * Random bytes for nonces, session ids and ticket IVs, all made on the
+ * event loop.  OpenSSL's DRBG costs microseconds per call there (locks,
+ * a reseed check and a rekey each time, cold in the cache), so the bytes
+ * come from a buffer that one RAND_bytes() call fills: each thread its
+ * own, and a process that is not the one that filled it (a forked
+ * worker) starts afresh, so no two processes or threads ever hand out
+ * the same bytes.  Bytes handed out are wiped from the buffer.
+ */
+
+#define NGX_HTTP_OCS_RANDOM_BUF  512
+
+typedef struct {
+    pid_t          pid;
+    size_t         left;
+    unsigned char  buf[NGX_HTTP_OCS_RANDOM_BUF];
+} ngx_http_ocs_random_t;
+
+
+static __thread ngx_http_ocs_random_t  ngx_http_ocs_random;
+
+
 static int
 ngx_http_ocs_env_random(void *data, unsigned char *buf, size_t len)
 {
-    const ocs_env_t  *env;
+    pid_t                   pid;
+    const ocs_env_t        *env;
+    ngx_http_ocs_random_t  *rnd;
 
     env = ocs_env_default();
 
-    return env->random(env->data, buf, len);
+    if (len > NGX_HTTP_OCS_RANDOM_BUF / 8) {
+        return env->random(env->data, buf, len);
+    }
+
+    rnd = &ngx_http_ocs_random;
+    pid = getpid();
+
+    if (rnd->pid != pid || rnd->left < len) {
+        ngx_explicit_memzero(rnd->buf, NGX_HTTP_OCS_RANDOM_BUF);
+        rnd->left = 0;
+        rnd->pid = pid;
+
+        if (env->random(env->data, rnd->buf, NGX_HTTP_OCS_RANDOM_BUF)
+            != OCS_OK)
+        {
+            return OCS_ERR_SYS;
+        }
+
+        rnd->left = NGX_HTTP_OCS_RANDOM_BUF;
+    }
+
+    rnd->left -= len;
+    ngx_memcpy(buf, rnd->buf + rnd->left, len);
+    ngx_explicit_memzero(rnd->buf + rnd->left, len);
+
+    return OCS_OK;
 }
 
 

@@ -73,6 +73,26 @@ $t->signin('alice', 'pw', jar => 'e');
 is_deeply([map { status('e') } 1 .. 6], [(200) x 6],
           'ephemeral key: every worker opens the ticket');
 
+# random bytes (the workers buffer them): never the same twice, whichever
+# worker made them -- sign-in nonces, and the GCM nonces of tickets
+
+my (%csrf, %iv);
+
+for my $i (1 .. 24) {
+    my $page = $t->get('/ocs/signin', jar => "n$i");
+    $csrf{$page->field('csrf') // ''}++;
+}
+
+is(scalar(grep { length } keys %csrf), 24, 'sign-in nonces: 24 different');
+
+for my $i (1 .. 12) {
+    $t->signin('alice', 'pw', jar => "iv$i");
+    (my $b64 = $t->jar_cookies("iv$i")->{ocs_ticket} // '') =~ tr{-_}{+/};
+    $iv{unpack('H*', substr(decode_base64($b64), 5, 12))}++;
+}
+
+is(scalar(keys %iv), 12, 'ticket nonces: 12 different');
+
 $t->reload;
 is(status('e'), 200, 'ephemeral key: kept across a reload');
 
