@@ -68,7 +68,7 @@ ngx_http_ocs_env_now(void *data)
 #define NGX_HTTP_OCS_RANDOM_BUF  512
 
 typedef struct {
-    pid_t          pid;
+    ngx_pid_t      pid;
     size_t         left;
     unsigned char  buf[NGX_HTTP_OCS_RANDOM_BUF];
 } ngx_http_ocs_random_t;
@@ -80,7 +80,6 @@ static __thread ngx_http_ocs_random_t  ngx_http_ocs_random;
 static int
 ngx_http_ocs_env_random(void *data, unsigned char *buf, size_t len)
 {
-    pid_t                   pid;
     const ocs_env_t        *env;
     ngx_http_ocs_random_t  *rnd;
 
@@ -91,12 +90,12 @@ ngx_http_ocs_env_random(void *data, unsigned char *buf, size_t len)
     }
 
     rnd = &ngx_http_ocs_random;
-    pid = getpid();
 
-    if (rnd->pid != pid || rnd->left < len) {
+    /* ngx_pid: nginx sets it in every process it forks, no system call */
+    if (rnd->pid != ngx_pid || rnd->left < len) {
         ngx_explicit_memzero(rnd->buf, NGX_HTTP_OCS_RANDOM_BUF);
         rnd->left = 0;
-        rnd->pid = pid;
+        rnd->pid = ngx_pid;
 
         if (env->random(env->data, rnd->buf, NGX_HTTP_OCS_RANDOM_BUF)
             != OCS_OK)
