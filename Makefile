@@ -15,7 +15,7 @@ CORE_LIBS   = -lcrypto -lcrypt -lldap -llber -lkrb5 -lcurl -ljansson \
               -lunistring -lpthread
 
 CORE_SRCS  = $(wildcard core/src/*.c)
-CORE_HDRS  = $(wildcard core/include/ocs/*.h)
+CORE_HDRS  = $(wildcard core/include/ocs/*.h core/src/*.h)
 CORE_OBJS  = $(patsubst core/src/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 UNIT_SRCS  = $(wildcard core/test/test_*.c)
 UNIT_BINS  = $(patsubst core/test/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))

@@ -346,6 +346,15 @@ ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
         return NGX_CONF_OK;
     }
 
+    if (OCS_IS("policy")) {
+        if (value[1].len >= OCS_LDAP_DN_MAX) {
+            return "is too long";
+        }
+
+        dir->conf.policy_dn = (char *) value[1].data;
+        return NGX_CONF_OK;
+    }
+
     if (OCS_IS("connect_timeout")) {
         return ngx_http_ocs_auth_ldap_time(cf, &value[1],
                                            &dir->conf.connect_timeout);

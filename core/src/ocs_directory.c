@@ -33,6 +33,8 @@ static const struct {
       "Your account is not allowed to sign in at this time." },
     { "not allowed from this computer",
       "Your account is not allowed to sign in from this computer." },
+    { "too many failed sign-ins",
+      "Too many failed sign-ins. Please wait and try again." },
 };
 
 

@@ -1,14 +1,18 @@
 /*
- * Accounts in an LDAP directory through libldap: a pool of connections
- * bound as the service account, failover across servers, TLS with
- * certificate checks, account searches, user binds with the account
- * states AD and OpenLDAP's ppolicy report, and group expansion.
+ * Accounts in an LDAP directory through libldap: account searches, user
+ * binds with the account states AD and OpenLDAP's ppolicy report, group
+ * expansion and the directory's own lockout policy.  The connections
+ * they run on, and the deadline of each step, are ocs_ldap_pool.c's.
+ *
+ * A step that fails on a broken connection before the user's password
+ * was sent is tried once more on another connection; a user bind is
+ * never sent twice, so that a lost answer cannot count as two failed
+ * passwords at the directory.
  */
 
 #define LDAP_DEPRECATED 0
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,41 +20,15 @@
 
 #include <ldap.h>
 
-#include <ocs/ocs_ldap.h>
 #include <ocs/ocs_signin.h>
 
-
-typedef struct {
-    LDAP               *ld;
-    int                 busy;
-    int                 service;      /* bound as the service account */
-    int                 pooled;
-    size_t              url;          /* which server it talks to */
-} ocs_ldap_conn_t;
+#include "ocs_ldap_int.h"
 
 
-struct ocs_ldap_s {
-    ocs_ldap_conf_t     conf;
-    char               *strings;      /* one block for every string */
-    size_t              strings_len;
-    size_t              password_len;
-    pthread_mutex_t     lock;
-    size_t              good_url;     /* start with the last server that
-                                         answered */
-    ocs_ldap_conn_t    *conns;
-};
+/* how long the domain's lockout policy is taken as read, in ms */
+#define OCS_LDAP_POLICY_TTL  (300 * 1000)
 
 
-static char *ocs_ldap_copy(char **p, const char *s);
-static int ocs_ldap_connect(ocs_ldap_t *h, ocs_ldap_conn_t *c,
-    ocs_err_t *err);
-static int ocs_ldap_open(ocs_ldap_t *h, ocs_ldap_conn_t *c, size_t url,
-    ocs_err_t *err);
-static int ocs_ldap_service_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
-    ocs_err_t *err);
-static ocs_ldap_conn_t *ocs_ldap_acquire(ocs_ldap_t *h, ocs_err_t *err);
-static void ocs_ldap_release(ocs_ldap_t *h, ocs_ldap_conn_t *c, int broken);
-static int ocs_ldap_down(int rc);
 static int ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
     int scope, const char *filter, ocs_ldap_account_t *acct, int *found,
     ocs_err_t *err);
@@ -67,145 +45,38 @@ static int ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     ocs_ldap_account_t *acct, ocs_err_t *err);
 static void ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn,
     size_t len);
-static void ocs_ldap_timeval(int ms, struct timeval *tv);
-static const char *ocs_ldap_url(ocs_ldap_t *h, ocs_ldap_conn_t *c);
+static int ocs_ldap_policy_refresh(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_err_t *err);
+static int ocs_ldap_policy_of(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
+static int ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    const char *dn, ocs_ldap_policy_t *policy, ocs_err_t *err);
+static int ocs_ldap_base_value(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    const char *dn, const char *attr, char *out, size_t outlen,
+    ocs_err_t *err);
+static void ocs_ldap_value(LDAP *ld, LDAPMessage *e, const char *attr,
+    char *out, size_t outlen);
 
 
 static const char  *ocs_ldap_attrs[] = {
     "sAMAccountName", "userPrincipalName", "displayName",
     "msRTCSIP-UserEnabled", "msRTCSIP-OptionFlags",
     "msRTCSIP-PrimaryUserAddress", "userAccountControl", "memberOf",
-    "msDS-User-Account-Control-Computed", NULL, NULL, NULL
+    "msDS-User-Account-Control-Computed", "msDS-ResultantPSO",
+    "pwdPolicySubentry", NULL, NULL, NULL
 };
-
-
-ocs_ldap_t *
-ocs_ldap_create(const ocs_ldap_conf_t *conf, ocs_err_t *err)
-{
-    char        *p;
-    size_t       i, len;
-    ocs_ldap_t  *h;
-
-    if (conf->nurls == 0 || conf->nurls > OCS_LDAP_URLS_MAX) {
-        ocs_err(err, OCS_ERR_INVALID, "between 1 and %d URLs are needed",
-                OCS_LDAP_URLS_MAX);
-        return NULL;
-    }
-
-    if (conf->base == NULL || conf->connections == 0) {
-        ocs_err(err, OCS_ERR_INVALID, "no search base or no connections");
-        return NULL;
-    }
-
-    h = calloc(1, sizeof(ocs_ldap_t));
-    if (h == NULL) {
-        ocs_err(err, OCS_ERR_SYS, "out of memory");
-        return NULL;
-    }
-
-    h->conf = *conf;
-
-    len = 0;
-
-    for (i = 0; i < conf->nurls; i++) {
-        len += strlen(conf->urls[i]) + 1;
-    }
-
-#define OCS_LEN(s)  ((s) ? strlen(s) + 1 : 0)
-
-    len += OCS_LEN(conf->ca_file) + OCS_LEN(conf->bind_dn)
-           + OCS_LEN(conf->bind_password) + OCS_LEN(conf->base)
-           + OCS_LEN(conf->filter) + OCS_LEN(conf->remote_attr)
-           + OCS_LEN(conf->totp_attr);
-
-    h->strings = calloc(1, len + 1);
-    h->conns = calloc(conf->connections, sizeof(ocs_ldap_conn_t));
-
-    if (h->strings == NULL || h->conns == NULL
-        || pthread_mutex_init(&h->lock, NULL) != 0)
-    {
-        free(h->strings);
-        free(h->conns);
-        free(h);
-        ocs_err(err, OCS_ERR_SYS, "out of memory");
-        return NULL;
-    }
-
-    h->strings_len = len + 1;
-    p = h->strings;
-
-    for (i = 0; i < conf->nurls; i++) {
-        h->conf.urls[i] = ocs_ldap_copy(&p, conf->urls[i]);
-    }
-
-    h->conf.ca_file = ocs_ldap_copy(&p, conf->ca_file);
-    h->conf.bind_dn = ocs_ldap_copy(&p, conf->bind_dn);
-    h->conf.bind_password = ocs_ldap_copy(&p, conf->bind_password);
-    h->conf.base = ocs_ldap_copy(&p, conf->base);
-    h->conf.filter = ocs_ldap_copy(&p, conf->filter);
-    h->conf.remote_attr = ocs_ldap_copy(&p, conf->remote_attr);
-    h->conf.totp_attr = ocs_ldap_copy(&p, conf->totp_attr);
-    h->password_len = conf->bind_password ? strlen(conf->bind_password) : 0;
-
-    for (i = 0; i < conf->connections; i++) {
-        h->conns[i].pooled = 1;
-    }
-
-    return h;
-}
-
-
-static char *
-ocs_ldap_copy(char **p, const char *s)
-{
-    char    *d;
-    size_t   len;
-
-    if (s == NULL) {
-        return NULL;
-    }
-
-    len = strlen(s) + 1;
-    d = *p;
-    memcpy(d, s, len);
-    *p += len;
-
-    return d;
-}
-
-
-void
-ocs_ldap_destroy(ocs_ldap_t *h)
-{
-    size_t  i;
-
-    if (h == NULL) {
-        return;
-    }
-
-    for (i = 0; i < h->conf.connections; i++) {
-        if (h->conns[i].ld != NULL) {
-            ldap_unbind_ext_s(h->conns[i].ld, NULL, NULL);
-        }
-    }
-
-    pthread_mutex_destroy(&h->lock);
-    ocs_wipe(h->strings, h->strings_len);
-    free(h->strings);
-    free(h->conns);
-    free(h);
-}
 
 
 int
 ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
-    const char *password, size_t password_len, ocs_ldap_account_t *acct,
-    int *state, ocs_err_t *err)
+    const char *password, size_t password_len, ocs_ldap_admit_pt admit,
+    void *admit_data, ocs_ldap_account_t *acct, int *state, ocs_err_t *err)
 {
     int               rc, found, tries;
     char              filter[8 * OCS_NAME_MAX];
     char              decoy[OCS_LDAP_DN_MAX];
     ocs_ldap_conn_t  *c;
+    ocs_ldap_call_t   call;
 
     memset(acct, 0, sizeof(ocs_ldap_account_t));
     *state = OCS_ACCT_BAD_CREDENTIALS;
@@ -223,63 +94,95 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
         return rc == OCS_ERR_INVALID ? OCS_OK : rc;
     }
 
+    call.silent = 0;
+    c = NULL;
+    found = 0;
+
     for (tries = 0; tries < 2; tries++) {
-        c = ocs_ldap_acquire(h, err);
+        c = ocs_ldap_acquire(h, &call, err);
         if (c == NULL) {
             return OCS_ERR_SYS;
         }
 
-        rc = ocs_ldap_find(h, c, h->conf.base, h->conf.scope, filter, acct,
-                           &found, err);
+        rc = ocs_ldap_policy_refresh(h, c, err);
 
-        if (rc == OCS_ERR_SYS) {
-            ocs_ldap_release(h, c, 1);
-            continue;
+        if (rc == OCS_OK) {
+            rc = ocs_ldap_find(h, c, h->conf.base, h->conf.scope, filter,
+                               acct, &found, err);
         }
 
-        if (!found) {
-            /* the same round trip as a wrong password, then the same no */
-            (void) snprintf(decoy, sizeof(decoy),
-                            "cn=ocs-decoy-account,%s", h->conf.base);
-            rc = ocs_ldap_user_bind(h, c, decoy, password, password_len,
-                                    state, err);
-            *state = OCS_ACCT_BAD_CREDENTIALS;
-
-        } else {
-            rc = ocs_ldap_user_bind(h, c, acct->dn, password, password_len,
-                                    state, err);
+        if (rc == OCS_OK && found) {
+            rc = ocs_ldap_policy_of(h, c, acct, err);
         }
 
-        if (rc == OCS_ERR_SYS) {
-            ocs_ldap_release(h, c, 1);
-            continue;
+        if (rc == OCS_OK) {
+            break;
         }
 
-        /* a state the directory reports only for the right password */
-        if (*state == OCS_ACCT_OK && acct->uac >= 0) {
-            *state = ocs_acct_state_from_uac(acct->uac);
-        }
+        ocs_ldap_release(h, c, &call, 1);
+        c = NULL;
+    }
 
-        if (*state == OCS_ACCT_OK) {
-            rc = ocs_ldap_service_bind(h, c, err);
+    if (c == NULL) {
+        return OCS_ERR_SYS;
+    }
 
-            if (rc == OCS_OK) {
-                rc = ocs_ldap_groups(h, c, acct, err);
-            }
+    if (!found) {
+        memset(acct, 0, sizeof(ocs_ldap_account_t));
+        (void) ocs_ldap_policy(h, &acct->policy);
+    }
 
-            if (rc != OCS_OK) {
-                ocs_ldap_release(h, c, 1);
-                *state = OCS_ACCT_BAD_CREDENTIALS;
-                return OCS_ERR_SYS;
-            }
-        }
+    acct->found = found;
 
-        ocs_ldap_release(h, c, 0);
-
+    /* the proxy's own lockout, counted by the account the search found */
+    if (admit != NULL && admit(admit_data, acct) != OCS_OK) {
+        ocs_ldap_release(h, c, &call, 0);
+        *state = OCS_ACCT_THROTTLED;
         return OCS_OK;
     }
 
-    return OCS_ERR_SYS;
+    if (found) {
+        rc = ocs_ldap_user_bind(h, c, acct->dn, password, password_len, state,
+                                err);
+
+    } else {
+        /* the same round trip as a wrong password, then the same no */
+        (void) snprintf(decoy, sizeof(decoy), "cn=ocs-decoy-account,%s",
+                        h->conf.base);
+        rc = ocs_ldap_user_bind(h, c, decoy, password, password_len, state,
+                                err);
+        *state = OCS_ACCT_BAD_CREDENTIALS;
+    }
+
+    if (rc != OCS_OK) {
+        ocs_ldap_release(h, c, &call, 1);
+        *state = OCS_ACCT_BAD_CREDENTIALS;
+        return OCS_ERR_SYS;
+    }
+
+    /* a state the directory reports only for the right password */
+    if (*state == OCS_ACCT_OK && acct->uac >= 0) {
+        *state = ocs_acct_state_from_uac(acct->uac);
+    }
+
+    if (*state == OCS_ACCT_OK) {
+        ocs_ldap_arm(c, h->conf.timeout);
+        rc = ocs_ldap_service_bind(h, c, err);
+
+        if (rc == OCS_OK) {
+            rc = ocs_ldap_groups(h, c, acct, err);
+        }
+
+        if (rc != OCS_OK) {
+            ocs_ldap_release(h, c, &call, 1);
+            *state = OCS_ACCT_BAD_CREDENTIALS;
+            return OCS_ERR_SYS;
+        }
+    }
+
+    ocs_ldap_release(h, c, &call, 0);
+
+    return OCS_OK;
 }
 
 
@@ -354,32 +257,50 @@ ocs_ldap_lookup(ocs_ldap_t *h, const char *dn, ocs_ldap_account_t *acct,
 }
 
 
-/* one account and its groups, with the service bind */
+/*
+ * One account and its groups, with the service bind; the domain's
+ * lockout policy is read again when it is due, so that re-checks keep it
+ * current.
+ */
 static int
 ocs_ldap_fetch(ocs_ldap_t *h, const char *base, int scope,
     const char *filter, ocs_ldap_account_t *acct, ocs_err_t *err)
 {
     int               rc, found, tries;
     ocs_ldap_conn_t  *c;
+    ocs_ldap_call_t   call;
+
+    call.silent = 0;
 
     for (tries = 0; tries < 2; tries++) {
-        c = ocs_ldap_acquire(h, err);
+        c = ocs_ldap_acquire(h, &call, err);
         if (c == NULL) {
             return OCS_ERR_SYS;
         }
 
-        rc = ocs_ldap_find(h, c, base, scope, filter, acct, &found, err);
+        found = 0;
+        rc = ocs_ldap_policy_refresh(h, c, err);
+
+        if (rc == OCS_OK) {
+            rc = ocs_ldap_find(h, c, base, scope, filter, acct, &found, err);
+        }
+
+        if (rc == OCS_OK && found) {
+            rc = ocs_ldap_policy_of(h, c, acct, err);
+        }
 
         if (rc == OCS_OK && found) {
             rc = ocs_ldap_groups(h, c, acct, err);
         }
 
-        if (rc == OCS_ERR_SYS) {
-            ocs_ldap_release(h, c, 1);
+        if (rc != OCS_OK) {
+            ocs_ldap_release(h, c, &call, 1);
             continue;
         }
 
-        ocs_ldap_release(h, c, 0);
+        ocs_ldap_release(h, c, &call, 0);
+
+        acct->found = found;
 
         return found ? OCS_OK : OCS_ERR_NOTFOUND;
     }
@@ -397,26 +318,28 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
     LDAPMessage      *res;
     struct timeval    tv;
     ocs_ldap_conn_t  *c;
+    ocs_ldap_call_t   call;
 
     *match = 0;
+    call.silent = 0;
 
     for (tries = 0; tries < 2; tries++) {
-        c = ocs_ldap_acquire(h, err);
+        c = ocs_ldap_acquire(h, &call, err);
         if (c == NULL) {
             return OCS_ERR_SYS;
         }
 
         ocs_ldap_timeval(h->conf.timeout, &tv);
+        ocs_ldap_arm(c, h->conf.timeout);
         res = NULL;
 
         rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, filter, attrs, 0,
                                NULL, NULL, &tv, 1, &res);
 
-        if (ocs_ldap_down(rc)) {
-            ocs_err(err, OCS_ERR_SYS, "%s: %s", ocs_ldap_url(h, c),
-                    ldap_err2string(rc));
+        if (ocs_ldap_down(rc) || c->timed_out) {
+            (void) ocs_ldap_fail(h, c, err, "filter search", rc);
             ldap_msgfree(res);
-            ocs_ldap_release(h, c, 1);
+            ocs_ldap_release(h, c, &call, 1);
             continue;
         }
 
@@ -428,11 +351,11 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
         if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
             ocs_err(err, OCS_ERR_SYS, "%s: filter %s: %s",
                     ocs_ldap_url(h, c), filter, ldap_err2string(rc));
-            ocs_ldap_release(h, c, 0);
+            ocs_ldap_release(h, c, &call, 0);
             return OCS_ERR_SYS;
         }
 
-        ocs_ldap_release(h, c, 0);
+        ocs_ldap_release(h, c, &call, 0);
 
         return OCS_OK;
     }
@@ -441,205 +364,249 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
 }
 
 
-/* a connection bound as the service account: pooled, or a spare one */
-static ocs_ldap_conn_t *
-ocs_ldap_acquire(ocs_ldap_t *h, ocs_err_t *err)
+unsigned
+ocs_ldap_policy(ocs_ldap_t *h, ocs_ldap_policy_t *policy)
 {
-    size_t            i;
-    ocs_ldap_conn_t  *c;
-
-    c = NULL;
+    unsigned  version;
 
     pthread_mutex_lock(&h->lock);
-
-    for (i = 0; i < h->conf.connections; i++) {
-        if (!h->conns[i].busy) {
-            c = &h->conns[i];
-            c->busy = 1;
-            break;
-        }
-    }
-
+    *policy = h->policy;
+    version = h->policy_version;
     pthread_mutex_unlock(&h->lock);
 
-    if (c == NULL) {
-        /* more sign-ins at once than connections: a spare for this one */
-        c = calloc(1, sizeof(ocs_ldap_conn_t));
-        if (c == NULL) {
-            ocs_err(err, OCS_ERR_SYS, "out of memory");
-            return NULL;
-        }
-
-        c->busy = 1;
-    }
-
-    if (c->ld != NULL && c->service) {
-        return c;
-    }
-
-    if (c->ld != NULL && ocs_ldap_service_bind(h, c, err) == OCS_OK) {
-        return c;
-    }
-
-    /* a connection the server dropped while idle: start afresh */
-    if (c->ld != NULL) {
-        ldap_unbind_ext_s(c->ld, NULL, NULL);
-        c->ld = NULL;
-    }
-
-    if (ocs_ldap_connect(h, c, err) == OCS_OK) {
-        return c;
-    }
-
-    ocs_ldap_release(h, c, 1);
-
-    return NULL;
+    return version;
 }
 
 
-static void
-ocs_ldap_release(ocs_ldap_t *h, ocs_ldap_conn_t *c, int broken)
-{
-    if ((broken || !c->pooled) && c->ld != NULL) {
-        ldap_unbind_ext_s(c->ld, NULL, NULL);
-        c->ld = NULL;
-        c->service = 0;
-    }
-
-    if (!c->pooled) {
-        free(c);
-        return;
-    }
-
-    pthread_mutex_lock(&h->lock);
-    c->busy = 0;
-    pthread_mutex_unlock(&h->lock);
-}
-
-
-/* tries every server, starting with the one that answered last */
+/*
+ * Reads the domain's lockout policy when it is due: the entry the
+ * configuration names, or AD's domain object (the root DSE's
+ * defaultNamingContext).  A directory that keeps it from the service
+ * account, or has none, leaves it unknown; only a server that does not
+ * answer is an error.
+ */
 static int
-ocs_ldap_connect(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
+ocs_ldap_policy_refresh(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
 {
-    size_t  i, url, start;
+    int                rc;
+    char               dn[OCS_LDAP_DN_MAX];
+    int64_t            now;
+    ocs_ldap_policy_t  policy;
+
+    now = ocs_ldap_clock();
 
     pthread_mutex_lock(&h->lock);
-    start = h->good_url;
+    rc = (h->policy_read != 0 && now - h->policy_read < OCS_LDAP_POLICY_TTL);
     pthread_mutex_unlock(&h->lock);
 
-    for (i = 0; i < h->conf.nurls; i++) {
-        url = (start + i) % h->conf.nurls;
+    if (rc) {
+        return OCS_OK;
+    }
 
-        if (ocs_ldap_open(h, c, url, err) == OCS_OK
-            && ocs_ldap_service_bind(h, c, err) == OCS_OK)
-        {
-            pthread_mutex_lock(&h->lock);
-            h->good_url = url;
-            pthread_mutex_unlock(&h->lock);
-            return OCS_OK;
-        }
+    memset(&policy, 0, sizeof(ocs_ldap_policy_t));
 
-        if (c->ld != NULL) {
-            ldap_unbind_ext_s(c->ld, NULL, NULL);
-            c->ld = NULL;
+    if (h->conf.policy_dn != NULL) {
+        rc = ocs_ldap_policy_read(h, c, h->conf.policy_dn, &policy, err);
+
+    } else {
+        rc = ocs_ldap_base_value(h, c, "", "defaultNamingContext", dn,
+                                 sizeof(dn), err);
+
+        if (rc == OCS_OK && dn[0] != '\0') {
+            rc = ocs_ldap_policy_read(h, c, dn, &policy, err);
         }
     }
 
-    /* err holds what the last server said */
-    return OCS_ERR_SYS;
+    if (rc != OCS_OK) {
+        return rc;
+    }
+
+    pthread_mutex_lock(&h->lock);
+
+    if (h->policy.known != policy.known
+        || h->policy.threshold != policy.threshold
+        || h->policy.window != policy.window
+        || strcmp(h->policy.source, policy.source) != 0)
+    {
+        h->policy = policy;
+        h->policy_version++;
+    }
+
+    h->policy_read = now;
+
+    pthread_mutex_unlock(&h->lock);
+
+    return OCS_OK;
+}
+
+
+/*
+ * The lockout policy of one account: its own (a fine-grained password
+ * policy in AD, pwdPolicySubentry in OpenLDAP) or the domain's.
+ */
+static int
+ocs_ldap_policy_of(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err)
+{
+    int  rc;
+
+    if (acct->policy_dn[0] != '\0') {
+        rc = ocs_ldap_policy_read(h, c, acct->policy_dn, &acct->policy, err);
+
+        if (rc != OCS_OK || acct->policy.known) {
+            return rc;
+        }
+    }
+
+    (void) ocs_ldap_policy(h, &acct->policy);
+
+    return OCS_OK;
 }
 
 
 static int
-ocs_ldap_open(ocs_ldap_t *h, ocs_ldap_conn_t *c, size_t url, ocs_err_t *err)
+ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
+    ocs_ldap_policy_t *policy, ocs_err_t *err)
 {
-    int              rc, v3, off, require, zero;
-    const char      *u;
+    int              rc;
+    char             v[32], *end;
+    long             n;
+    size_t           i;
+    LDAPMessage     *res, *e;
     struct timeval   tv;
 
-    u = h->conf.urls[url];
-    c->url = url;
-    c->service = 0;
+    static char  *attrs[] = {
+        "msDS-LockoutThreshold", "msDS-LockoutObservationWindow",
+        "lockoutThreshold", "lockOutObservationWindow",
+        "pwdMaxFailure", "pwdFailureCountInterval", "pwdLockout", NULL
+    };
 
-    rc = ldap_initialize(&c->ld, u);
-    if (rc != LDAP_SUCCESS) {
-        c->ld = NULL;
-        return ocs_err(err, OCS_ERR_SYS, "%s: %s", u, ldap_err2string(rc));
-    }
+    /* where each kind keeps its threshold, and how it writes the window */
+    static const struct {
+        const char  *threshold;
+        const char  *window;
+        int64_t      unit;           /* 0: seconds; else -100 ns units */
+        const char  *on;             /* the switch that enables it */
+    } kinds[] = {
+        { "msDS-LockoutThreshold", "msDS-LockoutObservationWindow",
+          -10000000, NULL },
+        { "lockoutThreshold", "lockOutObservationWindow", -10000000, NULL },
+        { "pwdMaxFailure", "pwdFailureCountInterval", 0, "pwdLockout" },
+    };
 
-    v3 = LDAP_VERSION3;
-    off = 0;
-    zero = 0;
-    require = h->conf.tls_verify ? LDAP_OPT_X_TLS_DEMAND
-                                 : LDAP_OPT_X_TLS_NEVER;
-
-    (void) ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
-    (void) ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-    (void) ldap_set_option(c->ld, LDAP_OPT_RESTART, &off);
-
-    ocs_ldap_timeval(h->conf.connect_timeout, &tv);
-    (void) ldap_set_option(c->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+    memset(policy, 0, sizeof(ocs_ldap_policy_t));
 
     ocs_ldap_timeval(h->conf.timeout, &tv);
-    (void) ldap_set_option(c->ld, LDAP_OPT_TIMEOUT, &tv);
+    ocs_ldap_arm(c, h->conf.timeout);
+    res = NULL;
 
-    /* TLS settings of this connection only, never the process's */
-    (void) ldap_set_option(c->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require);
+    rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+                           attrs, 0, NULL, NULL, &tv, 1, &res);
 
-    if (h->conf.ca_file != NULL) {
-        (void) ldap_set_option(c->ld, LDAP_OPT_X_TLS_CACERTFILE,
-                               h->conf.ca_file);
+    if (ocs_ldap_down(rc) || c->timed_out) {
+        ldap_msgfree(res);
+        return ocs_ldap_fail(h, c, err, "policy search", rc);
     }
 
-    rc = ldap_set_option(c->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-    if (rc != LDAP_OPT_SUCCESS) {
-        return ocs_err(err, OCS_ERR_SYS, "%s: cannot set up TLS", u);
-    }
+    e = (rc == LDAP_SUCCESS && res != NULL) ? ldap_first_entry(c->ld, res)
+                                            : NULL;
 
-    if (h->conf.starttls && strncasecmp(u, "ldap://", 7) == 0) {
-        rc = ldap_start_tls_s(c->ld, NULL, NULL);
+    for (i = 0; e != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        ocs_ldap_value(c->ld, e, kinds[i].threshold, v, sizeof(v));
 
-        if (rc != LDAP_SUCCESS) {
-            return ocs_err(err, OCS_ERR_SYS, "%s: StartTLS failed: %s", u,
-                           ldap_err2string(rc));
+        errno = 0;
+        n = strtol(v, &end, 10);
+
+        if (v[0] == '\0' || errno != 0 || *end != '\0' || n < 0
+            || n > 1000000)
+        {
+            continue;
         }
+
+        policy->known = 1;
+        policy->threshold = (int) n;
+        (void) snprintf(policy->source, sizeof(policy->source), "%s", dn);
+
+        if (kinds[i].on != NULL) {
+            /* OpenLDAP locks no one unless pwdLockout is TRUE */
+            ocs_ldap_value(c->ld, e, kinds[i].on, v, sizeof(v));
+
+            if (strcasecmp(v, "TRUE") != 0) {
+                policy->threshold = 0;
+            }
+        }
+
+        ocs_ldap_value(c->ld, e, kinds[i].window, v, sizeof(v));
+
+        errno = 0;
+        policy->window = strtoll(v, &end, 10);
+
+        if (v[0] == '\0' || errno != 0 || *end != '\0') {
+            /* the directories' defaults: 30 min in AD, for ever in ppolicy */
+            policy->window = kinds[i].unit ? 1800 : 0;
+
+        } else if (kinds[i].unit) {
+            policy->window /= kinds[i].unit;
+        }
+
+        if (policy->window < 0) {
+            policy->window = 0;
+        }
+
+        break;
     }
+
+    ldap_msgfree(res);
 
     return OCS_OK;
 }
 
 
+/*
+ * The first value of attr on the entry at dn, or "" when the entry or
+ * the value is missing or cannot be read.  OCS_ERR_SYS only when the
+ * server does not answer.
+ */
 static int
-ocs_ldap_service_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
+ocs_ldap_base_value(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
+    const char *attr, char *out, size_t outlen, ocs_err_t *err)
 {
-    int            rc;
-    struct berval  cred;
+    int              rc;
+    char            *attrs[2];
+    LDAPMessage     *res, *e;
+    struct berval  **v;
+    struct timeval   tv;
 
-    cred.bv_val = (char *) (h->conf.bind_password ? h->conf.bind_password
-                                                  : "");
-    cred.bv_len = h->password_len;
+    out[0] = '\0';
 
-    rc = ldap_sasl_bind_s(c->ld, h->conf.bind_dn ? h->conf.bind_dn : "",
-                          LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+    attrs[0] = (char *) attr;
+    attrs[1] = NULL;
 
-    if (rc != LDAP_SUCCESS) {
-        c->service = 0;
-        return ocs_err(err, OCS_ERR_SYS, "%s: service account bind failed: "
-                       "%s", ocs_ldap_url(h, c), ldap_err2string(rc));
+    ocs_ldap_timeval(h->conf.timeout, &tv);
+    ocs_ldap_arm(c, h->conf.timeout);
+    res = NULL;
+
+    rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+                           attrs, 0, NULL, NULL, &tv, 1, &res);
+
+    if (ocs_ldap_down(rc) || c->timed_out) {
+        ldap_msgfree(res);
+        return ocs_ldap_fail(h, c, err, "policy search", rc);
     }
 
-    c->service = 1;
+    e = (rc == LDAP_SUCCESS && res != NULL) ? ldap_first_entry(c->ld, res)
+                                            : NULL;
+    v = (e != NULL) ? ldap_get_values_len(c->ld, e, attr) : NULL;
+
+    if (v != NULL && v[0] != NULL && v[0]->bv_len < outlen) {
+        memcpy(out, v[0]->bv_val, v[0]->bv_len);
+        out[v[0]->bv_len] = '\0';
+    }
+
+    ldap_value_free_len(v);
+    ldap_msgfree(res);
 
     return OCS_OK;
-}
-
-
-static int
-ocs_ldap_down(int rc)
-{
-    return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT
-           || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE
-           || rc == LDAP_BUSY;
 }
 
 
@@ -671,6 +638,7 @@ ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
     attrs[i] = NULL;
 
     ocs_ldap_timeval(h->conf.timeout, &tv);
+    ocs_ldap_arm(c, h->conf.timeout);
     res = NULL;
 
     /* two at most: a second match means the name is ambiguous */
@@ -688,8 +656,7 @@ ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
         && rc != LDAP_NO_SUCH_OBJECT)
     {
         ldap_msgfree(res);
-        return ocs_err(err, OCS_ERR_SYS, "%s: search failed: %s",
-                       ocs_ldap_url(h, c), ldap_err2string(rc));
+        return ocs_ldap_fail(h, c, err, "account search", rc);
     }
 
     n = (res != NULL) ? ldap_count_entries(c->ld, res) : 0;
@@ -807,6 +774,15 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
 
     acct->totp[0] = '\0';
 
+    /* a policy of the account's own: AD's resultant PSO, ppolicy's entry */
+    ocs_ldap_value(ld, e, "msDS-ResultantPSO", acct->policy_dn,
+                   sizeof(acct->policy_dn));
+
+    if (acct->policy_dn[0] == '\0') {
+        ocs_ldap_value(ld, e, "pwdPolicySubentry", acct->policy_dn,
+                       sizeof(acct->policy_dn));
+    }
+
     if (conf->totp_attr) {
         ocs_ldap_value(ld, e, conf->totp_attr, acct->totp,
                        sizeof(acct->totp));
@@ -867,6 +843,8 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
         reqs[0] = req;
     }
 
+    ocs_ldap_arm(c, h->conf.timeout);
+
     rc = ldap_sasl_bind(c->ld, dn, LDAP_SASL_SIMPLE, &cred, reqs, NULL,
                         &msgid);
 
@@ -875,9 +853,8 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     }
 
     if (rc != LDAP_SUCCESS) {
-        if (ocs_ldap_down(rc)) {
-            return ocs_err(err, OCS_ERR_SYS, "%s: bind failed: %s",
-                           ocs_ldap_url(h, c), ldap_err2string(rc));
+        if (ocs_ldap_down(rc) || c->timed_out) {
+            return ocs_ldap_fail(h, c, err, "user bind", rc);
         }
 
         return OCS_OK;
@@ -890,8 +867,18 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
 
     if (rc <= 0) {
         ldap_msgfree(res);
-        return ocs_err(err, OCS_ERR_SYS, "%s: bind %s", ocs_ldap_url(h, c),
-                       rc == 0 ? "timed out" : "failed");
+
+        if (rc == 0) {
+            c->timed_out = 1;
+        }
+
+        if (ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &result)
+            != LDAP_OPT_SUCCESS)
+        {
+            result = LDAP_SERVER_DOWN;
+        }
+
+        return ocs_ldap_fail(h, c, err, "user bind", result);
     }
 
     diag = NULL;
@@ -928,8 +915,7 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     } else if (ocs_ldap_down(result)) {
         ldap_memfree(diag);
         ldap_controls_free(ctrls);
-        return ocs_err(err, OCS_ERR_SYS, "%s: bind failed: %s",
-                       ocs_ldap_url(h, c), ldap_err2string(result));
+        return ocs_ldap_fail(h, c, err, "user bind", result);
     }
 
     ldap_memfree(diag);
@@ -971,6 +957,7 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
                         "(member:1.2.840.113556.1.4.1941:=%s)", esc);
 
         ocs_ldap_timeval(h->conf.timeout, &tv);
+        ocs_ldap_arm(c, h->conf.timeout);
         res = NULL;
         attrs[0] = "1.1";
 
@@ -978,10 +965,9 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
                                filter, attrs, 0, NULL, NULL, &tv,
                                OCS_LDAP_GROUPS_MAX, &res);
 
-        if (ocs_ldap_down(rc)) {
+        if (ocs_ldap_down(rc) || c->timed_out) {
             ldap_msgfree(res);
-            return ocs_err(err, OCS_ERR_SYS, "%s: group search failed: %s",
-                           ocs_ldap_url(h, c), ldap_err2string(rc));
+            return ocs_ldap_fail(h, c, err, "group search", rc);
         }
 
         /*
@@ -1011,16 +997,16 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
     /* walk: each group found so far may itself be a member of groups */
     for (i = 0; i < acct->ngroups; i++) {
         ocs_ldap_timeval(h->conf.timeout, &tv);
+        ocs_ldap_arm(c, h->conf.timeout);
         res = NULL;
 
         rc = ldap_search_ext_s(c->ld, acct->groups[i], LDAP_SCOPE_BASE,
                                "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
                                1, &res);
 
-        if (ocs_ldap_down(rc)) {
+        if (ocs_ldap_down(rc) || c->timed_out) {
             ldap_msgfree(res);
-            return ocs_err(err, OCS_ERR_SYS, "%s: group read failed: %s",
-                           ocs_ldap_url(h, c), ldap_err2string(rc));
+            return ocs_ldap_fail(h, c, err, "group read", rc);
         }
 
         e = (rc == LDAP_SUCCESS && res) ? ldap_first_entry(c->ld, res) : NULL;
@@ -1060,19 +1046,4 @@ ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn, size_t len)
     memcpy(acct->groups[acct->ngroups], dn, len);
     acct->groups[acct->ngroups][len] = '\0';
     acct->ngroups++;
-}
-
-
-static void
-ocs_ldap_timeval(int ms, struct timeval *tv)
-{
-    tv->tv_sec = ms / 1000;
-    tv->tv_usec = (ms % 1000) * 1000;
-}
-
-
-static const char *
-ocs_ldap_url(ocs_ldap_t *h, ocs_ldap_conn_t *c)
-{
-    return h->conf.urls[c->url];
 }

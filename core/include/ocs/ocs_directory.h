@@ -22,6 +22,7 @@
 #define OCS_ACCT_EXPIRED            6   /* the account, not the password */
 #define OCS_ACCT_TIME               7   /* not allowed at this time */
 #define OCS_ACCT_WORKSTATION        8   /* not allowed from this computer */
+#define OCS_ACCT_THROTTLED          9   /* the proxy's lockout: not tried */
 
 /* a short lowercase name of a state, for logs: "locked out" */
 const char *ocs_acct_state_name(int state);

@@ -46,14 +46,31 @@ typedef struct {
     const char   *filter;           /* ANDed into every account search */
     const char   *remote_attr;      /* a BOOLEAN attribute, or NULL */
     const char   *totp_attr;        /* the TOTP secret's, or NULL */
-    int           connect_timeout;  /* milliseconds */
-    int           timeout;          /* milliseconds, per operation */
+    const char   *policy_dn;        /* the lockout policy, or NULL */
+    int           connect_timeout;  /* milliseconds, per TCP connect */
+    int           timeout;          /* milliseconds, per step */
     size_t        connections;      /* connections kept open */
     int           nested;
 } ocs_ldap_conf_t;
 
 
 typedef struct ocs_ldap_s  ocs_ldap_t;
+
+
+/*
+ * The directory's own lockout rules, as far as the service account can
+ * read them: AD's domain object (lockoutThreshold,
+ * lockOutObservationWindow), a fine-grained password policy
+ * (msDS-ResultantPSO), or OpenLDAP's ppolicy (pwdMaxFailure,
+ * pwdFailureCountInterval).
+ */
+typedef struct {
+    int           known;            /* read from the directory */
+    int           threshold;        /* failed binds that lock; 0: never */
+    int64_t       window;           /* seconds they count for; 0: for
+                                       ever (until a good bind) */
+    char          source[OCS_LDAP_DN_MAX];  /* the entry read */
+} ocs_ldap_policy_t;
 
 
 /* one account as the directory describes it; absent values are -1 */
@@ -72,7 +89,21 @@ typedef struct {
     size_t        ngroups;                      /* direct and nested */
     char          groups[OCS_LDAP_GROUPS_MAX][OCS_LDAP_DN_MAX];
     int           groups_truncated;
+    int           found;                        /* the search found it */
+    /* msDS-ResultantPSO or pwdPolicySubentry, and the policy that rules */
+    char          policy_dn[OCS_LDAP_DN_MAX];
+    ocs_ldap_policy_t  policy;
 } ocs_ldap_account_t;
+
+
+/*
+ * Asked by ocs_ldap_authenticate() between the search and the user bind,
+ * in the calling thread: OCS_OK lets the password be tried, anything else
+ * refuses the sign-in unbound (OCS_ACCT_THROTTLED).  acct->found says
+ * whether the search found an account; acct->policy is the lockout
+ * policy that applies to it (the domain's when none was found).
+ */
+typedef int (*ocs_ldap_admit_pt)(void *data, const ocs_ldap_account_t *acct);
 
 
 /*
@@ -87,18 +118,19 @@ void ocs_ldap_destroy(ocs_ldap_t *ld);
 /*
  * Signs a user in: finds the account with the service bind, by
  * sAMAccountName for DOMAIN\user and bare names and by userPrincipalName
- * for user@domain, then binds as the account with the password.  An
- * empty password is refused before any bind.  An unknown user costs a
- * bind too, so it takes as long as a wrong password.
+ * for user@domain, asks admit (when not NULL), then binds as the account
+ * with the password.  An empty password is refused before any bind.  An
+ * unknown user costs a bind too, so it takes as long as a wrong password.
+ * The user bind is sent at most once.
  *
  * Returns OCS_OK with *state set (OCS_ACCT_*: only OCS_ACCT_OK means
- * signed in, and acct is filled for OCS_ACCT_OK and for the states a
- * correct password reveals), or OCS_ERR_SYS when no server could answer
- * (err names the last server tried).
+ * signed in; acct says what the search found, and is complete for
+ * OCS_ACCT_OK), or OCS_ERR_SYS when no server could answer in time (err
+ * names the last server tried and the step).
  */
 int ocs_ldap_authenticate(ocs_ldap_t *ld, const char *name, size_t len,
-    const char *password, size_t password_len, ocs_ldap_account_t *acct,
-    int *state, ocs_err_t *err);
+    const char *password, size_t password_len, ocs_ldap_admit_pt admit,
+    void *admit_data, ocs_ldap_account_t *acct, int *state, ocs_err_t *err);
 
 /*
  * Finds the account of a user whose identity is already proven (by
@@ -115,6 +147,14 @@ int ocs_ldap_find_user(ocs_ldap_t *ld, const char *name, size_t len,
  */
 int ocs_ldap_lookup(ocs_ldap_t *ld, const char *dn,
     ocs_ldap_account_t *acct, ocs_err_t *err);
+
+/*
+ * The domain's lockout policy as last read (unknown before the first
+ * sign-in or re-check reads it; it is read again every 5 minutes).
+ * Returns a version that changes whenever the policy read differs from
+ * the one before, so that the caller can log the change once.
+ */
+unsigned ocs_ldap_policy(ocs_ldap_t *ld, ocs_ldap_policy_t *policy);
 
 /*
  * Whether the account at dn matches an LDAP filter (a base search), for
