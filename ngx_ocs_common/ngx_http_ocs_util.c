@@ -20,6 +20,7 @@ typedef struct {
     ngx_http_ocs_resume_pt    resume;
     void                     *data;
     ngx_uint_t                done;
+    ngx_http_event_handler_pt read_event_handler;
 } ngx_http_ocs_thread_ctx_t;
 
 
@@ -32,6 +33,7 @@ static ngx_int_t ngx_http_ocs_list_remove(ngx_http_request_t *r,
 static void ngx_http_ocs_thread_handler(void *data, ngx_log_t *log);
 static void ngx_http_ocs_thread_event_handler(ngx_event_t *ev);
 static void ngx_http_ocs_thread_write_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_terminated(ngx_http_request_t *r);
 
 
 static const ocs_env_t  ngx_http_ocs_env_nginx = {
@@ -890,6 +892,14 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
  * Runs handler(data) in a thread pool and then resume(r, data) on the
  * event loop.  The request is held (blocked) meanwhile, so its pool,
  * where data lives, outlives the thread's use of it.
+ *
+ * A client that goes away meanwhile is noticed at once, as the upstream
+ * module notices it (ngx_http_test_reading): the request is terminated,
+ * and when the task ends, resume is not called; the connection's own
+ * handler finishes the request instead, as nginx's thread handlers do
+ * (ngx_http_cache_thread_event_handler).  So resume never works on a
+ * request that is over, and nothing a task holds outlives the request
+ * pool, where it must live.
  */
 ngx_int_t
 ngx_http_ocs_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,
@@ -924,6 +934,9 @@ ngx_http_ocs_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,
     r->main->blocked++;
     r->aio = 1;
     r->write_event_handler = ngx_http_ocs_thread_write_handler;
+
+    ctx->read_event_handler = r->read_event_handler;
+    r->read_event_handler = ngx_http_test_reading;
 
     return NGX_OK;
 }
@@ -969,10 +982,41 @@ ngx_http_ocs_thread_event_handler(ngx_event_t *ev)
     r->aio = 0;
     ctx->done = 1;
 
-    /* a terminated request has swapped in its own write handler */
+    if (r->read_event_handler == ngx_http_test_reading) {
+        r->read_event_handler = ctx->read_event_handler;
+    }
+
+    if (ngx_http_ocs_terminated(r)) {
+        /* the connection's handler runs the finalizer termination set */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "ocs thread task done for a terminated request");
+
+        c->write->handler(c->write);
+        return;
+    }
+
     r->write_event_handler(r);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * Whether the request was terminated while its task ran: nginx 1.25.4
+ * and later say so in r->main->terminated; before, termination of a
+ * blocked request set c->error and a finalizer on the request.
+ */
+static ngx_int_t
+ngx_http_ocs_terminated(ngx_http_request_t *r)
+{
+#if (nginx_version >= 1025004)
+    if (r->main->terminated) {
+        return 1;
+    }
+#endif
+
+    return r->connection->error
+           && r->write_event_handler != ngx_http_ocs_thread_write_handler;
 }
 
 
@@ -989,6 +1033,12 @@ ngx_http_ocs_thread_write_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, NULL, ngx_http_ocs_module);
     r->write_event_handler = ngx_http_request_empty_handler;
+
+    if (r->connection->error) {
+        /* the client is gone: nobody to answer */
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
 
     ctx->resume(r, ctx->data);
 }
