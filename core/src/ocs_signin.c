@@ -3,13 +3,21 @@
  * the sign-in page from being an open redirect.
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_signin.h>
 
 
+static int ocs_username_chars_ok(const char *in, size_t len);
+static int ocs_username_part_ok(const char *p, size_t len);
 static int ocs_url_chars_ok(const char *p, size_t len);
 static int ocs_url_controls_ok(const char *p, size_t len);
 static int ocs_host_eq(const char *a, size_t alen, const char *b,
@@ -24,7 +32,7 @@ ocs_username_parse(const char *in, size_t len, ocs_username_t *name)
 
     memset(name, 0, sizeof(ocs_username_t));
 
-    if (len == 0 || len > OCS_NAME_MAX) {
+    if (len == 0 || len > OCS_NAME_MAX || !ocs_username_chars_ok(in, len)) {
         return OCS_ERR_INVALID;
     }
 
@@ -32,10 +40,6 @@ ocs_username_parse(const char *in, size_t len, ocs_username_t *name)
     nsep = 0;
 
     for (i = 0; i < len; i++) {
-        if ((unsigned char) in[i] < 0x20 || in[i] == 0x7f) {
-            return OCS_ERR_INVALID;
-        }
-
         if (in[i] == '\\' || in[i] == '@') {
             sep = &in[i];
             nsep++;
@@ -49,10 +53,13 @@ ocs_username_parse(const char *in, size_t len, ocs_username_t *name)
     if (sep == NULL) {
         name->user = in;
         name->user_len = len;
-        return OCS_OK;
+        return ocs_username_part_ok(in, len) ? OCS_OK : OCS_ERR_INVALID;
     }
 
-    if (sep == in || sep == in + len - 1) {
+    if (sep == in || sep == in + len - 1
+        || !ocs_username_part_ok(in, (size_t) (sep - in))
+        || !ocs_username_part_ok(sep + 1, (size_t) (in + len - sep - 1)))
+    {
         return OCS_ERR_INVALID;
     }
 
@@ -69,6 +76,106 @@ ocs_username_parse(const char *in, size_t len, ocs_username_t *name)
         name->domain_len = (size_t) (in + len - sep - 1);
         name->upn = 1;
     }
+
+    return OCS_OK;
+}
+
+
+/*
+ * Valid UTF-8 without control characters (C0, DEL, C1) and without
+ * characters that directories' matching ignores (soft hyphen, zero-width
+ * spaces and joiners, the byte-order mark): a name that differs from
+ * another only by those is the same name to the directory, and would
+ * otherwise get a lockout count of its own.
+ */
+static int
+ocs_username_chars_ok(const char *in, size_t len)
+{
+    int              n;
+    ucs4_t           uc;
+    const uint8_t   *p, *end;
+
+    p = (const uint8_t *) in;
+    end = p + len;
+
+    if (u8_check(p, len) != NULL) {
+        return 0;
+    }
+
+    while (p < end) {
+        n = u8_mbtouc(&uc, p, (size_t) (end - p));
+
+        if (uc < 0x20 || (uc >= 0x7f && uc < 0xa0)
+            || uc_is_property_default_ignorable_code_point(uc))
+        {
+            return 0;
+        }
+
+        p += n;
+    }
+
+    return 1;
+}
+
+
+/* a part of a name: no white space at either end (U+00A0 included) */
+static int
+ocs_username_part_ok(const char *p, size_t len)
+{
+    ucs4_t          uc;
+    const uint8_t  *last;
+
+    (void) u8_mbtouc(&uc, (const uint8_t *) p, len);
+
+    if (uc_is_property_white_space(uc)) {
+        return 0;
+    }
+
+    last = u8_prev(&uc, (const uint8_t *) p + len, (const uint8_t *) p);
+
+    return last != NULL && !uc_is_property_white_space(uc);
+}
+
+
+int
+ocs_username_fold(const char *in, size_t len, char *out, size_t outlen,
+    size_t *written)
+{
+    size_t          n, i, j;
+    uint8_t        *r;
+    ocs_username_t  name;
+
+    *written = 0;
+
+    if (ocs_username_parse(in, len, &name) != OCS_OK) {
+        return OCS_ERR_INVALID;
+    }
+
+    /* NFKC after case folding: "ＮＯＲＡ" and "Nora" are "nora" */
+    n = outlen;
+    r = u8_casefold((const uint8_t *) name.user, name.user_len, NULL,
+                    UNINORM_NFKC, (uint8_t *) out, &n);
+
+    if (r == NULL) {
+        return OCS_ERR_SPACE;
+    }
+
+    if (r != (uint8_t *) out) {
+        /* libunistring needed more room than out has */
+        free(r);
+        return OCS_ERR_SPACE;
+    }
+
+    /* runs of spaces count as one, as in directories' string matching */
+    for (i = 0, j = 0; i < n; i++) {
+        if (out[i] == ' ' && j > 0 && out[j - 1] == ' ') {
+            continue;
+        }
+
+        out[j++] = out[i];
+    }
+
+    *written = j;
 
     return OCS_OK;
 }

@@ -36,6 +36,26 @@ test_username(void)
         { "A\\bob@x", OCS_ERR_INVALID, NULL, NULL, 0 },
         { "bob\tx", OCS_ERR_INVALID, NULL, NULL, 0 },
         { "bob\x7f", OCS_ERR_INVALID, NULL, NULL, 0 },
+        /* what directories trim or ignore: refused, not matched */
+        { "nora ", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { " nora", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nora\xc2\xa0", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "\xe3\x80\x80nora", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "CONTOSO\\ nora", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "CONTOSO \\nora", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nora @contoso.com", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "no\xe2\x80\x8bra", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nora\xef\xbb\xbf", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "no\xc2\xadra", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nora\xc2\x85", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nora\xff", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "nor\xc3", OCS_ERR_INVALID, NULL, NULL, 0 },
+        { "\xc0\xaenora", OCS_ERR_INVALID, NULL, NULL, 0 },
+        /* inside a name, spaces and other scripts are fine */
+        { "Sam Spaces", OCS_OK, NULL, "Sam Spaces", 0 },
+        { "\xef\xbd\x8e\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x81", OCS_OK, NULL,
+          "\xef\xbd\x8e\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x81", 0 },
+        { "J\xc3\xbcrgen@contoso.com", OCS_OK, "contoso.com", "J\xc3\xbcrgen", 1 },
     };
 
     size_t          i;
@@ -69,6 +89,53 @@ test_username(void)
            OCS_ERR_INVALID, "username too long");
     is_int(ocs_username_parse(longname, OCS_NAME_MAX, &u), OCS_OK,
            "username at the limit");
+}
+
+
+/* every spelling a lenient directory matches folds to one lockout key */
+static void
+test_username_fold(void)
+{
+    static const struct {
+        const char  *in;
+        int          rc;
+        const char  *out;
+    } cases[] = {
+        { "nora", OCS_OK, "nora" },
+        { "NORA", OCS_OK, "nora" },
+        { "CONTOSO\\Nora", OCS_OK, "nora" },
+        { "nora@contoso.com", OCS_OK, "nora" },
+        /* full-width letters (U+FF4E...) */
+        { "\xef\xbd\x8e\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x81", OCS_OK, "nora" },
+        { "\xef\xbc\xae\xef\xbc\xaf\xef\xbc\xb2\xef\xbc\xa1", OCS_OK, "nora" },
+        /* compatibility forms: the ligature "fi", a circled letter */
+        { "\xef\xac\x81ona", OCS_OK, "fiona" },
+        { "\xe2\x93\x9dora", OCS_OK, "nora" },
+        /* composed and decomposed u-umlaut, and German sharp s */
+        { "J\xc3\xbcrgen", OCS_OK, "j\xc3\xbcrgen" },
+        { "Ju\xcc\x88rgen", OCS_OK, "j\xc3\xbcrgen" },
+        { "Stra\xc3\x9f" "e", OCS_OK, "strasse" },
+        { "Sam  Spaces", OCS_OK, "sam spaces" },
+        { "nora ", OCS_ERR_INVALID, "" },
+        { "nora\xc2\xa0", OCS_ERR_INVALID, "" },
+        { "", OCS_ERR_INVALID, "" },
+    };
+
+    size_t  i, n;
+    char    out[OCS_NAME_MAX * 4];
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_username_fold(cases[i].in, strlen(cases[i].in), out,
+                                 sizeof(out), &n),
+               cases[i].rc, "fold \"%s\"", cases[i].in);
+
+        if (cases[i].rc == OCS_OK) {
+            is_str(out, n, cases[i].out, "fold \"%s\": key", cases[i].in);
+        }
+    }
+
+    is_int(ocs_username_fold("nora", 4, out, 3, &n), OCS_ERR_SPACE,
+           "fold: a buffer too small");
 }
 
 
@@ -290,6 +357,7 @@ main(void)
     }
 
     test_username();
+    test_username_fold();
     test_return_url();
     test_password();
     test_userfile();

@@ -31,10 +31,25 @@ typedef struct {
 
 /*
  * Splits in (not NUL-terminated) into domain and user; the pointers point
- * into in.  Returns OCS_ERR_INVALID for an empty or over-long name,
- * control characters, more than one separator or an empty part.
+ * into in.  Returns OCS_ERR_INVALID for an empty or over-long name, one
+ * that is not UTF-8, control characters, characters directories ignore
+ * (zero-width spaces and joiners, soft hyphens, the byte-order mark),
+ * white space (U+00A0 and the other Unicode spaces too) at either end of
+ * a part, more than one separator or an empty part.  Directories trim
+ * and fold names when they match them: refusing what they would trim
+ * keeps one account from having many spellings.
  */
 int ocs_username_parse(const char *in, size_t len, ocs_username_t *name);
+
+/*
+ * The user part of a name as a lenient directory compares it: case
+ * folded, NFKC-normalised ("ｎｏｒａ" is "nora"), runs of spaces as one.
+ * Spellings of one name fold to the same bytes, so lockouts count them
+ * as one.  out gets UTF-8, not NUL-terminated.  Returns OCS_OK,
+ * OCS_ERR_INVALID (ocs_username_parse refuses in) or OCS_ERR_SPACE.
+ */
+int ocs_username_fold(const char *in, size_t len, char *out, size_t outlen,
+    size_t *written);
 
 
 /*
