@@ -42,6 +42,7 @@ typedef struct {
     ngx_str_t              password;
     ocs_ldap_t            *handle;        /* per worker process */
     ngx_uint_t             urls_set;
+    unsigned               policy_logged; /* the policy version logged */
 } ngx_http_ocs_ldap_dir_t;
 
 
@@ -118,6 +119,39 @@ typedef struct {
 } ngx_http_ocs_auth_dir_result_t;
 
 
+/* a password sign-in's part in the lockout counts, guard.c */
+#define NGX_HTTP_OCS_GUARD_BY_ADDRESS  1   /* the account from the address */
+#define NGX_HTTP_OCS_GUARD_ANYWHERE    2   /* the account from anywhere */
+
+#define NGX_HTTP_OCS_GUARD_FAILED      0   /* a wrong password */
+#define NGX_HTTP_OCS_GUARD_SUCCEEDED   1
+#define NGX_HTTP_OCS_GUARD_NEUTRAL     2   /* no password was judged */
+
+typedef struct {
+    void                  *ctx;           /* the zone; NULL: no lockout */
+    ngx_uint_t             account;       /* the location's limits */
+    ngx_uint_t             total;
+    time_t                 window;
+    time_t                 lock;
+    ngx_uint_t             limit_account; /* as they apply to this one */
+    ngx_uint_t             limit_total;
+    time_t                 limit_window;
+    time_t                 limit_lock;
+    int                    threshold;     /* the directory's, 0: none */
+    u_char                 addr[16];
+    size_t                 addr_len;
+    u_char                 typed[OCS_NAME_MAX];   /* the typed name's key */
+    size_t                 typed_len;
+    u_char                 key[OCS_NAME_MAX];     /* the key counted */
+    size_t                 key_len;
+    ngx_uint_t             charged;       /* NGX_HTTP_OCS_GUARD_BY_* */
+    ngx_uint_t             started;       /* locks this attempt started */
+    ngx_uint_t             no_room;
+    time_t                 left;          /* refused: the lock's rest */
+    const char            *why;
+} ngx_http_ocs_guard_attempt_t;
+
+
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
     ngx_str_t *url);
@@ -157,6 +191,15 @@ void ngx_http_ocs_guard_failed(ngx_http_request_t *r,
 void ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes);
+ngx_int_t ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
+    ngx_http_ocs_guard_attempt_t *a);
+ngx_int_t ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a,
+    u_char *account, size_t len, const ocs_ldap_policy_t *policy);
+int ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct);
+void ngx_http_ocs_guard_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t outcome);
 ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
@@ -197,6 +240,8 @@ char *ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
 uint32_t ngx_http_ocs_auth_facts_gen(ngx_array_t *facts);
 ngx_int_t ngx_http_ocs_auth_ldap_init_process(ngx_cycle_t *cycle);
+void ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
 void ngx_http_ocs_auth_ldap_exit_process(ngx_cycle_t *cycle);
 
 /* in a pool thread: facts and group names of an account */

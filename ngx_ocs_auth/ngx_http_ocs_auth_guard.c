@@ -66,10 +66,20 @@ static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_get(
 static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
     ngx_http_ocs_guard_node_t *n);
 static size_t ngx_http_ocs_guard_key(u_char *key, u_char kind,
-    ngx_str_t *account, struct sockaddr *sa);
-static ngx_uint_t ngx_http_ocs_guard_count(ngx_http_request_t *r,
-    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
-    ngx_uint_t limit, ngx_http_ocs_auth_loc_conf_t *alcf);
+    u_char *account, size_t len, u_char *addr, size_t addr_len);
+static size_t ngx_http_ocs_guard_name(ngx_str_t *typed, u_char *out);
+static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
+static ngx_int_t ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx,
+    u_char *key, size_t len, ngx_uint_t limit, time_t window, time_t lock,
+    time_t now);
+static void ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
+    u_char *key, size_t len, ngx_uint_t limit, ngx_uint_t started,
+    time_t window, time_t now);
+static void ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
+    const ocs_ldap_policy_t *policy);
+static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t address);
 static void ngx_http_ocs_guard_expire(ngx_http_ocs_guard_ctx_t *ctx,
     time_t now, ngx_uint_t max);
 static ngx_http_ocs_guard_ctx_t *ngx_http_ocs_guard_ctx(
@@ -266,55 +276,67 @@ ngx_http_ocs_guard_expire(ngx_http_ocs_guard_ctx_t *ctx, time_t now,
 
 
 /*
- * kind, then the account as the directory would find it (the user part
- * of DOMAIN\user and user@domain, lower case), a NUL, then the address
- * (4 or 16 bytes); either may be missing.
+ * kind, then the account's key, a NUL, then the address (4 or 16
+ * bytes); either may be missing.  The account's key is what a lenient
+ * directory would match (ocs_name_key): every spelling of one name
+ * counts as one.
  */
 static size_t
-ngx_http_ocs_guard_key(u_char *key, u_char kind, ngx_str_t *account,
-    struct sockaddr *sa)
+ngx_http_ocs_guard_key(u_char *key, u_char kind, u_char *account,
+    size_t len, u_char *addr, size_t addr_len)
 {
-    u_char          *p;
-    ocs_username_t   user;
+    u_char  *p;
 
     p = key;
     *p++ = kind;
 
     if (account != NULL) {
-        if (ocs_username_parse((char *) account->data, account->len, &user)
-            == OCS_OK)
-        {
-            p += ngx_min(user.user_len, OCS_NAME_MAX);
-            ngx_strlow(key + 1, (u_char *) user.user, p - key - 1);
-
-        } else {
-            p += ngx_min(account->len, OCS_NAME_MAX);
-            ngx_strlow(key + 1, account->data, p - key - 1);
-        }
-
+        p = ngx_cpymem(p, account, ngx_min(len, OCS_NAME_MAX));
         *p++ = '\0';
     }
 
-    if (sa != NULL) {
-        switch (sa->sa_family) {
+    return ngx_cpymem(p, addr, addr_len) - key;
+}
 
-#if (NGX_HAVE_INET6)
-        case AF_INET6:
-            p = ngx_cpymem(p, &((struct sockaddr_in6 *) sa)->sin6_addr, 16);
-            break;
-#endif
 
-        case AF_INET:
-            p = ngx_cpymem(p, &((struct sockaddr_in *) sa)->sin_addr, 4);
-            break;
+/* the key of a typed name; one that cannot be folded counts as is */
+static size_t
+ngx_http_ocs_guard_name(ngx_str_t *typed, u_char *out)
+{
+    size_t  n;
 
-        default:
-            /* unix sockets: one "address" for all */
-            break;
-        }
+    if (ocs_username_key((char *) typed->data, typed->len, (char *) out,
+                         OCS_NAME_MAX, &n)
+        != OCS_OK)
+    {
+        n = ngx_min(typed->len, OCS_NAME_MAX);
+        ngx_memcpy(out, typed->data, n);
     }
 
-    return p - key;
+    return n;
+}
+
+
+/* the address bytes of a client: 4, 16, or none for unix sockets */
+static size_t
+ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out)
+{
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        ngx_memcpy(out, &((struct sockaddr_in6 *) sa)->sin6_addr, 16);
+        return 16;
+#endif
+
+    case AF_INET:
+        ngx_memcpy(out, &((struct sockaddr_in *) sa)->sin_addr, 4);
+        return 4;
+
+    default:
+        /* unix sockets: one "address" for all */
+        return 0;
+    }
 }
 
 
@@ -339,7 +361,8 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     ngx_uint_t codes, const char **why)
 {
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
-    size_t                      len;
+    u_char                      name[OCS_NAME_MAX], addr[16];
+    size_t                      len, name_len, addr_len;
     time_t                      now, left;
     ngx_uint_t                  i;
     ngx_http_ocs_guard_ctx_t   *ctx;
@@ -364,6 +387,9 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
         return 0;
     }
 
+    name_len = ngx_http_ocs_guard_name(account, name);
+    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+
     now = ngx_time();
     left = 0;
 
@@ -375,9 +401,9 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
         }
 
         len = ngx_http_ocs_guard_key(key, checks[i].kind,
-                                     checks[i].account ? account : NULL,
-                                     checks[i].address
-                                     ? r->connection->sockaddr : NULL);
+                                     checks[i].account ? name : NULL,
+                                     name_len, addr,
+                                     checks[i].address ? addr_len : 0);
 
         n = ngx_http_ocs_guard_find(ctx, key, len,
                                     ngx_crc32_short(key, len));
@@ -394,14 +420,16 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
 }
 
 
-/* one more failed sign-in of account from this client */
+/* one more failed second-step code of account from this client */
 void
 ngx_http_ocs_guard_failed(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char                     key[NGX_HTTP_OCS_GUARD_KEY_MAX];
-    size_t                     len;
-    ngx_uint_t                 locked;
+    u_char                     name[OCS_NAME_MAX], addr[16];
+    size_t                     len, name_len, addr_len;
+    time_t                     now;
+    ngx_int_t                  a, b;
     ngx_http_ocs_guard_ctx_t  *ctx;
 
     ctx = ngx_http_ocs_guard_ctx(r);
@@ -410,64 +438,61 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
         return;
     }
 
+    name_len = ngx_http_ocs_guard_name(account, name);
+    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+    now = ngx_time();
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    ngx_http_ocs_guard_expire(ctx, ngx_time(), 8);
+    ngx_http_ocs_guard_expire(ctx, now, 8);
 
     len = ngx_http_ocs_guard_key(key, codes ? NGX_HTTP_OCS_GUARD_CODES
                                             : NGX_HTTP_OCS_GUARD_ACCOUNT,
-                                 account, r->connection->sockaddr);
-    locked = ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_account,
-                                      alcf);
+                                 name, name_len, addr, addr_len);
+    a = ngx_http_ocs_guard_count(ctx, key, len, alcf->lock_account,
+                                 alcf->lock_window, alcf->lock_time, now);
 
-    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL,
-                                 r->connection->sockaddr);
-    locked |= ngx_http_ocs_guard_count(r, ctx, key, len, alcf->lock_address,
-                                       alcf) << 1;
-
-    if (alcf->lock_total && !codes) {
-        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, account,
-                                     NULL);
-        locked |= ngx_http_ocs_guard_count(r, ctx, key, len,
-                                           alcf->lock_total, alcf) << 2;
-    }
+    len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL, 0,
+                                 addr, addr_len);
+    b = ngx_http_ocs_guard_count(ctx, key, len, alcf->lock_address,
+                                 alcf->lock_window, alcf->lock_time, now);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    if (locked & 1) {
+    if (a < 0 || b < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: ocs_auth_zone has no room for a failure "
+                      "count");
+    }
+
+    if (a == 1) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "ocs auth: sign-ins of user \"%V\" from %V locked for "
-                      "%T s after %ui failed %s", account,
+                      "ocs auth: sign-ins of user \"%*s\" from %V locked "
+                      "for %T s after %ui failed %s", name_len, name,
                       &r->connection->addr_text, alcf->lock_time,
                       alcf->lock_account, codes ? "codes" : "passwords");
     }
 
-    if (locked & 2) {
+    if (b == 1) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ocs auth: sign-ins from %V locked for %T s after %ui "
                       "failures", &r->connection->addr_text,
                       alcf->lock_time, alcf->lock_address);
     }
-
-    if (locked & 4) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "ocs auth: sign-ins of user \"%V\" from anywhere "
-                      "locked for %T s after %ui failures", account,
-                      alcf->lock_time, alcf->lock_total);
-    }
 }
 
 
 /*
- * Counts a failure in the entry for key; 1 when this one starts a lock.
+ * Counts a failure in the entry for key: 1 when this one starts a lock,
+ * 0 when it does not (or limit is 0: off), -1 when the zone has no room.
+ * A count goes on while failures come less than window apart, as
+ * directories count them (AD's observation window, ppolicy's interval).
  * Zone locked.
  */
-static ngx_uint_t
-ngx_http_ocs_guard_count(ngx_http_request_t *r,
-    ngx_http_ocs_guard_ctx_t *ctx, u_char *key, size_t len,
-    ngx_uint_t limit, ngx_http_ocs_auth_loc_conf_t *alcf)
+static ngx_int_t
+ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
+    size_t len, ngx_uint_t limit, time_t window, time_t lock, time_t now)
 {
-    time_t                      now;
     ngx_http_ocs_guard_node_t  *n;
 
     if (limit == 0) {
@@ -476,32 +501,27 @@ ngx_http_ocs_guard_count(ngx_http_request_t *r,
 
     n = ngx_http_ocs_guard_get(ctx, key, len);
     if (n == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: ocs_auth_zone has no room for a failure "
-                      "count");
-        return 0;
+        return -1;
     }
-
-    now = ngx_time();
 
     if (n->until > now) {
         /* already locked: the lock does not grow */
         return 0;
     }
 
-    if (n->first == 0 || now - n->first >= alcf->lock_window) {
+    if (n->value == 0 || now >= n->expires) {
         n->first = now;
         n->value = 0;
     }
 
     n->value++;
-    n->expires = n->first + alcf->lock_window;
+    n->expires = now + window;
 
     if ((ngx_uint_t) n->value < limit) {
         return 0;
     }
 
-    n->until = now + alcf->lock_time;
+    n->until = now + lock;
     n->expires = n->until;
     n->first = 0;
     n->value = 0;
@@ -510,13 +530,40 @@ ngx_http_ocs_guard_count(ngx_http_request_t *r,
 }
 
 
-/* a sign-in of account from this client succeeded: its count restarts */
+/* takes back a count that started (or did not start) a lock; zone locked */
+static void
+ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
+    size_t len, ngx_uint_t limit, ngx_uint_t started, time_t window,
+    time_t now)
+{
+    ngx_http_ocs_guard_node_t  *n;
+
+    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
+
+    if (n == NULL) {
+        return;
+    }
+
+    if (started && n->until > now) {
+        n->until = 0;
+        n->first = now;
+        n->value = limit - 1;
+        n->expires = now + window;
+
+    } else if (!started && n->value > 0) {
+        n->value--;
+    }
+}
+
+
+/* a second step of account from this client succeeded: its count restarts */
 void
 ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
-    size_t                      len;
+    u_char                      name[OCS_NAME_MAX], addr[16];
+    size_t                      len, name_len, addr_len;
     ngx_http_ocs_guard_ctx_t   *ctx;
     ngx_http_ocs_guard_node_t  *n;
 
@@ -526,9 +573,12 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
         return;
     }
 
+    name_len = ngx_http_ocs_guard_name(account, name);
+    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+
     len = ngx_http_ocs_guard_key(key, codes ? NGX_HTTP_OCS_GUARD_CODES
                                             : NGX_HTTP_OCS_GUARD_ACCOUNT,
-                                 account, r->connection->sockaddr);
+                                 name, name_len, addr, addr_len);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -539,6 +589,312 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/*
+ * A password sign-in's part in the counts.  The attempt is counted
+ * before the password is tried, by the account it is for, and settled
+ * after: a wrong password keeps the count, a success clears it, and an
+ * attempt that never reached a password check (a directory that did not
+ * answer, an account state only the right password reveals) gives it
+ * back.  Counting first keeps sign-ins in flight at once from passing a
+ * limit together; counting by the account the directory resolved, not
+ * by the name typed, keeps spellings from having counts of their own.
+ */
+ngx_int_t
+ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
+    ngx_http_ocs_guard_attempt_t *a)
+{
+    ngx_memzero(a, sizeof(ngx_http_ocs_guard_attempt_t));
+
+    a->ctx = alcf->lockout ? ngx_http_ocs_guard_ctx(r) : NULL;
+    a->account = alcf->lock_account;
+    a->total = alcf->lock_total;
+    a->window = alcf->lock_window;
+    a->lock = alcf->lock_time;
+    a->addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, a->addr);
+    a->typed_len = ngx_http_ocs_guard_name(typed, a->typed);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The limits that apply: the configured ones, and below a lockout
+ * threshold the directory has, so that the proxy refuses at least one
+ * failure before the directory would lock the account; its window and
+ * lock then last at least the directory's observation window, so that
+ * no count the directory still keeps is forgotten here.
+ */
+static void
+ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
+    const ocs_ldap_policy_t *policy)
+{
+    time_t      dir_window;
+    ngx_uint_t  below;
+
+    a->limit_account = a->account;
+    a->limit_total = a->total;
+    a->limit_window = a->window;
+    a->limit_lock = a->lock;
+
+    if (policy == NULL || !policy->known || policy->threshold <= 0) {
+        return;
+    }
+
+    below = (policy->threshold > 1) ? (ngx_uint_t) policy->threshold - 1 : 1;
+    a->threshold = policy->threshold;
+
+    a->limit_account = a->account ? ngx_min(a->account, below) : below;
+    a->limit_total = a->total ? ngx_min(a->total, below) : below;
+
+    /* a directory that never forgets a failure: a day is as far as we go */
+    dir_window = (policy->window > 0 && policy->window < 86400)
+                 ? (time_t) policy->window : 86400;
+
+    a->limit_window = ngx_max(a->window, dir_window);
+    a->limit_lock = ngx_max(a->lock, dir_window);
+}
+
+
+/*
+ * Counts the attempt for the account key (NULL: the name as typed),
+ * unless the account is locked: NGX_OK to try the password, NGX_DECLINED
+ * with a->left and a->why when locked.  It makes no nginx call but
+ * ngx_time() and the zone's lock, so that a pool thread may run it
+ * between the directory's search and the bind.
+ */
+ngx_int_t
+ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
+    size_t len, const ocs_ldap_policy_t *policy)
+{
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                      klen;
+    time_t                      now;
+    ngx_int_t                   rc;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    ctx = a->ctx;
+
+    if (account == NULL) {
+        account = a->typed;
+        len = a->typed_len;
+    }
+
+    ngx_memcpy(a->key, account, ngx_min(len, OCS_NAME_MAX));
+    a->key_len = ngx_min(len, OCS_NAME_MAX);
+
+    ngx_http_ocs_guard_limits(a, policy);
+
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    now = ngx_time();
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_ocs_guard_expire(ctx, now, 8);
+
+    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
+                                  a->key_len, a->addr, a->addr_len);
+    n = ngx_http_ocs_guard_find(ctx, key, klen, ngx_crc32_short(key, klen));
+
+    if (n != NULL && n->until > now) {
+        a->left = n->until - now;
+        a->why = "the account, from this address";
+    }
+
+    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, a->key,
+                                  a->key_len, NULL, 0);
+    n = ngx_http_ocs_guard_find(ctx, key, klen, ngx_crc32_short(key, klen));
+
+    if (n != NULL && n->until > now && n->until - now > a->left) {
+        a->left = n->until - now;
+        a->why = "the account";
+    }
+
+    if (a->left) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
+                                  a->key_len, a->addr, a->addr_len);
+    rc = ngx_http_ocs_guard_count(ctx, key, klen, a->limit_account,
+                                  a->limit_window, a->limit_lock, now);
+    a->no_room |= (rc < 0);
+    a->started |= (rc == 1) ? NGX_HTTP_OCS_GUARD_BY_ADDRESS : 0;
+    a->charged |= NGX_HTTP_OCS_GUARD_BY_ADDRESS;
+
+    if (a->limit_total) {
+        klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, a->key,
+                                      a->key_len, NULL, 0);
+        rc = ngx_http_ocs_guard_count(ctx, key, klen, a->limit_total,
+                                      a->limit_window, a->limit_lock, now);
+        a->no_room |= (rc < 0);
+        a->started |= (rc == 1) ? NGX_HTTP_OCS_GUARD_ANYWHERE : 0;
+        a->charged |= NGX_HTTP_OCS_GUARD_ANYWHERE;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/*
+ * ocs_ldap_authenticate()'s admission hook, in the pool thread: the
+ * account the search found, or the name as typed when it found none.
+ */
+int
+ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct)
+{
+    ngx_http_ocs_guard_attempt_t *a = data;
+
+    size_t  n;
+    u_char  key[OCS_NAME_MAX];
+
+    if (acct->found
+        && ocs_ldap_account_key(acct, (char *) key, sizeof(key), &n)
+           == OCS_OK)
+    {
+        return ngx_http_ocs_guard_charge(a, key, n, &acct->policy) == NGX_OK
+               ? OCS_OK : OCS_ERR_AUTH;
+    }
+
+    return ngx_http_ocs_guard_charge(a, NULL, 0, &acct->policy) == NGX_OK
+           ? OCS_OK : OCS_ERR_AUTH;
+}
+
+
+/* the outcome of a counted attempt, on the event loop */
+void
+ngx_http_ocs_guard_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t outcome)
+{
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                      len;
+    time_t                      now;
+    ngx_int_t                   rc;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    ctx = a->ctx;
+
+    if (ctx == NULL || !a->charged) {
+        return;
+    }
+
+    now = ngx_time();
+    rc = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
+        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL,
+                                     0, a->addr, a->addr_len);
+        rc = ngx_http_ocs_guard_count(ctx, key, len, alcf->lock_address,
+                                      alcf->lock_window, alcf->lock_time,
+                                      now);
+        a->no_room |= (rc < 0);
+
+    } else {
+        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
+                                     a->key_len, a->addr, a->addr_len);
+
+        /* a lock this very attempt started goes with its success */
+        if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED) {
+            n = ngx_http_ocs_guard_find(ctx, key, len,
+                                        ngx_crc32_short(key, len));
+            if (n != NULL
+                && (n->until <= now
+                    || (a->started & NGX_HTTP_OCS_GUARD_BY_ADDRESS)))
+            {
+                ngx_http_ocs_guard_free(ctx, n);
+            }
+
+        } else {
+            ngx_http_ocs_guard_uncount(ctx, key, len, a->limit_account,
+                              a->started & NGX_HTTP_OCS_GUARD_BY_ADDRESS,
+                              a->limit_window, now);
+        }
+
+        if (a->charged & NGX_HTTP_OCS_GUARD_ANYWHERE) {
+            len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL,
+                                         a->key, a->key_len, NULL, 0);
+
+            if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED) {
+                n = ngx_http_ocs_guard_find(ctx, key, len,
+                                            ngx_crc32_short(key, len));
+                if (n != NULL
+                    && (n->until <= now
+                        || (a->started & NGX_HTTP_OCS_GUARD_ANYWHERE)))
+                {
+                    ngx_http_ocs_guard_free(ctx, n);
+                }
+
+            } else {
+                ngx_http_ocs_guard_uncount(ctx, key, len, a->limit_total,
+                                  a->started & NGX_HTTP_OCS_GUARD_ANYWHERE,
+                                  a->limit_window, now);
+            }
+        }
+
+        a->started = 0;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_ocs_guard_report(r, alcf, a, rc == 1);
+}
+
+
+/* the log lines of the locks a failed attempt started */
+static void
+ngx_http_ocs_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t address)
+{
+    u_char  why[64];
+
+    if (a->no_room) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: ocs_auth_zone has no room for a failure "
+                      "count");
+    }
+
+    why[0] = '\0';
+
+    if (a->threshold) {
+        ngx_sprintf(why, " (the directory locks after %d)%Z", a->threshold);
+    }
+
+    if (a->started & NGX_HTTP_OCS_GUARD_BY_ADDRESS) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins of user \"%*s\" from %V locked "
+                      "for %T s after %ui failed passwords%s", a->key_len,
+                      a->key, &r->connection->addr_text, a->limit_lock,
+                      a->limit_account, why);
+    }
+
+    if (a->started & NGX_HTTP_OCS_GUARD_ANYWHERE) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins of user \"%*s\" from anywhere "
+                      "locked for %T s after %ui failures%s", a->key_len,
+                      a->key, a->limit_lock, a->limit_total, why);
+    }
+
+    if (address) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: sign-ins from %V locked for %T s after %ui "
+                      "failures", &r->connection->addr_text,
+                      alcf->lock_time, alcf->lock_address);
+    }
 }
 
 
@@ -805,8 +1161,9 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
                && arg.len - 5 <= OCS_NAME_MAX)
     {
         by_user = 1;
-        want.len = arg.len - 5;
-        ngx_strlow(low, arg.data + 5, want.len);
+        user.data = arg.data + 5;
+        user.len = arg.len - 5;
+        want.len = ngx_http_ocs_guard_name(&user, low);
 
     } else if (arg.len > 8 && ngx_strncmp(arg.data, "address ", 8) == 0
                && ngx_parse_addr(r->pool, &a, arg.data + 8, arg.len - 8)

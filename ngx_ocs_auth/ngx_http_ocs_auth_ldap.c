@@ -1078,6 +1078,68 @@ ngx_http_ocs_auth_deny(ngx_http_request_t *r, ocs_ticket_t *t,
 
 
 /*
+ * Says once per worker, and again when it changes, which lockout policy
+ * the directory has and what the proxy makes of it (guard.c applies it).
+ */
+void
+ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    unsigned                  version;
+    ngx_uint_t                below;
+    ocs_ldap_policy_t         p;
+    ngx_http_ocs_ldap_dir_t  *dir;
+
+    dir = alcf->directory;
+
+    if (dir == NULL || dir->handle == NULL) {
+        return;
+    }
+
+    version = ocs_ldap_policy(dir->handle, &p);
+
+    if (version == dir->policy_logged) {
+        return;
+    }
+
+    dir->policy_logged = version;
+
+    if (!p.known) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: directory \"%V\": its lockout policy "
+                      "cannot be read; keep ocs_auth_lockout account= below "
+                      "its threshold, or name the policy entry with "
+                      "\"policy\" in ocs_ldap_directory", &dir->name);
+        return;
+    }
+
+    if (p.threshold == 0) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "ocs auth: directory \"%V\" does not lock accounts "
+                      "(\"%s\")", &dir->name, p.source);
+        return;
+    }
+
+    below = (p.threshold > 1) ? (ngx_uint_t) p.threshold - 1 : 1;
+    below = alcf->lock_account ? ngx_min(alcf->lock_account, below) : below;
+
+    if (p.window == 0) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ocs auth: directory \"%V\" locks accounts after %d "
+                      "failed passwords and keeps them until a good one "
+                      "(\"%s\"); sign-ins here lock after %ui, for a day",
+                      &dir->name, p.threshold, p.source, below);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "ocs auth: directory \"%V\" locks accounts after %d failed "
+                  "passwords within %L s (\"%s\"); sign-ins here lock after "
+                  "%ui", &dir->name, p.threshold, p.window, p.source, below);
+}
+
+
+/*
  * Asks the directory again about a live session, in a pool thread.
  * Returns NGX_AGAIN when the question is posted; the access phase runs
  * again when the answer is in.

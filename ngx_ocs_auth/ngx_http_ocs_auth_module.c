@@ -981,9 +981,13 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         amcf->guard_used = 1;
     }
 
-    /* below the lockout thresholds AD deployments use (often 10) */
+    /*
+     * Below the lowest lockout threshold AD deployments use (5), so that
+     * the proxy locks before the directory even when it cannot read the
+     * directory's own threshold; when it can, it stays below that.
+     */
     ngx_conf_merge_value(conf->lockout, prev->lockout, 1);
-    ngx_conf_merge_uint_value(conf->lock_account, prev->lock_account, 5);
+    ngx_conf_merge_uint_value(conf->lock_account, prev->lock_account, 4);
     ngx_conf_merge_uint_value(conf->lock_address, prev->lock_address, 30);
     ngx_conf_merge_uint_value(conf->lock_total, prev->lock_total, 0);
     ngx_conf_merge_sec_value(conf->lock_window, prev->lock_window, 900);

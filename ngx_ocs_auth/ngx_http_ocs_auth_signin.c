@@ -51,6 +51,8 @@ typedef struct {
     ngx_str_t                back;
     ngx_str_t                sip;
     ngx_uint_t               computer;
+    /* the lockout counts: charged before the password is tried */
+    ngx_http_ocs_guard_attempt_t  attempt;
 } ngx_http_ocs_auth_task_t;
 
 
@@ -70,8 +72,8 @@ static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *back, ngx_str_t *user,
     time_t left, const char *why);
-static void ngx_http_ocs_auth_signin_failed(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task);
+static void ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_uint_t outcome);
 static void ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task);
 static ngx_int_t ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
@@ -168,6 +170,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     time_t                          locked;
     ngx_int_t                       rc;
     const char                     *why;
+    ocs_ldap_policy_t               policy, *pp;
     ngx_http_ocs_auth_main_conf_t  *amcf;
     ngx_str_t                      body, token, user, password, back,
                                    computer, sip, step;
@@ -177,6 +180,8 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    ngx_str_null(&password);
 
     rc = ngx_http_ocs_form_body(r, NGX_HTTP_OCS_AUTH_BODY_MAX, &body);
     if (rc != NGX_OK) {
@@ -302,6 +307,8 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         return ngx_http_ocs_auth_locked(r, task, &back, &user, locked, why);
     }
 
+    (void) ngx_http_ocs_guard_attempt_init(r, alcf, &user, &task->attempt);
+
     if (password.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": "
@@ -332,6 +339,28 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         task->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
     }
 
+    /*
+     * The directory counts the attempt in the pool thread, by the account
+     * its search finds; the user file and the KDC by the name typed, here.
+     */
+    if (task->ld == NULL || task->keytab != NULL) {
+        pp = NULL;
+
+        if (task->ld != NULL) {
+            (void) ocs_ldap_policy(task->ld, &policy);
+            pp = &policy;
+        }
+
+        if (ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, pp)
+            != NGX_OK)
+        {
+            ngx_explicit_memzero(password.data, password.len);
+            return ngx_http_ocs_auth_locked(r, task, &back, &user,
+                                            task->attempt.left,
+                                            task->attempt.why);
+        }
+    }
+
     task->path = (char *) alcf->user_file.data;
     task->name = (char *) user.data;
     task->name_len = user.len;
@@ -352,6 +381,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         != NGX_OK)
     {
         ngx_explicit_memzero(password.data, password.len);
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
         return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                          "Sign-in unavailable",
                                          "The sign-in service is busy. "
@@ -362,7 +392,12 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 
 failed:
 
+    /* out of memory: the body and the decoded password go all the same */
     ngx_explicit_memzero(body.data, body.len);
+
+    if (password.data != NULL) {
+        ngx_explicit_memzero(password.data, password.len);
+    }
 
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -407,20 +442,16 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
 }
 
 
-/* a failed sign-in counts towards a lock */
+/* what the attempt's outcome does to the lockout counts */
 static void
-ngx_http_ocs_auth_signin_failed(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task)
+ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_uint_t outcome)
 {
-    ngx_str_t                      name;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    name.data = (u_char *) task->name;
-    name.len = task->name_len;
-
-    ngx_http_ocs_guard_failed(r, alcf, &name, 0);
+    ngx_http_ocs_guard_settle(r, alcf, &task->attempt, outcome);
 }
 
 
@@ -439,8 +470,9 @@ ngx_http_ocs_auth_signin_thread(void *data)
     if (task->ld != NULL) {
         task->rc = ocs_ldap_authenticate(task->ld, task->name, task->name_len,
                                          task->password, task->password_len,
-                                         &task->res->acct, &task->state,
-                                         &task->err);
+                                         ngx_http_ocs_guard_admit,
+                                         &task->attempt, &task->res->acct,
+                                         &task->state, &task->err);
 
         if (task->rc == OCS_OK && task->state == OCS_ACCT_OK) {
             task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
@@ -501,7 +533,7 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         break;
 
     case OCS_ERR_AUTH:
-        ngx_http_ocs_auth_signin_failed(r, task);
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\"%s", &typed,
@@ -517,6 +549,8 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         break;
 
     default:
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+
         /* an unreadable file is the system's fault, a bad one the admin's */
         level = (task->rc == OCS_ERR_SYS) ? NGX_LOG_CRIT : NGX_LOG_ERR;
         ngx_log_error(level, r->connection->log, 0, "ocs auth: user file: %s",
@@ -543,7 +577,11 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
     acct = &task->res->acct;
 
+    ngx_http_ocs_auth_ldap_policy_log(r, alcf);
+
     if (task->rc != OCS_OK) {
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: directory \"%V\" unavailable: %s",
                       &alcf->directory->name, task->err.text);
@@ -564,6 +602,9 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
         && !ocs_sip_uri_eq((char *) task->sip.data, task->sip.len, acct->sip,
                            ngx_strlen(acct->sip)))
     {
+        ngx_http_ocs_auth_signin_settle(r, task,
+                                        NGX_HTTP_OCS_GUARD_SUCCEEDED);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": the "
                       "sign-in address \"%V\" does not match the account",
@@ -637,7 +678,7 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
 
     if (task->rc == OCS_ERR_AUTH) {
         /* a KDC whose tickets the keytab cannot read: never a sign-in */
-        ngx_http_ocs_auth_signin_failed(r, task);
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in refused for user \"%V\": %s",
@@ -649,6 +690,8 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     }
 
     if (task->rc != OCS_OK && task->state != OCS_ACCT_OK) {
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Kerberos password check unavailable: %s",
                       task->err.text);
@@ -661,7 +704,7 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     }
 
     if (task->no_account) {
-        ngx_http_ocs_auth_signin_failed(r, task);
+        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": the "
@@ -696,9 +739,23 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
 {
-    if (task->state == OCS_ACCT_BAD_CREDENTIALS) {
-        ngx_http_ocs_auth_signin_failed(r, task);
+    if (task->state == OCS_ACCT_THROTTLED) {
+        /* the account the directory found is locked here: not tried */
+        return ngx_http_ocs_auth_locked(r, task, &task->back, typed,
+                                        task->attempt.left,
+                                        task->attempt.why);
     }
+
+    /*
+     * A wrong password counts; so does a directory that says "locked",
+     * whatever the password.  The other states only the right password
+     * reveals: nothing was guessed.
+     */
+    ngx_http_ocs_auth_signin_settle(r, task,
+                                    task->state == OCS_ACCT_BAD_CREDENTIALS
+                                    || task->state == OCS_ACCT_LOCKED
+                                    ? NGX_HTTP_OCS_GUARD_FAILED
+                                    : NGX_HTTP_OCS_GUARD_NEUTRAL);
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
@@ -720,7 +777,7 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, const char *name, const char *source)
 {
-    ngx_str_t                       none, typed;
+    ngx_str_t                       none;
     ocs_ticket_t                   *t;
     ngx_http_ocs_auth_csrf_t        csrf;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
@@ -755,9 +812,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    typed.data = (u_char *) task->name;
-    typed.len = task->name_len;
-    ngx_http_ocs_guard_succeeded(r, alcf, &typed, 0);
+    ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_SUCCEEDED);
 
     if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
         ngx_str_null(&none);

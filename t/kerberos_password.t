@@ -63,6 +63,9 @@ http {
         ssl_certificate %%CERT%%;
         ssl_certificate_key %%KEY%%;
 
+        # alice fails on purpose more often than the default lockout allows
+        ocs_auth_lockout account=10;
+
         location /app/ {
             ocs_auth forms;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;

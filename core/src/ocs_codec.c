@@ -3,6 +3,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include <ocs/ocs_codec.h>
 
@@ -225,6 +226,36 @@ ocs_pct_encode(const char *in, size_t len, char *out, size_t outlen,
     *written = n;
 
     return OCS_OK;
+}
+
+
+int
+ocs_form_type_ok(const char *type, size_t len)
+{
+    size_t  n;
+
+    static const char  form[] = "application/x-www-form-urlencoded";
+
+    n = sizeof(form) - 1;
+
+    while (len > 0 && (*type == ' ' || *type == '\t')) {
+        type++;
+        len--;
+    }
+
+    if (len < n || strncasecmp(type, form, n) != 0) {
+        return 0;
+    }
+
+    type += n;
+    len -= n;
+
+    while (len > 0 && (*type == ' ' || *type == '\t')) {
+        type++;
+        len--;
+    }
+
+    return len == 0 || *type == ';';
 }
 
 

@@ -364,6 +364,23 @@ ocs_ldap_match(ocs_ldap_t *h, const char *dn, const char *filter,
 }
 
 
+int
+ocs_ldap_account_key(const ocs_ldap_account_t *acct, char *out,
+    size_t outlen, size_t *written)
+{
+    const char  *name;
+
+    name = acct->name[0] != '\0' ? acct->name : acct->upn;
+
+    if (name[0] != '\0') {
+        return ocs_name_key(name, strlen(name), out, outlen, written);
+    }
+
+    /* no name to go by: the DN, folded (digested when long) */
+    return ocs_name_key(acct->dn, strlen(acct->dn), out, outlen, written);
+}
+
+
 unsigned
 ocs_ldap_policy(ocs_ldap_t *h, ocs_ldap_policy_t *policy)
 {
@@ -423,7 +440,8 @@ ocs_ldap_policy_refresh(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
 
     pthread_mutex_lock(&h->lock);
 
-    if (h->policy.known != policy.known
+    if (h->policy_read == 0
+        || h->policy.known != policy.known
         || h->policy.threshold != policy.threshold
         || h->policy.window != policy.window
         || strcmp(h->policy.source, policy.source) != 0)

@@ -12,6 +12,8 @@
 #include <uninorm.h>
 #include <unistr.h>
 
+#include <openssl/evp.h>
+
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_signin.h>
 
@@ -138,11 +140,9 @@ ocs_username_part_ok(const char *p, size_t len)
 
 
 int
-ocs_username_fold(const char *in, size_t len, char *out, size_t outlen,
+ocs_username_key(const char *in, size_t len, char *out, size_t outlen,
     size_t *written)
 {
-    size_t          n, i, j;
-    uint8_t        *r;
     ocs_username_t  name;
 
     *written = 0;
@@ -151,31 +151,71 @@ ocs_username_fold(const char *in, size_t len, char *out, size_t outlen,
         return OCS_ERR_INVALID;
     }
 
-    /* NFKC after case folding: "ＮＯＲＡ" and "Nora" are "nora" */
-    n = outlen;
-    r = u8_casefold((const uint8_t *) name.user, name.user_len, NULL,
-                    UNINORM_NFKC, (uint8_t *) out, &n);
+    return ocs_name_key(name.user, name.user_len, out, outlen, written);
+}
 
-    if (r == NULL) {
+
+int
+ocs_name_key(const char *in, size_t len, char *out, size_t outlen,
+    size_t *written)
+{
+    size_t         n, i, j;
+    uint8_t       *r;
+    unsigned int   mdlen;
+    unsigned char  md[EVP_MAX_MD_SIZE];
+    char           fold[4 * OCS_NAME_MAX];
+
+    static const char  hex[] = "0123456789abcdef";
+
+    *written = 0;
+
+    if (outlen < OCS_NAME_MAX) {
         return OCS_ERR_SPACE;
     }
 
-    if (r != (uint8_t *) out) {
-        /* libunistring needed more room than out has */
+    /* NFKC after case folding: "ＮＯＲＡ" and "Nora" are "nora" */
+    n = sizeof(fold);
+    r = u8_casefold((const uint8_t *) in, len, NULL, UNINORM_NFKC,
+                    (uint8_t *) fold, &n);
+
+    if (r == NULL) {
+        return OCS_ERR_INVALID;
+    }
+
+    if (r != (uint8_t *) fold) {
+        /* a name that grows fourfold in folding is no account's name */
         free(r);
-        return OCS_ERR_SPACE;
+        return OCS_ERR_INVALID;
     }
 
     /* runs of spaces count as one, as in directories' string matching */
     for (i = 0, j = 0; i < n; i++) {
-        if (out[i] == ' ' && j > 0 && out[j - 1] == ' ') {
+        if (fold[i] == ' ' && j > 0 && fold[j - 1] == ' ') {
             continue;
         }
 
-        out[j++] = out[i];
+        fold[j++] = fold[i];
     }
 
-    *written = j;
+    if (j <= OCS_NAME_MAX) {
+        memcpy(out, fold, j);
+        *written = j;
+        return OCS_OK;
+    }
+
+    /* too long to keep: a digest stands for it, marked by a '#' */
+    if (EVP_Digest(fold, j, md, &mdlen, EVP_sha256(), NULL) != 1) {
+        return OCS_ERR_INVALID;
+    }
+
+    out[0] = '#';
+
+    for (i = 0; i < 16; i++) {
+        out[1 + 2 * i] = hex[md[i] >> 4];
+        out[2 + 2 * i] = hex[md[i] & 0xf];
+    }
+
+    *written = 33;
 
     return OCS_OK;
 }

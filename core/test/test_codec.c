@@ -103,6 +103,36 @@ test_pct(void)
 
 
 static void
+test_form_type(void)
+{
+    static const struct {
+        const char  *in;
+        int          ok;
+    } cases[] = {
+        { "application/x-www-form-urlencoded", 1 },
+        { "Application/X-WWW-Form-URLEncoded", 1 },
+        { "application/x-www-form-urlencoded; charset=UTF-8", 1 },
+        { "application/x-www-form-urlencoded;charset=utf-8", 1 },
+        { " application/x-www-form-urlencoded ", 1 },
+        { "application/x-www-form-urlencodedx", 0 },
+        { "application/x-www-form-urlencode", 0 },
+        { "text/plain", 0 },
+        { "multipart/form-data; boundary=x", 0 },
+        { "application/json", 0 },
+        { "", 0 },
+        { "application/x-www-form-urlencoded, text/plain", 0 },
+    };
+
+    size_t  i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_int(ocs_form_type_ok(cases[i].in, strlen(cases[i].in)),
+               cases[i].ok, "form type \"%s\"", cases[i].in);
+    }
+}
+
+
+static void
 test_form(void)
 {
     static const char  body[] =
@@ -188,6 +218,7 @@ main(void)
 {
     test_b64url();
     test_pct();
+    test_form_type();
     test_form();
     test_html();
     test_tpl();

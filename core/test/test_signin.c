@@ -92,7 +92,7 @@ test_username(void)
 }
 
 
-/* every spelling a lenient directory matches folds to one lockout key */
+/* every spelling a lenient directory matches has one lockout key */
 static void
 test_username_fold(void)
 {
@@ -121,12 +121,13 @@ test_username_fold(void)
         { "", OCS_ERR_INVALID, "" },
     };
 
-    size_t  i, n;
-    char    out[OCS_NAME_MAX * 4];
+    size_t  i, n, n2;
+    char    out[OCS_NAME_MAX * 4], out2[OCS_NAME_MAX];
+    char    big[OCS_NAME_MAX], big2[OCS_NAME_MAX];
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        is_int(ocs_username_fold(cases[i].in, strlen(cases[i].in), out,
-                                 sizeof(out), &n),
+        is_int(ocs_username_key(cases[i].in, strlen(cases[i].in), out,
+                                sizeof(out), &n),
                cases[i].rc, "fold \"%s\"", cases[i].in);
 
         if (cases[i].rc == OCS_OK) {
@@ -134,8 +135,29 @@ test_username_fold(void)
         }
     }
 
-    is_int(ocs_username_fold("nora", 4, out, 3, &n), OCS_ERR_SPACE,
-           "fold: a buffer too small");
+    is_int(ocs_username_key("nora", 4, out, OCS_NAME_MAX - 1, &n),
+           OCS_ERR_SPACE, "fold: a buffer too small");
+
+    /* a long name that folds longer than the limit: a digest */
+    /* U+0149 is two bytes and folds to three */
+    for (i = 0; i + 1 < sizeof(big); i += 2) {
+        big[i] = '\xc5';
+        big[i + 1] = '\x89';
+    }
+
+    is_int(ocs_username_key(big, OCS_NAME_MAX, out, sizeof(out), &n), OCS_OK,
+           "fold: a long name");
+    ok(n == 33 && out[0] == '#', "fold: a long name becomes a digest");
+    memcpy(big2, big, sizeof(big));
+    big2[OCS_NAME_MAX - 2] = 'B';
+    big2[OCS_NAME_MAX - 1] = 'B';
+    is_int(ocs_username_key(big2, OCS_NAME_MAX, out2, sizeof(out2), &n2),
+           OCS_OK, "fold: another long name");
+    ok(n2 == 33 && memcmp(out, out2, 33) != 0,
+       "fold: digests of different names differ");
+    is_int(ocs_name_key("Nora", 4, out, sizeof(out), &n), OCS_OK,
+           "name key");
+    is_str(out, n, "nora", "name key: folded");
 }
 
 

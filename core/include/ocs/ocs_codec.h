@@ -44,6 +44,13 @@ int ocs_pct_encode(const char *in, size_t len, char *out, size_t outlen,
     size_t *written);
 
 /*
+ * Whether a Content-Type value names application/x-www-form-urlencoded
+ * (without case, parameters such as "; charset=UTF-8" allowed): the only
+ * body the forms here read.  Returns 1 or 0.
+ */
+int ocs_form_type_ok(const char *type, size_t len);
+
+/*
  * Finds the first field called name in an application/x-www-form-urlencoded
  * body (or a query string) and decodes its value into out, NUL-terminated.
  * Returns OCS_OK, OCS_ERR_NOTFOUND, OCS_ERR_INVALID (bad escape) or

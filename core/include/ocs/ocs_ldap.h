@@ -149,6 +149,16 @@ int ocs_ldap_lookup(ocs_ldap_t *ld, const char *dn,
     ocs_ldap_account_t *acct, ocs_err_t *err);
 
 /*
+ * The key the proxy counts an account's failed sign-ins under: its
+ * sAMAccountName (else its userPrincipalName, else its DN) folded as
+ * ocs_name_key() does, so that every name the directory resolved to the
+ * account counts as that account.  out is at least OCS_NAME_MAX bytes.
+ * Returns OCS_OK, OCS_ERR_INVALID or OCS_ERR_SPACE.
+ */
+int ocs_ldap_account_key(const ocs_ldap_account_t *acct, char *out,
+    size_t outlen, size_t *written);
+
+/*
  * The domain's lockout policy as last read (unknown before the first
  * sign-in or re-check reads it; it is read again every 5 minutes).
  * Returns a version that changes whenever the policy read differs from

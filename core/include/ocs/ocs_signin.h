@@ -42,13 +42,19 @@ typedef struct {
 int ocs_username_parse(const char *in, size_t len, ocs_username_t *name);
 
 /*
- * The user part of a name as a lenient directory compares it: case
- * folded, NFKC-normalised ("ｎｏｒａ" is "nora"), runs of spaces as one.
- * Spellings of one name fold to the same bytes, so lockouts count them
- * as one.  out gets UTF-8, not NUL-terminated.  Returns OCS_OK,
- * OCS_ERR_INVALID (ocs_username_parse refuses in) or OCS_ERR_SPACE.
+ * The key a name counts under for lockouts: the user part of in (see
+ * ocs_username_parse) as a lenient directory compares it, case folded,
+ * NFKC-normalised ("ｎｏｒａ" is "nora") and with runs of spaces as
+ * one, so that spellings of one name get one count.  A key longer than
+ * OCS_NAME_MAX bytes is replaced by '#' and 32 hex digits of its
+ * SHA-256.  out (at least OCS_NAME_MAX bytes) gets UTF-8, not
+ * NUL-terminated.  Returns OCS_OK, OCS_ERR_INVALID or OCS_ERR_SPACE.
  */
-int ocs_username_fold(const char *in, size_t len, char *out, size_t outlen,
+int ocs_username_key(const char *in, size_t len, char *out, size_t outlen,
+    size_t *written);
+
+/* the same for a name as a directory returns it, unparsed */
+int ocs_name_key(const char *in, size_t len, char *out, size_t outlen,
     size_t *written);
 
 

@@ -68,7 +68,9 @@ package OCS::Slapd;
 #
 #     ou=Policies: cn=default (ppolicy_default: pwdMustChange, pwdLockout,
 #     pwdMaxFailure 0 so that failed binds never lock anyone, grace 0) and
-#     cn=expiring (the same with pwdMaxAge 60).
+#     cn=expiring (the same with pwdMaxAge 60).  new(max_failure => 5,
+#     failure_interval => 600) makes the default policy lock after 5
+#     failed binds within 10 minutes, as a domain's lockout policy does.
 #
 # Access: userPassword is writable (not readable) by self and usable for
 # binds only; the service account reads everything else; a user reads
@@ -118,6 +120,9 @@ sub new {
         dir   => $t->path("slapd-$name"),
         admin => random_hex(12),
         svc   => random_hex(16),
+        # the default policy's lockout: 0 never locks (the usual seed)
+        max_failure => $opts{max_failure} || 0,
+        failure_interval => $opts{failure_interval},
     }, $class;
 
     return $self;
@@ -614,13 +619,19 @@ sub _seed {
                         ou => $ou);
     }
 
-    for my $policy (['default'], ['expiring', pwdMaxAge => 60]) {
+    my @lock = (pwdMaxFailure => $self->{max_failure});
+    push @lock, pwdFailureCountInterval => $self->{failure_interval}
+        if defined $self->{failure_interval};
+
+    for my $policy (['default', @lock], ['expiring', pwdMaxAge => 60,
+                                         pwdMaxFailure => 0])
+    {
         my ($cn, @more) = @$policy;
         $ldif .= _entry("cn=$cn,ou=Policies,$BASE",
                         objectClass => [qw(device pwdPolicy)], cn => $cn,
                         pwdAttribute => 'userPassword',
                         pwdMustChange => 'TRUE', pwdLockout => 'TRUE',
-                        pwdMaxFailure => 0, pwdGraceAuthnLimit => 0, @more);
+                        pwdGraceAuthnLimit => 0, @more);
     }
 
     my %members;
