@@ -24,6 +24,9 @@ typedef struct {
 } ngx_http_ocs_thread_ctx_t;
 
 
+static ngx_str_t  ngx_http_ocs_no_type = ngx_string("(none)");
+
+
 static int64_t ngx_http_ocs_env_now(void *data);
 static int ngx_http_ocs_env_random(void *data, unsigned char *buf,
     size_t len);
@@ -796,10 +799,48 @@ ngx_int_t
 ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
     ngx_http_client_body_handler_pt handler)
 {
-    ngx_int_t  rc;
+    ngx_int_t         rc;
+    ngx_uint_t        body;
+    ngx_table_elt_t  *type;
 
     if (r->headers_in.content_length_n > (off_t) max) {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    /*
+     * Only a form's own encoding: a text/plain or untyped body is what a
+     * cross-site "simple request" can send, and nothing here reads one.
+     * An empty body may come untyped.
+     */
+    type = r->headers_in.content_type;
+    body = (r->headers_in.content_length_n > 0 || r->headers_in.chunked);
+
+#if (NGX_HTTP_V2)
+    /* HTTP/2 may send a body without a length: DATA frames to come */
+    if (r->stream != NULL && r->headers_in.content_length_n < 0
+        && !r->stream->in_closed)
+    {
+        body = 1;
+    }
+#endif
+
+    if ((type != NULL
+         && !ocs_form_type_ok((char *) type->value.data, type->value.len))
+        || (type == NULL && body))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs: form body of type \"%V\" refused",
+                      type ? &type->value : &ngx_http_ocs_no_type);
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ocs_send_message(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                         "Unsupported form",
+                                         "The form must be sent as "
+                                         "application/x-www-form-urlencoded.");
     }
 
     r->request_body_in_single_buf = 1;

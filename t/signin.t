@@ -204,6 +204,38 @@ is($t->http('PUT', '/ocs/signin')->status, 405, 'put not allowed');
 $r = $t->post('/ocs/signin', body => 'x' x 9000);
 is($r->status, 413, 'large body');
 
+# a form in another encoding: refused before it is read, whatever it holds
+
+$r = $t->get('/ocs/signin', jar => 'types');
+my $good = 'csrf=' . $r->field('csrf') . '&username=alice'
+    . '&password=correct%20horse%3A%20battery%20staple';
+
+for my $type ('text/plain', 'multipart/form-data; boundary=x',
+              'application/json', 'application/x-www-form-urlencodedx')
+{
+    $r = $t->post('/ocs/signin', jar => 'types', body => $good,
+                  headers => ["Content-Type: $type"]);
+    is($r->status, 415, "content type $type: 415");
+    ok(!$r->set_cookie('ocs_ticket'), "content type $type: no ticket");
+}
+
+like($r->body, qr/must be sent as application\/x-www-form-urlencoded/,
+     '415: says which encoding');
+
+$r = $t->post('/ocs/signin', jar => 'types', body => $good,
+              headers => ['Content-Type:']);
+is($r->status, 415, 'no content type: 415');
+
+$r = $t->post('/ocs/signin', jar => 'types', body => $good,
+              headers => ['Content-Type: Application/X-WWW-Form-URLEncoded; '
+                          . 'charset=UTF-8']);
+is($r->status, 303, 'the form type with a charset, any case: signed in');
+
+like($t->error_log, qr/\[error\].*form body of type "text\/plain" refused/,
+     'log: the refused type');
+like($t->error_log, qr/form body of type "\(none\)" refused/,
+     'log: a body without a type');
+
 # a template of one's own
 
 $r = $t->get('/custom/signin', jar => 'custom');
