@@ -416,8 +416,9 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
     if (alcf->directory != NULL && ctx->ticket.dn_len && !ctx->rechecked) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
-        if ((alcf->recheck && ngx_time() - ctx->ticket.checked
-                              >= alcf->recheck)
+        if ((alcf->recheck
+             && ocs_time_diff(ngx_time(), ctx->ticket.checked)
+                >= alcf->recheck)
             || ctx->ticket.facts_gen != amcf->facts_gen)
         {
             rc = ngx_http_ocs_auth_recheck(r, alcf, ctx);

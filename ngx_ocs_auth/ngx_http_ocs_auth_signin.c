@@ -525,6 +525,16 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         return;
     }
 
+    /* the administrator's fault; the line holds a hash, so only its
+       number is logged */
+    if (task->entry.bad_lines != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: user file \"%s\": line %uz %s; %uz bad "
+                      "line%s skipped", task->path, task->entry.bad_line,
+                      task->entry.bad, task->entry.bad_lines,
+                      task->entry.bad_lines == 1 ? "" : "s");
+    }
+
     switch (task->rc) {
 
     case OCS_OK:

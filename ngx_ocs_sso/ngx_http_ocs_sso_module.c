@@ -289,7 +289,9 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
     if (slcf->service.len) {
         seen = ocs_ticket_service_seen(t, slcf->service_id);
 
-        if (slcf->service_idle && now - seen >= slcf->service_idle) {
+        if (slcf->service_idle
+            && ocs_time_diff(now, seen) >= slcf->service_idle)
+        {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "ocs sso: ticket of user \"%s\" rejected: idle "
                           "timeout in service \"%V\"", t->user,
@@ -318,11 +320,12 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 
     /* a service's first visit is recorded at once, later ones at most
        once per refresh interval */
-    if (now - t->last_seen >= refresh || now - seen >= refresh
+    if (ocs_time_diff(now, t->last_seen) >= refresh
+        || ocs_time_diff(now, seen) >= refresh
         || (slcf->service.len
             && !ocs_ticket_service_known(t, slcf->service_id)))
     {
-        t->last_seen = now;
+        ocs_ticket_touch(t, now);
 
         if (slcf->service.len) {
             ocs_ticket_service_touch(t, slcf->service_id, now);
@@ -379,9 +382,13 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
     t->auth_time = auth / 1000;
     t->auth_ms = (unsigned) (auth % 1000);
     t->last_seen = t->auth_time;
-    t->expires = t->auth_time
-                 + (slcf->lifetime > 0 ? slcf->lifetime
-                                       : slcf->computer[t->computer].lifetime);
+
+    /* a lifetime beyond the year 9999 means "as long as tickets go" */
+    t->expires = ocs_time_add(t->auth_time,
+                              slcf->lifetime > 0
+                              ? slcf->lifetime
+                              : slcf->computer[t->computer].lifetime);
+    t->expires = ngx_min(t->expires, OCS_TIME_MAX);
 
     rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
     ocs_wipe(t->session, OCS_SESSION_LEN);
@@ -397,7 +404,7 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 ngx_int_t
 ngx_http_ocs_sso_update(ngx_http_request_t *r, ngx_http_ocs_sso_ctx_t *ctx)
 {
-    ctx->ticket.last_seen = ngx_time();
+    ocs_ticket_touch(&ctx->ticket, ngx_time());
 
     return ngx_http_ocs_sso_seal_cookie(r, &ctx->ticket, &ctx->refresh);
 }
@@ -444,7 +451,8 @@ ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r, ocs_ticket_t *t,
     if (t->computer <= OCS_COMPUTER_PRIVATE
         && slcf->computer[t->computer].persistent)
     {
-        cookie.max_age = ngx_max((time_t) t->expires - ngx_time(), 1);
+        cookie.max_age = (time_t) ngx_max(ocs_time_diff(t->expires,
+                                                        ngx_time()), 1);
     }
 
     return ngx_http_ocs_cookie_format(r, &cookie, set_cookie);

@@ -271,14 +271,14 @@ ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    revoked = (ocs_ticket_auth_msec(t) <= ctx->sh->not_before)
+    revoked = ocs_ticket_revoked_by(t, ctx->sh->not_before)
               || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
 
     /* the per-user table is almost always empty: no hashing then */
     if (!revoked && ctx->sh->users.root != ctx->sh->users.sentinel) {
         key = ngx_http_ocs_sso_user_key(lower, t->user, t->user_len);
         u = ngx_http_ocs_sso_user_lookup(ctx->sh, key, lower, t->user_len);
-        revoked = (u != NULL && ocs_ticket_auth_msec(t) <= u->not_before);
+        revoked = (u != NULL && ocs_ticket_revoked_by(t, u->not_before));
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -360,7 +360,9 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
      * ngx_http_ocs_sso_issue()): a new revocation must cover it too.
      */
     u->not_before = ngx_max(now_ms, u->not_before + 1);
-    u->expires = ngx_max(u->expires, now + lifetime + 1);
+    u->expires = ngx_max(u->expires,
+                         (time_t) ocs_time_add(ocs_time_add(now, lifetime),
+                                               1));
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -490,7 +492,7 @@ ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (ocs_ticket_auth_msec(t) <= ctx->sh->not_before
+    if (ocs_ticket_revoked_by(t, ctx->sh->not_before)
         || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL)
     {
         ngx_shmtx_unlock(&ctx->shpool->mutex);

@@ -17,6 +17,13 @@ open my $uf, '>>', $t->path('users') or die;
 print $uf 'weak:' . crypt('weak-pw', '$1$saltsalt') . "\n";
 close $uf;
 $t->keyfile('ticket.keys', 1);
+
+# a user after a line with a NUL byte: the line before the fix swallowed
+# the next one
+my $nul_hash = crypt('nul-pw', '$6$saltsalt$');
+$t->users('users-nul', carol => 'carol-pw');
+$t->write_file('users-nul', "# users\nnul:$nul_hash\0junk\n"
+               . $t->read_file('users-nul'));
 $t->write_file('custom.html',
                "<html><title>{{title}}</title><p>Contoso sign-in</p>"
                . "<form method=post action=\"{{action}}\">"
@@ -57,6 +64,11 @@ http {
                 ocs_auth_signin;
                 ocs_auth_signin_template off;
             }
+        }
+
+        location = /nul/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users-nul;
         }
 
         location = /broken/signin {
@@ -256,6 +268,20 @@ is($r->status, 401, 'weak hash: refused');
 like($t->error_log,
      qr/sign-in failed for user "weak": the user file holds no usable hash/,
      'weak hash: the log says why');
+
+# a bad line is skipped and named in the log, by number only
+
+$r = $t->signin('carol', 'carol-pw', jar => 'nul', signin => '/nul/signin');
+is($r->status, 303, 'user after a nul line: signed in');
+is($t->get('/', jar => 'nul')->body, "user=carol uri=/\n",
+   'user after a nul line: the ticket works');
+$r = $t->signin('nul', 'nul-pw', jar => 'nul2', signin => '/nul/signin');
+is($r->status, 401, 'the nul line itself: refused');
+like($t->error_log,
+     qr/\[error\].*user file ".*\/users-nul": line 2 holds a NUL byte; 1 bad/,
+     'nul line: file and line logged');
+unlike($t->error_log, qr/junk|\Q$nul_hash\E/,
+       'nul line: its content not logged');
 
 # the directory is unavailable
 

@@ -6,13 +6,17 @@
  *                                                  once from a pipe
  *
  * The file is rewritten through a temporary file in the same directory
- * and renamed into place, so a reader never sees half of it.
+ * and renamed into place, so a reader never sees half of it.  Every other
+ * line is copied byte for byte, also one that the server refuses (a NUL
+ * byte, over OCS_USERFILE_LINE_MAX bytes): such a line gets a warning,
+ * but the tool does not guess what it meant.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -24,6 +28,8 @@
 static int ocs_passwd_read(char *buf, size_t len, const char *prompt);
 static int ocs_passwd_write(const char *path, const char *user,
     const char *hash);
+static int ocs_passwd_copy(FILE *in, FILE *out, const char *path,
+    const char *user, const char *hash);
 
 
 int
@@ -113,10 +119,12 @@ main(int argc, char **argv)
 }
 
 
+/* one line: no NUL byte (it would cut the password short), and no
+   longer than len - 1 bytes without its "\n" or "\r\n" */
 static int
 ocs_passwd_read(char *buf, size_t len, const char *prompt)
 {
-    int             tty;
+    int             tty, c, nul;
     size_t          n;
     struct termios  old, quiet;
 
@@ -132,8 +140,22 @@ ocs_passwd_read(char *buf, size_t len, const char *prompt)
         }
     }
 
-    if (fgets(buf, (int) len, stdin) == NULL) {
-        buf[0] = '\0';
+    n = 0;
+    nul = 0;
+
+    /* one byte more than fits, for the "\r" of "\r\n" */
+    while ((c = getc(stdin)) != EOF && c != '\n') {
+        if (c == '\0') {
+            nul = 1;
+        }
+
+        if (n < len) {
+            buf[n] = (char) c;
+        }
+
+        if (n < len + 1) {
+            n++;
+        }
     }
 
     if (tty) {
@@ -141,10 +163,14 @@ ocs_passwd_read(char *buf, size_t len, const char *prompt)
         fputc('\n', stderr);
     }
 
-    n = strcspn(buf, "\r\n");
+    if (n > 0 && n <= len && buf[n - 1] == '\r') {
+        n--;
+    }
 
-    if (buf[n] == '\0' && n == len - 1) {
-        fprintf(stderr, "ocs-passwd: password too long\n");
+    if (nul || n > len - 1) {
+        ocs_wipe(buf, len);
+        fprintf(stderr, "ocs-passwd: password %s\n",
+                nul ? "holds a NUL byte" : "too long");
         return -1;
     }
 
@@ -159,8 +185,7 @@ ocs_passwd_write(const char *path, const char *user, const char *hash)
 {
     int          fd, replaced;
     FILE        *in, *out;
-    char         tmp[4096], line[4096];
-    size_t       ulen;
+    char         tmp[4096];
     struct stat  st;
 
     if ((size_t) snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path)
@@ -200,37 +225,38 @@ ocs_passwd_write(const char *path, const char *user, const char *hash)
         return -1;
     }
 
+    /* only a file that is not there yet counts as empty */
     in = fopen(path, "r");
-    ulen = strlen(user);
+
+    if (in == NULL && errno != ENOENT) {
+        fprintf(stderr, "ocs-passwd: cannot read \"%s\": %s\n", path,
+                strerror(errno));
+        fclose(out);
+        unlink(tmp);
+        return -1;
+    }
+
     replaced = 0;
 
-    while (in != NULL && fgets(line, sizeof(line), in) != NULL) {
-        if (strncasecmp(line, user, ulen) == 0 && line[ulen] == ':') {
-            if (!replaced) {
-                fprintf(out, "%s:%s\n", user, hash);
-                replaced = 1;
-            }
+    if (in != NULL) {
+        replaced = ocs_passwd_copy(in, out, path, user, hash);
 
-            continue;
+        if (ferror(in)) {
+            fprintf(stderr, "ocs-passwd: cannot read \"%s\"\n", path);
+            fclose(in);
+            fclose(out);
+            unlink(tmp);
+            return -1;
         }
 
-        fputs(line, out);
-
-        /* a last line without its newline must not swallow the next */
-        if (strchr(line, '\n') == NULL) {
-            fputc('\n', out);
-        }
+        fclose(in);
     }
 
     if (!replaced) {
         fprintf(out, "%s:%s\n", user, hash);
     }
 
-    if (in != NULL) {
-        fclose(in);
-    }
-
-    if (fclose(out) != 0 || rename(tmp, path) != 0) {
+    if (ferror(out) || fclose(out) != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "ocs-passwd: cannot write \"%s\": %s\n", path,
                 strerror(errno));
         unlink(tmp);
@@ -241,4 +267,85 @@ ocs_passwd_write(const char *path, const char *user, const char *hash)
             replaced ? "updated" : "added", user, path);
 
     return 0;
+}
+
+
+/*
+ * Copies in to out, but for the lines of user: the first becomes
+ * "user:hash", later ones go.  Returns 1 when the user had a line.
+ */
+static int
+ocs_passwd_copy(FILE *in, FILE *out, const char *path, const char *user,
+    const char *hash)
+{
+    int      c, prev, nul, mine, replaced;
+    size_t   n, ulen, lineno;
+    char     start[OCS_NAME_MAX + 1];
+
+    ulen = strlen(user);
+    replaced = 0;
+    lineno = 0;
+
+    for ( ;; ) {
+        /* enough of the line to tell whether it is the user's */
+        n = 0;
+        c = EOF;
+
+        while (n < ulen + 1 && (c = getc(in)) != EOF && c != '\n') {
+            start[n++] = (char) c;
+        }
+
+        if (c == EOF && n == 0) {
+            break;
+        }
+
+        lineno++;
+        mine = (n == ulen + 1 && start[ulen] == ':'
+                && strncasecmp(start, user, ulen) == 0);
+        nul = (memchr(start, '\0', n) != NULL);
+        prev = (n > 0) ? (unsigned char) start[n - 1] : EOF;
+
+        if (mine) {
+            if (!replaced) {
+                fprintf(out, "%s:%s\n", user, hash);
+                replaced = 1;
+            }
+
+        } else {
+            fwrite(start, 1, n, out);
+        }
+
+        /* the rest of the line, however long, never split */
+        if (c != EOF && c != '\n') {
+            while ((c = getc(in)) != EOF && c != '\n') {
+                nul |= (c == '\0');
+                prev = c;
+                n++;
+
+                if (!mine) {
+                    putc(c, out);
+                }
+            }
+        }
+
+        if (mine) {
+            continue;
+        }
+
+        /* a last line without its newline gets one: the user added after
+           it must not be glued to it */
+        putc('\n', out);
+
+        if (nul || n - (prev == '\r') > OCS_USERFILE_LINE_MAX) {
+            fprintf(stderr, "ocs-passwd: warning: \"%s\" line %zu %s; the "
+                    "server skips it\n", path, lineno,
+                    nul ? "holds a NUL byte" : "is longer than 1023 bytes");
+        }
+
+        if (c == EOF) {
+            break;
+        }
+    }
+
+    return replaced;
 }

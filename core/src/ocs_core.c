@@ -1,6 +1,7 @@
 /*
- * Library set-up, the default environment, errors and the two memory
- * primitives every secret-handling function uses.
+ * Library set-up, the default environment, errors, the two memory
+ * primitives every secret-handling function uses, and time arithmetic
+ * that cannot overflow.
  */
 
 #include <stdarg.h>
@@ -124,4 +125,34 @@ int
 ocs_memeq_ct(const void *a, const void *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len);
+}
+
+
+int64_t
+ocs_time_diff(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b) {
+        return INT64_MAX;
+    }
+
+    if (b > 0 && a < INT64_MIN + b) {
+        return INT64_MIN;
+    }
+
+    return a - b;
+}
+
+
+int64_t
+ocs_time_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) {
+        return INT64_MAX;
+    }
+
+    if (b < 0 && a < INT64_MIN - b) {
+        return INT64_MIN;
+    }
+
+    return a + b;
 }

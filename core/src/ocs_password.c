@@ -12,10 +12,9 @@
 #include <ocs/ocs_signin.h>
 
 
-#define OCS_USERFILE_LINE  1024
-
-
 static int ocs_hash_usable(const char *hash, size_t len);
+static int ocs_userfile_line(FILE *f, char *line, size_t *len,
+    const char **bad);
 
 
 size_t
@@ -164,16 +163,78 @@ ocs_userfile_options(const char *p, ocs_userfile_entry_t *entry)
 }
 
 
+/*
+ * Reads the next line into line (OCS_USERFILE_LINE_MAX + 2 bytes) without
+ * its "\n" or "\r\n", NUL-terminated.  Returns 0 at the end of the file,
+ * else 1 with *len set and *bad NULL, or *bad saying what is wrong: a
+ * line that does not fit is read up to its newline, never cut in two,
+ * and a NUL byte ends no line early.
+ */
+static int
+ocs_userfile_line(FILE *f, char *line, size_t *len, const char **bad)
+{
+    int      c, nul;
+    size_t   n;
+
+    n = 0;
+    nul = 0;
+
+    /* one byte beyond the limit is room for the "\r" of "\r\n"; n stops
+       counting one further, where the line is too long either way */
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (c == '\0') {
+            nul = 1;
+        }
+
+        if (n < OCS_USERFILE_LINE_MAX + 1) {
+            line[n] = (char) c;
+        }
+
+        if (n < OCS_USERFILE_LINE_MAX + 2) {
+            n++;
+        }
+    }
+
+    if (c == EOF && n == 0) {
+        return 0;
+    }
+
+    if (n > 0 && n <= OCS_USERFILE_LINE_MAX + 1 && line[n - 1] == '\r') {
+        n--;
+    }
+
+    *bad = NULL;
+
+    if (nul) {
+        *bad = "holds a NUL byte";
+
+    } else if (n > OCS_USERFILE_LINE_MAX) {
+        *bad = "is longer than 1023 bytes";
+    }
+
+    /* nothing of a refused line is parsed */
+    if (*bad != NULL) {
+        n = 0;
+    }
+
+    line[n] = '\0';
+    *len = n;
+
+    return 1;
+}
+
+
 int
 ocs_userfile_lookup(const char *path, const char *name, size_t len,
     ocs_userfile_entry_t *entry, ocs_err_t *err)
 {
     int              byuser, usable;
     FILE            *f;
-    char            *colon, *hash, *end;
-    size_t           nlen, hlen;
+    char            *colon, *hash;
+    size_t           n, nlen, hlen, lineno;
+    const char      *bad;
     ocs_username_t   parsed;
-    char             line[OCS_USERFILE_LINE];
+    char             line[OCS_USERFILE_LINE_MAX + 2];
 
     memset(entry, 0, sizeof(ocs_userfile_entry_t));
 
@@ -189,35 +250,42 @@ ocs_userfile_lookup(const char *path, const char *name, size_t len,
 
     byuser = 0;
     usable = 0;
+    lineno = 0;
 
-    while (fgets(line, sizeof(line), f) != NULL) {
-        end = line + strcspn(line, "\r\n");
+    while (ocs_userfile_line(f, line, &n, &bad)) {
+        lineno++;
 
-        if (*end == '\0' && !feof(f)) {
-            /* an over-long line: skip it whole, never parse its tail */
-            while (fgets(line, sizeof(line), f) != NULL
-                   && strchr(line, '\n') == NULL)
-            {
-                /* void */
-            }
-
+        if (bad == NULL && (line[0] == '#' || strspn(line, " \t") == n)) {
             continue;
         }
 
-        *end = '\0';
-
         colon = strchr(line, ':');
-        if (line[0] == '#' || colon == NULL || colon == line) {
+
+        if (bad == NULL) {
+            if (colon == NULL) {
+                bad = "has no \":\" after the name";
+
+            } else if (colon == line) {
+                bad = "has an empty name";
+
+            } else if (colon - line > OCS_NAME_MAX) {
+                bad = "has a name longer than 256 bytes";
+            }
+        }
+
+        if (bad != NULL) {
+            /* the first is reported; a user after it is still found */
+            if (entry->bad_lines++ == 0) {
+                entry->bad_line = lineno;
+                entry->bad = bad;
+            }
+
             continue;
         }
 
         nlen = (size_t) (colon - line);
         hash = colon + 1;
         hlen = strcspn(hash, ":");
-
-        if (nlen > OCS_NAME_MAX) {
-            continue;
-        }
 
         if (!ocs_hash_usable(hash, hlen)) {
             if (nlen == len && strncasecmp(line, name, len) == 0) {

@@ -41,6 +41,8 @@
                           | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
                           | 1u << OCS_T_METHODS | 1u << OCS_T_USER)
 
+#define ocs_time_ok(v)   ((v) >= OCS_TIME_MIN && (v) <= OCS_TIME_MAX)
+
 
 typedef struct {
     unsigned char  *p;
@@ -60,6 +62,7 @@ static int ocs_tlv_string(const unsigned char *p, size_t len, size_t max,
     char *out, size_t *out_len);
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
     ocs_ticket_t *t);
+static int ocs_ticket_times_ok(const ocs_ticket_t *t, int checked);
 static int64_t ocs_get_int(const unsigned char *p, size_t len);
 static EVP_CIPHER_CTX *ocs_ticket_ctx(const ocs_keyring_t *ring,
     ocs_ticket_cache_t *cache, size_t key, int enc, const unsigned char *iv);
@@ -243,6 +246,12 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
         || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX)
     {
         return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
+    }
+
+    /* what the parser would refuse is never sealed */
+    if (!ocs_ticket_times_ok(t, t->dn_len > 0)) {
+        return ocs_err(err, OCS_ERR_INVALID, "ticket times out of range or "
+                       "out of order");
     }
 
     w.p = plain;
@@ -584,11 +593,42 @@ ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
         p += flen;
     }
 
-    if ((seen & OCS_T_REQUIRED) != OCS_T_REQUIRED) {
+    if ((seen & OCS_T_REQUIRED) != OCS_T_REQUIRED
+        || !ocs_ticket_times_ok(t, (seen & 1u << OCS_T_CHECKED) != 0))
+    {
         return OCS_ERR_INVALID;
     }
 
     return OCS_OK;
+}
+
+
+/*
+ * The rules in ocs_ticket.h.  Only a holder of the key can make a ticket
+ * that breaks them, but then no later arithmetic on its times may
+ * overflow, and no wrapped sign-in time may order it after a revocation.
+ */
+static int
+ocs_ticket_times_ok(const ocs_ticket_t *t, int checked)
+{
+    size_t  i;
+
+    if (!ocs_time_ok(t->auth_time) || !ocs_time_ok(t->expires)
+        || !ocs_time_ok(t->last_seen) || (checked && !ocs_time_ok(t->checked))
+        || t->expires < t->auth_time || t->last_seen < t->auth_time)
+    {
+        return 0;
+    }
+
+    for (i = 0; i < t->nservices; i++) {
+        if (!ocs_time_ok(t->services[i].last_seen)
+            || t->services[i].last_seen < t->auth_time)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -600,15 +640,42 @@ ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
         return OCS_ERR_EXPIRED;
     }
 
-    if (lifetime > 0 && now - t->auth_time >= lifetime) {
+    if (lifetime > 0 && ocs_time_diff(now, t->auth_time) >= lifetime) {
         return OCS_ERR_EXPIRED;
     }
 
-    if (idle > 0 && now - t->last_seen >= idle) {
+    if (idle > 0 && ocs_time_diff(now, t->last_seen) >= idle) {
         return OCS_ERR_IDLE;
     }
 
     return OCS_OK;
+}
+
+
+int
+ocs_ticket_revoked_by(const ocs_ticket_t *t, int64_t not_before)
+{
+    int64_t  sec, ms;
+
+    /* not_before split into second and millisecond, rounding down, so
+       that no product auth_time * 1000 can overflow */
+    sec = not_before / 1000;
+    ms = not_before % 1000;
+
+    if (ms < 0) {
+        sec--;
+        ms += 1000;
+    }
+
+    return t->auth_time < sec
+           || (t->auth_time == sec && (int64_t) t->auth_ms <= ms);
+}
+
+
+void
+ocs_ticket_touch(ocs_ticket_t *t, int64_t now)
+{
+    t->last_seen = (now > t->auth_time) ? now : t->auth_time;
 }
 
 
@@ -764,6 +831,10 @@ ocs_ticket_service_touch(ocs_ticket_t *t, uint32_t service, int64_t now)
     size_t  i, oldest;
 
     oldest = 0;
+
+    if (now < t->auth_time) {
+        now = t->auth_time;
+    }
 
     for (i = 0; i < t->nservices; i++) {
         if (t->services[i].id == service) {

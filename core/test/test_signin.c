@@ -349,6 +349,9 @@ test_userfile(void)
        && !e.unusable, "userfile: unknown user not flagged");
     ok(ocs_userfile_lookup(path, "tail", 4, &e, &err) == OCS_OK && !e.found,
        "userfile: the tail of an over-long line is not a user");
+    ok(e.bad_lines == 2 && e.bad_line == 5
+       && strcmp(e.bad, "is longer than 1023 bytes") == 0,
+       "userfile: the over-long line reported with its number");
     ok(ocs_userfile_lookup(path, "nohash", 6, &e, &err) == OCS_OK
        && !e.found, "userfile: line without hash");
 
@@ -370,6 +373,167 @@ test_userfile(void)
 }
 
 
+/*
+ * Writes text (len bytes, NULs included) to path, with every '~'
+ * replaced by hash.
+ */
+static void
+write_userfile(const char *path, const char *text, size_t len,
+    const char *hash)
+{
+    FILE    *f;
+    size_t   i;
+
+    f = fopen(path, "w");
+
+    for (i = 0; i < len; i++) {
+        if (text[i] == '~') {
+            fputs(hash, f);
+
+        } else {
+            fputc(text[i], f);
+        }
+    }
+
+    fclose(f);
+}
+
+
+#define T(s)  s, sizeof(s) - 1
+
+static void
+test_userfile_lines(void)
+{
+    static const struct {
+        const char  *name;
+        const char  *text;
+        size_t       len;
+        const char  *user;
+        int          found;
+        size_t       bad_lines;
+        size_t       bad_line;
+        const char  *bad;
+    } cases[] = {
+        { "a NUL byte, then a good line",
+          T("carol:~\0junk\nbob:~\n"), "bob", 1, 1, 1,
+          "holds a NUL byte" },
+        { "a NUL byte at the start of a line",
+          T("\0carol:~\nbob:~\n"), "bob", 1, 1, 1, "holds a NUL byte" },
+        { "a NUL byte in the user's own line",
+          T("alice:~\nbob:~\0\n"), "bob", 0, 1, 2, "holds a NUL byte" },
+        { "a NUL byte in a comment",
+          T("# \0\nbob:~\n"), "bob", 1, 1, 1, "holds a NUL byte" },
+        { "a NUL byte in the last line, without newline",
+          T("bob:~\ncarol:~\0"), "carol", 0, 1, 2, "holds a NUL byte" },
+        { "CRLF line ends",
+          T("# users\r\nalice:~\r\nbob:~\r\n"), "bob", 1, 0, 0, NULL },
+        { "CRLF, last line without one",
+          T("alice:~\r\nbob:~"), "bob", 1, 0, 0, NULL },
+        { "blank lines, spaces and tabs",
+          T("\n  \t\n\r\n\nbob:~\n"), "bob", 1, 0, 0, NULL },
+        { "no colon",
+          T("alice ~\nbob:~\n"), "bob", 1, 1, 1,
+          "has no \":\" after the name" },
+        { "an empty name",
+          T(":~\nbob:~\n"), "bob", 1, 1, 1, "has an empty name" },
+        { "two bad lines: the first reported, both counted",
+          T("alice:~\nx\0\n\nnocolon\nbob:~\n"), "carol", 0, 2, 2,
+          "holds a NUL byte" },
+        { "lines after the user's are not read",
+          T("bob:~\nx\0\n"), "bob", 1, 0, 0, NULL },
+    };
+
+    static const size_t       lengths[] = { 1022, 1023, 1024, 1025 };
+    static const char *const  ends[] = { "\n", "\r\n", "" };
+
+    void                  *work;
+    size_t                 i, j, n;
+    ocs_err_t              err;
+    ocs_userfile_entry_t   e;
+    char                   path[] = "/tmp/ocs-userfile-XXXXXX";
+    char                   bob[OCS_HASH_MAX], text[1200 + OCS_HASH_MAX];
+
+    work = malloc(ocs_password_work_size());
+    (void) ocs_password_hash("bob-pw", NULL, &env, bob, sizeof(bob), work,
+                             &err);
+    close(mkstemp(path));
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_userfile(path, cases[i].text, cases[i].len, bob);
+
+        is_int(ocs_userfile_lookup(path, cases[i].user,
+                                   strlen(cases[i].user), &e, &err),
+               OCS_OK, "lines: %s: read", cases[i].name);
+        is_int(e.found, cases[i].found, "lines: %s: found",
+               cases[i].name);
+        is_int(e.bad_lines, cases[i].bad_lines, "lines: %s: bad lines",
+               cases[i].name);
+        is_int(e.bad_line, cases[i].bad_line, "lines: %s: line number",
+               cases[i].name);
+        ok(cases[i].bad == NULL ? e.bad == NULL
+                                : e.bad != NULL
+                                  && strcmp(e.bad, cases[i].bad) == 0,
+           "lines: %s: \"%s\"", cases[i].name,
+           e.bad != NULL ? e.bad : "");
+
+        if (cases[i].found) {
+            ok(strcmp(e.hash, bob) == 0
+               && ocs_password_verify("bob-pw", e.hash, work) == OCS_OK,
+               "lines: %s: the hash, whole", cases[i].name);
+        }
+    }
+
+    /*
+     * Lines around the limit, last in the file or followed by another:
+     * after a first user, "pad:HASH:xxx..." of exactly n bytes, then its
+     * line end.
+     */
+    for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        for (j = 0; j < sizeof(ends) / sizeof(ends[0]); j++) {
+            n = (size_t) snprintf(text, sizeof(text), "alice:~\npad:%s:",
+                                  bob);
+            memset(text + n, 'x', lengths[i] + 8 - n);
+            n = 8 + lengths[i];
+            n += (size_t) snprintf(text + n, sizeof(text) - n, "%s%s",
+                                   ends[j], ends[j][0] ? "bob:~\n" : "");
+
+            write_userfile(path, text, n, bob);
+
+            ok(ocs_userfile_lookup(path, "pad", 3, &e, &err) == OCS_OK
+               && e.found == (lengths[i] <= OCS_USERFILE_LINE_MAX)
+               && e.bad_line == (lengths[i] <= OCS_USERFILE_LINE_MAX ? 0 : 2),
+               "lines: %zu bytes, %s: %s", lengths[i],
+               ends[j][0] == '\n' ? "\\n" : ends[j][0] ? "\\r\\n"
+                                   : "last, no newline",
+               lengths[i] <= OCS_USERFILE_LINE_MAX ? "read" : "refused");
+
+            if (ends[j][0]) {
+                ok(ocs_userfile_lookup(path, "bob", 3, &e, &err) == OCS_OK
+                   && e.found && strcmp(e.hash, bob) == 0,
+                   "lines: %zu bytes, %s: the next line is read",
+                   lengths[i], ends[j][0] == '\n' ? "\\n" : "\\r\\n");
+            }
+        }
+    }
+
+    /* a name at the limit, and one byte over */
+    memset(text, 'n', OCS_NAME_MAX + 1);
+    n = OCS_NAME_MAX + 1;
+    n += (size_t) snprintf(text + n, sizeof(text) - n, ":~\n");
+    memcpy(text + n, text + 1, OCS_NAME_MAX + 3);
+    n += OCS_NAME_MAX + 3;
+    write_userfile(path, text, n, bob);
+
+    ok(ocs_userfile_lookup(path, text + 1, OCS_NAME_MAX, &e, &err) == OCS_OK
+       && e.found && e.bad_line == 1
+       && strcmp(e.bad, "has a name longer than 256 bytes") == 0,
+       "lines: a 257-byte name refused, a 256-byte one read");
+
+    unlink(path);
+    free(work);
+}
+
+
 int
 main(void)
 {
@@ -383,6 +547,7 @@ main(void)
     test_return_url();
     test_password();
     test_userfile();
+    test_userfile_lines();
 
     return ocs_test_done();
 }

@@ -76,5 +76,14 @@ void ocs_wipe(void *p, size_t len);
 /* constant-time comparison: 0 when equal */
 int ocs_memeq_ct(const void *a, const void *b, size_t len);
 
+/*
+ * Time arithmetic that cannot overflow: a - b and a + b, saturated at
+ * INT64_MIN and INT64_MAX.  For times that come from outside (a ticket,
+ * a clock, a configured interval), where a plain subtraction would be
+ * undefined behaviour for values far apart.
+ */
+int64_t ocs_time_diff(int64_t a, int64_t b);
+int64_t ocs_time_add(int64_t a, int64_t b);
+
 
 #endif /* OCS_OCS_H */

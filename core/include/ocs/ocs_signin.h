@@ -19,6 +19,9 @@
 #define OCS_HASH_MAX    256
 #define OCS_RETURN_MAX 2048
 
+/* the longest user file line, without its "\n" or "\r\n" */
+#define OCS_USERFILE_LINE_MAX  1023
+
 
 /* a user name as typed: DOMAIN\user, user@domain or a bare user */
 typedef struct {
@@ -100,6 +103,11 @@ typedef struct {
     char    name[OCS_NAME_MAX + 1];     /* the name as the file spells it */
     char    hash[OCS_HASH_MAX + 1];     /* its hash, or a decoy's */
     char    totp[OCS_TOTP_FIELD_MAX + 1];   /* "totp=" field, or "" */
+
+    /* lines refused on the way: the first one's number and fault */
+    size_t         bad_lines;       /* how many; 0: none */
+    size_t         bad_line;        /* the first, counted from 1 */
+    const char    *bad;             /* "holds a NUL byte", ...: static */
 } ocs_userfile_entry_t;
 
 /*
@@ -109,6 +117,15 @@ typedef struct {
  * copied into entry->totp for the user found.  A DOMAIN\user or
  * user@domain name that is not in the file as typed is looked up by its
  * user part.
+ *
+ * Lines end in "\n" or "\r\n" (the last one may have neither); blank
+ * lines and comments are skipped.  A line that cannot be right is
+ * refused, never cut or joined to the next: one with a NUL byte, one
+ * longer than OCS_USERFILE_LINE_MAX bytes, one without ':', with an
+ * empty name or with a name over OCS_NAME_MAX bytes.  entry->bad_lines
+ * counts those the lookup read (it stops at the user's line), and
+ * entry->bad_line and entry->bad tell the first one's number and fault,
+ * for the caller to log; the line itself is never copied out.
  *
  * When the name is not found, entry->hash gets the hash of the first
  * usable line as a decoy, so that the caller can spend the same time

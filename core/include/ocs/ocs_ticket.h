@@ -62,6 +62,24 @@
 #define OCS_COMPUTER_PUBLIC     0
 #define OCS_COMPUTER_PRIVATE    1
 
+/*
+ * The times a ticket may hold, in seconds since the epoch: from
+ * 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.  Sealing and opening
+ * refuse a ticket unless
+ *
+ *     auth_time, expires, last_seen, checked (written with a DN) and
+ *     each service's last activity lie in that range,
+ *     auth_time <= expires,
+ *     auth_time <= last_seen and each service's last activity.
+ *
+ * Within the range, any difference of two times, and the sign-in time
+ * in milliseconds, fit in 64 bits many times over.  last_seen may pass
+ * expires (a refresh late in the session); checked may precede
+ * auth_time (the directory is read just before the ticket is made).
+ */
+#define OCS_TIME_MIN   INT64_C(946684800)
+#define OCS_TIME_MAX   INT64_C(253402300799)
+
 
 typedef struct {
     unsigned char   id[OCS_KEY_ID_LEN];
@@ -145,7 +163,8 @@ void ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache);
  * Seals t with the first key of the ring into out as base64url text.
  * cache is NULL or a cache of this ring.
  * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (a
- * field too long), OCS_ERR_SPACE or OCS_ERR_SYS.
+ * field too long, or times that break the rules above), OCS_ERR_SPACE
+ * or OCS_ERR_SYS.
  */
 int ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const ocs_env_t *env, const ocs_ticket_t *t, char *out, size_t outlen,
@@ -154,9 +173,11 @@ int ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 /*
  * Opens sealed text into t; cache is NULL or a cache of this ring.
  * Returns OCS_OK; OCS_ERR_INVALID for text
- * that is not a ticket (bad encoding, length or version); OCS_ERR_NOTFOUND
- * when no key of the ring has its key id; OCS_ERR_AUTH when decryption
- * fails (tampered, truncated, wrong key).  t is wiped on failure.
+ * that is not a ticket (bad encoding, length or version) or whose
+ * fields are malformed (times that break the rules above included);
+ * OCS_ERR_NOTFOUND when no key of the ring has its key id; OCS_ERR_AUTH
+ * when decryption fails (tampered, truncated, wrong key).  t is wiped
+ * on failure.
  */
 int ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const char *in, size_t len, ocs_ticket_t *t, ocs_err_t *err);
@@ -164,13 +185,25 @@ int ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 /*
  * Applies the time limits: OCS_ERR_EXPIRED when now is past t->expires or
  * past auth_time + lifetime (lifetime 0: no such limit), OCS_ERR_IDLE when
- * now - last_seen exceeds idle (idle 0: no limit), else OCS_OK.
+ * now - last_seen exceeds idle (idle 0: no limit), else OCS_OK.  The
+ * arithmetic cannot overflow, whatever t and now hold.
  */
 int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
     int64_t idle);
 
-/* the sign-in time in milliseconds, which orders it against revocations */
-#define ocs_ticket_auth_msec(t)  ((t)->auth_time * 1000 + (t)->auth_ms)
+/*
+ * 1 when the session started at or before not_before, a revocation's
+ * time in milliseconds since the epoch: the sign-in's second and
+ * millisecond are compared with it, exactly, for any values.
+ */
+int ocs_ticket_revoked_by(const ocs_ticket_t *t, int64_t not_before);
+
+/*
+ * Records activity anywhere at now.  A clock stepped back to before the
+ * sign-in records the sign-in time, so that the ticket keeps to the rules
+ * above.
+ */
+void ocs_ticket_touch(ocs_ticket_t *t, int64_t now);
 
 /* 1 when the ticket lists the fact */
 int ocs_ticket_has_fact(const ocs_ticket_t *t, uint32_t fact);
@@ -185,8 +218,9 @@ int64_t ocs_ticket_service_seen(const ocs_ticket_t *t, uint32_t service);
 int ocs_ticket_service_known(const ocs_ticket_t *t, uint32_t service);
 
 /*
- * Records activity in a service at now.  When the table is full the
- * service that was idle longest makes room.
+ * Records activity in a service at now (not before the sign-in, as
+ * ocs_ticket_touch()).  When the table is full the service that was idle
+ * longest makes room.
  */
 void ocs_ticket_service_touch(ocs_ticket_t *t, uint32_t service, int64_t now);
 
