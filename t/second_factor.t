@@ -28,7 +28,8 @@ my $DAVE = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';     # SHA-1, 6 digits
 my $ERIN = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';     # SHA-256, 8 digits
 
 $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
-          dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw');
+          dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw',
+          mallory => 'mallory-pw', oscar => 'oscar-pw');
 
 # the TOTP secrets, as options after the hashes
 my $users = $t->read_file('users');
@@ -41,7 +42,8 @@ chmod 0644, $t->path('users');
 $t->keyfile('ticket.keys', 1);
 
 # the OTP validation server: 123456 is carol's (and sloth's) code;
-# sloth's answers come after 3 s
+# sloth's answers come after 3 s; mallory's say true in the wrong places
+# and oscar's come with HTTP 500
 my $otp_port = $t->port('otp_backend');
 
 sub otp_backend {
@@ -77,12 +79,19 @@ sub otp_backend {
             ($k, $v)
         } split /&/, $body;
 
-        sleep 3 if ($f{user} // '') eq 'sloth';
+        my $user = $f{user} // '';
+        sleep 3 if $user eq 'sloth';
 
         my $ok = ($f{pass} // '') eq '123456' ? 'true' : 'false';
         my $json = qq({"detail": {}, "result": {"status": true, )
                    . qq("value": $ok}, "version": "test"});
-        print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        my $status = $user eq 'oscar' ? '500 Internal Server Error'
+                                      : '200 OK';
+
+        $json = qq({"result": {"value": true}, "detail": {"status": true}})
+            if $user eq 'mallory';
+
+        print $c "HTTP/1.1 $status\r\nContent-Type: application/json\r\n"
                  . "Content-Length: " . length($json) . "\r\n"
                  . "Connection: close\r\n\r\n$json";
         close $c;
@@ -355,6 +364,26 @@ $r = $t->post('/ocs/signin', jar => 'alice3',
 is($r->status, 303, 'OTP only: the server accepted the code');
 is($t->get('/otponly/', jar => 'alice3')->body,
    "ok alice|password,otp\n", 'OTP only: in, with the OTP factor');
+
+# answers that are not a clear yes or no: the server's fault, not a
+# wrong code
+
+signin('mallory', 'mallory');
+$r = step('mallory', '123456');
+is($r->status, 503, 'true in the wrong places of the answer: 503');
+like($r->body, qr/cannot be reached/, 'true in the wrong places: unavailable');
+like($t->error_log, qr/\[error\].*second factor unavailable for user "mallory": OTP server "[^"]+": a malformed answer: the answer's "result\.status" is not true or false/,
+     'true in the wrong places: logged as the server\'s fault');
+unlike($t->error_log, qr/user "mallory" failed: wrong/,
+       'true in the wrong places: not logged as a wrong code');
+is($t->get('/app/', jar => 'mallory', headers => ['Accept: text/html'])
+   ->status, 302, 'true in the wrong places: nothing signed in');
+
+signin('oscar', 'oscar');
+$r = step('oscar', '123456');
+is($r->status, 503, 'a yes with HTTP 500: 503');
+like($t->error_log, qr/second factor unavailable for user "oscar": OTP server "[^"]+" answered HTTP 500/,
+     'a yes with HTTP 500: logged');
 
 # a slow server: the timeout; a server whose certificate is not trusted
 
