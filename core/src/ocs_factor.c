@@ -373,7 +373,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     int                rc;
     long               status;
     char              *u, *c, *r;
-    char               body[1024];
+    char               body[1024], curl_err[CURL_ERROR_SIZE];
     CURL              *curl;
     CURLcode           cc;
     ocs_err_t          why;
@@ -392,6 +392,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
 
     answer->len = 0;
     answer->overflow = 0;
+    curl_err[0] = '\0';
 
     u = curl_easy_escape(curl, user, (int) user_len);
     c = curl_easy_escape(curl, code, (int) code_len);
@@ -409,6 +410,10 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
         goto done;
     }
 
+    /*
+     * timeout bounds the whole exchange: name lookup, TCP connect, TLS
+     * handshake, the request and the answer, each peer silent or slow
+     */
     (void) curl_easy_setopt(curl, CURLOPT_URL, conf->url);
     (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     (void) curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
@@ -419,10 +424,19 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     (void) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, conf->timeout);
     (void) curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, conf->timeout);
     (void) curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /*
+     * after a name lookup timed out, libcurl's threaded resolver would
+     * otherwise join its thread, holding this one until the system
+     * resolver gives up; so it is left to finish and free itself
+     */
+    (void) curl_easy_setopt(curl, CURLOPT_QUICK_EXIT, 1L);
+#endif
     (void) curl_easy_setopt(curl, CURLOPT_MAXFILESIZE,
                             (long) OCS_OTP_ANSWER_MAX);
     (void) curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ocs_otp_write);
     (void) curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
+    (void) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
     (void) curl_easy_setopt(curl, CURLOPT_USERAGENT, "ocs-proxy");
 
     if (conf->ca_file) {
@@ -438,9 +452,17 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
         goto done;
     }
 
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        /* libcurl's text names the step: resolving, connecting, ... */
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" timed out "
+                       "after %ld ms: %s", conf->url, conf->timeout,
+                       curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        goto done;
+    }
+
     if (cc != CURLE_OK) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: %s", conf->url,
-                       curl_easy_strerror(cc));
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": %s", conf->url,
+                       curl_err[0] ? curl_err : curl_easy_strerror(cc));
         goto done;
     }
 

@@ -76,7 +76,7 @@ int ocs_otp_result(const char *json, size_t len, ocs_err_t *err);
 typedef struct {
     const char   *url;              /* https://.../validate/check */
     const char   *ca_file;          /* NULL: the system's CAs */
-    long          timeout;          /* milliseconds, the whole exchange */
+    long          timeout;          /* ms: DNS to the answer's last byte */
     const char   *realm;            /* sent as "realm" when not NULL */
 } ocs_otp_conf_t;
 
@@ -86,7 +86,8 @@ typedef struct {
  * certificate verified.  Returns OCS_OK, OCS_ERR_AUTH (rejected), or
  * OCS_ERR_SYS (no answer in time, TLS failure, an HTTP status other than
  * 200 or an answer ocs_otp_result() refuses; err says which, and never
- * holds the code).  Blocks: nginx runs it in a thread pool.
+ * holds the code).  conf->timeout bounds every step, name lookup
+ * included.  Blocks: nginx runs it in a thread pool.
  */
 int ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err);
