@@ -220,6 +220,11 @@ http {
             ocs_auth_otp_server https://127.0.0.1:$full_port/validate/check
                                 ca=%%CERT%% timeout=2s;
         }
+
+        # neither factor that checks codes
+        location = /bare/signin {
+            ocs_auth_signin;
+        }
     }
 
     # the OTP server's TLS side
@@ -286,6 +291,12 @@ sub signin {
     my $r = $t->signin($user, "$user-pw", jar => $jar, back => '%2Fapp%2F');
     is($r->status, 303, "$user: the password");
     return $r;
+}
+
+sub escape {
+    my ($v) = @_;
+    $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+    return $v;
 }
 
 # a second step checked by a silent OTP server: its response, how long
@@ -552,6 +563,40 @@ for my $case (['hush', 'the TLS handshake', qr/Connection timed out/],
 close $_ for @queued;
 
 unlike($t->error_log, qr/918273/, 'silent servers: no code in the log');
+
+# refusals before any check: a code too long or badly encoded, none,
+# and a sign-in location with no factor that checks codes
+
+signin('bob', 'bob5');
+$r = step('bob5', '1' x 65);
+is($r->status, 401, 'a code over 64 characters: 401');
+like($r->body, qr/Please enter the code/, 'a code over 64 characters: asked again');
+like($t->error_log, qr/\[error\].*second step of user "bob" refused: the code is too long or badly encoded/,
+     'a code over 64 characters: logged');
+
+(undef, $form) = step_form('bob5', back => '%2Fapp%2F');
+$r = $t->post('/ocs/signin', jar => 'bob5',
+              body => 'step=2&state=' . escape($form->{state})
+                      . '&csrf=' . escape($form->{csrf})
+                      . '&r=%2Fapp%2F&code=12%ZZ56');
+is($r->status, 401, 'a badly encoded code: 401');
+like($r->body, qr/Please enter the code/, 'a badly encoded code: asked again');
+is(scalar(() = $t->error_log =~ /second step of user "bob" refused: the code is too long or badly encoded/g),
+   2, 'a badly encoded code: logged');
+
+$r = step('bob5', '');
+is($r->status, 401, 'no code: 401');
+like($t->error_log, qr/\[info\].*second step of user "bob" without a code/,
+     'no code: logged');
+
+$r = step('bob5', '123456', signin => '/bare/signin');
+is($r->status, 403, 'a sign-in location without TOTP or an OTP server: 403');
+like($r->body, qr/No second factor is set up for this sign-in page/,
+     'no code factor: said so');
+like($t->error_log, qr/second step of user "bob": this sign-in location has neither "ocs_auth_totp" nor "ocs_auth_otp_server"/,
+     'no code factor: logged');
+is($t->get('/app/', jar => 'bob5', headers => ['Accept: text/html'])
+   ->status, 302, 'refused codes: nothing signed in');
 
 # the server down
 

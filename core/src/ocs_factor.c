@@ -191,8 +191,8 @@ int
 ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
     time_t now, int drift, uint64_t *counter)
 {
-    int        d, found;
-    char       want[16], got[16];
+    int        d, found, rc;
+    char       want[16];
     size_t     i;
     uint32_t   c;
     uint64_t   t, match;
@@ -207,12 +207,10 @@ ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
         }
     }
 
-    memcpy(got, code, len);
-    got[len] = '\0';
-
     t = (uint64_t) now / (uint64_t) totp->step;
     found = 0;
     match = 0;
+    rc = OCS_ERR_AUTH;
 
     /* every step in the window is computed and compared */
     for (d = -drift; d <= drift; d++) {
@@ -221,26 +219,30 @@ ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
         }
 
         if (ocs_totp_code(totp, t + d, &c) != OCS_OK) {
-            return OCS_ERR_SYS;
+            rc = OCS_ERR_SYS;
+            goto cleanup;
         }
 
         (void) snprintf(want, sizeof(want), "%0*u", totp->digits, c);
 
-        if (CRYPTO_memcmp(want, got, len) == 0 && !found) {
+        if (CRYPTO_memcmp(want, code, len) == 0 && !found) {
             found = 1;
             match = t + d;
         }
     }
 
-    OPENSSL_cleanse(want, sizeof(want));
-
-    if (!found) {
-        return OCS_ERR_AUTH;
+    if (found) {
+        *counter = match;
+        rc = OCS_OK;
     }
 
-    *counter = match;
+cleanup:
 
-    return OCS_OK;
+    /* want and c hold a code that stays valid for a while yet */
+    OPENSSL_cleanse(want, sizeof(want));
+    OPENSSL_cleanse(&c, sizeof(c));
+
+    return rc;
 }
 
 
@@ -379,26 +381,33 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     ocs_err_t          why;
     ocs_otp_answer_t  *answer;
 
+    u = NULL;
+    c = NULL;
+    r = NULL;
+    answer = NULL;
+    curl_err[0] = '\0';
+
+    /* the copies of the code below: every exit goes through cleanup */
+    rc = OCS_ERR_SYS;
+
     curl = curl_easy_init();
     if (curl == NULL) {
-        return ocs_err(err, OCS_ERR_SYS, "OTP server: no libcurl handle");
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server: no libcurl handle");
+        goto cleanup;
     }
 
     answer = malloc(sizeof(ocs_otp_answer_t));
     if (answer == NULL) {
-        curl_easy_cleanup(curl);
-        return ocs_err(err, OCS_ERR_SYS, "OTP server: no memory");
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server: no memory");
+        goto cleanup;
     }
 
     answer->len = 0;
     answer->overflow = 0;
-    curl_err[0] = '\0';
 
     u = curl_easy_escape(curl, user, (int) user_len);
     c = curl_easy_escape(curl, code, (int) code_len);
     r = conf->realm ? curl_easy_escape(curl, conf->realm, 0) : NULL;
-
-    rc = OCS_ERR_SYS;
 
     if (u == NULL || c == NULL || (conf->realm && r == NULL)
         || (size_t) snprintf(body, sizeof(body), "user=%s&pass=%s%s%s", u, c,
@@ -407,7 +416,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server: the request is too "
                        "long");
-        goto done;
+        goto cleanup;
     }
 
     /*
@@ -449,7 +458,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     if (answer->overflow || cc == CURLE_FILESIZE_EXCEEDED) {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": the answer is "
                        "over %d bytes", conf->url, OCS_OTP_ANSWER_MAX);
-        goto done;
+        goto cleanup;
     }
 
     if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -457,13 +466,13 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" timed out "
                        "after %ld ms: %s", conf->url, conf->timeout,
                        curl_err[0] ? curl_err : curl_easy_strerror(cc));
-        goto done;
+        goto cleanup;
     }
 
     if (cc != CURLE_OK) {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": %s", conf->url,
                        curl_err[0] ? curl_err : curl_easy_strerror(cc));
-        goto done;
+        goto cleanup;
     }
 
     status = 0;
@@ -472,7 +481,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     if (status != 200) {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" answered HTTP "
                        "%ld", conf->url, status);
-        goto done;
+        goto cleanup;
     }
 
     rc = ocs_otp_result(answer->data, answer->len, &why);
@@ -486,7 +495,7 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
         (void) ocs_err(err, rc, "%s", why.text);
     }
 
-done:
+cleanup:
 
     if (u != NULL) {
         ocs_wipe(u, strlen(u));
@@ -500,7 +509,14 @@ done:
 
     curl_free(r);
     ocs_wipe(body, sizeof(body));
-    free(answer);
+
+    if (answer != NULL) {
+        /* an answer may echo the request */
+        ocs_wipe(answer->data, answer->len);
+        free(answer);
+    }
+
+    /* NULL is a no-op for curl_easy_cleanup() */
     curl_easy_cleanup(curl);
 
     return rc;

@@ -87,7 +87,9 @@ typedef struct {
  * OCS_ERR_SYS (no answer in time, TLS failure, an HTTP status other than
  * 200 or an answer ocs_otp_result() refuses; err says which, and never
  * holds the code).  conf->timeout bounds every step, name lookup
- * included.  Blocks: nginx runs it in a thread pool.
+ * included.  Blocks: nginx runs it in a thread pool.  The copies of the
+ * code it holds (the request body, the escaped code) and the answer are
+ * wiped before it returns; libcurl frees its own send buffer unwiped.
  */
 int ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err);
