@@ -669,24 +669,29 @@ ngx_int_t
 ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     ngx_str_t *back)
 {
-    u_char                     raw[NGX_HTTP_OCS_STEP_RAW];
-    char                       token[OCS_CSRF_TOKEN_LEN + 1];
-    size_t                     n;
-    time_t                     left;
-    int64_t                    exp;
-    ngx_str_t                  state, csrf, code, user, url, f;
-    ngx_uint_t                 want;
-    ngx_uint_t                 i;
-    const char                *why;
-    ngx_http_ocs_sso_ctx_t    *sso;
-    ngx_http_ocs_auth_code_t  *task;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    u_char                         raw[NGX_HTTP_OCS_STEP_RAW];
+    char                           token[OCS_CSRF_TOKEN_LEN + 1];
+    size_t                         n;
+    time_t                         left;
+    int64_t                        exp;
+    ngx_int_t                      rc;
+    ngx_str_t                      state, csrf, code, user, url, f;
+    ngx_uint_t                     want;
+    ngx_uint_t                     i;
+    const char                    *why;
+    ngx_http_ocs_sso_ctx_t        *sso;
+    ngx_http_ocs_auth_code_t      *task;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
+    /* the decoded code: every exit goes through cleanup, which wipes it */
+    ngx_str_null(&code);
+
     sso = ngx_http_ocs_sso_verify(r);
     if (sso == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto cleanup;
     }
 
     if (sso->state != NGX_HTTP_OCS_SSO_VALID) {
@@ -698,11 +703,12 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                                          &url)
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            goto cleanup;
         }
 
-        return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, url.data,
-                                     url.len);
+        rc = ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, url.data, url.len);
+        goto cleanup;
     }
 
     if (ngx_http_ocs_auth_field(r, body, "f", NGX_INT_T_LEN, &f) != NGX_OK) {
@@ -728,9 +734,10 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step of user \"%s\" with a bad or "
                       "foreign state refused", sso->ticket.user);
-        return ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                           want, "The page had expired. Please "
-                                           "enter a new code.");
+        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
+                                         want, "The page had expired. "
+                                         "Please enter a new code.");
+        goto cleanup;
     }
 
     exp = 0;
@@ -747,9 +754,10 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step of user \"%s\" refused: the "
                       "form expired or was used before", sso->ticket.user);
-        return ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                           want, "The page had expired. Please "
-                                           "enter a new code.");
+        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
+                                         want, "The page had expired. "
+                                         "Please enter a new code.");
+        goto cleanup;
     }
 
     user.data = (u_char *) sso->ticket.user;
@@ -762,20 +770,45 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                       "ocs auth: second step of user \"%V\" refused: too "
                       "many failures (%s), locked for %T s more", &user, why,
                       left);
-        return ngx_http_ocs_auth_step_page(r, NGX_HTTP_TOO_MANY_REQUESTS,
-                                           sso, back, want,
-                                           "Too many wrong codes. Please "
-                                           "wait and try again later.");
+        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                         sso, back, want,
+                                         "Too many wrong codes. Please "
+                                         "wait and try again later.");
+        goto cleanup;
     }
 
-    if (ngx_http_ocs_auth_field(r, body, "code", NGX_HTTP_OCS_STEP_CODE_MAX,
-                                &code)
-        != NGX_OK
-        || code.len == 0)
-    {
-        return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED, sso,
-                                           back, want,
-                                           "Please enter the code.");
+    /*
+     * ngx_http_ocs_auth_field() wipes what it decoded of a field it
+     * refuses; the caller wipes the body
+     */
+    rc = ngx_http_ocs_auth_field(r, body, "code", NGX_HTTP_OCS_STEP_CODE_MAX,
+                                 &code);
+
+    if (rc != NGX_OK) {
+        ngx_str_null(&code);
+    }
+
+    if (rc == NGX_ERROR) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto cleanup;
+    }
+
+    if (rc != NGX_OK || code.len == 0) {
+        if (rc == NGX_ABORT) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: second step of user \"%V\" refused: "
+                          "the code is too long or badly encoded", &user);
+
+        } else {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ocs auth: second step of user \"%V\" without a "
+                          "code", &user);
+        }
+
+        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED, sso,
+                                         back, want,
+                                         "Please enter the code.");
+        goto cleanup;
     }
 
     if (!(alcf->totp && (want & OCS_METHOD_TOTP))
@@ -786,22 +819,23 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
                       "location has neither \"ocs_auth_totp\" nor "
                       "\"ocs_auth_otp_server\" for the factors the "
                       "service accepts", &user);
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Second factor not set up",
-                                         "No second factor is set up for "
-                                         "this sign-in page.");
+        rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                       "Second factor not set up",
+                                       "No second factor is set up for "
+                                       "this sign-in page.");
+        goto cleanup;
     }
 
     task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_code_t));
     if (task == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto cleanup;
     }
 
     ngx_memcpy(task->user, sso->ticket.user, sso->ticket.user_len);
     ngx_memcpy(task->dn, sso->ticket.dn, sso->ticket.dn_len);
     ngx_memcpy(task->code, code.data, code.len);
     task->code_len = code.len;
-    ngx_explicit_memzero(code.data, code.len);
 
     task->totp = alcf->totp && (want & OCS_METHOD_TOTP);
     task->otp = (want & OCS_METHOD_OTP) ? alcf->otp : NULL;
@@ -821,19 +855,29 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         }
     }
 
+    /* the thread wipes task->code when it is done with it */
     if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
                                 ngx_http_ocs_auth_code_thread,
                                 ngx_http_ocs_auth_code_done, task)
         != NGX_OK)
     {
-        ocs_wipe(task->code, sizeof(task->code));
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is busy. "
-                                         "Please try again in a moment.");
+        ngx_explicit_memzero(task->code, sizeof(task->code));
+        rc = ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "Sign-in unavailable",
+                                       "The sign-in service is busy. "
+                                       "Please try again in a moment.");
+        goto cleanup;
     }
 
-    return NGX_DONE;
+    rc = NGX_DONE;
+
+cleanup:
+
+    if (code.data != NULL) {
+        ngx_explicit_memzero(code.data, code.len);
+    }
+
+    return rc;
 }
 
 
@@ -858,7 +902,7 @@ ngx_http_ocs_auth_code_thread(void *data)
 
         if (acct == NULL) {
             task->rc = ocs_err(&task->err, OCS_ERR_SYS, "no memory");
-            return;
+            goto cleanup;
         }
 
         task->rc = ocs_ldap_lookup(task->ld, task->dn, acct, &task->err);
@@ -875,7 +919,7 @@ ngx_http_ocs_auth_code_thread(void *data)
 
         if (entry == NULL) {
             task->rc = ocs_err(&task->err, OCS_ERR_SYS, "no memory");
-            return;
+            goto cleanup;
         }
 
         task->rc = ocs_userfile_lookup(task->path, task->user,
@@ -915,6 +959,8 @@ ngx_http_ocs_auth_code_thread(void *data)
                                  task->code_len, &task->err);
     }
 
+cleanup:
+
     if (acct != NULL) {
         ocs_wipe(acct->totp, sizeof(acct->totp));
         free(acct);
@@ -926,6 +972,7 @@ ngx_http_ocs_auth_code_thread(void *data)
     }
 
     ocs_wipe(task->code, sizeof(task->code));
+    task->code_len = 0;
 }
 
 

@@ -6,8 +6,9 @@
 # checks (a small validation server this test runs, behind TLS) steps
 # the session up, without signing in again.  Codes are single-use, the
 # step is bound to its session and single-use too, wrong codes count
-# towards the lockout, and a server that is down or slow is a clear
-# "second factor unavailable".
+# towards the lockout, and a server that is down, slow, silent at any
+# step or answers something else than a clear yes or no is a clear
+# "second factor unavailable" within the timeout.
 
 use strict;
 use warnings;
@@ -15,6 +16,7 @@ use warnings;
 use lib 't/lib';
 use IO::Socket::INET;
 use POSIX ();
+use Time::HiRes qw(sleep time);
 use OCS::Test;
 use Test::More;
 
@@ -28,7 +30,9 @@ my $DAVE = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';     # SHA-1, 6 digits
 my $ERIN = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';     # SHA-256, 8 digits
 
 $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
-          dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw');
+          dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw',
+          mallory => 'mallory-pw', oscar => 'oscar-pw', hush => 'hush-pw',
+          mute => 'mute-pw', stuck => 'stuck-pw');
 
 # the TOTP secrets, as options after the hashes
 my $users = $t->read_file('users');
@@ -41,7 +45,8 @@ chmod 0644, $t->path('users');
 $t->keyfile('ticket.keys', 1);
 
 # the OTP validation server: 123456 is carol's (and sloth's) code;
-# sloth's answers come after 3 s
+# sloth's answers come after 3 s; mallory's say true in the wrong places
+# and oscar's come with HTTP 500
 my $otp_port = $t->port('otp_backend');
 
 sub otp_backend {
@@ -77,12 +82,19 @@ sub otp_backend {
             ($k, $v)
         } split /&/, $body;
 
-        sleep 3 if ($f{user} // '') eq 'sloth';
+        my $user = $f{user} // '';
+        sleep 3 if $user eq 'sloth';
 
         my $ok = ($f{pass} // '') eq '123456' ? 'true' : 'false';
         my $json = qq({"detail": {}, "result": {"status": true, )
                    . qq("value": $ok}, "version": "test"});
-        print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        my $status = $user eq 'oscar' ? '500 Internal Server Error'
+                                      : '200 OK';
+
+        $json = qq({"result": {"value": true}, "detail": {"status": true}})
+            if $user eq 'mallory';
+
+        print $c "HTTP/1.1 $status\r\nContent-Type: application/json\r\n"
                  . "Content-Length: " . length($json) . "\r\n"
                  . "Connection: close\r\n\r\n$json";
         close $c;
@@ -93,6 +105,40 @@ sub otp_backend {
 
 my $backend = otp_backend();
 END { kill 'KILL', $backend if $backend; }
+
+# a peer that takes every connection and then neither reads nor writes:
+# as the OTP server, it stalls the TLS handshake; behind the TLS side
+# below (/mute/), the answer to a request sent
+my $silent_port = $t->port('silent');
+
+sub silent_peer {
+    my $pid = fork;
+    die "cannot fork: $!\n" unless defined $pid;
+    return $pid if $pid;
+
+    my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                    LocalPort => $silent_port, Listen => 16,
+                                    ReuseAddr => 1)
+        or POSIX::_exit(1);
+    alarm 300;
+
+    my @held;
+    while (my $c = $srv->accept) {
+        push @held, $c;
+    }
+
+    POSIX::_exit(0);
+}
+
+my $silent = silent_peer();
+END { kill 'KILL', $silent if $silent; }
+
+# a port whose accept queue is full, so that a SYN gets no answer: the
+# TCP connect itself stalls (filled below, once nginx runs)
+my $full = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                 Listen => 1, ReuseAddr => 1)
+    or die "cannot listen: $!\n";
+my $full_port = $full->sockport;
 
 $t->run(<<"EOF");
 http {
@@ -155,6 +201,30 @@ http {
             ocs_auth_otp_server https://127.0.0.1:%%PORT_otp%%/validate/check
                                 timeout=1s;
         }
+
+        # OTP servers silent at each step
+        location = /hush/signin {
+            ocs_auth_signin;
+            ocs_auth_otp_server https://127.0.0.1:$silent_port/validate/check
+                                ca=%%CERT%% timeout=2s;
+        }
+
+        location = /mute/signin {
+            ocs_auth_signin;
+            ocs_auth_otp_server https://127.0.0.1:%%PORT_otp%%/mute/check
+                                ca=%%CERT%% timeout=2s;
+        }
+
+        location = /stuck/signin {
+            ocs_auth_signin;
+            ocs_auth_otp_server https://127.0.0.1:$full_port/validate/check
+                                ca=%%CERT%% timeout=2s;
+        }
+
+        # neither factor that checks codes
+        location = /bare/signin {
+            ocs_auth_signin;
+        }
     }
 
     # the OTP server's TLS side
@@ -166,6 +236,12 @@ http {
         location /validate/ {
             proxy_pass http://127.0.0.1:$otp_port;
             proxy_read_timeout 10s;
+        }
+
+        # the TLS handshake completes, the answer never comes
+        location /mute/ {
+            proxy_pass http://127.0.0.1:$silent_port;
+            proxy_read_timeout 30s;
         }
     }
 
@@ -215,6 +291,53 @@ sub signin {
     my $r = $t->signin($user, "$user-pw", jar => $jar, back => '%2Fapp%2F');
     is($r->status, 303, "$user: the password");
     return $r;
+}
+
+sub escape {
+    my ($v) = @_;
+    $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+    return $v;
+}
+
+# a second step checked by a silent OTP server: its response, how long
+# it took, and how long a request to the backend took meanwhile
+sub silent_step {
+    my ($user, $signin) = @_;
+
+    signin($user, $user);
+    my (undef, $f) = step_form($user, back => '%2Fapp%2F');
+
+    my $out = $t->path("probe-$user");
+    my $pid = fork;
+    die "cannot fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        sleep 0.5;
+        my $start = time;
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:'
+                                                  . $t->port('backend'),
+                                      Timeout => 5);
+        my $line;
+        if ($s) {
+            print $s "GET / HTTP/1.0\r\n\r\n";
+            $line = <$s>;
+        }
+        my $took = defined $line && $line =~ m{^HTTP/1\.\d 200}
+                   ? time - $start : 99;
+        if (open my $fh, '>', $out) {
+            print $fh $took;
+            close $fh;
+        }
+        POSIX::_exit(0);
+    }
+
+    my $start = time;
+    my $r = step($user, '918273', form => $f, signin => $signin);
+    my $took = time - $start;
+
+    waitpid $pid, 0;
+
+    return ($r, $took, $t->read_file("probe-$user") || 99);
 }
 
 # the codes below are made for the current 30 s step: start early in one
@@ -356,13 +479,33 @@ is($r->status, 303, 'OTP only: the server accepted the code');
 is($t->get('/otponly/', jar => 'alice3')->body,
    "ok alice|password,otp\n", 'OTP only: in, with the OTP factor');
 
+# answers that are not a clear yes or no: the server's fault, not a
+# wrong code
+
+signin('mallory', 'mallory');
+$r = step('mallory', '123456');
+is($r->status, 503, 'true in the wrong places of the answer: 503');
+like($r->body, qr/cannot be reached/, 'true in the wrong places: unavailable');
+like($t->error_log, qr/\[error\].*second factor unavailable for user "mallory": OTP server "[^"]+": a malformed answer: the answer's "result\.status" is not true or false/,
+     'true in the wrong places: logged as the server\'s fault');
+unlike($t->error_log, qr/user "mallory" failed: wrong/,
+       'true in the wrong places: not logged as a wrong code');
+is($t->get('/app/', jar => 'mallory', headers => ['Accept: text/html'])
+   ->status, 302, 'true in the wrong places: nothing signed in');
+
+signin('oscar', 'oscar');
+$r = step('oscar', '123456');
+is($r->status, 503, 'a yes with HTTP 500: 503');
+like($t->error_log, qr/second factor unavailable for user "oscar": OTP server "[^"]+" answered HTTP 500/,
+     'a yes with HTTP 500: logged');
+
 # a slow server: the timeout; a server whose certificate is not trusted
 
 signin('sloth', 'sloth');
 $r = step('sloth', '123456');
 is($r->status, 503, 'a slow OTP server: 503');
 like($r->body, qr/cannot be reached/, 'second factor unavailable');
-like($t->error_log, qr/second factor unavailable for user "sloth": OTP server .*: Timeout/i,
+like($t->error_log, qr/\[error\].*second factor unavailable for user "sloth": OTP server "[^"]+" timed out after 1000 ms: Operation timed out/,
      'slow: logged');
 is($t->get('/app/', jar => 'sloth', headers => ['Accept: text/html'])
    ->status, 302, 'slow: nothing signed in');
@@ -372,8 +515,88 @@ my (undef, $f2) = step_form('bob2', back => '%2Fapp%2F',
                             signin => '/noca/signin');
 $r = step('bob2', '123456', form => $f2, signin => '/noca/signin');
 is($r->status, 503, 'an OTP server not verified: 503, TLS verification on');
-like($t->error_log, qr/OTP server https:\/\/127\.0\.0\.1:\d+\/validate\/check: (SSL|Peer).*certificate/i,
+like($t->error_log, qr/OTP server "https:\/\/127\.0\.0\.1:\d+\/validate\/check": (SSL|Peer).*certificate/i,
      'TLS verification logged');
+
+# OTP servers silent at one step or another: each wait ends with the
+# timeout (2 s), in a pool thread, while nginx answers other requests
+
+my @queued;
+for (1 .. 8) {
+    my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$full_port",
+                                  Timeout => 1)
+        or last;
+    push @queued, $c;
+}
+
+for my $case (['hush', 'the TLS handshake', qr/Connection timed out/],
+              ['mute', 'the answer', qr/Operation timed out/],
+              ['stuck', 'the TCP connect',
+               qr/Connection timed out|Failed to connect/])
+{
+    my ($user, $what, $curl) = @$case;
+
+  SKIP: {
+    skip("$what: the accept queue did not fill up, so a connect would not "
+         . "stall", 7)
+        if $user eq 'stuck' && @queued == 8;
+
+    my ($res, $took, $probe) = silent_step($user, "/$user/signin");
+
+    is($res->status, 503, "silent at $what: 503");
+    like($res->body, qr/cannot be reached/, "silent at $what: unavailable");
+    ok($took < 2 + 5, "silent at $what: answered within the timeout")
+        or diag("took $took s");
+    ok($probe < 1, "silent at $what: nginx answers other requests meanwhile")
+        or diag("the other request took $probe s");
+
+    my @lines = grep { /unavailable for user "$user"/ }
+                split /\n/, $t->error_log;
+    is(scalar @lines, 1, "silent at $what: one log line");
+    like($lines[0] // '', qr/\[error\].* OTP server "https:\/\/127\.0\.0\.1:\d+\/\w+\/check" timed out after 2000 ms: $curl/,
+         "silent at $what: logged as a timeout");
+    is($t->get('/app/', jar => $user, headers => ['Accept: text/html'])
+       ->status, 302, "silent at $what: nothing signed in");
+  }
+}
+
+close $_ for @queued;
+
+unlike($t->error_log, qr/918273/, 'silent servers: no code in the log');
+
+# refusals before any check: a code too long or badly encoded, none,
+# and a sign-in location with no factor that checks codes
+
+signin('bob', 'bob5');
+$r = step('bob5', '1' x 65);
+is($r->status, 401, 'a code over 64 characters: 401');
+like($r->body, qr/Please enter the code/, 'a code over 64 characters: asked again');
+like($t->error_log, qr/\[error\].*second step of user "bob" refused: the code is too long or badly encoded/,
+     'a code over 64 characters: logged');
+
+(undef, $form) = step_form('bob5', back => '%2Fapp%2F');
+$r = $t->post('/ocs/signin', jar => 'bob5',
+              body => 'step=2&state=' . escape($form->{state})
+                      . '&csrf=' . escape($form->{csrf})
+                      . '&r=%2Fapp%2F&code=12%ZZ56');
+is($r->status, 401, 'a badly encoded code: 401');
+like($r->body, qr/Please enter the code/, 'a badly encoded code: asked again');
+is(scalar(() = $t->error_log =~ /second step of user "bob" refused: the code is too long or badly encoded/g),
+   2, 'a badly encoded code: logged');
+
+$r = step('bob5', '');
+is($r->status, 401, 'no code: 401');
+like($t->error_log, qr/\[info\].*second step of user "bob" without a code/,
+     'no code: logged');
+
+$r = step('bob5', '123456', signin => '/bare/signin');
+is($r->status, 403, 'a sign-in location without TOTP or an OTP server: 403');
+like($r->body, qr/No second factor is set up for this sign-in page/,
+     'no code factor: said so');
+like($t->error_log, qr/second step of user "bob": this sign-in location has neither "ocs_auth_totp" nor "ocs_auth_otp_server"/,
+     'no code factor: logged');
+is($t->get('/app/', jar => 'bob5', headers => ['Accept: text/html'])
+   ->status, 302, 'refused codes: nothing signed in');
 
 # the server down
 
@@ -412,5 +635,9 @@ is($t->signin('dave', 'dave-pw', jar => 'dave5')->status, 303,
    'the password still works: codes are locked, not the account');
 
 unlike($t->logs, qr/alice-pw|$ALICE|$DAVE|$ERIN/, 'no secret in the logs');
+
+kill 'KILL', $silent;
+waitpid $silent, 0;
+$silent = 0;
 
 $t->done;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/x509v3.h>
@@ -25,6 +26,9 @@
 /* the most of an OTP server's answer that is read */
 #define OCS_OTP_ANSWER_MAX  16384
 
+/* the deepest an answer may nest; privacyIDEA's go 4 deep */
+#define OCS_OTP_DEPTH_MAX   32
+
 
 typedef struct {
     char    data[OCS_OTP_ANSWER_MAX];
@@ -33,8 +37,7 @@ typedef struct {
 } ocs_otp_answer_t;
 
 
-static int ocs_json_bool(const char *json, size_t len, const char *name,
-    int *value);
+static int ocs_json_depth(const char *json, size_t len);
 static size_t ocs_otp_write(char *p, size_t size, size_t n, void *data);
 static int ocs_cert_copy(const unsigned char *s, size_t len, char *out,
     size_t outlen);
@@ -188,8 +191,8 @@ int
 ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
     time_t now, int drift, uint64_t *counter)
 {
-    int        d, found;
-    char       want[16], got[16];
+    int        d, found, rc;
+    char       want[16];
     size_t     i;
     uint32_t   c;
     uint64_t   t, match;
@@ -204,12 +207,10 @@ ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
         }
     }
 
-    memcpy(got, code, len);
-    got[len] = '\0';
-
     t = (uint64_t) now / (uint64_t) totp->step;
     found = 0;
     match = 0;
+    rc = OCS_ERR_AUTH;
 
     /* every step in the window is computed and compared */
     for (d = -drift; d <= drift; d++) {
@@ -218,103 +219,152 @@ ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
         }
 
         if (ocs_totp_code(totp, t + d, &c) != OCS_OK) {
-            return OCS_ERR_SYS;
+            rc = OCS_ERR_SYS;
+            goto cleanup;
         }
 
         (void) snprintf(want, sizeof(want), "%0*u", totp->digits, c);
 
-        if (CRYPTO_memcmp(want, got, len) == 0 && !found) {
+        if (CRYPTO_memcmp(want, code, len) == 0 && !found) {
             found = 1;
             match = t + d;
         }
     }
 
-    OPENSSL_cleanse(want, sizeof(want));
-
-    if (!found) {
-        return OCS_ERR_AUTH;
+    if (found) {
+        *counter = match;
+        rc = OCS_OK;
     }
 
-    *counter = match;
+cleanup:
 
-    return OCS_OK;
+    /* want and c hold a code that stays valid for a while yet */
+    OPENSSL_cleanse(want, sizeof(want));
+    OPENSSL_cleanse(&c, sizeof(c));
+
+    return rc;
 }
 
 
 int
-ocs_otp_result(const char *json, size_t len)
+ocs_otp_result(const char *json, size_t len, ocs_err_t *err)
 {
-    int          status, value;
-    const char  *p;
+    int            rc;
+    json_t        *root, *result, *status, *value, *code;
+    json_error_t   error;
 
-    /* the fields of the "result" object */
-    p = memmem(json, len, "\"result\"", sizeof("\"result\"") - 1);
-    if (p == NULL) {
-        return OCS_ERR_INVALID;
+    if (len > OCS_OTP_ANSWER_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "the answer is over %d bytes",
+                       OCS_OTP_ANSWER_MAX);
     }
 
-    len -= p - json;
-
-    if (ocs_json_bool(p, len, "status", &status) != OCS_OK || !status) {
-        return OCS_ERR_INVALID;
+    if (ocs_json_depth(json, len) > OCS_OTP_DEPTH_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "the answer is nested over %d "
+                       "deep", OCS_OTP_DEPTH_MAX);
     }
 
-    if (ocs_json_bool(p, len, "value", &value) != OCS_OK) {
-        return OCS_ERR_INVALID;
+    /*
+     * One object and nothing after it, no name twice: with two "value"
+     * members, the server and this parser could each read another one.
+     */
+    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &error);
+
+    if (root == NULL) {
+        /* not error.text: it quotes the answer, which may echo the code */
+        return ocs_err(err, OCS_ERR_INVALID, "the answer is not one JSON "
+                       "object (byte %d)", error.position);
     }
 
-    return value ? OCS_OK : OCS_ERR_AUTH;
+    result = json_object_get(root, "result");
+    status = json_object_get(result, "status");
+    value = json_object_get(result, "value");
+
+    if (!json_is_object(root) || !json_is_object(result)) {
+        rc = ocs_err(err, OCS_ERR_INVALID, "the answer has no \"result\" "
+                     "object");
+
+    } else if (json_is_false(status)) {
+        /* an error answer: its number is safe to log, its message not */
+        code = json_object_get(json_object_get(result, "error"), "code");
+
+        if (json_is_integer(code)) {
+            rc = ocs_err(err, OCS_ERR_INVALID, "the answer is an error, "
+                         "code %lld", (long long) json_integer_value(code));
+
+        } else {
+            rc = ocs_err(err, OCS_ERR_INVALID, "the answer is an error");
+        }
+
+    } else if (!json_is_true(status)) {
+        rc = ocs_err(err, OCS_ERR_INVALID, "the answer's \"result.status\" "
+                     "is not true or false");
+
+    } else if (!json_is_boolean(value)) {
+        rc = ocs_err(err, OCS_ERR_INVALID, "the answer's \"result.value\" "
+                     "is not true or false");
+
+    } else if (json_is_true(value)) {
+        rc = OCS_OK;
+
+    } else {
+        rc = ocs_err(err, OCS_ERR_AUTH, "the server refused the code");
+    }
+
+    json_decref(root);
+
+    return rc;
 }
 
 
 /*
- * The first "name": true|false after the start of json: enough for the
- * flat answers of validation servers; not a JSON parser.
+ * How deep arrays and objects nest in json, brackets in strings not
+ * counted: jansson itself stops only at 2048.  The parser judges the
+ * rest.
  */
 static int
-ocs_json_bool(const char *json, size_t len, const char *name, int *value)
+ocs_json_depth(const char *json, size_t len)
 {
-    char         key[64];
-    size_t       n;
-    const char  *p, *end;
+    int     depth, max, in_string;
+    size_t  i;
 
-    n = (size_t) snprintf(key, sizeof(key), "\"%s\"", name);
-    end = json + len;
+    depth = 0;
+    max = 0;
+    in_string = 0;
 
-    p = memmem(json, len, key, n);
-    if (p == NULL) {
-        return OCS_ERR_NOTFOUND;
+    for (i = 0; i < len; i++) {
+
+        if (in_string) {
+            if (json[i] == '\\') {
+                i++;
+
+            } else if (json[i] == '"') {
+                in_string = 0;
+            }
+
+            continue;
+        }
+
+        switch (json[i]) {
+
+        case '"':
+            in_string = 1;
+            break;
+
+        case '[':
+        case '{':
+            if (++depth > max) {
+                max = depth;
+            }
+            break;
+
+        case ']':
+        case '}':
+            depth--;
+            break;
+        }
     }
 
-    p += n;
-
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
-                       || *p == '\n'))
-    {
-        p++;
-    }
-
-    if (p == end || *p++ != ':') {
-        return OCS_ERR_INVALID;
-    }
-
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
-                       || *p == '\n'))
-    {
-        p++;
-    }
-
-    if ((size_t) (end - p) >= 4 && memcmp(p, "true", 4) == 0) {
-        *value = 1;
-        return OCS_OK;
-    }
-
-    if ((size_t) (end - p) >= 5 && memcmp(p, "false", 5) == 0) {
-        *value = 0;
-        return OCS_OK;
-    }
-
-    return OCS_ERR_INVALID;
+    return max;
 }
 
 
@@ -325,20 +375,31 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     int                rc;
     long               status;
     char              *u, *c, *r;
-    char               body[1024];
+    char               body[1024], curl_err[CURL_ERROR_SIZE];
     CURL              *curl;
     CURLcode           cc;
+    ocs_err_t          why;
     ocs_otp_answer_t  *answer;
+
+    u = NULL;
+    c = NULL;
+    r = NULL;
+    answer = NULL;
+    curl_err[0] = '\0';
+
+    /* the copies of the code below: every exit goes through cleanup */
+    rc = OCS_ERR_SYS;
 
     curl = curl_easy_init();
     if (curl == NULL) {
-        return ocs_err(err, OCS_ERR_SYS, "OTP server: no libcurl handle");
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server: no libcurl handle");
+        goto cleanup;
     }
 
     answer = malloc(sizeof(ocs_otp_answer_t));
     if (answer == NULL) {
-        curl_easy_cleanup(curl);
-        return ocs_err(err, OCS_ERR_SYS, "OTP server: no memory");
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server: no memory");
+        goto cleanup;
     }
 
     answer->len = 0;
@@ -348,8 +409,6 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     c = curl_easy_escape(curl, code, (int) code_len);
     r = conf->realm ? curl_easy_escape(curl, conf->realm, 0) : NULL;
 
-    rc = OCS_ERR_SYS;
-
     if (u == NULL || c == NULL || (conf->realm && r == NULL)
         || (size_t) snprintf(body, sizeof(body), "user=%s&pass=%s%s%s", u, c,
                              r ? "&realm=" : "", r ? r : "")
@@ -357,9 +416,13 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server: the request is too "
                        "long");
-        goto done;
+        goto cleanup;
     }
 
+    /*
+     * timeout bounds the whole exchange: name lookup, TCP connect, TLS
+     * handshake, the request and the answer, each peer silent or slow
+     */
     (void) curl_easy_setopt(curl, CURLOPT_URL, conf->url);
     (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     (void) curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
@@ -370,8 +433,19 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     (void) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, conf->timeout);
     (void) curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, conf->timeout);
     (void) curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /*
+     * after a name lookup timed out, libcurl's threaded resolver would
+     * otherwise join its thread, holding this one until the system
+     * resolver gives up; so it is left to finish and free itself
+     */
+    (void) curl_easy_setopt(curl, CURLOPT_QUICK_EXIT, 1L);
+#endif
+    (void) curl_easy_setopt(curl, CURLOPT_MAXFILESIZE,
+                            (long) OCS_OTP_ANSWER_MAX);
     (void) curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ocs_otp_write);
     (void) curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
+    (void) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
     (void) curl_easy_setopt(curl, CURLOPT_USERAGENT, "ocs-proxy");
 
     if (conf->ca_file) {
@@ -380,30 +454,48 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
 
     cc = curl_easy_perform(curl);
 
+    /* a write callback that refuses makes a write error: said here */
+    if (answer->overflow || cc == CURLE_FILESIZE_EXCEEDED) {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": the answer is "
+                       "over %d bytes", conf->url, OCS_OTP_ANSWER_MAX);
+        goto cleanup;
+    }
+
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        /* libcurl's text names the step: resolving, connecting, ... */
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" timed out "
+                       "after %ld ms: %s", conf->url, conf->timeout,
+                       curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        goto cleanup;
+    }
+
     if (cc != CURLE_OK) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: %s", conf->url,
-                       curl_easy_strerror(cc));
-        goto done;
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": %s", conf->url,
+                       curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        goto cleanup;
     }
 
     status = 0;
     (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
-    if (answer->overflow) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: the answer is over "
-                       "%d bytes", conf->url, OCS_OTP_ANSWER_MAX);
-        goto done;
+    if (status != 200) {
+        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" answered HTTP "
+                       "%ld", conf->url, status);
+        goto cleanup;
     }
 
-    rc = ocs_otp_result(answer->data, answer->len);
+    rc = ocs_otp_result(answer->data, answer->len, &why);
 
     if (rc == OCS_ERR_INVALID) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server %s: HTTP %ld, no "
-                       "result in the answer", conf->url, status);
-        rc = OCS_ERR_SYS;
+        /* the server's fault, not the user's: as if it were down */
+        rc = ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": a malformed "
+                     "answer: %s", conf->url, why.text);
+
+    } else if (rc == OCS_ERR_AUTH) {
+        (void) ocs_err(err, rc, "%s", why.text);
     }
 
-done:
+cleanup:
 
     if (u != NULL) {
         ocs_wipe(u, strlen(u));
@@ -417,7 +509,14 @@ done:
 
     curl_free(r);
     ocs_wipe(body, sizeof(body));
-    free(answer);
+
+    if (answer != NULL) {
+        /* an answer may echo the request */
+        ocs_wipe(answer->data, answer->len);
+        free(answer);
+    }
+
+    /* NULL is a no-op for curl_easy_cleanup() */
     curl_easy_cleanup(curl);
 
     return rc;

@@ -133,31 +133,213 @@ test_totp_window(void)
 }
 
 
+/*
+ * Into buf: the right answer with arrays nested arrays in "detail"
+ * around inner, so arrays + 1 deep; returns its length.
+ */
+static size_t
+nested(char *buf, size_t arrays, const char *inner)
+{
+    char    *p;
+    size_t   i;
+
+    static const char  head[] =
+        "{\"result\":{\"status\":true,\"value\":true},\"detail\":";
+
+    memcpy(buf, head, sizeof(head) - 1);
+    p = buf + sizeof(head) - 1;
+
+    for (i = 0; i < arrays; i++) {
+        *p++ = '[';
+    }
+
+    memcpy(p, inner, strlen(inner));
+    p += strlen(inner);
+
+    for (i = 0; i < arrays; i++) {
+        *p++ = ']';
+    }
+
+    *p++ = '}';
+
+    return p - buf;
+}
+
+
+/* a string literal and its length, NULs inside included */
+#define J(s)  s, sizeof(s) - 1
+
 static void
 test_otp_result(void)
 {
     static const struct {
         const char  *json;
+        size_t       len;
         int          rc;
+        const char  *name;
     } cases[] = {
-        { "{\"result\": {\"status\": true, \"value\": true}, \"version\": "
-          "\"privacyIDEA 3.9\"}", OCS_OK },
-        { "{\"detail\":{\"message\":\"matching 1 tokens\"},\"result\":"
-          "{\"status\":true,\"value\":false}}", OCS_ERR_AUTH },
-        { "{\"result\": {\"status\": false, \"error\": {\"code\": 904}}}",
-          OCS_ERR_INVALID },
-        { "{\"result\": {\"status\": true}}", OCS_ERR_INVALID },
-        { "{\"value\": true}", OCS_ERR_INVALID },
-        { "<html>502 Bad Gateway</html>", OCS_ERR_INVALID },
-        { "", OCS_ERR_INVALID },
+        { J("{\"result\": {\"status\": true, \"value\": true}, "
+            "\"version\": \"privacyIDEA 3.9\"}"), OCS_OK, "a right code" },
+        { J("{\"detail\":{\"message\":\"matching 1 tokens\"},\"result\":"
+            "{\"status\":true,\"value\":false}}"), OCS_ERR_AUTH,
+          "a wrong code" },
+        { J(" \r\n\t{\"result\":{\"value\":true,\"status\":true}}\n"),
+          OCS_OK, "white space around, members in another order" },
+        { J("{\"result\":{\"status\":true,\"value\":true,"
+            "\"authentication\":\"ACCEPT\"},\"detail\":{\"multi_challenge\":"
+            "[{\"attributes\":{\"x\":[1,2]}}]},\"id\":1}"), OCS_OK,
+          "more members, nested" },
+        { J("{\"result\":{\"status\":true,\"value\":false},\"detail\":"
+            "{\"result\":{\"status\":true,\"value\":true}}}"), OCS_ERR_AUTH,
+          "a result deeper down does not count" },
+
+        /* the issue's answer: its fields in two other objects */
+        { J("{\"result\":{\"value\":true},\"detail\":{\"status\":true}}"),
+          OCS_ERR_INVALID, "status outside the result" },
+        { J("{\"detail\":{\"status\":true,\"value\":true},\"result\":{}}"),
+          OCS_ERR_INVALID, "status and value outside the result" },
+        { J("{\"detail\":{\"result\":{\"status\":true,\"value\":true}}}"),
+          OCS_ERR_INVALID, "a result only deeper down" },
+        { J("{\"result\":{\"status\":true,\"detail\":{\"value\":true}}}"),
+          OCS_ERR_INVALID, "value inside another member" },
+        { J("{\"value\": true}"), OCS_ERR_INVALID, "no result" },
+        { J("{\"result\": {\"status\": true}}"), OCS_ERR_INVALID,
+          "no value" },
+        { J("{\"result\": {\"value\": true}}"), OCS_ERR_INVALID,
+          "no status" },
+        { J("{\"result\": {\"status\": false, \"error\": {\"code\": 904, "
+            "\"message\": \"ERR904: no user\"}}}"), OCS_ERR_INVALID,
+          "an error answer" },
+        { J("{\"result\": {\"status\": false, \"value\": true}}"),
+          OCS_ERR_INVALID, "status false, value true" },
+
+        /* types */
+        { J("{\"result\":{\"status\":true,\"value\":\"true\"}}"),
+          OCS_ERR_INVALID, "value the string \"true\"" },
+        { J("{\"result\":{\"status\":\"true\",\"value\":true}}"),
+          OCS_ERR_INVALID, "status the string \"true\"" },
+        { J("{\"result\":{\"status\":true,\"value\":1}}"), OCS_ERR_INVALID,
+          "value 1" },
+        { J("{\"result\":{\"status\":1,\"value\":true}}"), OCS_ERR_INVALID,
+          "status 1" },
+        { J("{\"result\":{\"status\":true,\"value\":null}}"),
+          OCS_ERR_INVALID, "value null" },
+        { J("{\"result\":{\"status\":true,\"value\":[true]}}"),
+          OCS_ERR_INVALID, "value an array" },
+        { J("{\"result\":{\"status\":true,\"value\":{}}}"), OCS_ERR_INVALID,
+          "value an object" },
+        { J("{\"result\":{\"status\":true,\"value\":True}}"),
+          OCS_ERR_INVALID, "True" },
+        { J("{\"result\":[{\"status\":true,\"value\":true}]}"),
+          OCS_ERR_INVALID, "result an array" },
+        { J("{\"result\":\"{\\\"status\\\":true,\\\"value\\\":true}\"}"),
+          OCS_ERR_INVALID, "result a string" },
+        { J("{\"Result\":{\"status\":true,\"value\":true}}"),
+          OCS_ERR_INVALID, "Result" },
+
+        /* names twice */
+        { J("{\"result\":{\"status\":true,\"value\":false,\"value\":true}}"),
+          OCS_ERR_INVALID, "value twice" },
+        { J("{\"result\":{\"status\":false,\"status\":true,\"value\":true}}"),
+          OCS_ERR_INVALID, "status twice" },
+        { J("{\"result\":{\"status\":true,\"value\":false},"
+            "\"result\":{\"status\":true,\"value\":true}}"), OCS_ERR_INVALID,
+          "result twice" },
+        { J("{\"result\":{\"status\":true,\"value\":true},\"detail\":"
+            "{\"a\":1,\"a\":2}}"), OCS_ERR_INVALID,
+          "a name twice elsewhere" },
+
+        /* not one object */
+        { J("{\"result\":{\"status\":true,\"value\":true}} x"),
+          OCS_ERR_INVALID, "trailing garbage" },
+        { J("{\"result\":{\"status\":true,\"value\":true}}"
+            "{\"result\":{\"status\":true,\"value\":true}}"), OCS_ERR_INVALID,
+          "two objects" },
+        { J("{\"result\":{\"status\":true,\"value\":true}}\0"),
+          OCS_ERR_INVALID, "a NUL after it" },
+        { J("{\"result\":{\"status\":true,\"value\":true}"),
+          OCS_ERR_INVALID, "cut short" },
+        { J("{\"result\":{\"status\":true,\"value\":true},}"),
+          OCS_ERR_INVALID, "a trailing comma" },
+        { J("{\"res\0ult\":{\"status\":true,\"value\":true}}"),
+          OCS_ERR_INVALID, "a NUL in a name" },
+        { J("{\"result\":{\"status\":true,\"value\":true}}/* ok */"),
+          OCS_ERR_INVALID, "a comment" },
+        { J("{'result':{'status':true,'value':true}}"), OCS_ERR_INVALID,
+          "single quotes" },
+        { J("{\"result\":{\"status\":true,\"value\":true},\"x\":\"\xff\"}"),
+          OCS_ERR_INVALID, "not UTF-8" },
+        { J("[{\"result\":{\"status\":true,\"value\":true}}]"),
+          OCS_ERR_INVALID, "an array" },
+        { J("true"), OCS_ERR_INVALID, "true alone" },
+        { J("\"true\""), OCS_ERR_INVALID, "a string" },
+        { J("<html>502 Bad Gateway</html>"), OCS_ERR_INVALID, "HTML" },
+        { J("user=carol&pass=123456"), OCS_ERR_INVALID, "the request echoed" },
+        { J(""), OCS_ERR_INVALID, "empty" },
+        { J("  \n"), OCS_ERR_INVALID, "white space only" },
     };
 
-    size_t  i;
+    char       *big;
+    size_t      i, n, pad;
+    ocs_err_t   err;
+
+    static const char  ok_answer[] =
+        "{\"result\":{\"status\":true,\"value\":true},\"detail\":";
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        is_int(ocs_otp_result(cases[i].json, strlen(cases[i].json)),
-               cases[i].rc, "otp answer #%zu", i);
+        err.text[0] = '\0';
+        is_int(ocs_otp_result(cases[i].json, cases[i].len, &err),
+               cases[i].rc, "otp answer: %s", cases[i].name);
+
+        /* the text names the fault, and quotes nothing of the answer */
+        ok(cases[i].rc == OCS_OK || (err.text[0] != '\0'
+                                     && strstr(err.text, "123456") == NULL
+                                     && strstr(err.text, "ERR904") == NULL),
+           "otp answer: %s: told why, quoting nothing", cases[i].name);
     }
+
+    /* sizes: 16384 bytes are read, 16385 are not */
+    big = malloc(20000);
+    if (big == NULL) {
+        ok(0, "otp answer: memory");
+        return;
+    }
+
+    n = strlen(ok_answer);
+    pad = 16384 - n - 3;
+    memcpy(big, ok_answer, n);
+    big[n] = '"';
+    memset(big + n + 1, 'a', pad);
+    memcpy(big + n + 1 + pad, "\"}", 2);
+
+    is_int(ocs_otp_result(big, 16384, &err), OCS_OK,
+           "otp answer: 16384 bytes");
+
+    memcpy(big + n + pad, "a\" }", 4);
+    is_int(ocs_otp_result(big, 16385, &err), OCS_ERR_INVALID,
+           "otp answer: 16385 bytes");
+    ok(strstr(err.text, "over 16384 bytes") != NULL,
+       "otp answer: too long, said so");
+
+    /*
+     * nesting: 32 deep is read, 33 and 3000 deep (past jansson's own
+     * limit) are not; brackets in strings do not count
+     */
+    is_int(ocs_otp_result(big, nested(big, 31, ""), &err), OCS_OK,
+           "otp answer: nested 32 deep");
+    is_int(ocs_otp_result(big, nested(big, 32, ""), &err), OCS_ERR_INVALID,
+           "otp answer: nested 33 deep");
+    ok(strstr(err.text, "nested") != NULL, "otp answer: too deep, said so");
+    is_int(ocs_otp_result(big, nested(big, 3000, ""), &err),
+           OCS_ERR_INVALID, "otp answer: nested 3000 deep");
+    is_int(ocs_otp_result(big, nested(big, 1, "\"[[[[[[[[[[[[[[[[[[[[[[[["
+                                               "[[[[[[[[[[[[[[[[\""), &err),
+           OCS_OK, "otp answer: brackets in a string");
+    is_int(ocs_otp_result(big, nested(big, 1, "\"\\\"[[[[[[[[[[[[[[[[[[[[[["
+                                               "[[[[[[[[[[[[[[[[[[\""), &err),
+           OCS_OK, "otp answer: brackets after an escaped quote");
+
+    free(big);
 }
 
 

@@ -62,17 +62,21 @@ int ocs_totp_verify(const ocs_totp_t *totp, const char *code, size_t len,
 /*
  * Reads an OTP validation server's JSON answer, as privacyIDEA's
  * /validate/check gives it: {"result": {"status": true, "value": true}}.
- * OCS_OK when status and value are both true, OCS_ERR_AUTH when status is
- * true and value false (a wrong code), OCS_ERR_INVALID otherwise (an
- * error answer, or no such fields).
+ * Only the top-level object's "result" counts, and in it "status" and
+ * "value" must be JSON booleans.  OCS_OK when both are true,
+ * OCS_ERR_AUTH when status is true and value false (a wrong code),
+ * OCS_ERR_INVALID for anything else: an error answer (status false), a
+ * member missing or of another type, a name twice in one object,
+ * anything after the object, not JSON, over 16 KiB or nested over 32
+ * deep.  err says which, without quoting the answer.
  */
-int ocs_otp_result(const char *json, size_t len);
+int ocs_otp_result(const char *json, size_t len, ocs_err_t *err);
 
 
 typedef struct {
     const char   *url;              /* https://.../validate/check */
     const char   *ca_file;          /* NULL: the system's CAs */
-    long          timeout;          /* milliseconds, the whole exchange */
+    long          timeout;          /* ms: DNS to the answer's last byte */
     const char   *realm;            /* sent as "realm" when not NULL */
 } ocs_otp_conf_t;
 
@@ -80,9 +84,12 @@ typedef struct {
  * Asks the server whether code is user's current one-time password:
  * POST user=...&pass=...[&realm=...] (form-encoded) over HTTPS with the
  * certificate verified.  Returns OCS_OK, OCS_ERR_AUTH (rejected), or
- * OCS_ERR_SYS (no answer in time, TLS failure, an HTTP error or an
- * answer that cannot be read; err says which).  Blocks: nginx runs it
- * in a thread pool.
+ * OCS_ERR_SYS (no answer in time, TLS failure, an HTTP status other than
+ * 200 or an answer ocs_otp_result() refuses; err says which, and never
+ * holds the code).  conf->timeout bounds every step, name lookup
+ * included.  Blocks: nginx runs it in a thread pool.  The copies of the
+ * code it holds (the request body, the escaped code) and the answer are
+ * wiped before it returns; libcurl frees its own send buffer unwiped.
  */
 int ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err);
