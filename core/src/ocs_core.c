@@ -4,8 +4,11 @@
  * that cannot overflow.
  */
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -17,6 +20,8 @@
 
 static int64_t ocs_env_now(void *data);
 static int ocs_env_random(void *data, unsigned char *buf, size_t len);
+static void ocs_curl_free(void *p);
+static void *ocs_curl_realloc(void *p, size_t size);
 
 
 static const ocs_env_t  ocs_env_system = {
@@ -33,12 +38,61 @@ ocs_init(void)
         return OCS_ERR_SYS;
     }
 
-    /* before any thread makes a curl handle: it is not thread-safe */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    /*
+     * Before any thread makes a curl handle: it is not thread-safe.
+     * libcurl copies the request of an OTP check, code included, into
+     * buffers of its own and frees them: every block it frees is wiped
+     * first.  Only the first set-up of the process chooses the memory
+     * functions; a process where another part set libcurl up first
+     * keeps that one's.
+     */
+    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, ocs_curl_free,
+                             ocs_curl_realloc, strdup, calloc)
+        != CURLE_OK)
+    {
         return OCS_ERR_SYS;
     }
 
     return OCS_OK;
+}
+
+
+static void
+ocs_curl_free(void *p)
+{
+    if (p != NULL) {
+        OPENSSL_cleanse(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+
+/* a new block each time, so that the old one is wiped, not left behind */
+static void *
+ocs_curl_realloc(void *p, size_t size)
+{
+    size_t   old;
+    void    *n;
+
+    if (p == NULL) {
+        return malloc(size);
+    }
+
+    if (size == 0) {
+        ocs_curl_free(p);
+        return NULL;
+    }
+
+    n = malloc(size);
+    if (n == NULL) {
+        return NULL;
+    }
+
+    old = malloc_usable_size(p);
+    memcpy(n, p, old < size ? old : size);
+    ocs_curl_free(p);
+
+    return n;
 }
 
 

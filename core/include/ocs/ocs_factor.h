@@ -89,7 +89,8 @@ typedef struct {
  * holds the code).  conf->timeout bounds every step, name lookup
  * included.  Blocks: nginx runs it in a thread pool.  The copies of the
  * code it holds (the request body, the escaped code) and the answer are
- * wiped before it returns; libcurl frees its own send buffer unwiped.
+ * wiped before it returns; libcurl's own buffers are wiped as it frees
+ * them (ocs_init() gives it a wiping free()).
  */
 int ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err);
