@@ -77,6 +77,9 @@ static void ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
     time_t window, time_t now);
 static void ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
     const ocs_ldap_policy_t *policy);
+static void ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx,
+    u_char *key, size_t len, ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t outcome, ngx_uint_t which, ngx_uint_t limit, time_t now);
 static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
     ngx_uint_t address);
@@ -782,7 +785,6 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     time_t                      now;
     ngx_int_t                   rc;
     ngx_http_ocs_guard_ctx_t   *ctx;
-    ngx_http_ocs_guard_node_t  *n;
 
     ctx = a->ctx;
 
@@ -806,43 +808,16 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     } else {
         len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
                                      a->key_len, a->addr, a->addr_len);
-
-        /* a lock this very attempt started goes with its success */
-        if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED) {
-            n = ngx_http_ocs_guard_find(ctx, key, len,
-                                        ngx_crc32_short(key, len));
-            if (n != NULL
-                && (n->until <= now
-                    || (a->started & NGX_HTTP_OCS_GUARD_BY_ADDRESS)))
-            {
-                ngx_http_ocs_guard_free(ctx, n);
-            }
-
-        } else {
-            ngx_http_ocs_guard_uncount(ctx, key, len, a->limit_account,
-                              a->started & NGX_HTTP_OCS_GUARD_BY_ADDRESS,
-                              a->limit_window, now);
-        }
+        ngx_http_ocs_guard_give_back(ctx, key, len, a, outcome,
+                                     NGX_HTTP_OCS_GUARD_BY_ADDRESS,
+                                     a->limit_account, now);
 
         if (a->charged & NGX_HTTP_OCS_GUARD_ANYWHERE) {
             len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL,
                                          a->key, a->key_len, NULL, 0);
-
-            if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED) {
-                n = ngx_http_ocs_guard_find(ctx, key, len,
-                                            ngx_crc32_short(key, len));
-                if (n != NULL
-                    && (n->until <= now
-                        || (a->started & NGX_HTTP_OCS_GUARD_ANYWHERE)))
-                {
-                    ngx_http_ocs_guard_free(ctx, n);
-                }
-
-            } else {
-                ngx_http_ocs_guard_uncount(ctx, key, len, a->limit_total,
-                                  a->started & NGX_HTTP_OCS_GUARD_ANYWHERE,
-                                  a->limit_window, now);
-            }
+            ngx_http_ocs_guard_give_back(ctx, key, len, a, outcome,
+                                         NGX_HTTP_OCS_GUARD_ANYWHERE,
+                                         a->limit_total, now);
         }
 
         a->started = 0;
@@ -851,6 +826,32 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     ngx_http_ocs_guard_report(r, alcf, a, rc == 1);
+}
+
+
+/*
+ * A success clears the entry (with a lock that this very attempt
+ * started); an attempt whose password was never judged gives its count
+ * back.  Zone locked.
+ */
+static void
+ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
+    size_t len, ngx_http_ocs_guard_attempt_t *a, ngx_uint_t outcome,
+    ngx_uint_t which, ngx_uint_t limit, time_t now)
+{
+    ngx_http_ocs_guard_node_t  *n;
+
+    if (outcome != NGX_HTTP_OCS_GUARD_SUCCEEDED) {
+        ngx_http_ocs_guard_uncount(ctx, key, len, limit, a->started & which,
+                                   a->limit_window, now);
+        return;
+    }
+
+    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
+
+    if (n != NULL && (n->until <= now || (a->started & which))) {
+        ngx_http_ocs_guard_free(ctx, n);
+    }
 }
 
 

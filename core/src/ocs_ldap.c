@@ -54,6 +54,9 @@ static int ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c,
 static int ocs_ldap_base_value(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     const char *dn, const char *attr, char *out, size_t outlen,
     ocs_err_t *err);
+static int ocs_ldap_read_base(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    const char *dn, char **attrs, LDAPMessage **res, LDAPMessage **e,
+    ocs_err_t *err);
 static void ocs_ldap_value(LDAP *ld, LDAPMessage *e, const char *attr,
     char *out, size_t outlen);
 
@@ -491,7 +494,6 @@ ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     long             n;
     size_t           i;
     LDAPMessage     *res, *e;
-    struct timeval   tv;
 
     static char  *attrs[] = {
         "msDS-LockoutThreshold", "msDS-LockoutObservationWindow",
@@ -514,20 +516,10 @@ ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
 
     memset(policy, 0, sizeof(ocs_ldap_policy_t));
 
-    ocs_ldap_timeval(h->conf.timeout, &tv);
-    ocs_ldap_arm(c, h->conf.timeout);
-    res = NULL;
-
-    rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
-                           attrs, 0, NULL, NULL, &tv, 1, &res);
-
-    if (ocs_ldap_down(rc) || c->timed_out) {
-        ldap_msgfree(res);
-        return ocs_ldap_fail(h, c, err, "policy search", rc);
+    rc = ocs_ldap_read_base(h, c, dn, attrs, &res, &e, err);
+    if (rc != OCS_OK) {
+        return rc;
     }
-
-    e = (rc == LDAP_SUCCESS && res != NULL) ? ldap_first_entry(c->ld, res)
-                                            : NULL;
 
     for (i = 0; e != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         ocs_ldap_value(c->ld, e, kinds[i].threshold, v, sizeof(v));
@@ -581,50 +573,62 @@ ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
 
 
 /*
- * The first value of attr on the entry at dn, or "" when the entry or
- * the value is missing or cannot be read.  OCS_ERR_SYS only when the
+ * The entry at dn with attrs, from a base search: *e is NULL when it is
+ * missing or cannot be read; free *res.  OCS_ERR_SYS only when the
  * server does not answer.
  */
+static int
+ocs_ldap_read_base(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
+    char **attrs, LDAPMessage **res, LDAPMessage **e, ocs_err_t *err)
+{
+    int             rc;
+    struct timeval  tv;
+
+    ocs_ldap_timeval(h->conf.timeout, &tv);
+    ocs_ldap_arm(c, h->conf.timeout);
+    *res = NULL;
+    *e = NULL;
+
+    rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+                           attrs, 0, NULL, NULL, &tv, 1, res);
+
+    if (ocs_ldap_down(rc) || c->timed_out) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return ocs_ldap_fail(h, c, err, "policy search", rc);
+    }
+
+    if (rc == LDAP_SUCCESS && *res != NULL) {
+        *e = ldap_first_entry(c->ld, *res);
+    }
+
+    return OCS_OK;
+}
+
+
+/* the first value of attr on the entry at dn, or "" */
 static int
 ocs_ldap_base_value(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     const char *attr, char *out, size_t outlen, ocs_err_t *err)
 {
-    int              rc;
-    char            *attrs[2];
-    LDAPMessage     *res, *e;
-    struct berval  **v;
-    struct timeval   tv;
+    int           rc;
+    char         *attrs[2];
+    LDAPMessage  *res, *e;
 
     out[0] = '\0';
 
     attrs[0] = (char *) attr;
     attrs[1] = NULL;
 
-    ocs_ldap_timeval(h->conf.timeout, &tv);
-    ocs_ldap_arm(c, h->conf.timeout);
-    res = NULL;
+    rc = ocs_ldap_read_base(h, c, dn, attrs, &res, &e, err);
 
-    rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
-                           attrs, 0, NULL, NULL, &tv, 1, &res);
-
-    if (ocs_ldap_down(rc) || c->timed_out) {
-        ldap_msgfree(res);
-        return ocs_ldap_fail(h, c, err, "policy search", rc);
+    if (rc == OCS_OK && e != NULL) {
+        ocs_ldap_value(c->ld, e, attr, out, outlen);
     }
 
-    e = (rc == LDAP_SUCCESS && res != NULL) ? ldap_first_entry(c->ld, res)
-                                            : NULL;
-    v = (e != NULL) ? ldap_get_values_len(c->ld, e, attr) : NULL;
-
-    if (v != NULL && v[0] != NULL && v[0]->bv_len < outlen) {
-        memcpy(out, v[0]->bv_val, v[0]->bv_len);
-        out[v[0]->bv_len] = '\0';
-    }
-
-    ldap_value_free_len(v);
     ldap_msgfree(res);
 
-    return OCS_OK;
+    return rc;
 }
 
 
