@@ -16,7 +16,8 @@ typedef struct {
     ocs_ticket_cache_t    *cache;          /* the ring's keyed contexts */
     ngx_shm_zone_t        *zone;
     ngx_str_t              cookie;
-    ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */
+    ngx_str_t              csrf_cookie;    /* "__Host-" cookie "_csrf" */
+    ngx_uint_t             domains;        /* some level sets a domain */
     ngx_uint_t             used;           /* some location needs tickets */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
     ngx_array_t            services;       /* service ids, at most 16 */

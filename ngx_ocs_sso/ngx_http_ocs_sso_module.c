@@ -38,6 +38,11 @@ static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_ocs_sso_check_cookie(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_ocs_sso_check_domain(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_uint_t ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name);
 static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -52,6 +57,14 @@ static ngx_conf_post_handler_pt  ngx_http_ocs_sso_not_zero_p =
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_sso_token_p =
     ngx_http_ocs_sso_check_token;
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_p =
+    ngx_http_ocs_sso_check_cookie;
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_domain_p =
+    ngx_http_ocs_sso_check_domain;
 
 
 #define NGX_HTTP_OCS_SSO_VAR_USER      0
@@ -85,14 +98,14 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_main_conf_t, cookie),
-      &ngx_http_ocs_sso_token_p },
+      &ngx_http_ocs_sso_cookie_p },
 
     { ngx_string("ocs_sso_cookie_domain"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_ocs_conf_set_str_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, cookie_domain),
-      &ngx_http_ocs_sso_token_p },
+      &ngx_http_ocs_sso_domain_p },
 
     { ngx_string("ocs_sso_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -777,6 +790,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->cache = NULL;
      *     smcf->zone = NULL;
      *     smcf->cookie = { 0, NULL };
+     *     smcf->domains = 0;
      *     smcf->used = 0;
      */
 
@@ -820,17 +834,38 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    if (smcf->cookie.data == NULL) {
+    ngx_str_t    base;
+    ngx_uint_t   dflt;
+
+    /*
+     * A __Host- cookie cannot be set by a sibling host or for a longer
+     * path, so no planted cookie can shadow the ticket; browsers refuse
+     * it with a Domain, which single sign-on across hosts needs.
+     */
+    dflt = (smcf->cookie.data == NULL);
+
+    if (dflt && smcf->domains) {
         ngx_str_set(&smcf->cookie, "ocs_ticket");
+
+    } else if (dflt) {
+        ngx_str_set(&smcf->cookie, "__Host-ocs_ticket");
     }
 
-    smcf->csrf_cookie.len = smcf->cookie.len + sizeof("_csrf") - 1;
+    /* the nonce cookie never has a Domain: always __Host- */
+    base = smcf->cookie;
+
+    if (ngx_http_ocs_sso_is_host_prefixed(&base)) {
+        base.data += sizeof("__Host-") - 1;
+        base.len -= sizeof("__Host-") - 1;
+    }
+
+    smcf->csrf_cookie.len = sizeof("__Host-_csrf") - 1 + base.len;
     smcf->csrf_cookie.data = ngx_pnalloc(cf->pool, smcf->csrf_cookie.len);
     if (smcf->csrf_cookie.data == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_sprintf(smcf->csrf_cookie.data, "%V_csrf", &smcf->cookie);
+    ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
 
     return NGX_CONF_OK;
 }
@@ -1058,6 +1093,67 @@ ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* browsers drop a __Host- cookie that has a Domain: refuse the pair */
+static char *
+ngx_http_ocs_sso_check_cookie(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *value = data;
+
+    char                          *rv;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    rv = ngx_http_ocs_sso_check_token(cf, post, data);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+
+    if (smcf->domains && ngx_http_ocs_sso_is_host_prefixed(value)) {
+        return "names a __Host- cookie, which browsers refuse with the "
+               "Domain that \"ocs_sso_cookie_domain\" adds: use a name "
+               "without the prefix, or no cookie domain";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_sso_check_domain(ngx_conf_t *cf, void *post, void *data)
+{
+    char                          *rv;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    rv = ngx_http_ocs_sso_check_token(cf, post, data);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->domains = 1;
+
+    if (smcf->cookie.data && ngx_http_ocs_sso_is_host_prefixed(&smcf->cookie))
+    {
+        return "\"ocs_sso_cookie\" names a __Host- cookie, which browsers "
+               "refuse with a Domain: use a name without the prefix, or no "
+               "cookie domain";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name)
+{
+    /* browsers match the prefix without case (RFC 6265bis) */
+    return name->len >= sizeof("__Host-") - 1
+           && ngx_strncasecmp(name->data, (u_char *) "__Host-",
+                              sizeof("__Host-") - 1) == 0;
 }
 
 

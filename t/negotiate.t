@@ -175,7 +175,7 @@ my $sent;
 ($r, $sent) = negotiate('/app/', jar => 'k');
 is($r->status, 200, 'Kerberos: signed in without a form');
 is($r->body, "app\n", 'Kerberos: the page');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'Kerberos: the proxy issues its own ticket');
 like($r->header('WWW-Authenticate') // '', qr/^Negotiate [A-Za-z0-9+\/=]+$/,
      'Kerberos: mutual authentication token');
@@ -274,7 +274,7 @@ is($t->get('/app/', headers => [@$page,
 is($r->status, 302, 'quick: signed in without a form');
 like($r->header('Location'), qr{^https://localhost:\d+/app/$},
      'quick: on to the service');
-ok($r->set_cookie('ocs_ticket'), 'quick: the ticket');
+ok($r->set_cookie('__Host-ocs_ticket'), 'quick: the ticket');
 is($t->get("$local/app/", jar => 'quick', resolve => $resolve)->status,
    200, 'quick: the ticket opens the service');
 
