@@ -17,7 +17,10 @@ typedef struct {
     ngx_shm_zone_t        *zone;
     ngx_str_t              cookie;
     ngx_str_t              csrf_cookie;    /* "__Host-" cookie "_csrf" */
+    ocs_cookie_name_t     *strip;          /* the cookies kept from */
+    ngx_uint_t             nstrip;         /* upstreams */
     ngx_uint_t             domains;        /* some level sets a domain */
+    ngx_int_t              http_cookie;    /* $http_cookie's index */
     ngx_uint_t             used;           /* some location needs tickets */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
     ngx_array_t            services;       /* service ids, at most 16 */
@@ -42,6 +45,7 @@ typedef struct {
     time_t                 service_idle;
     ngx_str_t              cookie_domain;
     ngx_str_t              identity_header;
+    ngx_flag_t             pass_cookies;
 } ngx_http_ocs_sso_loc_conf_t;
 
 

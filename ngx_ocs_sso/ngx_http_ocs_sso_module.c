@@ -107,6 +107,13 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       offsetof(ngx_http_ocs_sso_loc_conf_t, cookie_domain),
       &ngx_http_ocs_sso_domain_p },
 
+    { ngx_string("ocs_sso_pass_cookies"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, pass_cookies),
+      NULL },
+
     { ngx_string("ocs_sso_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -602,27 +609,54 @@ ngx_http_ocs_sso_require(ngx_conf_t *cf)
 
 
 /*
- * Client copies of the identity header go before any access check, so
- * that no "satisfy any" or unprotected location passes them upstream.
+ * What the client must not pass upstream goes before any access check,
+ * so that no "satisfy any" or unprotected location, no access module's
+ * subrequest (auth_request) and no upstream sees it: client copies of
+ * the identity header, and the modules' own cookies.  The modules still
+ * read those from the copy that ngx_http_ocs_cookie_next() keeps.
+ * After an internal redirect this runs again for the new location.
  */
 static ngx_int_t
 ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
 {
-    ngx_uint_t                    n;
-    ngx_http_ocs_sso_loc_conf_t  *slcf;
+    ngx_int_t                      rc;
+    ngx_uint_t                     n;
+    ngx_http_variable_value_t     *v;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
-    if (slcf->identity_header.len == 0 || r != r->main) {
+    /* subrequests share the main request's list, cleaned already */
+    if (r == r->main && slcf->identity_header.len) {
+        n = ngx_http_ocs_header_in_remove(r, &slcf->identity_header);
+
+        if (n) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs sso: removed %ui client-supplied \"%V\" "
+                          "header%s", n, &slcf->identity_header,
+                          n > 1 ? "s" : "");
+        }
+    }
+
+    if (!smcf->used) {
         return NGX_DECLINED;
     }
 
-    n = ngx_http_ocs_header_in_remove(r, &slcf->identity_header);
+    rc = slcf->pass_cookies
+         ? ngx_http_ocs_cookie_restore(r, smcf->strip, smcf->nstrip)
+         : ngx_http_ocs_cookie_strip(r, smcf->strip, smcf->nstrip);
 
-    if (n) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: removed %ui client-supplied \"%V\" header%s",
-                      n, &slcf->identity_header, n > 1 ? "s" : "");
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        /* a value computed before (a rewrite-phase "if") is stale */
+        v = &r->variables[smcf->http_cookie];
+        v->valid = 0;
+        v->not_found = 0;
     }
 
     return NGX_DECLINED;
@@ -790,7 +824,10 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->cache = NULL;
      *     smcf->zone = NULL;
      *     smcf->cookie = { 0, NULL };
+     *     smcf->strip = NULL;
+     *     smcf->nstrip = 0;
      *     smcf->domains = 0;
+     *     smcf->http_cookie = 0;
      *     smcf->used = 0;
      */
 
@@ -834,8 +871,9 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    ngx_str_t    base;
-    ngx_uint_t   dflt;
+    ngx_str_t            base;
+    ngx_uint_t           dflt;
+    ocs_cookie_name_t   *c;
 
     /*
      * A __Host- cookie cannot be set by a sibling host or for a longer
@@ -867,6 +905,25 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
 
+    /* what upstreams never see; with the default name also the names
+       that earlier versions used, which browsers may still hold */
+    c = ngx_palloc(cf->pool, 4 * sizeof(ocs_cookie_name_t));
+    if (c == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    c[0].name = (char *) smcf->cookie.data;
+    c[0].len = smcf->cookie.len;
+    c[1].name = (char *) smcf->csrf_cookie.data;
+    c[1].len = smcf->csrf_cookie.len;
+    c[2].name = "ocs_ticket";
+    c[2].len = sizeof("ocs_ticket") - 1;
+    c[3].name = "ocs_ticket_csrf";
+    c[3].len = sizeof("ocs_ticket_csrf") - 1;
+
+    smcf->strip = c;
+    smcf->nstrip = dflt ? 4 : 2;
+
     return NGX_CONF_OK;
 }
 
@@ -895,6 +952,7 @@ ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
     conf->lifetime = NGX_CONF_UNSET;
     conf->idle = NGX_CONF_UNSET;
     conf->refresh = NGX_CONF_UNSET;
+    conf->pass_cookies = NGX_CONF_UNSET;
 
     for (i = 0; i < 2; i++) {
         conf->computer[i].idle = NGX_CONF_UNSET;
@@ -945,6 +1003,7 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
     ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
                              "");
+    ngx_conf_merge_value(conf->pass_cookies, prev->pass_cookies, 0);
 
     /* how long a "log off everywhere" must be remembered */
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
@@ -982,6 +1041,13 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
 
     if (!smcf->used) {
         return NGX_OK;
+    }
+
+    ngx_str_set(&name, "http_cookie");
+
+    smcf->http_cookie = ngx_http_get_variable_index(cf, &name);
+    if (smcf->http_cookie == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (smcf->zone == NULL) {

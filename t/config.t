@@ -96,6 +96,8 @@ my @bad = (
      qr/invalid value "contoso\.test" in "ocs_sso_cookie_domain": "ocs_sso_cookie" names a __Host- cookie, which browsers refuse with a Domain/],
     ['ocs_sso_cookie_domain contoso.test; ocs_sso_cookie __host-sso;', '',
      qr/"ocs_sso_cookie" directive names a __Host- cookie, which browsers refuse with the Domain that "ocs_sso_cookie_domain" adds/],
+    ['', 'ocs_sso_pass_cookies yes;',
+     qr/invalid value "yes" in "ocs_sso_pass_cookies" directive/],
     ['', 'ocs_auth_signin; ocs_auth_ldap nowhere;',
      qr/unknown ocs_ldap_directory "nowhere" in "ocs_auth_ldap"/],
     ['ocs_ldap_directory d { base "dc=x"; }', '',
