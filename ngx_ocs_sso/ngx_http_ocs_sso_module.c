@@ -16,6 +16,8 @@
 #define NGX_HTTP_OCS_SSO_KEY_MAX    4096
 
 
+static ngx_uint_t ngx_http_ocs_sso_check(ngx_http_request_t *r,
+    ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log);
 static ngx_int_t ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
@@ -224,15 +226,88 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
+/*
+ * One ticket cookie's value against the location's limits and the
+ * revocation zone: the state it gives, with t filled when it opens.
+ * Why it is refused is logged when log is set.
+ */
+static ngx_uint_t
+ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
+    ocs_ticket_t *t, ngx_uint_t log)
+{
+    int                            rc;
+    time_t                         now, idle, lifetime;
+    ocs_err_t                      err;
+    ngx_uint_t                     level;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    level = log ? NGX_LOG_ERR : NGX_LOG_DEBUG;
+
+    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value->data,
+                         value->len, t, &err);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket rejected: %s", err.text);
+        return NGX_HTTP_OCS_SSO_BAD;
+    }
+
+    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: "
+                      "session revoked", t->user);
+        return NGX_HTTP_OCS_SSO_REVOKED;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    now = ngx_time();
+
+    /* the location's limits when it sets them, else the computer class's;
+       the class's lifetime is in t->expires since the sign-in */
+    idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
+    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
+                                    : slcf->computer[t->computer].lifetime;
+
+    rc = ocs_ticket_check(t, now, lifetime, idle);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: %s",
+                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
+                                                  : "session expired");
+        return NGX_HTTP_OCS_SSO_EXPIRED;
+    }
+
+    /*
+     * The service's own inactivity limit: the user may be busy in other
+     * services of the session and still be too long away from this one.
+     */
+    if (slcf->service.len && slcf->service_idle
+        && now - ocs_ticket_service_seen(t, slcf->service_id)
+           >= slcf->service_idle)
+    {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: idle "
+                      "timeout in service \"%V\"", t->user, &slcf->service);
+        return NGX_HTTP_OCS_SSO_EXPIRED;
+    }
+
+    return NGX_HTTP_OCS_SSO_VALID;
+}
+
+
 ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
-    int                            rc;
-    time_t                         now, seen, idle, lifetime, refresh;
+    time_t                         now, seen, idle, refresh;
     ngx_str_t                      value;
-    ocs_err_t                      err;
+    ngx_int_t                      rc;
+    ngx_uint_t                     n;
     ocs_ticket_t                  *t;
     ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_cookie_iter_t     it;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
@@ -249,77 +324,73 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_ocs_sso_module);
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    ctx->state = NGX_HTTP_OCS_SSO_NONE;
 
     /* a ticket sent over plain http is never looked at */
-    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
-        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK)
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL
+        || smcf->ring->n == 0)
     {
-        ctx->state = NGX_HTTP_OCS_SSO_NONE;
         return ctx;
     }
 
+    /*
+     * The browser sends every cookie it holds under the name: one that a
+     * sibling host or a longer path set comes first and would shadow
+     * the real ticket.  The first valid one counts; the others are
+     * logged only when none is.
+     */
     t = &ctx->ticket;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
 
-    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
-                         value.len, t, &err);
+    for (n = 0; /* void */; n++) {
+        rc = ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value);
 
-    if (rc != OCS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket rejected: %s", err.text);
-        ctx->state = NGX_HTTP_OCS_SSO_BAD;
-        return ctx;
+        if (rc == NGX_ERROR) {
+            return NULL;
+        }
+
+        if (rc == NGX_DECLINED) {
+            break;
+        }
+
+        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 0);
+
+        if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+            break;
+        }
     }
 
-    ctx->opened = 1;
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID && n > 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs sso: %ui other \"%V\" cookie%s without a valid "
+                      "ticket ignored", n, &smcf->cookie, n > 1 ? "s" : "");
 
-    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: "
-                      "session revoked", t->user);
-        ctx->state = NGX_HTTP_OCS_SSO_REVOKED;
+    } else if (ctx->state != NGX_HTTP_OCS_SSO_VALID && n > 0) {
+        /* the first, which the browser thinks best, says why */
+        ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+        if (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value)
+            != NGX_OK)
+        {
+            return NULL;
+        }
+
+        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 1);
+    }
+
+    ctx->opened = (ctx->state != NGX_HTTP_OCS_SSO_NONE
+                   && ctx->state != NGX_HTTP_OCS_SSO_BAD);
+
+    if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
         return ctx;
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
     now = ngx_time();
 
-    /* the location's limits when it sets them, else the computer class's;
-       the class's lifetime is in t->expires since the sign-in */
     idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
-    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
-                                    : slcf->computer[t->computer].lifetime;
-
-    rc = ocs_ticket_check(t, now, lifetime, idle);
-
-    if (rc != OCS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: %s",
-                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
-                                                  : "session expired");
-        ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
-        return ctx;
-    }
-
-    /*
-     * The service's own inactivity limit: the user may be busy in other
-     * services of the session and still be too long away from this one.
-     */
-    seen = t->last_seen;
-
-    if (slcf->service.len) {
-        seen = ocs_ticket_service_seen(t, slcf->service_id);
-
-        if (slcf->service_idle && now - seen >= slcf->service_idle) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs sso: ticket of user \"%s\" rejected: idle "
-                          "timeout in service \"%V\"", t->user,
-                          &slcf->service);
-            ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
-            return ctx;
-        }
-    }
-
-    ctx->state = NGX_HTTP_OCS_SSO_VALID;
+    seen = slcf->service.len ? ocs_ticket_service_seen(t, slcf->service_id)
+                             : t->last_seen;
 
     /*
      * Activity is recorded at most once per refresh interval, but at
@@ -578,23 +649,33 @@ ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t csrf)
 }
 
 
+/* the first ticket cookie that opens, as in ngx_http_ocs_sso_verify() */
 ngx_int_t
 ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t)
 {
     ngx_str_t                      value;
+    ngx_http_ocs_cookie_iter_t     it;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
-    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
-        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK
-        || ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
-                           value.len, t, NULL) != OCS_OK)
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0)
     {
         return NGX_DECLINED;
     }
 
-    return NGX_OK;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+    while (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value) == NGX_OK) {
+        if (ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
+                            value.len, t, NULL)
+            == OCS_OK)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
 }
 
 

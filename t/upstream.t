@@ -4,8 +4,9 @@
 # ticket, not the sign-in nonce, from protected and unprotected
 # locations, after internal redirects, from auth_request subrequests,
 # over HTTP/2; the other cookies do, byte for byte and in order.  A
-# cookie of the name in another case is not the ticket.  The upstream
-# is a real server that records the header block it gets.
+# ticket shadowed by junk of the same name still signs in; one of
+# another case does not.  The upstream is a real server that records
+# the header block it gets.
 
 use strict;
 use warnings;
@@ -178,7 +179,25 @@ $r = $t->get('/open/', headers => ['Cookie: ocs_ticket=old; z=1; '
                                    . 'ocs_ticket_csrf=old']);
 is_deeply([cookies($r)], ['z=1'], 'the names of earlier versions go too');
 
-# the name in another case is not the ticket
+# shadowed and look-alike ticket cookies
+
+$r = $t->get('/app/', headers => ["Cookie: __Host-ocs_ticket=junk; $mine"]);
+is($r->status, 200, 'junk before the ticket: signed in');
+is_deeply([cookies($r)], [], 'junk before the ticket: neither upstream');
+like($t->error_log,
+     qr/\[info\].*1 other "__Host-ocs_ticket" cookie without a valid ticket ignored/,
+     'junk before the ticket: an info line');
+
+$r = $t->get('/app/', headers => ["Cookie: $mine; __Host-ocs_ticket=junk"]);
+is($r->status, 200, 'junk after the ticket: signed in');
+
+my $errors = () = $t->error_log =~ /ticket rejected/g;
+
+$r = $t->get('/app/', headers => ['Cookie: __Host-ocs_ticket=junk; '
+                                  . '__Host-ocs_ticket=junk2']);
+is($r->status, 302, 'only junk: not signed in');
+my $now = () = $t->error_log =~ /\[error\].*ticket rejected/g;
+is($now, $errors + 1, 'only junk: one error line');
 
 $r = $t->get('/app/', headers => ["Cookie: __Host-OCS_TICKET=$ticket"]);
 is($r->status, 302, 'the name in another case: not signed in');
