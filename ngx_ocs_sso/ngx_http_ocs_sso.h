@@ -20,6 +20,7 @@ typedef struct {
     ocs_cookie_name_t     *strip;          /* the cookies kept from */
     ngx_uint_t             nstrip;         /* upstreams */
     ngx_uint_t             domains;        /* some level sets a domain */
+    ngx_array_t           *default_headers;    /* ocs_sso_strip_headers */
     ngx_int_t              http_cookie;    /* $http_cookie's index */
     ngx_uint_t             used;           /* some location needs tickets */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
@@ -45,6 +46,7 @@ typedef struct {
     time_t                 service_idle;
     ngx_str_t              cookie_domain;
     ngx_str_t              identity_header;
+    ngx_array_t           *strip_headers;  /* ngx_str_t; NULL: off */
     ngx_flag_t             pass_cookies;
 } ngx_http_ocs_sso_loc_conf_t;
 

@@ -45,6 +45,8 @@ static char *ngx_http_ocs_sso_check_cookie(ngx_conf_t *cf, void *post,
 static char *ngx_http_ocs_sso_check_domain(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_uint_t ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name);
+static char *ngx_http_ocs_sso_strip_headers(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -67,6 +69,34 @@ static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_p =
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_sso_domain_p =
     ngx_http_ocs_sso_check_domain;
+
+
+/*
+ * Request headers that upstreams commonly take as the signed-in user
+ * (web servers' REMOTE_USER, oauth2-proxy, OpenShift and Kubernetes
+ * front proxies, Grafana, Azure App Service, Blue Coat): a client copy
+ * goes, whatever the identity header is called, so that no upstream
+ * trusts one that the proxy did not set.
+ */
+static ngx_str_t  ngx_http_ocs_sso_identity_headers[] = {
+    ngx_string("Remote-User"),
+    ngx_string("X-Remote-User"),
+    ngx_string("X-Remote-Group"),
+    ngx_string("X-Forwarded-User"),
+    ngx_string("X-Forwarded-Email"),
+    ngx_string("X-Forwarded-Preferred-Username"),
+    ngx_string("X-Forwarded-Groups"),
+    ngx_string("X-Auth-Request-User"),
+    ngx_string("X-Auth-Request-Email"),
+    ngx_string("X-Auth-Request-Preferred-Username"),
+    ngx_string("X-Auth-Request-Groups"),
+    ngx_string("X-Auth-User"),
+    ngx_string("X-User"),
+    ngx_string("X-Authenticated-User"),
+    ngx_string("X-WebAuth-User"),
+    ngx_string("X-MS-Client-Principal-Name"),
+    ngx_null_string
+};
 
 
 #define NGX_HTTP_OCS_SSO_VAR_USER      0
@@ -157,6 +187,13 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, identity_header),
       &ngx_http_ocs_sso_token_p },
+
+    { ngx_string("ocs_sso_strip_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_sso_strip_headers,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -693,15 +730,17 @@ ngx_http_ocs_sso_require(ngx_conf_t *cf)
  * What the client must not pass upstream goes before any access check,
  * so that no "satisfy any" or unprotected location, no access module's
  * subrequest (auth_request) and no upstream sees it: client copies of
- * the identity header, and the modules' own cookies.  The modules still
- * read those from the copy that ngx_http_ocs_cookie_next() keeps.
- * After an internal redirect this runs again for the new location.
+ * the identity header and of headers like it, and the modules' own
+ * cookies.  The modules still read those from the copy that
+ * ngx_http_ocs_cookie_next() keeps.  After an internal redirect this
+ * runs again for the new location.
  */
 static ngx_int_t
 ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    ngx_uint_t                     n;
+    ngx_str_t                     *name;
+    ngx_uint_t                     i, n;
     ngx_http_variable_value_t     *v;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
@@ -723,6 +762,22 @@ ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
 
     if (!smcf->used) {
         return NGX_DECLINED;
+    }
+
+    /* common enough from forward proxies and tools: not the client's
+       fault as a forged identity header is */
+    if (r == r->main && slcf->strip_headers != NULL) {
+        name = slcf->strip_headers->elts;
+
+        for (i = 0; i < slcf->strip_headers->nelts; i++) {
+            n = ngx_http_ocs_header_in_remove(r, &name[i]);
+
+            if (n) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "ocs sso: removed %ui client-supplied \"%V\" "
+                              "header%s", n, &name[i], n > 1 ? "s" : "");
+            }
+        }
     }
 
     rc = slcf->pass_cookies
@@ -908,6 +963,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->strip = NULL;
      *     smcf->nstrip = 0;
      *     smcf->domains = 0;
+     *     smcf->default_headers = NULL;
      *     smcf->http_cookie = 0;
      *     smcf->used = 0;
      */
@@ -952,7 +1008,7 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    ngx_str_t            base;
+    ngx_str_t           *h, *name, base;
     ngx_uint_t           dflt;
     ocs_cookie_name_t   *c;
 
@@ -1005,6 +1061,20 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     smcf->strip = c;
     smcf->nstrip = dflt ? 4 : 2;
 
+    smcf->default_headers = ngx_array_create(cf->pool, 16, sizeof(ngx_str_t));
+    if (smcf->default_headers == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (h = ngx_http_ocs_sso_identity_headers; h->len; h++) {
+        name = ngx_array_push(smcf->default_headers);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = *h;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -1033,6 +1103,7 @@ ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
     conf->lifetime = NGX_CONF_UNSET;
     conf->idle = NGX_CONF_UNSET;
     conf->refresh = NGX_CONF_UNSET;
+    conf->strip_headers = NGX_CONF_UNSET_PTR;
     conf->pass_cookies = NGX_CONF_UNSET;
 
     for (i = 0; i < 2; i++) {
@@ -1084,10 +1155,14 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
     ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
                              "");
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+
+    ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers,
+                             smcf->default_headers);
     ngx_conf_merge_value(conf->pass_cookies, prev->pass_cookies, 0);
 
     /* how long a "log off everywhere" must be remembered */
-    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
     smcf->max_lifetime = ngx_max(smcf->max_lifetime, conf->lifetime);
     smcf->max_lifetime = ngx_max(smcf->max_lifetime,
                                  conf->computer[0].lifetime);
@@ -1301,6 +1376,76 @@ ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name)
     return name->len >= sizeof("__Host-") - 1
            && ngx_strncasecmp(name->data, (u_char *) "__Host-",
                               sizeof("__Host-") - 1) == 0;
+}
+
+
+/*
+ * ocs_sso_strip_headers default | off | name ...: the client headers
+ * removed besides the identity header; "default" stands for the list
+ * above, so that a name can be added to it.
+ */
+static char *
+ngx_http_ocs_sso_strip_headers(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
+
+    ngx_str_t   *value, *h, *name;
+    ngx_uint_t   i;
+
+    if (slcf->strip_headers != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        slcf->strip_headers = NULL;
+        return NGX_CONF_OK;
+    }
+
+    slcf->strip_headers = ngx_array_create(cf->pool, 16, sizeof(ngx_str_t));
+    if (slcf->strip_headers == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "default") == 0) {
+            for (h = ngx_http_ocs_sso_identity_headers; h->len; h++) {
+                name = ngx_array_push(slcf->strip_headers);
+                if (name == NULL) {
+                    return NGX_CONF_ERROR;
+                }
+
+                *name = *h;
+            }
+
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "off") == 0) {
+            return "takes \"off\" only alone";
+        }
+
+        if (ngx_http_ocs_sso_check_token(cf, NULL, &value[i])
+            != NGX_CONF_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid header name \"%V\" in "
+                               "\"ocs_sso_strip_headers\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        name = ngx_array_push(slcf->strip_headers);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 

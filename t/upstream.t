@@ -3,10 +3,10 @@
 # What reaches the upstream.  The proxy's own cookies never do: not the
 # ticket, not the sign-in nonce, from protected and unprotected
 # locations, after internal redirects, from auth_request subrequests,
-# over HTTP/2; the other cookies do, byte for byte and in order.  A
-# ticket shadowed by junk of the same name still signs in; one of
-# another case does not.  The upstream is a real server that records
-# the header block it gets.
+# over HTTP/2; the other cookies do, byte for byte and in order.  Client
+# copies of common identity headers are removed.  A ticket shadowed by
+# junk of the same name still signs in; one of another case does not.
+# The upstream is a real server that records the header block it gets.
 
 use strict;
 use warnings;
@@ -28,6 +28,7 @@ my $with_h2 = $t->built_with('http_v2_module');
 my $conf = <<'EOF';
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+    underscores_in_headers on;
 
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
@@ -58,6 +59,25 @@ http {
                 ocs_sso_pass_cookies off;
                 proxy_pass http://127.0.0.1:%%PORT_echo%%;
             }
+        }
+
+        location /only/ {
+            ocs_sso_strip_headers X-Custom-User;
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+
+            location /only/inner/ {
+                proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            }
+
+            location /only/off/ {
+                ocs_sso_strip_headers off;
+                proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            }
+        }
+
+        location /more/ {
+            ocs_sso_strip_headers default X-Custom-User;
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
         }
 
         # internal redirects from where the cookies were taken out
@@ -276,6 +296,44 @@ SKIP: {
     is_deeply([cookies($r)], ['a=1; b=2'], 'http/2: the other cookies only');
 }
 
+# look-alike identity headers
+
+my @forged = ('Remote-User: admin', 'X-Forwarded-User: admin',
+              'X_Remote_User: admin', 'X-Auth-Request-Email: admin@x',
+              'x-forwarded-preferred-username: admin', 'X-OCS-User: admin',
+              'X-Custom-User: admin');
+my @listed = qw(remote-user x-auth-request-email
+                x-forwarded-preferred-username x-forwarded-user
+                x-remote-user);
+
+$r = $t->get('/open/', headers => \@forged);
+is_deeply([forged($r)], ['x-custom-user'],
+          'default list: common identity headers removed');
+like($t->error_log,
+     qr/\[info\].*removed 1 client-supplied "X-Remote-User" header/,
+     'default list: an info line');
+like($t->error_log,
+     qr/\[error\].*removed 1 client-supplied "X-OCS-User" header/,
+     'the identity header itself: an error line');
+
+$r = $t->get('/app/', headers => [@forged, "Cookie: $mine"]);
+like($r->body, qr/^X-OCS-User: alice\r$/m, 'protected: the verified user');
+is_deeply([forged($r)], ['x-custom-user'],
+          'protected: only the unlisted one');
+
+$r = $t->get('/only/', headers => \@forged);
+is_deeply([forged($r)], \@listed, 'a list of its own replaces the default');
+
+$r = $t->get('/only/inner/', headers => \@forged);
+is_deeply([forged($r)], \@listed, 'the list is inherited');
+
+$r = $t->get('/only/off/', headers => \@forged);
+is_deeply([forged($r)], [sort @listed, 'x-custom-user'],
+          'off in a nested location');
+
+$r = $t->get('/more/', headers => \@forged);
+is_deeply([forged($r)], [], '"default" and one more');
+
 unlike($t->logs, qr/\Q$ticket\E/, 'no ticket in the logs');
 
 $echo->stop;
@@ -287,6 +345,13 @@ sub cookies {
     my ($head) = @_;
     $head = $head->body if ref $head;
     return $head =~ /^Cookie: ([^\r\n]*)\r$/mgi;
+}
+
+# the forged headers that reached the upstream: lowercase, '-' for '_'
+sub forged {
+    my ($r) = @_;
+    return sort map { (my $n = lc $_) =~ tr/_/-/; $n }
+        $r->body =~ /^([^:\r\n]+): admin/mg;
 }
 
 # the header blocks the upstream got since it had got $n
