@@ -12,6 +12,7 @@ use warnings;
 use lib 't/lib';
 use OCS::Test;
 use OCS::Kdc;
+use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test->new;
@@ -33,6 +34,8 @@ $t->write_file('app/index.html', "app\n");
 
 my %env = $kdc->env(ccache => $t->path('alice.cc'));
 @ENV{keys %env} = values %env;
+
+my $echo = OCS::Echo->new($t)->start;
 
 $t->run(<<"EOF", main => "env KRB5_CONFIG;\nenv KRB5RCACHEDIR;\n");
 http {
@@ -65,6 +68,20 @@ http {
 
         location = /ocs/quick {
             ocs_auth_quick_signin;
+        }
+
+        # an upstream that shows what it gets
+        location /echo/ {
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+        }
+
+        # a sign-in, then an internal redirect that clears the contexts
+        location /redirect/ {
+            try_files /nonexistent \@echo;
+        }
+
+        location \@echo {
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
         }
 
         location /pinned/ {
@@ -186,6 +203,31 @@ my $resolve = 'localhost:' . $t->port('https') . ':127.0.0.1';
 
 is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
    'later requests ride the cookie, no Kerberos');
+
+# what the upstream gets: no Authorization header (another proxy of the
+# farm, with the same keytab and its own replay cache, would accept the
+# token)
+
+for my $case (['/echo/', 'up1'], ['/redirect/x', 'up2']) {
+    my ($path, $jar) = @$case;
+
+    ($r) = negotiate($path, jar => $jar);
+    is($r->status, 200, "$path: signed in with Kerberos");
+    like($r->body, qr{^GET /}, "$path: proxied");
+    unlike($r->body, qr/^Authorization:/mi, "$path: no token upstream");
+}
+
+# a token sent along with a valid ticket is not read, nor passed on
+
+$r = $t->get("$local/capture", resolve => $resolve,
+             curl => ['--negotiate', '-u', ':']);
+my ($fresh) = $r->body =~ /^(Negotiate \S+)$/;
+ok($fresh, 'a fresh token captured');
+
+$r = $t->get("$local/echo/", jar => 'up1', resolve => $resolve,
+             headers => ["Authorization: $fresh"]);
+is($r->status, 200, 'ticket and token: in on the ticket');
+unlike($r->body, qr/^Authorization:/mi, 'ticket and token: no token upstream');
 
 # the same token again is a replay
 
@@ -320,4 +362,5 @@ like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_netw
      'log: external');
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');
 
+$echo->stop;
 $t->done;

@@ -334,6 +334,15 @@ is_deeply([forged($r)], [sort @listed, 'x-custom-user'],
 $r = $t->get('/more/', headers => \@forged);
 is_deeply([forged($r)], [], '"default" and one more');
 
+# an Authorization header the modules do not read goes on unchanged
+
+for my $uri ('/open/', '/app/') {
+    $r = $t->get($uri, headers => ['Authorization: Basic YWxpY2U6cHc=',
+                                   "Cookie: $mine"]);
+    like($r->body, qr/^Authorization: Basic YWxpY2U6cHc=\r$/m,
+         "$uri: Basic passed on");
+}
+
 unlike($t->logs, qr/\Q$ticket\E/, 'no ticket in the logs');
 
 $echo->stop;
