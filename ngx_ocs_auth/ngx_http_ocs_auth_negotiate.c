@@ -894,6 +894,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     size_t                          len;
     const char                     *via;
     ocs_ticket_t                   *t;
+    ngx_http_ocs_sso_ctx_t         *sso;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
@@ -996,9 +997,19 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* issue() wipes the session id: the copy kept holds nothing secret */
     if (ngx_http_ocs_sso_issue(r, t) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    /*
+     * issue() wiped the session id from t and gave the request's sso
+     * ctx the ticket; an internal redirect clears that ctx and finds the
+     * outcome here, which must carry the same session ($ocs_session).
+     */
+    sso = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (sso != NULL) {
+        ngx_memcpy(t, &sso->ticket, sizeof(ocs_ticket_t));
     }
 
     neg->state = NGX_HTTP_OCS_NEG_OK;

@@ -85,7 +85,10 @@ ngx_int_t ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t);
 /*
  * Issues a ticket for the identity in proto (user, methods, computer and
  * the directory fields) and sets its cookie on the response; the session
- * id and times are filled in here.
+ * id and times are filled in here.  The request then carries the new
+ * ticket (its ctx is valid, and the $ocs_* variables show it), so that
+ * one that signs in with Kerberos goes on as the user.  proto's session
+ * id is wiped; the ctx keeps a copy.
  */
 ngx_int_t ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *proto);
 

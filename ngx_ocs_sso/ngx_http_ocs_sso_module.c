@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
     ocs_ticket_t *t, ngx_str_t *set_cookie);
+static ngx_http_ocs_sso_ctx_t *ngx_http_ocs_sso_carry(ngx_http_request_t *r,
+    ocs_ticket_t *t);
 static ngx_int_t ngx_http_ocs_sso_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_ocs_sso_string(ngx_http_request_t *r,
@@ -470,12 +472,13 @@ ngx_int_t
 ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
     int64_t                        nb, auth;
-    ngx_time_t                    *tp;
+    ngx_str_t                      set_cookie;
     ngx_int_t                      rc;
+    ngx_time_t                    *tp;
+    const ocs_env_t               *env;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
-    ngx_str_t                     set_cookie;
-    const ocs_env_t              *env;
-    ngx_http_ocs_sso_loc_conf_t  *slcf;
 
     if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -512,13 +515,53 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
                                        : slcf->computer[t->computer].lifetime);
 
     rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
-    ocs_wipe(t->session, OCS_SESSION_LEN);
 
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
+    if (rc == NGX_OK) {
+        rc = ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
     }
 
-    return ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
+    /* the rest of the request goes on as the user, $ocs_session and all */
+    ctx = (rc == NGX_OK) ? ngx_http_ocs_sso_carry(r, t) : NULL;
+
+    if (ctx == NULL || t != &ctx->ticket) {
+        ocs_wipe(t->session, OCS_SESSION_LEN);
+    }
+
+    return (ctx != NULL) ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the request's ctx takes the ticket just issued */
+static ngx_http_ocs_sso_ctx_t *
+ngx_http_ocs_sso_carry(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_http_ocs_sso_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_sso_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_ocs_sso_module);
+    }
+
+    if (t != &ctx->ticket) {
+        ngx_memcpy(&ctx->ticket, t, sizeof(ocs_ticket_t));
+    }
+
+    ctx->state = NGX_HTTP_OCS_SSO_VALID;
+    ctx->opened = 1;
+
+    /* just made from the directory's answers */
+    ctx->rechecked = 1;
+
+    /* a refresh of a ticket the request came with would undo this one */
+    ctx->refresh.len = 0;
+
+    return ctx;
 }
 
 

@@ -70,9 +70,10 @@ http {
             ocs_auth_quick_signin;
         }
 
-        # an upstream that shows what it gets
+        # an upstream that shows what it gets, and the session
         location /echo/ {
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            add_header X-Session \$ocs_session always;
         }
 
         # a sign-in, then an internal redirect that clears the contexts
@@ -82,6 +83,7 @@ http {
 
         location \@echo {
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            add_header X-Session \$ocs_session always;
         }
 
         location /pinned/ {
@@ -206,7 +208,7 @@ is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
 
 # what the upstream gets: no Authorization header (another proxy of the
 # farm, with the same keytab and its own replay cache, would accept the
-# token)
+# token), and the session of the ticket just issued
 
 for my $case (['/echo/', 'up1'], ['/redirect/x', 'up2']) {
     my ($path, $jar) = @$case;
@@ -215,6 +217,14 @@ for my $case (['/echo/', 'up1'], ['/redirect/x', 'up2']) {
     is($r->status, 200, "$path: signed in with Kerberos");
     like($r->body, qr{^GET /}, "$path: proxied");
     unlike($r->body, qr/^Authorization:/mi, "$path: no token upstream");
+
+    my $session = $r->header('X-Session') // '';
+    like($session, qr/^[0-9a-f]{32}$/, "$path: \$ocs_session at sign-in");
+    isnt($session, '0' x 32, "$path: \$ocs_session is not zeros");
+
+    $r = $t->get("$local/echo/", jar => $jar, resolve => $resolve);
+    is($r->header('X-Session'), $session,
+       "$path: the same session on the next request");
 }
 
 # a token sent along with a valid ticket is not read, nor passed on
