@@ -172,6 +172,8 @@ ngx_int_t ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r,
     ngx_int_t status);
 ngx_int_t ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
+/* removes a Negotiate or NTLM Authorization header: it is the proxy's */
+ngx_int_t ngx_http_ocs_auth_negotiate_forget(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ocs_auth_identity(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, u_char *name,

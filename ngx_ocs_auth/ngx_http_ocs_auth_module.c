@@ -409,6 +409,12 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         default:
             return ngx_http_ocs_auth_challenge(r, alcf);
         }
+
+    } else if (alcf->negotiate
+               && ngx_http_ocs_auth_negotiate_forget(r) != NGX_OK)
+    {
+        /* in on the ticket: a token sent as well is not passed on */
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* the directory's view of the user is due again, or the requirements

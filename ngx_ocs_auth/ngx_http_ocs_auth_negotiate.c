@@ -107,6 +107,7 @@ static ngx_int_t ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg, ocs_ticket_t *t);
 static ngx_int_t ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw);
+static size_t ngx_http_ocs_auth_negotiate_scheme(ngx_str_t *value);
 static ngx_http_ocs_auth_conn_t *ngx_http_ocs_auth_negotiate_conn(
     ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_ocs_auth_conn_cleanup(void *data);
@@ -466,7 +467,7 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
 {
     u_char           *p, *end;
     size_t            skip, size;
-    ngx_str_t         in;
+    ngx_str_t         in, value;
     ngx_table_elt_t  *h;
 
     h = r->headers_in.authorization;
@@ -475,17 +476,23 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (h->value.len >= sizeof("Negotiate ") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "Negotiate ",
-                           sizeof("Negotiate ") - 1) == 0)
-    {
-        skip = sizeof("Negotiate ") - 1;
+    skip = ngx_http_ocs_auth_negotiate_scheme(&h->value);
+
+    if (skip == 0) {
+        return NGX_DECLINED;
+    }
+
+    /* read once, and never passed on, whatever comes of it */
+    value = h->value;
+
+    if (ngx_http_ocs_auth_negotiate_forget(r) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (skip == sizeof("Negotiate ") - 1) {
         *raw = 0;
 
-    } else if (h->value.len >= sizeof("NTLM ") - 1
-               && ngx_strncasecmp(h->value.data, (u_char *) "NTLM ",
-                                  sizeof("NTLM ") - 1) == 0)
-    {
+    } else {
         if (!alcf->ntlm) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "ocs auth: NTLM refused: \"ocs_auth_ntlm\" is "
@@ -493,11 +500,7 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
             return NGX_ABORT;
         }
 
-        skip = sizeof("NTLM ") - 1;
         *raw = 1;
-
-    } else {
-        return NGX_DECLINED;
     }
 
     if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
@@ -508,8 +511,8 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    p = h->value.data + skip;
-    end = h->value.data + h->value.len;
+    p = value.data + skip;
+    end = value.data + value.len;
 
     while (p < end && *p == ' ') {
         p++;
@@ -541,6 +544,61 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
                       "ocs auth: Negotiate token is not base64; refused");
         return NGX_ABORT;
     }
+
+    return NGX_OK;
+}
+
+
+/* the length of "Negotiate " or "NTLM " that starts value, else 0 */
+static size_t
+ngx_http_ocs_auth_negotiate_scheme(ngx_str_t *value)
+{
+    if (value->len >= sizeof("Negotiate ") - 1
+        && ngx_strncasecmp(value->data, (u_char *) "Negotiate ",
+                           sizeof("Negotiate ") - 1) == 0)
+    {
+        return sizeof("Negotiate ") - 1;
+    }
+
+    if (value->len >= sizeof("NTLM ") - 1
+        && ngx_strncasecmp(value->data, (u_char *) "NTLM ",
+                           sizeof("NTLM ") - 1) == 0)
+    {
+        return sizeof("NTLM ") - 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A Negotiate or NTLM Authorization header is for this proxy alone.
+ * Once the module has read it, or let the request in on its ticket
+ * instead, the header goes: an upstream must never get a Kerberos
+ * authenticator that another proxy of the farm, with the same keytab
+ * and a replay cache of its own, would accept.  The access phase runs
+ * for the main request only, before any subrequest that would share
+ * its headers.
+ */
+ngx_int_t
+ngx_http_ocs_auth_negotiate_forget(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL || r != r->main
+        || ngx_http_ocs_auth_negotiate_scheme(&h->value) == 0)
+    {
+        return NGX_OK;
+    }
+
+    /* nginx refuses a request with two: this is the only one */
+    if (ngx_http_ocs_header_in_delete(r, h) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->headers_in.authorization = NULL;
 
     return NGX_OK;
 }
@@ -836,6 +894,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     size_t                          len;
     const char                     *via;
     ocs_ticket_t                   *t;
+    ngx_http_ocs_sso_ctx_t         *sso;
     ngx_http_ocs_auth_loc_conf_t   *alcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
@@ -938,9 +997,19 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* issue() wipes the session id: the copy kept holds nothing secret */
     if (ngx_http_ocs_sso_issue(r, t) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    /*
+     * issue() wiped the session id from t and gave the request's sso
+     * ctx the ticket; an internal redirect clears that ctx and finds the
+     * outcome here, which must carry the same session ($ocs_session).
+     */
+    sso = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (sso != NULL) {
+        ngx_memcpy(t, &sso->ticket, sizeof(ocs_ticket_t));
     }
 
     neg->state = NGX_HTTP_OCS_NEG_OK;

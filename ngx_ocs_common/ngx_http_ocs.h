@@ -13,6 +13,7 @@
 
 #include <ocs/ocs.h>
 #include <ocs/ocs_codec.h>
+#include <ocs/ocs_cookie.h>
 #include <ocs/ocs_ticket.h>
 #include <ocs/ocs_signin.h>
 #include <ocs/ocs_pages.h>
@@ -43,6 +44,13 @@ typedef struct {
 } ngx_http_ocs_cookie_t;
 
 
+/* where ngx_http_ocs_cookie_next() goes on; zeroed to start */
+typedef struct {
+    ngx_uint_t              header;
+    size_t                  pos;
+} ngx_http_ocs_cookie_iter_t;
+
+
 extern ngx_module_t  ngx_http_ocs_module;
 extern ngx_module_t  ngx_http_ocs_sso_module;
 extern ngx_module_t  ngx_http_ocs_auth_module;
@@ -56,13 +64,30 @@ ngx_table_elt_t *ngx_http_ocs_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_uint_t ngx_http_ocs_header_in_remove(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_int_t ngx_http_ocs_header_in_delete(ngx_http_request_t *r,
+    ngx_table_elt_t *elt);
 ngx_int_t ngx_http_ocs_header_in_add(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_ocs_header_out_add(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 
+/*
+ * The client's cookies, as it sent them even after the modules took
+ * theirs out of the request: the first called name (exactly: names are
+ * case-sensitive), or each in turn.  NGX_OK with value set,
+ * NGX_DECLINED when there is none (more), NGX_ERROR.
+ */
 ngx_int_t ngx_http_ocs_cookie_get(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value);
+ngx_int_t ngx_http_ocs_cookie_next(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_http_ocs_cookie_iter_t *it, ngx_str_t *value);
+
+/* the modules' cookies out of, or back into, the request's Cookie headers */
+ngx_int_t ngx_http_ocs_cookie_strip(ngx_http_request_t *r,
+    ocs_cookie_name_t *names, ngx_uint_t n);
+ngx_int_t ngx_http_ocs_cookie_restore(ngx_http_request_t *r,
+    ocs_cookie_name_t *names, ngx_uint_t n);
+
 ngx_int_t ngx_http_ocs_cookie_set(ngx_http_request_t *r,
     ngx_http_ocs_cookie_t *cookie);
 ngx_int_t ngx_http_ocs_cookie_clear(ngx_http_request_t *r, ngx_str_t *name,

@@ -31,8 +31,6 @@ static int64_t ngx_http_ocs_env_now(void *data);
 static int ngx_http_ocs_env_random(void *data, unsigned char *buf,
     size_t len);
 static ngx_int_t ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b);
-static ngx_int_t ngx_http_ocs_list_remove(ngx_http_request_t *r,
-    ngx_list_t *list, ngx_table_elt_t *elt);
 static void ngx_http_ocs_thread_handler(void *data, ngx_log_t *log);
 static void ngx_http_ocs_thread_event_handler(ngx_event_t *ev);
 static void ngx_http_ocs_thread_write_handler(ngx_http_request_t *r);
@@ -184,9 +182,7 @@ again:
         }
 
         if (ngx_http_ocs_header_name_eq(&h[i].key, name)) {
-            if (ngx_http_ocs_list_remove(r, &r->headers_in.headers, &h[i])
-                != NGX_OK)
-            {
+            if (ngx_http_ocs_header_in_delete(r, &h[i]) != NGX_OK) {
                 return n;
             }
 
@@ -233,10 +229,10 @@ ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b)
 
 
 /*
- * Takes one element out of an ngx_list_t without moving any other
- * element: r->headers_in keeps pointers to known headers (Host, Cookie,
- * ...), so the arrays must stay where they are.  Two invariants of the
- * list must hold afterwards:
+ * Takes one element out of the request's header list without moving any
+ * other element: r->headers_in keeps pointers to known headers (Host,
+ * Cookie, ...), so the arrays must stay where they are.  Two invariants
+ * of the list must hold afterwards:
  *
  * - every part but the first has an element, because nginx's own loops
  *   (the proxy module's among them) read element 0 of the next part
@@ -248,15 +244,20 @@ ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b)
  *
  * The first part's array is never moved, so its capacity is the list's
  * original nalloc, which is never raised.
+ *
+ * A subrequest's list is a copy of its parent's whose parts it shares:
+ * only the main request's list, or one that a subrequest was given of
+ * its own (ngx_http_ocs_cookie.c), may be changed this way.
  */
-static ngx_int_t
-ngx_http_ocs_list_remove(ngx_http_request_t *r, ngx_list_t *list,
-    ngx_table_elt_t *elt)
+ngx_int_t
+ngx_http_ocs_header_in_delete(ngx_http_request_t *r, ngx_table_elt_t *elt)
 {
     ngx_uint_t        i;
+    ngx_list_t       *list;
     ngx_list_part_t  *part, *prev, *tail;
     ngx_table_elt_t  *h;
 
+    list = &r->headers_in.headers;
     prev = NULL;
 
     for (part = &list->part; part != NULL; prev = part, part = part->next) {
@@ -372,113 +373,6 @@ ngx_http_ocs_header_out_add(ngx_http_request_t *r, const char *name,
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_ocs_cookie_get(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
-{
-#if (nginx_version >= 1023000)
-
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
-                                          value)
-        == NULL)
-    {
-        return NGX_DECLINED;
-    }
-
-#else
-
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
-                                          value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
-    }
-
-#endif
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_ocs_cookie_set(ngx_http_request_t *r, ngx_http_ocs_cookie_t *cookie)
-{
-    ngx_str_t  value;
-
-    if (ngx_http_ocs_cookie_format(r, cookie, &value) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_ocs_header_out_add(r, "Set-Cookie", &value);
-}
-
-
-/* expires a cookie: same name, path and domain, Max-Age=0, past Expires */
-ngx_int_t
-ngx_http_ocs_cookie_clear(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *domain, const char *same_site)
-{
-    ngx_http_ocs_cookie_t  cookie;
-
-    cookie.name = *name;
-    ngx_str_null(&cookie.value);
-    cookie.domain = *domain;
-    ngx_str_set(&cookie.path, "/");
-    cookie.same_site.data = (u_char *) same_site;
-    cookie.same_site.len = ngx_strlen(same_site);
-    cookie.max_age = 0;
-
-    return ngx_http_ocs_cookie_set(r, &cookie);
-}
-
-
-/* a Set-Cookie value; every cookie of ours is Secure and HttpOnly */
-ngx_int_t
-ngx_http_ocs_cookie_format(ngx_http_request_t *r,
-    ngx_http_ocs_cookie_t *cookie, ngx_str_t *value)
-{
-    u_char  *p;
-    size_t   len;
-
-    len = cookie->name.len + 1 + cookie->value.len
-          + sizeof("; Path=") - 1 + cookie->path.len
-          + sizeof("; Domain=") - 1 + cookie->domain.len
-          + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
-          + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
-          + sizeof("; Secure; HttpOnly; SameSite=") - 1
-          + cookie->same_site.len;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    value->data = p;
-
-    p = ngx_sprintf(p, "%V=%V; Path=%V", &cookie->name, &cookie->value,
-                    &cookie->path);
-
-    if (cookie->domain.len) {
-        p = ngx_sprintf(p, "; Domain=%V", &cookie->domain);
-    }
-
-    if (cookie->max_age == 0) {
-        p = ngx_sprintf(p, "; Max-Age=0; Expires=%s",
-                        "Thu, 01 Jan 1970 00:00:00 GMT");
-
-    } else if (cookie->max_age > 0) {
-        p = ngx_sprintf(p, "; Max-Age=%T; Expires=", cookie->max_age);
-        p = ngx_http_cookie_time(p, ngx_time() + cookie->max_age);
-    }
-
-    p = ngx_sprintf(p, "; Secure; HttpOnly; SameSite=%V", &cookie->same_site);
-
-    value->len = p - value->data;
 
     return NGX_OK;
 }

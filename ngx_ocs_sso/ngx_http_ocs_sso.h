@@ -16,7 +16,12 @@ typedef struct {
     ocs_ticket_cache_t    *cache;          /* the ring's keyed contexts */
     ngx_shm_zone_t        *zone;
     ngx_str_t              cookie;
-    ngx_str_t              csrf_cookie;    /* cookie + "_csrf" */
+    ngx_str_t              csrf_cookie;    /* "__Host-" cookie "_csrf" */
+    ocs_cookie_name_t     *strip;          /* the cookies kept from */
+    ngx_uint_t             nstrip;         /* upstreams */
+    ngx_uint_t             domains;        /* some level sets a domain */
+    ngx_array_t           *default_headers;    /* ocs_sso_strip_headers */
+    ngx_int_t              http_cookie;    /* $http_cookie's index */
     ngx_uint_t             used;           /* some location needs tickets */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
     ngx_array_t            services;       /* service ids, at most 16 */
@@ -41,6 +46,8 @@ typedef struct {
     time_t                 service_idle;
     ngx_str_t              cookie_domain;
     ngx_str_t              identity_header;
+    ngx_array_t           *strip_headers;  /* ngx_str_t; NULL: off */
+    ngx_flag_t             pass_cookies;
 } ngx_http_ocs_sso_loc_conf_t;
 
 
@@ -78,7 +85,10 @@ ngx_int_t ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t);
 /*
  * Issues a ticket for the identity in proto (user, methods, computer and
  * the directory fields) and sets its cookie on the response; the session
- * id and times are filled in here.
+ * id and times are filled in here.  The request then carries the new
+ * ticket (its ctx is valid, and the $ocs_* variables show it), so that
+ * one that signs in with Kerberos goes on as the user.  proto's session
+ * id is wiped; the ctx keeps a copy.
  */
 ngx_int_t ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *proto);
 

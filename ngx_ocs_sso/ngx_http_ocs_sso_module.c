@@ -16,10 +16,14 @@
 #define NGX_HTTP_OCS_SSO_KEY_MAX    4096
 
 
+static ngx_uint_t ngx_http_ocs_sso_check(ngx_http_request_t *r,
+    ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log);
 static ngx_int_t ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
     ocs_ticket_t *t, ngx_str_t *set_cookie);
+static ngx_http_ocs_sso_ctx_t *ngx_http_ocs_sso_carry(ngx_http_request_t *r,
+    ocs_ticket_t *t);
 static ngx_int_t ngx_http_ocs_sso_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_ocs_sso_string(ngx_http_request_t *r,
@@ -38,6 +42,13 @@ static char *ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_ocs_sso_check_cookie(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_ocs_sso_check_domain(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_uint_t ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name);
+static char *ngx_http_ocs_sso_strip_headers(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -52,6 +63,42 @@ static ngx_conf_post_handler_pt  ngx_http_ocs_sso_not_zero_p =
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_sso_token_p =
     ngx_http_ocs_sso_check_token;
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_cookie_p =
+    ngx_http_ocs_sso_check_cookie;
+
+
+static ngx_conf_post_handler_pt  ngx_http_ocs_sso_domain_p =
+    ngx_http_ocs_sso_check_domain;
+
+
+/*
+ * Request headers that upstreams commonly take as the signed-in user
+ * (web servers' REMOTE_USER, oauth2-proxy, OpenShift and Kubernetes
+ * front proxies, Grafana, Azure App Service, Blue Coat): a client copy
+ * goes, whatever the identity header is called, so that no upstream
+ * trusts one that the proxy did not set.
+ */
+static ngx_str_t  ngx_http_ocs_sso_identity_headers[] = {
+    ngx_string("Remote-User"),
+    ngx_string("X-Remote-User"),
+    ngx_string("X-Remote-Group"),
+    ngx_string("X-Forwarded-User"),
+    ngx_string("X-Forwarded-Email"),
+    ngx_string("X-Forwarded-Preferred-Username"),
+    ngx_string("X-Forwarded-Groups"),
+    ngx_string("X-Auth-Request-User"),
+    ngx_string("X-Auth-Request-Email"),
+    ngx_string("X-Auth-Request-Preferred-Username"),
+    ngx_string("X-Auth-Request-Groups"),
+    ngx_string("X-Auth-User"),
+    ngx_string("X-User"),
+    ngx_string("X-Authenticated-User"),
+    ngx_string("X-WebAuth-User"),
+    ngx_string("X-MS-Client-Principal-Name"),
+    ngx_null_string
+};
 
 
 #define NGX_HTTP_OCS_SSO_VAR_USER      0
@@ -85,14 +132,21 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_main_conf_t, cookie),
-      &ngx_http_ocs_sso_token_p },
+      &ngx_http_ocs_sso_cookie_p },
 
     { ngx_string("ocs_sso_cookie_domain"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_ocs_conf_set_str_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, cookie_domain),
-      &ngx_http_ocs_sso_token_p },
+      &ngx_http_ocs_sso_domain_p },
+
+    { ngx_string("ocs_sso_pass_cookies"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_sso_loc_conf_t, pass_cookies),
+      NULL },
 
     { ngx_string("ocs_sso_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -135,6 +189,13 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_sso_loc_conf_t, identity_header),
       &ngx_http_ocs_sso_token_p },
+
+    { ngx_string("ocs_sso_strip_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_sso_strip_headers,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -204,15 +265,88 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
+/*
+ * One ticket cookie's value against the location's limits and the
+ * revocation zone: the state it gives, with t filled when it opens.
+ * Why it is refused is logged when log is set.
+ */
+static ngx_uint_t
+ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
+    ocs_ticket_t *t, ngx_uint_t log)
+{
+    int                            rc;
+    time_t                         now, idle, lifetime;
+    ocs_err_t                      err;
+    ngx_uint_t                     level;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    level = log ? NGX_LOG_ERR : NGX_LOG_DEBUG;
+
+    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value->data,
+                         value->len, t, &err);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket rejected: %s", err.text);
+        return NGX_HTTP_OCS_SSO_BAD;
+    }
+
+    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: "
+                      "session revoked", t->user);
+        return NGX_HTTP_OCS_SSO_REVOKED;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    now = ngx_time();
+
+    /* the location's limits when it sets them, else the computer class's;
+       the class's lifetime is in t->expires since the sign-in */
+    idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
+    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
+                                    : slcf->computer[t->computer].lifetime;
+
+    rc = ocs_ticket_check(t, now, lifetime, idle);
+
+    if (rc != OCS_OK) {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: %s",
+                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
+                                                  : "session expired");
+        return NGX_HTTP_OCS_SSO_EXPIRED;
+    }
+
+    /*
+     * The service's own inactivity limit: the user may be busy in other
+     * services of the session and still be too long away from this one.
+     */
+    if (slcf->service.len && slcf->service_idle
+        && ocs_time_diff(now, ocs_ticket_service_seen(t, slcf->service_id))
+           >= slcf->service_idle)
+    {
+        ngx_log_error(level, r->connection->log, 0,
+                      "ocs sso: ticket of user \"%s\" rejected: idle "
+                      "timeout in service \"%V\"", t->user, &slcf->service);
+        return NGX_HTTP_OCS_SSO_EXPIRED;
+    }
+
+    return NGX_HTTP_OCS_SSO_VALID;
+}
+
+
 ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
-    int                            rc;
-    time_t                         now, seen, idle, lifetime, refresh;
+    time_t                         now, seen, idle, refresh;
     ngx_str_t                      value;
-    ocs_err_t                      err;
+    ngx_int_t                      rc;
+    ngx_uint_t                     n;
     ocs_ticket_t                  *t;
     ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_cookie_iter_t     it;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
@@ -229,79 +363,73 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_ocs_sso_module);
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    ctx->state = NGX_HTTP_OCS_SSO_NONE;
 
     /* a ticket sent over plain http is never looked at */
-    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
-        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK)
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL
+        || smcf->ring->n == 0)
     {
-        ctx->state = NGX_HTTP_OCS_SSO_NONE;
         return ctx;
     }
 
+    /*
+     * The browser sends every cookie it holds under the name: one that a
+     * sibling host or a longer path set comes first and would shadow
+     * the real ticket.  The first valid one counts; the others are
+     * logged only when none is.
+     */
     t = &ctx->ticket;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
 
-    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
-                         value.len, t, &err);
+    for (n = 0; /* void */; n++) {
+        rc = ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value);
 
-    if (rc != OCS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket rejected: %s", err.text);
-        ctx->state = NGX_HTTP_OCS_SSO_BAD;
-        return ctx;
+        if (rc == NGX_ERROR) {
+            return NULL;
+        }
+
+        if (rc == NGX_DECLINED) {
+            break;
+        }
+
+        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 0);
+
+        if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+            break;
+        }
     }
 
-    ctx->opened = 1;
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID && n > 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs sso: %ui other \"%V\" cookie%s without a valid "
+                      "ticket ignored", n, &smcf->cookie, n > 1 ? "s" : "");
 
-    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: "
-                      "session revoked", t->user);
-        ctx->state = NGX_HTTP_OCS_SSO_REVOKED;
+    } else if (ctx->state != NGX_HTTP_OCS_SSO_VALID && n > 0) {
+        /* the first, which the browser thinks best, says why */
+        ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+        if (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value)
+            != NGX_OK)
+        {
+            return NULL;
+        }
+
+        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 1);
+    }
+
+    ctx->opened = (ctx->state != NGX_HTTP_OCS_SSO_NONE
+                   && ctx->state != NGX_HTTP_OCS_SSO_BAD);
+
+    if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
         return ctx;
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
     now = ngx_time();
 
-    /* the location's limits when it sets them, else the computer class's;
-       the class's lifetime is in t->expires since the sign-in */
     idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
-    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
-                                    : slcf->computer[t->computer].lifetime;
-
-    rc = ocs_ticket_check(t, now, lifetime, idle);
-
-    if (rc != OCS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: %s",
-                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
-                                                  : "session expired");
-        ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
-        return ctx;
-    }
-
-    /*
-     * The service's own inactivity limit: the user may be busy in other
-     * services of the session and still be too long away from this one.
-     */
-    seen = t->last_seen;
-
-    if (slcf->service.len) {
-        seen = ocs_ticket_service_seen(t, slcf->service_id);
-
-        if (slcf->service_idle
-            && ocs_time_diff(now, seen) >= slcf->service_idle)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs sso: ticket of user \"%s\" rejected: idle "
-                          "timeout in service \"%V\"", t->user,
-                          &slcf->service);
-            ctx->state = NGX_HTTP_OCS_SSO_EXPIRED;
-            return ctx;
-        }
-    }
-
-    ctx->state = NGX_HTTP_OCS_SSO_VALID;
+    seen = slcf->service.len ? ocs_ticket_service_seen(t, slcf->service_id)
+                             : t->last_seen;
 
     /*
      * Activity is recorded at most once per refresh interval, but at
@@ -345,12 +473,13 @@ ngx_int_t
 ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
     int64_t                        nb, auth;
-    ngx_time_t                    *tp;
+    ngx_str_t                      set_cookie;
     ngx_int_t                      rc;
+    ngx_time_t                    *tp;
+    const ocs_env_t               *env;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
-    ngx_str_t                     set_cookie;
-    const ocs_env_t              *env;
-    ngx_http_ocs_sso_loc_conf_t  *slcf;
 
     if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -391,13 +520,53 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
     t->expires = ngx_min(t->expires, OCS_TIME_MAX);
 
     rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
-    ocs_wipe(t->session, OCS_SESSION_LEN);
 
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
+    if (rc == NGX_OK) {
+        rc = ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
     }
 
-    return ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
+    /* the rest of the request goes on as the user, $ocs_session and all */
+    ctx = (rc == NGX_OK) ? ngx_http_ocs_sso_carry(r, t) : NULL;
+
+    if (ctx == NULL || t != &ctx->ticket) {
+        ocs_wipe(t->session, OCS_SESSION_LEN);
+    }
+
+    return (ctx != NULL) ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the request's ctx takes the ticket just issued */
+static ngx_http_ocs_sso_ctx_t *
+ngx_http_ocs_sso_carry(ngx_http_request_t *r, ocs_ticket_t *t)
+{
+    ngx_http_ocs_sso_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_sso_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_ocs_sso_module);
+    }
+
+    if (t != &ctx->ticket) {
+        ngx_memcpy(&ctx->ticket, t, sizeof(ocs_ticket_t));
+    }
+
+    ctx->state = NGX_HTTP_OCS_SSO_VALID;
+    ctx->opened = 1;
+
+    /* just made from the directory's answers */
+    ctx->rechecked = 1;
+
+    /* a refresh of a ticket the request came with would undo this one */
+    ctx->refresh.len = 0;
+
+    return ctx;
 }
 
 
@@ -566,23 +735,33 @@ ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t csrf)
 }
 
 
+/* the first ticket cookie that opens, as in ngx_http_ocs_sso_verify() */
 ngx_int_t
 ngx_http_ocs_sso_open(ngx_http_request_t *r, ocs_ticket_t *t)
 {
     ngx_str_t                      value;
+    ngx_http_ocs_cookie_iter_t     it;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
-    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0
-        || ngx_http_ocs_cookie_get(r, &smcf->cookie, &value) != NGX_OK
-        || ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
-                           value.len, t, NULL) != OCS_OK)
+    if (!ngx_http_ocs_is_https(r) || smcf->ring == NULL || smcf->ring->n == 0)
     {
         return NGX_DECLINED;
     }
 
-    return NGX_OK;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+    while (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value) == NGX_OK) {
+        if (ocs_ticket_open(smcf->ring, smcf->cache, (char *) value.data,
+                            value.len, t, NULL)
+            == OCS_OK)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -597,27 +776,72 @@ ngx_http_ocs_sso_require(ngx_conf_t *cf)
 
 
 /*
- * Client copies of the identity header go before any access check, so
- * that no "satisfy any" or unprotected location passes them upstream.
+ * What the client must not pass upstream goes before any access check,
+ * so that no "satisfy any" or unprotected location, no access module's
+ * subrequest (auth_request) and no upstream sees it: client copies of
+ * the identity header and of headers like it, and the modules' own
+ * cookies.  The modules still read those from the copy that
+ * ngx_http_ocs_cookie_next() keeps.  After an internal redirect this
+ * runs again for the new location.
  */
 static ngx_int_t
 ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
 {
-    ngx_uint_t                    n;
-    ngx_http_ocs_sso_loc_conf_t  *slcf;
+    ngx_int_t                      rc;
+    ngx_str_t                     *name;
+    ngx_uint_t                     i, n;
+    ngx_http_variable_value_t     *v;
+    ngx_http_ocs_sso_loc_conf_t   *slcf;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
-    if (slcf->identity_header.len == 0 || r != r->main) {
+    /* subrequests share the main request's list, cleaned already */
+    if (r == r->main && slcf->identity_header.len) {
+        n = ngx_http_ocs_header_in_remove(r, &slcf->identity_header);
+
+        if (n) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs sso: removed %ui client-supplied \"%V\" "
+                          "header%s", n, &slcf->identity_header,
+                          n > 1 ? "s" : "");
+        }
+    }
+
+    if (!smcf->used) {
         return NGX_DECLINED;
     }
 
-    n = ngx_http_ocs_header_in_remove(r, &slcf->identity_header);
+    /* common enough from forward proxies and tools: not the client's
+       fault as a forged identity header is */
+    if (r == r->main && slcf->strip_headers != NULL) {
+        name = slcf->strip_headers->elts;
 
-    if (n) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: removed %ui client-supplied \"%V\" header%s",
-                      n, &slcf->identity_header, n > 1 ? "s" : "");
+        for (i = 0; i < slcf->strip_headers->nelts; i++) {
+            n = ngx_http_ocs_header_in_remove(r, &name[i]);
+
+            if (n) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "ocs sso: removed %ui client-supplied \"%V\" "
+                              "header%s", n, &name[i], n > 1 ? "s" : "");
+            }
+        }
+    }
+
+    rc = slcf->pass_cookies
+         ? ngx_http_ocs_cookie_restore(r, smcf->strip, smcf->nstrip)
+         : ngx_http_ocs_cookie_strip(r, smcf->strip, smcf->nstrip);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        /* a value computed before (a rewrite-phase "if") is stale */
+        v = &r->variables[smcf->http_cookie];
+        v->valid = 0;
+        v->not_found = 0;
     }
 
     return NGX_DECLINED;
@@ -785,6 +1009,11 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->cache = NULL;
      *     smcf->zone = NULL;
      *     smcf->cookie = { 0, NULL };
+     *     smcf->strip = NULL;
+     *     smcf->nstrip = 0;
+     *     smcf->domains = 0;
+     *     smcf->default_headers = NULL;
+     *     smcf->http_cookie = 0;
      *     smcf->used = 0;
      */
 
@@ -828,17 +1057,72 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    if (smcf->cookie.data == NULL) {
+    ngx_str_t           *h, *name, base;
+    ngx_uint_t           dflt;
+    ocs_cookie_name_t   *c;
+
+    /*
+     * A __Host- cookie cannot be set by a sibling host or for a longer
+     * path, so no planted cookie can shadow the ticket; browsers refuse
+     * it with a Domain, which single sign-on across hosts needs.
+     */
+    dflt = (smcf->cookie.data == NULL);
+
+    if (dflt && smcf->domains) {
         ngx_str_set(&smcf->cookie, "ocs_ticket");
+
+    } else if (dflt) {
+        ngx_str_set(&smcf->cookie, "__Host-ocs_ticket");
     }
 
-    smcf->csrf_cookie.len = smcf->cookie.len + sizeof("_csrf") - 1;
+    /* the nonce cookie never has a Domain: always __Host- */
+    base = smcf->cookie;
+
+    if (ngx_http_ocs_sso_is_host_prefixed(&base)) {
+        base.data += sizeof("__Host-") - 1;
+        base.len -= sizeof("__Host-") - 1;
+    }
+
+    smcf->csrf_cookie.len = sizeof("__Host-_csrf") - 1 + base.len;
     smcf->csrf_cookie.data = ngx_pnalloc(cf->pool, smcf->csrf_cookie.len);
     if (smcf->csrf_cookie.data == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_sprintf(smcf->csrf_cookie.data, "%V_csrf", &smcf->cookie);
+    ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
+
+    /* what upstreams never see; with the default name also the names
+       that earlier versions used, which browsers may still hold */
+    c = ngx_palloc(cf->pool, 4 * sizeof(ocs_cookie_name_t));
+    if (c == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    c[0].name = (char *) smcf->cookie.data;
+    c[0].len = smcf->cookie.len;
+    c[1].name = (char *) smcf->csrf_cookie.data;
+    c[1].len = smcf->csrf_cookie.len;
+    c[2].name = "ocs_ticket";
+    c[2].len = sizeof("ocs_ticket") - 1;
+    c[3].name = "ocs_ticket_csrf";
+    c[3].len = sizeof("ocs_ticket_csrf") - 1;
+
+    smcf->strip = c;
+    smcf->nstrip = dflt ? 4 : 2;
+
+    smcf->default_headers = ngx_array_create(cf->pool, 16, sizeof(ngx_str_t));
+    if (smcf->default_headers == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (h = ngx_http_ocs_sso_identity_headers; h->len; h++) {
+        name = ngx_array_push(smcf->default_headers);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = *h;
+    }
 
     return NGX_CONF_OK;
 }
@@ -868,6 +1152,8 @@ ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf)
     conf->lifetime = NGX_CONF_UNSET;
     conf->idle = NGX_CONF_UNSET;
     conf->refresh = NGX_CONF_UNSET;
+    conf->strip_headers = NGX_CONF_UNSET_PTR;
+    conf->pass_cookies = NGX_CONF_UNSET;
 
     for (i = 0; i < 2; i++) {
         conf->computer[i].idle = NGX_CONF_UNSET;
@@ -919,8 +1205,13 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->identity_header, prev->identity_header,
                              "");
 
-    /* how long a "log off everywhere" must be remembered */
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+
+    ngx_conf_merge_ptr_value(conf->strip_headers, prev->strip_headers,
+                             smcf->default_headers);
+    ngx_conf_merge_value(conf->pass_cookies, prev->pass_cookies, 0);
+
+    /* how long a "log off everywhere" must be remembered */
     smcf->max_lifetime = ngx_max(smcf->max_lifetime, conf->lifetime);
     smcf->max_lifetime = ngx_max(smcf->max_lifetime,
                                  conf->computer[0].lifetime);
@@ -955,6 +1246,13 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
 
     if (!smcf->used) {
         return NGX_OK;
+    }
+
+    ngx_str_set(&name, "http_cookie");
+
+    smcf->http_cookie = ngx_http_get_variable_index(cf, &name);
+    if (smcf->http_cookie == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (smcf->zone == NULL) {
@@ -1063,6 +1361,137 @@ ngx_http_ocs_sso_check_token(ngx_conf_t *cf, void *post, void *data)
         }
 
         return "has a character not allowed in a cookie or header name";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* browsers drop a __Host- cookie that has a Domain: refuse the pair */
+static char *
+ngx_http_ocs_sso_check_cookie(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *value = data;
+
+    char                          *rv;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    rv = ngx_http_ocs_sso_check_token(cf, post, data);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+
+    if (smcf->domains && ngx_http_ocs_sso_is_host_prefixed(value)) {
+        return "names a __Host- cookie, which browsers refuse with the "
+               "Domain that \"ocs_sso_cookie_domain\" adds: use a name "
+               "without the prefix, or no cookie domain";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ocs_sso_check_domain(ngx_conf_t *cf, void *post, void *data)
+{
+    char                          *rv;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    rv = ngx_http_ocs_sso_check_token(cf, post, data);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->domains = 1;
+
+    if (smcf->cookie.data && ngx_http_ocs_sso_is_host_prefixed(&smcf->cookie))
+    {
+        return "\"ocs_sso_cookie\" names a __Host- cookie, which browsers "
+               "refuse with a Domain: use a name without the prefix, or no "
+               "cookie domain";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_ocs_sso_is_host_prefixed(ngx_str_t *name)
+{
+    /* browsers match the prefix without case (RFC 6265bis) */
+    return name->len >= sizeof("__Host-") - 1
+           && ngx_strncasecmp(name->data, (u_char *) "__Host-",
+                              sizeof("__Host-") - 1) == 0;
+}
+
+
+/*
+ * ocs_sso_strip_headers default | off | name ...: the client headers
+ * removed besides the identity header; "default" stands for the list
+ * above, so that a name can be added to it.
+ */
+static char *
+ngx_http_ocs_sso_strip_headers(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
+
+    ngx_str_t   *value, *h, *name;
+    ngx_uint_t   i;
+
+    if (slcf->strip_headers != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        slcf->strip_headers = NULL;
+        return NGX_CONF_OK;
+    }
+
+    slcf->strip_headers = ngx_array_create(cf->pool, 16, sizeof(ngx_str_t));
+    if (slcf->strip_headers == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "default") == 0) {
+            for (h = ngx_http_ocs_sso_identity_headers; h->len; h++) {
+                name = ngx_array_push(slcf->strip_headers);
+                if (name == NULL) {
+                    return NGX_CONF_ERROR;
+                }
+
+                *name = *h;
+            }
+
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "off") == 0) {
+            return "takes \"off\" only alone";
+        }
+
+        if (ngx_http_ocs_sso_check_token(cf, NULL, &value[i])
+            != NGX_CONF_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid header name \"%V\" in "
+                               "\"ocs_sso_strip_headers\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        name = ngx_array_push(slcf->strip_headers);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
     }
 
     return NGX_CONF_OK;

@@ -84,7 +84,7 @@ for my $case (['/cwa/default.aspx?Cmd=logoff', 'query argument'],
     is($r->status, 200, "$name: reaches the application");
     like($r->body, qr/^app saw \Q$uri\E user=alice$/m,
          "$name: the application knows who signs out");
-    like($r->set_cookie('ocs_ticket'), qr/^ocs_ticket=; .*Max-Age=0/,
+    like($r->set_cookie('__Host-ocs_ticket'), qr/^__Host-ocs_ticket=; .*Max-Age=0/,
          "$name: ticket cookie cleared");
     ok($r->set_cookie('app'), "$name: the application's own cookies pass");
     ok(!alive("$jar-copy"), "$name: the session is over everywhere");
@@ -97,7 +97,7 @@ for my $uri ('/cwa/default.aspx?Cmd=logoffnow', '/cwa/default.aspx?Cmd=',
              '/other/x?Cmd=logoff')
 {
     my $r = $t->get($uri, jar => 'not');
-    ok(!$r->set_cookie('ocs_ticket') && alive('not'), "no match: $uri");
+    ok(!$r->set_cookie('__Host-ocs_ticket') && alive('not'), "no match: $uri");
 }
 
 like($t->error_log,

@@ -209,11 +209,11 @@ step('form', sub {
     ok($error && !$browser->displayed($error),
        'error paragraph not displayed');
 
-    my $nonce = $browser->cookie('ocs_ticket_csrf');
+    my $nonce = $browser->cookie('__Host-ocs_ticket_csrf');
     ok($nonce, 'sign-in nonce cookie set');
     is($nonce && $nonce->{sameSite}, 'Strict',
        'sign-in nonce same-site strict');
-    ok(!$browser->cookie('ocs_ticket'), 'no ticket before signing in');
+    ok(!$browser->cookie('__Host-ocs_ticket'), 'no ticket before signing in');
 });
 
 # a wrong password: the form again, with the message
@@ -232,7 +232,7 @@ step('wrong password', sub {
        'wrong password: error displayed');
     is($error && $browser->text($error),
        'The user name or password is incorrect.', 'wrong password: message');
-    ok(!$browser->cookie('ocs_ticket'), 'wrong password: no ticket');
+    ok(!$browser->cookie('__Host-ocs_ticket'), 'wrong password: no ticket');
 
     $in = labelled();
     is($in->{'User name'} && $browser->property($in->{'User name'}, 'value'),
@@ -260,7 +260,7 @@ step('right password', sub {
     is(text_of('#hello'), 'Hello alice',
        'signed in: the application knows alice');
 
-    $ticket = $browser->cookie('ocs_ticket');
+    $ticket = $browser->cookie('__Host-ocs_ticket');
     ok($ticket, 'ticket cookie');
     ok($ticket && $ticket->{secure}, 'ticket cookie secure');
     ok($ticket && $ticket->{httpOnly}, 'ticket cookie http-only');
@@ -268,7 +268,7 @@ step('right password', sub {
     is($ticket && $ticket->{path}, '/', 'ticket cookie path');
     ok($ticket && $ticket->{expiry} && $ticket->{expiry} > time + 6 * 86400,
        'private computer: the ticket cookie persists (7 days)');
-    ok(!$browser->cookie('ocs_ticket_csrf'), 'sign-in nonce cookie gone');
+    ok(!$browser->cookie('__Host-ocs_ticket_csrf'), 'sign-in nonce cookie gone');
 });
 
 # page script cannot read the ticket
@@ -291,7 +291,7 @@ step('sign-out link', sub {
     is(path(), '/ocs/logoff', 'sign-out link: logoff page');
     ok(page_has('You have signed out'), 'sign-out link: signed out');
     ok(!page_has('Do you want to sign out?'), 'sign-out link: no question');
-    ok(!$browser->cookie('ocs_ticket'), 'sign-out link: ticket cookie gone');
+    ok(!$browser->cookie('__Host-ocs_ticket'), 'sign-out link: ticket cookie gone');
 
     $browser->go("$origin/app/");
     is(path(), '/ocs/signin', 'signed out: sign-in page again');
@@ -316,7 +316,7 @@ step('link from another site', sub {
     ok(page_has('Do you want to sign out?'), 'link from another site: asks');
     ok(!page_has('You have signed out'),
        'link from another site: not signed out');
-    ok($browser->cookie('ocs_ticket'),
+    ok($browser->cookie('__Host-ocs_ticket'),
        'link from another site: ticket cookie kept');
 
     $browser->go("$origin/app/");
@@ -336,7 +336,7 @@ step('confirmed', sub {
         or return;
     is(path(), '/ocs/logoff', 'confirmed: logoff page');
     ok(page_has('You have signed out'), 'confirmed: signed out');
-    ok(!$browser->cookie('ocs_ticket'), 'confirmed: ticket cookie gone');
+    ok(!$browser->cookie('__Host-ocs_ticket'), 'confirmed: ticket cookie gone');
 
     $browser->go("$origin/app/");
     is(path(), '/ocs/signin', 'confirmed: sign-in page again');

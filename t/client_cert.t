@@ -233,7 +233,7 @@ $r = with_cert('/card/', $alice, jar => 'card');
 is($r->status, 200, 'only: the certificate alone signs in');
 is($r->body, "ok alice|certificate\n",
    'only: e-mail alice@contoso.com is alice, by certificate');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'only: a ticket issued');
 like($t->error_log,
      qr/\[info\].*user "alice" signed in with a client certificate/,

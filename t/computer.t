@@ -79,16 +79,16 @@ http {
 EOF
 
 my $r = $t->signin('alice', 'pw', jar => 'public', computer => 'public');
-unlike($r->set_cookie('ocs_ticket'), qr/Max-Age/,
+unlike($r->set_cookie('__Host-ocs_ticket'), qr/Max-Age/,
        'public: a session cookie');
 
 $r = $t->signin('alice', 'pw', jar => 'private', computer => 'private');
-ok($r->set_cookie('ocs_ticket') =~ /Max-Age=(\d+)/ && $1 > 7000
+ok($r->set_cookie('__Host-ocs_ticket') =~ /Max-Age=(\d+)/ && $1 > 7000
    && $1 <= 7200, 'private: persists for its lifetime (2h)');
 
 $r = $t->signin('alice', 'pw', jar => 'np', computer => 'private',
                 port => 'nopersist');
-unlike($r->set_cookie('ocs_ticket'), qr/Max-Age/,
+unlike($r->set_cookie('__Host-ocs_ticket'), qr/Max-Age/,
        'private with persistent=off in a nested level: a session cookie');
 
 is($t->get('/app/', jar => 'public')->status, 200, 'public: in');

@@ -138,11 +138,11 @@ like($reply, qr{^HTTP/1\.1 403 }, 'sign-in post with body: refused');
 $t->signin('alice', 'pw', jar => 'a');
 is($t->get('/app/', jar => 'a')->status, 200, 'ticket over https');
 
-my $ticket = $t->jar_cookies('a')->{ocs_ticket};
-$r = $t->get('/app/', plain => 1, headers => ["Cookie: ocs_ticket=$ticket"]);
+my $ticket = $t->jar_cookies('a')->{'__Host-ocs_ticket'};
+$r = $t->get('/app/', plain => 1, headers => ["Cookie: __Host-ocs_ticket=$ticket"]);
 is($r->status, 301, 'ticket over http: still redirected');
 
-$r = $t->post('/app/', plain => 1, headers => ["Cookie: ocs_ticket=$ticket"]);
+$r = $t->post('/app/', plain => 1, headers => ["Cookie: __Host-ocs_ticket=$ticket"]);
 is($r->status, 403, 'ticket over http: post refused');
 
 # HSTS

@@ -52,7 +52,7 @@ sub config {
 
 sub key_id {
     my ($jar) = @_;
-    (my $b64 = substr($t->jar_cookies($jar)->{ocs_ticket}, 0, 8)) =~ tr{-_}{+/};
+    (my $b64 = substr($t->jar_cookies($jar)->{'__Host-ocs_ticket'}, 0, 8)) =~ tr{-_}{+/};
     return unpack('H*', substr(decode_base64($b64), 1, 4));
 }
 
@@ -87,7 +87,7 @@ is(scalar(grep { length } keys %csrf), 24, 'sign-in nonces: 24 different');
 
 for my $i (1 .. 12) {
     $t->signin('alice', 'pw', jar => "iv$i");
-    (my $b64 = $t->jar_cookies("iv$i")->{ocs_ticket} // '') =~ tr{-_}{+/};
+    (my $b64 = $t->jar_cookies("iv$i")->{'__Host-ocs_ticket'} // '') =~ tr{-_}{+/};
     $iv{unpack('H*', substr(decode_base64($b64), 5, 12))}++;
 }
 

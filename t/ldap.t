@@ -170,7 +170,7 @@ for my $s (@states) {
     $r = signin($user, $pw);
     is($r->status, 401, "$user: refused");
     like($r->body, $message, "$user: says why");
-    ok(!$r->set_cookie('ocs_ticket'), "$user: no ticket");
+    ok(!$r->set_cookie('__Host-ocs_ticket'), "$user: no ticket");
     like($t->error_log, qr/sign-in failed for user "$user": $log/,
          "$user: log");
 }
@@ -204,7 +204,7 @@ $r = signin('vadim', 'vadim-pw', sip => 'sip:jeremy@contoso.com');
 is($r->status, 403, 'sip of another account: refused');
 like($r->body, qr/The sign-in address does not match/, 'sip mismatch message');
 is($r->field('sip'), 'sip:jeremy@contoso.com', 'sip mismatch: address kept');
-ok(!$r->set_cookie('ocs_ticket'), 'sip mismatch: no ticket');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'sip mismatch: no ticket');
 
 $r = signin('vadim', 'vadim-pw', sip => 'sip:vadim@contoso.com');
 is($r->status, 303, 'own sip');

@@ -189,7 +189,7 @@ is(status('live', '/live/'), 200, 'removed from the group: not yet checked');
 sleep 3.2;
 $r = $t->get('/live/', jar => 'live');
 is($r->status, 403, 'removed from the group: access ends at the re-check');
-ok($r->set_cookie('ocs_ticket'), 're-check seals a new ticket');
+ok($r->set_cookie('__Host-ocs_ticket'), 're-check seals a new ticket');
 
 $t->signin('vadim', 'vadim-pw', jar => 'disable');
 is(status('disable', '/live/'), 200, 'before the account is disabled');

@@ -145,7 +145,7 @@ $ldap->stop;
 $r = signin('starttls', 'alice', 'alice-pw');
 is($r->status, 503, 'directory down: 503');
 like($r->body, qr/cannot be reached/, 'directory down: says so');
-ok(!$r->set_cookie('ocs_ticket'), 'directory down: no ticket');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'directory down: no ticket');
 unlike($r->body, qr/user name or password is incorrect/,
        'directory down: not "wrong password"');
 

@@ -75,7 +75,7 @@ is($r->status, 429, 'locked: even the right password gets 429');
 like($r->body, qr/Too many failed sign-ins\. Please wait 1 minute and try again\./,
      'locked: the page says to wait');
 like($r->header('Retry-After') // '', qr/^[1-3]$/, 'locked: Retry-After');
-is($r->set_cookie('ocs_ticket'), undef, 'locked: no ticket');
+is($r->set_cookie('__Host-ocs_ticket'), undef, 'locked: no ticket');
 
 my $log = $t->error_log;
 like($log, qr/\[warn\].*sign-ins of user "alice" from 127\.0\.0\.1 locked for 3 s after 3 failed passwords/,

@@ -126,7 +126,7 @@ for my $name ('nora ', ' nora', "nora\x{a0}", "\x{3000}nora",
 {
     my $r = signin('spell', $name, 'nora-pw');
     is($r->status, 401, sprintf('"%s": refused', $name =~ s/\W/?/gr));
-    ok(!$r->set_cookie('ocs_ticket'), 'no ticket for it');
+    ok(!$r->set_cookie('__Host-ocs_ticket'), 'no ticket for it');
 }
 
 is(failures('nora'), 0, 'refused spellings never reached the directory');

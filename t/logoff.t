@@ -134,7 +134,7 @@ is($r->header('cache-control'), 'no-store', 'not cached');
 is($r->set_cookie('ocs_ticket'),
    'ocs_ticket=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'
    . ' Secure; HttpOnly; SameSite=Lax', 'ticket cookie cleared');
-like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
+like($r->set_cookie('__Host-ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
 is($r->header('clear-site-data'), '"cache", "storage"',
    'clear-site-data: cache and storage by default');
 

@@ -12,6 +12,7 @@ use warnings;
 use lib 't/lib';
 use OCS::Test;
 use OCS::Kdc;
+use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test->new;
@@ -33,6 +34,8 @@ $t->write_file('app/index.html', "app\n");
 
 my %env = $kdc->env(ccache => $t->path('alice.cc'));
 @ENV{keys %env} = values %env;
+
+my $echo = OCS::Echo->new($t)->start;
 
 $t->run(<<"EOF", main => "env KRB5_CONFIG;\nenv KRB5RCACHEDIR;\n");
 http {
@@ -65,6 +68,22 @@ http {
 
         location = /ocs/quick {
             ocs_auth_quick_signin;
+        }
+
+        # an upstream that shows what it gets, and the session
+        location /echo/ {
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            add_header X-Session \$ocs_session always;
+        }
+
+        # a sign-in, then an internal redirect that clears the contexts
+        location /redirect/ {
+            try_files /nonexistent \@echo;
+        }
+
+        location \@echo {
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            add_header X-Session \$ocs_session always;
         }
 
         location /pinned/ {
@@ -175,7 +194,7 @@ my $sent;
 ($r, $sent) = negotiate('/app/', jar => 'k');
 is($r->status, 200, 'Kerberos: signed in without a form');
 is($r->body, "app\n", 'Kerberos: the page');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'Kerberos: the proxy issues its own ticket');
 like($r->header('WWW-Authenticate') // '', qr/^Negotiate [A-Za-z0-9+\/=]+$/,
      'Kerberos: mutual authentication token');
@@ -186,6 +205,39 @@ my $resolve = 'localhost:' . $t->port('https') . ':127.0.0.1';
 
 is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
    'later requests ride the cookie, no Kerberos');
+
+# what the upstream gets: no Authorization header (another proxy of the
+# farm, with the same keytab and its own replay cache, would accept the
+# token), and the session of the ticket just issued
+
+for my $case (['/echo/', 'up1'], ['/redirect/x', 'up2']) {
+    my ($path, $jar) = @$case;
+
+    ($r) = negotiate($path, jar => $jar);
+    is($r->status, 200, "$path: signed in with Kerberos");
+    like($r->body, qr{^GET /}, "$path: proxied");
+    unlike($r->body, qr/^Authorization:/mi, "$path: no token upstream");
+
+    my $session = $r->header('X-Session') // '';
+    like($session, qr/^[0-9a-f]{32}$/, "$path: \$ocs_session at sign-in");
+    isnt($session, '0' x 32, "$path: \$ocs_session is not zeros");
+
+    $r = $t->get("$local/echo/", jar => $jar, resolve => $resolve);
+    is($r->header('X-Session'), $session,
+       "$path: the same session on the next request");
+}
+
+# a token sent along with a valid ticket is not read, nor passed on
+
+$r = $t->get("$local/capture", resolve => $resolve,
+             curl => ['--negotiate', '-u', ':']);
+my ($fresh) = $r->body =~ /^(Negotiate \S+)$/;
+ok($fresh, 'a fresh token captured');
+
+$r = $t->get("$local/echo/", jar => 'up1', resolve => $resolve,
+             headers => ["Authorization: $fresh"]);
+is($r->status, 200, 'ticket and token: in on the ticket');
+unlike($r->body, qr/^Authorization:/mi, 'ticket and token: no token upstream');
 
 # the same token again is a replay
 
@@ -274,7 +326,7 @@ is($t->get('/app/', headers => [@$page,
 is($r->status, 302, 'quick: signed in without a form');
 like($r->header('Location'), qr{^https://localhost:\d+/app/$},
      'quick: on to the service');
-ok($r->set_cookie('ocs_ticket'), 'quick: the ticket');
+ok($r->set_cookie('__Host-ocs_ticket'), 'quick: the ticket');
 is($t->get("$local/app/", jar => 'quick', resolve => $resolve)->status,
    200, 'quick: the ticket opens the service');
 
@@ -320,4 +372,5 @@ like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_netw
      'log: external');
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');
 
+$echo->stop;
 $t->done;

@@ -114,7 +114,7 @@ $browser->go("$base/app/");
 is($browser->wait_for(sub { heading() }), 'Hello alice',
    'Kerberos: signed in without a form');
 
-my $c = $browser->cookie('ocs_ticket');
+my $c = $browser->cookie('__Host-ocs_ticket');
 ok($c && $c->{httpOnly} && $c->{secure},
    'the proxy ticket: HttpOnly and Secure');
 

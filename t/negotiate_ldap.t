@@ -114,7 +114,7 @@ is($r->status, 200, 'alice: Kerberos, then the directory: in');
 is($r->body, "ok alice|sip:alice\@contoso.com|Alice Example|"
              . "CWA Users,Remote Access\n",
    'alice: SIP URI, display name and groups from the directory');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'alice: the proxy ticket issued');
 like($t->error_log, qr/user "alice" signed in with Kerberos/,
      'alice: the sign-in logged');
@@ -139,7 +139,7 @@ like($r->body, qr/disabled/i, 'dave: the page says the account is disabled');
 like($t->error_log,
      qr/Kerberos sign-in refused for user "dave": account disabled/,
      'dave: one log line');
-is($r->set_cookie('ocs_ticket'), undef, 'dave: no ticket');
+is($r->set_cookie('__Host-ocs_ticket'), undef, 'dave: no ticket');
 
 $r = kerberos('ghost', '/cwa/');
 is($r->status, 403, 'a principal with no account: 403');

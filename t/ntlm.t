@@ -133,7 +133,7 @@ $r = ntlm('/app/', 'OCS\\alice:alice-pw', jar => 'alice');
 is($r->status, 200, 'curl --ntlm: signed in after two round trips');
 is($r->body, "ok alice|ntlm\n",
    'the user without the domain, the method recorded');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'the proxy issues its own ticket');
 like($t->error_log, qr/\[info\].*user "alice" signed in with NTLM/,
      'the sign-in logged');
@@ -151,7 +151,7 @@ is($r->status, 200, 'no domain sent: the file\'s entry still matches');
 
 $r = ntlm('/app/', 'OCS\\alice:wrong');
 is($r->status, 401, 'wrong password: 401');
-is($r->set_cookie('ocs_ticket'), undef, 'wrong password: no ticket');
+is($r->set_cookie('__Host-ocs_ticket'), undef, 'wrong password: no ticket');
 like($t->error_log, qr/\[error\].*NTLM: token refused/,
      'wrong password: one ERR line in GSSAPI\'s words');
 

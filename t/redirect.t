@@ -135,8 +135,8 @@ is($r->field('r'), '/app/?x=1', 'query: allowed url on the form');
 $r = $t->signin('alice', 'pw', jar => 'cookie');
 like($r->set_cookie('OCSAuth'), qr/^OCSAuth=[\w-]+; Path=\//,
      'cookie name');
-ok(!$r->set_cookie('ocs_ticket'), 'cookie name: no default cookie');
-like($r->set_cookie('OCSAuth_csrf'), qr/Max-Age=0/, 'csrf cookie name');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'cookie name: no default cookie');
+like($r->set_cookie('__Host-OCSAuth_csrf'), qr/Max-Age=0/, 'csrf cookie name');
 is($t->get('/app/', jar => 'cookie')->status, 200, 'cookie name: works');
 
 $t->copy_jar('cookie', 'copy');

@@ -382,7 +382,7 @@ my $code = totp($ALICE);
 $r = step('alice', $code, form => $form);
 is($r->status, 303, 'the right TOTP code: stepped up');
 like($r->header('Location') // '', qr{/app/$}, 'on to the service');
-like($r->set_cookie('ocs_ticket') // '', qr/Secure; HttpOnly/,
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'the ticket sealed again');
 is($t->get('/app/', jar => 'alice')->body, "ok alice|password,totp\n",
    'the ticket records both factors');

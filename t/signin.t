@@ -104,7 +104,7 @@ like($r->body, qr/<legend>/, 'computer choice is a fieldset');
 is($r->field('r'), '/cwa/?a=1', 'return url in the form');
 like($r->field('csrf'), qr/^[\w-]{43}$/, 'csrf token in the form');
 
-my $nonce = $r->set_cookie('ocs_ticket_csrf');
+my $nonce = $r->set_cookie('__Host-ocs_ticket_csrf');
 like($nonce, qr/; Secure; HttpOnly; SameSite=Strict$/, 'csrf cookie flags');
 unlike($nonce, qr/Expires|Max-Age/i, 'csrf cookie dies with the browser');
 
@@ -119,9 +119,9 @@ $r = $t->signin('alice', 'correct horse: battery staple', jar => 'a',
 is($r->status, 303, 'signed in');
 like($r->header('location'), qr{^https://127.0.0.1:\d+/cwa/\?a=1$},
      'back to the requested page');
-like($r->set_cookie('ocs_ticket'), qr/^ocs_ticket=[\w-]+; Path=\/;/,
+like($r->set_cookie('__Host-ocs_ticket'), qr/^__Host-ocs_ticket=[\w-]+; Path=\/;/,
      'ticket cookie');
-like($r->set_cookie('ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
+like($r->set_cookie('__Host-ocs_ticket_csrf'), qr/Max-Age=0/, 'csrf cookie cleared');
 
 $r = $t->get('/cwa/', jar => 'a');
 is($r->body, "user=alice uri=/cwa/\n", 'ticket works, user upstream');
@@ -150,7 +150,7 @@ like($r->body, qr/The user name or password is incorrect\./,
      'wrong password message');
 like($r->header('www-authenticate'), qr/^OCS-Forms/, 'challenge');
 is($r->field('username'), 'alice', 'user name kept');
-ok(!$r->set_cookie('ocs_ticket'), 'no ticket');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'no ticket');
 
 my $unknown = $t->signin('mallory', 'wrong', jar => 'unknown');
 is($unknown->status, 401, 'unknown user');
@@ -172,7 +172,7 @@ $r = $t->post('/ocs/signin', jar => 'nocsrf',
                        password => 'correct horse: battery staple']);
 is($r->status, 403, 'no csrf token');
 like($r->body, qr/expired/, 'no csrf token message');
-ok(!$r->set_cookie('ocs_ticket'), 'no csrf token: no ticket');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'no csrf token: no ticket');
 
 my $page = $t->get('/ocs/signin', jar => 'other');
 $r = $t->post('/ocs/signin', jar => 'a2',
@@ -199,9 +199,9 @@ $page = $t->get('/ocs/signin', jar => 'pieces');
 my $body = 'csrf=' . $page->field('csrf')
     . '&r=%2Fcwa%2F&username=alice&computer=public'
     . '&password=correct+horse%3A+battery+staple';
-my $csrf_cookie = $t->jar_cookies('pieces')->{ocs_ticket_csrf};
+my $csrf_cookie = $t->jar_cookies('pieces')->{'__Host-ocs_ticket_csrf'};
 my $head = "POST /ocs/signin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    . "Cookie: ocs_ticket_csrf=$csrf_cookie\r\n"
+    . "Cookie: __Host-ocs_ticket_csrf=$csrf_cookie\r\n"
     . "Content-Type: application/x-www-form-urlencoded\r\n"
     . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n";
 
@@ -228,7 +228,7 @@ for my $type ('text/plain', 'multipart/form-data; boundary=x',
     $r = $t->post('/ocs/signin', jar => 'types', body => $good,
                   headers => ["Content-Type: $type"]);
     is($r->status, 415, "content type $type: 415");
-    ok(!$r->set_cookie('ocs_ticket'), "content type $type: no ticket");
+    ok(!$r->set_cookie('__Host-ocs_ticket'), "content type $type: no ticket");
 }
 
 like($r->body, qr/must be sent as application\/x-www-form-urlencoded/,
@@ -302,7 +302,7 @@ like($log, qr/\[crit\].*user file: cannot open ".*missing-users"/,
      'missing user file logged');
 unlike($t->logs, qr/correct horse|bob-pw|weak-pw/, 'no password in the logs');
 
-my $ticket = $t->jar_cookies('a')->{ocs_ticket};
+my $ticket = $t->jar_cookies('a')->{'__Host-ocs_ticket'};
 ok($ticket && index($t->logs, $ticket) < 0, 'no ticket in the logs');
 
 # the pool threads that hashed the passwords step back to nice 10 (field

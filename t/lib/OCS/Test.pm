@@ -64,7 +64,25 @@ sub new {
 }
 
 sub dir { $_[0]{dir} }
+
+# whether the nginx under test was configured --with-<what>
+# ("http_auth_request_module", "http_v2_module")
+sub built_with {
+    my ($self, $what) = @_;
+
+    $self->{configure} //= `$self->{nginx} -V 2>&1`;
+
+    return $self->{configure} =~ /--with-\Q$what\E(?:\s|$)/;
+}
+
 sub root { $_[0]{root} }
+
+# the version of the nginx under test: "1.22.1"
+sub nginx_version {
+    my ($self) = @_;
+
+    return `$self->{nginx} -v 2>&1` =~ m{nginx/(\d+\.\d+\.\d+)} ? $1 : '';
+}
 
 # a free port on 127.0.0.1, the same one for the same name
 sub port {
