@@ -1,7 +1,11 @@
 /*
- * Password checks with Kerberos: krb5_get_init_creds_password() and
- * krb5_verify_init_creds().  Each call has a krb5 context of its own,
- * so several pool threads may check passwords at once.
+ * Password checks with Kerberos: the AS exchange step by step and
+ * krb5_verify_init_creds(), every request to a KDC over our own TCP
+ * transport with a deadline per KDC (libkrb5 1.20 has no setting that
+ * bounds a KDC that takes a connection and never answers: it waits 10 s
+ * per accepted connection, 17 to 34 s in all).  Each call has a krb5
+ * context of its own, so several pool threads may check passwords at
+ * once.
  */
 
 #include <errno.h>
@@ -23,19 +27,38 @@
 #include <ocs/ocs_signin.h>
 
 
+/* the KDCs of one password check, and what each did */
+typedef struct {
+    int          timeout;           /* ms per KDC and request */
+    uint32_t     failed;            /* bit i: KDC i of realm failed */
+    char         realm[256];
+    char         notes[160];        /* the failed KDCs, for the log */
+    size_t       notes_len;
+} ocs_krb5_kdcs_t;
+
+
+#define OCS_KRB5_KDCS_MAX  32
+
+
 static int ocs_krb5_client(krb5_context ctx, const char *name, size_t len,
     krb5_principal *client);
-static krb5_error_code ocs_krb5_as(krb5_context ctx, krb5_principal client,
-    const char *password, krb5_get_init_creds_opt *opt, int timeout,
-    krb5_creds *creds);
-static krb5_error_code ocs_krb5_send(char **kdcs, const krb5_data *req,
-    krb5_data *reply, int timeout);
+static krb5_error_code ocs_krb5_as(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
+    krb5_principal client, const char *password,
+    krb5_get_init_creds_opt *opt, krb5_creds *creds);
+static krb5_error_code KRB5_CALLCONV ocs_krb5_send_hook(krb5_context ctx,
+    void *data, const krb5_data *realm, const krb5_data *message,
+    krb5_data **new_message, krb5_data **new_reply);
+static krb5_error_code ocs_krb5_exchange(krb5_context ctx,
+    ocs_krb5_kdcs_t *kdcs, const krb5_data *realm, const krb5_data *req,
+    krb5_data *reply);
+static void ocs_krb5_note(ocs_krb5_kdcs_t *kdcs, const char *kdc, int e);
 static int ocs_krb5_tcp(const char *kdc, const krb5_data *req,
     krb5_data *reply, int timeout);
 static int ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len,
     int write, int64_t deadline);
 static int64_t ocs_krb5_now(void);
 static int ocs_krb5_state(krb5_error_code code);
+static int ocs_krb5_unreachable(krb5_error_code code);
 static int ocs_krb5_fail(krb5_context ctx, krb5_error_code code,
     ocs_err_t *err, int rc, const char *what);
 
@@ -56,6 +79,7 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     krb5_error_code              code;
     krb5_kt_cursor               cursor;
     krb5_keytab_entry            entry;
+    ocs_krb5_kdcs_t              kdcs;
     krb5_get_init_creds_opt     *opt;
     krb5_verify_init_creds_opt   vopt;
 
@@ -72,6 +96,12 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
         return ocs_err(err, OCS_ERR_SYS, "Kerberos: no library context "
                        "(is krb5.conf readable?)");
     }
+
+    memset(&kdcs, 0, sizeof(kdcs));
+    kdcs.timeout = timeout;
+
+    /* the library's own requests (the verification) take our road too */
+    krb5_set_kdc_send_hook(ctx, ocs_krb5_send_hook, &kdcs);
 
     rc = OCS_ERR_SYS;
     kt = NULL;
@@ -131,7 +161,7 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     pw[password_len] = '\0';
 
     /* no prompter: an expired password is an answer, not a dialogue */
-    code = ocs_krb5_as(ctx, client, pw, opt, timeout, &creds);
+    code = ocs_krb5_as(ctx, &kdcs, client, pw, opt, &creds);
 
     if (code == KRB5_REALM_CANT_RESOLVE) {
         /* KDCs from DNS: libkrb5's transport, and its waits */
@@ -157,6 +187,13 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     krb5_verify_init_creds_opt_set_ap_req_nofail(&vopt, 1);
 
     code = krb5_verify_init_creds(ctx, &creds, service, kt, NULL, &vopt);
+
+    if (code != 0 && ocs_krb5_unreachable(code)) {
+        /* the password was right, but no KDC gave the service ticket */
+        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
+        goto done;
+    }
+
     if (code != 0) {
         rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_AUTH,
                            "the ticket failed verification against the "
@@ -187,6 +224,13 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
 
     rc = OCS_OK;
     *state = OCS_ACCT_OK;
+
+    if (kdcs.notes_len != 0) {
+        /* worth a warning: each sign-in waits for the failed KDC first */
+        (void) ocs_err(err, OCS_OK, "Kerberos: a KDC of realm \"%s\" "
+                       "failed, another answered: %s", kdcs.realm,
+                       kdcs.notes);
+    }
 
 done:
 
@@ -290,6 +334,24 @@ ocs_krb5_state(krb5_error_code code)
 }
 
 
+/* whether an error says that no KDC could be reached, not a ticket */
+static int
+ocs_krb5_unreachable(krb5_error_code code)
+{
+    switch (code) {
+
+    case KRB5_KDC_UNREACH:
+    case KRB5_REALM_CANT_RESOLVE:
+    case KRB5_REALM_UNKNOWN:
+    case KRB5KDC_ERR_SVC_UNAVAILABLE:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
 static int
 ocs_krb5_fail(krb5_context ctx, krb5_error_code code, ocs_err_t *err,
     int rc, const char *what)
@@ -305,25 +367,21 @@ ocs_krb5_fail(krb5_context ctx, krb5_error_code code, ocs_err_t *err,
 
 
 /*
- * The AS exchange for a password, over our own TCP transport, so that
- * each KDC gets timeout milliseconds at most: libkrb5 1.20 waits about
- * 25 s for a KDC that accepts connections and never answers, and has no
- * setting for it.  KRB5_REALM_CANT_RESOLVE for a realm without "kdc"
- * lines in krb5.conf (DNS SRV records): libkrb5 must find its KDCs.
+ * The AS exchange for a password, step by step, each request through
+ * ocs_krb5_exchange() (krb5_get_init_creds_password() would ask again
+ * for a primary KDC after a wrong password, counting the same password
+ * twice towards a lockout).  KRB5_REALM_CANT_RESOLVE when the realm's
+ * KDCs are not ours to reach (see ocs_krb5_exchange): libkrb5 must.
  */
 static krb5_error_code
-ocs_krb5_as(krb5_context ctx, krb5_principal client, const char *password,
-    krb5_get_init_creds_opt *opt, int timeout, krb5_creds *creds)
+ocs_krb5_as(krb5_context ctx, ocs_krb5_kdcs_t *kdcs, krb5_principal client,
+    const char *password, krb5_get_init_creds_opt *opt, krb5_creds *creds)
 {
     int                       i;
-    char                     *name;
-    char                    **kdcs;
-    profile_t                 profile;
     krb5_data                 in, out, realm;
     unsigned int              flags;
     krb5_error_code           code;
     krb5_init_creds_context   icc;
-    const char               *names[4];
 
     code = krb5_init_creds_init(ctx, client, NULL, NULL, 0, opt, &icc);
     if (code != 0) {
@@ -336,9 +394,6 @@ ocs_krb5_as(krb5_context ctx, krb5_principal client, const char *password,
         return code;
     }
 
-    profile = NULL;
-    (void) krb5_get_profile(ctx, &profile);
-
     memset(&in, 0, sizeof(in));
 
     /* bounded: a few round trips (preauth, a referral) and no more */
@@ -350,41 +405,14 @@ ocs_krb5_as(krb5_context ctx, krb5_principal client, const char *password,
         code = krb5_init_creds_step(ctx, icc, &in, &out, &realm, &flags);
         krb5_free_data_contents(ctx, &in);
 
-        if (code != 0 || !(flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE)) {
-            krb5_free_data_contents(ctx, &out);
-            krb5_free_data_contents(ctx, &realm);
-            break;
-        }
-
-        kdcs = NULL;
-        name = strndup(realm.data, realm.length);
-
-        if (name != NULL && profile != NULL) {
-            names[0] = "realms";
-            names[1] = name;
-            names[2] = "kdc";
-            names[3] = NULL;
-
-            if (profile_get_values(profile, names, &kdcs) != 0) {
-                kdcs = NULL;
-            }
-        }
-
-        free(name);
-
-        if (kdcs == NULL) {
-            /* no KDC named in krb5.conf: the caller lets libkrb5 go */
-            code = KRB5_REALM_CANT_RESOLVE;
-
-        } else {
-            code = ocs_krb5_send(kdcs, &out, &in, timeout);
-            profile_free_list(kdcs);
+        if (code == 0 && (flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE)) {
+            code = ocs_krb5_exchange(ctx, kdcs, &realm, &out, &in);
         }
 
         krb5_free_data_contents(ctx, &out);
         krb5_free_data_contents(ctx, &realm);
 
-        if (code != 0) {
+        if (code != 0 || !(flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE)) {
             break;
         }
     }
@@ -397,30 +425,187 @@ ocs_krb5_as(krb5_context ctx, krb5_principal client, const char *password,
         code = krb5_init_creds_get_creds(ctx, icc, creds);
     }
 
-    if (profile != NULL) {
-        profile_abandon(profile);
-    }
-
     krb5_init_creds_free(ctx, icc);
 
     return code;
 }
 
 
-/* the request to each KDC in turn until one answers */
-static krb5_error_code
-ocs_krb5_send(char **kdcs, const krb5_data *req, krb5_data *reply,
-    int timeout)
+/*
+ * libkrb5's pre-send hook: every other request of this context to a
+ * KDC (the service ticket of krb5_verify_init_creds()) goes through our
+ * transport too, or through libkrb5's when the realm is not ours.
+ */
+static krb5_error_code KRB5_CALLCONV
+ocs_krb5_send_hook(krb5_context ctx, void *data, const krb5_data *realm,
+    const krb5_data *message, krb5_data **new_message, krb5_data **new_reply)
 {
-    size_t  i;
+    krb5_data        reply;
+    krb5_error_code  code;
 
-    for (i = 0; kdcs[i] != NULL; i++) {
-        if (ocs_krb5_tcp(kdcs[i], req, reply, timeout) == OCS_OK) {
-            return 0;
+    (void) new_message;
+
+    memset(&reply, 0, sizeof(reply));
+
+    code = ocs_krb5_exchange(ctx, data, realm, message, &reply);
+
+    if (code == KRB5_REALM_CANT_RESOLVE) {
+        /* neither output set: libkrb5 sends the message itself */
+        return 0;
+    }
+
+    if (code != 0) {
+        return code;
+    }
+
+    /* the library frees what it is given with its own allocator */
+    code = krb5_copy_data(ctx, &reply, new_reply);
+    krb5_free_data_contents(ctx, &reply);
+
+    return code;
+}
+
+
+/*
+ * One request to the realm's KDCs as krb5.conf's [realms] section
+ * lists them, in that order, over TCP (RFC 4120 7.2.2: every KDC takes
+ * TCP, and no reply is too big for it), until one answers.  Each KDC
+ * gets kdcs->timeout milliseconds for the whole exchange; one that
+ * fails is not asked again during the same password check, so a silent
+ * KDC costs the timeout once, not once per round trip.
+ *
+ * KRB5_REALM_CANT_RESOLVE when krb5.conf names no KDC for the realm
+ * (libkrb5 finds them in DNS) or names one by an https:// URL (MS-KKDCP
+ * through a proxy, which libkrb5 speaks and we do not).  Otherwise 0
+ * with the reply, or KRB5_KDC_UNREACH with a message naming each KDC
+ * and what went wrong with it.
+ */
+static krb5_error_code
+ocs_krb5_exchange(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
+    const krb5_data *realm, const krb5_data *req, krb5_data *reply)
+{
+    int               e;
+    char             *name, **list;
+    size_t            i;
+    profile_t         profile;
+    const char       *names[4];
+    krb5_error_code   code;
+
+    list = NULL;
+    profile = NULL;
+
+    name = strndup(realm->data, realm->length);
+
+    if (name != NULL && krb5_get_profile(ctx, &profile) == 0) {
+        names[0] = "realms";
+        names[1] = name;
+        names[2] = "kdc";
+        names[3] = NULL;
+
+        if (profile_get_values(profile, names, &list) != 0) {
+            list = NULL;
+        }
+
+        profile_abandon(profile);
+    }
+
+    for (i = 0; list != NULL && list[i] != NULL; i++) {
+        if (strncmp(list[i], "https://", 8) == 0) {
+            profile_free_list(list);
+            list = NULL;
+            break;
         }
     }
 
-    return KRB5_KDC_UNREACH;
+    if (list == NULL) {
+        free(name);
+        return KRB5_REALM_CANT_RESOLVE;
+    }
+
+    if (strcmp(kdcs->realm, name) != 0) {
+        /* another realm (a referral): its own KDCs, none failed yet */
+        (void) snprintf(kdcs->realm, sizeof(kdcs->realm), "%s", name);
+        kdcs->failed = 0;
+    }
+
+    code = KRB5_KDC_UNREACH;
+
+    /* a realm has a few KDCs; more than OCS_KRB5_KDCS_MAX are not read */
+    for (i = 0; list[i] != NULL && i < OCS_KRB5_KDCS_MAX; i++) {
+        if (kdcs->failed & (1u << i)) {
+            continue;
+        }
+
+        e = ocs_krb5_tcp(list[i], req, reply, kdcs->timeout);
+
+        if (e == 0) {
+            code = 0;
+            break;
+        }
+
+        kdcs->failed |= 1u << i;
+        ocs_krb5_note(kdcs, list[i], e);
+    }
+
+    if (code != 0) {
+        krb5_set_error_message(ctx, code, "no KDC of realm \"%s\" "
+                               "answered: %s", name, kdcs->notes);
+    }
+
+    profile_free_list(list);
+    free(name);
+
+    return code;
+}
+
+
+/* what went wrong with one KDC, appended to the notes for the log */
+static void
+ocs_krb5_note(ocs_krb5_kdcs_t *kdcs, const char *kdc, int e)
+{
+    int          n;
+    char         buf[64];
+    size_t       left;
+    const char  *why;
+
+    switch (e) {
+
+    case ETIMEDOUT:
+        (void) snprintf(buf, sizeof(buf), "no answer in %d ms",
+                        kdcs->timeout);
+        why = buf;
+        break;
+
+    case ECONNREFUSED:
+        why = "connection refused";
+        break;
+
+    case ECONNRESET:
+        why = "connection closed";
+        break;
+
+    case EPROTO:
+        why = "not a Kerberos reply";
+        break;
+
+    case EHOSTUNREACH:
+        why = "name not resolved";
+        break;
+
+    default:
+        (void) snprintf(buf, sizeof(buf), "system error %d", e);
+        why = buf;
+        break;
+    }
+
+    left = sizeof(kdcs->notes) - kdcs->notes_len;
+
+    n = snprintf(kdcs->notes + kdcs->notes_len, left, "%s\"%s\" (%s)",
+                 kdcs->notes_len ? ", " : "", kdc, why);
+
+    if (n > 0) {
+        kdcs->notes_len += ((size_t) n < left) ? (size_t) n : left - 1;
+    }
 }
 
 
@@ -428,12 +613,15 @@ ocs_krb5_send(char **kdcs, const krb5_data *req, krb5_data *reply,
  * One exchange with one KDC over TCP (RFC 4120 7.2.2: a four-byte
  * length, then the message), all of it within timeout milliseconds.
  * kdc is "host", "host:port" or "[v6]:port", as krb5.conf has it.
+ * Returns 0, or what failed as an errno value: ETIMEDOUT, ECONNREFUSED,
+ * ECONNRESET (closed early), EPROTO (no plausible reply), EHOSTUNREACH
+ * (the name does not resolve), ENOMEM.
  */
 static int
 ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     int timeout)
 {
-    int               fd, rc;
+    int               fd, e;
     char              host[256], *p;
     const char       *port;
     uint8_t           len[4];
@@ -446,7 +634,7 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     if (kdc[0] == '[') {
         p = strchr(kdc, ']');
         if (p == NULL || (size_t) (p - kdc - 1) >= sizeof(host)) {
-            return OCS_ERR_INVALID;
+            return EHOSTUNREACH;
         }
 
         memcpy(host, kdc + 1, p - kdc - 1);
@@ -455,7 +643,7 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
 
     } else {
         if (strlen(kdc) >= sizeof(host)) {
-            return OCS_ERR_INVALID;
+            return EHOSTUNREACH;
         }
 
         memcpy(host, kdc, strlen(kdc) + 1);
@@ -474,22 +662,26 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
 
+    /* the resolver's own timeouts (resolv.conf) bound a name's look-up */
     if (getaddrinfo(host, port, &hints, &res) != 0) {
-        return OCS_ERR_SYS;
+        return EHOSTUNREACH;
     }
 
-    rc = OCS_ERR_SYS;
+    e = EHOSTUNREACH;
 
-    for (ai = res; ai != NULL && rc != OCS_OK; ai = ai->ai_next) {
+    /* every address of the name shares the one deadline */
+    for (ai = res; ai != NULL && e != 0; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK
                                    | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd == -1) {
+            e = errno;
             continue;
         }
 
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1
             && errno != EINPROGRESS)
         {
+            e = errno;
             close(fd);
             continue;
         }
@@ -499,11 +691,18 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
         len[2] = (uint8_t) (req->length >> 8);
         len[3] = (uint8_t) req->length;
 
-        if (ocs_krb5_io(fd, POLLOUT, len, 4, 1, deadline) != OCS_OK
-            || ocs_krb5_io(fd, POLLOUT, (uint8_t *) req->data, req->length,
-                           1, deadline) != OCS_OK
-            || ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline) != OCS_OK)
-        {
+        e = ocs_krb5_io(fd, POLLOUT, len, 4, 1, deadline);
+
+        if (e == 0) {
+            e = ocs_krb5_io(fd, POLLOUT, (uint8_t *) req->data, req->length,
+                            1, deadline);
+        }
+
+        if (e == 0) {
+            e = ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline);
+        }
+
+        if (e != 0) {
             close(fd);
             continue;
         }
@@ -513,42 +712,47 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
 
         /* a reply with a big PAC is some KB; more is not a KDC */
         if (n == 0 || n > 1024 * 1024) {
+            e = EPROTO;
             close(fd);
             continue;
         }
 
         reply->data = malloc(n);
         if (reply->data == NULL) {
+            e = ENOMEM;
             close(fd);
             break;
         }
 
-        if (ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline)
-            != OCS_OK)
-        {
+        e = ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline);
+        close(fd);
+
+        if (e != 0) {
             free(reply->data);
             reply->data = NULL;
-            close(fd);
             continue;
         }
 
         reply->length = n;
         reply->magic = KV5M_DATA;
-        close(fd);
-        rc = OCS_OK;
     }
 
     freeaddrinfo(res);
 
-    return rc;
+    return e;
 }
 
 
-/* writes or reads len bytes on a non-blocking socket by the deadline */
+/*
+ * Writes or reads len bytes on a non-blocking socket by the deadline:
+ * 0, ETIMEDOUT, ECONNRESET when the peer closed first, or the errno of
+ * the failed call (a refused connect() shows on the first send()).
+ */
 static int
 ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len, int write,
     int64_t deadline)
 {
+    int            e;
     ssize_t        n;
     int64_t        left;
     struct pollfd  pfd;
@@ -556,7 +760,7 @@ ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len, int write,
     while (len > 0) {
         left = deadline - ocs_krb5_now();
         if (left <= 0) {
-            return OCS_ERR_SYS;
+            return ETIMEDOUT;
         }
 
         pfd.fd = fd;
@@ -569,25 +773,35 @@ ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len, int write,
             continue;
         }
 
-        if (n <= 0) {
-            return OCS_ERR_SYS;
+        if (n == 0) {
+            return ETIMEDOUT;
+        }
+
+        if (n == -1) {
+            return errno;
         }
 
         n = write ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
 
-        if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-            continue;
+        if (n == -1) {
+            e = errno;
+
+            if (e == EAGAIN || e == EINTR) {
+                continue;
+            }
+
+            return (e == EPIPE) ? ECONNRESET : e;
         }
 
-        if (n <= 0) {
-            return OCS_ERR_SYS;
+        if (n == 0) {
+            return ECONNRESET;
         }
 
         buf += n;
         len -= n;
     }
 
-    return OCS_OK;
+    return 0;
 }
 
 

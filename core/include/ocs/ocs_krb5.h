@@ -28,16 +28,24 @@
  * Active Directory does for user principal names.  The name is one
  * principal component: a "/" stays a character, not an instance.
  *
- * Blocks on the KDC: each KDC that krb5.conf names for the realm gets
- * timeout milliseconds (connect, request, reply; TCP), then the next is
- * tried.  A realm whose KDCs libkrb5 finds itself (DNS) waits as long as
- * libkrb5 does.  The ticket's verification asks the KDC that just
- * answered for a service ticket, through libkrb5.  Returns OCS_OK
- * with *state set (OCS_ACCT_OK when the password is right; principal
- * then holds the canonical user name without its realm), OCS_ERR_AUTH
- * when the ticket failed verification against the keytab (err says so:
- * a spoofed or misconfigured KDC), or OCS_ERR_SYS when no KDC answered
- * or the keytab is unusable (err says which).
+ * Blocks on the KDC.  Every request (two or three for a password with
+ * pre-authentication, one more for the service ticket that verifies
+ * it) goes over TCP to the KDCs that krb5.conf names for the realm, in
+ * order: each KDC gets timeout milliseconds per request (connect, send,
+ * reply), and a KDC that failed is not asked again during the call, so
+ * silent KDCs cost timeout once each.  A realm whose KDCs libkrb5 finds
+ * itself (DNS SRV records, no "kdc" lines) or reaches through an
+ * https:// proxy waits as long as libkrb5 does (up to about 30 s), and
+ * a KDC's host name as long as the resolver does.
+ *
+ * Returns OCS_OK with *state set (OCS_ACCT_OK when the password is
+ * right; principal then holds the canonical user name without its
+ * realm; err->text, when not empty, names KDCs that failed before
+ * another answered, worth a warning), OCS_ERR_AUTH when the ticket
+ * failed verification against the keytab (err says so: a spoofed or
+ * misconfigured KDC), or OCS_ERR_SYS when no KDC answered, for the
+ * password or for the service ticket, or the keytab is unusable (err
+ * says which, naming each KDC tried and how it failed).
  */
 int ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,

@@ -25,6 +25,12 @@ package OCS::Kdc;
 #     $kdc->ccache;            # FILE:DIR/ccache, the default cache
 #     $kdc->kdc_log;           # what krb5kdc logged
 #     $kdc->stop;              # by pid: TERM, up to 10 s, then KILL
+#     $kdc->pause;             # SIGSTOP: the sockets stay, nothing answers
+#     $kdc->resume;            # SIGCONT
+#     $kdc->client_conf('krb5-two.conf', kdcs => ['127.0.0.1:5000',
+#                       $kdc->kdc]);  # krb5.conf naming other KDCs, UDP
+#                                     # first; tcp_first => 1 keeps
+#                                     # udp_preference_limit = 1
 #
 # The port is $t->port($name) (also free for UDP), the files live in
 # $t->dir/krb5kdc-$name, so a test can run two realms (name => 'kdc2',
@@ -95,6 +101,7 @@ sub new {
 sub dir { $_[0]{dir} }
 sub realm { $_[0]{realm} }
 sub port { $_[0]{port} }
+sub kdc { "127.0.0.1:$_[0]{port}" }
 sub pid { $_[0]{pid} }
 sub krb5_conf { "$_[0]{dir}/krb5.conf" }
 sub kdc_conf { "$_[0]{dir}/kdc.conf" }
@@ -207,13 +214,26 @@ sub stop {
     _stop($pid);
 }
 
+# a stopped KDC keeps its sockets: connections complete, nothing answers
+sub pause {
+    my ($self) = @_;
+    kill 'STOP', $self->{pid} if $self->{pid};
+}
+
+sub resume {
+    my ($self) = @_;
+    kill 'CONT', $self->{pid} if $self->{pid};
+}
+
 # our own child: reaped here, so no zombie is left to look alive
 sub _stop {
     my ($pid) = @_;
 
     delete $RUNNING{$pid};
 
+    # a paused KDC handles the TERM once it runs again
     kill 'TERM', $pid;
+    kill 'CONT', $pid;
 
     my $deadline = time + 10;
 
@@ -405,6 +425,23 @@ $extra
     .localhost = $realm
     127.0.0.1 = $realm
 EOF
+}
+
+# a krb5.conf for clients of this realm that names other KDCs, in order,
+# with libkrb5's default transport preferences (UDP first for small
+# requests) unless tcp_first; its path
+sub client_conf {
+    my ($self, $file, %opts) = @_;
+
+    $self->_make;
+
+    my $kdcs = join '', map { "        kdc = $_\n" } @{$opts{kdcs}};
+    my $conf = $self->_krb5_conf;
+
+    $conf =~ s/^ *kdc = .*\n/$kdcs/m;
+    $conf =~ s/^ *udp_preference_limit = .*\n//m unless $opts{tcp_first};
+
+    return $self->_write($file, $conf);
 }
 
 sub _kdc_conf {
