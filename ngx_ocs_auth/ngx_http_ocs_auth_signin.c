@@ -47,6 +47,7 @@ typedef struct {
     int                      timeout;
     char                     principal[OCS_USER_MAX + 1];
     ngx_uint_t               no_account;
+    u_char                   kdc_note[sizeof(((ocs_err_t *) 0)->text)];
     /* kept for the answer */
     ngx_str_t                back;
     ngx_str_t                sip;
@@ -645,6 +646,12 @@ ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
                                  sizeof(task->principal), &task->state,
                                  &task->err);
 
+    /* a KDC that failed before another answered: said on the way back */
+    if (task->rc == OCS_OK && task->err.text[0] != '\0') {
+        ngx_memcpy(task->kdc_note, task->err.text, sizeof(task->kdc_note));
+        task->err.text[0] = '\0';
+    }
+
     if (task->rc != OCS_OK || task->state != OCS_ACCT_OK
         || task->ld == NULL)
     {
@@ -685,6 +692,11 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (task->kdc_note[0] != '\0') {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "ocs auth: %s",
+                      task->kdc_note);
+    }
 
     if (task->rc == OCS_ERR_AUTH) {
         /* a KDC whose tickets the keytab cannot read: never a sign-in */
@@ -957,19 +969,24 @@ static ngx_int_t
 ngx_http_ocs_auth_csrf(ngx_http_request_t *r, ngx_http_ocs_auth_csrf_t *csrf,
     ngx_uint_t create)
 {
-    size_t            n;
-    ngx_str_t         value;
-    const ocs_env_t  *env;
+    size_t                       n;
+    ngx_str_t                    value;
+    const ocs_env_t             *env;
+    ngx_http_ocs_cookie_iter_t   it;
 
     csrf->name = *ngx_http_ocs_sso_cookie_name(r, 1);
     csrf->fresh = 0;
 
-    if (ngx_http_ocs_cookie_get(r, &csrf->name, &value) == NGX_OK
-        && ocs_b64url_decode((char *) value.data, value.len, csrf->nonce,
-                             sizeof(csrf->nonce), &n) == OCS_OK
-        && n == sizeof(csrf->nonce))
-    {
-        return NGX_OK;
+    /* the first good one of its name: another may shadow it */
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+    while (ngx_http_ocs_cookie_next(r, &csrf->name, &it, &value) == NGX_OK) {
+        if (ocs_b64url_decode((char *) value.data, value.len, csrf->nonce,
+                              sizeof(csrf->nonce), &n) == OCS_OK
+            && n == sizeof(csrf->nonce))
+        {
+            return NGX_OK;
+        }
     }
 
     if (!create) {

@@ -133,8 +133,14 @@ is(accepted(), 0, '_NO_WINBINDD: still not contacted');
 $t->stop;
 $t->run($conf, main => $main);
 
-$r = ntlm('OCS\\alice:alice-pw', timeout => 3);
-is($r->status, 0, 'winbindd silent: NTLM does not answer in 3 s');
+TODO: {
+    local $TODO = 'libwbclient waits up to 300 s for a silent winbindd; '
+        . 'the module cannot bound it (docs/kerberos.md, Deadlines)';
+
+    $r = ntlm('OCS\\alice:alice-pw', timeout => 3);
+    isnt($r->status, 0, 'winbindd silent: NTLM answers within 3 s');
+}
+
 ok(accepted() >= 1, 'winbindd silent: gss-ntlmssp asked winbindd');
 is($t->get('/ping')->body, "pong\n", 'winbindd silent: nginx answers '
    . 'other requests meanwhile');
