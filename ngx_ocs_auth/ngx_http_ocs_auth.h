@@ -43,6 +43,10 @@ typedef struct {
     ocs_ldap_t            *handle;        /* per worker process */
     ngx_uint_t             urls_set;
     unsigned               policy_logged; /* the policy version logged */
+    ngx_thread_pool_t     *pool;          /* a pool that a location using
+                                             it names: for the read at
+                                             start */
+    ngx_uint_t             lock_account;  /* and that location's limit */
 } ngx_http_ocs_ldap_dir_t;
 
 

@@ -54,6 +54,15 @@ typedef struct {
 } ngx_http_ocs_auth_recheck_t;
 
 
+/* the read of a directory's policy at a worker's start */
+typedef struct {
+    ngx_http_ocs_ldap_dir_t   *dir;
+    ngx_log_t                 *log;
+    int                        rc;
+    ocs_err_t                  err;
+} ngx_http_ocs_auth_ldap_warm_t;
+
+
 static char *ngx_http_ocs_auth_ldap_line(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
 static char *ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf,
@@ -69,6 +78,12 @@ static int ngx_http_ocs_auth_in_group(ocs_ldap_account_t *acct,
     ngx_str_t *group);
 static ngx_int_t ngx_http_ocs_auth_deny(ngx_http_request_t *r,
     ocs_ticket_t *t, const char *why, const char *message);
+static void ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log,
+    ngx_http_ocs_ldap_dir_t *dir, ngx_uint_t limit);
+static void ngx_http_ocs_auth_ldap_warm(ngx_cycle_t *cycle,
+    ngx_http_ocs_ldap_dir_t *dir);
+static void ngx_http_ocs_auth_ldap_warm_thread(void *data, ngx_log_t *log);
+static void ngx_http_ocs_auth_ldap_warm_done(ngx_event_t *ev);
 static void ngx_http_ocs_auth_recheck_thread(void *data);
 static void ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r,
     void *data);
@@ -462,6 +477,8 @@ ngx_http_ocs_auth_ldap_init_process(ngx_cycle_t *cycle)
                           err.text);
             return NGX_ERROR;
         }
+
+        ngx_http_ocs_auth_ldap_warm(cycle, d[i]);
     }
 
     return NGX_OK;
@@ -1085,14 +1102,23 @@ void
 ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf)
 {
-    unsigned                  version;
-    ngx_uint_t                below;
-    ocs_ldap_policy_t         p;
-    ngx_http_ocs_ldap_dir_t  *dir;
+    if (alcf->directory != NULL) {
+        ngx_http_ocs_auth_ldap_policy_say(r->connection->log,
+                                          alcf->directory,
+                                          alcf->lock_account);
+    }
+}
 
-    dir = alcf->directory;
 
-    if (dir == NULL || dir->handle == NULL) {
+static void
+ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
+    ngx_uint_t limit)
+{
+    unsigned           version;
+    ngx_uint_t         below;
+    ocs_ldap_policy_t  p;
+
+    if (dir->handle == NULL) {
         return;
     }
 
@@ -1105,7 +1131,7 @@ ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     dir->policy_logged = version;
 
     if (!p.known) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, log, 0,
                       "ocs auth: directory \"%V\": its lockout policy "
                       "cannot be read; keep ocs_auth_lockout account= below "
                       "its threshold, or name the policy entry with "
@@ -1114,17 +1140,17 @@ ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     }
 
     if (p.threshold == 0) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "ocs auth: directory \"%V\" does not lock accounts "
                       "(\"%s\")", &dir->name, p.source);
         return;
     }
 
     below = (p.threshold > 1) ? (ngx_uint_t) p.threshold - 1 : 1;
-    below = alcf->lock_account ? ngx_min(alcf->lock_account, below) : below;
+    below = limit ? ngx_min(limit, below) : below;
 
     if (p.window == 0) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, log, 0,
                       "ocs auth: directory \"%V\" locks accounts after %d "
                       "failed passwords and keeps them until a good one "
                       "(\"%s\"); sign-ins here lock after %ui, for a day",
@@ -1132,10 +1158,70 @@ ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
         return;
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "ocs auth: directory \"%V\" locks accounts after %d failed "
                   "passwords within %L s (\"%s\"); sign-ins here lock after "
                   "%ui", &dir->name, p.threshold, p.window, p.source, below);
+}
+
+
+/*
+ * At a worker's start, each directory is asked for its lockout policy in
+ * the thread pool, so that the log says it before the first sign-in and
+ * the first sign-in finds a connection open.
+ */
+static void
+ngx_http_ocs_auth_ldap_warm(ngx_cycle_t *cycle, ngx_http_ocs_ldap_dir_t *dir)
+{
+    ngx_thread_task_t               *task;
+    ngx_http_ocs_auth_ldap_warm_t   *w;
+
+    if (dir->pool == NULL) {
+        return;
+    }
+
+    task = ngx_thread_task_alloc(cycle->pool,
+                                 sizeof(ngx_http_ocs_auth_ldap_warm_t));
+    if (task == NULL) {
+        return;
+    }
+
+    w = task->ctx;
+    w->dir = dir;
+    w->log = cycle->log;
+    w->rc = OCS_OK;
+
+    task->handler = ngx_http_ocs_auth_ldap_warm_thread;
+    task->event.data = w;
+    task->event.handler = ngx_http_ocs_auth_ldap_warm_done;
+
+    /* a full queue at start is no loss: the first sign-in reads it */
+    (void) ngx_thread_task_post(dir->pool, task);
+}
+
+
+static void
+ngx_http_ocs_auth_ldap_warm_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_ocs_auth_ldap_warm_t  *w = data;
+
+    w->rc = ocs_ldap_warm(w->dir->handle, &w->err);
+}
+
+
+static void
+ngx_http_ocs_auth_ldap_warm_done(ngx_event_t *ev)
+{
+    ngx_http_ocs_auth_ldap_warm_t  *w = ev->data;
+
+    if (w->rc != OCS_OK) {
+        ngx_log_error(NGX_LOG_WARN, w->log, 0,
+                      "ocs auth: directory \"%V\" not reached at start: %s",
+                      &w->dir->name, w->err.text);
+        return;
+    }
+
+    ngx_http_ocs_auth_ldap_policy_say(w->log, w->dir, w->dir->lock_account);
 }
 
 

@@ -1121,6 +1121,12 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    /* the directory's policy is read at start in a pool that uses it */
+    if (conf->directory != NULL && conf->directory->pool == NULL) {
+        conf->directory->pool = conf->thread_pool;
+        conf->directory->lock_account = conf->lock_account;
+    }
+
     return NGX_CONF_OK;
 }
 

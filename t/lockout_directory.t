@@ -18,6 +18,7 @@ use POSIX ();
 use OCS::Slapd;
 use OCS::Test;
 use Test::More;
+use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
 my $ldap = OCS::Slapd->new($t, max_failure => 5, failure_interval => 600);
@@ -69,6 +70,16 @@ $conf =~ s/%%DIRECTORY%%/$ldap->nginx_directory("policy \"$policy\";")
                          . "    $unknown"/e;
 
 $t->run($conf);
+
+# each worker reads the policy at start, before any sign-in
+my $said;
+
+for (1 .. 50) {
+    last if ($said = $t->error_log =~ /directory "contoso" locks accounts/);
+    sleep 0.1;
+}
+
+ok($said, 'the policy is read and logged at start, before any sign-in');
 
 sub signin {
     my ($where, $user, $pw) = @_;

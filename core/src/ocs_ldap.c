@@ -384,6 +384,28 @@ ocs_ldap_account_key(const ocs_ldap_account_t *acct, char *out,
 }
 
 
+int
+ocs_ldap_warm(ocs_ldap_t *h, ocs_err_t *err)
+{
+    int               rc;
+    ocs_ldap_conn_t  *c;
+    ocs_ldap_call_t   call;
+
+    call.silent = 0;
+
+    c = ocs_ldap_acquire(h, &call, err);
+    if (c == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    rc = ocs_ldap_policy_refresh(h, c, err);
+
+    ocs_ldap_release(h, c, &call, rc != OCS_OK);
+
+    return rc;
+}
+
+
 unsigned
 ocs_ldap_policy(ocs_ldap_t *h, ocs_ldap_policy_t *policy)
 {

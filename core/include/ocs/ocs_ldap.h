@@ -159,6 +159,13 @@ int ocs_ldap_account_key(const ocs_ldap_account_t *acct, char *out,
     size_t outlen, size_t *written);
 
 /*
+ * Opens a connection and reads the domain's lockout policy, so that a
+ * worker knows it (and has a connection) before its first sign-in.
+ * Returns OCS_OK or OCS_ERR_SYS (no server answered in time).
+ */
+int ocs_ldap_warm(ocs_ldap_t *ld, ocs_err_t *err);
+
+/*
  * The domain's lockout policy as last read (unknown before the first
  * sign-in or re-check reads it; it is read again every 5 minutes).
  * Returns a version that changes whenever the policy read differs from
