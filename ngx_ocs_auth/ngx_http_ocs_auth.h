@@ -126,6 +126,7 @@ typedef struct {
 /* a password sign-in's part in the lockout counts, guard.c */
 #define NGX_HTTP_OCS_GUARD_BY_ADDRESS  1   /* the account from the address */
 #define NGX_HTTP_OCS_GUARD_ANYWHERE    2   /* the account from anywhere */
+#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY 4  /* the address, any account */
 
 #define NGX_HTTP_OCS_GUARD_FAILED      0   /* a wrong password */
 #define NGX_HTTP_OCS_GUARD_SUCCEEDED   1
@@ -134,6 +135,7 @@ typedef struct {
 typedef struct {
     void                  *ctx;           /* the zone; NULL: no lockout */
     ngx_uint_t             account;       /* the location's limits */
+    ngx_uint_t             address;
     ngx_uint_t             total;
     time_t                 window;
     time_t                 lock;

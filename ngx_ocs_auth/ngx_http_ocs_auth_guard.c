@@ -52,6 +52,8 @@ typedef struct {
     time_t                        until;         /* locked until */
     time_t                        expires;       /* may go after */
     int64_t                       value;         /* failures; a counter */
+    ngx_uint_t                    inflight;      /* attempts counted, not
+                                                    yet settled */
     u_char                        key[1];
 } ngx_http_ocs_guard_node_t;
 
@@ -73,16 +75,24 @@ static ngx_int_t ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx,
     u_char *key, size_t len, ngx_uint_t limit, time_t window, time_t lock,
     time_t now);
 static void ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
-    u_char *key, size_t len, ngx_uint_t limit, ngx_uint_t started,
+    ngx_http_ocs_guard_node_t *n, ngx_uint_t limit, ngx_uint_t started,
     time_t window, time_t now);
+static size_t ngx_http_ocs_guard_attempt_key(ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t which, u_char *key);
+static ngx_uint_t ngx_http_ocs_guard_attempt_limit(
+    ngx_http_ocs_guard_attempt_t *a, ngx_uint_t which);
+static time_t ngx_http_ocs_guard_attempt_window(
+    ngx_http_ocs_guard_attempt_t *a, ngx_uint_t which);
+static time_t ngx_http_ocs_guard_attempt_lock(
+    ngx_http_ocs_guard_attempt_t *a, ngx_uint_t which);
+static void ngx_http_ocs_guard_abandon(void *data);
 static void ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
     const ocs_ldap_policy_t *policy);
 static void ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx,
     u_char *key, size_t len, ngx_http_ocs_guard_attempt_t *a,
-    ngx_uint_t outcome, ngx_uint_t which, ngx_uint_t limit, time_t now);
+    ngx_uint_t outcome, ngx_uint_t which, time_t now);
 static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
-    ngx_uint_t address);
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a);
 static void ngx_http_ocs_guard_expire(ngx_http_ocs_guard_ctx_t *ctx,
     time_t now, ngx_uint_t max);
 static ngx_http_ocs_guard_ctx_t *ngx_http_ocs_guard_ctx(
@@ -238,6 +248,7 @@ ngx_http_ocs_guard_get(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
     n->until = 0;
     n->expires = 0;
     n->value = 0;
+    n->inflight = 0;
     ngx_memcpy(n->key, key, len);
 
     ngx_rbtree_insert(&ctx->sh->rbtree, &n->sn.node);
@@ -302,7 +313,11 @@ ngx_http_ocs_guard_key(u_char *key, u_char kind, u_char *account,
 }
 
 
-/* the key of a typed name; one that cannot be folded counts as is */
+/*
+ * The key of a typed name.  One that cannot be folded (it never reaches
+ * a directory) counts in hex behind a '!', so that its bytes cannot pose
+ * as another key's.
+ */
 static size_t
 ngx_http_ocs_guard_name(ngx_str_t *typed, u_char *out)
 {
@@ -310,13 +325,15 @@ ngx_http_ocs_guard_name(ngx_str_t *typed, u_char *out)
 
     if (ocs_username_key((char *) typed->data, typed->len, (char *) out,
                          OCS_NAME_MAX, &n)
-        != OCS_OK)
+        == OCS_OK)
     {
-        n = ngx_min(typed->len, OCS_NAME_MAX);
-        ngx_memcpy(out, typed->data, n);
+        return n;
     }
 
-    return n;
+    n = ngx_min(typed->len, (OCS_NAME_MAX - 1) / 2);
+    out[0] = '!';
+
+    return ngx_hex_dump(out + 1, typed->data, n) - out;
 }
 
 
@@ -518,6 +535,7 @@ ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
     }
 
     n->value++;
+    n->inflight++;
     n->expires = now + window;
 
     if ((ngx_uint_t) n->value < limit) {
@@ -535,18 +553,10 @@ ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
 
 /* takes back a count that started (or did not start) a lock; zone locked */
 static void
-ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
-    size_t len, ngx_uint_t limit, ngx_uint_t started, time_t window,
-    time_t now)
+ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
+    ngx_http_ocs_guard_node_t *n, ngx_uint_t limit, ngx_uint_t started,
+    time_t window, time_t now)
 {
-    ngx_http_ocs_guard_node_t  *n;
-
-    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
-
-    if (n == NULL) {
-        return;
-    }
-
     if (started && n->until > now) {
         n->until = 0;
         n->first = now;
@@ -555,6 +565,10 @@ ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
 
     } else if (!started && n->value > 0) {
         n->value--;
+    }
+
+    if (n->value == 0 && n->until <= now && n->inflight == 0) {
+        ngx_http_ocs_guard_free(ctx, n);
     }
 }
 
@@ -597,28 +611,42 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
 
 /*
  * A password sign-in's part in the counts.  The attempt is counted
- * before the password is tried, by the account it is for, and settled
- * after: a wrong password keeps the count, a success clears it, and an
- * attempt that never reached a password check (a directory that did not
- * answer, an account state only the right password reveals) gives it
- * back.  Counting first keeps sign-ins in flight at once from passing a
- * limit together; counting by the account the directory resolved, not
- * by the name typed, keeps spellings from having counts of their own.
+ * before the password is tried, by the account it is for and by the
+ * client's address, and settled after: a wrong password keeps the
+ * counts, a success clears the account's (but for the attempts still in
+ * flight), and an attempt whose password was never judged (a directory
+ * that did not answer before the password went out, an account state
+ * only the right password reveals) gives them back.  Counting first
+ * keeps sign-ins in flight at once from passing a limit together;
+ * counting by the account the directory resolved, not by the name
+ * typed, keeps spellings from having counts of their own.
  */
 ngx_int_t
 ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
     ngx_http_ocs_guard_attempt_t *a)
 {
+    ngx_pool_cleanup_t  *cln;
+
     ngx_memzero(a, sizeof(ngx_http_ocs_guard_attempt_t));
 
     a->ctx = alcf->lockout ? ngx_http_ocs_guard_ctx(r) : NULL;
     a->account = alcf->lock_account;
+    a->address = alcf->lock_address;
     a->total = alcf->lock_total;
     a->window = alcf->lock_window;
     a->lock = alcf->lock_time;
     a->addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, a->addr);
     a->typed_len = ngx_http_ocs_guard_name(typed, a->typed);
+
+    /* a request that ends unsettled (the client left) leaves its counts */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_ocs_guard_abandon;
+    cln->data = a;
 
     return NGX_OK;
 }
@@ -662,12 +690,35 @@ ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
 }
 
 
+/* the key of each count an attempt takes part in */
+static size_t
+ngx_http_ocs_guard_attempt_key(ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t which, u_char *key)
+{
+    switch (which) {
+
+    case NGX_HTTP_OCS_GUARD_BY_ADDRESS:
+        return ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT,
+                                      a->key, a->key_len, a->addr,
+                                      a->addr_len);
+
+    case NGX_HTTP_OCS_GUARD_ANYWHERE:
+        return ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, a->key,
+                                      a->key_len, NULL, 0);
+
+    default: /* NGX_HTTP_OCS_GUARD_ADDRESS_ONLY */
+        return ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL,
+                                      0, a->addr, a->addr_len);
+    }
+}
+
+
 /*
- * Counts the attempt for the account key (NULL: the name as typed),
- * unless the account is locked: NGX_OK to try the password, NGX_DECLINED
- * with a->left and a->why when locked.  It makes no nginx call but
- * ngx_time() and the zone's lock, so that a pool thread may run it
- * between the directory's search and the bind.
+ * Counts the attempt for the account key (NULL: the name as typed) and
+ * the address, unless one of them is locked: NGX_OK to try the
+ * password, NGX_DECLINED with a->left and a->why when locked.  It makes
+ * no nginx call but ngx_time() and the zone's lock, so that a pool
+ * thread may run it between the directory's search and the bind.
  */
 ngx_int_t
 ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
@@ -677,8 +728,18 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
     size_t                      klen;
     time_t                      now;
     ngx_int_t                   rc;
+    ngx_uint_t                  i, which, limit;
     ngx_http_ocs_guard_ctx_t   *ctx;
     ngx_http_ocs_guard_node_t  *n;
+
+    static const struct {
+        ngx_uint_t   which;
+        const char  *why;
+    } counts[] = {
+        { NGX_HTTP_OCS_GUARD_BY_ADDRESS, "the account, from this address" },
+        { NGX_HTTP_OCS_GUARD_ANYWHERE, "the account" },
+        { NGX_HTTP_OCS_GUARD_ADDRESS_ONLY, "this address" },
+    };
 
     ctx = a->ctx;
 
@@ -702,22 +763,15 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
 
     ngx_http_ocs_guard_expire(ctx, now, 8);
 
-    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
-                                  a->key_len, a->addr, a->addr_len);
-    n = ngx_http_ocs_guard_find(ctx, key, klen, ngx_crc32_short(key, klen));
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        klen = ngx_http_ocs_guard_attempt_key(a, counts[i].which, key);
+        n = ngx_http_ocs_guard_find(ctx, key, klen,
+                                    ngx_crc32_short(key, klen));
 
-    if (n != NULL && n->until > now) {
-        a->left = n->until - now;
-        a->why = "the account, from this address";
-    }
-
-    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, a->key,
-                                  a->key_len, NULL, 0);
-    n = ngx_http_ocs_guard_find(ctx, key, klen, ngx_crc32_short(key, klen));
-
-    if (n != NULL && n->until > now && n->until - now > a->left) {
-        a->left = n->until - now;
-        a->why = "the account";
+        if (n != NULL && n->until > now && n->until - now > a->left) {
+            a->left = n->until - now;
+            a->why = counts[i].why;
+        }
     }
 
     if (a->left) {
@@ -725,27 +779,62 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
         return NGX_DECLINED;
     }
 
-    klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
-                                  a->key_len, a->addr, a->addr_len);
-    rc = ngx_http_ocs_guard_count(ctx, key, klen, a->limit_account,
-                                  a->limit_window, a->limit_lock, now);
-    a->no_room |= (rc < 0);
-    a->started |= (rc == 1) ? NGX_HTTP_OCS_GUARD_BY_ADDRESS : 0;
-    a->charged |= NGX_HTTP_OCS_GUARD_BY_ADDRESS;
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        which = counts[i].which;
+        limit = ngx_http_ocs_guard_attempt_limit(a, which);
 
-    if (a->limit_total) {
-        klen = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL, a->key,
-                                      a->key_len, NULL, 0);
-        rc = ngx_http_ocs_guard_count(ctx, key, klen, a->limit_total,
-                                      a->limit_window, a->limit_lock, now);
-        a->no_room |= (rc < 0);
-        a->started |= (rc == 1) ? NGX_HTTP_OCS_GUARD_ANYWHERE : 0;
-        a->charged |= NGX_HTTP_OCS_GUARD_ANYWHERE;
+        if (limit == 0) {
+            continue;
+        }
+
+        klen = ngx_http_ocs_guard_attempt_key(a, which, key);
+        rc = ngx_http_ocs_guard_count(ctx, key, klen, limit,
+                                      ngx_http_ocs_guard_attempt_window(a,
+                                                                     which),
+                                      ngx_http_ocs_guard_attempt_lock(a,
+                                                                     which),
+                                      now);
+        if (rc < 0) {
+            a->no_room = 1;
+            continue;
+        }
+
+        a->started |= (rc == 1) ? which : 0;
+        a->charged |= which;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return NGX_OK;
+}
+
+
+/* the limit, window and lock of one count of the attempt */
+static ngx_uint_t
+ngx_http_ocs_guard_attempt_limit(ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t which)
+{
+    return which == NGX_HTTP_OCS_GUARD_BY_ADDRESS ? a->limit_account
+           : which == NGX_HTTP_OCS_GUARD_ANYWHERE ? a->limit_total
+           : a->address;
+}
+
+
+static time_t
+ngx_http_ocs_guard_attempt_window(ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t which)
+{
+    return which == NGX_HTTP_OCS_GUARD_ADDRESS_ONLY ? a->window
+                                                    : a->limit_window;
+}
+
+
+static time_t
+ngx_http_ocs_guard_attempt_lock(ngx_http_ocs_guard_attempt_t *a,
+    ngx_uint_t which)
+{
+    return which == NGX_HTTP_OCS_GUARD_ADDRESS_ONLY ? a->lock
+                                                    : a->limit_lock;
 }
 
 
@@ -783,7 +872,7 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
     size_t                      len;
     time_t                      now;
-    ngx_int_t                   rc;
+    ngx_uint_t                  which;
     ngx_http_ocs_guard_ctx_t   *ctx;
 
     ctx = a->ctx;
@@ -793,73 +882,132 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     }
 
     now = ngx_time();
-    rc = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
-        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ADDRESS, NULL,
-                                     0, a->addr, a->addr_len);
-        rc = ngx_http_ocs_guard_count(ctx, key, len, alcf->lock_address,
-                                      alcf->lock_window, alcf->lock_time,
-                                      now);
-        a->no_room |= (rc < 0);
-
-    } else {
-        len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_ACCOUNT, a->key,
-                                     a->key_len, a->addr, a->addr_len);
-        ngx_http_ocs_guard_give_back(ctx, key, len, a, outcome,
-                                     NGX_HTTP_OCS_GUARD_BY_ADDRESS,
-                                     a->limit_account, now);
-
-        if (a->charged & NGX_HTTP_OCS_GUARD_ANYWHERE) {
-            len = ngx_http_ocs_guard_key(key, NGX_HTTP_OCS_GUARD_TOTAL,
-                                         a->key, a->key_len, NULL, 0);
-            ngx_http_ocs_guard_give_back(ctx, key, len, a, outcome,
-                                         NGX_HTTP_OCS_GUARD_ANYWHERE,
-                                         a->limit_total, now);
+    for (which = 1; which <= NGX_HTTP_OCS_GUARD_ADDRESS_ONLY; which <<= 1) {
+        if (!(a->charged & which)) {
+            continue;
         }
 
-        a->started = 0;
+        len = ngx_http_ocs_guard_attempt_key(a, which, key);
+        ngx_http_ocs_guard_give_back(ctx, key, len, a, outcome, which, now);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    ngx_http_ocs_guard_report(r, alcf, a, rc == 1);
+    a->charged = 0;
+
+    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
+        ngx_http_ocs_guard_report(r, alcf, a);
+    }
 }
 
 
 /*
- * A success clears the entry (with a lock that this very attempt
- * started); an attempt whose password was never judged gives its count
- * back.  Zone locked.
+ * One count of a settled attempt: no longer in flight; a wrong password
+ * keeps it; a success clears an account's count but for the attempts
+ * still in flight (the directory counts those after the success), with
+ * a lock that this very attempt started, and gives back its address
+ * count; an attempt whose password was never judged gives it back.
+ * Zone locked.
  */
 static void
 ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
     size_t len, ngx_http_ocs_guard_attempt_t *a, ngx_uint_t outcome,
-    ngx_uint_t which, ngx_uint_t limit, time_t now)
+    ngx_uint_t which, time_t now)
 {
     ngx_http_ocs_guard_node_t  *n;
 
-    if (outcome != NGX_HTTP_OCS_GUARD_SUCCEEDED) {
-        ngx_http_ocs_guard_uncount(ctx, key, len, limit, a->started & which,
-                                   a->limit_window, now);
+    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
+
+    if (n == NULL) {
         return;
     }
 
-    n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
-
-    if (n != NULL && (n->until <= now || (a->started & which))) {
-        ngx_http_ocs_guard_free(ctx, n);
+    if (n->inflight > 0) {
+        n->inflight--;
     }
+
+    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
+        return;
+    }
+
+    if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED
+        && which != NGX_HTTP_OCS_GUARD_ADDRESS_ONLY)
+    {
+        if (n->until > now && !(a->started & which)) {
+            /* locked by others' failures since: that lock stands */
+            return;
+        }
+
+        n->until = 0;
+        n->value = n->inflight;
+        n->first = now;
+        n->expires = now + a->limit_window;
+
+        if (n->value == 0) {
+            ngx_http_ocs_guard_free(ctx, n);
+        }
+
+        return;
+    }
+
+    ngx_http_ocs_guard_uncount(ctx, n, ngx_http_ocs_guard_attempt_limit(a,
+                               which), a->started & which,
+                               ngx_http_ocs_guard_attempt_window(a, which),
+                               now);
+}
+
+
+/*
+ * The request pool's cleanup: an attempt never settled (the client went
+ * away while it ran) is no longer in flight, and its counts stay, as
+ * for a wrong password, since the directory may have judged it.
+ */
+static void
+ngx_http_ocs_guard_abandon(void *data)
+{
+    ngx_http_ocs_guard_attempt_t *a = data;
+
+    u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
+    size_t                      len;
+    ngx_uint_t                  which;
+    ngx_http_ocs_guard_ctx_t   *ctx;
+    ngx_http_ocs_guard_node_t  *n;
+
+    ctx = a->ctx;
+
+    if (ctx == NULL || !a->charged) {
+        return;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (which = 1; which <= NGX_HTTP_OCS_GUARD_ADDRESS_ONLY; which <<= 1) {
+        if (!(a->charged & which)) {
+            continue;
+        }
+
+        len = ngx_http_ocs_guard_attempt_key(a, which, key);
+        n = ngx_http_ocs_guard_find(ctx, key, len,
+                                    ngx_crc32_short(key, len));
+
+        if (n != NULL && n->inflight > 0) {
+            n->inflight--;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    a->charged = 0;
 }
 
 
 /* the log lines of the locks a failed attempt started */
 static void
 ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
-    ngx_uint_t address)
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a)
 {
     u_char  why[64];
 
@@ -871,7 +1019,11 @@ ngx_http_ocs_guard_report(ngx_http_request_t *r,
 
     why[0] = '\0';
 
-    if (a->threshold) {
+    if (a->threshold == 1) {
+        ngx_sprintf(why, " (the directory locks after 1: it cannot be kept "
+                    "from locking)%Z");
+
+    } else if (a->threshold) {
         ngx_sprintf(why, " (the directory locks after %d)%Z", a->threshold);
     }
 
@@ -890,7 +1042,7 @@ ngx_http_ocs_guard_report(ngx_http_request_t *r,
                       a->key, a->limit_lock, a->limit_total, why);
     }
 
-    if (address) {
+    if (a->started & NGX_HTTP_OCS_GUARD_ADDRESS_ONLY) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ocs auth: sign-ins from %V locked for %T s after %ui "
                       "failures", &r->connection->addr_text,

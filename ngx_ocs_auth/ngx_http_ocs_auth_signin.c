@@ -76,6 +76,8 @@ static ngx_int_t ngx_http_ocs_auth_locked(ngx_http_request_t *r,
 static void ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_uint_t outcome);
 static void ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task);
+static ngx_int_t ngx_http_ocs_auth_signin_krb5_charge(
+    ngx_http_ocs_auth_task_t *task);
 static ngx_int_t ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
@@ -171,7 +173,6 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     time_t                          locked;
     ngx_int_t                       rc;
     const char                     *why;
-    ocs_ldap_policy_t               policy, *pp;
     ngx_http_ocs_auth_main_conf_t  *amcf;
     ngx_str_t                      body, token, user, password, back,
                                    computer, sip, step;
@@ -308,7 +309,11 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         return ngx_http_ocs_auth_locked(r, task, &back, &user, locked, why);
     }
 
-    (void) ngx_http_ocs_guard_attempt_init(r, alcf, &user, &task->attempt);
+    if (ngx_http_ocs_guard_attempt_init(r, alcf, &user, &task->attempt)
+        != NGX_OK)
+    {
+        goto failed;
+    }
 
     if (password.len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -341,18 +346,12 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     }
 
     /*
-     * The directory counts the attempt in the pool thread, by the account
-     * its search finds; the user file and the KDC by the name typed, here.
+     * With a directory, the attempt is counted in the pool thread, by the
+     * account the directory's search finds (before the KDC is asked, with
+     * Kerberos); without one, by the name typed, here.
      */
-    if (task->ld == NULL || task->keytab != NULL) {
-        pp = NULL;
-
-        if (task->ld != NULL) {
-            (void) ocs_ldap_policy(task->ld, &policy);
-            pp = &policy;
-        }
-
-        if (ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, pp)
+    if (task->ld == NULL) {
+        if (ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, NULL)
             != NGX_OK)
         {
             ngx_explicit_memzero(password.data, password.len);
@@ -591,7 +590,11 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_ldap_policy_log(r, alcf);
 
     if (task->rc != OCS_OK) {
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+        /* a password the directory got but never answered may count */
+        ngx_http_ocs_auth_signin_settle(r, task,
+                                        task->state == OCS_ACCT_UNANSWERED
+                                        ? NGX_HTTP_OCS_GUARD_FAILED
+                                        : NGX_HTTP_OCS_GUARD_NEUTRAL);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: directory \"%V\" unavailable: %s",
@@ -635,10 +638,21 @@ ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
 }
 
 
-/* runs in a pool thread: the KDC, then the directory if there is one */
+/*
+ * Runs in a pool thread: with a directory, the account the name stands
+ * for is found first and the attempt counted by it (the KDC resolves
+ * names as leniently as the directory does); then the KDC, then the
+ * directory's account of the principal the KDC names.
+ */
 static void
 ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
 {
+    if (task->ld != NULL
+        && ngx_http_ocs_auth_signin_krb5_charge(task) != NGX_OK)
+    {
+        return;
+    }
+
     task->rc = ocs_krb5_password(task->keytab, task->server, task->timeout,
                                  task->name,
                                  task->name_len, task->password,
@@ -684,6 +698,43 @@ ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
 }
 
 
+/*
+ * In the pool thread, before the KDC: the attempt counted by the account
+ * the typed name finds in the directory, or by the name when it finds
+ * none.  NGX_DECLINED when that is locked (task->state says so) or the
+ * directory cannot answer (task->rc).
+ */
+static ngx_int_t
+ngx_http_ocs_auth_signin_krb5_charge(ngx_http_ocs_auth_task_t *task)
+{
+    int  rc;
+
+    rc = ocs_ldap_find_user(task->ld, task->name, task->name_len,
+                            &task->res->acct, &task->err);
+
+    if (rc != OCS_OK && rc != OCS_ERR_NOTFOUND) {
+        task->rc = rc;
+        task->state = OCS_ACCT_BAD_CREDENTIALS;
+        return NGX_DECLINED;
+    }
+
+    if (rc == OCS_ERR_NOTFOUND) {
+        (void) ocs_ldap_policy(task->ld, &task->res->acct.policy);
+        task->res->acct.found = 0;
+    }
+
+    if (ngx_http_ocs_guard_admit(&task->attempt, &task->res->acct)
+        != OCS_OK)
+    {
+        task->rc = OCS_OK;
+        task->state = OCS_ACCT_THROTTLED;
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 /* the answer to a sign-in whose password Kerberos checked */
 static ngx_int_t
 ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
@@ -692,6 +743,10 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (task->state == OCS_ACCT_THROTTLED) {
+        return ngx_http_ocs_auth_signin_refused(r, task, typed);
+    }
 
     if (task->kdc_note[0] != '\0') {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "ocs auth: %s",
@@ -712,7 +767,11 @@ ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
     }
 
     if (task->rc != OCS_OK && task->state != OCS_ACCT_OK) {
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+        /* a password a KDC got but never answered may count there */
+        ngx_http_ocs_auth_signin_settle(r, task,
+                                        task->state == OCS_ACCT_UNANSWERED
+                                        ? NGX_HTTP_OCS_GUARD_FAILED
+                                        : NGX_HTTP_OCS_GUARD_NEUTRAL);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Kerberos password check unavailable: %s",

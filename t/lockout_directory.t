@@ -15,10 +15,11 @@ use utf8;
 use lib 't/lib';
 use Encode qw(encode);
 use POSIX ();
+use OCS::Relay;
 use OCS::Slapd;
 use OCS::Test;
 use Test::More;
-use Time::HiRes qw(sleep);
+use Time::HiRes qw(sleep time);
 
 my $t = OCS::Test->new;
 my $ldap = OCS::Slapd->new($t, max_failure => 5, failure_interval => 600);
@@ -55,19 +56,39 @@ http {
             ocs_auth_lockout account=3 address=100;
         }
 
+        location = /admin/lockout { ocs_auth_lockout_admin; }
+
+        location = /burst/signin {
+            ocs_auth_signin;
+            ocs_auth_lockout account=3 address=3;
+        }
+
         # no "policy": slapd's root DSE names no AD domain object
         location = /unknown/signin {
             ocs_auth_signin;
             ocs_auth_ldap unknown;
         }
+
+        # through a relay that loses the answers to nick's binds
+        location = /lossy/signin {
+            ocs_auth_signin;
+            ocs_auth_ldap lossy;
+            ocs_auth_lockout account=3 address=100;
+        }
     }
 }
 EOF
 
+my $relay = OCS::Relay->new(to => $ldap->port('ldap'),
+                            lose => qr/cn=nick,ou=Users/);
+
 my $unknown = $ldap->nginx_directory() =~ s/contoso \{/unknown {/r;
+my $lossy = $ldap->nginx_directory('timeout 1s;') =~ s/contoso \{/lossy {/r;
+my $rport = $relay->port;
+$lossy =~ s{url ldap://127\.0\.0\.1:\d+;}{url ldap://127.0.0.1:$rport;};
 
 $conf =~ s/%%DIRECTORY%%/$ldap->nginx_directory("policy \"$policy\";")
-                         . "    $unknown"/e;
+                         . "    $unknown    $lossy"/e;
 
 $t->run($conf);
 
@@ -187,6 +208,22 @@ for (@kids) {
 is(failures('ned'), 3, 'eight at once: three reached the directory');
 is($refused, 5, 'eight at once: five refused unbound');
 
+# a wrong password whose answer is lost may have counted at the
+# directory: it keeps its count here
+
+@got = map { signin('lossy', 'nick', "wrong$_")->status } 1 .. 5;
+is("@got", '503 503 503 429 429',
+   'answers lost: three tries, then locked as for wrong passwords');
+is(failures('nick'), 3, 'answers lost: the directory saw three');
+ok(!locked_in_directory('nick'), 'answers lost: the directory did not lock');
+is($relay->lost, 3, 'the relay lost three answers');
+
+# a slow answer to one user's bind breaks its connection, not the server
+my $start = time;
+is(signin('lossy', 'alice', 'alice-pw')->status, 303,
+   'another user through the same server: signed in');
+cmp_ok(time - $start, '<', 1, 'and at once: the server is not shunned');
+
 # a directory whose policy cannot be read: the configured limits, and a
 # warning that says what to do
 is(signin('unknown', 'rita', 'wrong')->status, 401, 'unknown policy: tried');
@@ -200,5 +237,42 @@ like($t->error_log,
 like($t->error_log, qr/sign-in failed: malformed user name/,
      'log: spellings with spaces refused as malformed');
 unlike($t->logs, qr/nora-pw|vadim-pw/, 'no password in the logs');
+
+$t->post('/admin/lockout', form => [clear => 'all']);
+
+# sign-ins at once from one address count against address= before any
+# password is tried: with address=3 a burst of wrong passwords for ten
+# names gets three tries
+
+@forms = map {
+    my $jar = "spray$_";
+    my $page = $t->get('/burst/signin', jar => $jar);
+    [$jar, $page->field('csrf'), $page->field('r'), "nobody$_"]
+} 1 .. 10;
+
+@kids = ();
+
+for my $f (@forms) {
+    my $pid = fork;
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        my $r = $t->post('/burst/signin', jar => $f->[0],
+                         form => [csrf => $f->[1], r => $f->[2],
+                                  username => $f->[3], password => 'wrong']);
+        POSIX::_exit($r->status == 429 ? 1 : 0);
+    }
+
+    push @kids, $pid;
+}
+
+$refused = 0;
+
+for (@kids) {
+    waitpid($_, 0);
+    $refused += $? >> 8;
+}
+
+is($refused, 7, 'ten names at once from one address: seven refused');
 
 $t->done;

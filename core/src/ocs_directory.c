@@ -35,6 +35,8 @@ static const struct {
       "Your account is not allowed to sign in from this computer." },
     { "too many failed sign-ins",
       "Too many failed sign-ins. Please wait and try again." },
+    { "no answer to the password",
+      "The sign-in service is unavailable. Please try again later." },
 };
 
 

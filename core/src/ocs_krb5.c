@@ -34,6 +34,9 @@ typedef struct {
     char         realm[256];
     char         notes[160];        /* the failed KDCs, for the log */
     size_t       notes_len;
+    int          proof;             /* this request proves the password */
+    int          delivered;         /* such a request reached a KDC that
+                                       never answered it */
 } ocs_krb5_kdcs_t;
 
 
@@ -53,7 +56,7 @@ static krb5_error_code ocs_krb5_exchange(krb5_context ctx,
     krb5_data *reply);
 static void ocs_krb5_note(ocs_krb5_kdcs_t *kdcs, const char *kdc, int e);
 static int ocs_krb5_tcp(const char *kdc, const krb5_data *req,
-    krb5_data *reply, int timeout);
+    krb5_data *reply, int timeout, int *written);
 static int ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len,
     int write, int64_t deadline);
 static int64_t ocs_krb5_now(void);
@@ -174,7 +177,8 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
         *state = ocs_krb5_state(code);
 
         if (*state < 0) {
-            *state = OCS_ACCT_BAD_CREDENTIALS;
+            *state = kdcs.delivered ? OCS_ACCT_UNANSWERED
+                                    : OCS_ACCT_BAD_CREDENTIALS;
             rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
             goto done;
         }
@@ -406,7 +410,10 @@ ocs_krb5_as(krb5_context ctx, ocs_krb5_kdcs_t *kdcs, krb5_principal client,
         krb5_free_data_contents(ctx, &in);
 
         if (code == 0 && (flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE)) {
+            /* after the first round trip, requests carry pre-auth data */
+            kdcs->proof = (i > 0);
             code = ocs_krb5_exchange(ctx, kdcs, &realm, &out, &in);
+            kdcs->proof = 0;
         }
 
         krb5_free_data_contents(ctx, &out);
@@ -484,7 +491,7 @@ static krb5_error_code
 ocs_krb5_exchange(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
     const krb5_data *realm, const krb5_data *req, krb5_data *reply)
 {
-    int               e;
+    int               e, written;
     char             *name, **list;
     size_t            i;
     profile_t         profile;
@@ -536,12 +543,15 @@ ocs_krb5_exchange(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
             continue;
         }
 
-        e = ocs_krb5_tcp(list[i], req, reply, kdcs->timeout);
+        e = ocs_krb5_tcp(list[i], req, reply, kdcs->timeout, &written);
 
         if (e == 0) {
             code = 0;
             break;
         }
+
+        /* the KDC may have judged the password and counted a failure */
+        kdcs->delivered |= (kdcs->proof && written);
 
         kdcs->failed |= 1u << i;
         ocs_krb5_note(kdcs, list[i], e);
@@ -619,7 +629,7 @@ ocs_krb5_note(ocs_krb5_kdcs_t *kdcs, const char *kdc, int e)
  */
 static int
 ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
-    int timeout)
+    int timeout, int *written)
 {
     int               fd, e;
     char              host[256], *p;
@@ -630,6 +640,7 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     struct addrinfo   hints, *res, *ai;
 
     deadline = ocs_krb5_now() + timeout;
+    *written = 0;
 
     if (kdc[0] == '[') {
         p = strchr(kdc, ']');
@@ -699,6 +710,7 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
         }
 
         if (e == 0) {
+            *written = 1;
             e = ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline);
         }
 

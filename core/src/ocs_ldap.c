@@ -40,7 +40,9 @@ static void ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e,
     ocs_ldap_account_t *acct, const ocs_ldap_conf_t *conf);
 static int ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     const char *dn, const char *password, size_t len, int *state,
-    ocs_err_t *err);
+    int *sent, ocs_err_t *err);
+static int ocs_ldap_constructed(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
 static int ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c,
     ocs_ldap_account_t *acct, ocs_err_t *err);
 static void ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn,
@@ -75,7 +77,7 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
     const char *password, size_t password_len, ocs_ldap_admit_pt admit,
     void *admit_data, ocs_ldap_account_t *acct, int *state, ocs_err_t *err)
 {
-    int               rc, found, tries;
+    int               rc, found, tries, sent;
     char              filter[8 * OCS_NAME_MAX];
     char              decoy[OCS_LDAP_DN_MAX];
     ocs_ldap_conn_t  *c;
@@ -144,22 +146,33 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
         return OCS_OK;
     }
 
+    sent = 0;
+
     if (found) {
         rc = ocs_ldap_user_bind(h, c, acct->dn, password, password_len, state,
-                                err);
+                                &sent, err);
 
     } else {
         /* the same round trip as a wrong password, then the same no */
         (void) snprintf(decoy, sizeof(decoy), "cn=ocs-decoy-account,%s",
                         h->conf.base);
         rc = ocs_ldap_user_bind(h, c, decoy, password, password_len, state,
-                                err);
+                                &sent, err);
         *state = OCS_ACCT_BAD_CREDENTIALS;
     }
 
     if (rc != OCS_OK) {
+        /*
+         * A wrong password can be slow to judge (AD asks its PDC
+         * emulator first): one late answer does not make the server
+         * silent for everyone, only this connection broken.
+         */
+        c->timed_out = 0;
         ocs_ldap_release(h, c, &call, 1);
-        *state = OCS_ACCT_BAD_CREDENTIALS;
+
+        /* the directory may have counted a password it never answered */
+        *state = (sent && found) ? OCS_ACCT_UNANSWERED
+                                 : OCS_ACCT_BAD_CREDENTIALS;
         return OCS_ERR_SYS;
     }
 
@@ -447,16 +460,15 @@ ocs_ldap_policy_refresh(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
 
     memset(&policy, 0, sizeof(ocs_ldap_policy_t));
 
-    if (h->conf.policy_dn != NULL) {
+    /* only Active Directory names its domain object in the root DSE */
+    rc = ocs_ldap_base_value(h, c, "", "defaultNamingContext", dn,
+                             sizeof(dn), err);
+
+    if (rc == OCS_OK && h->conf.policy_dn != NULL) {
         rc = ocs_ldap_policy_read(h, c, h->conf.policy_dn, &policy, err);
 
-    } else {
-        rc = ocs_ldap_base_value(h, c, "", "defaultNamingContext", dn,
-                                 sizeof(dn), err);
-
-        if (rc == OCS_OK && dn[0] != '\0') {
-            rc = ocs_ldap_policy_read(h, c, dn, &policy, err);
-        }
+    } else if (rc == OCS_OK && dn[0] != '\0') {
+        rc = ocs_ldap_policy_read(h, c, dn, &policy, err);
     }
 
     if (rc != OCS_OK) {
@@ -464,6 +476,8 @@ ocs_ldap_policy_refresh(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_err_t *err)
     }
 
     pthread_mutex_lock(&h->lock);
+
+    h->ad = (dn[0] != '\0');
 
     if (h->policy_read == 0
         || h->policy.known != policy.known
@@ -493,17 +507,73 @@ ocs_ldap_policy_of(ocs_ldap_t *h, ocs_ldap_conn_t *c,
 {
     int  rc;
 
-    if (acct->policy_dn[0] != '\0') {
-        rc = ocs_ldap_policy_read(h, c, acct->policy_dn, &acct->policy, err);
+    rc = ocs_ldap_constructed(h, c, acct, err);
+    if (rc != OCS_OK) {
+        return rc;
+    }
 
-        if (rc != OCS_OK || acct->policy.known) {
-            return rc;
-        }
+    if (acct->policy_dn[0] != '\0') {
+        /*
+         * A policy of its own that the service account may not read (AD
+         * lets only administrators read PSOs by default) is unknown, not
+         * the domain's: it is often the stricter one.
+         */
+        return ocs_ldap_policy_read(h, c, acct->policy_dn, &acct->policy,
+                                    err);
     }
 
     (void) ocs_ldap_policy(h, &acct->policy);
 
     return OCS_OK;
+}
+
+
+/*
+ * Active Directory computes some attributes only for a base search of
+ * the entry, never in the subtree search that found it: the lockout and
+ * password-expiry bits of msDS-User-Account-Control-Computed and the
+ * account's password policy, msDS-ResultantPSO.
+ */
+static int
+ocs_ldap_constructed(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err)
+{
+    int           rc;
+    long          computed;
+    char          v[32], *end;
+    LDAPMessage  *res, *e;
+
+    static char  *attrs[] = {
+        "msDS-User-Account-Control-Computed", "msDS-ResultantPSO", NULL
+    };
+
+    pthread_mutex_lock(&h->lock);
+    rc = h->ad;
+    pthread_mutex_unlock(&h->lock);
+
+    if (!rc) {
+        return OCS_OK;
+    }
+
+    rc = ocs_ldap_read_base(h, c, acct->dn, attrs, &res, &e, err);
+
+    if (rc == OCS_OK && e != NULL) {
+        ocs_ldap_value(c->ld, e, attrs[0], v, sizeof(v));
+
+        errno = 0;
+        computed = strtol(v, &end, 10);
+
+        if (v[0] != '\0' && errno == 0 && *end == '\0' && computed > 0) {
+            acct->uac = (acct->uac < 0 ? 0 : acct->uac) | computed;
+        }
+
+        ocs_ldap_value(c->ld, e, attrs[1], acct->policy_dn,
+                       sizeof(acct->policy_dn));
+    }
+
+    ldap_msgfree(res);
+
+    return rc;
 }
 
 
@@ -862,7 +932,7 @@ ocs_ldap_read_entry(LDAP *ld, LDAPMessage *e, ocs_ldap_account_t *acct,
  */
 static int
 ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
-    const char *password, size_t len, int *state, ocs_err_t *err)
+    const char *password, size_t len, int *state, int *sent, ocs_err_t *err)
 {
     int                  rc, msgid, result;
     char                *diag;
@@ -903,6 +973,9 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
 
         return OCS_OK;
     }
+
+    /* on its way: from here on, the directory may judge the password */
+    *sent = 1;
 
     ocs_ldap_timeval(h->conf.timeout, &tv);
     res = NULL;

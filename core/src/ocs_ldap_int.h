@@ -51,6 +51,8 @@ struct ocs_ldap_s {
     ocs_ldap_conn_t      *conns;
     ocs_ldap_policy_t     policy;       /* the domain's lockout rules */
     unsigned              policy_version;
+    int                   ad;           /* Active Directory, by its root
+                                           DSE */
     int64_t               policy_read;  /* monotonic ms, 0: never */
 };
 

@@ -23,6 +23,9 @@
 #define OCS_ACCT_TIME               7   /* not allowed at this time */
 #define OCS_ACCT_WORKSTATION        8   /* not allowed from this computer */
 #define OCS_ACCT_THROTTLED          9   /* the proxy's lockout: not tried */
+#define OCS_ACCT_UNANSWERED        10   /* the password went to the server,
+                                           the answer never came: it may
+                                           count as a failure there */
 
 /* a short lowercase name of a state, for logs: "locked out" */
 const char *ocs_acct_state_name(int state);

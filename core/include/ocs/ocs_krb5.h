@@ -45,7 +45,9 @@
  * failed verification against the keytab (err says so: a spoofed or
  * misconfigured KDC), or OCS_ERR_SYS when no KDC answered, for the
  * password or for the service ticket, or the keytab is unusable (err
- * says which, naming each KDC tried and how it failed).
+ * says which, naming each KDC tried and how it failed); *state is then
+ * OCS_ACCT_UNANSWERED when a request proving the password reached a KDC
+ * that never answered it (the KDC may have counted a failure).
  */
 int ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,
