@@ -34,6 +34,13 @@ typedef void (*ngx_http_ocs_thread_pt)(void *data);
 typedef void (*ngx_http_ocs_resume_pt)(ngx_http_request_t *r, void *data);
 
 
+/* where ngx_http_ocs_list_next() goes on; zeroed to start */
+typedef struct {
+    ngx_list_part_t        *part;
+    ngx_uint_t              i;
+} ngx_http_ocs_list_iter_t;
+
+
 typedef struct {
     ngx_str_t               name;
     ngx_str_t               value;
@@ -60,6 +67,8 @@ extern ngx_module_t  ngx_http_ocs_logoff_module;
 /* the core's view of the environment: ngx_time() and RAND_bytes() */
 const ocs_env_t *ngx_http_ocs_env(void);
 
+ngx_table_elt_t *ngx_http_ocs_list_next(ngx_list_t *list,
+    ngx_http_ocs_list_iter_t *it);
 ngx_table_elt_t *ngx_http_ocs_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_uint_t ngx_http_ocs_header_in_remove(ngx_http_request_t *r,

@@ -99,11 +99,11 @@ ngx_int_t
 ngx_http_ocs_cookie_strip(ngx_http_request_t *r, ocs_cookie_name_t *names,
     ngx_uint_t n)
 {
-    u_char           *p;
-    size_t            len, k;
-    ngx_uint_t        i, empty;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                    *p;
+    size_t                     len, k;
+    ngx_uint_t                 empty;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
 
     if (ngx_http_ocs_cookie_count(r, names, n, &empty) == 0 && !empty) {
         return NGX_DECLINED;
@@ -120,27 +120,16 @@ ngx_http_ocs_cookie_strip(ngx_http_request_t *r, ocs_cookie_name_t *names,
 
 again:
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (!ngx_http_ocs_is_cookie(h)) {
             continue;
         }
 
-        if (!ngx_http_ocs_is_cookie(&h[i])) {
-            continue;
-        }
-
-        (void) ocs_cookie_remove((char *) h[i].value.data, h[i].value.len,
+        (void) ocs_cookie_remove((char *) h->value.data, h->value.len,
                                  names, n, NULL, 0, &len, &k);
 
         if (k == 0 && len > 0) {
@@ -148,7 +137,7 @@ again:
         }
 
         if (len == 0) {
-            if (ngx_http_ocs_header_in_delete(r, &h[i]) != NGX_OK) {
+            if (ngx_http_ocs_header_in_delete(r, h) != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -162,11 +151,11 @@ again:
             return NGX_ERROR;
         }
 
-        (void) ocs_cookie_remove((char *) h[i].value.data, h[i].value.len,
+        (void) ocs_cookie_remove((char *) h->value.data, h->value.len,
                                  names, n, (char *) p, len, &len, &k);
 
-        h[i].value.data = p;
-        h[i].value.len = len;
+        h->value.data = p;
+        h->value.len = len;
     }
 
     if (ngx_http_ocs_cookie_link(r) != NGX_OK) {
@@ -328,35 +317,24 @@ static ngx_uint_t
 ngx_http_ocs_cookie_count(ngx_http_request_t *r, ocs_cookie_name_t *names,
     ngx_uint_t n, ngx_uint_t *empty)
 {
-    size_t            len, k;
-    ngx_uint_t        i, ours;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    size_t                     len, k;
+    ngx_uint_t                 ours;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
 
     ours = 0;
     *empty = 0;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (!ngx_http_ocs_is_cookie(h)) {
             continue;
         }
 
-        if (!ngx_http_ocs_is_cookie(&h[i])) {
-            continue;
-        }
-
-        (void) ocs_cookie_remove((char *) h[i].value.data, h[i].value.len,
+        (void) ocs_cookie_remove((char *) h->value.data, h->value.len,
                                  names, n, NULL, 0, &len, &k);
 
         ours += k;
@@ -379,10 +357,9 @@ ngx_http_ocs_cookie_count(ngx_http_request_t *r, ocs_cookie_name_t *names,
 static ngx_int_t
 ngx_http_ocs_cookie_own(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_t        shared;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *own;
+    ngx_list_t                 shared;
+    ngx_table_elt_t           *h, *own;
+    ngx_http_ocs_list_iter_t   it;
 
     shared = r->headers_in.headers;
 
@@ -393,28 +370,15 @@ ngx_http_ocs_cookie_own(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    part = &shared.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
-            continue;
-        }
-
+    while ((h = ngx_http_ocs_list_next(&shared, &it)) != NULL) {
         own = ngx_list_push(&r->headers_in.headers);
         if (own == NULL) {
             return NGX_ERROR;
         }
 
-        *own = h[i];
+        *own = *h;
     }
 
     return NGX_OK;
@@ -425,30 +389,18 @@ ngx_http_ocs_cookie_own(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_cookie_drop(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
 
 again:
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
-            continue;
-        }
-
-        if (ngx_http_ocs_is_cookie(&h[i])) {
-            if (ngx_http_ocs_header_in_delete(r, &h[i]) != NGX_OK) {
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (ngx_http_ocs_is_cookie(h)) {
+            if (ngx_http_ocs_header_in_delete(r, h) != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -492,9 +444,8 @@ ngx_http_ocs_cookie_add(ngx_http_request_t *r, ngx_str_t *value)
 static ngx_int_t
 ngx_http_ocs_cookie_link(ngx_http_request_t *r)
 {
-    ngx_uint_t         i;
-    ngx_list_part_t   *part;
-    ngx_table_elt_t   *h, **ph;
+    ngx_table_elt_t           *h, **ph;
+    ngx_http_ocs_list_iter_t   it;
 
 #if (nginx_version >= 1023000)
 
@@ -511,30 +462,19 @@ ngx_http_ocs_cookie_link(ngx_http_request_t *r)
 
 #endif
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
-            continue;
-        }
-
-        if (!ngx_http_ocs_is_cookie(&h[i])) {
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (!ngx_http_ocs_is_cookie(h)) {
             continue;
         }
 
 #if (nginx_version >= 1023000)
 
-        *ph = &h[i];
-        ph = &h[i].next;
+        *ph = h;
+        ph = &h->next;
 
 #else
 
@@ -543,7 +483,7 @@ ngx_http_ocs_cookie_link(ngx_http_request_t *r)
             return NGX_ERROR;
         }
 
-        *ph = &h[i];
+        *ph = h;
 
 #endif
     }

@@ -117,35 +117,51 @@ ngx_http_ocs_env_random(void *data, unsigned char *buf, size_t len)
 }
 
 
+/*
+ * The next element of a list of headers, or NULL after the last.  A
+ * list that changes shape (an element taken out) is walked again from
+ * the start with a zeroed iterator.
+ */
+ngx_table_elt_t *
+ngx_http_ocs_list_next(ngx_list_t *list, ngx_http_ocs_list_iter_t *it)
+{
+    if (it->part == NULL) {
+        it->part = &list->part;
+        it->i = 0;
+    }
+
+    while (it->i >= it->part->nelts) {
+        if (it->part->next == NULL) {
+            return NULL;
+        }
+
+        it->part = it->part->next;
+        it->i = 0;
+    }
+
+    return (ngx_table_elt_t *) it->part->elts + it->i++;
+}
+
+
 ngx_table_elt_t *
 ngx_http_ocs_header_in(ngx_http_request_t *r, const char *name, size_t len)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
-            continue;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (h->key.len == len
+            && ngx_strncasecmp(h->key.data, (u_char *) name, len) == 0)
         {
-            return &h[i];
+            return h;
         }
     }
+
+    return NULL;
 }
 
 
@@ -157,32 +173,21 @@ ngx_http_ocs_header_in(ngx_http_request_t *r, const char *name, size_t len)
 ngx_uint_t
 ngx_http_ocs_header_in_remove(ngx_http_request_t *r, ngx_str_t *name)
 {
-    ngx_uint_t        i, n;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_uint_t                 n;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
 
     n = 0;
 
 again:
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = (ngx_uint_t) -1;
-            continue;
-        }
-
-        if (ngx_http_ocs_header_name_eq(&h[i].key, name)) {
-            if (ngx_http_ocs_header_in_delete(r, &h[i]) != NGX_OK) {
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (ngx_http_ocs_header_name_eq(&h->key, name)) {
+            if (ngx_http_ocs_header_in_delete(r, h) != NGX_OK) {
                 return n;
             }
 
