@@ -17,6 +17,7 @@ use lib 't/lib';
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
+use OCS::Silent;
 use OCS::Test;
 use Test::More;
 
@@ -109,29 +110,8 @@ END { kill 'KILL', $backend if $backend; }
 # a peer that takes every connection and then neither reads nor writes:
 # as the OTP server, it stalls the TLS handshake; behind the TLS side
 # below (/mute/), the answer to a request sent
-my $silent_port = $t->port('silent');
-
-sub silent_peer {
-    my $pid = fork;
-    die "cannot fork: $!\n" unless defined $pid;
-    return $pid if $pid;
-
-    my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                    LocalPort => $silent_port, Listen => 16,
-                                    ReuseAddr => 1)
-        or POSIX::_exit(1);
-    alarm 300;
-
-    my @held;
-    while (my $c = $srv->accept) {
-        push @held, $c;
-    }
-
-    POSIX::_exit(0);
-}
-
-my $silent = silent_peer();
-END { kill 'KILL', $silent if $silent; }
+my $silent = OCS::Silent->new;
+my $silent_port = $silent->port;
 
 # a port whose accept queue is full, so that a SYN gets no answer: the
 # TCP connect itself stalls (filled below, once nginx runs)
@@ -636,8 +616,6 @@ is($t->signin('dave', 'dave-pw', jar => 'dave5')->status, 303,
 
 unlike($t->logs, qr/alice-pw|$ALICE|$DAVE|$ERIN/, 'no secret in the logs');
 
-kill 'KILL', $silent;
-waitpid $silent, 0;
-$silent = 0;
+$silent->stop;
 
 $t->done;

@@ -57,6 +57,7 @@ use warnings;
 use File::Path qw(make_path);
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
+use OCS::Child;
 use Time::HiRes qw(sleep time);
 use Test::More;
 
@@ -68,8 +69,6 @@ my $BIN = $ENV{OCS_KRB5_BIN} || '/usr/bin';
 # how long a client tool may take before the alarm ends it
 my $TOOL_TIMEOUT = 30;
 
-# the KDCs running, pid => owner process, for END
-my %RUNNING;
 
 sub new {
     my ($class, $t, %opts) = @_;
@@ -178,7 +177,7 @@ sub start {
     }
 
     $self->{pid} = $pid;
-    $RUNNING{$pid} = $$;
+    OCS::Child::adopt($pid);
 
     # krb5kdc binds UDP before TCP: once TCP answers, both are there
     my $deadline = time + 10;
@@ -191,7 +190,7 @@ sub start {
         if (waitpid($pid, WNOHANG) == $pid) {
             my $status = $? & 127 ? "signal " . ($? & 127) : $? >> 8;
             delete $self->{pid};
-            delete $RUNNING{$pid};
+            OCS::Child::forget($pid);
             die "krb5kdc exited ($status) before listening on"
                 . " $self->{port}:\n" . $self->_tail;
         }
@@ -211,7 +210,7 @@ sub stop {
     my ($self) = @_;
 
     my $pid = delete $self->{pid} or return;
-    _stop($pid);
+    OCS::Child::stop($pid);
 }
 
 # a stopped KDC keeps its sockets: connections complete, nothing answers
@@ -225,40 +224,13 @@ sub resume {
     kill 'CONT', $self->{pid} if $self->{pid};
 }
 
-# our own child: reaped here, so no zombie is left to look alive
-sub _stop {
-    my ($pid) = @_;
-
-    delete $RUNNING{$pid};
-
-    # a paused KDC handles the TERM once it runs again
-    kill 'TERM', $pid;
-    kill 'CONT', $pid;
-
-    my $deadline = time + 10;
-
-    while (time < $deadline) {
-        return if waitpid($pid, WNOHANG) != 0;
-        sleep 0.05;
-    }
-
-    kill 'KILL', $pid;
-    diag("krb5kdc $pid did not stop in time; killed");
-    waitpid $pid, 0;
-}
 
 sub DESTROY {
     my ($self) = @_;
     local ($., $@, $!, $^E, $?);
-    $self->stop if $self->{pid} && ($RUNNING{$self->{pid}} || 0) == $$;
+    $self->stop if OCS::Child::owned($self->{pid});
 }
 
-END {
-    local $?;
-    for my $pid (keys %RUNNING) {
-        _stop($pid) if $RUNNING{$pid} == $$;
-    }
-}
 
 # --- the principals ---------------------------------------------------
 

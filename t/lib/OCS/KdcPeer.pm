@@ -32,10 +32,9 @@ use warnings;
 use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
+use OCS::Child;
 use Time::HiRes qw(sleep time);
 
-# the peers running, pid => owner process, for END
-my %RUNNING;
 
 sub new {
     my ($class, $t, %opts) = @_;
@@ -117,7 +116,7 @@ sub start {
 
     $self->{pid} = $pid;
     $self->{port} = $port;
-    $RUNNING{$pid} = $$;
+    OCS::Child::adopt($pid);
 
     return $self;
 }
@@ -126,38 +125,16 @@ sub stop {
     my ($self) = @_;
 
     my $pid = delete $self->{pid} or return;
-    _stop($pid);
+    OCS::Child::stop($pid);
 }
 
-sub _stop {
-    my ($pid) = @_;
-
-    delete $RUNNING{$pid};
-    kill 'TERM', $pid;
-
-    my $deadline = time + 10;
-
-    while (time < $deadline) {
-        return if waitpid($pid, WNOHANG) != 0;
-        sleep 0.05;
-    }
-
-    kill 'KILL', $pid;
-    waitpid $pid, 0;
-}
 
 sub DESTROY {
     my ($self) = @_;
     local ($., $@, $!, $^E, $?);
-    $self->stop if $self->{pid} && ($RUNNING{$self->{pid}} || 0) == $$;
+    $self->stop if OCS::Child::owned($self->{pid});
 }
 
-END {
-    local $?;
-    for my $pid (keys %RUNNING) {
-        _stop($pid) if $RUNNING{$pid} == $$;
-    }
-}
 
 # --- the child --------------------------------------------------------
 

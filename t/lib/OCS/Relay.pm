@@ -17,7 +17,8 @@ use warnings;
 
 use IO::Select;
 use IO::Socket::INET;
-use POSIX ();
+
+use OCS::Child;
 
 sub new {
     my ($class, %o) = @_;
@@ -28,38 +29,22 @@ sub new {
         or die "relay: cannot listen: $!\n";
 
     my $port = $listen->sockport;
+    my ($pid, $events) = OCS::Child::spawn(sub {
+        _serve($listen, $o{to}, $o{lose}, @_);
+    });
 
-    pipe(my $r, my $w) or die "relay: pipe: $!\n";
-
-    my $pid = fork;
-    die "relay: fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        $w->autoflush(1);
-        _serve($listen, $o{to}, $o{lose}, $w);
-        POSIX::_exit(0);
-    }
-
-    close $w;
     close $listen;
-    $r->blocking(0);
 
-    return bless { pid => $pid, port => $port, events => $r,
+    return bless { pid => $pid, port => $port, events => $events,
                    lost => 0 }, $class;
 }
 
 sub port { $_[0]{port} }
 
+# the server's answers thrown away so far
 sub lost {
     my ($self) = @_;
-
-    while (defined(my $n = sysread($self->{events}, my $buf, 4096))) {
-        last if $n == 0;
-        $self->{lost} += length $buf;
-    }
-
-    return $self->{lost};
+    return OCS::Child::count($self->{events}, \$self->{lost});
 }
 
 # one select loop for every pair; bounded by the number of events
@@ -111,17 +96,13 @@ sub _serve {
 
 sub stop {
     my ($self) = @_;
-
-    my $pid = delete $self->{pid} or return;
-
-    kill 'KILL', $pid;
-    waitpid($pid, 0);
+    OCS::Child::stop(delete $self->{pid});
 }
 
 sub DESTROY {
     my ($self) = @_;
     local ($!, $?);
-    $self->stop;
+    $self->stop if OCS::Child::owned($self->{pid});
 }
 
 1;

@@ -16,8 +16,8 @@ use strict;
 use warnings;
 
 use IO::Socket::INET;
-use POSIX qw(WNOHANG);
-use Time::HiRes qw(sleep);
+
+use OCS::Child;
 
 sub new {
     my ($class, %o) = @_;
@@ -27,29 +27,13 @@ sub new {
         $o{udp} ? (Proto => 'udp') : (Proto => 'tcp', Listen => 64))
         or die "silent peer: cannot listen: $!\n";
 
-    my $self = bless { port => $sock->sockport, udp => $o{udp} }, $class;
+    my $port = $sock->sockport;
+    my ($pid, $events) = OCS::Child::spawn(sub { _serve($sock, @_, $o{udp}) });
 
-    pipe(my $r, my $w) or die "silent peer: pipe: $!\n";
-
-    my $pid = fork;
-    die "silent peer: fork: $!\n" unless defined $pid;
-
-    if ($pid == 0) {
-        close $r;
-        $w->autoflush(1);
-        _serve($sock, $w, $o{udp});
-        POSIX::_exit(0);
-    }
-
-    close $w;
     close $sock;
-    $r->blocking(0);
 
-    $self->{pid} = $pid;
-    $self->{events} = $r;
-    $self->{accepted} = 0;
-
-    return $self;
+    return bless { port => $port, pid => $pid, events => $events,
+                   accepted => 0 }, $class;
 }
 
 sub port { $_[0]{port} }
@@ -58,13 +42,7 @@ sub pid { $_[0]{pid} }
 # how many connections (TCP) or datagrams (UDP) have come in so far
 sub accepted {
     my ($self) = @_;
-
-    while (defined(my $n = sysread($self->{events}, my $buf, 4096))) {
-        last if $n == 0;
-        $self->{accepted} += length $buf;
-    }
-
-    return $self->{accepted};
+    return OCS::Child::count($self->{events}, \$self->{accepted});
 }
 
 # keeps every connection open and unread; one byte on the pipe for each
@@ -92,17 +70,13 @@ sub _serve {
 
 sub stop {
     my ($self) = @_;
-
-    my $pid = delete $self->{pid} or return;
-
-    kill 'KILL', $pid;
-    waitpid($pid, 0);
+    OCS::Child::stop(delete $self->{pid});
 }
 
 sub DESTROY {
     my ($self) = @_;
     local ($!, $?);
-    $self->stop;
+    $self->stop if OCS::Child::owned($self->{pid});
 }
 
 1;
