@@ -73,6 +73,8 @@ ngx_table_elt_t *ngx_http_ocs_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_uint_t ngx_http_ocs_header_in_remove(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_int_t ngx_http_ocs_header_in_any(ngx_http_request_t *r,
+    ngx_str_t *names, ngx_uint_t n);
 ngx_int_t ngx_http_ocs_header_in_delete(ngx_http_request_t *r,
     ngx_table_elt_t *elt);
 ngx_int_t ngx_http_ocs_header_in_add(ngx_http_request_t *r, ngx_str_t *name,

@@ -129,8 +129,19 @@ again:
             continue;
         }
 
+        /*
+         * Never in place: the copy points at the bytes as they came.
+         * What is left is never longer than the header, so one pass
+         * writes it.
+         */
+        p = ngx_pnalloc(r->pool, ngx_max(h->value.len, 1));
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
         (void) ocs_cookie_remove((char *) h->value.data, h->value.len,
-                                 names, n, NULL, 0, &len, &k);
+                                 names, n, (char *) p, h->value.len, &len,
+                                 &k);
 
         if (k == 0 && len > 0) {
             continue;
@@ -144,15 +155,6 @@ again:
             /* the parts changed shape: start over, the list is short */
             goto again;
         }
-
-        /* never in place: the copy points at the bytes as they came */
-        p = ngx_pnalloc(r->pool, len);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        (void) ocs_cookie_remove((char *) h->value.data, h->value.len,
-                                 names, n, (char *) p, len, &len, &k);
 
         h->value.data = p;
         h->value.len = len;

@@ -202,6 +202,48 @@ again:
 }
 
 
+/*
+ * Whether the request has any of the n headers names (matched as
+ * ngx_http_ocs_header_in_remove() matches them), in one walk of the
+ * list: most requests have none, and then nothing more is done.
+ */
+ngx_int_t
+ngx_http_ocs_header_in_any(ngx_http_request_t *r, ngx_str_t *names,
+    ngx_uint_t n)
+{
+    uint64_t                   lengths;
+    ngx_uint_t                 i;
+    ngx_table_elt_t           *h;
+    ngx_http_ocs_list_iter_t   it;
+
+    /* the lengths of names below 64 bytes, as bits: a cheap first look */
+    lengths = 0;
+
+    for (i = 0; i < n; i++) {
+        lengths |= (names[i].len < 64) ? (uint64_t) 1 << names[i].len
+                                       : (uint64_t) 1 << 63;
+    }
+
+    ngx_memzero(&it, sizeof(ngx_http_ocs_list_iter_t));
+
+    while ((h = ngx_http_ocs_list_next(&r->headers_in.headers, &it))
+           != NULL)
+    {
+        if (!(lengths & ((uint64_t) 1 << ngx_min(h->key.len, 63)))) {
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (ngx_http_ocs_header_name_eq(&h->key, &names[i])) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static ngx_int_t
 ngx_http_ocs_header_name_eq(ngx_str_t *a, ngx_str_t *b)
 {

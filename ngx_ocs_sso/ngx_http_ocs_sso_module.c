@@ -815,7 +815,10 @@ ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
 
     /* common enough from forward proxies and tools: not the client's
        fault as a forged identity header is */
-    if (r == r->main && slcf->strip_headers != NULL) {
+    if (r == r->main && slcf->strip_headers != NULL
+        && ngx_http_ocs_header_in_any(r, slcf->strip_headers->elts,
+                                      slcf->strip_headers->nelts))
+    {
         name = slcf->strip_headers->elts;
 
         for (i = 0; i < slcf->strip_headers->nelts; i++) {
