@@ -155,6 +155,8 @@ typedef struct {
     ngx_uint_t             no_room;
     time_t                 left;          /* refused: the lock's rest */
     const char            *why;
+    ngx_uint_t             busy;          /* refused for the attempts in
+                                             flight, not a lock */
 } ngx_http_ocs_guard_attempt_t;
 
 

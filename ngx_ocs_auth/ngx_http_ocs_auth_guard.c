@@ -74,9 +74,6 @@ static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
 static ngx_int_t ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx,
     u_char *key, size_t len, ngx_uint_t limit, time_t window, time_t lock,
     time_t now);
-static void ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n, ngx_uint_t limit, ngx_uint_t started,
-    time_t window, time_t now);
 static size_t ngx_http_ocs_guard_attempt_key(ngx_http_ocs_guard_attempt_t *a,
     ngx_uint_t which, u_char *key);
 static ngx_uint_t ngx_http_ocs_guard_attempt_limit(
@@ -86,6 +83,8 @@ static time_t ngx_http_ocs_guard_attempt_window(
 static time_t ngx_http_ocs_guard_attempt_lock(
     ngx_http_ocs_guard_attempt_t *a, ngx_uint_t which);
 static void ngx_http_ocs_guard_abandon(void *data);
+static int64_t ngx_http_ocs_guard_failures(ngx_http_ocs_guard_node_t *n,
+    time_t now);
 static void ngx_http_ocs_guard_limits(ngx_http_ocs_guard_attempt_t *a,
     const ocs_ldap_policy_t *policy);
 static void ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx,
@@ -535,8 +534,7 @@ ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
     }
 
     n->value++;
-    n->inflight++;
-    n->expires = now + window;
+    n->expires = ngx_max(n->expires, now + window);
 
     if ((ngx_uint_t) n->value < limit) {
         return 0;
@@ -551,26 +549,6 @@ ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
 }
 
 
-/* takes back a count that started (or did not start) a lock; zone locked */
-static void
-ngx_http_ocs_guard_uncount(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n, ngx_uint_t limit, ngx_uint_t started,
-    time_t window, time_t now)
-{
-    if (started && n->until > now) {
-        n->until = 0;
-        n->first = now;
-        n->value = limit - 1;
-        n->expires = now + window;
-
-    } else if (!started && n->value > 0) {
-        n->value--;
-    }
-
-    if (n->value == 0 && n->until <= now && n->inflight == 0) {
-        ngx_http_ocs_guard_free(ctx, n);
-    }
-}
 
 
 /* a second step of account from this client succeeded: its count restarts */
@@ -727,7 +705,6 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
     u_char                      key[NGX_HTTP_OCS_GUARD_KEY_MAX];
     size_t                      klen;
     time_t                      now;
-    ngx_int_t                   rc;
     ngx_uint_t                  i, which, limit;
     ngx_http_ocs_guard_ctx_t   *ctx;
     ngx_http_ocs_guard_node_t  *n;
@@ -763,14 +740,31 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
 
     ngx_http_ocs_guard_expire(ctx, now, 8);
 
+    /* locked, or as many in flight as failures may still come */
     for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-        klen = ngx_http_ocs_guard_attempt_key(a, counts[i].which, key);
+        which = counts[i].which;
+        limit = ngx_http_ocs_guard_attempt_limit(a, which);
+
+        klen = ngx_http_ocs_guard_attempt_key(a, which, key);
         n = ngx_http_ocs_guard_find(ctx, key, klen,
                                     ngx_crc32_short(key, klen));
 
-        if (n != NULL && n->until > now && n->until - now > a->left) {
+        if (n == NULL) {
+            continue;
+        }
+
+        if (n->until > now && n->until - now > a->left) {
             a->left = n->until - now;
             a->why = counts[i].why;
+            a->busy = 0;
+
+        } else if (a->left == 0 && limit
+                   && (ngx_uint_t) ngx_http_ocs_guard_failures(n, now)
+                      + n->inflight >= limit)
+        {
+            a->left = 1;
+            a->why = counts[i].why;
+            a->busy = 1;
         }
     }
 
@@ -781,31 +775,37 @@ ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
 
     for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         which = counts[i].which;
-        limit = ngx_http_ocs_guard_attempt_limit(a, which);
 
-        if (limit == 0) {
+        if (ngx_http_ocs_guard_attempt_limit(a, which) == 0) {
             continue;
         }
 
         klen = ngx_http_ocs_guard_attempt_key(a, which, key);
-        rc = ngx_http_ocs_guard_count(ctx, key, klen, limit,
-                                      ngx_http_ocs_guard_attempt_window(a,
-                                                                     which),
-                                      ngx_http_ocs_guard_attempt_lock(a,
-                                                                     which),
-                                      now);
-        if (rc < 0) {
+        n = ngx_http_ocs_guard_get(ctx, key, klen);
+
+        if (n == NULL) {
             a->no_room = 1;
             continue;
         }
 
-        a->started |= (rc == 1) ? which : 0;
+        n->inflight++;
+        n->expires = ngx_max(n->expires,
+                             now + ngx_http_ocs_guard_attempt_window(a,
+                                                                     which));
         a->charged |= which;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return NGX_OK;
+}
+
+
+/* the failures an entry counts now: none once its window has passed */
+static int64_t
+ngx_http_ocs_guard_failures(ngx_http_ocs_guard_node_t *n, time_t now)
+{
+    return (now >= n->expires) ? 0 : n->value;
 }
 
 
@@ -905,12 +905,11 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
 
 
 /*
- * One count of a settled attempt: no longer in flight; a wrong password
- * keeps it; a success clears an account's count but for the attempts
- * still in flight (the directory counts those after the success), with
- * a lock that this very attempt started, and gives back its address
- * count; an attempt whose password was never judged gives it back.
- * Zone locked.
+ * One count of a settled attempt, no longer in flight: a wrong password
+ * counts as a failure, and may start a lock; a success clears an
+ * account's failures and lock, as the directory's own count starts
+ * again after a good password; an attempt whose password was never
+ * judged leaves the failures as they were.  Zone locked.
  */
 static void
 ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
@@ -921,49 +920,57 @@ ngx_http_ocs_guard_give_back(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
 
     n = ngx_http_ocs_guard_find(ctx, key, len, ngx_crc32_short(key, len));
 
-    if (n == NULL) {
-        return;
-    }
-
-    if (n->inflight > 0) {
+    if (n != NULL && n->inflight > 0) {
         n->inflight--;
     }
 
     if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
+        if (n == NULL) {
+            /* made room for others meanwhile: counted afresh */
+            n = ngx_http_ocs_guard_get(ctx, key, len);
+            if (n == NULL) {
+                a->no_room = 1;
+                return;
+            }
+        }
+
+        if (ngx_http_ocs_guard_count(ctx, key, len,
+                                     ngx_http_ocs_guard_attempt_limit(a,
+                                                                     which),
+                                     ngx_http_ocs_guard_attempt_window(a,
+                                                                     which),
+                                     ngx_http_ocs_guard_attempt_lock(a,
+                                                                     which),
+                                     now)
+            == 1)
+        {
+            a->started |= which;
+        }
+
+        return;
+    }
+
+    if (n == NULL) {
         return;
     }
 
     if (outcome == NGX_HTTP_OCS_GUARD_SUCCEEDED
         && which != NGX_HTTP_OCS_GUARD_ADDRESS_ONLY)
     {
-        if (n->until > now && !(a->started & which)) {
-            /* locked by others' failures since: that lock stands */
-            return;
-        }
-
+        n->value = 0;
         n->until = 0;
-        n->value = n->inflight;
-        n->first = now;
-        n->expires = now + a->limit_window;
-
-        if (n->value == 0) {
-            ngx_http_ocs_guard_free(ctx, n);
-        }
-
-        return;
     }
 
-    ngx_http_ocs_guard_uncount(ctx, n, ngx_http_ocs_guard_attempt_limit(a,
-                               which), a->started & which,
-                               ngx_http_ocs_guard_attempt_window(a, which),
-                               now);
+    if (n->value == 0 && n->until <= now && n->inflight == 0) {
+        ngx_http_ocs_guard_free(ctx, n);
+    }
 }
-
 
 /*
  * The request pool's cleanup: an attempt never settled (the client went
- * away while it ran) is no longer in flight, and its counts stay, as
- * for a wrong password, since the directory may have judged it.
+ * away while it ran) is no longer in flight, and counts as a failure,
+ * since the directory may have judged a wrong password (its lock, if it
+ * starts one, is not logged: there is no request left to log with).
  */
 static void
 ngx_http_ocs_guard_abandon(void *data)
@@ -974,7 +981,6 @@ ngx_http_ocs_guard_abandon(void *data)
     size_t                      len;
     ngx_uint_t                  which;
     ngx_http_ocs_guard_ctx_t   *ctx;
-    ngx_http_ocs_guard_node_t  *n;
 
     ctx = a->ctx;
 
@@ -990,12 +996,9 @@ ngx_http_ocs_guard_abandon(void *data)
         }
 
         len = ngx_http_ocs_guard_attempt_key(a, which, key);
-        n = ngx_http_ocs_guard_find(ctx, key, len,
-                                    ngx_crc32_short(key, len));
-
-        if (n != NULL && n->inflight > 0) {
-            n->inflight--;
-        }
+        ngx_http_ocs_guard_give_back(ctx, key, len, a,
+                                     NGX_HTTP_OCS_GUARD_FAILED, which,
+                                     ngx_time());
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);

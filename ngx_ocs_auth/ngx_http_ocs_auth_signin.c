@@ -412,6 +412,26 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     time_t      minutes;
     ngx_str_t   retry;
 
+    if (task->attempt.busy) {
+        /* as many in flight as failures may still come before a lock */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-in of user \"%V\" refused: as many "
+                      "sign-ins in flight as may still fail (%s)", user, why);
+
+        ngx_str_set(&retry, "1");
+
+        if (ngx_http_ocs_header_out_add(r, "Retry-After", &retry)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
+                                      user, NULL, task->computer,
+                                      "Too many sign-ins at once. Please "
+                                      "try again in a moment.");
+    }
+
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "ocs auth: sign-in of user \"%V\" refused: too many "
                   "failures (%s), locked for %T s more", user, why, left);
