@@ -188,6 +188,9 @@ ngx_int_t ngx_http_ocs_auth_identity(ngx_http_request_t *r,
     size_t len);
 ngx_int_t ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r);
 
+/* ngx_http_ocs_auth_check.c: the checks of nginx -t */
+ngx_int_t ngx_http_ocs_auth_check(ngx_conf_t *cf);
+
 /* ngx_http_ocs_auth_guard.c */
 char *ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_shm_zone_t *ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,

@@ -16,6 +16,8 @@ static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
+static ngx_int_t ngx_http_ocs_auth_is_signin_url(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
 static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
 static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
@@ -603,6 +605,25 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
         return NGX_HTTP_UNAUTHORIZED;
     }
 
+    if (ngx_http_ocs_auth_is_signin_url(r, alcf)) {
+        /*
+         * nginx -t checks where the sign-in URL goes, but a rewrite can
+         * still lead it to a protected location: never send the sign-in
+         * page to itself, round and round.
+         */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: the sign-in URL \"%V\" reached a protected "
+                      "location: not redirected to itself; let it reach a "
+                      "location with \"ocs_auth_signin\"", &alcf->signin_url);
+
+        ngx_http_finalize_request(r,
+            ngx_http_ocs_send_message(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "Sign-in unavailable",
+                                      "The sign-in page is not set up. "
+                                      "Please tell the administrator."));
+        return NGX_DONE;
+    }
+
     if (ngx_http_ocs_auth_signin_location(r, alcf, &url) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -644,6 +665,36 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+/* whether the request, as the client sent it, is for the sign-in URL */
+static ngx_int_t
+ngx_http_ocs_auth_is_signin_url(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    u_char     *q;
+    ngx_str_t   want, got;
+
+    want = alcf->signin_url;
+
+    if (want.len == 0 || want.data[0] != '/') {
+        return 0;
+    }
+
+    q = ngx_strlchr(want.data, want.data + want.len, '?');
+    if (q != NULL) {
+        want.len = q - want.data;
+    }
+
+    got = r->unparsed_uri;
+    q = ngx_strlchr(got.data, got.data + got.len, '?');
+    if (q != NULL) {
+        got.len = q - got.data;
+    }
+
+    return got.len == want.len && ngx_strncmp(got.data, want.data, got.len)
+                                  == 0;
 }
 
 
@@ -1163,7 +1214,8 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_ocs_auth_header_filter;
 
-    return NGX_OK;
+    /* every location is known now: the mistakes nginx -t must catch */
+    return ngx_http_ocs_auth_check(cf);
 }
 
 

@@ -31,6 +31,11 @@ http {
         location / {
             %%LOC%%
         }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
     }
 }
 EOF
@@ -200,5 +205,101 @@ for my $case (@bad) {
     ok(!$ok, "refused: $http$loc");
     like($out, qr/\[emerg\].*$want/, "message: $http$loc") or diag($out);
 }
+
+# --- where the sign-in URL goes: never a redirect loop --------------------
+
+sub server {
+    my ($body, %o) = @_;
+    my $listen = $o{plain} ? 'listen 127.0.0.1:%%PORT_http%%;'
+                           : 'listen 127.0.0.1:%%PORT_https%% ssl;';
+    return $t->try_config(<<"EOF", main => $o{main});
+http {
+    server {
+        $listen
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+        $body
+    }
+}
+EOF
+}
+
+my $signin = 'location = /ocs/signin { ocs_auth_signin; '
+             . 'ocs_auth_user_file %%TESTDIR%%/users; }';
+
+($ok, $out) = server('location /app/ { ocs_auth forms; }');
+ok(!$ok, 'no sign-in location: refused');
+like($out, qr{\[emerg\].*"ocs_auth forms" in location "/app/" sends users to the sign-in URL "/ocs/signin", but no location of the same server answers it: add "location = /ocs/signin \{ ocs_auth_signin; \.\.\. \}" or point "ocs_auth_signin_url" at the sign-in location},
+     'no sign-in location: the message names the missing location');
+
+($ok, $out) = server('location / { ocs_auth forms; }');
+ok(!$ok, 'the sign-in URL caught by a protected location: refused');
+like($out, qr{\[emerg\].*but location "/" answers it without "ocs_auth_signin" and protects it: every visit would be redirected for ever},
+     'protected catch-all: says why');
+
+($ok, $out) = server('ocs_auth forms; location /app/ { }');
+ok(!$ok, 'server-level ocs_auth without a sign-in location: refused');
+like($out, qr{"ocs_auth forms" in location "\(the server level\)"},
+     'server level: named as such');
+
+($ok, $out) = server('location /app/ { ocs_auth forms; '
+                     . 'ocs_auth_signin_url /login; } '
+                     . 'location ~ ^/log { ocs_auth forms; } ' . $signin);
+ok(!$ok, 'a regex location takes the sign-in URL: refused');
+like($out, qr{location "\^/log" answers it without "ocs_auth_signin" and protects it},
+     'regex: the location named');
+
+($ok, $out) = server('location / { ocs_auth forms; } ' . $signin);
+ok($ok, 'an exact sign-in location beside a protected catch-all passes')
+    or diag($out);
+
+($ok, $out) = server('location / { ocs_auth forms; '
+                     . 'location /ocs/ { ocs_auth_signin; '
+                     . 'ocs_auth_user_file %%TESTDIR%%/users; } }');
+ok($ok, 'a nested sign-in location passes') or diag($out);
+
+($ok, $out) = server('location /app/ { ocs_auth forms; '
+                     . 'ocs_auth_signin_url /sso/signin; } '
+                     . 'location /sso/ { proxy_pass http://127.0.0.1:9; }');
+ok($ok, 'a sign-in URL passed to another server: not refused');
+like($out, qr{\[warn\].*sign-in URL "/sso/signin", which location "/sso/" passes elsewhere without "ocs_auth_signin": make sure a sign-in page answers there},
+     'passed elsewhere: warned');
+
+($ok, $out) = server('location /app/ { ocs_auth forms; ocs_auth_signin_url '
+                     . 'https://login.contoso.test/ocs/signin; }');
+ok($ok, 'a sign-in page on another host: not checked') or diag($out);
+
+# --- warnings ----------------------------------------------------------
+
+($ok, $out) = server('location /app/ { ocs_auth forms; }', plain => 1);
+ok($ok, 'plain-http server: passes');
+like($out, qr{\[warn\].*"ocs_auth" in location "/app/" of a server with no "ssl" listener},
+     'plain-http server: warned');
+
+$t->write_file('secret-users', "alice:x\n", 0600);
+chmod 0700, $t->path('.');
+($ok, $out) = server('location = /ocs/signin { ocs_auth_signin; '
+                     . 'ocs_auth_user_file %%TESTDIR%%/secret-users; }');
+chmod 0755, $t->path('.');
+ok($ok, 'a user file the workers cannot read: passes');
+like($out, qr{\[warn\].*the user file ".*secret-users" of location "/ocs/signin" cannot be read by the worker user},
+     'unreadable user file: warned');
+($ok, $out) = server($signin);
+unlike($out, qr/cannot be read/, 'a readable user file: no warning');
+
+# a replay cache directory only root may write in
+mkdir $t->path('rcache'), 0700;
+my $negotiate = 'location /app/ { ocs_auth forms; ocs_auth_negotiate on; '
+    . 'ocs_auth_keytab %%TESTDIR%%/k; '
+    . 'ocs_auth_internal_networks 10.0.0.0/8; } ' . $signin;
+
+($ok, $out) = server($negotiate, main => 'env KRB5RCACHEDIR=%%TESTDIR%%/rcache;');
+ok($ok, 'an unwritable replay cache: passes');
+like($out, qr{\[warn\].*the Kerberos replay cache directory ".*/rcache" is not writable by the worker user: every Negotiate token will be refused; set "env KRB5RCACHEDIR=},
+     'unwritable replay cache: warned, naming the cause');
+
+chmod 0777, $t->path('rcache');
+($ok, $out) = server($negotiate, main => 'env KRB5RCACHEDIR=%%TESTDIR%%/rcache;');
+unlike($out, qr/replay cache/, 'a writable replay cache: no warning');
 
 $t->done;

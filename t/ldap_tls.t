@@ -76,6 +76,7 @@ http {
             return 404;
         }
 
+        location = /ocs/signin { ocs_auth_signin; ocs_auth_ldap ldaps; }
         location = /ldaps/signin { ocs_auth_signin; ocs_auth_ldap ldaps; }
         location = /starttls/signin { ocs_auth_signin; ocs_auth_ldap starttls; }
         location = /wrongca/signin { ocs_auth_signin; ocs_auth_ldap wrongca; }

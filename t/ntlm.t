@@ -92,6 +92,11 @@ http {
         ssl_certificate %%CERT%%;
         ssl_certificate_key %%KEY%%;
 
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+
         ocs_auth forms;
         ocs_auth_negotiate on;
         ocs_auth_ntlm on;

@@ -93,6 +93,11 @@ http {
         location = /ping {
             return 200 "pong\\n";
         }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_kerberos_password on;
+        }
     }
 
     server {

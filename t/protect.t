@@ -46,6 +46,11 @@ http {
             }
         }
 
+        location = /portal/login {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+
         location /other-host/ {
             ocs_auth forms;
             ocs_auth_signin_url https://login.contoso.test/ocs/signin;

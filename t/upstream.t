@@ -127,6 +127,11 @@ my $h2 = <<'EOF';
             ocs_auth forms;
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
         }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
     }
 EOF
 

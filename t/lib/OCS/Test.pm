@@ -208,9 +208,9 @@ EOF
 
 # nginx -t on a configuration: returns (ok, output)
 sub try_config {
-    my ($self, $http) = @_;
+    my ($self, $http, %opts) = @_;
 
-    $self->config($http);
+    $self->config($http, %opts);
 
     my $out = `$self->{nginx} -t -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
 
