@@ -1,18 +1,24 @@
 /*
- * ocs-passwd: adds, changes and deletes users of an ocs user file.
+ * ocs-passwd: adds, changes and deletes users of an ocs user file, and
+ * enrols them for TOTP.
  *
- *   ocs-passwd [-m yescrypt|sha512] FILE USER     sets a password, read
- *                                                  twice from the terminal,
- *                                                  or once from a pipe
- *   ocs-passwd -D FILE USER                        deletes
+ *   ocs-passwd [-m yescrypt|sha512] [-t ...] FILE USER   sets a password
+ *   ocs-passwd -k -t|--no-totp ... FILE USER               only the TOTP
+ *   ocs-passwd -D FILE USER                                deletes
  *
  * The file is rewritten through a temporary file in the same directory
  * and renamed into place, so a reader never sees half of it.  Every other
  * line is copied byte for byte, also one that the server refuses (a NUL
  * byte, over OCS_USERFILE_LINE_MAX bytes): such a line gets a warning,
  * but the tool does not guess what it meant.  The user's own line keeps
- * its fields after the hash.
+ * its fields after the hash; only the one being changed is replaced.
  */
+
+#if defined(__has_include)
+#if !__has_include(<qrencode.h>)
+#error "ocs-passwd needs libqrencode: apt-get install libqrencode-dev"
+#endif
+#endif
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,7 +30,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <qrencode.h>
+#include <unistr.h>
+
 #include <ocs/ocs.h>
+#include <ocs/ocs_factor.h>
 #include <ocs/ocs_signin.h>
 
 
@@ -34,11 +44,28 @@
 #define OCS_PASSWD_USAGE       2
 #define OCS_PASSWD_NOUSER      3
 
+#define OCS_PASSWD_ISSUER_MAX  128
+#define OCS_PASSWD_URI_MAX     2048
+
+/*
+ * Half the four modules of quiet zone that ISO/IEC 18004 asks for: the
+ * white background drawn around the code makes up the rest, and version
+ * 6 (a SHA-1 URI) then fits a 24-line terminal.
+ */
+#define OCS_PASSWD_QR_MARGIN   2
+
+
 typedef struct {
     const char  *method;
+    const char  *issuer;
     const char  *path;
     const char  *user;
     int          delete;
+    int          keep;              /* -k: the password stays */
+    int          totp;              /* 1 a new secret, -1 none, 0 keep */
+    int          alg;               /* OCS_TOTP_* */
+    int          digits;
+    int          qr;                /* 1 always, 0 never, -1 on a tty */
 } ocs_passwd_conf_t;
 
 
@@ -47,9 +74,11 @@ typedef struct {
     const char  *path;
     const char  *user;
     int          delete;
-    const char  *hash;              /* the new hash */
+    const char  *hash;              /* the new hash, NULL: keep the old */
+    const char  *totp;              /* "totp=" value, "": none, NULL: keep */
 
     int          found;
+    int          totp_dropped;
     char         name[OCS_NAME_MAX + 1];    /* as the file spells it */
 } ocs_passwd_edit_t;
 
@@ -67,7 +96,11 @@ static int ocs_passwd_options(int argc, char **argv,
 static void ocs_passwd_usage(FILE *f);
 static const char *ocs_passwd_name_bad(const char *user, int delete);
 static const char *ocs_passwd_shown(const char *s, char *buf, size_t len);
+static int ocs_passwd_issuer(ocs_passwd_conf_t *conf, char *host,
+    size_t len);
 static int ocs_passwd_run(ocs_passwd_conf_t *conf);
+static int ocs_passwd_secret(ocs_passwd_conf_t *conf, char *field,
+    size_t len);
 static int ocs_passwd_password(const char *method, char *hash, size_t len);
 static int ocs_passwd_read(char *buf, size_t len, const char *prompt);
 static int ocs_passwd_write(ocs_passwd_edit_t *edit);
@@ -76,12 +109,39 @@ static int ocs_passwd_mine(FILE *in, FILE *out, ocs_passwd_edit_t *edit,
     size_t lineno, int *eof);
 static int ocs_passwd_line(ocs_passwd_buf_t *b, ocs_passwd_edit_t *edit,
     const char *rest, size_t len);
+static int ocs_passwd_enrolment(ocs_passwd_conf_t *conf, const char *name,
+    const char *field);
+static int ocs_passwd_qr(FILE *out, const char *uri);
+static int ocs_passwd_dark(const QRcode *qr, int x, int y);
+static size_t ocs_passwd_base32(const unsigned char *in, size_t len,
+    char *out);
 static void ocs_passwd_cat(ocs_passwd_buf_t *b, const char *s, size_t len);
+static void ocs_passwd_escape(ocs_passwd_buf_t *b, const char *s);
 
+
+/* stdout's buffer: it holds the URI, and so the secret, until wiped */
+static char  ocs_passwd_stdout[8192];
+
+enum {
+    OCS_PASSWD_OPT_NO_TOTP = 256,
+    OCS_PASSWD_OPT_ISSUER,
+    OCS_PASSWD_OPT_ALGORITHM,
+    OCS_PASSWD_OPT_DIGITS,
+    OCS_PASSWD_OPT_QR,
+    OCS_PASSWD_OPT_NO_QR
+};
 
 static const struct option  ocs_passwd_long[] = {
     { "method",        required_argument, NULL, 'm' },
     { "delete",        no_argument,       NULL, 'D' },
+    { "keep-password", no_argument,       NULL, 'k' },
+    { "totp",          no_argument,       NULL, 't' },
+    { "no-totp",       no_argument,       NULL, OCS_PASSWD_OPT_NO_TOTP },
+    { "issuer",        required_argument, NULL, OCS_PASSWD_OPT_ISSUER },
+    { "algorithm",     required_argument, NULL, OCS_PASSWD_OPT_ALGORITHM },
+    { "digits",        required_argument, NULL, OCS_PASSWD_OPT_DIGITS },
+    { "qr",            no_argument,       NULL, OCS_PASSWD_OPT_QR },
+    { "no-qr",         no_argument,       NULL, OCS_PASSWD_OPT_NO_QR },
     { "help",          no_argument,       NULL, 'h' },
     { NULL,            0,                 NULL, 0 }
 };
@@ -93,6 +153,7 @@ main(int argc, char **argv)
     int                 rc;
     const char         *why;
     ocs_passwd_conf_t   conf;
+    char                host[OCS_PASSWD_ISSUER_MAX + 1];
     char                shown[4 * OCS_NAME_MAX + 8];
 
     rc = ocs_passwd_options(argc, argv, &conf);
@@ -107,12 +168,26 @@ main(int argc, char **argv)
         return OCS_PASSWD_USAGE;
     }
 
+    if (conf.totp == 1
+        && ocs_passwd_issuer(&conf, host, sizeof(host)) != 0)
+    {
+        return OCS_PASSWD_USAGE;
+    }
+
     if (ocs_init() != OCS_OK) {
         fprintf(stderr, "ocs-passwd: OpenSSL initialisation failed\n");
         return OCS_PASSWD_FAILED;
     }
 
-    return ocs_passwd_run(&conf);
+    (void) setvbuf(stdout, ocs_passwd_stdout, _IOFBF,
+                   sizeof(ocs_passwd_stdout));
+
+    rc = ocs_passwd_run(&conf);
+
+    (void) fflush(stdout);
+    ocs_wipe(ocs_passwd_stdout, sizeof(ocs_passwd_stdout));
+
+    return rc;
 }
 
 
@@ -120,11 +195,15 @@ main(int argc, char **argv)
 static int
 ocs_passwd_options(int argc, char **argv, ocs_passwd_conf_t *conf)
 {
-    int  opt;
+    int  opt, totp_opts;
 
     memset(conf, 0, sizeof(ocs_passwd_conf_t));
+    conf->alg = OCS_TOTP_SHA1;
+    conf->digits = 6;
+    conf->qr = -1;
+    totp_opts = 0;
 
-    while ((opt = getopt_long(argc, argv, "m:Dh", ocs_passwd_long, NULL))
+    while ((opt = getopt_long(argc, argv, "m:Dkth", ocs_passwd_long, NULL))
            != -1)
     {
         switch (opt) {
@@ -133,6 +212,46 @@ ocs_passwd_options(int argc, char **argv, ocs_passwd_conf_t *conf)
             break;
         case 'D':
             conf->delete = 1;
+            break;
+        case 'k':
+            conf->keep = 1;
+            break;
+        case 't':
+            conf->totp = 1;
+            break;
+        case OCS_PASSWD_OPT_NO_TOTP:
+            conf->totp = -1;
+            break;
+        case OCS_PASSWD_OPT_ISSUER:
+            conf->issuer = optarg;
+            totp_opts = 1;
+            break;
+        case OCS_PASSWD_OPT_ALGORITHM:
+            totp_opts = 1;
+            if (strcasecmp(optarg, "sha1") == 0) {
+                conf->alg = OCS_TOTP_SHA1;
+            } else if (strcasecmp(optarg, "sha256") == 0) {
+                conf->alg = OCS_TOTP_SHA256;
+            } else if (strcasecmp(optarg, "sha512") == 0) {
+                conf->alg = OCS_TOTP_SHA512;
+            } else {
+                fprintf(stderr, "ocs-passwd: --algorithm takes sha1, "
+                        "sha256 or sha512\n");
+                return OCS_PASSWD_USAGE;
+            }
+            break;
+        case OCS_PASSWD_OPT_DIGITS:
+            totp_opts = 1;
+            if (strcmp(optarg, "6") != 0 && strcmp(optarg, "8") != 0) {
+                fprintf(stderr, "ocs-passwd: --digits takes 6 or 8\n");
+                return OCS_PASSWD_USAGE;
+            }
+            conf->digits = optarg[0] - '0';
+            break;
+        case OCS_PASSWD_OPT_QR:
+        case OCS_PASSWD_OPT_NO_QR:
+            totp_opts = 1;
+            conf->qr = (opt == OCS_PASSWD_OPT_QR);
             break;
         case 'h':
             ocs_passwd_usage(stdout);
@@ -151,8 +270,23 @@ ocs_passwd_options(int argc, char **argv, ocs_passwd_conf_t *conf)
     conf->path = argv[optind];
     conf->user = argv[optind + 1];
 
-    if (conf->delete && conf->method != NULL) {
+    if (conf->delete
+        && (conf->method != NULL || conf->keep || conf->totp != 0
+            || totp_opts))
+    {
         fprintf(stderr, "ocs-passwd: -D takes no other option\n");
+        return OCS_PASSWD_USAGE;
+    }
+
+    if (conf->keep && (conf->method != NULL || conf->totp == 0)) {
+        fprintf(stderr, "ocs-passwd: -k goes with --totp or --no-totp, "
+                "and without -m\n");
+        return OCS_PASSWD_USAGE;
+    }
+
+    if (totp_opts && conf->totp != 1) {
+        fprintf(stderr, "ocs-passwd: --issuer, --algorithm, --digits and "
+                "--qr go with --totp\n");
         return OCS_PASSWD_USAGE;
     }
 
@@ -163,7 +297,9 @@ ocs_passwd_options(int argc, char **argv, ocs_passwd_conf_t *conf)
 static void
 ocs_passwd_usage(FILE *f)
 {
-    fputs("usage: ocs-passwd [-m yescrypt|sha512] FILE USER\n"
+    fputs("usage: ocs-passwd [-m yescrypt|sha512] [-t [TOTP options]] "
+          "FILE USER\n"
+          "       ocs-passwd -k -t|--no-totp [TOTP options] FILE USER\n"
           "       ocs-passwd -D FILE USER\n", f);
 
     if (f == stderr) {
@@ -178,14 +314,28 @@ ocs_passwd_usage(FILE *f)
 "line of the file are kept.\n"
 "\n"
 "  -m, --method=yescrypt|sha512  how the password is hashed (yescrypt)\n"
+"  -t, --totp           a new TOTP secret for USER, from OpenSSL's random\n"
+"                       generator, printed as an otpauth:// URI and a QR\n"
+"                       code for an authenticator app\n"
+"      --no-totp        removes USER's TOTP secret\n"
+"  -k, --keep-password  changes no password: USER must be in FILE\n"
 "  -D, --delete         removes USER from FILE\n"
 "  -h, --help           this text\n"
+"\n"
+"TOTP options:\n"
+"      --issuer=NAME    the service the app shows (default: this host's\n"
+"                       name)\n"
+"      --algorithm=sha1|sha256|sha512  the hash of the codes (sha1: the\n"
+"                       one every app supports)\n"
+"      --digits=6|8     the length of the codes (6)\n"
+"      --qr, --no-qr    the QR code always or never (default: when the\n"
+"                       output is a terminal); codes change every 30 s\n"
 "\n"
 "User names are UTF-8 without control characters, white space at either\n"
 "end, or any of : < > \" & (a \\ or @ separates a domain).\n"
 "\n"
 "Exit status: 0 done, 1 failed, 2 bad usage or name, 3 USER is not in\n"
-"FILE (-D).\n", f);
+"FILE (-D, -k).\n", f);
 }
 
 
@@ -277,21 +427,76 @@ ocs_passwd_shown(const char *s, char *buf, size_t len)
 }
 
 
+/*
+ * The issuer is the label's prefix and a parameter; the Key Uri Format
+ * forbids a ':' in either part of the label.
+ */
+static int
+ocs_passwd_issuer(ocs_passwd_conf_t *conf, char *host, size_t len)
+{
+    size_t  i, n;
+
+    if (conf->issuer == NULL) {
+        if (gethostname(host, len) == 0 && host[0] != '\0') {
+            host[len - 1] = '\0';
+            conf->issuer = host;
+
+        } else {
+            conf->issuer = "ocs";
+        }
+    }
+
+    n = strlen(conf->issuer);
+
+    for (i = 0; i < n; i++) {
+        if ((unsigned char) conf->issuer[i] < 0x20
+            || conf->issuer[i] == 0x7f || conf->issuer[i] == ':')
+        {
+            break;
+        }
+    }
+
+    if (n == 0 || n > OCS_PASSWD_ISSUER_MAX || i < n
+        || u8_check((const uint8_t *) conf->issuer, n) != NULL)
+    {
+        fprintf(stderr, "ocs-passwd: the issuer must be 1 to 128 bytes of "
+                "UTF-8 without \":\" or control characters\n");
+        return -1;
+    }
+
+    return 0;
+}
+
+
 static int
 ocs_passwd_run(ocs_passwd_conf_t *conf)
 {
     int                rc;
     char               hash[OCS_HASH_MAX + 1];
+    char               field[OCS_TOTP_FIELD_MAX + 1];
     ocs_passwd_edit_t  edit;
 
     memset(&edit, 0, sizeof(ocs_passwd_edit_t));
     edit.path = conf->path;
     edit.user = conf->user;
     edit.delete = conf->delete;
+    field[0] = '\0';
+    rc = OCS_PASSWD_FAILED;
 
-    if (!conf->delete) {
+    if (conf->totp == 1) {
+        if (ocs_passwd_secret(conf, field, sizeof(field)) != 0) {
+            goto cleanup;
+        }
+
+        edit.totp = field;
+
+    } else if (conf->totp == -1) {
+        edit.totp = "";
+    }
+
+    if (!conf->delete && !conf->keep) {
         if (ocs_passwd_password(conf->method, hash, sizeof(hash)) != 0) {
-            return OCS_PASSWD_FAILED;
+            goto cleanup;
         }
 
         edit.hash = hash;
@@ -299,9 +504,67 @@ ocs_passwd_run(ocs_passwd_conf_t *conf)
 
     rc = ocs_passwd_write(&edit);
 
+    if (rc == OCS_PASSWD_OK && conf->totp == 1) {
+        rc = ocs_passwd_enrolment(conf, edit.name, field);
+    }
+
+cleanup:
+
+    ocs_wipe(field, sizeof(field));
     ocs_wipe(&edit, sizeof(ocs_passwd_edit_t));
 
     return rc;
+}
+
+
+/*
+ * A new secret as the user file holds it: base32, and the options that
+ * are not the defaults.  As long as the hash's output, as RFC 6238's
+ * reference keys are: 160 bits for SHA-1, RFC 4226's recommendation.
+ */
+static int
+ocs_passwd_secret(ocs_passwd_conf_t *conf, char *field, size_t len)
+{
+    int               rc;
+    size_t            n, klen;
+    ocs_totp_t        check;
+    unsigned char     key[64];
+    const ocs_env_t  *env;
+
+    klen = (conf->alg == OCS_TOTP_SHA512) ? 64
+           : (conf->alg == OCS_TOTP_SHA256) ? 32 : 20;
+
+    env = ocs_env_default();
+
+    if (env->random(env->data, key, klen) != OCS_OK) {
+        fprintf(stderr, "ocs-passwd: OpenSSL's random generator failed\n");
+        return -1;
+    }
+
+    /* 103 base32 characters at most, and ",sha512,8" */
+    n = ocs_passwd_base32(key, klen, field);
+    ocs_wipe(key, sizeof(key));
+
+    if (conf->alg != OCS_TOTP_SHA1) {
+        n += (size_t) snprintf(field + n, len - n, ",%s",
+                               conf->alg == OCS_TOTP_SHA256 ? "sha256"
+                                                            : "sha512");
+    }
+
+    if (conf->digits != 6) {
+        n += (size_t) snprintf(field + n, len - n, ",%d", conf->digits);
+    }
+
+    /* what the module will read, read as the module reads it */
+    rc = ocs_totp_parse(field, n, &check);
+    ocs_wipe(&check, sizeof(ocs_totp_t));
+
+    if (rc != OCS_OK) {
+        fprintf(stderr, "ocs-passwd: the new TOTP secret does not parse\n");
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -440,7 +703,8 @@ ocs_passwd_write(ocs_passwd_edit_t *edit)
        adding a user */
     in = fopen(path, "r");
 
-    if (in == NULL && (errno != ENOENT || edit->delete))
+    if (in == NULL
+        && (errno != ENOENT || edit->delete || edit->hash == NULL))
     {
         fprintf(stderr, "ocs-passwd: cannot read \"%s\": %s\n", path,
                 strerror(errno));
@@ -500,7 +764,7 @@ ocs_passwd_write(ocs_passwd_edit_t *edit)
     }
 
     if (rc == OCS_PASSWD_OK && !edit->found) {
-        if (edit->delete) {
+        if (edit->delete || edit->hash == NULL) {
             fprintf(stderr, "ocs-passwd: no user \"%s\" in \"%s\"\n",
                     ocs_passwd_shown(edit->user, shown, sizeof(shown)),
                     path);
@@ -542,6 +806,13 @@ ocs_passwd_write(ocs_passwd_edit_t *edit)
                 strerror(errno));
         unlink(tmp);
         return OCS_PASSWD_FAILED;
+    }
+
+    if (edit->totp != NULL && edit->totp[0] == '\0'
+        && !edit->totp_dropped)
+    {
+        fprintf(stderr, "ocs-passwd: user \"%s\" had no TOTP secret\n",
+                edit->name);
     }
 
     done = edit->delete ? "deleted" : edit->found ? "updated" : "added";
@@ -649,7 +920,7 @@ ocs_passwd_copy(FILE *in, FILE *out, ocs_passwd_edit_t *edit)
  * The rest of a line of the user, after "name:".  The first such line
  * is written again as edit says, with its other fields and its line
  * end; later ones go, as the server would never read them.  A line the
- * server refuses is replaced whole.
+ * server refuses is replaced whole, with a new password only.
  */
 static int
 ocs_passwd_mine(FILE *in, FILE *out, ocs_passwd_edit_t *edit,
@@ -697,6 +968,14 @@ ocs_passwd_mine(FILE *in, FILE *out, ocs_passwd_edit_t *edit,
 
     edit->found = 1;
 
+    if (bad != NULL && edit->hash == NULL) {
+        fprintf(stderr, "ocs-passwd: \"%s\" line %zu of user \"%s\" %s; "
+                "set a new password to replace it\n", edit->path, lineno,
+                edit->name, bad);
+        rc = -1;
+        goto done;
+    }
+
     if (bad != NULL) {
         fprintf(stderr, "ocs-passwd: warning: \"%s\" line %zu of user "
                 "\"%s\" %s; replaced without its other fields\n",
@@ -728,22 +1007,59 @@ done:
 
 /*
  * The user's new line into b, from rest: the old line after "name:",
- * "hash[:field]...".  The hash is replaced; every field stays as it was.
+ * "hash[:field]...".  The hash is replaced when edit has one; the first
+ * "totp=" field when edit has one, in its place, and further ones go (the
+ * module reads the last); any other field stays as it was.
  */
 static int
 ocs_passwd_line(ocs_passwd_buf_t *b, ocs_passwd_edit_t *edit,
     const char *rest, size_t len)
 {
-    const char  *colon;
+    int          totp_done;
+    size_t       n;
+    const char  *p, *end, *colon;
 
+    end = rest + len;
     colon = memchr(rest, ':', len);
+    n = (colon != NULL ? colon : end) - rest;
 
     ocs_passwd_cat(b, edit->name, strlen(edit->name));
     ocs_passwd_cat(b, ":", 1);
-    ocs_passwd_cat(b, edit->hash, strlen(edit->hash));
 
-    if (colon != NULL) {
-        ocs_passwd_cat(b, colon, rest + len - colon);
+    if (edit->hash != NULL) {
+        ocs_passwd_cat(b, edit->hash, strlen(edit->hash));
+
+    } else {
+        ocs_passwd_cat(b, rest, n);
+    }
+
+    totp_done = 0;
+
+    for (p = colon; p != NULL && p < end; p = colon) {
+        p++;
+        colon = memchr(p, ':', end - p);
+        n = (colon != NULL ? colon : end) - p;
+
+        if (edit->totp != NULL && n >= 5 && strncmp(p, "totp=", 5) == 0) {
+            edit->totp_dropped = 1;
+
+            if (totp_done || edit->totp[0] == '\0') {
+                continue;
+            }
+
+            ocs_passwd_cat(b, ":totp=", 6);
+            ocs_passwd_cat(b, edit->totp, strlen(edit->totp));
+            totp_done = 1;
+            continue;
+        }
+
+        ocs_passwd_cat(b, ":", 1);
+        ocs_passwd_cat(b, p, n);
+    }
+
+    if (edit->totp != NULL && edit->totp[0] != '\0' && !totp_done) {
+        ocs_passwd_cat(b, ":totp=", 6);
+        ocs_passwd_cat(b, edit->totp, strlen(edit->totp));
     }
 
     if (b->overflow) {
@@ -757,6 +1073,167 @@ ocs_passwd_line(ocs_passwd_buf_t *b, ocs_passwd_edit_t *edit,
 }
 
 
+/*
+ * The Key Uri Format URI for authenticator apps, on stdout, and its QR
+ * code: "otpauth://totp/ISSUER:NAME?secret=...&issuer=ISSUER&..." with
+ * the secret in unpadded base32 and every parameter given, since some
+ * apps do not assume the defaults.
+ */
+static int
+ocs_passwd_enrolment(ocs_passwd_conf_t *conf, const char *name,
+    const char *field)
+{
+    int                rc;
+    char               uri[OCS_PASSWD_URI_MAX];
+    char               tail[64];
+    ocs_passwd_buf_t   b;
+
+    b.data = uri;
+    b.len = 0;
+    b.size = sizeof(uri) - 1;
+    b.overflow = 0;
+
+    ocs_passwd_cat(&b, "otpauth://totp/", 15);
+    ocs_passwd_escape(&b, conf->issuer);
+    ocs_passwd_cat(&b, ":", 1);
+    ocs_passwd_escape(&b, name);
+    ocs_passwd_cat(&b, "?secret=", 8);
+    ocs_passwd_cat(&b, field, strcspn(field, ","));
+    ocs_passwd_cat(&b, "&issuer=", 8);
+    ocs_passwd_escape(&b, conf->issuer);
+
+    (void) snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%d&period=30",
+                    conf->alg == OCS_TOTP_SHA512 ? "SHA512"
+                    : conf->alg == OCS_TOTP_SHA256 ? "SHA256" : "SHA1",
+                    conf->digits);
+    ocs_passwd_cat(&b, tail, strlen(tail));
+
+    if (b.overflow) {
+        /* cannot happen: the name and the issuer are bounded */
+        fprintf(stderr, "ocs-passwd: the otpauth URI is too long\n");
+        ocs_wipe(uri, sizeof(uri));
+        return OCS_PASSWD_FAILED;
+    }
+
+    uri[b.len] = '\0';
+    printf("%s\n", uri);
+
+    rc = OCS_PASSWD_OK;
+
+    if (conf->qr == 1 || (conf->qr == -1 && isatty(STDOUT_FILENO))) {
+        if (ocs_passwd_qr(stdout, uri) != 0) {
+            /* the secret is stored and the URI printed: enough to go on */
+            fprintf(stderr, "ocs-passwd: warning: no QR code: %s\n",
+                    strerror(errno));
+        }
+    }
+
+    ocs_wipe(uri, sizeof(uri));
+
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "ocs-passwd: cannot print the URI: %s\n",
+                strerror(errno));
+        rc = OCS_PASSWD_FAILED;
+    }
+
+    return rc;
+}
+
+
+/*
+ * The code in a terminal: two modules per character cell, one above the
+ * other, drawn with half blocks in black on white whatever the terminal's
+ * colours (cameras read dark modules on a light ground best).
+ */
+static int
+ocs_passwd_qr(FILE *out, const char *uri)
+{
+    int              x, y, w, m, top, bottom;
+    QRcode          *qr;
+
+    static const char  *cells[] = {
+        " ",                /* both light */
+        "\xe2\x96\x84",     /* U+2584 lower half block */
+        "\xe2\x96\x80",     /* U+2580 upper half block */
+        "\xe2\x96\x88"      /* U+2588 full block */
+    };
+
+    qr = QRcode_encodeString(uri, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
+    if (qr == NULL) {
+        return -1;
+    }
+
+    w = qr->width;
+    m = OCS_PASSWD_QR_MARGIN;
+
+    for (y = -m; y < w + m; y += 2) {
+        fputs("\033[30;47m", out);
+
+        for (x = -m; x < w + m; x++) {
+            top = ocs_passwd_dark(qr, x, y);
+            bottom = ocs_passwd_dark(qr, x, y + 1);
+            fputs(cells[top << 1 | bottom], out);
+        }
+
+        fputs("\033[0m\n", out);
+    }
+
+    /* the modules spell the secret */
+    ocs_wipe(qr->data, (size_t) w * (size_t) w);
+    QRcode_free(qr);
+
+    return 0;
+}
+
+
+/* the margin and the row below an odd last one are light */
+static int
+ocs_passwd_dark(const QRcode *qr, int x, int y)
+{
+    if (x < 0 || x >= qr->width || y < 0 || y >= qr->width) {
+        return 0;
+    }
+
+    return qr->data[y * qr->width + x] & 1;
+}
+
+
+/* RFC 4648 base32 without padding, NUL-terminated: out holds
+   (len * 8 + 4) / 5 + 1 bytes */
+static size_t
+ocs_passwd_base32(const unsigned char *in, size_t len, char *out)
+{
+    size_t    i, n, bits;
+    uint32_t  acc;
+
+    static const char  alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    n = 0;
+    bits = 0;
+    acc = 0;
+
+    for (i = 0; i < len; i++) {
+        acc = (acc << 8) | in[i];
+        bits += 8;
+
+        while (bits >= 5) {
+            bits -= 5;
+            out[n++] = alphabet[(acc >> bits) & 0x1f];
+        }
+
+        acc &= (1u << bits) - 1;
+    }
+
+    if (bits > 0) {
+        out[n++] = alphabet[(acc << (5 - bits)) & 0x1f];
+    }
+
+    out[n] = '\0';
+
+    return n;
+}
+
+
 static void
 ocs_passwd_cat(ocs_passwd_buf_t *b, const char *s, size_t len)
 {
@@ -767,4 +1244,33 @@ ocs_passwd_cat(ocs_passwd_buf_t *b, const char *s, size_t len)
 
     memcpy(b->data + b->len, s, len);
     b->len += len;
+}
+
+
+/* RFC 3986 percent-encoding of all but the unreserved characters; a
+   space is "%20", as the Key Uri Format asks */
+static void
+ocs_passwd_escape(ocs_passwd_buf_t *b, const char *s)
+{
+    char           pct[3];
+    unsigned char  c;
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    for ( /* void */ ; *s != '\0'; s++) {
+        c = (unsigned char) *s;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9')
+            || c == '-' || c == '.' || c == '_' || c == '~')
+        {
+            ocs_passwd_cat(b, s, 1);
+            continue;
+        }
+
+        pct[0] = '%';
+        pct[1] = hex[c >> 4];
+        pct[2] = hex[c & 0xf];
+        ocs_passwd_cat(b, pct, 3);
+    }
 }
