@@ -61,7 +61,7 @@ $(BUILD)/unit/%.t: core/test/%.c core/test/ocs_test.h $(BUILD)/libocs.a
 tools: $(TOOLS)
 
 $(BUILD)/ocs-passwd: tools/ocs_passwd.c $(BUILD)/libocs.a
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS) -lqrencode
 
 test: deps
 	$(MAKE) all
