@@ -469,7 +469,7 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
         ctx->clear = 1;
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs auth: user \"%s\" signed out through the "
                       "application's sign-out URL", ctx->ticket.user);
     }

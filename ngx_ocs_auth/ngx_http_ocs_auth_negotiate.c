@@ -1014,7 +1014,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
     neg->state = NGX_HTTP_OCS_NEG_OK;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "ocs auth: user \"%s\" signed in with %s", t->user,
                   neg->method ? "a client certificate"
                   : neg->is_ntlm ? "NTLM" : "Kerberos");
