@@ -342,10 +342,8 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
                                 ngx_http_ocs_auth_negotiate_done, neg)
         != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in not started: the thread pool is "
-                      "full");
-
+        /* nginx has logged why; the answer is the one every full pool
+           gets (ngx_http_ocs_thread_run()) */
         neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
         neg->message = "The sign-in service is busy. Please try again in "
                        "a moment.";
