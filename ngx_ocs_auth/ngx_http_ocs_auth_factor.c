@@ -355,7 +355,7 @@ ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "ocs auth: user \"%s\" signed in with a client "
                   "certificate", t->user);
 
@@ -405,7 +405,7 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                           "ocs auth: user \"%s\" stepped up with a client "
                           "certificate", t->user);
             return NGX_OK;
@@ -1039,7 +1039,7 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
 
         ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs auth: user \"%V\" completed the second step with "
                       "%s", &user, factor);
 

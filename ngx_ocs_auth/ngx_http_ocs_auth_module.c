@@ -435,10 +435,10 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
                 return NGX_AGAIN;
             }
 
-            /* a full thread pool: go on with what the ticket says */
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: re-check of user \"%s\" not started; "
-                          "the ticket's facts stand", ctx->ticket.user);
+            /*
+             * A full thread pool, which nginx has logged: go on with what
+             * the ticket says, and try again on the next request.
+             */
             ctx->rechecked = 1;
         }
     }
@@ -471,7 +471,7 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
         ctx->clear = 1;
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs auth: user \"%s\" signed out through the "
                       "application's sign-out URL", ctx->ticket.user);
     }

@@ -342,10 +342,8 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
                                 ngx_http_ocs_auth_negotiate_done, neg)
         != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in not started: the thread pool is "
-                      "full");
-
+        /* nginx has logged why; the answer is the one every full pool
+           gets (ngx_http_ocs_thread_run()) */
         neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
         neg->message = "The sign-in service is busy. Please try again in "
                        "a moment.";
@@ -1014,7 +1012,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
     neg->state = NGX_HTTP_OCS_NEG_OK;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "ocs auth: user \"%s\" signed in with %s", t->user,
                   neg->method ? "a client certificate"
                   : neg->is_ntlm ? "NTLM" : "Kerberos");

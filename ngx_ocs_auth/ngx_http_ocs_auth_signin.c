@@ -926,7 +926,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
     }
 
     if (task->ld != NULL) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs auth: user \"%s\" signed in with a password "
                       "from %s%sdirectory \"%V\" on a %s computer", t->user,
                       source ? source : "", source ? ", " : "",
@@ -934,7 +934,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
                       task->computer == OCS_COMPUTER_PRIVATE ? "private"
                                                              : "public");
     } else {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs auth: user \"%s\" signed in with a password "
                       "from %s on a %s computer", t->user, source,
                       task->computer == OCS_COMPUTER_PRIVATE ? "private"

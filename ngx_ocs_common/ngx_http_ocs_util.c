@@ -882,6 +882,12 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
  * (ngx_http_cache_thread_event_handler).  So resume never works on a
  * request that is over, and nothing a task holds outlives the request
  * pool, where it must live.
+ *
+ * NGX_ERROR when the task cannot be posted, and nginx has logged why:
+ * a full queue as "thread pool ... queue overflow" at ERR, a failed
+ * allocation or lock in a line of its own.  That line is the only one
+ * the request gets, as with nginx's own thread users (the file cache,
+ * aio threads): callers add none.
  */
 ngx_int_t
 ngx_http_ocs_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,

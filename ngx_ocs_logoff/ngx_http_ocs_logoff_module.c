@@ -311,7 +311,7 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "ocs logoff: user \"%s\" signed out%s", t->user,
                       everywhere ? " everywhere"
                       : llcf->everywhere ? " (this session only: the ticket "
@@ -670,7 +670,7 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
         return;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "ocs logoff: every session of user \"%*s\" ended by "
                   "\"%s\"", n, user, admin->user);
 

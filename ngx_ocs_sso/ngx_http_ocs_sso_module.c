@@ -277,12 +277,16 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
     int                            rc;
     time_t                         now, idle, lifetime;
     ocs_err_t                      err;
-    ngx_uint_t                     level;
+    ngx_uint_t                     level, ended;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    /* a ticket that does not open is forged or damaged; one that has run
+       out or was revoked is the ordinary end of a session */
     level = log ? NGX_LOG_ERR : NGX_LOG_DEBUG;
+    ended = log ? NGX_LOG_INFO : NGX_LOG_DEBUG;
 
     rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value->data,
                          value->len, t, &err);
@@ -294,7 +298,7 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
     }
 
     if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
-        ngx_log_error(level, r->connection->log, 0,
+        ngx_log_error(ended, r->connection->log, 0,
                       "ocs sso: ticket of user \"%s\" rejected: "
                       "session revoked", t->user);
         return NGX_HTTP_OCS_SSO_REVOKED;
@@ -312,7 +316,7 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
     rc = ocs_ticket_check(t, now, lifetime, idle);
 
     if (rc != OCS_OK) {
-        ngx_log_error(level, r->connection->log, 0,
+        ngx_log_error(ended, r->connection->log, 0,
                       "ocs sso: ticket of user \"%s\" rejected: %s",
                       t->user, rc == OCS_ERR_IDLE ? "idle timeout"
                                                   : "session expired");
@@ -327,7 +331,7 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
         && ocs_time_diff(now, ocs_ticket_service_seen(t, slcf->service_id))
            >= slcf->service_idle)
     {
-        ngx_log_error(level, r->connection->log, 0,
+        ngx_log_error(ended, r->connection->log, 0,
                       "ocs sso: ticket of user \"%s\" rejected: idle "
                       "timeout in service \"%V\"", t->user, &slcf->service);
         return NGX_HTTP_OCS_SSO_EXPIRED;

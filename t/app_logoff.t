@@ -101,7 +101,7 @@ for my $uri ('/cwa/default.aspx?Cmd=logoffnow', '/cwa/default.aspx?Cmd=',
 }
 
 like($t->error_log,
-     qr/\[info\].*user "alice" signed out through the application's sign-out URL/,
+     qr/\[notice\].*user "alice" signed out through the application's sign-out URL/,
      'log');
 
 $t->done;

@@ -192,7 +192,7 @@ is($r->status, 200, 'her certificate: in');
 is($r->body, "ok alice|password,certificate\n",
    'the ticket records the certificate (UPN alice@contoso.com is alice)');
 like($t->error_log,
-     qr/\[info\].*user "alice" stepped up with a client certificate/,
+     qr/\[notice\].*user "alice" stepped up with a client certificate/,
      'the step-up logged');
 
 is(with_cert('/smart/', undef, jar => 'alice')->status, 200,
@@ -236,7 +236,7 @@ is($r->body, "ok alice|certificate\n",
 like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'only: a ticket issued');
 like($t->error_log,
-     qr/\[info\].*user "alice" signed in with a client certificate/,
+     qr/\[notice\].*user "alice" signed in with a client certificate/,
      'only: logged');
 
 $r = with_cert('/card/', undef, jar => 'nocard');

@@ -130,7 +130,7 @@ is($r->status, 303, 'alice: signed in with a password Kerberos checked');
 is($t->get('/app/', jar => 'alice')->body, "ok alice|\n",
    'alice: the user is the principal without its realm');
 like($t->error_log,
-     qr/\[info\].*user "alice" signed in with a password from Kerberos/,
+     qr/\[notice\].*user "alice" signed in with a password from Kerberos/,
      'alice: logged with the method');
 
 is(signin('OCS\\alice', 'alice-pw')->status, 303,
@@ -193,7 +193,7 @@ is($t->get('/app/', jar => 'diralice')->body,
    "ok alice|sip:alice\@contoso.com\n",
    'with a directory: the account\'s SIP URI in the ticket');
 like($t->error_log,
-     qr/user "alice" signed in with a password from Kerberos, directory "contoso"/,
+     qr/\[notice\].*user "alice" signed in with a password from Kerberos, directory "contoso"/,
      'with a directory: logged');
 
 $r = signin('ghost', 'ghost-pw', signin => '/dir/signin');

@@ -234,7 +234,7 @@ like($r->body, qr/does not match the account you signed in with/,
 # logs
 
 my $log = $t->error_log;
-like($log, qr/\[info\].*user "alice" signed in with a password from directory "contoso"/,
+like($log, qr/\[notice\].*user "alice" signed in with a password from directory "contoso"/,
      'log: success');
 like($log, qr/\[error\].*sign-in failed for user "nobody", client/,
      'log: unknown user');

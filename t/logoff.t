@@ -223,10 +223,10 @@ ok(signed_in('after'), 'new sign-in after the reload');
 # logs
 
 my $log = $t->error_log;
-like($log, qr/\[info\].*ocs logoff: user "alice" signed out/, 'log: logoff');
+like($log, qr/\[notice\].*ocs logoff: user "alice" signed out/, 'log: logoff');
 like($log, qr/\[error\].*sign-out of user "alice" without a valid csrf token/,
      'log: refused');
-like($log, qr/\[error\].*ticket of user "alice" rejected: session revoked/,
+like($log, qr/\[info\].*ticket of user "alice" rejected: session revoked/,
      'log: revoked ticket');
 
 $t->done;

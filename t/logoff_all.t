@@ -166,11 +166,11 @@ ok($t->reload, 'reload');
 ok(!alive('bob3-copy'), 'revoked everywhere after a reload');
 
 my $log = $t->error_log;
-like($log, qr/\[info\].*user "alice" signed out everywhere/,
+like($log, qr/\[notice\].*user "alice" signed out everywhere/,
      'log: everywhere');
-like($log, qr/\[info\].*every session of user "BOB" ended by "admin"/,
+like($log, qr/\[notice\].*every session of user "BOB" ended by "admin"/,
      'log: admin');
-like($log, qr/\[info\].*user "alice" signed out \(this session only: the ticket is no longer valid\)/,
+like($log, qr/\[notice\].*user "alice" signed out \(this session only: the ticket is no longer valid\)/,
      'log: revoked ticket, this session only');
 like($log, qr/\[error\].*user "alice" is not an administrator of ocs_logoff_admin/,
      'log: not an administrator');

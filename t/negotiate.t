@@ -357,9 +357,9 @@ $r = $t->get('/app/', port => 'external',
 is($r->status, 302, 'external with a token: refused, the form');
 
 my $log = $t->error_log;
-like($log, qr/\[info\].*user "alice" signed in with Kerberos/,
+like($log, qr/\[notice\].*user "alice" signed in with Kerberos/,
      'log: Kerberos sign-in');
-like($log, qr/\[info\].*user "alice\@OCS\.TEST" signed in with Kerberos/,
+like($log, qr/\[notice\].*user "alice\@OCS\.TEST" signed in with Kerberos/,
      'log: realm kept');
 like($log, qr/\[error\].*Negotiate: token refused: .*[Rr]eplay/,
      'log: replay');

@@ -129,7 +129,7 @@ like($browser->url, qr{^\Q$base\E/app/quick$}, 'quick sign-in: the URL');
 
 $browser->quit;
 
-like($t->error_log, qr/user "alice" signed in with Kerberos/,
+like($t->error_log, qr/\[notice\].*user "alice" signed in with Kerberos/,
      'logged as a Kerberos sign-in');
 
 $t->done;

@@ -116,7 +116,7 @@ is($r->body, "ok alice|sip:alice\@contoso.com|Alice Example|"
    'alice: SIP URI, display name and groups from the directory');
 like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'alice: the proxy ticket issued');
-like($t->error_log, qr/user "alice" signed in with Kerberos/,
+like($t->error_log, qr/\[notice\].*user "alice" signed in with Kerberos/,
      'alice: the sign-in logged');
 
 $r = $t->get("$base/cwa/x", jar => 'alice', resolve => $resolve);

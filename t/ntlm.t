@@ -140,7 +140,7 @@ is($r->body, "ok alice|ntlm\n",
    'the user without the domain, the method recorded');
 like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
      'the proxy issues its own ticket');
-like($t->error_log, qr/\[info\].*user "alice" signed in with NTLM/,
+like($t->error_log, qr/\[notice\].*user "alice" signed in with NTLM/,
      'the sign-in logged');
 
 is($t->get('/app/x', jar => 'alice')->body, "ok alice|ntlm\n",

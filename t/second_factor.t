@@ -367,7 +367,7 @@ like($r->set_cookie('__Host-ocs_ticket') // '', qr/Secure; HttpOnly/,
 is($t->get('/app/', jar => 'alice')->body, "ok alice|password,totp\n",
    'the ticket records both factors');
 like($t->error_log,
-     qr/\[info\].*user "alice" completed the second step with TOTP/,
+     qr/\[notice\].*user "alice" completed the second step with TOTP/,
      'logged');
 
 # the same form again: single use

@@ -116,7 +116,7 @@ is_deeply(\@busy, [(200) x 6],
           'busy for 3.6s in a 2s service with refresh 1h: still in');
 
 like($t->error_log,
-     qr/\[error\].*ticket of user "alice" rejected: idle timeout in service "cwa"/,
+     qr/\[info\].*ticket of user "alice" rejected: idle timeout in service "cwa"/,
      'log names the service');
 
 $t->done;

@@ -292,7 +292,7 @@ like($r->body, qr/unavailable/, 'no user file message');
 # logs
 
 my $log = $t->error_log;
-like($log, qr/\[info\].*user "alice" signed in with a password/,
+like($log, qr/\[notice\].*user "alice" signed in with a password/,
      'success logged');
 like($log, qr/\[error\].*sign-in failed for user "alice"/, 'failure logged');
 like($log, qr/\[error\].*sign-in failed for user "mallory"/,

@@ -251,10 +251,12 @@ ok($t->get('/refresh/inner/', jar => 'inner')->set_cookie('ocs_ticket'),
    'refresh interval inherits');
 
 $log = $t->error_log;
-like($log, qr/\[error\].*ticket of user "alice" rejected: session expired/,
+like($log, qr/\[info\].*ticket of user "alice" rejected: session expired/,
      'log: expired');
-like($log, qr/\[error\].*ticket of user "alice" rejected: idle timeout/,
+like($log, qr/\[info\].*ticket of user "alice" rejected: idle timeout/,
      'log: idle');
+unlike($log, qr/\[error\].*rejected: (?:session expired|idle timeout)/,
+       'log: an ended session is no error');
 like($log, qr/\[error\].*removed 3 client-supplied "X-User" headers/,
      'log: spoofed headers');
 ok(index($t->logs, $ticket) < 0, 'no ticket in the logs');
