@@ -30,6 +30,8 @@ sub tool {
     open STDERR, '>&', $err or die;
     die "cannot run $tool: $!\n" unless $ok;
 
+    # a refused name ends the tool before it reads: no SIGPIPE for that
+    local $SIG{PIPE} = 'IGNORE';
     print $p $stdin if defined $stdin;
     close $p;
     return $? >> 8;
