@@ -42,19 +42,37 @@ http {
 }
 EOF
 
+# the administrator's own ticket lives 2 s too: on a loaded machine the
+# 30 requests may outlast it, and then the administrator signs in again
+# (the test is about the zone's room, not about speed)
+sub admin {
+    my ($jar) = @_;
+    $t->signin('admin', 'admin-pw', jar => $jar);
+    return $t->get('/admin/sessions', jar => $jar)->field('csrf');
+}
+
 sub wave {
     my ($from) = @_;
 
-    $t->signin('admin', 'admin-pw', jar => "admin$from");
-    my $token = $t->get('/admin/sessions', jar => "admin$from")->field('csrf');
+    my $jar = "admin$from";
+    my $token = admin($jar);
     my $ok = 0;
 
     for my $n ($from .. $from + 29) {
-        $ok++ if $t->post('/admin/sessions', jar => "admin$from",
-                          form => [csrf => $token,
-                                   user => sprintf('user%04d-%s', $n,
-                                                   'x' x 200)])->status
-                 == 200;
+        my $user = sprintf('user%04d-%s', $n, 'x' x 200);
+
+        for my $try (1 .. 3) {
+            my $status = $t->post('/admin/sessions', jar => $jar,
+                                  form => [csrf => $token, user => $user])
+                           ->status;
+
+            if ($status == 200) {
+                $ok++;
+                last;
+            }
+
+            $token = admin($jar);
+        }
     }
 
     return $ok;
