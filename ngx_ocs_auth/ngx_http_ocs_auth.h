@@ -66,7 +66,11 @@ typedef struct {
     ngx_uint_t             pages;         /* a sign-in or logoff page */
     ngx_str_t              signin_url;
     ngx_str_t              user_file;
-    ngx_str_t              template;      /* the sign-in page's text */
+    ngx_str_t              template;      /* the sign-in page's text,
+                                             "" for the built-in one */
+    ngx_flag_t             signin_sip;    /* the page asks for a sign-in
+                                             address; unset: with a
+                                             directory */
     ngx_array_t           *return_hosts;  /* of char *, NULL-free */
     ngx_str_t              default_return;
     ngx_uint_t             https_port;
@@ -171,6 +175,21 @@ ngx_int_t ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
 void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
     size_t len, ngx_str_t *back);
 
+/* ngx_http_ocs_auth_signin.c: the first step's form, with its note,
+   or with a message after another form of the page was posted */
+ngx_int_t ngx_http_ocs_auth_signin_again(ngx_http_request_t *r,
+    ngx_str_t *back);
+ngx_int_t ngx_http_ocs_auth_signin_note(ngx_http_request_t *r,
+    ngx_str_t *back, const char *message);
+
+/* ngx_http_ocs_auth_note.c: a failed post's answer across a 303 */
+ngx_int_t ngx_http_ocs_auth_navigating(ngx_http_request_t *r);
+ngx_int_t ngx_http_ocs_auth_note_redirect(ngx_http_request_t *r,
+    u_char *bind, size_t bind_len, ocs_page_note_t *note,
+    const char *prefix, ngx_str_t *back);
+ngx_int_t ngx_http_ocs_auth_note_take(ngx_http_request_t *r, u_char *bind,
+    size_t bind_len, ocs_page_note_t *note);
+
 /* ngx_http_ocs_auth_negotiate.c */
 ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
@@ -231,6 +250,8 @@ ngx_int_t ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_ocs_auth_step_get(ngx_http_request_t *r,
     ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_str_t *back);
+ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r,

@@ -41,6 +41,7 @@ typedef struct {
     ngx_uint_t                  totp;
     ocs_otp_conf_t             *otp;            /* or NULL */
     time_t                      now;
+    ngx_uint_t                  probe;          /* is there a secret? */
     /* out */
     int                         rc;
     uint32_t                    method;
@@ -60,6 +61,21 @@ static ngx_int_t ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_step_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
     ngx_uint_t want, const char *error);
+static ngx_int_t ngx_http_ocs_auth_step_form(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want);
+static ngx_int_t ngx_http_ocs_auth_step_end(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
+    const char *title, const char *message);
+static ngx_int_t ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *sso, ocs_tpl_var_t *vars);
+static ngx_int_t ngx_http_ocs_auth_step_unset(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want);
+static ngx_int_t ngx_http_ocs_auth_code_task(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ngx_http_ocs_auth_code_t **task);
+static void ngx_http_ocs_auth_probe_done(ngx_http_request_t *r,
+    void *data);
 static ngx_int_t ngx_http_ocs_auth_step_state(ngx_http_request_t *r,
     ocs_ticket_t *t, u_char *raw, char *token);
 static void ngx_http_ocs_auth_code_thread(void *data);
@@ -514,12 +530,17 @@ ngx_http_ocs_auth_step_want(ngx_str_t *f)
 }
 
 
-/* GET signin?step=2: the code form, for a session that has one */
+/*
+ * GET signin?step=2: the code form, for a session that has one, once it
+ * is clear that the user can have a code
+ */
 ngx_int_t
 ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
 {
     ngx_str_t                      url, f;
+    ngx_uint_t                     want;
     ngx_http_ocs_sso_ctx_t        *sso;
+    ngx_http_ocs_auth_code_t      *task;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
@@ -546,8 +567,151 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
         ngx_str_null(&f);
     }
 
-    return ngx_http_ocs_auth_step_page(r, NGX_HTTP_OK, sso, back,
-                                       ngx_http_ocs_auth_step_want(&f), "");
+    want = ngx_http_ocs_auth_step_want(&f);
+
+    if (!(alcf->totp && (want & OCS_METHOD_TOTP))
+        && !(alcf->otp != NULL && (want & OCS_METHOD_OTP)))
+    {
+        return ngx_http_ocs_auth_step_unset(r, alcf, sso, back, want);
+    }
+
+    /* an OTP server may know a code of anyone: only it can say */
+    if (alcf->otp != NULL && (want & OCS_METHOD_OTP)) {
+        return ngx_http_ocs_auth_step_form(r, sso, back, want);
+    }
+
+    /* TOTP only: a user without a secret is told before typing a code */
+    if (ngx_http_ocs_auth_code_task(r, alcf, sso, back, want, &task)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    task->probe = 1;
+
+    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+                                ngx_http_ocs_auth_code_thread,
+                                ngx_http_ocs_auth_probe_done, task)
+        != NGX_OK)
+    {
+        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "Sign-in unavailable",
+                                         "The sign-in service is busy. "
+                                         "Please try again in a moment.");
+    }
+
+    /* ngx_http_ocs_auth_probe_done() finalizes it */
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/* the code form, with what a failed post said (its note) */
+static ngx_int_t
+ngx_http_ocs_auth_step_form(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want)
+{
+    ngx_int_t         rc;
+    ocs_page_note_t  *note;
+
+    note = ngx_palloc(r->pool, sizeof(ocs_page_note_t));
+    if (note == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ocs_auth_note_take(r, sso->ticket.session,
+                                     OCS_SESSION_LEN, note);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        return ngx_http_ocs_auth_step_page(r, note->status, sso, back, want,
+                                           note->message);
+    }
+
+    return ngx_http_ocs_auth_step_page(r, NGX_HTTP_OK, sso, back, want, "");
+}
+
+
+/* the second step's page when the user can have no code */
+static void
+ngx_http_ocs_auth_probe_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_ocs_auth_code_t  *task = data;
+
+    ngx_int_t  rc;
+
+    switch (task->rc) {
+
+    case OCS_OK:
+        rc = ngx_http_ocs_auth_step_form(r, task->sso, &task->back,
+                                         task->want);
+        break;
+
+    case OCS_ERR_NOTFOUND:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: second step of user \"%s\": no TOTP "
+                      "secret for the user and no OTP server", task->user);
+
+        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
+                                        &task->back,
+                                        "Second factor not set up",
+                                        "This service needs a one-time "
+                                        "code, and no authenticator app or "
+                                        "token is set up for your account. "
+                                        "Please ask your administrator to "
+                                        "set one up.");
+        break;
+
+    case OCS_ERR_INVALID:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: second step of user \"%s\": %s",
+                      task->user, task->err.text);
+
+        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
+                                        &task->back,
+                                        "Second factor not set up",
+                                        "Your second factor cannot be "
+                                        "used. Please ask your "
+                                        "administrator.");
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: second factor unavailable for user "
+                      "\"%s\": %s", task->user, task->err.text);
+
+        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        task->sso, &task->back,
+                                        "Second factor unavailable",
+                                        "Your second factor cannot be "
+                                        "checked now. Please try again "
+                                        "later.");
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/* a sign-in location that checks no code this service would take */
+static ngx_int_t
+ngx_http_ocs_auth_step_unset(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want)
+{
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "ocs auth: second step of user \"%s\": this sign-in "
+                  "location has neither \"ocs_auth_totp\" nor "
+                  "\"ocs_auth_otp_server\" for the factors the "
+                  "service accepts", sso->ticket.user);
+
+    return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, sso, back,
+                                      "Second factor not set up",
+                                      "No second factor is set up for "
+                                      "this sign-in page.");
 }
 
 
@@ -603,22 +767,45 @@ ngx_http_ocs_auth_step_state(ngx_http_request_t *r, ocs_ticket_t *t,
 }
 
 
+/*
+ * The code form, with error.  A browser that posted a code is sent back
+ * to the form with a 303 and a note instead (bound to the session), so
+ * that reloading the page does not post the code again.
+ */
 static ngx_int_t
 ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want,
     const char *error)
 {
-    u_char          *p, *html, raw[NGX_HTTP_OCS_STEP_RAW];
-    char             token[OCS_CSRF_TOKEN_LEN + 1];
-    char             state[64], factors[NGX_INT_T_LEN];
-    size_t           len, n;
-    ngx_str_t        action;
-    ocs_tpl_var_t    vars[8];
+    u_char           *p, raw[NGX_HTTP_OCS_STEP_RAW];
+    char              token[OCS_CSRF_TOKEN_LEN + 1];
+    char              state[64], factors[NGX_INT_T_LEN];
+    char              prefix[sizeof("step=2&f=&") + NGX_INT_T_LEN];
+    size_t            n;
+    ngx_int_t         rc;
+    ngx_str_t         action;
+    ocs_tpl_var_t     vars[11];
+    ocs_page_note_t  *note;
 
-    static ngx_str_t  tpl = ngx_null_string;
+    if (r->method == NGX_HTTP_POST && ngx_http_ocs_auth_navigating(r)) {
+        note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
+        if (note == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-    if (tpl.data == NULL) {
-        tpl.data = (u_char *) ocs_page(OCS_PAGE_CODE, &tpl.len);
+        note->status = (int) status;
+        note->message_len = ngx_min(ngx_strlen(error),
+                                    OCS_PAGE_NOTE_TEXT_MAX);
+        ngx_memcpy(note->message, error, note->message_len);
+
+        *ngx_sprintf((u_char *) prefix, "step=2&f=%ui&", want) = '\0';
+
+        rc = ngx_http_ocs_auth_note_redirect(r, sso->ticket.session,
+                                             OCS_SESSION_LEN, note, prefix,
+                                             back);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     ngx_memzero(raw, sizeof(raw));
@@ -651,13 +838,145 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
                                 ngx_sprintf((u_char *) factors, "%ui", want)
                                 - (u_char *) factors, 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 8, &len);
-    if (html == NULL) {
+    if (ngx_http_ocs_auth_step_back(r, sso, &vars[8]) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_CODE, NULL, vars, 11);
+}
+
+
+/* a second step that cannot be taken: why, and the way back */
+static ngx_int_t
+ngx_http_ocs_auth_step_end(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, const char *title,
+    const char *message)
+{
+    u_char         *p;
+    ocs_tpl_var_t   vars[7];
+
+    p = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+
+    vars[0] = (ocs_tpl_var_t) { "title", title, ngx_strlen(title), 0 };
+    vars[1] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
+    vars[2] = (ocs_tpl_var_t) { "action", (char *) r->unparsed_uri.data,
+                                (p ? p : r->unparsed_uri.data
+                                         + r->unparsed_uri.len)
+                                - r->unparsed_uri.data, 0 };
+    vars[3] = (ocs_tpl_var_t) { "return", (char *) back->data, back->len,
+                                0 };
+
+    if (ngx_http_ocs_auth_step_back(r, sso, &vars[4]) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_STEP_END, NULL, vars,
+                                  7);
+}
+
+
+/*
+ * The way back from the second step, three variables: a sign-out form
+ * whose token is bound to the session, and the start page
+ */
+static ngx_int_t
+ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *sso, ocs_tpl_var_t *vars)
+{
+    char                          *token;
+    ocs_err_t                      err;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    token = ngx_pnalloc(r->pool, OCS_CSRF_TOKEN_LEN + 1);
+    if (token == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
+                       ngx_http_ocs_sso_cache(r), "step signout",
+                       sso->ticket.session, OCS_SESSION_LEN, token,
+                       OCS_CSRF_TOKEN_LEN + 1, &err)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs auth: sign-out token: %s", err.text);
+        return NGX_ERROR;
+    }
+
+    vars[0].name = "signout";
+    vars[0].value = ocs_page(OCS_PAGE_PART_SIGNOUT, &vars[0].len);
+    vars[0].raw = OCS_TPL_NESTED;
+    vars[1] = (ocs_tpl_var_t) { "signout_csrf", token, OCS_CSRF_TOKEN_LEN,
+                                0 };
+    vars[2] = (ocs_tpl_var_t) { "home", (char *) alcf->default_return.data,
+                                alcf->default_return.len, 0 };
+
+    return NGX_OK;
+}
+
+
+/*
+ * POST with step=signout: the way back from the second step ends the
+ * session and shows the first step again.
+ */
+ngx_int_t
+ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *back)
+{
+    ngx_str_t                csrf;
+    ngx_http_ocs_sso_ctx_t  *sso;
+
+    sso = ngx_http_ocs_sso_verify(r);
+    if (sso == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (sso->state != NGX_HTTP_OCS_SSO_VALID) {
+        /* nothing left to end */
+        if (ngx_http_ocs_sso_clear_cookie(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_ocs_auth_signin_note(r, back, "You have signed out.");
+    }
+
+    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+                                &csrf)
+        != NGX_OK
+        || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
+                           ngx_http_ocs_sso_cache(r), "step signout",
+                           sso->ticket.session, OCS_SESSION_LEN,
+                           (char *) csrf.data, csrf.len)
+           != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: sign-out of user \"%s\" from the second "
+                      "step without a valid csrf token refused",
+                      sso->ticket.user);
+
+        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                         "Sign-out refused",
+                                         "The sign-out request did not come "
+                                         "from this site's page.");
+    }
+
+    if (ngx_http_ocs_sso_revoke(r, &sso->ticket) != NGX_OK
+        || ngx_http_ocs_sso_clear_cookie(r) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* a refresh of the ticket just ended must not go out after it */
+    sso->refresh.len = 0;
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "ocs auth: user \"%s\" signed out from the second step",
+                  sso->ticket.user);
+
+    return ngx_http_ocs_auth_signin_note(r, back, "You have signed out.");
 }
 
 
@@ -814,46 +1133,19 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     if (!(alcf->totp && (want & OCS_METHOD_TOTP))
         && !(alcf->otp != NULL && (want & OCS_METHOD_OTP)))
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%V\": this sign-in "
-                      "location has neither \"ocs_auth_totp\" nor "
-                      "\"ocs_auth_otp_server\" for the factors the "
-                      "service accepts", &user);
-        rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                       "Second factor not set up",
-                                       "No second factor is set up for "
-                                       "this sign-in page.");
+        rc = ngx_http_ocs_auth_step_unset(r, alcf, sso, back, want);
         goto cleanup;
     }
 
-    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_code_t));
-    if (task == NULL) {
+    if (ngx_http_ocs_auth_code_task(r, alcf, sso, back, want, &task)
+        != NGX_OK)
+    {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
         goto cleanup;
     }
 
-    ngx_memcpy(task->user, sso->ticket.user, sso->ticket.user_len);
-    ngx_memcpy(task->dn, sso->ticket.dn, sso->ticket.dn_len);
     ngx_memcpy(task->code, code.data, code.len);
     task->code_len = code.len;
-
-    task->totp = alcf->totp && (want & OCS_METHOD_TOTP);
-    task->otp = (want & OCS_METHOD_OTP) ? alcf->otp : NULL;
-    task->want = want;
-    task->now = ngx_time();
-    task->back = *back;
-    task->sso = sso;
-
-    if (task->totp) {
-        if (sso->ticket.dn_len && alcf->directory != NULL
-            && alcf->directory->conf.totp_attr != NULL)
-        {
-            task->ld = alcf->directory->handle;
-
-        } else if (alcf->user_file.len) {
-            task->path = (char *) alcf->user_file.data;
-        }
-    }
 
     /* the thread wipes task->code when it is done with it */
     if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
@@ -878,6 +1170,46 @@ cleanup:
     }
 
     return rc;
+}
+
+
+/* the work of checking a code, or (probe) of finding the user's secret */
+static ngx_int_t
+ngx_http_ocs_auth_code_task(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ngx_http_ocs_auth_code_t **out)
+{
+    ngx_http_ocs_auth_code_t  *task;
+
+    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_code_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(task->user, sso->ticket.user, sso->ticket.user_len);
+    ngx_memcpy(task->dn, sso->ticket.dn, sso->ticket.dn_len);
+
+    task->totp = alcf->totp && (want & OCS_METHOD_TOTP);
+    task->otp = (want & OCS_METHOD_OTP) ? alcf->otp : NULL;
+    task->want = want;
+    task->now = ngx_time();
+    task->back = *back;
+    task->sso = sso;
+
+    if (task->totp) {
+        if (sso->ticket.dn_len && alcf->directory != NULL
+            && alcf->directory->conf.totp_attr != NULL)
+        {
+            task->ld = alcf->directory->handle;
+
+        } else if (alcf->user_file.len) {
+            task->path = (char *) alcf->user_file.data;
+        }
+    }
+
+    *out = task;
+
+    return NGX_OK;
 }
 
 
@@ -934,7 +1266,15 @@ ngx_http_ocs_auth_code_thread(void *data)
         }
     }
 
-    if (spec != NULL) {
+    if (spec != NULL && task->probe) {
+        /* a secret that cannot be read is as good as none */
+        task->rc = (ocs_totp_parse(spec, ngx_strlen(spec), &totp) == OCS_OK)
+                   ? OCS_OK
+                   : ocs_err(&task->err, OCS_ERR_INVALID,
+                             "the user's TOTP secret cannot be read");
+        ocs_wipe(&totp, sizeof(totp));
+
+    } else if (spec != NULL) {
         task->method = OCS_METHOD_TOTP;
 
         if (ocs_totp_parse(spec, ngx_strlen(spec), &totp) != OCS_OK) {
@@ -952,7 +1292,9 @@ ngx_http_ocs_auth_code_thread(void *data)
 
         ocs_wipe(&totp, sizeof(totp));
 
-    } else if (task->rc == OCS_ERR_NOTFOUND && task->otp != NULL) {
+    } else if (task->rc == OCS_ERR_NOTFOUND && task->otp != NULL
+               && !task->probe)
+    {
         task->method = OCS_METHOD_OTP;
         task->rc = ocs_otp_check(task->otp, task->user,
                                  ngx_strlen(task->user), task->code,
@@ -1063,22 +1405,24 @@ ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
                       "ocs auth: second step of user \"%V\": no TOTP secret "
                       "for the user and no OTP server", &user);
 
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Second factor not set up",
-                                         "No second factor is set up for "
-                                         "your account. Please ask your "
-                                         "administrator.");
+        return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
+                                          &task->back,
+                                          "Second factor not set up",
+                                          "No second factor is set up for "
+                                          "your account. Please ask your "
+                                          "administrator.");
 
     case OCS_ERR_INVALID:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step of user \"%V\": %s", &user,
                       task->err.text);
 
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Second factor not set up",
-                                         "Your second factor cannot be "
-                                         "used. Please ask your "
-                                         "administrator.");
+        return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
+                                          &task->back,
+                                          "Second factor not set up",
+                                          "Your second factor cannot be "
+                                          "used. Please ask your "
+                                          "administrator.");
 
     default:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

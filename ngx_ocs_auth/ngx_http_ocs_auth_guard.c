@@ -27,7 +27,7 @@
 #define NGX_HTTP_OCS_GUARD_ONCE      'O'    /* used codes and states */
 
 #define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
-#define NGX_HTTP_OCS_GUARD_LINE_MAX  (OCS_NAME_MAX + 128)
+#define NGX_HTTP_OCS_GUARD_LINE_MAX  (OCS_NAME_MAX + 256)
 
 #define NGX_HTTP_OCS_GUARD_KEY_MAX   (1 + OCS_NAME_MAX + 1 + 16)
 
@@ -540,9 +540,9 @@ ngx_http_ocs_guard_count(ngx_http_ocs_guard_ctx_t *ctx, u_char *key,
         return 0;
     }
 
+    /* first stays: when the failures that locked began, for the list */
     n->until = now + lock;
     n->expires = n->until;
-    n->first = 0;
     n->value = 0;
 
     return 1;
@@ -1152,6 +1152,7 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
     ngx_queue_t                *q;
     ngx_http_ocs_guard_ctx_t   *ctx;
     ngx_http_ocs_guard_node_t  *e;
+    char                        at[OCS_TIME_ISO_LEN + 1];
 
     ctx = ngx_http_ocs_guard_ctx(r);
     if (ctx == NULL) {
@@ -1167,6 +1168,11 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
     last = body + NGX_HTTP_OCS_GUARD_LIST_MAX;
     now = ngx_time();
     n = 0;
+
+    (void) ocs_time_iso(now, at, sizeof(at));
+
+    p = ngx_sprintf(p, "# sign-in locks and failure counts at %s; times "
+                    "in UTC\n", at);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -1236,6 +1242,7 @@ ngx_http_ocs_guard_describe(u_char *p, ngx_http_ocs_guard_node_t *e,
     time_t now)
 {
     u_char     text[NGX_INET6_ADDRSTRLEN];
+    char       at[OCS_TIME_ISO_LEN + 1];
     size_t     len;
     ngx_str_t  user, addr;
 
@@ -1269,12 +1276,27 @@ ngx_http_ocs_guard_describe(u_char *p, ngx_http_ocs_guard_node_t *e,
         p = ngx_sprintf(p, " address any");
     }
 
-    if (e->until > now) {
-        return ngx_sprintf(p, "  for %T s more\n", e->until - now);
+    if (e->until <= now) {
+        p = ngx_sprintf(p, "  %L failure%s", e->value,
+                        e->value == 1 ? "" : "s");
     }
 
-    return ngx_sprintf(p, "  %L failures in %T s\n", e->value,
-                       now - e->first);
+    if (e->first) {
+        (void) ocs_time_iso(e->first, at, sizeof(at));
+        p = ngx_sprintf(p, "  first failure at %s", at);
+    }
+
+    /* a count lasts as long as its window, a lock its time */
+    if (e->until > now) {
+        (void) ocs_time_iso(e->until, at, sizeof(at));
+        return ngx_sprintf(p, "  locked until %s (%T s left)\n", at,
+                           e->until - now);
+    }
+
+    (void) ocs_time_iso(e->expires, at, sizeof(at));
+
+    return ngx_sprintf(p, "  counted until %s (%T s left)\n", at,
+                       e->expires - now);
 }
 
 

@@ -208,6 +208,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ocs_auth_signin_sip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, signin_sip),
+      NULL },
+
     { ngx_string("ocs_auth_return_hosts"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_ocs_auth_return_hosts,
@@ -943,6 +950,7 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->sip_claim = NGX_CONF_UNSET_PTR;
     conf->recheck = NGX_CONF_UNSET;
     conf->app_logoff = NGX_CONF_UNSET_PTR;
+    conf->signin_sip = NGX_CONF_UNSET;
     conf->negotiate = NGX_CONF_UNSET;
     conf->negotiate_realm = NGX_CONF_UNSET;
     conf->ntlm = NGX_CONF_UNSET;
@@ -970,7 +978,6 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_auth_loc_conf_t  *prev = parent;
     ngx_http_ocs_auth_loc_conf_t  *conf = child;
 
-    size_t                          len;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_OCS_AUTH_OFF);
@@ -986,14 +993,25 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
                              "default");
 
-    if (conf->template.len == 0) {
-        conf->template.data = (u_char *) ocs_page(OCS_PAGE_SIGNIN, &len);
-        conf->template.len = len;
-    }
-
     ngx_conf_merge_ptr_value(conf->app_logoff, prev->app_logoff, NULL);
 
     if (ngx_http_ocs_auth_ldap_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * Unset stays unset down the levels: the default, on with a
+     * directory and off without, is each location's own
+     */
+    if (conf->signin_sip == NGX_CONF_UNSET) {
+        conf->signin_sip = prev->signin_sip;
+    }
+
+    if (conf->signin && conf->signin_sip == 1 && conf->directory == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_auth_signin_sip on\" needs "
+                           "\"ocs_auth_ldap\": without a directory the "
+                           "sign-in address is never checked");
         return NGX_CONF_ERROR;
     }
 

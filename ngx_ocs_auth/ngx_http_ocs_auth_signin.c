@@ -89,8 +89,15 @@ static ngx_int_t ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
     ngx_uint_t computer, const char *error);
+static ngx_int_t ngx_http_ocs_auth_form(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
+    ngx_uint_t computer, const char *error, time_t retry);
+static ngx_int_t ngx_http_ocs_auth_hint(ngx_http_request_t *r,
+    ngx_uint_t computer, ocs_tpl_var_t *var, const char *name);
 static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
+static ngx_int_t ngx_http_ocs_auth_csrf_cookie(ngx_http_request_t *r,
+    ngx_http_ocs_auth_csrf_t *csrf);
 
 
 ngx_int_t
@@ -146,8 +153,50 @@ ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
         return ngx_http_ocs_auth_step_get(r, &back);
     }
 
-    return ngx_http_ocs_auth_page(r, NGX_HTTP_OK, &back, NULL, NULL,
-                                  OCS_COMPUTER_PUBLIC, "");
+    return ngx_http_ocs_auth_signin_again(r, &back);
+}
+
+
+/*
+ * The form, with what a failed post said when the browser was sent here
+ * after it (its note, bound to the sign-in nonce)
+ */
+ngx_int_t
+ngx_http_ocs_auth_signin_again(ngx_http_request_t *r, ngx_str_t *back)
+{
+    ngx_str_t                  user, sip;
+    ocs_page_note_t           *note;
+    ngx_http_ocs_auth_csrf_t   csrf;
+
+    note = ngx_palloc(r->pool, sizeof(ocs_page_note_t));
+    if (note == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK) {
+        ngx_memzero(csrf.nonce, sizeof(csrf.nonce));
+    }
+
+    switch (ngx_http_ocs_auth_note_take(r, csrf.nonce, sizeof(csrf.nonce),
+                                        note))
+    {
+    case NGX_OK:
+        user.data = (u_char *) note->user;
+        user.len = note->user_len;
+        sip.data = (u_char *) note->sip;
+        sip.len = note->sip_len;
+
+        return ngx_http_ocs_auth_form(r, note->status, back, &user, &sip,
+                                      note->computer, note->message,
+                                      note->retry);
+
+    case NGX_ERROR:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        return ngx_http_ocs_auth_form(r, NGX_HTTP_OK, back, NULL, NULL,
+                                      OCS_COMPUTER_PUBLIC, "", 0);
+    }
 }
 
 
@@ -198,8 +247,9 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 
     ngx_http_ocs_auth_return(r, back.data, back.len, &back);
 
-    if (ngx_http_ocs_auth_field(r, &body, "step", 1, &step) == NGX_OK
-        && step.len == 1 && step.data[0] == '2')
+    if (ngx_http_ocs_auth_field(r, &body, "step", 7, &step) == NGX_OK
+        && ((step.len == 1 && step.data[0] == '2')
+            || (step.len == 7 && ngx_strncmp(step.data, "signout", 7) == 0)))
     {
         if (ngx_http_ocs_cross_site(r)) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -212,7 +262,9 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                              "another site.");
         }
 
-        rc = ngx_http_ocs_auth_step_post(r, &body, &back);
+        rc = (step.len == 1) ? ngx_http_ocs_auth_step_post(r, &body, &back)
+                             : ngx_http_ocs_auth_step_signout(r, &body,
+                                                              &back);
         ngx_explicit_memzero(body.data, body.len);
         return rc;
     }
@@ -408,9 +460,8 @@ static ngx_int_t
 ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     ngx_str_t *back, ngx_str_t *user, time_t left, const char *why)
 {
-    u_char     *p;
-    time_t      minutes;
-    ngx_str_t   retry;
+    u_char  *p;
+    time_t   minutes;
 
     if (task->attempt.busy) {
         /* as many in flight as failures may still come before a lock */
@@ -418,34 +469,15 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
                       "ocs auth: sign-in of user \"%V\" refused: as many "
                       "sign-ins in flight as may still fail (%s)", user, why);
 
-        ngx_str_set(&retry, "1");
-
-        if (ngx_http_ocs_header_out_add(r, "Retry-After", &retry)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
+        return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
                                       user, NULL, task->computer,
                                       "Too many sign-ins at once. Please "
-                                      "try again in a moment.");
+                                      "try again in a moment.", 1);
     }
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "ocs auth: sign-in of user \"%V\" refused: too many "
                   "failures (%s), locked for %T s more", user, why, left);
-
-    retry.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (retry.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    retry.len = ngx_sprintf(retry.data, "%T", left) - retry.data;
-
-    if (ngx_http_ocs_header_out_add(r, "Retry-After", &retry) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     p = ngx_pnalloc(r->pool, 128);
     if (p == NULL) {
@@ -457,8 +489,8 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     ngx_sprintf(p, "Too many failed sign-ins. Please wait %T minute%s "
                 "and try again.%Z", minutes, minutes == 1 ? "" : "s");
 
-    return ngx_http_ocs_auth_page(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
-                                  NULL, task->computer, (char *) p);
+    return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
+                                  NULL, task->computer, (char *) p, left);
 }
 
 
@@ -951,20 +983,69 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer,
     const char *error)
 {
-    u_char                        *html, *p;
-    size_t                         len;
-    ngx_str_t                      action;
+    return ngx_http_ocs_auth_form(r, status, back, user, sip, computer, error,
+                                  0);
+}
+
+
+/*
+ * The sign-in form, with error and what was typed.  A browser that
+ * posted it is sent to the form with a 303 and a note instead, so that
+ * reloading the page it gets does not post the password again (which
+ * would count as one more failure); retry is a Retry-After, 0 for none.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer,
+    const char *error, time_t retry)
+{
+    u_char                        *p;
+    ngx_int_t                      rc;
+    ngx_str_t                      action, value;
     ocs_err_t                      err;
-    ocs_tpl_var_t                  vars[9];
-    ngx_http_ocs_cookie_t          cookie;
+    ocs_tpl_var_t                  vars[14];
+    ocs_page_note_t               *note;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
     char                           token[OCS_CSRF_TOKEN_LEN + 1];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    if (ngx_http_ocs_auth_csrf(r, &csrf, 1) != NGX_OK) {
+    if (ngx_http_ocs_auth_csrf(r, &csrf, 1) != NGX_OK
+        || ngx_http_ocs_auth_csrf_cookie(r, &csrf) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method == NGX_HTTP_POST && ngx_http_ocs_auth_navigating(r)) {
+        note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
+        if (note == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        note->status = (int) status;
+        note->computer = (int) computer;
+        note->retry = retry;
+        note->message_len = ngx_min(ngx_strlen(error),
+                                    OCS_PAGE_NOTE_TEXT_MAX);
+        ngx_memcpy(note->message, error, note->message_len);
+
+        if (user != NULL) {
+            note->user_len = ngx_min(user->len, OCS_USER_MAX);
+            ngx_memcpy(note->user, user->data, note->user_len);
+        }
+
+        if (sip != NULL) {
+            note->sip_len = ngx_min(sip->len, OCS_SIP_MAX);
+            ngx_memcpy(note->sip, sip->data, note->sip_len);
+        }
+
+        rc = ngx_http_ocs_auth_note_redirect(r, csrf.nonce,
+                                             sizeof(csrf.nonce), note, "",
+                                             back);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
@@ -975,27 +1056,6 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "ocs auth: csrf token: %s", err.text);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (csrf.fresh) {
-        cookie.name = csrf.name;
-        cookie.value.len = ocs_b64url_len(sizeof(csrf.nonce));
-        cookie.value.data = ngx_pnalloc(r->pool, cookie.value.len);
-        if (cookie.value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        (void) ocs_b64url_encode(csrf.nonce, sizeof(csrf.nonce),
-                                 (char *) cookie.value.data, cookie.value.len,
-                                 &len);
-        ngx_str_null(&cookie.domain);
-        ngx_str_set(&cookie.path, "/");
-        ngx_str_set(&cookie.same_site, "Strict");
-        cookie.max_age = -1;
-
-        if (ngx_http_ocs_cookie_set(r, &cookie) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
 
     /* post back to this very path, without the query */
@@ -1024,9 +1084,53 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
     vars[8] = (ocs_tpl_var_t) { "sip", sip ? (char *) sip->data : "",
                                 sip ? sip->len : 0, 0 };
 
-    html = ngx_http_ocs_render(r, &alcf->template, vars, 9, &len);
-    if (html == NULL) {
+    /* the sign-in address only where a directory can check it */
+    vars[9].name = "sip_field";
+    vars[9].raw = OCS_TPL_NESTED;
+
+    if (alcf->signin_sip == 1
+        || (alcf->signin_sip == NGX_CONF_UNSET && alcf->directory != NULL))
+    {
+        vars[9].value = ocs_page(OCS_PAGE_PART_SIP, &vars[9].len);
+
+    } else {
+        vars[9].value = "";
+        vars[9].len = 0;
+    }
+
+    /* a name typed already: the password is what is missing */
+    vars[10] = (ocs_tpl_var_t) { "username_autofocus", "autofocus", 9,
+                                 OCS_TPL_RAW };
+    vars[11] = (ocs_tpl_var_t) { "password_autofocus", "", 0, OCS_TPL_RAW };
+
+    if (user != NULL && user->len) {
+        vars[10].value = "";
+        vars[10].len = 0;
+        vars[11].value = "autofocus";
+        vars[11].len = 9;
+    }
+
+    if (ngx_http_ocs_auth_hint(r, OCS_COMPUTER_PUBLIC, &vars[12],
+                               "public_hint")
+        != NGX_OK
+        || ngx_http_ocs_auth_hint(r, OCS_COMPUTER_PRIVATE, &vars[13],
+                                  "private_hint")
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (retry > 0) {
+        value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        value.len = ngx_sprintf(value.data, "%T", retry) - value.data;
+
+        if (ngx_http_ocs_header_out_add(r, "Retry-After", &value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (status == NGX_HTTP_UNAUTHORIZED
@@ -1035,14 +1139,126 @@ ngx_http_ocs_auth_page(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_SIGNIN, &alcf->template,
+                                  vars, 14);
+}
+
+
+/*
+ * The first step's form with a message, as the answer to a post of
+ * another form of this page (signing out from the second step)
+ */
+ngx_int_t
+ngx_http_ocs_auth_signin_note(ngx_http_request_t *r, ngx_str_t *back,
+    const char *message)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      url;
+    ocs_page_note_t               *note;
+    ngx_http_ocs_auth_csrf_t       csrf;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
+    if (note == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    note->status = NGX_HTTP_OK;
+    note->message_len = ngx_min(ngx_strlen(message), OCS_PAGE_NOTE_TEXT_MAX);
+    ngx_memcpy(note->message, message, note->message_len);
+
+    /* the session's cookies are cleared: a new nonce carries the note */
+    if (ngx_http_ocs_auth_csrf(r, &csrf, 2) != NGX_OK
+        || ngx_http_ocs_auth_csrf_cookie(r, &csrf) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ocs_auth_note_redirect(r, csrf.nonce, sizeof(csrf.nonce),
+                                         note, "", back);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    /* a path that cannot carry the note: the configured form, without */
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (ngx_http_ocs_auth_signin_url(r, alcf, back->data, back->len, &url)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, url.data, url.len);
+}
+
+
+/* what choosing a computer class means, with this location's limits */
+static ngx_int_t
+ngx_http_ocs_auth_hint(ngx_http_request_t *r, ngx_uint_t computer,
+    ocs_tpl_var_t *var, const char *name)
+{
+    char                      *text;
+    ngx_http_ocs_sso_class_t   limits;
+
+    ngx_http_ocs_sso_class_limits(r, computer, &limits);
+
+    text = ngx_pnalloc(r->pool, 512);
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ocs_page_computer_hint((int) computer, limits.idle,
+                                  limits.lifetime, (int) limits.persistent,
+                                  text, 512);
+
+    var->name = name;
+    var->value = text;
+    var->len = ngx_strlen(text);
+    var->raw = OCS_TPL_TEXT;
+
+    return NGX_OK;
+}
+
+
+/* a new sign-in nonce goes to the browser with the response */
+static ngx_int_t
+ngx_http_ocs_auth_csrf_cookie(ngx_http_request_t *r,
+    ngx_http_ocs_auth_csrf_t *csrf)
+{
+    size_t                 len;
+    ngx_http_ocs_cookie_t  cookie;
+
+    if (!csrf->fresh) {
+        return NGX_OK;
+    }
+
+    cookie.name = csrf->name;
+    cookie.value.len = ocs_b64url_len(sizeof(csrf->nonce));
+    cookie.value.data = ngx_pnalloc(r->pool, cookie.value.len);
+    if (cookie.value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ocs_b64url_encode(csrf->nonce, sizeof(csrf->nonce),
+                             (char *) cookie.value.data, cookie.value.len,
+                             &len);
+    ngx_str_null(&cookie.domain);
+    ngx_str_set(&cookie.path, "/");
+    ngx_str_set(&cookie.same_site, "Strict");
+    cookie.max_age = -1;
+
+    /* once: a second form in the same response reuses it */
+    csrf->fresh = 0;
+
+    return ngx_http_ocs_cookie_set(r, &cookie);
 }
 
 
 /*
  * The sign-in nonce: from its cookie when the browser has a good one,
- * otherwise (create) a new one that the page sets.
+ * otherwise (create) a new one that the page sets; create 2: a new one
+ * whatever the browser has.
  */
 static ngx_int_t
 ngx_http_ocs_auth_csrf(ngx_http_request_t *r, ngx_http_ocs_auth_csrf_t *csrf,
@@ -1059,7 +1275,9 @@ ngx_http_ocs_auth_csrf(ngx_http_request_t *r, ngx_http_ocs_auth_csrf_t *csrf,
     /* the first good one of its name: another may shadow it */
     ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
 
-    while (ngx_http_ocs_cookie_next(r, &csrf->name, &it, &value) == NGX_OK) {
+    while (create != 2
+           && ngx_http_ocs_cookie_next(r, &csrf->name, &it, &value) == NGX_OK)
+    {
         if (ocs_b64url_decode((char *) value.data, value.len, csrf->nonce,
                               sizeof(csrf->nonce), &n) == OCS_OK
             && n == sizeof(csrf->nonce))

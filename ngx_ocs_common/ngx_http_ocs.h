@@ -120,6 +120,15 @@ ngx_int_t ngx_http_ocs_send_message(ngx_http_request_t *r,
     ngx_uint_t status, const char *title, const char *message);
 u_char *ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
     ocs_tpl_var_t *vars, size_t nvars, size_t *len);
+
+/*
+ * Sends a built-in page (OCS_PAGE_*) in the location's layout with the
+ * site's name and logo (ocs_site_name, ocs_site_logo, ocs_page_template),
+ * or, when own is set and not empty, that whole page of the site's own.
+ * Returns what ngx_http_ocs_send() returns, or a status on failure.
+ */
+ngx_int_t ngx_http_ocs_send_page(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t page, ngx_str_t *own, ocs_tpl_var_t *vars, size_t nvars);
 ngx_int_t ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
     u_char *location, size_t len);
 

@@ -656,23 +656,12 @@ ngx_int_t
 ngx_http_ocs_send_message(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, const char *message)
 {
-    u_char         *html;
-    size_t          len;
-    ngx_str_t       tpl;
-    ocs_tpl_var_t   vars[2];
-
-    tpl.data = (u_char *) ocs_page(OCS_PAGE_MESSAGE, &tpl.len);
+    ocs_tpl_var_t  vars[2];
 
     vars[0] = (ocs_tpl_var_t) { "title", title, ngx_strlen(title), 0 };
     vars[1] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 2, &len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_MESSAGE, NULL, vars, 2);
 }
 
 

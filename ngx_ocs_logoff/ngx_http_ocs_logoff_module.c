@@ -226,9 +226,8 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
 {
-    u_char                          *html, *p;
-    size_t                           len;
-    ngx_str_t                        tpl, action;
+    u_char                          *p;
+    ngx_str_t                        action;
     ocs_err_t                        err;
     const char                      *question;
     ocs_tpl_var_t                    vars[4];
@@ -257,8 +256,6 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
-    tpl.data = (u_char *) ocs_page(OCS_PAGE_LOGOFF, &tpl.len);
-
     vars[0] = (ocs_tpl_var_t) { "title", "Sign out", 8, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
@@ -266,30 +263,26 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     vars[3] = (ocs_tpl_var_t) { "question", question, ngx_strlen(question),
                                 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 4, &len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, NGX_HTTP_OK, OCS_PAGE_LOGOFF, NULL, vars,
+                                  4);
 }
 
 
 static ngx_int_t
 ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
 {
+    int                              how;
     ngx_uint_t                       everywhere;
+    const char                      *message;
     ngx_http_ocs_sso_ctx_t          *ctx;
-    u_char                          *html;
-    size_t                           len;
-    ngx_str_t                        tpl;
-    ocs_tpl_var_t                    vars[2];
+    ocs_tpl_var_t                    vars[3];
     ngx_http_ocs_auth_loc_conf_t    *alcf;
     ngx_http_ocs_logoff_loc_conf_t  *llcf;
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    how = OCS_SIGNEDOUT_NONE;
 
     if (t != NULL) {
         /*
@@ -317,6 +310,10 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
                       : llcf->everywhere ? " (this session only: the ticket "
                                            "is no longer valid)" : "");
 
+        how = everywhere ? OCS_SIGNEDOUT_EVERYWHERE
+              : llcf->everywhere ? OCS_SIGNEDOUT_ONLY_THIS
+              : OCS_SIGNEDOUT_SESSION;
+
         ocs_wipe(t, sizeof(ocs_ticket_t));
     }
 
@@ -339,19 +336,15 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
                                      llcf->redirect.data, llcf->redirect.len);
     }
 
-    tpl.data = (u_char *) ocs_page(OCS_PAGE_SIGNEDOUT, &tpl.len);
+    message = ocs_page_signedout_message(how);
 
     vars[0] = (ocs_tpl_var_t) { "title", "Signed out", 10, 0 };
     vars[1] = (ocs_tpl_var_t) { "signin", (char *) alcf->signin_url.data,
                                 alcf->signin_url.len, 0 };
+    vars[2] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 2, &len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, NGX_HTTP_OK, OCS_PAGE_SIGNEDOUT, NULL,
+                                  vars, 3);
 }
 
 
@@ -674,13 +667,14 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
                   "ocs logoff: every session of user \"%*s\" ended by "
                   "\"%s\"", n, user, admin->user);
 
-    msg = ngx_pnalloc(r->pool, n + 64);
+    msg = ngx_pnalloc(r->pool, 4 * n + 512);
     if (msg == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    ngx_sprintf(msg, "Every session of %*s has been ended.%Z", n, user);
+    (void) ocs_page_sessions_ended(user, n, ngx_time(), (char *) msg,
+                                   4 * n + 512);
 
     ngx_http_finalize_request(r,
         ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_OK, admin, (char *) msg));
@@ -691,9 +685,8 @@ static ngx_int_t
 ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     ocs_ticket_t *admin, const char *message)
 {
-    u_char         *html, *p;
-    size_t          len;
-    ngx_str_t       tpl, action;
+    u_char         *p;
+    ngx_str_t       action;
     ocs_err_t       err;
     ocs_tpl_var_t   vars[4];
     char            token[OCS_CSRF_TOKEN_LEN + 1];
@@ -715,21 +708,13 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
-    tpl.data = (u_char *) ocs_page(OCS_PAGE_ADMIN, &tpl.len);
-
     vars[0] = (ocs_tpl_var_t) { "title", "End a user's sessions", 21, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
     vars[3] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
 
-    html = ngx_http_ocs_render(r, &tpl, vars, 4, &len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
-                             len);
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_ADMIN, NULL, vars, 4);
 }
 
 

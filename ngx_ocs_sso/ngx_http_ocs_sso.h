@@ -17,6 +17,7 @@ typedef struct {
     ngx_shm_zone_t        *zone;
     ngx_str_t              cookie;
     ngx_str_t              csrf_cookie;    /* "__Host-" cookie "_csrf" */
+    ngx_str_t              note_cookie;    /* "__Secure-" cookie "_note" */
     ocs_cookie_name_t     *strip;          /* the cookies kept from */
     ngx_uint_t             nstrip;         /* upstreams */
     ngx_uint_t             domains;        /* some level sets a domain */
@@ -112,9 +113,23 @@ ngx_int_t ngx_http_ocs_sso_pass_identity(ngx_http_request_t *r,
 
 ocs_keyring_t *ngx_http_ocs_sso_keyring(ngx_http_request_t *r);
 ocs_ticket_cache_t *ngx_http_ocs_sso_cache(ngx_http_request_t *r);
-/* the ticket cookie's name, or (csrf) that of the sign-in nonce */
+/* the ticket cookie's name, that of the sign-in nonce, or of a page's
+   note (ngx_http_ocs_auth_note_redirect()) */
+#define NGX_HTTP_OCS_SSO_COOKIE_TICKET   0
+#define NGX_HTTP_OCS_SSO_COOKIE_CSRF     1
+#define NGX_HTTP_OCS_SSO_COOKIE_NOTE     2
+
 ngx_str_t *ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r,
-    ngx_uint_t csrf);
+    ngx_uint_t which);
+
+/*
+ * The limits a session of the computer class (OCS_COMPUTER_*) signed in
+ * at this location gets, as the sign-in page states them: the
+ * location's ocs_sso_idle_timeout and ocs_sso_lifetime when set, else
+ * the class's (idle 0: none).
+ */
+void ngx_http_ocs_sso_class_limits(ngx_http_request_t *r,
+    ngx_uint_t computer, ngx_http_ocs_sso_class_t *limits);
 
 /* a configuration-time hook: some location needs tickets */
 void ngx_http_ocs_sso_require(ngx_conf_t *cf);

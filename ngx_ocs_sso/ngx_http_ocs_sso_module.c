@@ -729,13 +729,41 @@ ngx_http_ocs_sso_cache(ngx_http_request_t *r)
 
 
 ngx_str_t *
-ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t csrf)
+ngx_http_ocs_sso_cookie_name(ngx_http_request_t *r, ngx_uint_t which)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
-    return csrf ? &smcf->csrf_cookie : &smcf->cookie;
+    switch (which) {
+    case NGX_HTTP_OCS_SSO_COOKIE_CSRF:
+        return &smcf->csrf_cookie;
+    case NGX_HTTP_OCS_SSO_COOKIE_NOTE:
+        return &smcf->note_cookie;
+    default:
+        return &smcf->cookie;
+    }
+}
+
+
+void
+ngx_http_ocs_sso_class_limits(ngx_http_request_t *r, ngx_uint_t computer,
+    ngx_http_ocs_sso_class_t *limits)
+{
+    ngx_http_ocs_sso_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
+
+    if (computer > OCS_COMPUTER_PRIVATE) {
+        computer = OCS_COMPUTER_PUBLIC;
+    }
+
+    /* as ngx_http_ocs_sso_issue() and ngx_http_ocs_sso_check() apply them */
+    limits->idle = (slcf->idle >= 0) ? slcf->idle
+                                     : slcf->computer[computer].idle;
+    limits->lifetime = (slcf->lifetime > 0)
+                       ? slcf->lifetime : slcf->computer[computer].lifetime;
+    limits->persistent = slcf->computer[computer].persistent;
 }
 
 
@@ -1097,6 +1125,15 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
+
+    /* a page's note lives on one path only: a __Secure- cookie, no Domain */
+    smcf->note_cookie.len = sizeof("__Secure-_note") - 1 + base.len;
+    smcf->note_cookie.data = ngx_pnalloc(cf->pool, smcf->note_cookie.len);
+    if (smcf->note_cookie.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(smcf->note_cookie.data, "__Secure-%V_note", &base);
 
     /* what upstreams never see; with the default name also the names
        that earlier versions used, which browsers may still hold */

@@ -10,6 +10,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use MIME::Base64 qw(decode_base64);
 use OCS::Browser;
 use Test::More;
 
@@ -26,6 +27,10 @@ my $password = 'correct horse';
 $t->users(alice => $password);
 $t->keyfile('ticket.keys', 1);
 
+# a 1x1 PNG: the logo, served by this site as the pages' CSP wants
+$t->write_file('logo.png', decode_base64(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='));
+
 $t->run(<<'EOF');
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
@@ -36,6 +41,12 @@ http {
         ssl_certificate_key %%KEY%%;
 
         ocs_sso_identity_header X-User;
+        ocs_site_name "Contoso Remote Access";
+        ocs_site_logo /logo.png;
+
+        location = /logo.png {
+            root %%TESTDIR%%;
+        }
 
         location /app/ {
             ocs_auth forms;
@@ -159,7 +170,14 @@ step('not signed in', sub {
          'not signed in: return url in the query');
     is($loc->{param}{r}, '/app/page?x=1', 'return url is the requested page');
     is($loc->{host}, 'localhost', 'sign-in page on the same host');
-    is($browser->title, 'Sign in', 'sign-in title');
+    is($browser->title, "Sign in \x{2013} Contoso Remote Access",
+       'sign-in title, with the site');
+    is(text_of('.site'), 'Contoso Remote Access', 'the site above the heading');
+    is($browser->script('var i = document.querySelector(".site img");'
+                        . ' return i && i.complete ? i.naturalWidth : -1'),
+       1, 'the logo loads under the pages\' Content-Security-Policy');
+    is($browser->script('return document.activeElement.id'), 'username',
+       'the user name has the focus');
 });
 
 # what the user sees: the screenshot
@@ -203,6 +221,14 @@ step('form', sub {
     ok($public && $browser->selected($public), 'public selected by default');
     ok($private && !$browser->selected($private),
        'private not selected by default');
+    like(text_of('#' . ($public && $browser->attribute($public,
+                                                        'aria-describedby'))),
+         qr/signed out after 30 minutes without activity/,
+         'public: its hint, with the limits, describes it');
+    like(text_of('#private-hint'),
+         qr/closing the browser does not sign you out/,
+         'private: its hint says the session persists');
+    ok(!$browser->find('#sip'), 'no sign-in address field with a user file');
 
     my $error = $browser->find('#error');
     ok($error, 'error paragraph present');
@@ -225,7 +251,11 @@ step('wrong password', sub {
         or return;
 
     is(path(), '/ocs/signin', 'wrong password: still on the sign-in page');
-    is($browser->title, 'Sign in', 'wrong password: sign-in title');
+    is($browser->location->{param}{r}, '/app/page?x=1',
+       'wrong password: the form was fetched again, with its return url');
+    like($browser->title, qr/^Sign in /, 'wrong password: sign-in title');
+    is($browser->script('return document.activeElement.id'), 'password',
+       'wrong password: the password has the focus');
 
     my $error = $browser->find('#error');
     ok($error && $browser->displayed($error),
@@ -239,6 +269,25 @@ step('wrong password', sub {
        'alice', 'wrong password: user name kept');
     is($in->{Password} && $browser->property($in->{Password}, 'value'), '',
        'wrong password: password not kept');
+});
+
+# reloading the page after the failure posts nothing again
+
+step('reload after a failure', sub {
+    my $before = () = $t->error_log =~ /sign-in failed for user "alice"/g;
+    is($before, 1, 'one failure counted');
+
+    $browser->refresh;
+    is(path(), '/ocs/signin', 'reloaded: the sign-in page');
+    my $error = $browser->find('#error');
+    ok($error && !$browser->displayed($error), 'reloaded: no message');
+
+    my $after = () = $t->error_log =~ /sign-in failed for user "alice"/g;
+    is($after, 1, 'reloaded: nothing posted, no failure counted');
+    ok(!$browser->cookie('__Secure-ocs_ticket_note'), 'reloaded: no note left');
+
+    $in = labelled();
+    $browser->type($in->{'User name'}, 'alice');
 });
 
 # the right password, on a private computer

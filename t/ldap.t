@@ -69,6 +69,19 @@ http {
             ocs_auth_signin;
             ocs_auth_ldap adrule;
         }
+
+        location /nosip/ {
+            ocs_auth_signin_sip off;
+
+            location = /nosip/signin {
+                ocs_auth_signin;
+            }
+
+            location = /nosip/on {
+                ocs_auth_signin;
+                ocs_auth_signin_sip on;
+            }
+        }
     }
 
     server {
@@ -208,6 +221,24 @@ ok(!$r->set_cookie('__Host-ocs_ticket'), 'sip mismatch: no ticket');
 
 $r = signin('vadim', 'vadim-pw', sip => 'sip:vadim@contoso.com');
 is($r->status, 303, 'own sip');
+
+# the sign-in address field: shown with a directory, off and on again
+
+like($t->get('/ocs/signin')->body,
+     qr/<label for="sip">Sign-in address \(optional\)<\/label>\n<input id="sip" name="sip"/,
+     'a directory: the sign-in address field');
+unlike($t->get('/nosip/signin')->body, qr/name="sip"/,
+       'ocs_auth_signin_sip off, inherited: no field');
+like($t->get('/nosip/on')->body, qr/name="sip"/,
+     'ocs_auth_signin_sip on in a nested location: the field again');
+$r = $t->signin('vadim', 'vadim-pw', jar => 'nosip', signin => '/nosip/signin');
+is($r->status, 303, 'no field: a sign-in without an address');
+$page = $t->get('/nosip/signin', jar => 'nosip2');
+$r = $t->post('/nosip/signin', jar => 'nosip2',
+              form => [csrf => $page->field('csrf'), username => 'vadim',
+                       password => 'vadim-pw',
+                       sip => 'sip:jeremy@contoso.com']);
+is($r->status, 403, 'no field: an address sent all the same is checked');
 
 $page = $t->get('/ocs/signin', jar => 'badsip');
 $r = $t->post('/ocs/signin', jar => 'badsip',

@@ -12,6 +12,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Time::Local qw(timegm);
 use OCS::Test;
 use Test::More;
 
@@ -101,10 +102,24 @@ is(signin('carol', 'carol-pw', from => '127.0.0.2')->status, 429,
 # the list
 
 my $list = admin();
-like($list, qr/^locked  +user alice address 127\.0\.0\.1  for \d s more$/m,
-     'admin: the lock listed');
-like($list, qr/^counted +address 127\.0\.0\.1  3 failures in \d+ s$/m,
-     'admin: the address count listed');
+my $iso = qr/(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)/;
+
+like($list, qr/\A# sign-in locks and failure counts at $iso; times in UTC\n/,
+     'admin: a header line, with the time of the list');
+my ($at) = $list =~ /\A# [^\n]* at $iso;/;
+ok(defined $at && abs(epoch($at) - time) <= 5,
+   'admin: the header\'s time is now, in UTC');
+
+my ($first, $until, $left) = $list =~
+    /^locked  +user alice address 127\.0\.0\.1  first failure at $iso  locked until $iso \((\d+) s left\)$/m;
+ok(defined $first, 'admin: the lock listed, with its times')
+    or diag($list);
+ok(defined $first && abs(epoch($first) - time) <= 10,
+   'admin: when the failures that locked began');
+ok(defined $until && epoch($until) - epoch($at) == $left && $left <= 3,
+   'admin: locked until that time, that many seconds from the list');
+like($list, qr/^counted +address 127\.0\.0\.1  3 failures  first failure at $iso  counted until $iso \(\d+ s left\)$/m,
+     'admin: the address count listed, with its times');
 is($t->get('/admin/lockout', curl => ['--interface', '127.0.0.2'])->status,
    403, 'admin: only where allowed');
 
@@ -172,3 +187,10 @@ is(signin('alice', 'alice-pw', signin => '/open/signin')->status, 303,
 unlike($t->logs, qr/alice-pw|bob-pw|carol-pw/, 'no password in the logs');
 
 $t->done;
+
+
+# an ISO 8601 UTC time as seconds since the epoch
+sub epoch {
+    my ($y, $mo, $d, $h, $mi, $sec) = $_[0] =~ /(\d+)/g;
+    return timegm($sec, $mi, $h, $d, $mo - 1, $y);
+}

@@ -73,7 +73,8 @@ ok(alive('laptop') && alive('phone') && alive('bob'), 'three sessions');
 
 my $r = $t->get('/ocs/logoff-all', jar => 'laptop', headers => $same);
 is($r->status, 200, 'log off everywhere');
-like($r->body, qr/You have signed out/, 'signed-out page');
+like($r->body, qr/You have signed out everywhere: your sessions on every device and in every browser have ended\./,
+     'signed-out page: says every device');
 
 is_deeply([map { alive('phone') ? 1 : 0 } 1 .. 6], [(0) x 6],
           'the other device is signed out in every worker');
@@ -98,7 +99,15 @@ ok(alive('csrf') && alive('again'), 'still signed in');
 
 $r = $t->post('/ocs/logoff-all', jar => 'csrf', form => [csrf => $all_token]);
 is($r->status, 200, 'confirmed');
+like($r->body, qr/signed out everywhere/, 'confirmed: says everywhere');
 ok(!alive('csrf') && !alive('again'), 'every session ended');
+
+$t->signin('alice', 'alice-pw', jar => 'single');
+$r = $t->get('/ocs/logoff', jar => 'single', headers => $same);
+like($r->body, qr/<p role="status">You have signed out\. To keep/,
+     'a single logoff: says only that');
+unlike($r->body, qr/everywhere|every device/,
+       'a single logoff: does not claim every device');
 
 # a copy of a ticket that is no longer valid ends itself, nothing more
 
@@ -108,6 +117,8 @@ $t->get('/ocs/logoff', jar => 'old', headers => $same);
 $t->signin('alice', 'alice-pw', jar => 'current');
 $r = $t->get('/ocs/logoff-all', jar => 'old-copy', headers => $same);
 is($r->status, 200, 'revoked ticket: signed-out page');
+like($r->body, qr/You have signed out here\. Your sessions on other devices were not ended/,
+     'revoked ticket: the page says the others were not ended');
 ok(alive('current'), 'revoked ticket: cannot end the live sessions');
 
 # a sibling host of the sign-on domain must confirm
@@ -145,7 +156,17 @@ is($r->status, 403, "admin: someone else's token, refused");
 $r = $t->post('/admin/sessions', jar => 'admin',
               form => [csrf => $admin_token, user => 'BOB']);
 is($r->status, 200, 'admin: done');
-like($r->body, qr/Every session of BOB has been ended\./, 'admin: says so');
+like($r->body, qr/every ticket issued to BOB before \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(UTC\) is refused from now on/,
+     'admin: says what was done, and when');
+like($r->body, qr/No list of sessions is kept, so this cannot tell whether BOB had any\./,
+     'admin: does not claim there were sessions');
+unlike($r->body, qr/has been ended/, 'admin: not the old claim');
+
+$r = $t->post('/admin/sessions', jar => 'admin',
+              form => [csrf => $admin_token, user => 'nobody<b>']);
+is($r->status, 200, 'admin: a user who never signed in');
+like($r->body, qr/every ticket issued to nobody&lt;b&gt; before/,
+     'admin: the name escaped in the page');
 ok(!alive('bob') && !alive('bob2'), "admin: every one of bob's sessions");
 ok(alive('admin'), "admin: the administrator's own session lives on");
 

@@ -33,13 +33,15 @@ my $ERIN = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';     # SHA-256, 8 digits
 $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
           dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw',
           mallory => 'mallory-pw', oscar => 'oscar-pw', hush => 'hush-pw',
-          mute => 'mute-pw', stuck => 'stuck-pw');
+          mute => 'mute-pw', stuck => 'stuck-pw', nora => 'nora-pw',
+          tina => 'tina-pw');
 
 # the TOTP secrets, as options after the hashes
 my $users = $t->read_file('users');
 $users =~ s/^(alice:[^\n]*)$/$1:totp=$ALICE/m;
 $users =~ s/^(dave:[^\n]*)$/$1:totp=$DAVE/m;
 $users =~ s/^(erin:[^\n]*)$/$1:totp=$ERIN,sha256,8/m;
+$users =~ s/^(tina:[^\n]*)$/$1:totp=$DAVE/m;
 $t->write_file('users', $users);
 chmod 0644, $t->path('users');
 
@@ -152,6 +154,12 @@ http {
             ocs_auth forms;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
             proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
+        }
+
+        location /totponly/ {
+            ocs_auth forms;
+            ocs_auth_second_factor totp;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
         }
 
         location /otponly/ {
@@ -613,6 +621,90 @@ like($t->error_log, qr/\[warn\].*sign-ins of user "dave" from 127\.0\.0\.1 locke
      'the code lock logged');
 is($t->signin('dave', 'dave-pw', jar => 'dave5')->status, 303,
    'the password still works: codes are locked, not the account');
+
+# the way back: the second step's page can end the session
+
+signin('tina', 'tina');
+$t->copy_jar('tina', 'tina-copy');
+($page, $form) = step_form('tina', back => '%2Fapp%2F');
+like($page->body, qr/<input type="hidden" name="step" value="signout">/,
+     'the second step: a sign-out form');
+like($page->body, qr/<a href="\/" id="home">the start page<\/a>/,
+     'the second step: a link to the start page');
+my ($out) = $page->body =~ /value="signout">\n<input type="hidden" name="csrf" value="([\w-]{43})">/;
+ok($out, 'the sign-out form has a token');
+isnt($out, $form->{csrf}, 'the sign-out token is not the code form\'s');
+
+$r = $t->post('/ocs/signin', jar => 'tina',
+              form => [step => 'signout', csrf => $form->{csrf},
+                       r => '/app/']);
+is($r->status, 403, 'sign-out with another token: refused');
+is($t->get('/plain/', jar => 'tina')->status, 200,
+   'sign-out refused: still signed in');
+
+$r = $t->post('/ocs/signin', jar => 'tina',
+              form => [step => 'signout', csrf => $out, r => '/app/']);
+is($r->status, 303, 'signed out from the second step: 303');
+like($r->header('Location') // '', qr{/ocs/signin\?r=%2Fapp%2F$},
+     'to the first step, the way back kept');
+like($r->set_cookie('__Host-ocs_ticket') // '', qr/Max-Age=0/,
+     'the ticket cookie cleared');
+$r = $t->get('/ocs/signin?r=%2Fapp%2F', jar => 'tina');
+like($r->body, qr/<p class="error" role="alert" id="error">You have signed out\.<\/p>/,
+     'the first step says so');
+is($t->get('/plain/', jar => 'tina-copy', headers => ['Accept: text/html'])
+   ->status, 302, 'a copy of the ticket is revoked');
+like($t->error_log, qr/\[notice\].*user "tina" signed out from the second step/,
+     'logged');
+
+# a user who can have no code is told so before typing one
+
+signin('nora', 'nora');
+$r = $t->get('/totponly/', jar => 'nora', headers => ['Accept: text/html']);
+my ($totp_step) = ($r->header('Location') // '') =~ m{(/ocs/signin\?step=2&f=8&r=\S+)$};
+ok($totp_step, 'TOTP only: f=8');
+$r = $t->get($totp_step, jar => 'nora');
+is($r->status, 403, 'no TOTP secret: told at once');
+like($r->body, qr/no authenticator app or token is set up for your account/,
+     'no TOTP secret: the page says so');
+unlike($r->body, qr/name="code"/, 'no TOTP secret: no code asked for');
+like($r->body, qr/value="signout"/, 'no TOTP secret: a way back');
+like($t->error_log, qr/second step of user "nora": no TOTP secret for the user and no OTP server/,
+     'no TOTP secret: logged');
+
+$r = $t->get($totp_step, jar => 'alice3');
+is($r->status, 200, 'a TOTP secret: the code form');
+like($r->body, qr/name="code"/, 'a TOTP secret: the code asked for');
+
+$r = $t->get('/ocs/signin?step=2&r=%2Fapp%2F', jar => 'nora');
+is($r->status, 200, 'an OTP server may know a code: the form');
+
+$r = $t->get('/bare/signin?step=2&r=%2Fapp%2F', jar => 'nora');
+is($r->status, 403, 'a sign-in location without a factor: said at once');
+like($r->body, qr/No second factor is set up for this sign-in page\..*value="signout"/s,
+     'a sign-in location without a factor: with a way back');
+
+# a browser's failed code: 303 to the step, which shows the note once
+
+my $nav = ['Sec-Fetch-Mode: navigate', 'Sec-Fetch-Site: same-origin'];
+signin('tina', 'tina2');
+(undef, $form) = step_form('tina2', back => '%2Fapp%2F');
+$r = $t->post('/ocs/signin', jar => 'tina2', headers => $nav,
+              form => [step => 2, f => 40, state => $form->{state},
+                       csrf => $form->{csrf}, r => '/app/',
+                       code => '000000']);
+is($r->status, 303, 'browser, a wrong code: 303');
+like($r->header('Location') // '', qr{/ocs/signin\?step=2&f=40&r=%2Fapp%2F$},
+     'browser, a wrong code: back to the step');
+$r = $t->get('/ocs/signin?step=2&f=40&r=%2Fapp%2F', jar => 'tina2',
+             headers => $nav);
+is($r->status, 401, 'browser: the step says 401');
+like($r->body, qr/The code is not correct\./, 'browser: the message');
+like($r->body, qr/name="state" value="[\w-]+"/, 'browser: a fresh form');
+$r = $t->get('/ocs/signin?step=2&f=40&r=%2Fapp%2F', jar => 'tina2',
+             headers => $nav);
+is($r->status, 200, 'browser: reloaded, the plain form');
+unlike($r->body, qr/not correct/, 'browser: reloaded, no message');
 
 unlike($t->logs, qr/alice-pw|$ALICE|$DAVE|$ERIN/, 'no secret in the logs');
 

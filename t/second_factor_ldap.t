@@ -115,10 +115,12 @@ is($t->get('/app/', jar => 'alice')->body, "ok alice|password,totp\n",
 
 is($t->signin('jeremy', 'jeremy-pw', jar => 'jeremy')->status, 303,
    'jeremy: the password');
-$r = step('jeremy', '123456');
-is($r->status, 403, 'no secret in the directory: 403');
-like($r->body, qr/No second factor is set up for your account/,
+$r = $t->get('/ocs/signin?step=2&r=%2Fapp%2F', jar => 'jeremy');
+is($r->status, 403, 'no secret in the directory: 403 before a code is asked');
+like($r->body, qr/no authenticator app or token is set up for your account/,
      'the page says so');
+unlike($r->body, qr/name="code"/, 'no code asked for');
+like($r->body, qr/name="step" value="signout"/, 'a way back: sign out');
 like($t->error_log,
      qr/second step of user "jeremy": no TOTP secret for the user and no OTP server/,
      'logged');
@@ -128,8 +130,12 @@ like($t->error_log,
 $ldap->stop;
 is($t->signin('alice', 'alice-pw', jar => 'x')->status, 503,
    'the directory down: no first step either');
-$r = step('alice', totp());
+$r = $t->get('/ocs/signin?step=2&r=%2Fapp%2F', jar => 'alice');
 is($r->status, 503, 'the directory down during the second step: 503');
+like($r->body, qr/Your second factor cannot be checked now/,
+     'the directory down: the page says so');
+like($t->error_log, qr/\[error\].*second factor unavailable for user "alice": /,
+     'the directory down: logged');
 $ldap->start;
 
 unlike($t->logs, qr/\Q$SECRET\E/, 'the secret is never logged');

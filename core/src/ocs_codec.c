@@ -377,17 +377,37 @@ ocs_tpl_find(const ocs_tpl_var_t *vars, size_t nvars, const char *name,
 }
 
 
-int
-ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
-    size_t nvars, char *out, size_t outlen, size_t *needed)
+/* out, outlen and n: where the rendering goes on; fits: it still does */
+typedef struct {
+    char    *out;
+    size_t   outlen;
+    size_t   n;
+    int      fits;
+} ocs_tpl_out_t;
+
+
+static void
+ocs_tpl_put(ocs_tpl_out_t *o, const char *p, size_t len)
 {
-    int                   fits;
-    size_t                n, vlen;
+    if (o->fits && o->n + len <= o->outlen) {
+        memcpy(o->out + o->n, p, len);
+
+    } else {
+        o->fits = 0;
+    }
+
+    o->n += len;
+}
+
+
+static void
+ocs_tpl_run(ocs_tpl_out_t *o, const char *tpl, size_t tpl_len,
+    const ocs_tpl_var_t *vars, size_t nvars, int depth)
+{
+    size_t                vlen;
     const char           *p, *end, *open, *close;
     const ocs_tpl_var_t  *v;
 
-    n = 0;
-    fits = (out != NULL);
     p = tpl;
     end = tpl + tpl_len;
 
@@ -410,14 +430,7 @@ ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
         }
 
         /* literal text up to the placeholder */
-        if (fits && n + (size_t) (open - p) <= outlen) {
-            memcpy(out + n, p, (size_t) (open - p));
-
-        } else {
-            fits = 0;
-        }
-
-        n += (size_t) (open - p);
+        ocs_tpl_put(o, p, (size_t) (open - p));
 
         if (open == end) {
             break;
@@ -434,47 +447,57 @@ ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
 
         if (close == NULL) {
             /* an unclosed "{{" is literal text */
-            if (fits && n + (size_t) (end - open) <= outlen) {
-                memcpy(out + n, open, (size_t) (end - open));
-
-            } else {
-                fits = 0;
-            }
-
-            n += (size_t) (end - open);
+            ocs_tpl_put(o, open, (size_t) (end - open));
             break;
         }
 
         v = ocs_tpl_find(vars, nvars, open + 2, (size_t) (close - open - 2));
 
-        if (v != NULL && v->raw) {
-            if (fits && n + v->len <= outlen) {
-                memcpy(out + n, v->value, v->len);
+        if (v == NULL) {
+            /* nothing */
 
-            } else {
-                fits = 0;
+        } else if (v->raw == OCS_TPL_NESTED) {
+            /* a bounded depth: no template can include itself forever */
+            if (depth < OCS_TPL_DEPTH) {
+                ocs_tpl_run(o, v->value, v->len, vars, nvars, depth + 1);
             }
 
-            n += v->len;
+        } else if (v->raw == OCS_TPL_RAW) {
+            ocs_tpl_put(o, v->value, v->len);
 
-        } else if (v != NULL) {
+        } else {
             (void) ocs_html_escape(v->value, v->len, NULL, 0, &vlen);
 
-            if (fits && n + vlen <= outlen) {
-                (void) ocs_html_escape(v->value, v->len, out + n, vlen,
+            if (o->fits && o->n + vlen <= o->outlen) {
+                (void) ocs_html_escape(v->value, v->len, o->out + o->n, vlen,
                                        &vlen);
 
             } else {
-                fits = 0;
+                o->fits = 0;
             }
 
-            n += vlen;
+            o->n += vlen;
         }
 
         p = close + 2;
     }
+}
 
-    *needed = n;
 
-    return fits ? OCS_OK : OCS_ERR_SPACE;
+int
+ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
+    size_t nvars, char *out, size_t outlen, size_t *needed)
+{
+    ocs_tpl_out_t  o;
+
+    o.out = out;
+    o.outlen = outlen;
+    o.n = 0;
+    o.fits = (out != NULL);
+
+    ocs_tpl_run(&o, tpl, tpl_len, vars, nvars, 0);
+
+    *needed = o.n;
+
+    return o.fits ? OCS_OK : OCS_ERR_SPACE;
 }

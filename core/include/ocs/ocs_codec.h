@@ -64,18 +64,30 @@ int ocs_html_escape(const char *in, size_t len, char *out, size_t outlen,
     size_t *written);
 
 
+/* what a variable's value is */
+#define OCS_TPL_TEXT      0     /* text: HTML-escaped */
+#define OCS_TPL_RAW       1     /* trusted markup: copied as it is */
+#define OCS_TPL_NESTED    2     /* a template of trusted markup, rendered
+                                   with the same variables */
+
+/* how deep nested variables go: a layout, a page, a part of the page */
+#define OCS_TPL_DEPTH     3
+
 typedef struct {
     const char   *name;
     const char   *value;
     size_t        len;
-    int           raw;      /* value is trusted markup: not escaped */
+    int           raw;      /* OCS_TPL_TEXT, OCS_TPL_RAW or OCS_TPL_NESTED */
 } ocs_tpl_var_t;
 
 /*
  * Renders tpl, replacing each {{name}} with the HTML-escaped value of the
- * variable of that name (unknown names render as nothing).  *needed gets
- * the full length even when out is too small (then OCS_ERR_SPACE), so a
- * caller can size a buffer with out == NULL, outlen == 0.
+ * variable of that name (unknown names render as nothing).  A nested
+ * variable is rendered in place with the same variables, at most
+ * OCS_TPL_DEPTH levels deep (below that, nested variables render as
+ * nothing), so that no template can include itself forever.  *needed
+ * gets the full length even when out is too small (then OCS_ERR_SPACE),
+ * so a caller can size a buffer with out == NULL, outlen == 0.
  */
 int ocs_tpl_render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
     size_t nvars, char *out, size_t outlen, size_t *needed);

@@ -235,6 +235,7 @@ sub try_cmd {
 # --- navigation and the page -------------------------------------------
 
 sub go { my ($self, $url) = @_; $self->cmd('POST', '/url', { url => $url }) }
+sub refresh { $_[0]->cmd('POST', '/refresh', {}) }
 sub url { $_[0]->cmd('GET', '/url') }
 sub title { $_[0]->cmd('GET', '/title') }
 sub source { $_[0]->cmd('GET', '/source') }
