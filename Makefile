@@ -1,12 +1,15 @@
 # Builds the nginx modules against an nginx source tree (Debian's nginx-dev
 # by default), the core library's unit tests and the tools, all under
-# build/.  "make test" runs everything; "make demo" starts the demo.
+# build/.  "make test" installs what is missing and runs everything, "make
+# check" runs everything; "make demo" starts the demo.
+# One line per compiled file; "make V=1" shows the commands.
 
 NGINX_SRC ?= /usr/share/nginx/src
 BUILD     ?= $(CURDIR)/build
 NGINX_BIN ?= /usr/sbin/nginx
+CLANG     ?= clang
+V         ?= 0
 
-CC        ?= cc
 CORE_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
               -Wpointer-arith -Wstrict-prototypes -fPIC \
               -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
@@ -18,64 +21,136 @@ CORE_SRCS  = $(wildcard core/src/*.c)
 CORE_HDRS  = $(wildcard core/include/ocs/*.h core/src/*.h)
 CORE_OBJS  = $(patsubst core/src/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 UNIT_SRCS  = $(wildcard core/test/test_*.c)
+UNIT_OBJS  = $(patsubst core/test/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 UNIT_BINS  = $(patsubst core/test/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 TOOLS      = $(BUILD)/ocs-passwd
 
-MODULE     = $(BUILD)/nginx/objs/ngx_http_ocs_module.so
-GLUE_SRCS  = config $(wildcard ngx_ocs_*/*.c ngx_ocs_*/*.h)
+NGX_TREE   = $(BUILD)/nginx
+MODULE     = $(NGX_TREE)/objs/ngx_http_ocs_module.so
+SKIPPED    = $(BUILD)/test-skipped
 
 export OCS_BUILD = $(BUILD)
 export OCS_MODULE = $(MODULE)
 export OCS_NGINX = $(NGINX_BIN)
 
-.PHONY: all modules unit tools test test-unit test-nginx test-upstream \
-        demo bench deps \
-        clean
+MAKEFLAGS += --no-print-directory
+
+# tools/cc-step runs each compile and link: it shows one line per step
+# unless V=1, and replaces what it links by rename
+ifeq ($(V),1)
+Q     =
+STEP  = $(CURDIR)/tools/cc-step
+NGX_Q =
+else
+Q     = @
+STEP  = $(CURDIR)/tools/cc-step -q
+NGX_Q = -s
+endif
+
+say = $(if $(Q),@printf '  %-4s %s\n' '$(1)' '$(2)',@:)
+rel = $(patsubst $(CURDIR)/%,%,$(1))
+
+# nginx's objs/Makefile knows which object needs which header (config
+# lists them): it runs every time and does nothing when nothing changed
+NGX_MAKE = $(MAKE) $(NGX_Q) -C $(NGX_TREE) -f objs/Makefile CC='$(STEP) $(CC)'
+
+.PHONY: all modules nginx-binary unit tools test check test-unit \
+        test-nginx test-clang test-upstream demo bench deps clean FORCE
 
 all: modules tools unit
 
-modules: $(MODULE)
+modules: $(NGX_TREE)/objs/Makefile
+	$(Q)+$(NGX_MAKE) modules
 
-$(BUILD)/nginx/Makefile: config tools/configure-nginx
+# nginx itself, from an upstream tree (nginx-dev holds headers only)
+nginx-binary: $(NGX_TREE)/objs/Makefile
+	$(Q)+$(NGX_MAKE) binary
+
+# What a configured tree depends on besides config: the nginx tree (its
+# path, its version, Debian's configure flags) and the compiler.  It is
+# rewritten only when one of them changes, so that an nginx-dev upgrade
+# reconfigures and an unchanged tree does not.
+$(BUILD)/nginx.id: FORCE
 	@mkdir -p $(BUILD)
-	tools/configure-nginx $(NGINX_SRC) $(BUILD)/nginx > $(BUILD)/configure.log 2>&1 \
-	    || { tail -20 $(BUILD)/configure.log; exit 1; }
+	@id=$$(echo 'src $(abspath $(NGINX_SRC))'; echo 'cc $(CC)'; \
+	       grep -hs 'define NGINX_VERSION ' $(NGINX_SRC)/src/core/nginx.h; \
+	       cat $(NGINX_SRC)/conf_flags 2>/dev/null); \
+	 [ "$$id" = "$$(cat $@ 2>/dev/null)" ] || echo "$$id" > $@
 
-$(MODULE): $(BUILD)/nginx/Makefile $(GLUE_SRCS) $(CORE_SRCS) $(CORE_HDRS)
-	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+$(NGX_TREE)/objs/Makefile: $(BUILD)/nginx.id config tools/configure-nginx
+	$(call say,CONF,$(call rel,$(NGX_TREE)) (log: $(call rel,$(BUILD))/configure.log))
+	$(Q)CC='$(CC)' tools/configure-nginx $(NGINX_SRC) $(NGX_TREE) \
+	    > $(BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(BUILD)/configure.log; exit 1; }
 
 $(BUILD)/core/%.o: core/src/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libocs.a: $(CORE_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$(call rel,$@))
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
 
 unit: $(UNIT_BINS)
 
-$(BUILD)/unit/%.t: core/test/%.c core/test/ocs_test.h $(BUILD)/libocs.a
+$(BUILD)/unit/%.o: core/test/%.c core/test/ocs_test.h $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -Icore/test -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS)
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -Icore/test -c -o $@ $<
+
+$(BUILD)/unit/%.t: $(BUILD)/unit/%.o $(BUILD)/libocs.a
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS)
 
 tools: $(TOOLS)
 
-$(BUILD)/ocs-passwd: tools/ocs_passwd.c $(BUILD)/libocs.a
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(BUILD)/libocs.a $(CORE_LIBS) -lqrencode
+$(BUILD)/tools/%.o: tools/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/ocs-passwd: $(BUILD)/tools/ocs_passwd.o $(BUILD)/libocs.a
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) -lqrencode
+
+# kept: without them every make would relink the unit tests
+.SECONDARY: $(UNIT_OBJS) $(BUILD)/tools/ocs_passwd.o
 
 test: deps
-	$(MAKE) all
-	$(MAKE) test-unit test-upstream test-nginx
+	@+$(MAKE) check
+
+# "make test" without the packages: the parts one after the other, even
+# with -j.  A part that cannot run (no clang, Debian's archive
+# unreachable) says why when it stops, and again here after the last
+# summary.
+CHECKS = test-unit test-clang test-upstream test-nginx
+
+check: all
+	@rm -f $(SKIPPED)
+	@+rc=0; for part in $(CHECKS); do \
+	    $(MAKE) $$part || { rc=$$?; break; }; \
+	done; \
+	if [ -s $(SKIPPED) ]; then \
+	    printf '\nmake: not every part of the suite ran:\n' >&2; \
+	    cat $(SKIPPED) >&2; \
+	fi; \
+	exit $$rc
 
 test-unit: unit
-	prove --exec '' $(UNIT_BINS)
+	$(Q)prove --exec '' $(UNIT_BINS)
 
 test-nginx: modules tools
-	prove -j2 -r t/
+	$(Q)prove -j2 -r t/
+
+# The scripts run make with their own flags: this make's variables reach
+# them in the environment, not its flags (with "make -n" they would run
+# in full, and without the jobserver a -j would warn).
+
+# the module, the core and its unit tests built with clang in build/clang
+test-clang:
+	@$(TEST_ENV) OCS_CLANG='$(CLANG)' tools/test-clang
 
 # the same tests against nginx built from a pristine upstream tree
 test-upstream: tools
-	tools/test-upstream
+	@$(TEST_ENV) tools/test-upstream
+
+TEST_ENV = MAKEFLAGS= MAKELEVEL= NGINX_SRC='$(NGINX_SRC)' CC='$(CC)' V='$(V)'
 
 demo:
 	tools/install-deps --build
@@ -87,7 +162,7 @@ bench: deps
 	bench/ticket-overhead
 
 deps:
-	tools/install-deps
+	@tools/install-deps
 
 clean:
 	rm -rf $(BUILD)

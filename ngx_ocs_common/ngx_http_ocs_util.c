@@ -319,6 +319,7 @@ ngx_http_ocs_header_in_delete(ngx_http_request_t *r, ngx_table_elt_t *elt)
         return NGX_DECLINED;
     }
 
+    h = part->elts;
     i = elt - h;
 
     if (i == part->nelts - 1) {
