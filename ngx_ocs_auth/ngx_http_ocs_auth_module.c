@@ -50,8 +50,6 @@ static char *ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r,
     ngx_array_t *patterns);
-static ngx_int_t ngx_http_ocs_auth_has_arg(ngx_http_request_t *r,
-    ngx_str_t *name);
 
 
 
@@ -487,35 +485,6 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_ocs_auth_has_arg(ngx_http_request_t *r, ngx_str_t *name)
-{
-    u_char  *p, *end;
-
-    p = r->args.data;
-    end = p + r->args.len;
-
-    while (p < end) {
-        if ((size_t) (end - p) >= name->len
-            && ngx_strncasecmp(p, name->data, name->len) == 0
-            && (p + name->len == end || p[name->len] == '='
-                || p[name->len] == '&'))
-        {
-            return 1;
-        }
-
-        p = ngx_strlchr(p, end, '&');
-        if (p == NULL) {
-            break;
-        }
-
-        p++;
-    }
-
-    return 0;
-}
-
-
 /*
  * A pattern starting with "?" is a query argument ("?Cmd=logoff": that
  * argument with that value, or "?logout": the argument at all), without
@@ -524,46 +493,15 @@ ngx_http_ocs_auth_has_arg(ngx_http_request_t *r, ngx_str_t *name)
 static ngx_int_t
 ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 {
-    u_char      *eq;
-    ngx_str_t   *p, name, want, value;
+    ngx_str_t   *p;
     ngx_uint_t   i;
 
     p = patterns->elts;
 
     for (i = 0; i < patterns->nelts; i++) {
-
-        if (p[i].data[0] != '?') {
-            if (r->uri.len == p[i].len
-                && ngx_strncmp(r->uri.data, p[i].data, p[i].len) == 0)
-            {
-                return 1;
-            }
-
-            continue;
-        }
-
-        name.data = p[i].data + 1;
-        eq = ngx_strlchr(name.data, p[i].data + p[i].len, '=');
-        name.len = (eq ? eq : p[i].data + p[i].len) - name.data;
-
-        if (eq == NULL) {
-            /* ngx_http_arg() wants "name=": look for the bare name too */
-            if (ngx_http_ocs_auth_has_arg(r, &name)) {
-                return 1;
-            }
-
-            continue;
-        }
-
-        if (ngx_http_arg(r, name.data, name.len, &value) != NGX_OK) {
-            continue;
-        }
-
-        want.data = eq + 1;
-        want.len = p[i].data + p[i].len - want.data;
-
-        if (value.len == want.len
-            && ngx_strncasecmp(value.data, want.data, want.len) == 0)
+        if (ocs_web_app_logoff((char *) p[i].data, p[i].len,
+                               (char *) r->uri.data, r->uri.len,
+                               (char *) r->args.data, r->args.len))
         {
             return 1;
         }
@@ -756,36 +694,12 @@ ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
 ngx_int_t
 ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *h;
+    ocs_hdr_t  hdr;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return 0;
-    }
+    ngx_http_ocs_hdr_init(r, &hdr);
 
-    h = ngx_http_ocs_header_in(r, "X-Requested-With",
-                               sizeof("X-Requested-With") - 1);
-
-    if (h && h->value.len == sizeof("XMLHttpRequest") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "XMLHttpRequest",
-                           h->value.len) == 0)
-    {
-        return 0;
-    }
-
-    h = ngx_http_ocs_header_in(r, "Accept", sizeof("Accept") - 1);
-
-    if (h
-        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                            (u_char *) "application/json",
-                            sizeof("application/json") - 2) != NULL
-        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                            (u_char *) "text/html", sizeof("text/html") - 2)
-           == NULL)
-    {
-        return 0;
-    }
-
-    return 1;
+    return ocs_web_wants_page(&hdr,
+                              (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0);
 }
 
 
