@@ -9,6 +9,11 @@
  * carries their ids.  A request is then authorized against the ticket
  * alone, without the directory: a slow directory never slows requests
  * that already hold a ticket.
+ *
+ * The decisions are the core's: the block's settings in ocs_ldap_conf.c,
+ * requirements, facts, verdicts and re-checks in ocs_authz.c.  Here they
+ * are read from the configuration, posted to the thread pool, logged and
+ * answered.
  */
 
 #include <ngx_config.h>

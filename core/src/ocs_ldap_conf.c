@@ -4,6 +4,7 @@
  * name); the meaning and the error texts live here once.
  */
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,12 +43,66 @@ static const ocs_ldap_word_t  ocs_ldap_nesting[] = {
 };
 
 
+/* how a key's one value is read */
+typedef enum {
+    OCS_LDAP_SET_STRING = 0,
+    OCS_LDAP_SET_WORD,                 /* one of words */
+    OCS_LDAP_SET_PATH,                 /* a string the server may resolve */
+    OCS_LDAP_SET_FILE,                 /* a file the server reads */
+    OCS_LDAP_SET_FILTER,               /* "(...)" */
+    OCS_LDAP_SET_DN,                   /* shorter than OCS_LDAP_DN_MAX */
+    OCS_LDAP_SET_TIME,                 /* milliseconds, 1ms to 10m */
+    OCS_LDAP_SET_NUMBER                /* 1 to 64 */
+} ocs_ldap_set_e;
+
+
+typedef struct {
+    const char              *key;
+    ocs_ldap_set_e           type;
+    size_t                   offset;   /* of the field in ocs_ldap_conf_t */
+    const ocs_ldap_word_t   *words;
+    const char              *wrong;    /* the end of the sentence */
+} ocs_ldap_setting_t;
+
+
+#define OCS_LDAP_AT(field)  offsetof(ocs_ldap_conf_t, field)
+
+static const ocs_ldap_setting_t  ocs_ldap_settings[] = {
+    { "starttls", OCS_LDAP_SET_WORD, OCS_LDAP_AT(starttls), ocs_ldap_flags,
+      "must be \"on\" or \"off\"" },
+    { "tls_verify", OCS_LDAP_SET_WORD, OCS_LDAP_AT(tls_verify),
+      ocs_ldap_flags, "must be \"on\" or \"off\"" },
+    { "ca_file", OCS_LDAP_SET_PATH, OCS_LDAP_AT(ca_file), NULL, NULL },
+    { "bind_dn", OCS_LDAP_SET_STRING, OCS_LDAP_AT(bind_dn), NULL, NULL },
+    { "bind_password_file", OCS_LDAP_SET_FILE, OCS_LDAP_AT(bind_password),
+      NULL, "is duplicate" },
+    { "base", OCS_LDAP_SET_STRING, OCS_LDAP_AT(base), NULL, NULL },
+    { "scope", OCS_LDAP_SET_WORD, OCS_LDAP_AT(scope), ocs_ldap_scopes,
+      "must be \"base\", \"one\" or \"sub\"" },
+    { "filter", OCS_LDAP_SET_FILTER, OCS_LDAP_AT(filter), NULL,
+      "must be an LDAP filter in parentheses" },
+    { "remote_access_attribute", OCS_LDAP_SET_STRING,
+      OCS_LDAP_AT(remote_attr), NULL, NULL },
+    { "totp_attribute", OCS_LDAP_SET_STRING, OCS_LDAP_AT(totp_attr), NULL,
+      NULL },
+    { "policy", OCS_LDAP_SET_DN, OCS_LDAP_AT(policy_dn), NULL,
+      "is too long" },
+    { "connect_timeout", OCS_LDAP_SET_TIME, OCS_LDAP_AT(connect_timeout),
+      NULL, "must be a time between 1ms and 10m" },
+    { "timeout", OCS_LDAP_SET_TIME, OCS_LDAP_AT(timeout), NULL,
+      "must be a time between 1ms and 10m" },
+    { "connections", OCS_LDAP_SET_NUMBER, OCS_LDAP_AT(connections), NULL,
+      "must be a number between 1 and 64" },
+    { "nested_groups", OCS_LDAP_SET_WORD, OCS_LDAP_AT(nested),
+      ocs_ldap_nesting, "must be \"off\", \"walk\" or \"ad\"" },
+    { NULL, 0, 0, NULL, NULL }
+};
+
+
 static int ocs_ldap_conf_urls(ocs_ldap_conf_t *conf, const char *name,
     const char *const *values, size_t n, ocs_err_t *err);
-static const char *ocs_ldap_conf_one(ocs_ldap_conf_t *conf, const char *key,
-    const char *value, int *rc);
-static const char *ocs_ldap_conf_word(const ocs_ldap_word_t *words,
-    const char *value, int *out, const char *wrong);
+static int ocs_ldap_conf_one(ocs_ldap_conf_t *conf,
+    const ocs_ldap_setting_t *set, const char *value);
 static int ocs_ldap_conf_time(const char *value, int *ms);
 static int ocs_ldap_conf_number(const char *value);
 
@@ -72,8 +127,8 @@ int
 ocs_ldap_conf_set(ocs_ldap_conf_t *conf, const char *name, const char *key,
     const char *const *values, size_t n, ocs_err_t *err)
 {
-    int          rc;
-    const char  *wrong;
+    int                        rc;
+    const ocs_ldap_setting_t  *set;
 
     if (strcmp(key, "url") == 0) {
         return ocs_ldap_conf_urls(conf, name, values, n, err);
@@ -85,18 +140,23 @@ ocs_ldap_conf_set(ocs_ldap_conf_t *conf, const char *name, const char *key,
                        key, name);
     }
 
-    wrong = ocs_ldap_conf_one(conf, key, values[0], &rc);
+    for (set = ocs_ldap_settings; set->key != NULL; set++) {
+        if (strcmp(set->key, key) == 0) {
+            break;
+        }
+    }
 
-    if (rc == OCS_ERR_NOTFOUND) {
-        return ocs_err(err, rc,
+    if (set->key == NULL) {
+        return ocs_err(err, OCS_ERR_NOTFOUND,
                        "unknown directive \"%s\" in ocs_ldap_directory "
                        "\"%s\"", key, name);
     }
 
-    if (wrong != NULL) {
-        return ocs_err(err, OCS_ERR_INVALID,
-                       "\"%s\" in ocs_ldap_directory \"%s\" %s", key, name,
-                       wrong);
+    rc = ocs_ldap_conf_one(conf, set, values[0]);
+
+    if (rc == OCS_ERR_INVALID) {
+        return ocs_err(err, rc, "\"%s\" in ocs_ldap_directory \"%s\" %s",
+                       key, name, set->wrong);
     }
 
     return rc;
@@ -133,132 +193,78 @@ ocs_ldap_conf_urls(ocs_ldap_conf_t *conf, const char *name,
 
 
 /*
- * A key that takes one value: sets *rc and returns NULL, or what is wrong
- * with the value (the end of the sentence).  *rc is OCS_ERR_NOTFOUND for
- * an unknown key.
+ * Stores a key's one value, or leaves the field as it was.  Returns
+ * OCS_OK, OCS_LDAP_CONF_PATH, OCS_LDAP_CONF_FILE or OCS_ERR_INVALID (the
+ * setting's "wrong" says why).
  */
-static const char *
-ocs_ldap_conf_one(ocs_ldap_conf_t *conf, const char *key, const char *value,
-    int *rc)
+static int
+ocs_ldap_conf_one(ocs_ldap_conf_t *conf, const ocs_ldap_setting_t *set,
+    const char *value)
 {
-    int     n;
-    size_t  len;
+    int                     n, ms;
+    char                   *field;
+    size_t                  len;
+    const ocs_ldap_word_t  *w;
 
-    *rc = OCS_OK;
+    field = (char *) conf + set->offset;
     len = strlen(value);
 
-    if (strcmp(key, "starttls") == 0) {
-        return ocs_ldap_conf_word(ocs_ldap_flags, value, &conf->starttls,
-                                  "must be \"on\" or \"off\"");
-    }
+    switch (set->type) {
 
-    if (strcmp(key, "tls_verify") == 0) {
-        return ocs_ldap_conf_word(ocs_ldap_flags, value, &conf->tls_verify,
-                                  "must be \"on\" or \"off\"");
-    }
-
-    if (strcmp(key, "ca_file") == 0) {
-        conf->ca_file = value;
-        *rc = OCS_LDAP_CONF_PATH;
-        return NULL;
-    }
-
-    if (strcmp(key, "bind_dn") == 0) {
-        conf->bind_dn = value;
-        return NULL;
-    }
-
-    if (strcmp(key, "bind_password_file") == 0) {
-        if (conf->bind_password != NULL) {
-            return "is duplicate";
+    case OCS_LDAP_SET_WORD:
+        for (w = set->words; w->word != NULL; w++) {
+            if (strcmp(w->word, value) == 0) {
+                *(int *) field = w->value;
+                return OCS_OK;
+            }
         }
 
-        *rc = OCS_LDAP_CONF_FILE;
-        return NULL;
-    }
+        return OCS_ERR_INVALID;
 
-    if (strcmp(key, "base") == 0) {
-        conf->base = value;
-        return NULL;
-    }
+    case OCS_LDAP_SET_FILE:
+        /* the password is set from the file's contents, once */
+        return (*(const char **) field == NULL) ? OCS_LDAP_CONF_FILE
+                                                : OCS_ERR_INVALID;
 
-    if (strcmp(key, "scope") == 0) {
-        return ocs_ldap_conf_word(ocs_ldap_scopes, value, &conf->scope,
-                                  "must be \"base\", \"one\" or \"sub\"");
-    }
-
-    if (strcmp(key, "filter") == 0) {
+    case OCS_LDAP_SET_FILTER:
         if (len == 0 || value[0] != '(' || value[len - 1] != ')') {
-            return "must be an LDAP filter in parentheses";
+            return OCS_ERR_INVALID;
         }
 
-        conf->filter = value;
-        return NULL;
-    }
+        break;
 
-    if (strcmp(key, "remote_access_attribute") == 0) {
-        conf->remote_attr = value;
-        return NULL;
-    }
-
-    if (strcmp(key, "totp_attribute") == 0) {
-        conf->totp_attr = value;
-        return NULL;
-    }
-
-    if (strcmp(key, "policy") == 0) {
+    case OCS_LDAP_SET_DN:
         if (len >= OCS_LDAP_DN_MAX) {
-            return "is too long";
+            return OCS_ERR_INVALID;
         }
 
-        conf->policy_dn = value;
-        return NULL;
-    }
+        break;
 
-    if (strcmp(key, "connect_timeout") == 0) {
-        return ocs_ldap_conf_time(value, &conf->connect_timeout) == OCS_OK
-               ? NULL : "must be a time between 1ms and 10m";
-    }
+    case OCS_LDAP_SET_TIME:
+        if (ocs_ldap_conf_time(value, &ms) != OCS_OK) {
+            return OCS_ERR_INVALID;
+        }
 
-    if (strcmp(key, "timeout") == 0) {
-        return ocs_ldap_conf_time(value, &conf->timeout) == OCS_OK
-               ? NULL : "must be a time between 1ms and 10m";
-    }
+        *(int *) field = ms;
+        return OCS_OK;
 
-    if (strcmp(key, "connections") == 0) {
+    case OCS_LDAP_SET_NUMBER:
         n = ocs_ldap_conf_number(value);
 
         if (n < 1 || n > 64) {
-            return "must be a number between 1 and 64";
+            return OCS_ERR_INVALID;
         }
 
-        conf->connections = (size_t) n;
-        return NULL;
+        *(size_t *) field = (size_t) n;
+        return OCS_OK;
+
+    default: /* OCS_LDAP_SET_STRING, OCS_LDAP_SET_PATH */
+        break;
     }
 
-    if (strcmp(key, "nested_groups") == 0) {
-        return ocs_ldap_conf_word(ocs_ldap_nesting, value, &conf->nested,
-                                  "must be \"off\", \"walk\" or \"ad\"");
-    }
+    *(const char **) field = value;
 
-    *rc = OCS_ERR_NOTFOUND;
-
-    return NULL;
-}
-
-
-static const char *
-ocs_ldap_conf_word(const ocs_ldap_word_t *words, const char *value, int *out,
-    const char *wrong)
-{
-    for ( /* void */ ; words->word != NULL; words++) {
-        if (strcmp(words->word, value) == 0) {
-            *out = words->value;
-            return NULL;
-        }
-    }
-
-    return wrong;
+    return (set->type == OCS_LDAP_SET_PATH) ? OCS_LDAP_CONF_PATH : OCS_OK;
 }
 
 
