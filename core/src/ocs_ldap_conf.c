@@ -281,8 +281,11 @@ ocs_ldap_conf_time(const char *value, int *ms)
     int64_t      n, total, scale;
     const char  *p;
 
-    enum { st_start = 0, st_week, st_day, st_hour, st_min, st_sec, st_msec,
-           st_last };
+    /* the units, in the only order they may follow each other */
+    enum {
+        st_start = 0, st_week, st_day, st_hour, st_min, st_sec, st_msec,
+        st_last
+    };
 
     n = 0;
     total = 0;
@@ -303,11 +306,32 @@ ocs_ldap_conf_time(const char *value, int *ms)
         }
 
         switch (*p++) {
-        case 'w': next = st_week; scale = INT64_C(7) * 24 * 3600 * 1000; break;
-        case 'd': next = st_day; scale = INT64_C(24) * 3600 * 1000; break;
-        case 'h': next = st_hour; scale = INT64_C(3600) * 1000; break;
-        case 's': next = st_sec; scale = 1000; break;
-        case ' ': next = st_last; scale = 1000; break;
+
+        case 'w':
+            next = st_week;
+            scale = INT64_C(7) * 24 * 3600 * 1000;
+            break;
+
+        case 'd':
+            next = st_day;
+            scale = INT64_C(24) * 3600 * 1000;
+            break;
+
+        case 'h':
+            next = st_hour;
+            scale = INT64_C(3600) * 1000;
+            break;
+
+        case 's':
+            next = st_sec;
+            scale = 1000;
+            break;
+
+        case ' ':
+            /* not after a unit: the number is seconds, and the end */
+            next = st_last;
+            scale = 1000;
+            break;
 
         case 'm':
             if (*p == 's') {
