@@ -11,6 +11,7 @@
 
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_ldap.h>
+#include <ocs/ocs_authz.h>
 #include <ocs/ocs_factor.h>
 
 
@@ -18,21 +19,6 @@
 #define NGX_HTTP_OCS_AUTH_FORMS   1
 
 #define NGX_HTTP_OCS_CERT_OFF     99    /* ocs_auth_certificate off */
-
-
-/* the kinds of authorization requirement; each becomes a fact */
-#define NGX_HTTP_OCS_FACT_ENABLED     1   /* msRTCSIP-UserEnabled */
-#define NGX_HTTP_OCS_FACT_PRESENCE    2   /* enhanced presence */
-#define NGX_HTTP_OCS_FACT_GROUP       3
-#define NGX_HTTP_OCS_FACT_FILTER      4
-#define NGX_HTTP_OCS_FACT_REMOTE      5   /* the remote access attribute */
-
-
-typedef struct {
-    ngx_uint_t             kind;
-    ngx_str_t              value;         /* NUL-terminated */
-    uint32_t               id;
-} ngx_http_ocs_fact_t;
 
 
 /* an ocs_ldap_directory block */
@@ -80,9 +66,9 @@ typedef struct {
 
     ngx_str_t              directory_name;   /* "" for off */
     ngx_http_ocs_ldap_dir_t  *directory;
-    ngx_array_t           *require;          /* ngx_http_ocs_fact_t */
-    ngx_http_ocs_fact_t   *remote;
-    ngx_array_t           *internal;         /* ngx_cidr_t */
+    ngx_array_t           *require;          /* ocs_authz_req_t */
+    ocs_authz_req_t       *remote;
+    ngx_array_t           *internal;         /* ocs_authz_net_t */
     ngx_http_complex_value_t  *sip_claim;
     time_t                 recheck;
     ngx_array_t           *app_logoff;       /* ngx_str_t: paths, ?args */
@@ -117,14 +103,7 @@ typedef struct {
 
 
 /* what a directory said about a user, filled in a pool thread */
-typedef struct {
-    ocs_ldap_account_t     acct;
-    ngx_uint_t             nfacts;
-    uint32_t               facts[OCS_FACTS_MAX];
-    ngx_uint_t             groups_len;
-    u_char                 groups[OCS_GROUPS_MAX];
-    ngx_uint_t             groups_truncated;
-} ngx_http_ocs_auth_dir_result_t;
+typedef ocs_authz_result_t  ngx_http_ocs_auth_dir_result_t;
 
 
 /* a password sign-in's part in the lockout counts, guard.c */
@@ -278,7 +257,11 @@ void ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 void ngx_http_ocs_auth_ldap_exit_process(ngx_cycle_t *cycle);
 
-/* in a pool thread: facts and group names of an account */
+/* ocs_auth_internal_networks holds the client's address: 1 or 0 */
+ngx_int_t ngx_http_ocs_auth_internal_client(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+
+/* in a pool thread: facts and group names of an account (the core's) */
 int ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
     ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err);
 void ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,

@@ -400,9 +400,7 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (alcf->second_external && alcf->internal != NULL
-        && ngx_cidr_match(r->connection->sockaddr, alcf->internal) == NGX_OK)
-    {
+    if (alcf->second_external && ngx_http_ocs_auth_internal_client(r, alcf)) {
         return NGX_OK;
     }
 

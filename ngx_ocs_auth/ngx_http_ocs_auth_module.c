@@ -426,13 +426,11 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 
     /* the directory's view of the user is due again, or the requirements
        changed since the ticket was sealed */
-    if (alcf->directory != NULL && ctx->ticket.dn_len && !ctx->rechecked) {
+    if (alcf->directory != NULL && !ctx->rechecked) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
-        if ((alcf->recheck
-             && ocs_time_diff(ngx_time(), ctx->ticket.checked)
-                >= alcf->recheck)
-            || ctx->ticket.facts_gen != amcf->facts_gen)
+        if (ocs_authz_recheck_due(&ctx->ticket, alcf->recheck,
+                                  amcf->facts_gen, ngx_time()))
         {
             rc = ngx_http_ocs_auth_recheck(r, alcf, ctx);
 
@@ -805,7 +803,7 @@ ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf)
                        sizeof(ngx_http_ocs_ldap_dir_t *))
         != NGX_OK
         || ngx_array_init(&amcf->facts, cf->pool, 8,
-                          sizeof(ngx_http_ocs_fact_t))
+                          sizeof(ocs_authz_req_t))
            != NGX_OK)
     {
         return NULL;
