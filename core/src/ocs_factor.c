@@ -14,7 +14,9 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <ocs/ocs_factor.h>
@@ -553,6 +555,10 @@ ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen)
     GENERAL_NAMES           *names;
     X509_NAME_ENTRY         *entry;
 
+    if (source == OCS_CERT_NONE) {
+        return OCS_ERR_NOTFOUND;
+    }
+
     if (source == OCS_CERT_CN) {
         subject = X509_get_subject_name(cert);
         i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -598,6 +604,70 @@ ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen)
 
     ASN1_OBJECT_free(upn);
     GENERAL_NAMES_free(names);
+
+    return rc;
+}
+
+
+int
+ocs_cert_identity_der(const unsigned char *der, size_t len, int source,
+    char *out, size_t outlen)
+{
+    int                   rc;
+    X509                 *cert;
+    const unsigned char  *p;
+
+    if (len == 0 || len > INT32_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    p = der;
+    cert = d2i_X509(NULL, &p, (long) len);
+
+    if (cert == NULL) {
+        ERR_clear_error();
+        return OCS_ERR_INVALID;
+    }
+
+    /* trailing bytes: not one certificate */
+    rc = (p == der + len) ? ocs_cert_identity(cert, source, out, outlen)
+                          : OCS_ERR_INVALID;
+
+    X509_free(cert);
+
+    return rc;
+}
+
+
+int
+ocs_cert_identity_pem(const char *pem, size_t len, int source, char *out,
+    size_t outlen)
+{
+    int    rc;
+    BIO   *bio;
+    X509  *cert;
+
+    len = strnlen(pem, len);
+
+    if (len == 0 || len > INT32_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    bio = BIO_new_mem_buf(pem, (int) len);
+    if (bio == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (cert == NULL) {
+        ERR_clear_error();
+        return OCS_ERR_INVALID;
+    }
+
+    rc = ocs_cert_identity(cert, source, out, outlen);
+    X509_free(cert);
 
     return rc;
 }
