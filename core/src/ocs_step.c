@@ -35,6 +35,9 @@ static void ocs_step_reason(ocs_step_outcome_t *out, const char *fmt, ...)
 static const char *ocs_step_totp_secret(ocs_step_code_t *task,
     ocs_ldap_account_t **acct, ocs_userfile_entry_t **entry);
 static int ocs_step_totp_check(ocs_step_code_t *task, const char *spec);
+static void ocs_step_code_refusal(const ocs_step_code_t *task, int rc,
+    ocs_step_outcome_t *out);
+static const char *ocs_step_factor(const ocs_step_code_t *task);
 static int ocs_step_totp_once(const ocs_step_code_t *task, int64_t now,
     ocs_step_once_pt once, void *data);
 
@@ -272,7 +275,7 @@ ocs_step_code_source(ocs_step_code_t *task, uint32_t want, int totp,
     }
 
     /* a directory account's secret is in the directory only */
-    if (task->dn[0] != '\0' && ld != NULL && has_attr) {
+    if (task->dn[0] != '\0' && has_attr) {
         task->ld = ld;
 
     } else {
@@ -407,24 +410,28 @@ void
 ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
     ocs_step_once_pt once, void *data, ocs_step_outcome_t *out)
 {
-    int          rc;
-    const char  *factor;
+    int  rc;
 
-    factor = (task->method == OCS_METHOD_TOTP) ? "TOTP" : "OTP server";
     rc = task->rc;
 
-    if (task->probe) {
-        /* OK: the form as it is, with what a failed post left */
+    if (task->probe && rc == OCS_OK) {
+        /* the form as it is, with what a failed post left */
         ocs_step_outcome(out, OCS_STEP_FORM, 200, OCS_STEP_LOG_NONE, NULL,
                          "");
+        return;
+    }
 
-    } else if (rc == OCS_OK && task->method == 0) {
-        /* only a checked code steps up */
+    /* only a checked code steps up */
+    if (rc == OCS_OK && task->method == 0) {
         rc = OCS_ERR_NOTFOUND;
+    }
 
-    } else if (rc == OCS_OK
-               && ocs_step_totp_once(task, now, once, data) != OCS_OK)
-    {
+    if (rc != OCS_OK) {
+        ocs_step_code_refusal(task, rc, out);
+        return;
+    }
+
+    if (ocs_step_totp_once(task, now, once, data) != OCS_OK) {
         ocs_step_outcome(out, OCS_STEP_FORM, 401, OCS_STEP_LOG_ERR, NULL,
                          "This code was used already. Please wait for the "
                          "next one.");
@@ -434,25 +441,27 @@ ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
         return;
     }
 
-    switch (rc) {
+    ocs_step_outcome(out, OCS_STEP_PASS, 303, OCS_STEP_LOG_NOTICE, NULL, "");
+    out->succeeded = 1;
+    out->method = task->method;
+    ocs_step_reason(out, "user \"%s\" completed the second step with %s",
+                    task->user, ocs_step_factor(task));
+}
 
-    case OCS_OK:
-        if (!task->probe) {
-            ocs_step_outcome(out, OCS_STEP_PASS, 303, OCS_STEP_LOG_NOTICE,
-                             NULL, "");
-            out->succeeded = 1;
-            out->method = task->method;
-            ocs_step_reason(out, "user \"%s\" completed the second step "
-                            "with %s", task->user, factor);
-        }
-        break;
+
+/* a code, or a probe, that did not pass: rc says why */
+static void
+ocs_step_code_refusal(const ocs_step_code_t *task, int rc,
+    ocs_step_outcome_t *out)
+{
+    switch (rc) {
 
     case OCS_ERR_AUTH:
         ocs_step_outcome(out, OCS_STEP_FORM, 401, OCS_STEP_LOG_ERR, NULL,
                          "The code is not correct.");
         out->failed = 1;
         ocs_step_reason(out, "second step of user \"%s\" failed: wrong %s "
-                        "code", task->user, factor);
+                        "code", task->user, ocs_step_factor(task));
         break;
 
     case OCS_ERR_NOTFOUND:
@@ -479,6 +488,7 @@ ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
         break;
 
     default:
+        /* a probe's page ends the step; a posted code's says try later */
         if (task->probe) {
             ocs_step_outcome(out, OCS_STEP_END, 503, OCS_STEP_LOG_ERR,
                              OCS_STEP_DOWN_TITLE,
@@ -496,6 +506,14 @@ ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
                         task->user, task->err.text);
         break;
     }
+}
+
+
+/* the factor's name in the log */
+static const char *
+ocs_step_factor(const ocs_step_code_t *task)
+{
+    return (task->method == OCS_METHOD_TOTP) ? "TOTP" : "OTP server";
 }
 
 

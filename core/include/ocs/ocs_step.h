@@ -191,11 +191,11 @@ typedef struct {
 } ocs_step_code_t;
 
 /*
- * Fills where a code is checked: the TOTP secret in the directory
- * (ld, when the session has a dn and the directory has a TOTP attribute,
- * has_attr) or else in the user file (path, may be NULL), when totp is
- * wanted and on; the OTP server when otp is wanted.  Leaves the rest of
- * task alone.
+ * Fills where task's code is checked (task->dn set first): the TOTP
+ * secret in the directory ld, when the session has a dn and there is a
+ * directory with a TOTP attribute (has_attr), or else in the user file
+ * (path, may be NULL), when TOTP is wanted and totp on; the OTP server
+ * otp (may be NULL) when OTP is wanted.  Leaves the rest of task alone.
  */
 void ocs_step_code_source(ocs_step_code_t *task, uint32_t want, int totp,
     ocs_ldap_t *ld, int has_attr, const char *path,
