@@ -559,12 +559,11 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
         return ngx_http_ocs_auth_step_unset(r, alcf, sso, back, want);
     }
 
-    /* an OTP server may know a code of anyone: only it can say */
-    if (alcf->otp != NULL && (want & OCS_METHOD_OTP)) {
+    if (!ocs_step_probe_first(want, alcf->otp != NULL)) {
         return ngx_http_ocs_auth_step_form(r, sso, back, want);
     }
 
-    /* TOTP only: a user without a secret is told before typing a code */
+    /* a user without a TOTP secret is told before typing a code */
     task = ngx_http_ocs_auth_code_task(r, alcf, sso, back, want);
     if (task == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

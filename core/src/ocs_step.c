@@ -211,6 +211,13 @@ ocs_step_can_check(uint32_t want, int totp, int otp)
 }
 
 
+int
+ocs_step_probe_first(uint32_t want, int otp)
+{
+    return !(otp && (want & OCS_METHOD_OTP));
+}
+
+
 void
 ocs_step_refuse(ocs_step_refusal_e why, const char *user,
     const char *detail, int64_t left, ocs_step_outcome_t *out)

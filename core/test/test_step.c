@@ -389,6 +389,15 @@ test_want(void)
        "can check: otp wanted, only totp");
     ok(!ocs_step_can_check(OCS_STEP_CODE_FACTORS, 0, 0),
        "can check: nothing set");
+
+    ok(ocs_step_probe_first(OCS_STEP_CODE_FACTORS, 0),
+       "probe first: no OTP server");
+    ok(ocs_step_probe_first(OCS_METHOD_TOTP, 1),
+       "probe first: TOTP wanted only");
+    ok(!ocs_step_probe_first(OCS_STEP_CODE_FACTORS, 1),
+       "probe first: not with an OTP server");
+    ok(!ocs_step_probe_first(OCS_METHOD_OTP, 1),
+       "probe first: not when OTP only is wanted");
 }
 
 

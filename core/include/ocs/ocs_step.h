@@ -147,6 +147,14 @@ uint32_t ocs_step_want(const char *f, size_t len);
  */
 int ocs_step_can_check(uint32_t want, int totp, int otp);
 
+/*
+ * Whether the code form is shown only once the user is known to have a
+ * TOTP secret (a probe, ocs_step_check_code()): when no OTP server
+ * checks the code, since a server may know a code of anyone and only it
+ * can say.  1 or 0.
+ */
+int ocs_step_probe_first(uint32_t want, int otp);
+
 
 /* a refusal of the second step before any code is checked */
 typedef enum {
