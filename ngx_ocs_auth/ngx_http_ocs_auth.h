@@ -18,8 +18,6 @@
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
 
-#define NGX_HTTP_OCS_CERT_OFF     99    /* ocs_auth_certificate off */
-
 
 /* an ocs_ldap_directory block */
 typedef struct {
@@ -88,7 +86,7 @@ typedef struct {
     ngx_uint_t             second_external;  /* only outside "internal" */
     ngx_flag_t             totp;             /* codes checked with TOTP */
     ocs_otp_conf_t        *otp;              /* or with this server */
-    ngx_uint_t             cert_source;      /* OCS_CERT_*, or _OFF */
+    ngx_uint_t             cert_source;      /* OCS_CERT_*: _NONE off */
     ngx_str_t              cert_domain;
     ngx_uint_t             cert_only;        /* the certificate alone */
 

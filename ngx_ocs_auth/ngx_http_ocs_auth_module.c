@@ -948,14 +948,14 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->cert_source == NGX_CONF_UNSET_UINT) {
         conf->cert_source = (prev->cert_source == NGX_CONF_UNSET_UINT)
-                            ? NGX_HTTP_OCS_CERT_OFF : prev->cert_source;
+                            ? OCS_CERT_NONE : prev->cert_source;
         conf->cert_domain = prev->cert_domain;
         conf->cert_only = prev->cert_only;
     }
 
     if ((conf->second & OCS_METHOD_CERT)
         && conf->mode != NGX_HTTP_OCS_AUTH_OFF
-        && conf->cert_source == NGX_HTTP_OCS_CERT_OFF)
+        && conf->cert_source == OCS_CERT_NONE)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"ocs_auth_second_factor certificate\" needs "
