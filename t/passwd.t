@@ -14,6 +14,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 152;
 my $tool = "$t->{build}/ocs-passwd";
 
 # runs the tool with argv as given (any bytes but NUL) and stdin; what it
