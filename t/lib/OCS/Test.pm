@@ -32,7 +32,8 @@ package OCS::Test;
 #     run(text, %opts)         writes it (when given), starts, waits for
 #                              the ports; a failed start ends the run
 #     reload(text)             reloads, waits for the new workers
-#     stop                     stops the server by pid
+#     stop                     stops the server by pid (kept in
+#                              $self->{pid}: DESTROY stops it too)
 #     error_log, access_log, startup_log   the logs' text
 #     log_problems             the error log lines that fail a file
 #                              (alerts, crashes)
