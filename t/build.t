@@ -29,6 +29,7 @@ my $from = $1;
 my %id = map { /^(src|cc) (.*)$/ ? ($1, $2) : () } lines("$from/nginx.id");
 
 plan(skip_all => "no make") unless grep { -x "$_/make" } path();
+plan tests => 25;
 
 my $dir = tempdir('ocs-build-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $build = "$dir/build";
@@ -126,7 +127,6 @@ isnt($new[1], $old[1], 'reconfigure replaces module');
 is($r->{missing}, 0, 'reconfigure module never missing');
 is_deeply($r->{partial}, [], 'reconfigure module never partial');
 
-done_testing();
 
 ###############################################################################
 
