@@ -4,13 +4,12 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
 
-#include "ocs_cache.h"
+#include "ocs_keyring_int.h"
 
 
 #define OCS_HEADER_LEN   (1 + OCS_KEY_ID_LEN + OCS_NONCE_LEN)
@@ -73,96 +72,6 @@ static void ocs_ticket_ctx_done(ocs_ticket_cache_t *cache,
 static const char  *ocs_method_names[] = {
     "password", "kerberos", "ntlm", "totp", "certificate", "otp", "digest"
 };
-
-
-ocs_ticket_cache_t *
-ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
-{
-    size_t               i;
-    EVP_MAC             *hmac;
-    OSSL_PARAM           params[2];
-    ocs_ticket_cache_t  *cache;
-
-    cache = OPENSSL_zalloc(sizeof(ocs_ticket_cache_t));
-    if (cache == NULL) {
-        ocs_err(err, OCS_ERR_SYS, "out of memory");
-        return NULL;
-    }
-
-    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (hmac == NULL) {
-        goto failed;
-    }
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) "SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-
-    for (i = 0; i < ring->n; i++) {
-        cache->open[i] = EVP_CIPHER_CTX_new();
-
-        if (cache->open[i] == NULL
-            || EVP_DecryptInit_ex(cache->open[i], EVP_aes_256_gcm(), NULL,
-                                  ring->keys[i].ticket, NULL) != 1)
-        {
-            goto failed;
-        }
-
-        cache->csrf[i] = EVP_MAC_CTX_new(hmac);
-
-        if (cache->csrf[i] == NULL
-            || EVP_MAC_init(cache->csrf[i], ring->keys[i].csrf, OCS_KEY_LEN,
-                            params) != 1)
-        {
-            goto failed;
-        }
-
-        cache->n++;
-    }
-
-    EVP_MAC_free(hmac);
-    hmac = NULL;
-
-    if (ring->n > 0) {
-        cache->seal = EVP_CIPHER_CTX_new();
-
-        if (cache->seal == NULL
-            || EVP_EncryptInit_ex(cache->seal, EVP_aes_256_gcm(), NULL,
-                                  ring->keys[0].ticket, NULL) != 1)
-        {
-            goto failed;
-        }
-    }
-
-    return cache;
-
-failed:
-
-    EVP_MAC_free(hmac);
-    ocs_ticket_cache_destroy(cache);
-    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM and HMAC contexts");
-
-    return NULL;
-}
-
-
-void
-ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache)
-{
-    size_t  i;
-
-    if (cache == NULL) {
-        return;
-    }
-
-    for (i = 0; i < OCS_KEYRING_MAX; i++) {
-        EVP_CIPHER_CTX_free(cache->open[i]);
-        EVP_MAC_CTX_free(cache->csrf[i]);
-    }
-
-    EVP_CIPHER_CTX_free(cache->seal);
-    OPENSSL_free(cache);
-}
 
 
 /* a context keyed for key number key with the nonce iv */

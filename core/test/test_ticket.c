@@ -9,6 +9,8 @@
 
 #include <ocs_test.h>
 #include <ocs/ocs_codec.h>
+#include <ocs/ocs_csrf.h>
+#include <ocs/ocs_keyring.h>
 #include <ocs/ocs_ticket.h>
 
 
