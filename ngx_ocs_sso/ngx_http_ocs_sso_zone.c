@@ -259,7 +259,7 @@ ngx_http_ocs_sso_lookup(ngx_http_ocs_sso_shctx_t *sh, u_char *session)
 
 
 ngx_int_t
-ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
+ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, const ocs_ticket_t *t)
 {
     ngx_int_t                     revoked;
     ngx_rbtree_key_t              key;
@@ -272,7 +272,8 @@ ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     revoked = ocs_ticket_revoked_by(t, ctx->sh->not_before)
-              || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
+              || ngx_http_ocs_sso_lookup(ctx->sh, (u_char *) t->session)
+                 != NULL;
 
     /* the per-user table is almost always empty: no hashing then */
     if (!revoked && ctx->sh->users.root != ctx->sh->users.sentinel) {
