@@ -59,6 +59,8 @@ static void ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts,
 static void ocs_tlv_put_services(ocs_tlv_writer_t *w, const ocs_ticket_t *t);
 static int ocs_tlv_string(const unsigned char *p, size_t len, size_t max,
     char *out, size_t *out_len);
+static int ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain,
+    size_t size, size_t *plen, ocs_err_t *err);
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
     ocs_ticket_t *t);
 static int ocs_ticket_times_ok(const ocs_ticket_t *t, int checked);
@@ -137,13 +139,76 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     int                rc, n;
     size_t             plen, total;
     EVP_CIPHER_CTX    *ctx;
-    ocs_tlv_writer_t   w;
     unsigned char      plain[OCS_PLAIN_MAX];
     unsigned char      sealed[OCS_HEADER_LEN + OCS_PLAIN_MAX + OCS_TAG_LEN];
 
     if (ring->n == 0) {
         return ocs_err(err, OCS_ERR_NOTFOUND, "the key ring is empty");
     }
+
+    plen = 0;
+
+    rc = ocs_ticket_write(t, plain, sizeof(plain), &plen, err);
+    if (rc != OCS_OK) {
+        goto cleanup;
+    }
+
+    total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
+
+    if (ocs_b64url_len(total) > outlen) {
+        rc = ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
+        goto cleanup;
+    }
+
+    sealed[0] = OCS_TICKET_VERSION;
+    memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
+
+    if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
+        != OCS_OK)
+    {
+        rc = ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
+        goto cleanup;
+    }
+
+    rc = OCS_ERR_SYS;
+    ctx = ocs_ticket_ctx(ring, cache, 0, 1, sealed + 1 + OCS_KEY_ID_LEN);
+
+    if (ctx != NULL
+        && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
+        && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
+                             (int) plen) == 1
+        && EVP_EncryptFinal_ex(ctx, sealed + OCS_HEADER_LEN + n, &n) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OCS_TAG_LEN,
+                               sealed + OCS_HEADER_LEN + plen) == 1)
+    {
+        rc = ocs_b64url_encode(sealed, total, out, outlen, written);
+    }
+
+    ocs_ticket_ctx_done(cache, ctx);
+
+    if (rc != OCS_OK) {
+        rc = ocs_err(err, rc, "AES-256-GCM sealing failed");
+    }
+
+cleanup:
+
+    ocs_wipe(plain, plen);
+
+    return rc;
+}
+
+
+/*
+ * The fields of t as type-length-value into plain: *plen bytes, 0 on
+ * failure (then plain is wiped).  Returns OCS_OK or OCS_ERR_INVALID.
+ */
+static int
+ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
+    size_t *plen, ocs_err_t *err)
+{
+    ocs_tlv_writer_t  w;
+
+    *plen = 0;
 
     if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
         return ocs_err(err, OCS_ERR_INVALID, "bad user name length %zu",
@@ -164,7 +229,7 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     }
 
     w.p = plain;
-    w.end = plain + sizeof(plain);
+    w.end = plain + size;
     w.overflow = 0;
 
     ocs_tlv_put(&w, OCS_T_SESSION, t->session, OCS_SESSION_LEN);
@@ -202,49 +267,12 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     }
 
     if (w.overflow) {
-        ocs_wipe(plain, sizeof(plain));
+        ocs_wipe(plain, size);
         return ocs_err(err, OCS_ERR_INVALID, "the ticket's fields do not fit "
                        "in a cookie");
     }
 
-    plen = (size_t) (w.p - plain);
-    total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
-
-    if (ocs_b64url_len(total) > outlen) {
-        ocs_wipe(plain, plen);
-        return ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
-    }
-
-    sealed[0] = OCS_TICKET_VERSION;
-    memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
-
-    if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
-        != OCS_OK)
-    {
-        ocs_wipe(plain, plen);
-        return ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
-    }
-
-    rc = OCS_ERR_SYS;
-    ctx = ocs_ticket_ctx(ring, cache, 0, 1, sealed + 1 + OCS_KEY_ID_LEN);
-
-    if (ctx != NULL
-        && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
-        && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
-                             (int) plen) == 1
-        && EVP_EncryptFinal_ex(ctx, sealed + OCS_HEADER_LEN + n, &n) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OCS_TAG_LEN,
-                               sealed + OCS_HEADER_LEN + plen) == 1)
-    {
-        rc = ocs_b64url_encode(sealed, total, out, outlen, written);
-    }
-
-    ocs_ticket_ctx_done(cache, ctx);
-    ocs_wipe(plain, plen);
-
-    if (rc != OCS_OK) {
-        return ocs_err(err, rc, "AES-256-GCM sealing failed");
-    }
+    *plen = (size_t) (w.p - plain);
 
     return OCS_OK;
 }
