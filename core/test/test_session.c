@@ -21,41 +21,19 @@
 #define PRIV      OCS_COMPUTER_PRIVATE
 
 
-/* the frozen clock and a random source that can be made to fail */
-typedef struct {
-    int64_t        now;
-    int            fail;
-    unsigned char  next;
-} frozen_t;
-
-
-static int64_t
-frozen_now(void *data)
-{
-    return ((frozen_t *) data)->now;
-}
+/* the frozen clock, and random bytes that can be made to fail */
+static ocs_test_env_data_t  clock_ = { T0, 1 };
+static int                  random_fails;
 
 
 static int
-frozen_random(void *data, unsigned char *buf, size_t len)
+random_or_fail(void *data, unsigned char *buf, size_t len)
 {
-    size_t     i;
-    frozen_t  *f = data;
-
-    if (f->fail) {
-        return OCS_ERR_SYS;
-    }
-
-    for (i = 0; i < len; i++) {
-        buf[i] = f->next++;
-    }
-
-    return OCS_OK;
+    return random_fails ? OCS_ERR_SYS : ocs_test_random(data, buf, len);
 }
 
 
-static frozen_t   clock_;
-static ocs_env_t  env = { frozen_now, frozen_random, &clock_ };
+static const ocs_env_t  env = { ocs_test_now, random_or_fail, &clock_ };
 
 
 /* the defaults, as the nginx module merges them, without a service */
@@ -460,7 +438,7 @@ test_start(void)
     }
 
     t = ticket(&p, PRIV);
-    clock_.next = 1;
+    clock_.counter = 1;
     ok(ocs_session_start(&p, &env, T0 * 1000, 0, &t, &err) == OCS_OK
        && t.expires == T0 + 7 * DAY && t.session[0] == 1
        && t.session[OCS_SESSION_LEN - 1] == OCS_SESSION_LEN,
@@ -487,12 +465,12 @@ test_start(void)
 
     t = ticket(&p, PUB);
     memset(t.session, 0xaa, OCS_SESSION_LEN);
-    clock_.fail = 1;
+    random_fails = 1;
     is_int(ocs_session_start(&p, &env, T0 * 1000, 0, &t, &err), OCS_ERR_SYS,
            "start: no random bytes");
     ok(memcmp(t.session, zero, OCS_SESSION_LEN) == 0,
        "start: failed: the session id is wiped");
-    clock_.fail = 0;
+    random_fails = 0;
 }
 
 
@@ -636,8 +614,6 @@ main(void)
         printf("Bail out! ocs_init failed\n");
         return 1;
     }
-
-    clock_.now = T0;
 
     test_class_limits();
     test_limits();
