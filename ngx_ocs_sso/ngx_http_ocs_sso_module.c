@@ -1209,6 +1209,7 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_loc_conf_t  *prev = parent;
     ngx_http_ocs_sso_loc_conf_t  *conf = child;
 
+    time_t                         lifetime;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     /* -1 (unset) lets the computer class decide */
@@ -1257,8 +1258,8 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_policy(conf);
 
     /* how long a "log off everywhere" must be remembered */
-    smcf->max_lifetime = ngx_max(smcf->max_lifetime,
-                           (time_t) ocs_session_max_lifetime(&conf->policy));
+    lifetime = (time_t) ocs_session_max_lifetime(&conf->policy);
+    smcf->max_lifetime = ngx_max(smcf->max_lifetime, lifetime);
 
     return NGX_CONF_OK;
 }
