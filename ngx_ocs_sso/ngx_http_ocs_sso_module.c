@@ -1,8 +1,8 @@
 /*
- * ngx_http_ocs_sso_module: sealed ticket cookies.  Verifies the ticket of
- * a request once, applies the location's lifetime and idle limits and
- * the revocation zone, refreshes the cookie at most once per
- * ocs_sso_refresh, and passes the verified user upstream.
+ * ngx_http_ocs_sso_module: sealed ticket cookies.  Reads the ticket of a
+ * request once and has core judge it (ocs_session.h) under the
+ * location's policy and the revocation zone, sends the refreshed cookie
+ * that core asks for, and passes the verified user upstream.
  */
 
 #include <ngx_config.h>

@@ -310,6 +310,7 @@ test_refresh(void)
         { "no idle timeout", 60, 0, 0, 0, -1, 59, 0 },
         { "no idle timeout, at the interval", 60, 0, 0, 0, -1, 60, 1 },
         { "every request", 0, -2, 0, 0, -1, 0, 1 },
+        { "a clock stepped back", 60, -2, 0, 0, -1, -120, 0 },
 
         /* at least twice per idle timeout */
         { "half the idle, 1s before", 60, 100, 0, 0, -1, 49, 0 },
@@ -525,6 +526,7 @@ test_check(void)
     ocs_err_t             err;
     ocs_ticket_t          t, got;
     ocs_keyring_t         ring, other;
+    ocs_ticket_cache_t   *cache;
     unsigned char         raw[OCS_KEY_LEN];
     ocs_session_policy_t  p;
 
@@ -579,6 +581,15 @@ test_check(void)
            OCS_SESSION_BAD, "check: another key");
     ok(reseal == 0 && got.user_len == 0 && revoke_asked == 0,
        "check: another key: wiped, the store not asked");
+
+    cache = ocs_ticket_cache_create(&ring, NULL);
+    clock_.now = T0 + 60;
+    ok(cache != NULL
+       && ocs_session_check(&p, &ring, cache, &env, cookie, len, revoked,
+                            &revoke_all, &got, &reseal, &err)
+          == OCS_SESSION_VALID && reseal == 1,
+       "check: valid, with the ring's cache");
+    ocs_ticket_cache_destroy(cache);
 
     cookie[10] ^= 1;
     is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
