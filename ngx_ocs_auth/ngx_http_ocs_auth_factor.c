@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_factor.h>
 #include <ocs/ocs_step.h>
 

@@ -22,6 +22,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
+#include <ocs/ocs_csrf.h>
 
 
 #define NGX_HTTP_OCS_LOGOFF_BODY_MAX  2048
