@@ -550,6 +550,15 @@ ocs_guard_reserve(ocs_guard_attempt_t *a, int64_t now)
 
         if (store->get(store->data, key, klen, &rec) != OCS_OK) {
             memset(&rec, 0, sizeof(ocs_store_rec_t));
+
+        } else if (rec.until <= now && now >= rec.expires) {
+            /*
+             * failures of a window that has passed, not yet dropped:
+             * the later expiry the reservation gives the record must
+             * not bring them back
+             */
+            rec.value = 0;
+            rec.first = 0;
         }
 
         rec.inflight++;

@@ -534,6 +534,46 @@ test_abandon(void)
 }
 
 
+/*
+ * A reservation keeps a record alive while its attempt is in flight;
+ * it must not keep failures alive whose window has passed.
+ */
+static void
+test_stale(void)
+{
+    int                  i;
+    ocs_store_t          s;
+    ocs_guard_attempt_t  b;
+
+    s = new_store(64);
+
+    /* older and alive: expire() stops at it, the records stay */
+    (void) ocs_guard_once(&s, &env, 'T', (const unsigned char *) "z", 1, 1,
+                          T0 + 1000);
+
+    for (i = 0; i < 2; i++) {
+        ocs_guard_attempt_init(&b, &s, &env, &limits, "yves", 4, addr_a, 4);
+        (void) ocs_guard_charge(&b, NULL, 0, NULL);
+        ocs_guard_settle(&b, OCS_GUARD_FAILED);
+    }
+
+    /* 100 s later, with a window of 60 s: the count starts again */
+    clock_data.now = T0 + 100;
+    ocs_guard_attempt_init(&b, &s, &env, &limits, "yves", 4, addr_a, 4);
+    is_int(ocs_guard_charge(&b, NULL, 0, NULL), OCS_OK,
+           "stale: tried after the window");
+    ocs_guard_settle(&b, OCS_GUARD_FAILED);
+    is_int(b.started, 0, "stale: failures of a past window do not lock");
+
+    ocs_guard_attempt_init(&b, &s, &env, &limits, "yves", 4, addr_a, 4);
+    is_int(ocs_guard_charge(&b, NULL, 0, NULL), OCS_OK,
+           "stale: one failure counted, not three");
+    ocs_guard_settle(&b, OCS_GUARD_NEUTRAL);
+
+    ocs_store_mem_destroy(&s);
+}
+
+
 static void
 test_once(void)
 {
@@ -841,6 +881,7 @@ main(void)
     test_threshold();
     test_admit();
     test_abandon();
+    test_stale();
     test_once();
     test_clear();
     test_full();
