@@ -18,6 +18,10 @@
 #define OCS_GUARD_DIR_WINDOW_MAX  86400
 
 
+_Static_assert(OCS_GUARD_KEY_MAX <= OCS_STORE_KEY_MAX,
+               "every store takes the guard's keys");
+
+
 /* the locks that refuse a sign-in, and what each is called */
 static const struct {
     int          kind;
