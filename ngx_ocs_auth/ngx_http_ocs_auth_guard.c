@@ -21,7 +21,6 @@
 
 
 #define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
-#define NGX_HTTP_OCS_GUARD_LINE_MAX  (OCS_NAME_MAX + 256)
 
 /* entries a write may drop to make room */
 #define NGX_HTTP_OCS_GUARD_EVICT     64
@@ -88,7 +87,7 @@ static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r);
 static int ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
-static u_char *ngx_http_ocs_guard_describe(u_char *p,
+static u_char *ngx_http_ocs_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now);
 static void ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_lockout_clear_arg(ngx_http_request_t *r,
@@ -805,14 +804,15 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
 
     ocs_guard_entry_t  e;
 
-    if (list->last - list->p <= NGX_HTTP_OCS_GUARD_LINE_MAX) {
+    if (list->last - list->p <= OCS_GUARD_LINE_MAX) {
         return OCS_STORE_STOP;
     }
 
     if (ocs_guard_listed(key, len, rec, list->now)
         && ocs_guard_entry(key, len, &e) == OCS_OK)
     {
-        list->p = ngx_http_ocs_guard_describe(list->p, &e, rec, list->now);
+        list->p = ngx_http_ocs_guard_describe(list->p, list->last, &e, rec,
+                                              list->now);
         list->n++;
     }
 
@@ -820,68 +820,31 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
 }
 
 
-/* one line of the list, at most NGX_HTTP_OCS_GUARD_LINE_MAX bytes */
+/* one line of the list, at most OCS_GUARD_LINE_MAX bytes */
 static u_char *
-ngx_http_ocs_guard_describe(u_char *p, const ocs_guard_entry_t *e,
-    const ocs_store_rec_t *rec, time_t now)
+ngx_http_ocs_guard_describe(u_char *p, u_char *last,
+    const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now)
 {
-    u_char   text[NGX_INET6_ADDRSTRLEN];
-    char     at[OCS_TIME_ISO_LEN + 1];
-    size_t   len;
-    time_t   until, expires;
+    u_char  text[NGX_INET6_ADDRSTRLEN + 1];
+    size_t  len;
 
-    until = (time_t) rec->until;
-    expires = (time_t) rec->expires;
     len = 0;
 
     if (e->addr_len == 4) {
-        len = ngx_inet_ntop(AF_INET, (u_char *) e->addr, text, sizeof(text));
+        len = ngx_inet_ntop(AF_INET, (u_char *) e->addr, text,
+                            NGX_INET6_ADDRSTRLEN);
 
 #if (NGX_HAVE_INET6)
     } else if (e->addr_len == 16) {
         len = ngx_inet_ntop(AF_INET6, (u_char *) e->addr, text,
-                            sizeof(text));
+                            NGX_INET6_ADDRSTRLEN);
 #endif
     }
 
-    p = ngx_sprintf(p, "%s", until > now ? "locked  " : "counted ");
+    text[len] = '\0';
 
-    if (e->user_len) {
-        p = ngx_sprintf(p, " user %*s", ngx_min(e->user_len, 256), e->user);
-    }
-
-    if (e->kind == OCS_GUARD_KIND_CODES) {
-        p = ngx_sprintf(p, " (codes)");
-    }
-
-    if (len) {
-        p = ngx_sprintf(p, " address %*s", len, text);
-
-    } else if (e->kind == OCS_GUARD_KIND_TOTAL) {
-        p = ngx_sprintf(p, " address any");
-    }
-
-    if (until <= now) {
-        p = ngx_sprintf(p, "  %L failure%s", rec->value,
-                        rec->value == 1 ? "" : "s");
-    }
-
-    if (rec->first) {
-        (void) ocs_time_iso(rec->first, at, sizeof(at));
-        p = ngx_sprintf(p, "  first failure at %s", at);
-    }
-
-    /* a count lasts as long as its window, a lock its time */
-    if (until > now) {
-        (void) ocs_time_iso(until, at, sizeof(at));
-        return ngx_sprintf(p, "  locked until %s (%T s left)\n", at,
-                           until - now);
-    }
-
-    (void) ocs_time_iso(expires, at, sizeof(at));
-
-    return ngx_sprintf(p, "  counted until %s (%T s left)\n", at,
-                       expires - now);
+    return p + ocs_guard_describe(e, rec, now, (char *) text, (char *) p,
+                                  last - p);
 }
 
 

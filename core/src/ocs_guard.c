@@ -3,9 +3,12 @@
  * once over a store.
  */
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <ocs/ocs_guard.h>
+#include <ocs/ocs_pages.h>
 
 
 #define ocs_guard_min(a, b)  ((a) < (b) ? (a) : (b))
@@ -66,6 +69,12 @@ static int ocs_guard_refused(ocs_guard_attempt_t *a, int64_t now);
 static void ocs_guard_reserve(ocs_guard_attempt_t *a, int64_t now);
 static void ocs_guard_give_back(ocs_guard_attempt_t *a, unsigned which,
     int outcome, int64_t now);
+static void ocs_guard_print(char *out, size_t outlen, size_t *n,
+    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 static int ocs_guard_clear_one(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
 
@@ -729,6 +738,85 @@ ocs_guard_listed(const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec, int64_t now)
 {
     return len > 0 && key[0] != OCS_GUARD_KIND_ONCE && rec->expires > now;
+}
+
+
+size_t
+ocs_guard_describe(const ocs_guard_entry_t *e, const ocs_store_rec_t *rec,
+    int64_t now, const char *addr, char *out, size_t outlen)
+{
+    int      locked;
+    size_t   n;
+    int64_t  until;
+    char     at[OCS_TIME_ISO_LEN + 1];
+
+    locked = (rec->until > now);
+    n = 0;
+
+    ocs_guard_print(out, outlen, &n, "%s", locked ? "locked  " : "counted ");
+
+    if (e->user_len) {
+        ocs_guard_print(out, outlen, &n, " user %.*s",
+                        (int) ocs_guard_min(e->user_len, 256), e->user);
+    }
+
+    if (e->kind == OCS_GUARD_KIND_CODES) {
+        ocs_guard_print(out, outlen, &n, " (codes)");
+    }
+
+    if (addr[0] != '\0') {
+        ocs_guard_print(out, outlen, &n, " address %s", addr);
+
+    } else if (e->kind == OCS_GUARD_KIND_TOTAL) {
+        ocs_guard_print(out, outlen, &n, " address any");
+    }
+
+    if (!locked) {
+        ocs_guard_print(out, outlen, &n, "  %lld failure%s",
+                        (long long) rec->value, rec->value == 1 ? "" : "s");
+    }
+
+    if (rec->first) {
+        (void) ocs_time_iso(rec->first, at, sizeof(at));
+        ocs_guard_print(out, outlen, &n, "  first failure at %s", at);
+    }
+
+    /* a count lasts as long as its window, a lock its time */
+    until = locked ? rec->until : rec->expires;
+    (void) ocs_time_iso(until, at, sizeof(at));
+
+    ocs_guard_print(out, outlen, &n, "  %s until %s (%lld s left)\n",
+                    locked ? "locked" : "counted", at,
+                    (long long) ocs_time_diff(until, now));
+
+    if (n >= outlen) {
+        if (outlen > 0) {
+            out[0] = '\0';
+        }
+
+        return 0;
+    }
+
+    return n;
+}
+
+
+/* appends to out at *n; *n goes past outlen when out is too short */
+static void
+ocs_guard_print(char *out, size_t outlen, size_t *n, const char *fmt, ...)
+{
+    int      rc;
+    va_list  args;
+
+    if (*n >= outlen) {
+        return;
+    }
+
+    va_start(args, fmt);
+    rc = vsnprintf(out + *n, outlen - *n, fmt, args);
+    va_end(args);
+
+    *n = (rc < 0) ? outlen : *n + (size_t) rc;
 }
 
 

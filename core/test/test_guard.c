@@ -710,6 +710,59 @@ test_clear(void)
 
 
 static void
+test_describe(void)
+{
+    static const struct {
+        const char  *key;
+        size_t       len;
+        const char  *addr;
+        int64_t      first, until, expires, value;     /* after T0 */
+        const char  *want;
+    } cases[] = {
+        { "Aalice\0\x7f\0\0\x01", 11, "127.0.0.1", 0, 300, 300, 0,
+          "locked   user alice address 127.0.0.1  first failure at "
+          "2023-11-14T22:13:20Z  locked until 2023-11-14T22:18:20Z "
+          "(240 s left)\n" },
+        { "I\x7f\0\0\x01", 5, "127.0.0.1", 0, 0, 90, 3,
+          "counted  address 127.0.0.1  3 failures  first failure at "
+          "2023-11-14T22:13:20Z  counted until 2023-11-14T22:14:50Z "
+          "(30 s left)\n" },
+        { "Ubob", 4, "", 10, 0, 70, 1,
+          "counted  user bob address any  1 failure  first failure at "
+          "2023-11-14T22:13:30Z  counted until 2023-11-14T22:14:30Z "
+          "(10 s left)\n" },
+        { "Ccarol\0\x7f\0\0\x01", 11, "127.0.0.1", 0, 0, 61, 1,
+          "counted  user carol (codes) address 127.0.0.1  1 failure  "
+          "first failure at 2023-11-14T22:13:20Z  counted until "
+          "2023-11-14T22:14:21Z (1 s left)\n" },
+    };
+
+    size_t             i, n;
+    char               out[OCS_GUARD_LINE_MAX + 1];
+    ocs_store_rec_t    rec;
+    ocs_guard_entry_t  e;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rec.first = T0 + cases[i].first;
+        rec.until = cases[i].until ? T0 + cases[i].until : 0;
+        rec.expires = T0 + cases[i].expires;
+        rec.value = cases[i].value;
+        rec.inflight = 0;
+
+        (void) ocs_guard_entry((const unsigned char *) cases[i].key,
+                               cases[i].len, &e);
+        n = ocs_guard_describe(&e, &rec, T0 + 60, cases[i].addr, out,
+                               sizeof(out));
+        is_str(out, n, cases[i].want, "describe #%zu", i);
+    }
+
+    is_int(ocs_guard_describe(&e, &rec, T0 + 60, "", out, 20), 0,
+           "describe: no room for the line");
+    is_int(out[0], 0, "describe: and nothing half written");
+}
+
+
+static void
 test_full(void)
 {
     size_t               len;
@@ -884,6 +937,7 @@ main(void)
     test_stale();
     test_once();
     test_clear();
+    test_describe();
     test_full();
 
     return ocs_test_done();

@@ -36,6 +36,7 @@
 
 #define OCS_GUARD_KEY_MAX   (1 + OCS_NAME_MAX + 1 + 16)
 #define OCS_GUARD_ADDR_MAX  16
+#define OCS_GUARD_LINE_MAX  (OCS_NAME_MAX + 256)   /* ocs_guard_describe() */
 
 /* the first byte of a key */
 #define OCS_GUARD_KIND_ACCOUNT  'A'    /* an account from an address */
@@ -230,6 +231,19 @@ int ocs_guard_entry(const unsigned char *key, size_t len,
  */
 int ocs_guard_listed(const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec, int64_t now);
+
+/*
+ * One line of the list of locks and counts, for the entry e with record
+ * rec at now, "\n"-terminated, into out (NUL-terminated): whether it is
+ * a lock or a count, the user, the address (addr, its text, which the
+ * server formats; "" for none), the failures counted, when the first
+ * came and until when the entry holds, times in UTC.  At most
+ * OCS_GUARD_LINE_MAX bytes and its NUL.  Returns the line's length,
+ * or 0 when outlen is too small for it (out is then "").  Pure.
+ */
+size_t ocs_guard_describe(const ocs_guard_entry_t *e,
+    const ocs_store_rec_t *rec, int64_t now, const char *addr, char *out,
+    size_t outlen);
 
 /*
  * Drops locks and counts (never once marks): every one (OCS_GUARD_CLEAR_
