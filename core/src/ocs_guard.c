@@ -121,7 +121,10 @@ ocs_guard_key(unsigned char *key, int kind, const unsigned char *account,
     }
 
     addr_len = ocs_guard_min(addr_len, OCS_GUARD_ADDR_MAX);
-    memcpy(p, addr, addr_len);
+
+    if (addr_len > 0) {
+        memcpy(p, addr, addr_len);
+    }
 
     return (size_t) (p - key) + addr_len;
 }
@@ -364,7 +367,10 @@ ocs_guard_attempt_init(ocs_guard_attempt_t *a, const ocs_store_t *store,
     a->conf = *limits;
 
     a->addr_len = ocs_guard_min(addr_len, OCS_GUARD_ADDR_MAX);
-    memcpy(a->addr, addr, a->addr_len);
+
+    if (a->addr_len > 0) {
+        memcpy(a->addr, addr, a->addr_len);
+    }
 
     a->typed_len = ocs_guard_name(typed, typed_len, a->typed);
 }

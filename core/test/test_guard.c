@@ -6,6 +6,8 @@
  * once marks, the admin clear, and a store that is full.
  */
 
+#include <pthread.h>
+
 #include <ocs_test.h>
 #include <ocs/ocs_guard.h>
 
@@ -922,6 +924,67 @@ test_store(void)
 }
 
 
+/* threads of one process sharing the in-memory store */
+
+#define THREADS  4
+#define ROUNDS   2000
+
+static ocs_store_t  shared;
+
+
+static void *
+thread_run(void *data)
+{
+    int                  i;
+    int64_t              v;
+    ocs_guard_limits_t   lim = { 1000000, 1000000, 1000000, 60, 300 };
+    ocs_guard_attempt_t  a;
+
+    (void) data;
+
+    for (i = 0; i < ROUNDS; i++) {
+        (void) ocs_store_add(&shared, (const unsigned char *) "n", 1, 1,
+                             T0 + 1000, T0, &v);
+
+        ocs_guard_attempt_init(&a, &shared, &env, &lim, "zed", 3, addr_a, 4);
+        (void) ocs_guard_charge(&a, NULL, 0, NULL);
+        ocs_guard_settle(&a, OCS_GUARD_NEUTRAL);
+    }
+
+    return NULL;
+}
+
+
+static void
+test_threads(void)
+{
+    int        i;
+    int64_t    v;
+    pthread_t  t[THREADS];
+
+    shared = new_store(16);
+
+    for (i = 0; i < THREADS; i++) {
+        if (pthread_create(&t[i], NULL, thread_run, NULL) != 0) {
+            printf("Bail out! no thread\n");
+            exit(1);
+        }
+    }
+
+    for (i = 0; i < THREADS; i++) {
+        (void) pthread_join(t[i], NULL);
+    }
+
+    is_int(ocs_store_add(&shared, (const unsigned char *) "n", 1, 0,
+                         T0 + 1000, T0, &v), OCS_OK, "threads: counted");
+    is_int(v, THREADS * ROUNDS, "threads: no addition lost");
+    is_int(ocs_store_mem_count(&shared), 1,
+           "threads: every reservation given back");
+
+    ocs_store_mem_destroy(&shared);
+}
+
+
 int
 main(void)
 {
@@ -939,6 +1002,7 @@ main(void)
     test_clear();
     test_describe();
     test_full();
+    test_threads();
 
     return ocs_test_done();
 }
