@@ -13,6 +13,7 @@
 #include <ocs/ocs_ldap.h>
 #include <ocs/ocs_authz.h>
 #include <ocs/ocs_factor.h>
+#include <ocs/ocs_guard.h>
 
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
@@ -104,41 +105,16 @@ typedef struct {
 typedef ocs_authz_result_t  ngx_http_ocs_auth_dir_result_t;
 
 
-/* a password sign-in's part in the lockout counts, guard.c */
-#define NGX_HTTP_OCS_GUARD_BY_ADDRESS  1   /* the account from the address */
-#define NGX_HTTP_OCS_GUARD_ANYWHERE    2   /* the account from anywhere */
-#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY 4  /* the address, any account */
+/* a password sign-in's part in the lockout counts (ocs/ocs_guard.h) */
+#define NGX_HTTP_OCS_GUARD_BY_ADDRESS   OCS_GUARD_BY_ADDRESS
+#define NGX_HTTP_OCS_GUARD_ANYWHERE     OCS_GUARD_ANYWHERE
+#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY OCS_GUARD_ADDRESS_ONLY
 
-#define NGX_HTTP_OCS_GUARD_FAILED      0   /* a wrong password */
-#define NGX_HTTP_OCS_GUARD_SUCCEEDED   1
-#define NGX_HTTP_OCS_GUARD_NEUTRAL     2   /* no password was judged */
+#define NGX_HTTP_OCS_GUARD_FAILED      OCS_GUARD_FAILED    /* wrong */
+#define NGX_HTTP_OCS_GUARD_SUCCEEDED   OCS_GUARD_SUCCEEDED
+#define NGX_HTTP_OCS_GUARD_NEUTRAL     OCS_GUARD_NEUTRAL   /* not judged */
 
-typedef struct {
-    void                  *ctx;           /* the zone; NULL: no lockout */
-    ngx_uint_t             account;       /* the location's limits */
-    ngx_uint_t             address;
-    ngx_uint_t             total;
-    time_t                 window;
-    time_t                 lock;
-    ngx_uint_t             limit_account; /* as they apply to this one */
-    ngx_uint_t             limit_total;
-    time_t                 limit_window;
-    time_t                 limit_lock;
-    int                    threshold;     /* the directory's, 0: none */
-    u_char                 addr[16];
-    size_t                 addr_len;
-    u_char                 typed[OCS_NAME_MAX];   /* the typed name's key */
-    size_t                 typed_len;
-    u_char                 key[OCS_NAME_MAX];     /* the key counted */
-    size_t                 key_len;
-    ngx_uint_t             charged;       /* NGX_HTTP_OCS_GUARD_BY_* */
-    ngx_uint_t             started;       /* locks this attempt started */
-    ngx_uint_t             no_room;
-    time_t                 left;          /* refused: the lock's rest */
-    const char            *why;
-    ngx_uint_t             busy;          /* refused for the attempts in
-                                             flight, not a lock */
-} ngx_http_ocs_guard_attempt_t;
+typedef ocs_guard_attempt_t  ngx_http_ocs_guard_attempt_t;
 
 
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
