@@ -259,13 +259,14 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         goto cleanup;
     }
 
+    /* NGX_DECLINED: nothing answered yet, go on */
     rc = ngx_http_ocs_auth_signin_origin(r, &body, task);
-    if (rc != NGX_OK) {
+    if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
     rc = ngx_http_ocs_auth_signin_user(r, &body, task, &user, &password);
-    if (rc != NGX_OK) {
+    if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
@@ -346,7 +347,8 @@ ngx_http_ocs_auth_signin_task(ngx_http_request_t *r, ngx_str_t *body,
 }
 
 
-/* a form of this site, in a page this browser was given */
+/* a form of this site, in a page this browser was given: NGX_DECLINED,
+   or the answer */
 static ngx_int_t
 ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_ocs_auth_task_t *task)
@@ -381,13 +383,13 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
                                       "Please sign in again.");
     }
 
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
 /*
  * The user name and password, and whether they may be tried: a usable
- * name, not locked, a password at all.  NGX_OK, or the answer.
+ * name, not locked, a password at all.  NGX_DECLINED, or the answer.
  */
 static ngx_int_t
 ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
@@ -446,7 +448,7 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
