@@ -65,6 +65,8 @@ static ngx_int_t ngx_http_ocs_auth_signin_user(ngx_http_request_t *r,
     ngx_str_t *password);
 static ngx_int_t ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password);
+static ngx_int_t ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task);
 static void ngx_http_ocs_auth_signin_thread(void *data);
 static int ngx_http_ocs_auth_signin_evaluate(void *data, ocs_err_t *err);
 static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
@@ -452,44 +454,19 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
 }
 
 
-/* the sources of this location, and the password to the thread pool */
+/* the password to the thread pool, with this location's sources */
 static ngx_int_t
 ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password)
 {
-    ocs_login_conf_t               *conf;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
+    ocs_login_conf_t              *conf;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
     conf = &task->conf;
 
-    if (alcf->directory != NULL) {
-        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-
-        /* the thread fills it; it holds nothing secret to clear first */
-        task->res = ngx_palloc(r->pool,
-                               sizeof(ngx_http_ocs_auth_dir_result_t));
-        if (task->res == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        task->facts = &amcf->facts;
-        conf->ld = alcf->directory->handle;
-        conf->directory = (const char *) alcf->directory->name.data;
-        conf->directory_len = alcf->directory->name.len;
-        conf->acct = &task->res->acct;
-        conf->admit = ngx_http_ocs_guard_admit;
-        conf->admit_data = &task->attempt;
-        conf->evaluate = ngx_http_ocs_auth_signin_evaluate;
-        conf->evaluate_data = task;
-    }
-
-    if (alcf->krb5_password) {
-        conf->keytab = (const char *) alcf->keytab.data;
-        conf->server = alcf->principal.len
-                       ? (const char *) alcf->principal.data : NULL;
-        conf->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
+    if (ngx_http_ocs_auth_signin_sources(r, task) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /*
@@ -536,6 +513,50 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
     }
 
     return NGX_DONE;
+}
+
+
+/* the directory and Kerberos of this location, when it has them */
+static ngx_int_t
+ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task)
+{
+    ocs_login_conf_t               *conf;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    conf = &task->conf;
+
+    if (alcf->directory != NULL) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+        /* the thread fills it; it holds nothing secret to clear first */
+        task->res = ngx_palloc(r->pool,
+                               sizeof(ngx_http_ocs_auth_dir_result_t));
+        if (task->res == NULL) {
+            return NGX_ERROR;
+        }
+
+        task->facts = &amcf->facts;
+        conf->ld = alcf->directory->handle;
+        conf->directory = (const char *) alcf->directory->name.data;
+        conf->directory_len = alcf->directory->name.len;
+        conf->acct = &task->res->acct;
+        conf->admit = ngx_http_ocs_guard_admit;
+        conf->admit_data = &task->attempt;
+        conf->evaluate = ngx_http_ocs_auth_signin_evaluate;
+        conf->evaluate_data = task;
+    }
+
+    if (alcf->krb5_password) {
+        conf->keytab = (const char *) alcf->keytab.data;
+        conf->server = alcf->principal.len
+                       ? (const char *) alcf->principal.data : NULL;
+        conf->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -130,7 +130,8 @@ int ocs_gss_register_keytab(const char *keytab);
  * set (the client's display name, checked for length and control
  * characters); OCS_ERR_AUTH, *ctx NULL, with res->what, res->major and
  * res->minor saying what failed (res->continued: the mechanism wanted
- * another leg without conf->ntlm).  res->output, when set, is the token for the client on any
+ * another leg without conf->ntlm).  res, zeroed by the caller, is its
+ * own; res->output, when set, is the token for the client on any
  * return: release it with ocs_gss_result_clear().  Blocks (the keytab,
  * the replay cache); thread-safe for distinct ctx and res.
  */

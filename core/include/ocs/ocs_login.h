@@ -79,7 +79,8 @@ typedef struct {
     int                (*evaluate)(void *data, ocs_err_t *err);
     void                *evaluate_data;
 
-    ocs_ldap_account_t  *acct;        /* filled when there is a directory */
+    ocs_ldap_account_t  *acct;        /* filled by the directory: required
+                                         with ld */
 } ocs_login_conf_t;
 
 
