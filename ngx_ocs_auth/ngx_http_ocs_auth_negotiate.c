@@ -116,10 +116,10 @@ ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
 
 /*
  * NTLM and Kerberos in one SPNEGO exchange take the default acceptor
- * credentials: a credential from gss_acquire_cred_from() with a keytab
- * in its store crashes gss-ntlmssp 1.2.  The Kerberos part then finds
- * its keys through the process-wide acceptor keytab set here, which is
- * why ocs_auth_ntlm needs one ocs_auth_keytab for all its locations.
+ * credentials (see ocs_gss_register_keytab()).  The Kerberos part then
+ * finds its keys through the process-wide acceptor keytab set here,
+ * which is why ocs_auth_ntlm needs one ocs_auth_keytab for all its
+ * locations.
  */
 ngx_int_t
 ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle)
