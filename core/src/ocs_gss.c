@@ -6,6 +6,7 @@
  * threads may accept at once.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <gssapi/gssapi.h>
@@ -462,7 +463,6 @@ ocs_gss_ctx_free(ocs_gss_ctx_t **ctx)
 void
 ocs_gss_status_text(const ocs_gss_result_t *res, char *buf, size_t size)
 {
-    size_t           n;
     OM_uint32        st, ctx1, ctx2;
     gss_buffer_desc  m1, m2;
 
@@ -473,34 +473,17 @@ ocs_gss_status_text(const ocs_gss_result_t *res, char *buf, size_t size)
     m2.length = 0;
     m2.value = NULL;
 
-    if (size == 0) {
-        return;
-    }
-
     (void) gss_display_status(&st, res->major, GSS_C_GSS_CODE, GSS_C_NO_OID,
                               &ctx1, &m1);
     (void) gss_display_status(&st, res->minor, GSS_C_MECH_CODE,
                               GSS_C_NO_OID, &ctx2, &m2);
 
-    n = 0;
-
-    if (m1.value != NULL) {
-        n = m1.length < size - 1 ? m1.length : size - 1;
-        memcpy(buf, m1.value, n);
+    if (size != 0) {
+        (void) snprintf(buf, size, "%.*s: %.*s", (int) m1.length,
+                        m1.value ? (const char *) m1.value : "",
+                        (int) m2.length,
+                        m2.value ? (const char *) m2.value : "");
     }
-
-    if (n + 2 < size) {
-        memcpy(buf + n, ": ", 2);
-        n += 2;
-    }
-
-    if (m2.value != NULL && n < size - 1) {
-        memcpy(buf + n, m2.value,
-               m2.length < size - 1 - n ? m2.length : size - 1 - n);
-        n += m2.length < size - 1 - n ? m2.length : size - 1 - n;
-    }
-
-    buf[n] = '\0';
 
     (void) gss_release_buffer(&st, &m1);
     (void) gss_release_buffer(&st, &m2);

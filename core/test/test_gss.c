@@ -272,6 +272,51 @@ test_ntlm_fixup(void)
 }
 
 
+/* no KDC and no keytab: every leg refused, nothing kept */
+static void
+test_accept_refused(void)
+{
+    int               rc;
+    char              text[256];
+    ocs_gss_ctx_t    *ctx;
+    ocs_gss_conf_t    conf;
+    ocs_gss_result_t  res;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.keytab = "/nonexistent/ocs-test.keytab";
+
+    memset(&res, 0, sizeof(res));
+    ctx = NULL;
+    rc = ocs_gss_accept(&conf, &ctx, (const unsigned char *) "garbage", 7,
+                        &res);
+    is_int(rc, OCS_ERR_AUTH, "accept: a bad token or keytab refused");
+    ok(ctx == NULL, "accept refused: no context kept");
+    ok(res.what != NULL, "accept refused: says what failed (%s)",
+       res.what ? res.what : "");
+    is_int(res.name_len, 0, "accept refused: no name");
+
+    ocs_gss_status_text(&res, text, sizeof(text));
+    ok(strstr(text, ": ") != NULL, "status text: \"%s\"", text);
+
+    ocs_gss_status_text(&res, text, 4);
+    is_int(strlen(text), 3, "status text: cut to the buffer");
+
+    ocs_gss_result_clear(&res);
+    ok(res.output == NULL, "result cleared");
+
+    /* a principal that is not a name: refused before any credential */
+    conf.principal = "HTTP/@@@";
+    conf.principal_len = 8;
+    memset(&res, 0, sizeof(res));
+    rc = ocs_gss_accept(&conf, &ctx, (const unsigned char *) "x", 1, &res);
+    is_int(rc, OCS_ERR_AUTH, "accept with a bad principal refused");
+    ocs_gss_result_clear(&res);
+
+    ocs_gss_ctx_free(&ctx);
+    ok(ctx == NULL, "freeing no context is fine");
+}
+
+
 int
 main(void)
 {
@@ -279,6 +324,7 @@ main(void)
     test_decode();
     test_strip_realm();
     test_ntlm_fixup();
+    test_accept_refused();
 
     return ocs_test_done();
 }
