@@ -687,6 +687,10 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
         rc = ngx_http_ocs_auth_signin_refused(r, task, &typed);
     }
 
+    /* the user's TOTP secret, read with the user file's line */
+    ngx_explicit_memzero(task->result.entry.totp,
+                         sizeof(task->result.entry.totp));
+
     ngx_http_finalize_request(r, rc);
 }
 
