@@ -14,8 +14,8 @@ CORE_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
               -Wpointer-arith -Wstrict-prototypes -fPIC \
               -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
               -Icore/include
-CORE_LIBS   = -lcrypto -lcrypt -lldap -llber -lkrb5 -lcurl -ljansson \
-              -lunistring -lpthread
+CORE_LIBS   = -lcrypto -lcrypt -lldap -llber -lgssapi_krb5 -lkrb5 -lcurl \
+              -ljansson -lunistring -lpthread
 
 CORE_SRCS  = $(wildcard core/src/*.c)
 CORE_HDRS  = $(wildcard core/include/ocs/*.h core/src/*.h)

@@ -128,6 +128,10 @@ ngx_int_t ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
 void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
     size_t len, ngx_str_t *back);
 
+/* ngx_http_ocs_auth_signin.c: a line of a sign-in outcome (ocs_login.h) */
+void ngx_http_ocs_auth_login_log(ngx_http_request_t *r, int level,
+    const char *text);
+
 /* ngx_http_ocs_auth_signin.c: the first step's form, with its note,
    or with a message after another form of the page was posted */
 ngx_int_t ngx_http_ocs_auth_signin_again(ngx_http_request_t *r,

@@ -19,13 +19,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-#include <gssapi/gssapi_krb5.h>
-
 #include "ngx_http_ocs_auth.h"
 
-#include <ocs/ocs_krb5.h>
+#include <ocs/ocs_gss.h>
+#include <ocs/ocs_login.h>
 
 
 #define NGX_HTTP_OCS_NEG_PENDING      0
@@ -38,12 +35,10 @@
 /* how long a half-made NTLM context waits for its next leg */
 #define NGX_HTTP_OCS_NEG_LEG_TIMEOUT  60
 
-#define NGX_HTTP_OCS_NEG_NAME_MAX   512
-
 
 /* a connection's half-made context (NTLM), in the connection's pool */
 typedef struct {
-    gss_ctx_id_t                      gctx;
+    ocs_gss_ctx_t                    *gctx;
     time_t                            started;
     ngx_uint_t                        busy;       /* a thread has it */
 } ngx_http_ocs_auth_conn_t;
@@ -63,40 +58,24 @@ typedef struct {
     /* in */
     ngx_str_t                         token;
     ngx_uint_t                        raw;        /* "NTLM", not Negotiate */
-    ngx_uint_t                        ntlm;       /* more legs allowed */
-    gss_ctx_id_t                      gctx;       /* in and out */
+    ocs_gss_conf_t                    gss;
+    ocs_gss_ctx_t                    *gctx;       /* in and out */
     ngx_http_ocs_auth_conn_t         *conn;
-    const char                       *keytab;
-    ngx_str_t                         principal;
     ngx_flag_t                        keep_realm;
-    ocs_ldap_t                       *ld;         /* NULL: no directory */
+    ocs_login_conf_t                  login;      /* the directory's part */
     ngx_array_t                      *facts;
 
     /* out, from the thread */
-    const char                       *what;       /* what GSSAPI failed */
-    ngx_uint_t                        is_ntlm;    /* the mechanism used */
-    uint32_t                          method;     /* proven without GSSAPI:
-                                                     OCS_METHOD_CERT */
-    OM_uint32                         major;
-    OM_uint32                         minor;
-    gss_buffer_desc                   output;     /* the mutual token */
-    char                              name[NGX_HTTP_OCS_NEG_NAME_MAX];
-    size_t                            name_len;
-    int                               rc;         /* directory: OCS_* */
-    int                               acct_state;
-    ocs_err_t                         err;
+    ocs_gss_result_t                  accepted;   /* the client's name */
+    ocs_login_input_t                 in;         /* in.method: proven by */
+    ocs_login_result_t                result;
+    ocs_login_outcome_t               out;
     ngx_http_ocs_auth_dir_result_t   *res;
 
     /* the outcome */
     const char                       *message;
     ocs_ticket_t                      ticket;
 } ngx_http_ocs_auth_neg_t;
-
-
-/* 1.3.6.1.4.1.311.2.2.10, NTLM as a GSSAPI mechanism */
-static gss_OID_desc  ngx_http_ocs_auth_ntlmssp = {
-    10, (void *) "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
-};
 
 
 static ngx_http_ocs_auth_neg_t *ngx_http_ocs_auth_negotiate_new(
@@ -107,7 +86,6 @@ static ngx_int_t ngx_http_ocs_auth_negotiate_outcome(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg, ocs_ticket_t *t);
 static ngx_int_t ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw);
-static size_t ngx_http_ocs_auth_negotiate_scheme(ngx_str_t *value);
 static ngx_http_ocs_auth_conn_t *ngx_http_ocs_auth_negotiate_conn(
     ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_ocs_auth_conn_cleanup(void *data);
@@ -116,10 +94,12 @@ static ngx_int_t ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiate_thread(void *data);
-static void ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg);
+static int ngx_http_ocs_auth_negotiate_evaluate(void *data, ocs_err_t *err);
 static void ngx_http_ocs_auth_negotiate_done(ngx_http_request_t *r,
     void *data);
 static ngx_int_t ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg);
+static ngx_int_t ngx_http_ocs_auth_negotiate_issue(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg);
 static void ngx_http_ocs_auth_negotiated_mark(void *data);
 static void ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
@@ -136,15 +116,14 @@ ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
 
 /*
  * NTLM and Kerberos in one SPNEGO exchange take the default acceptor
- * credentials: a credential from gss_acquire_cred_from() with a keytab
- * in its store crashes gss-ntlmssp 1.2.  The Kerberos part then finds
- * its keys through the process-wide acceptor keytab set here, which is
- * why ocs_auth_ntlm needs one ocs_auth_keytab for all its locations.
+ * credentials (see ocs_gss_register_keytab()).  The Kerberos part then
+ * finds its keys through the process-wide acceptor keytab set here,
+ * which is why ocs_auth_ntlm needs one ocs_auth_keytab for all its
+ * locations.
  */
 ngx_int_t
 ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle)
 {
-    OM_uint32                       major;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_cycle_get_module_main_conf(cycle,
@@ -154,10 +133,9 @@ ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    major = krb5_gss_register_acceptor_identity(
-                                      (const char *) amcf->ntlm_keytab.data);
-
-    if (GSS_ERROR(major)) {
+    if (ocs_gss_register_keytab((const char *) amcf->ntlm_keytab.data)
+        != OCS_OK)
+    {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "ocs auth: cannot use keytab \"%V\" for NTLM and "
                       "Kerberos", &amcf->ntlm_keytab);
@@ -214,7 +192,6 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
 {
     ngx_int_t                  rc;
     ngx_str_t                  token;
-    OM_uint32                  minor;
     ngx_uint_t                 raw;
     ngx_http_ocs_auth_neg_t   *neg;
     ngx_http_ocs_auth_conn_t  *conn;
@@ -237,12 +214,11 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        if (conn->gctx != GSS_C_NO_CONTEXT
+        if (conn->gctx != NULL
             && ngx_time() - conn->started > NGX_HTTP_OCS_NEG_LEG_TIMEOUT)
         {
             /* a handshake left half-made: start afresh */
-            (void) gss_delete_sec_context(&minor, &conn->gctx,
-                                          GSS_C_NO_BUFFER);
+            ocs_gss_ctx_free(&conn->gctx);
         }
     }
 
@@ -254,13 +230,12 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     neg->quick = quick;
     neg->token = token;
     neg->raw = raw;
-    neg->ntlm = alcf->ntlm;
     neg->conn = conn;
 
     if (conn != NULL) {
         /* the thread has the context until it is done */
         neg->gctx = conn->gctx;
-        conn->gctx = GSS_C_NO_CONTEXT;
+        conn->gctx = NULL;
     }
 
     /*
@@ -269,8 +244,10 @@ ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
      */
     ocs_ntlm_fixup(neg->token.data, &neg->token.len,
                    ngx_max(neg->token.len, 40));
-    neg->keytab = (const char *) alcf->keytab.data;
-    neg->principal = alcf->principal;
+    neg->gss.keytab = (const char *) alcf->keytab.data;
+    neg->gss.principal = (const char *) alcf->principal.data;
+    neg->gss.principal_len = alcf->principal.len;
+    neg->gss.ntlm = alcf->ntlm;
     neg->keep_realm = alcf->negotiate_realm;
 
     return ngx_http_ocs_auth_negotiate_post(r, alcf, neg);
@@ -294,7 +271,7 @@ ngx_http_ocs_auth_identity(ngx_http_request_t *r,
         return ngx_http_ocs_auth_negotiate_outcome(r, neg, t);
     }
 
-    if (len == 0 || len >= sizeof(neg->name)) {
+    if (len == 0 || len >= OCS_GSS_NAME_MAX) {
         return NGX_DECLINED;
     }
 
@@ -304,10 +281,10 @@ ngx_http_ocs_auth_identity(ngx_http_request_t *r,
     }
 
     /* proven already: no GSSAPI, the name as it is */
-    neg->method = OCS_METHOD_CERT;
+    neg->in.method = OCS_METHOD_CERT;
     neg->keep_realm = 1;
-    ngx_memcpy(neg->name, name, len);
-    neg->name_len = len;
+    ngx_memcpy(neg->accepted.name, name, len);
+    neg->accepted.name_len = len;
 
     return ngx_http_ocs_auth_negotiate_post(r, alcf, neg);
 }
@@ -323,15 +300,20 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
     if (alcf->directory != NULL) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
-        neg->ld = alcf->directory->handle;
-        neg->facts = &amcf->facts;
-
         /* the thread fills it; it holds nothing secret to clear first */
         neg->res = ngx_palloc(r->pool,
                               sizeof(ngx_http_ocs_auth_dir_result_t));
         if (neg->res == NULL) {
             return NGX_ERROR;
         }
+
+        neg->facts = &amcf->facts;
+        neg->login.ld = alcf->directory->handle;
+        neg->login.directory = (const char *) alcf->directory->name.data;
+        neg->login.directory_len = alcf->directory->name.len;
+        neg->login.acct = &neg->res->acct;
+        neg->login.evaluate = ngx_http_ocs_auth_negotiate_evaluate;
+        neg->login.evaluate_data = neg;
     }
 
     if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
@@ -460,10 +442,9 @@ static ngx_int_t
 ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *token, ngx_uint_t *raw)
 {
-    u_char           *p, *end;
-    size_t            skip, size;
-    ngx_str_t         in, value;
+    int               rc;
     ngx_table_elt_t  *h;
+    ocs_gss_token_t   tok;
 
     h = r->headers_in.authorization;
 
@@ -471,31 +452,25 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    skip = ngx_http_ocs_auth_negotiate_scheme(&h->value);
+    /* tok points into the header's value, which outlives the header */
+    rc = ocs_gss_token((const char *) h->value.data, h->value.len,
+                       alcf->negotiate_max, &tok);
 
-    if (skip == 0) {
+    if (rc == OCS_ERR_NOTFOUND) {
         return NGX_DECLINED;
     }
 
     /* read once, and never passed on, whatever comes of it */
-    value = h->value;
-
     if (ngx_http_ocs_auth_negotiate_forget(r) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    if (skip == sizeof("Negotiate ") - 1) {
-        *raw = 0;
+    *raw = (tok.scheme == OCS_GSS_NTLM);
 
-    } else {
-        if (!alcf->ntlm) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: NTLM refused: \"ocs_auth_ntlm\" is "
-                          "off");
-            return NGX_ABORT;
-        }
-
-        *raw = 1;
+    if (*raw && !alcf->ntlm) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: NTLM refused: \"ocs_auth_ntlm\" is off");
+        return NGX_ABORT;
     }
 
     if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
@@ -506,63 +481,29 @@ ngx_http_ocs_auth_negotiate_token(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    p = value.data + skip;
-    end = value.data + value.len;
-
-    while (p < end && *p == ' ') {
-        p++;
-    }
-
-    in.data = p;
-    in.len = end - p;
-
-    if (in.len == 0 || ngx_base64_decoded_length(in.len)
-                       > alcf->negotiate_max)
-    {
+    if (rc != OCS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Negotiate token of %uz bytes refused: "
                       "empty or over \"ocs_auth_negotiate_max_token\" "
-                      "(%uz)", ngx_base64_decoded_length(in.len),
-                      alcf->negotiate_max);
+                      "(%uz)", tok.size, alcf->negotiate_max);
         return NGX_ABORT;
     }
 
     /* room for ocs_ntlm_fixup() to pad a short message */
-    size = ngx_base64_decoded_length(in.len);
-    token->data = ngx_pnalloc(r->pool, ngx_max(size, 40));
+    token->data = ngx_pnalloc(r->pool, tok.room);
     if (token->data == NULL) {
         return NGX_ERROR;
     }
 
-    if (ngx_decode_base64(token, &in) != NGX_OK) {
+    if (ocs_gss_token_decode(&tok, token->data, tok.room, &token->len)
+        != OCS_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Negotiate token is not base64; refused");
         return NGX_ABORT;
     }
 
     return NGX_OK;
-}
-
-
-/* the length of "Negotiate " or "NTLM " that starts value, else 0 */
-static size_t
-ngx_http_ocs_auth_negotiate_scheme(ngx_str_t *value)
-{
-    if (value->len >= sizeof("Negotiate ") - 1
-        && ngx_strncasecmp(value->data, (u_char *) "Negotiate ",
-                           sizeof("Negotiate ") - 1) == 0)
-    {
-        return sizeof("Negotiate ") - 1;
-    }
-
-    if (value->len >= sizeof("NTLM ") - 1
-        && ngx_strncasecmp(value->data, (u_char *) "NTLM ",
-                           sizeof("NTLM ") - 1) == 0)
-    {
-        return sizeof("NTLM ") - 1;
-    }
-
-    return 0;
 }
 
 
@@ -579,11 +520,13 @@ ngx_int_t
 ngx_http_ocs_auth_negotiate_forget(ngx_http_request_t *r)
 {
     ngx_table_elt_t  *h;
+    ocs_gss_token_t   tok;
 
     h = r->headers_in.authorization;
 
     if (h == NULL || r != r->main
-        || ngx_http_ocs_auth_negotiate_scheme(&h->value) == 0)
+        || ocs_gss_token((const char *) h->value.data, h->value.len, 0, &tok)
+           == OCS_ERR_NOTFOUND)
     {
         return NGX_OK;
     }
@@ -623,7 +566,7 @@ ngx_http_ocs_auth_negotiate_conn(ngx_http_request_t *r, ngx_uint_t create)
     }
 
     conn = cln->data;
-    conn->gctx = GSS_C_NO_CONTEXT;
+    conn->gctx = NULL;
     conn->started = 0;
     conn->busy = 0;
     cln->handler = ngx_http_ocs_auth_conn_cleanup;
@@ -637,11 +580,7 @@ ngx_http_ocs_auth_conn_cleanup(void *data)
 {
     ngx_http_ocs_auth_conn_t  *conn = data;
 
-    OM_uint32  minor;
-
-    if (conn->gctx != GSS_C_NO_CONTEXT) {
-        (void) gss_delete_sec_context(&minor, &conn->gctx, GSS_C_NO_BUFFER);
-    }
+    ocs_gss_ctx_free(&conn->gctx);
 }
 
 
@@ -651,208 +590,46 @@ ngx_http_ocs_auth_negotiate_thread(void *data)
 {
     ngx_http_ocs_auth_neg_t  *neg = data;
 
-    char  *at;
+    ocs_gss_result_t  *acc;
 
-    if (neg->method == 0) {
-        ngx_http_ocs_auth_negotiate_accept(neg);
-    }
+    acc = &neg->accepted;
 
-    if (neg->what != NULL) {
-        return;
-    }
+    if (neg->in.method == 0) {
+        if (ocs_gss_accept(&neg->gss, &neg->gctx, neg->token.data,
+                           neg->token.len, acc)
+            != OCS_OK)
+        {
+            return;
+        }
 
-    if (neg->gctx != GSS_C_NO_CONTEXT) {
-        /* NTLM's challenge is out; the client's answer comes next */
-        return;
+        if (neg->gctx != NULL) {
+            /* NTLM's challenge is out; the client's answer comes next */
+            return;
+        }
+
+        neg->in.method = acc->is_ntlm ? OCS_METHOD_NTLM
+                                      : OCS_METHOD_KERBEROS;
     }
 
     if (!neg->keep_realm) {
-        /* alice@REALM (Kerberos), DOMAIN\alice (NTLM): alice */
-        at = memchr(neg->name, '@', neg->name_len);
-        if (at != NULL) {
-            neg->name_len = at - neg->name;
-        }
-
-        at = memchr(neg->name, '\\', neg->name_len);
-        if (at != NULL) {
-            neg->name_len -= at + 1 - neg->name;
-            ngx_memmove(neg->name, at + 1, neg->name_len);
-        }
+        ocs_gss_strip_realm(acc->name, &acc->name_len);
     }
 
-    if (neg->ld == NULL || neg->name_len == 0
-        || neg->name_len > OCS_USER_MAX)
-    {
-        return;
-    }
+    neg->in.name = acc->name;
+    neg->in.name_len = acc->name_len;
 
-    /* the principal's account: its state and the facts it meets */
-    neg->acct_state = OCS_ACCT_OK;
-    neg->rc = ocs_ldap_find_user(neg->ld, neg->name, neg->name_len,
-                                 &neg->res->acct, &neg->err);
-
-    if (neg->rc != OCS_OK) {
-        return;
-    }
-
-    if (neg->res->acct.uac >= 0) {
-        neg->acct_state = ocs_acct_state_from_uac(neg->res->acct.uac);
-    }
-
-    if (neg->acct_state == OCS_ACCT_OK) {
-        neg->rc = ngx_http_ocs_auth_evaluate(neg->ld, neg->facts, neg->res,
-                                             &neg->err);
-    }
+    (void) ocs_login_proven(&neg->login, &neg->in, &neg->result, &neg->out);
 }
 
 
-/*
- * One gss_accept_sec_context() with the keytab's credentials; what
- * failed is left in neg->what, with the status codes.
- */
-static void
-ngx_http_ocs_auth_negotiate_accept(ngx_http_ocs_auth_neg_t *neg)
+/* in the pool thread: the facts and groups of the principal's account */
+static int
+ngx_http_ocs_auth_negotiate_evaluate(void *data, ocs_err_t *err)
 {
-    int                         same;
-    size_t                      i;
-    gss_OID                     mech;
-    OM_uint32                   major, minor, flags;
-    gss_name_t                  client, service, target;
-    gss_buffer_desc             input, name, sname;
-    gss_cred_id_t               cred;
-    gss_ctx_id_t                gctx;
-    gss_key_value_set_desc      store;
-    gss_key_value_element_desc  elem;
+    ngx_http_ocs_auth_neg_t  *neg = data;
 
-    mech = GSS_C_NO_OID;
-    same = 0;
-    target = GSS_C_NO_NAME;
-    client = GSS_C_NO_NAME;
-    service = GSS_C_NO_NAME;
-    cred = GSS_C_NO_CREDENTIAL;
-    gctx = GSS_C_NO_CONTEXT;
-    name.length = 0;
-    name.value = NULL;
-
-    elem.key = "keytab";
-    elem.value = neg->keytab;
-    store.count = 1;
-    store.elements = &elem;
-
-    if (neg->principal.len) {
-        sname.value = neg->principal.data;
-        sname.length = neg->principal.len;
-
-        major = gss_import_name(&minor, &sname,
-                                (gss_OID) GSS_KRB5_NT_PRINCIPAL_NAME,
-                                &service);
-        if (GSS_ERROR(major)) {
-            neg->what = "service principal";
-            goto done;
-        }
-    }
-
-    /* with NTLM: the default credentials, see init_process() */
-    if (!neg->ntlm) {
-        major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
-                                      GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
-                                      &cred, NULL, NULL);
-        if (GSS_ERROR(major)) {
-            neg->what = "keytab";
-            goto done;
-        }
-    }
-
-    input.value = neg->token.data;
-    input.length = neg->token.len;
-
-    gctx = neg->gctx;
-    neg->gctx = GSS_C_NO_CONTEXT;
-
-    major = gss_accept_sec_context(&minor, &gctx, cred, &input,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &client, &mech,
-                                   &neg->output, &flags, NULL, NULL);
-
-    if (major == GSS_S_CONTINUE_NEEDED) {
-        if (!neg->ntlm) {
-            neg->what = "more than one round trip";
-            goto done;
-        }
-
-        /* kept for the next leg */
-        neg->gctx = gctx;
-        gctx = GSS_C_NO_CONTEXT;
-        goto done;
-    }
-
-    if (GSS_ERROR(major)) {
-        neg->what = "token refused";
-        goto done;
-    }
-
-    neg->is_ntlm = (mech != GSS_C_NO_OID
-                    && mech->length == ngx_http_ocs_auth_ntlmssp.length
-                    && ngx_memcmp(mech->elements,
-                                  ngx_http_ocs_auth_ntlmssp.elements,
-                                  mech->length) == 0);
-
-    if (neg->ntlm && !neg->is_ntlm && service != GSS_C_NO_NAME) {
-        /* the default credentials take any principal of the keytab */
-        major = gss_inquire_context(&minor, gctx, NULL, &target, NULL, NULL,
-                                    NULL, NULL, NULL);
-
-        if (!GSS_ERROR(major)) {
-            major = gss_compare_name(&minor, service, target, &same);
-        }
-
-        if (GSS_ERROR(major) || !same) {
-            neg->what = "ticket for another service principal";
-            goto done;
-        }
-    }
-
-    major = gss_display_name(&minor, client, &name, NULL);
-    if (GSS_ERROR(major)) {
-        neg->what = "client name";
-        goto done;
-    }
-
-    /* gss-ntlmssp counts the terminating NUL in the length */
-    while (name.length && ((u_char *) name.value)[name.length - 1] == '\0') {
-        name.length--;
-    }
-
-    if (name.length >= sizeof(neg->name)) {
-        neg->what = "client name too long";
-        goto done;
-    }
-
-    for (i = 0; i < name.length; i++) {
-        if (((u_char *) name.value)[i] < 0x20
-            || ((u_char *) name.value)[i] == 0x7f)
-        {
-            neg->what = "control characters in the client name";
-            goto done;
-        }
-    }
-
-    ngx_memcpy(neg->name, name.value, name.length);
-    neg->name_len = name.length;
-
-done:
-
-    neg->major = major;
-    neg->minor = minor;
-
-    if (gctx != GSS_C_NO_CONTEXT) {
-        (void) gss_delete_sec_context(&minor, &gctx, GSS_C_NO_BUFFER);
-    }
-
-    (void) gss_release_buffer(&minor, &name);
-    (void) gss_release_name(&minor, &client);
-    (void) gss_release_name(&minor, &target);
-    (void) gss_release_name(&minor, &service);
-    (void) gss_release_cred(&minor, &cred);
+    return ngx_http_ocs_auth_evaluate(neg->login.ld, neg->facts, neg->res,
+                                      err);
 }
 
 
@@ -885,22 +662,15 @@ static ngx_int_t
 ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg)
 {
-    char                           *user;
-    size_t                          len;
-    const char                     *via;
-    ocs_ticket_t                   *t;
-    ngx_http_ocs_sso_ctx_t         *sso;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
+    ocs_login_outcome_t  *out;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
     neg->state = NGX_HTTP_OCS_NEG_REFUSED;
 
-    if (neg->gctx != GSS_C_NO_CONTEXT) {
+    if (neg->gctx != NULL) {
         /* NTLM: the challenge goes out, the context waits for the answer */
         neg->conn->gctx = neg->gctx;
         neg->conn->started = ngx_time();
-        neg->gctx = GSS_C_NO_CONTEXT;
+        neg->gctx = NULL;
         neg->state = NGX_HTTP_OCS_NEG_CONTINUE;
 
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -909,8 +679,8 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
         return ngx_http_ocs_auth_negotiate_header(r, neg);
     }
 
-    if (neg->what != NULL) {
-        if (neg->major == GSS_S_CONTINUE_NEEDED) {
+    if (neg->accepted.what != NULL) {
+        if (neg->accepted.continued) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "ocs auth: Negotiate needs more than one round "
                           "trip (NTLM?), which is not supported yet; "
@@ -922,70 +692,46 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (neg->name_len == 0 || neg->name_len > OCS_USER_MAX) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Kerberos client name of %uz bytes "
-                      "refused", neg->name_len);
-        return NGX_OK;
+    out = &neg->out;
+
+    if (out->kind == OCS_LOGIN_OK) {
+        return ngx_http_ocs_auth_negotiate_issue(r, neg);
     }
+
+    ngx_http_ocs_auth_login_log(r, out->level, out->reason);
+
+    neg->message = out->message;
+    neg->state = (out->status == NGX_HTTP_FORBIDDEN)
+                 ? NGX_HTTP_OCS_NEG_DENIED
+                 : (out->status == NGX_HTTP_SERVICE_UNAVAILABLE)
+                 ? NGX_HTTP_OCS_NEG_UNAVAILABLE : NGX_HTTP_OCS_NEG_REFUSED;
+
+    return NGX_OK;
+}
+
+
+/* signed in: the ticket, with the directory's facts when there is one */
+static ngx_int_t
+ngx_http_ocs_auth_negotiate_issue(ngx_http_request_t *r,
+    ngx_http_ocs_auth_neg_t *neg)
+{
+    ocs_ticket_t                   *t;
+    ocs_login_outcome_t            *out;
+    ngx_http_ocs_sso_ctx_t         *sso;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
 
     t = &neg->ticket;
-    user = neg->name;
-    len = neg->name_len;
-    via = neg->method ? "certificate"
-          : neg->is_ntlm ? "NTLM" : "Kerberos";
+    out = &neg->out;
 
-    if (neg->ld != NULL) {
-
-        if (neg->rc == OCS_ERR_NOTFOUND) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: %s user \"%*s\" has no account "
-                          "in directory \"%V\"", via, len, user,
-                          &alcf->directory->name);
-
-            neg->state = NGX_HTTP_OCS_NEG_DENIED;
-            neg->message = "Your account was not found in the directory.";
-            return NGX_OK;
-        }
-
-        if (neg->rc != OCS_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: directory \"%V\" unavailable: %s",
-                          &alcf->directory->name, neg->err.text);
-
-            neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
-            neg->message = "The directory cannot be reached. Please try "
-                           "again later.";
-            return NGX_OK;
-        }
-
-        if (neg->acct_state != OCS_ACCT_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: %s sign-in refused for user "
-                          "\"%*s\": %s", via, len, user,
-                          ocs_acct_state_name(neg->acct_state));
-
-            neg->state = NGX_HTTP_OCS_NEG_DENIED;
-            neg->message = ocs_acct_state_message(neg->acct_state);
-            return NGX_OK;
-        }
-
+    if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
         ngx_http_ocs_auth_fill_ticket(t, neg->res, amcf->facts_gen);
-
-        /* the account name as the directory spells it */
-        if (neg->res->acct.name[0]) {
-            user = neg->res->acct.name;
-            len = ngx_strlen(user);
-        }
     }
 
-    t->user_len = ngx_min(len, OCS_USER_MAX);
-    ngx_memcpy(t->user, user, t->user_len);
+    t->user_len = ngx_min(out->name_len, OCS_USER_MAX);
+    ngx_memcpy(t->user, out->name, t->user_len);
     t->computer = OCS_COMPUTER_PUBLIC;
-
-    t->methods = neg->method ? neg->method
-                 : neg->is_ntlm ? OCS_METHOD_NTLM : OCS_METHOD_KERBEROS;
+    t->methods = neg->in.method;
 
     /* the mutual authentication token, when the mechanism made one */
     if (ngx_http_ocs_auth_negotiate_header(r, neg) != NGX_OK) {
@@ -1009,10 +755,7 @@ ngx_http_ocs_auth_negotiate_finish(ngx_http_request_t *r,
 
     neg->state = NGX_HTTP_OCS_NEG_OK;
 
-    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                  "ocs auth: user \"%s\" signed in with %s", t->user,
-                  neg->method ? "a client certificate"
-                  : neg->is_ntlm ? "NTLM" : "Kerberos");
+    ngx_http_ocs_auth_login_log(r, out->level, out->reason);
 
     return NGX_OK;
 }
@@ -1115,13 +858,13 @@ ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
     size_t      skip;
     ngx_str_t   header, in, out;
 
-    if (neg->output.length == 0) {
+    if (neg->accepted.output_len == 0) {
         return NGX_OK;
     }
 
     skip = neg->raw ? sizeof("NTLM ") - 1 : sizeof("Negotiate ") - 1;
 
-    header.len = skip + ngx_base64_encoded_length(neg->output.length);
+    header.len = skip + ngx_base64_encoded_length(neg->accepted.output_len);
     header.data = ngx_pnalloc(r->pool, header.len);
     if (header.data == NULL) {
         return NGX_ERROR;
@@ -1129,8 +872,8 @@ ngx_http_ocs_auth_negotiate_header(ngx_http_request_t *r,
 
     p = ngx_cpymem(header.data, neg->raw ? "NTLM " : "Negotiate ", skip);
 
-    in.data = neg->output.value;
-    in.len = neg->output.length;
+    in.data = neg->accepted.output;
+    in.len = neg->accepted.output_len;
     out.data = p;
     ngx_encode_base64(&out, &in);
     header.len = skip + out.len;
@@ -1145,13 +888,13 @@ ngx_http_ocs_auth_negotiated_mark(void *data)
 {
     ngx_http_ocs_auth_neg_t  *neg = data;
 
-    OM_uint32  minor;
+    ocs_gss_ctx_free(&neg->gctx);
+    ocs_gss_result_clear(&neg->accepted);
 
-    if (neg->gctx != GSS_C_NO_CONTEXT) {
-        (void) gss_delete_sec_context(&minor, &neg->gctx, GSS_C_NO_BUFFER);
+    if (neg->token.data != NULL) {
+        ngx_explicit_memzero(neg->token.data, neg->token.len);
     }
 
-    (void) gss_release_buffer(&minor, &neg->output);
     ocs_wipe(&neg->ticket, sizeof(ocs_ticket_t));
 }
 
@@ -1161,27 +904,11 @@ static void
 ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg)
 {
-    OM_uint32        st, ctx1, ctx2;
-    gss_buffer_desc  m1, m2;
+    char  text[512];
 
-    ctx1 = 0;
-    ctx2 = 0;
-    m1.length = 0;
-    m1.value = NULL;
-    m2.length = 0;
-    m2.value = NULL;
-
-    (void) gss_display_status(&st, neg->major, GSS_C_GSS_CODE, GSS_C_NO_OID,
-                              &ctx1, &m1);
-    (void) gss_display_status(&st, neg->minor, GSS_C_MECH_CODE,
-                              GSS_C_NO_OID, &ctx2, &m2);
+    ocs_gss_status_text(&neg->accepted, text, sizeof(text));
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "ocs auth: %s: %s: %*s: %*s",
-                  neg->raw ? "NTLM" : "Negotiate", neg->what,
-                  m1.length, m1.value ? m1.value : "",
-                  m2.length, m2.value ? m2.value : "");
-
-    (void) gss_release_buffer(&st, &m1);
-    (void) gss_release_buffer(&st, &m2);
+                  "ocs auth: %s: %s: %s",
+                  neg->raw ? "NTLM" : "Negotiate", neg->accepted.what, text);
 }

@@ -15,7 +15,7 @@
 
 #include <ngx_http_ocs_auth.h>
 #include <ocs/ocs_csrf.h>
-#include <ocs/ocs_krb5.h>
+#include <ocs/ocs_login.h>
 
 
 #define NGX_HTTP_OCS_AUTH_BODY_MAX   8192
@@ -24,31 +24,18 @@
     "The user name or password is incorrect."
 
 
+/*
+ * One password sign-in.  The pool thread runs the one core call
+ * (ocs_login_check) on conf and in; out says what to answer.
+ */
 typedef struct {
-    /* in */
-    char                    *path;
-    char                    *name;
-    size_t                   name_len;
-    char                    *password;
-    size_t                   password_len;
-    void                    *work;
-    /* out */
-    int                      rc;
-    int                      verify_rc;
-    ocs_err_t                err;
-    ocs_userfile_entry_t     entry;
-    /* the directory, when there is one instead of the user file */
-    ocs_ldap_t              *ld;
+    ocs_login_conf_t         conf;
+    ocs_login_input_t        in;
+    ocs_login_result_t       result;
+    ocs_login_outcome_t      out;
+    /* the directory's facts of the account, when there is one */
     ngx_array_t             *facts;
     ngx_http_ocs_auth_dir_result_t  *res;
-    int                      state;
-    /* Kerberos checks the password, when keytab is set */
-    const char              *keytab;
-    const char              *server;
-    int                      timeout;
-    char                     principal[OCS_USER_MAX + 1];
-    ngx_uint_t               no_account;
-    u_char                   kdc_note[sizeof(((ocs_err_t *) 0)->text)];
     /* kept for the answer */
     ngx_str_t                back;
     ngx_str_t                sip;
@@ -68,38 +55,54 @@ typedef struct {
 static ngx_int_t ngx_http_ocs_auth_signin_get(ngx_http_request_t *r);
 static void ngx_http_ocs_auth_signin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_signin_step(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_str_t *back, ngx_str_t *step);
+static ngx_http_ocs_auth_task_t *ngx_http_ocs_auth_signin_task(
+    ngx_http_request_t *r, ngx_str_t *body, ngx_str_t *back);
+static ngx_int_t ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_http_ocs_auth_task_t *task);
+static ngx_int_t ngx_http_ocs_auth_signin_user(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_http_ocs_auth_task_t *task, ngx_str_t *user,
+    ngx_str_t *password);
+static ngx_int_t ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password);
+static ngx_int_t ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task);
 static void ngx_http_ocs_auth_signin_thread(void *data);
+static int ngx_http_ocs_auth_signin_evaluate(void *data, ocs_err_t *err);
 static void ngx_http_ocs_auth_signin_done(ngx_http_request_t *r,
     void *data);
 static ngx_int_t ngx_http_ocs_auth_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *back, ngx_str_t *user,
     time_t left, const char *why);
 static void ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_uint_t outcome);
-static void ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task);
-static ngx_int_t ngx_http_ocs_auth_signin_krb5_charge(
-    ngx_http_ocs_auth_task_t *task);
-static ngx_int_t ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
-static ngx_int_t ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
+    ngx_http_ocs_auth_task_t *task, int count);
 static ngx_int_t ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed);
 static ngx_int_t ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, const char *name, const char *source);
+    ngx_http_ocs_auth_task_t *task);
 static ngx_int_t ngx_http_ocs_auth_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
     ngx_uint_t computer, const char *error);
 static ngx_int_t ngx_http_ocs_auth_form(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *back, ngx_str_t *user, ngx_str_t *sip,
     ngx_uint_t computer, const char *error, time_t retry);
+static ngx_int_t ngx_http_ocs_auth_form_note(ngx_http_request_t *r,
+    ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t status, ngx_str_t *back,
+    ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer,
+    const char *error, time_t retry);
+static ngx_int_t ngx_http_ocs_auth_form_vars(ngx_http_request_t *r,
+    ocs_tpl_var_t *vars, ngx_str_t *action, char *token, ngx_str_t *back,
+    ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer,
+    const char *error);
+static ngx_int_t ngx_http_ocs_auth_retry_after(ngx_http_request_t *r,
+    time_t retry);
 static ngx_int_t ngx_http_ocs_auth_hint(ngx_http_request_t *r,
     ngx_uint_t computer, ocs_tpl_var_t *var, const char *name);
 static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t create);
 static ngx_int_t ngx_http_ocs_auth_csrf_cookie(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf);
-
 
 ngx_int_t
 ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
@@ -217,21 +220,18 @@ ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * The sign-in post: its fields read, the form's origin checked, the
+ * password posted to the thread pool.  The body and the decoded password
+ * are wiped on the way out, except the password the thread now has
+ * (NGX_DONE): ocs_login_check() wipes that one.
+ */
 static ngx_int_t
 ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 {
-    time_t                          locked;
-    ngx_int_t                       rc;
-    const char                     *why;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
-    ngx_str_t                      body, token, user, password, back,
-                                   computer, sip, step;
-    ocs_username_t                 parsed;
-    ngx_http_ocs_auth_csrf_t       csrf;
-    ngx_http_ocs_auth_task_t      *task;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    ngx_int_t                  rc;
+    ngx_str_t                  body, user, password, back, step;
+    ngx_http_ocs_auth_task_t  *task;
 
     ngx_str_null(&password);
 
@@ -252,31 +252,80 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
         && ((step.len == 1 && step.data[0] == '2')
             || (step.len == 7 && ngx_strncmp(step.data, "signout", 7) == 0)))
     {
-        if (ngx_http_ocs_cross_site(r)) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: second step posted from another site "
-                          "refused");
-            ngx_explicit_memzero(body.data, body.len);
-            return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                             "Sign-in refused",
-                                             "The form was sent from "
-                                             "another site.");
-        }
-
-        rc = (step.len == 1) ? ngx_http_ocs_auth_step_post(r, &body, &back)
-                             : ngx_http_ocs_auth_step_signout(r, &body,
-                                                              &back);
-        ngx_explicit_memzero(body.data, body.len);
-        return rc;
+        rc = ngx_http_ocs_auth_signin_step(r, &body, &back, &step);
+        goto cleanup;
     }
 
-    if (ngx_http_ocs_auth_field(r, &body, "computer", 16, &computer)
+    task = ngx_http_ocs_auth_signin_task(r, &body, &back);
+    if (task == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto cleanup;
+    }
+
+    /* NGX_DECLINED: nothing answered yet, go on */
+    rc = ngx_http_ocs_auth_signin_origin(r, &body, task);
+    if (rc != NGX_DECLINED) {
+        goto cleanup;
+    }
+
+    rc = ngx_http_ocs_auth_signin_user(r, &body, task, &user, &password);
+    if (rc != NGX_DECLINED) {
+        goto cleanup;
+    }
+
+    /* the copies in user and password are all that is left of the body */
+    ngx_explicit_memzero(body.data, body.len);
+
+    rc = ngx_http_ocs_auth_signin_start(r, task, &user, &password);
+
+cleanup:
+
+    ngx_explicit_memzero(body.data, body.len);
+
+    if (rc != NGX_DONE && password.data != NULL) {
+        ngx_explicit_memzero(password.data, password.len);
+    }
+
+    return rc;
+}
+
+
+/* the second step's forms, posted to this page too */
+static ngx_int_t
+ngx_http_ocs_auth_signin_step(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *back, ngx_str_t *step)
+{
+    if (ngx_http_ocs_cross_site(r)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ocs auth: second step posted from another site "
+                      "refused");
+        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
+                                         "Sign-in refused",
+                                         "The form was sent from "
+                                         "another site.");
+    }
+
+    return (step->len == 1) ? ngx_http_ocs_auth_step_post(r, body, back)
+                            : ngx_http_ocs_auth_step_signout(r, body, back);
+}
+
+
+/* the sign-in's state, with what the answer shows whatever comes */
+static ngx_http_ocs_auth_task_t *
+ngx_http_ocs_auth_signin_task(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *back)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  computer, sip;
+    ngx_http_ocs_auth_task_t  *task;
+
+    if (ngx_http_ocs_auth_field(r, body, "computer", 16, &computer)
         != NGX_OK)
     {
         ngx_str_null(&computer);
     }
 
-    rc = ngx_http_ocs_auth_field(r, &body, "sip", OCS_SIP_MAX, &sip);
+    rc = ngx_http_ocs_auth_field(r, body, "sip", OCS_SIP_MAX, &sip);
 
     if (rc == NGX_ABORT) {
         /* a sign-in address that cannot be read cannot match */
@@ -288,26 +337,38 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
 
     task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_task_t));
     if (task == NULL) {
-        goto failed;
+        return NULL;
     }
 
-    task->back = back;
+    task->back = *back;
     task->sip = sip;
     task->computer = (computer.len == 7
                       && ngx_strncmp(computer.data, "private", 7) == 0)
                      ? OCS_COMPUTER_PRIVATE : OCS_COMPUTER_PUBLIC;
 
+    return task;
+}
+
+
+/* a form of this site, in a page this browser was given: NGX_DECLINED,
+   or the answer */
+static ngx_int_t
+ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_ocs_auth_task_t *task)
+{
+    ngx_str_t                 token;
+    ngx_http_ocs_auth_csrf_t  csrf;
+
     if (ngx_http_ocs_cross_site(r)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in posted from another site refused");
-        ngx_explicit_memzero(body.data, body.len);
         return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
                                          "Sign-in refused",
                                          "The sign-in form was sent from "
                                          "another site.");
     }
 
-    if (ngx_http_ocs_auth_field(r, &body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
                                 &token)
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
@@ -319,83 +380,94 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in without a valid csrf token refused");
-        ngx_explicit_memzero(body.data, body.len);
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &back, NULL, NULL,
-                                      task->computer,
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
+                                      NULL, NULL, task->computer,
                                       "The sign-in page had expired. "
                                       "Please sign in again.");
     }
 
-    if (ngx_http_ocs_auth_field(r, &body, "username", OCS_NAME_MAX, &user)
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The user name and password, and whether they may be tried: a usable
+ * name, not locked, a password at all.  NGX_DECLINED, or the answer.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password)
+{
+    time_t                         locked;
+    const char                    *why;
+    ocs_username_t                 parsed;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    if (ngx_http_ocs_auth_field(r, body, "username", OCS_NAME_MAX, user)
         != NGX_OK
-        || ngx_http_ocs_auth_field(r, &body, "password", 1024, &password)
+        || ngx_http_ocs_auth_field(r, body, "password", 1024, password)
            != NGX_OK)
     {
-        ngx_explicit_memzero(body.data, body.len);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in form without a usable user name "
                       "or password");
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
-                                      NULL,
-                                      task->computer,
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      NULL, NULL, task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    /* the copies below are all that is left of the password */
-    ngx_explicit_memzero(body.data, body.len);
-
-    if (ocs_username_parse((char *) user.data, user.len, &parsed) != OCS_OK) {
-        ngx_explicit_memzero(password.data, password.len);
+    if (ocs_username_parse((char *) user->data, user->len, &parsed)
+        != OCS_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed: malformed user name");
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, NULL,
-                                      NULL,
-                                      task->computer,
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      NULL, NULL, task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    locked = ngx_http_ocs_guard_locked(r, alcf, &user, 0, &why);
+    locked = ngx_http_ocs_guard_locked(r, alcf, user, 0, &why);
 
     if (locked) {
         /* not even tried: a locked account is never guessed at */
-        ngx_explicit_memzero(password.data, password.len);
-        return ngx_http_ocs_auth_locked(r, task, &back, &user, locked, why);
+        return ngx_http_ocs_auth_locked(r, task, &task->back, user, locked,
+                                        why);
     }
 
-    if (ngx_http_ocs_guard_attempt_init(r, alcf, &user, &task->attempt)
+    if (ngx_http_ocs_guard_attempt_init(r, alcf, user, &task->attempt)
         != NGX_OK)
     {
-        goto failed;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (password.len == 0) {
+    if (password->len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in failed for user \"%V\": "
-                      "empty password", &user);
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &back, &user,
-                                      NULL,
-                                      task->computer,
+                      "empty password", user);
+        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
+                                      user, NULL, task->computer,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    if (alcf->directory != NULL) {
-        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+    return NGX_DECLINED;
+}
 
-        /* the thread fills it; it holds nothing secret to clear first */
-        task->ld = alcf->directory->handle;
-        task->facts = &amcf->facts;
-        task->res = ngx_palloc(r->pool,
-                               sizeof(ngx_http_ocs_auth_dir_result_t));
-        if (task->res == NULL) {
-            goto failed;
-        }
-    }
 
-    if (alcf->krb5_password) {
-        task->keytab = (const char *) alcf->keytab.data;
-        task->server = alcf->principal.len
-                       ? (const char *) alcf->principal.data : NULL;
-        task->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
+/* the password to the thread pool, with this location's sources */
+static ngx_int_t
+ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password)
+{
+    ocs_login_conf_t              *conf;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    conf = &task->conf;
+
+    if (ngx_http_ocs_auth_signin_sources(r, task) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /*
@@ -403,28 +475,29 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
      * account the directory's search finds (before the KDC is asked, with
      * Kerberos); without one, by the name typed, here.
      */
-    if (task->ld == NULL) {
-        if (ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, NULL)
-            != NGX_OK)
-        {
-            ngx_explicit_memzero(password.data, password.len);
-            return ngx_http_ocs_auth_locked(r, task, &back, &user,
-                                            task->attempt.left,
-                                            task->attempt.why);
-        }
+    if (conf->ld == NULL
+        && ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, NULL)
+           != NGX_OK)
+    {
+        return ngx_http_ocs_auth_locked(r, task, &task->back, user,
+                                        task->attempt.left,
+                                        task->attempt.why);
     }
 
-    task->path = (char *) alcf->user_file.data;
-    task->name = (char *) user.data;
-    task->name_len = user.len;
-    task->password = (char *) password.data;
-    task->password_len = password.len;
+    conf->user_file = (const char *) alcf->user_file.data;
+    task->in.name = (const char *) user->data;
+    task->in.name_len = user->len;
+    task->in.password = (char *) password->data;
+    task->in.password_len = password->len;
+    task->in.sip = (const char *) task->sip.data;
+    task->in.sip_len = task->sip.len;
+    task->in.computer = (int) task->computer;
 
     /* hashing scratch, only for the user file */
-    if (task->ld == NULL && task->keytab == NULL) {
-        task->work = ngx_palloc(r->pool, ocs_password_work_size());
-        if (task->work == NULL) {
-            goto failed;
+    if (conf->ld == NULL && conf->keytab == NULL) {
+        conf->work = ngx_palloc(r->pool, ocs_password_work_size());
+        if (conf->work == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
@@ -433,8 +506,7 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
                                 ngx_http_ocs_auth_signin_done, task)
         != NGX_OK)
     {
-        ngx_explicit_memzero(password.data, password.len);
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
+        ngx_http_ocs_auth_signin_settle(r, task, OCS_LOGIN_COUNT_NEUTRAL);
         return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                          "Sign-in unavailable",
                                          "The sign-in service is busy. "
@@ -442,17 +514,50 @@ ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
 
-failed:
 
-    /* out of memory: the body and the decoded password go all the same */
-    ngx_explicit_memzero(body.data, body.len);
+/* the directory and Kerberos of this location, when it has them */
+static ngx_int_t
+ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
+    ngx_http_ocs_auth_task_t *task)
+{
+    ocs_login_conf_t               *conf;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
 
-    if (password.data != NULL) {
-        ngx_explicit_memzero(password.data, password.len);
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    conf = &task->conf;
+
+    if (alcf->directory != NULL) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+        /* the thread fills it; it holds nothing secret to clear first */
+        task->res = ngx_palloc(r->pool,
+                               sizeof(ngx_http_ocs_auth_dir_result_t));
+        if (task->res == NULL) {
+            return NGX_ERROR;
+        }
+
+        task->facts = &amcf->facts;
+        conf->ld = alcf->directory->handle;
+        conf->directory = (const char *) alcf->directory->name.data;
+        conf->directory_len = alcf->directory->name.len;
+        conf->acct = &task->res->acct;
+        conf->admit = ngx_http_ocs_guard_admit;
+        conf->admit_data = &task->attempt;
+        conf->evaluate = ngx_http_ocs_auth_signin_evaluate;
+        conf->evaluate_data = task;
     }
 
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (alcf->krb5_password) {
+        conf->keytab = (const char *) alcf->keytab.data;
+        conf->server = alcf->principal.len
+                       ? (const char *) alcf->principal.data : NULL;
+        conf->timeout = (int) ngx_min(alcf->krb5_timeout, 3600000);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -495,14 +600,29 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
 }
 
 
-/* what the attempt's outcome does to the lockout counts */
+/* what the attempt's outcome (OCS_LOGIN_COUNT_*) does to the counts */
 static void
 ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_uint_t outcome)
+    ngx_http_ocs_auth_task_t *task, int count)
 {
+    ngx_uint_t                     outcome;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
+    switch (count) {
+
+    case OCS_LOGIN_COUNT_FAILED:
+        outcome = NGX_HTTP_OCS_GUARD_FAILED;
+        break;
+
+    case OCS_LOGIN_COUNT_SUCCEEDED:
+        outcome = NGX_HTTP_OCS_GUARD_SUCCEEDED;
+        break;
+
+    default:
+        outcome = NGX_HTTP_OCS_GUARD_NEUTRAL;
+    }
 
     ngx_http_ocs_guard_settle(r, alcf, &task->attempt, outcome);
 }
@@ -514,43 +634,19 @@ ngx_http_ocs_auth_signin_thread(void *data)
 {
     ngx_http_ocs_auth_task_t  *task = data;
 
-    if (task->keytab != NULL) {
-        ngx_http_ocs_auth_signin_krb5(task);
-        ocs_wipe(task->password, task->password_len);
-        return;
-    }
+    (void) ocs_login_check(&task->conf, &task->in, &task->result,
+                           &task->out);
+}
 
-    if (task->ld != NULL) {
-        task->rc = ocs_ldap_authenticate(task->ld, task->name, task->name_len,
-                                         task->password, task->password_len,
-                                         ngx_http_ocs_guard_admit,
-                                         &task->attempt, &task->res->acct,
-                                         &task->state, &task->err);
 
-        if (task->rc == OCS_OK && task->state == OCS_ACCT_OK) {
-            task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
-                                                  task->res, &task->err);
-        }
+/* in the pool thread: the facts and groups of the account signing in */
+static int
+ngx_http_ocs_auth_signin_evaluate(void *data, ocs_err_t *err)
+{
+    ngx_http_ocs_auth_task_t  *task = data;
 
-        ocs_wipe(task->password, task->password_len);
-        return;
-    }
-
-    task->rc = ocs_userfile_lookup(task->path, task->name, task->name_len,
-                                   &task->entry, &task->err);
-
-    if (task->rc == OCS_OK) {
-        /* unknown users are checked against the decoy: same cost */
-        task->verify_rc = ocs_password_verify(task->password,
-                                              task->entry.hash, task->work);
-
-        if (!task->entry.found || task->verify_rc != OCS_OK) {
-            task->rc = OCS_ERR_AUTH;
-        }
-    }
-
-    ocs_wipe(task->password, task->password_len);
-    ocs_wipe(task->entry.hash, sizeof(task->entry.hash));
+    return ngx_http_ocs_auth_evaluate(task->conf.ld, task->facts, task->res,
+                                      err);
 }
 
 
@@ -559,347 +655,101 @@ ngx_http_ocs_auth_signin_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_ocs_auth_task_t  *task = data;
 
-    ngx_int_t                  rc;
-    ngx_uint_t                 level;
-    ngx_str_t                  typed;
+    ngx_int_t                      rc;
+    ngx_str_t                      typed;
+    ocs_login_outcome_t           *out;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
 
-    typed.data = (u_char *) task->name;
-    typed.len = task->name_len;
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+    out = &task->out;
 
-    if (task->keytab != NULL) {
-        rc = ngx_http_ocs_auth_signin_krb5_done(r, task, &typed);
-        ngx_http_finalize_request(r, rc);
-        return;
+    typed.data = (u_char *) task->in.name;
+    typed.len = task->in.name_len;
+
+    ngx_http_ocs_auth_login_log(r, out->note_level, out->note);
+
+    if (out->directory) {
+        ngx_http_ocs_auth_ldap_policy_log(r, alcf);
     }
 
-    if (task->ld != NULL) {
-        rc = ngx_http_ocs_auth_signin_ldap_done(r, task, &typed);
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
+    switch (out->kind) {
 
-    /* the administrator's fault; the line holds a hash, so only its
-       number is logged */
-    if (task->entry.bad_lines != 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: user file \"%s\": line %uz %s; %uz bad "
-                      "line%s skipped", task->path, task->entry.bad_line,
-                      task->entry.bad, task->entry.bad_lines,
-                      task->entry.bad_lines == 1 ? "" : "s");
-    }
-
-    switch (task->rc) {
-
-    case OCS_OK:
-        rc = ngx_http_ocs_auth_signin_issue(r, task, task->entry.name,
-                                            "the user file");
+    case OCS_LOGIN_OK:
+        rc = ngx_http_ocs_auth_signin_issue(r, task);
         break;
 
-    case OCS_ERR_AUTH:
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\"%s", &typed,
-                      (task->entry.unusable
-                       || (task->entry.found
-                           && task->verify_rc == OCS_ERR_INVALID))
-                      ? ": the user file holds no usable hash for the user"
-                      : "");
-
-        rc = ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                    &typed, NULL, task->computer,
-                                    NGX_HTTP_OCS_AUTH_FAILED);
+    case OCS_LOGIN_THROTTLED:
+        /* the account the directory found is locked here: not tried */
+        rc = ngx_http_ocs_auth_locked(r, task, &task->back, &typed,
+                                      task->attempt.left, task->attempt.why);
         break;
 
     default:
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_NEUTRAL);
-
-        /* an unreadable file is the system's fault, a bad one the admin's */
-        level = (task->rc == OCS_ERR_SYS) ? NGX_LOG_CRIT : NGX_LOG_ERR;
-        ngx_log_error(level, r->connection->log, 0, "ocs auth: user file: %s",
-                      task->err.text);
-
-        rc = ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "Sign-in unavailable",
-                                       "The sign-in service is unavailable. "
-                                       "Please try again later.");
+        rc = ngx_http_ocs_auth_signin_refused(r, task, &typed);
     }
+
+    /* the user's TOTP secret, read with the user file's line */
+    ngx_explicit_memzero(task->result.entry.totp,
+                         sizeof(task->result.entry.totp));
 
     ngx_http_finalize_request(r, rc);
 }
 
 
-/* the answer to a sign-in against a directory */
-static ngx_int_t
-ngx_http_ocs_auth_signin_ldap_done(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
-{
-    ocs_ldap_account_t             *acct;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-    acct = &task->res->acct;
-
-    ngx_http_ocs_auth_ldap_policy_log(r, alcf);
-
-    if (task->rc != OCS_OK) {
-        /* a password the directory got but never answered may count */
-        ngx_http_ocs_auth_signin_settle(r, task,
-                                        task->state == OCS_ACCT_UNANSWERED
-                                        ? NGX_HTTP_OCS_GUARD_FAILED
-                                        : NGX_HTTP_OCS_GUARD_NEUTRAL);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: directory \"%V\" unavailable: %s",
-                      &alcf->directory->name, task->err.text);
-
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Directory unavailable",
-                                         "The directory that checks "
-                                         "passwords cannot be reached. "
-                                         "Please try again later.");
-    }
-
-    if (task->state != OCS_ACCT_OK) {
-        return ngx_http_ocs_auth_signin_refused(r, task, typed);
-    }
-
-    /* a stated sign-in address must be the account's own */
-    if (task->sip.len
-        && !ocs_sip_uri_eq((char *) task->sip.data, task->sip.len, acct->sip,
-                           ngx_strlen(acct->sip)))
-    {
-        ngx_http_ocs_auth_signin_settle(r, task,
-                                        NGX_HTTP_OCS_GUARD_SUCCEEDED);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\": the "
-                      "sign-in address \"%V\" does not match the account",
-                      typed, &task->sip);
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
-                                      typed, &task->sip, task->computer,
-                                      "The sign-in address does not match "
-                                      "the account of this user name and "
-                                      "password.");
-    }
-
-    return ngx_http_ocs_auth_signin_issue(r, task,
-                                          acct->name[0] ? acct->name
-                                                        : task->name,
-                                          task->keytab ? "Kerberos" : NULL);
-}
-
-
-/*
- * Runs in a pool thread: with a directory, the account the name stands
- * for is found first and the attempt counted by it (the KDC resolves
- * names as leniently as the directory does); then the KDC, then the
- * directory's account of the principal the KDC names.
- */
-static void
-ngx_http_ocs_auth_signin_krb5(ngx_http_ocs_auth_task_t *task)
-{
-    if (task->ld != NULL
-        && ngx_http_ocs_auth_signin_krb5_charge(task) != NGX_OK)
-    {
-        return;
-    }
-
-    task->rc = ocs_krb5_password(task->keytab, task->server, task->timeout,
-                                 task->name,
-                                 task->name_len, task->password,
-                                 task->password_len, task->principal,
-                                 sizeof(task->principal), &task->state,
-                                 &task->err);
-
-    /* a KDC that failed before another answered: said on the way back */
-    if (task->rc == OCS_OK && task->err.text[0] != '\0') {
-        ngx_memcpy(task->kdc_note, task->err.text, sizeof(task->kdc_note));
-        task->err.text[0] = '\0';
-    }
-
-    if (task->rc != OCS_OK || task->state != OCS_ACCT_OK
-        || task->ld == NULL)
-    {
-        return;
-    }
-
-    task->rc = ocs_ldap_find_user(task->ld, task->principal,
-                                  ngx_strlen(task->principal),
-                                  &task->res->acct, &task->err);
-
-    if (task->rc == OCS_ERR_NOTFOUND) {
-        task->rc = OCS_OK;
-        task->state = OCS_ACCT_BAD_CREDENTIALS;
-        task->no_account = 1;
-        return;
-    }
-
-    if (task->rc != OCS_OK) {
-        return;
-    }
-
-    if (task->res->acct.uac >= 0) {
-        task->state = ocs_acct_state_from_uac(task->res->acct.uac);
-    }
-
-    if (task->state == OCS_ACCT_OK) {
-        task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
-                                              task->res, &task->err);
-    }
-}
-
-
-/*
- * In the pool thread, before the KDC: the attempt counted by the account
- * the typed name finds in the directory, or by the name when it finds
- * none.  NGX_DECLINED when that is locked (task->state says so) or the
- * directory cannot answer (task->rc).
- */
-static ngx_int_t
-ngx_http_ocs_auth_signin_krb5_charge(ngx_http_ocs_auth_task_t *task)
-{
-    int  rc;
-
-    rc = ocs_ldap_find_user(task->ld, task->name, task->name_len,
-                            &task->res->acct, &task->err);
-
-    if (rc != OCS_OK && rc != OCS_ERR_NOTFOUND) {
-        task->rc = rc;
-        task->state = OCS_ACCT_BAD_CREDENTIALS;
-        return NGX_DECLINED;
-    }
-
-    if (rc == OCS_ERR_NOTFOUND) {
-        (void) ocs_ldap_policy(task->ld, &task->res->acct.policy);
-        task->res->acct.found = 0;
-    }
-
-    if (ngx_http_ocs_guard_admit(&task->attempt, &task->res->acct)
-        != OCS_OK)
-    {
-        task->rc = OCS_OK;
-        task->state = OCS_ACCT_THROTTLED;
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-/* the answer to a sign-in whose password Kerberos checked */
-static ngx_int_t
-ngx_http_ocs_auth_signin_krb5_done(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
-{
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    if (task->state == OCS_ACCT_THROTTLED) {
-        return ngx_http_ocs_auth_signin_refused(r, task, typed);
-    }
-
-    if (task->kdc_note[0] != '\0') {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "ocs auth: %s",
-                      task->kdc_note);
-    }
-
-    if (task->rc == OCS_ERR_AUTH) {
-        /* a KDC whose tickets the keytab cannot read: never a sign-in */
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in refused for user \"%V\": %s",
-                      typed, task->err.text);
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      typed, &task->sip, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
-    }
-
-    if (task->rc != OCS_OK && task->state != OCS_ACCT_OK) {
-        /* a password a KDC got but never answered may count there */
-        ngx_http_ocs_auth_signin_settle(r, task,
-                                        task->state == OCS_ACCT_UNANSWERED
-                                        ? NGX_HTTP_OCS_GUARD_FAILED
-                                        : NGX_HTTP_OCS_GUARD_NEUTRAL);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: Kerberos password check unavailable: %s",
-                      task->err.text);
-
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is "
-                                         "unavailable. Please try again "
-                                         "later.");
-    }
-
-    if (task->no_account) {
-        ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_FAILED);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\": the "
-                      "password is right, but directory \"%V\" has no "
-                      "account \"%s\"", typed,
-                      &alcf->directory->name, task->principal);
-
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      typed, &task->sip, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
-    }
-
-    if (task->ld != NULL) {
-        /* the directory's answers, as for a directory sign-in */
-        return ngx_http_ocs_auth_signin_ldap_done(r, task, typed);
-    }
-
-    if (task->state != OCS_ACCT_OK) {
-        return ngx_http_ocs_auth_signin_refused(r, task, typed);
-    }
-
-    return ngx_http_ocs_auth_signin_issue(r, task, task->principal,
-                                          "Kerberos");
-}
-
-
-/*
- * A sign-in the password (wrong: counted towards a lock) or the
- * account's state refused: the form again, saying why when it may.
- */
+/* a sign-in refused: the form again, or a page when the source is out */
 static ngx_int_t
 ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *typed)
 {
-    if (task->state == OCS_ACCT_THROTTLED) {
-        /* the account the directory found is locked here: not tried */
-        return ngx_http_ocs_auth_locked(r, task, &task->back, typed,
-                                        task->attempt.left,
-                                        task->attempt.why);
+    ocs_login_outcome_t  *out = &task->out;
+
+    ngx_http_ocs_auth_signin_settle(r, task, out->count);
+    ngx_http_ocs_auth_login_log(r, out->level, out->reason);
+
+    if (!out->form) {
+        return ngx_http_ocs_send_message(r, out->status, out->title,
+                                         out->message);
     }
 
-    /*
-     * A wrong password counts; so does a directory that says "locked",
-     * whatever the password.  The other states only the right password
-     * reveals: nothing was guessed.
-     */
-    ngx_http_ocs_auth_signin_settle(r, task,
-                                    task->state == OCS_ACCT_BAD_CREDENTIALS
-                                    || task->state == OCS_ACCT_LOCKED
-                                    ? NGX_HTTP_OCS_GUARD_FAILED
-                                    : NGX_HTTP_OCS_GUARD_NEUTRAL);
+    return ngx_http_ocs_auth_page(r, out->status, &task->back, typed,
+                                  out->keep_sip ? &task->sip : NULL,
+                                  task->computer, out->message);
+}
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "ocs auth: sign-in failed for user \"%V\"%s%s", typed,
-                  task->state == OCS_ACCT_BAD_CREDENTIALS ? "" : ": ",
-                  task->state == OCS_ACCT_BAD_CREDENTIALS
-                  ? "" : ocs_acct_state_name(task->state));
 
-    return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                  typed, &task->sip, task->computer,
-                                  ocs_acct_state_message(task->state));
+/* one line of the core's outcome, "" for none, at its level */
+void
+ngx_http_ocs_auth_login_log(ngx_http_request_t *r, int level,
+    const char *text)
+{
+    ngx_uint_t  l;
+
+    switch (level) {
+
+    case OCS_LOGIN_LOG_NONE:
+        return;
+
+    case OCS_LOGIN_LOG_CRIT:
+        l = NGX_LOG_CRIT;
+        break;
+
+    case OCS_LOGIN_LOG_WARN:
+        l = NGX_LOG_WARN;
+        break;
+
+    case OCS_LOGIN_LOG_NOTICE:
+        l = NGX_LOG_NOTICE;
+        break;
+
+    default:
+        l = NGX_LOG_ERR;
+    }
+
+    if (text[0] == '\0') {
+        return;
+    }
+
+    ngx_log_error(l, r->connection->log, 0, "ocs auth: %s", text);
 }
 
 
@@ -909,25 +759,27 @@ ngx_http_ocs_auth_signin_refused(ngx_http_request_t *r,
  */
 static ngx_int_t
 ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
-    ngx_http_ocs_auth_task_t *task, const char *name, const char *source)
+    ngx_http_ocs_auth_task_t *task)
 {
     ngx_str_t                       none;
     ocs_ticket_t                   *t;
+    ocs_login_outcome_t            *out;
     ngx_http_ocs_auth_csrf_t        csrf;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    out = &task->out;
 
     t = ngx_pcalloc(r->pool, sizeof(ocs_ticket_t));
     if (t == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    t->user_len = ngx_min(ngx_strlen(name), OCS_USER_MAX);
-    ngx_memcpy(t->user, name, t->user_len);
+    t->user_len = ngx_min(out->name_len, OCS_USER_MAX);
+    ngx_memcpy(t->user, out->name, t->user_len);
     t->methods = OCS_METHOD_PASSWORD;
     t->computer = task->computer;
 
-    if (task->ld != NULL) {
+    if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
         ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
 
@@ -944,9 +796,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    ngx_http_ocs_auth_signin_settle(r, task, NGX_HTTP_OCS_GUARD_SUCCEEDED);
+    ngx_http_ocs_auth_signin_settle(r, task, OCS_LOGIN_COUNT_SUCCEEDED);
 
     if (ngx_http_ocs_auth_csrf(r, &csrf, 0) == NGX_OK) {
         ngx_str_null(&none);
@@ -958,21 +808,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
         }
     }
 
-    if (task->ld != NULL) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "ocs auth: user \"%s\" signed in with a password "
-                      "from %s%sdirectory \"%V\" on a %s computer", t->user,
-                      source ? source : "", source ? ", " : "",
-                      &alcf->directory->name,
-                      task->computer == OCS_COMPUTER_PRIVATE ? "private"
-                                                             : "public");
-    } else {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "ocs auth: user \"%s\" signed in with a password "
-                      "from %s on a %s computer", t->user, source,
-                      task->computer == OCS_COMPUTER_PRIVATE ? "private"
-                                                             : "public");
-    }
+    ngx_http_ocs_auth_login_log(r, out->level, out->reason);
 
     return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
                                  task->back.len);
@@ -1002,10 +838,9 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
 {
     u_char                        *p;
     ngx_int_t                      rc;
-    ngx_str_t                      action, value;
+    ngx_str_t                      action;
     ocs_err_t                      err;
     ocs_tpl_var_t                  vars[14];
-    ocs_page_note_t               *note;
     ngx_http_ocs_auth_csrf_t       csrf;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
     char                           token[OCS_CSRF_TOKEN_LEN + 1];
@@ -1019,31 +854,8 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     if (r->method == NGX_HTTP_POST && ngx_http_ocs_auth_navigating(r)) {
-        note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
-        if (note == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        note->status = (int) status;
-        note->computer = (int) computer;
-        note->retry = retry;
-        note->message_len = ngx_min(ngx_strlen(error),
-                                    OCS_PAGE_NOTE_TEXT_MAX);
-        ngx_memcpy(note->message, error, note->message_len);
-
-        if (user != NULL) {
-            note->user_len = ngx_min(user->len, OCS_USER_MAX);
-            ngx_memcpy(note->user, user->data, note->user_len);
-        }
-
-        if (sip != NULL) {
-            note->sip_len = ngx_min(sip->len, OCS_SIP_MAX);
-            ngx_memcpy(note->sip, sip->data, note->sip_len);
-        }
-
-        rc = ngx_http_ocs_auth_note_redirect(r, csrf.nonce,
-                                             sizeof(csrf.nonce), note, "",
-                                             back);
+        rc = ngx_http_ocs_auth_form_note(r, &csrf, status, back, user, sip,
+                                         computer, error, retry);
         if (rc != NGX_DECLINED) {
             return rc;
         }
@@ -1066,8 +878,74 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
+    if (ngx_http_ocs_auth_form_vars(r, vars, &action, token, back, user, sip,
+                                    computer, error)
+        != NGX_OK
+        || ngx_http_ocs_auth_retry_after(r, retry) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (status == NGX_HTTP_UNAUTHORIZED
+        && ngx_http_ocs_auth_forms_challenge(r, &action) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send_page(r, status, OCS_PAGE_SIGNIN, &alcf->template,
+                                  vars, 14);
+}
+
+
+/* the form's answer as a note for the form after a 303; NGX_DECLINED:
+   the path cannot carry it */
+static ngx_int_t
+ngx_http_ocs_auth_form_note(ngx_http_request_t *r,
+    ngx_http_ocs_auth_csrf_t *csrf, ngx_uint_t status, ngx_str_t *back,
+    ngx_str_t *user, ngx_str_t *sip, ngx_uint_t computer, const char *error,
+    time_t retry)
+{
+    ocs_page_note_t  *note;
+
+    note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
+    if (note == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    note->status = (int) status;
+    note->computer = (int) computer;
+    note->retry = retry;
+    note->message_len = ngx_min(ngx_strlen(error), OCS_PAGE_NOTE_TEXT_MAX);
+    ngx_memcpy(note->message, error, note->message_len);
+
+    if (user != NULL) {
+        note->user_len = ngx_min(user->len, OCS_USER_MAX);
+        ngx_memcpy(note->user, user->data, note->user_len);
+    }
+
+    if (sip != NULL) {
+        note->sip_len = ngx_min(sip->len, OCS_SIP_MAX);
+        ngx_memcpy(note->sip, sip->data, note->sip_len);
+    }
+
+    return ngx_http_ocs_auth_note_redirect(r, csrf->nonce,
+                                           sizeof(csrf->nonce), note, "",
+                                           back);
+}
+
+
+/* the form's 14 template variables */
+static ngx_int_t
+ngx_http_ocs_auth_form_vars(ngx_http_request_t *r, ocs_tpl_var_t *vars,
+    ngx_str_t *action, char *token, ngx_str_t *back, ngx_str_t *user,
+    ngx_str_t *sip, ngx_uint_t computer, const char *error)
+{
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
+
     vars[0] = (ocs_tpl_var_t) { "title", "Sign in", 7, 0 };
-    vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
+    vars[1] = (ocs_tpl_var_t) { "action", (char *) action->data, action->len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
     vars[3] = (ocs_tpl_var_t) { "return", (char *) back->data, back->len, 0 };
@@ -1118,30 +996,30 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
                                   "private_hint")
            != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    if (retry > 0) {
-        value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-        if (value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    return NGX_OK;
+}
 
-        value.len = ngx_sprintf(value.data, "%T", retry) - value.data;
 
-        if (ngx_http_ocs_header_out_add(r, "Retry-After", &value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+static ngx_int_t
+ngx_http_ocs_auth_retry_after(ngx_http_request_t *r, time_t retry)
+{
+    ngx_str_t  value;
+
+    if (retry <= 0) {
+        return NGX_OK;
     }
 
-    if (status == NGX_HTTP_UNAUTHORIZED
-        && ngx_http_ocs_auth_forms_challenge(r, &action) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (value.data == NULL) {
+        return NGX_ERROR;
     }
 
-    return ngx_http_ocs_send_page(r, status, OCS_PAGE_SIGNIN, &alcf->template,
-                                  vars, 14);
+    value.len = ngx_sprintf(value.data, "%T", retry) - value.data;
+
+    return ngx_http_ocs_header_out_add(r, "Retry-After", &value);
 }
 
 

@@ -1,7 +1,7 @@
 /*
- * Windows authentication helpers: password checks with Kerberos (MIT
- * libkrb5), where the KDC, not a directory bind, says whether a
- * password is right; and NTLM message repairs for gss-ntlmssp.
+ * Password checks with Kerberos (MIT libkrb5), where the KDC, not a
+ * directory bind, says whether a password is right.  The GSSAPI side
+ * (Negotiate, NTLM) is in ocs_gss.h.
  */
 
 #ifndef OCS_KRB5_H
@@ -52,27 +52,6 @@
 int ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,
     char *principal, size_t principal_size, int *state, ocs_err_t *err);
-
-
-#define OCS_NTLM_NEGOTIATE_VERSION  0x02000000
-
-
-/*
- * Repairs two well-formed NTLM messages that gss-ntlmssp 1.2 refuses,
- * without changing what they say:
- *
- * - a NEGOTIATE message shorter than 40 bytes (no optional VERSION
- *   field) gets zeros up to 40, if size allows: its fields point into
- *   the payload by offset, so the padding is never read;
- * - an AUTHENTICATE message that sets NEGOTIATE_VERSION but has no
- *   VERSION field (its payload starts before offset 72) gets the flag
- *   cleared.  The flags are not covered by the NTLMv2 response's HMAC,
- *   and such a client sends no MIC.
- *
- * Anything else, including SPNEGO tokens, is left alone.  msg holds
- * *len bytes in a buffer of size bytes.
- */
-void ocs_ntlm_fixup(unsigned char *msg, size_t *len, size_t size);
 
 
 #endif /* OCS_KRB5_H */
