@@ -52,6 +52,9 @@ static void **ngx_http_ocs_auth_check_loc_conf(ngx_http_ocs_auth_check_t *ck,
     ngx_http_core_loc_conf_t *clcf);
 static ngx_int_t ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
     ngx_http_core_loc_conf_t *clcf, void **loc_conf);
+static void ngx_http_ocs_auth_check_refuse(ngx_http_ocs_auth_check_t *ck,
+    ngx_str_t *where, ngx_str_t *signin_url, ngx_str_t *path,
+    ngx_http_core_loc_conf_t *target, ngx_uint_t protects);
 static ngx_int_t ngx_http_ocs_auth_find(ngx_http_core_loc_conf_t *pclcf,
     ngx_str_t *uri, ngx_http_core_loc_conf_t **found);
 static ngx_int_t ngx_http_ocs_auth_find_static(
@@ -279,6 +282,19 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
         return NGX_OK;
     }
 
+    ngx_http_ocs_auth_check_refuse(ck, &where, signin_url, &path, target,
+                                   talcf->mode == NGX_HTTP_OCS_AUTH_FORMS);
+
+    return NGX_ERROR;
+}
+
+
+/* a sign-in URL no sign-in page answers: what nginx -t says */
+static void
+ngx_http_ocs_auth_check_refuse(ngx_http_ocs_auth_check_t *ck,
+    ngx_str_t *where, ngx_str_t *signin_url, ngx_str_t *path,
+    ngx_http_core_loc_conf_t *target, ngx_uint_t protects)
+{
     if (target == ck->root) {
         ngx_log_error(NGX_LOG_EMERG, ck->cf->log, 0,
                       "\"ocs_auth forms\" in location \"%V\" sends users to "
@@ -286,7 +302,7 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
                       "server answers it: add \"location = %V { "
                       "ocs_auth_signin; ... }\" or point "
                       "\"ocs_auth_signin_url\" at the sign-in location",
-                      &where, signin_url, &path);
+                      where, signin_url, path);
 
     } else {
         ngx_log_error(NGX_LOG_EMERG, ck->cf->log, 0,
@@ -295,14 +311,12 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
                       "it without \"ocs_auth_signin\"%s: add \"location = "
                       "%V { ocs_auth_signin; ... }\" or point "
                       "\"ocs_auth_signin_url\" at the sign-in location",
-                      &where, signin_url, &target->name,
-                      talcf->mode == NGX_HTTP_OCS_AUTH_FORMS
+                      where, signin_url, &target->name,
+                      protects
                       ? " and protects it: every visit would be redirected "
                         "for ever" : "",
-                      &path);
+                      path);
     }
-
-    return NGX_ERROR;
 }
 
 

@@ -21,6 +21,8 @@ const ocs_conf_param_t  ocs_conf_lockout_params[OCS_CONF_LOCKOUT_PARAMS] = {
 
 
 static int ocs_conf_kerberos(const ocs_conf_loc_t *c);
+static int ocs_conf_check_kerberos(const ocs_conf_loc_t *c, char *msg,
+    size_t size);
 static int ocs_conf_fail(char *msg, size_t size, const char *text);
 
 
@@ -97,44 +99,10 @@ ocs_conf_check(const ocs_conf_loc_t *c, char *msg, size_t size)
                              "\"ocs_auth_negotiate on\"");
     }
 
-    if (ocs_conf_kerberos(c)) {
-        if (c->keytab == NULL || c->keytab_len == 0) {
-            return ocs_conf_fail(msg, size,
-                                 "\"ocs_auth_negotiate\" needs "
-                                 "\"ocs_auth_keytab\"");
-        }
-
-        if (!c->internal) {
-            return ocs_conf_fail(msg, size,
-                                 "\"ocs_auth_negotiate\" needs "
-                                 "\"ocs_auth_internal_networks\": Kerberos "
-                                 "is offered to internal clients only");
-        }
-
-        /* one NTLM acceptor per process, with one keytab */
-        if (c->ntlm && c->ntlm_keytab != NULL && c->ntlm_keytab_len
-            && (c->ntlm_keytab_len != c->keytab_len
-                || memcmp(c->ntlm_keytab, c->keytab, c->keytab_len) != 0))
-        {
-            if (size) {
-                (void) snprintf(msg, size,
-                                "\"ocs_auth_ntlm\" needs the same "
-                                "\"ocs_auth_keytab\" everywhere it is on: "
-                                "\"%.*s\" and \"%.*s\"",
-                                (int) c->ntlm_keytab_len, c->ntlm_keytab,
-                                (int) c->keytab_len, c->keytab);
-            }
-
-            return OCS_ERR_INVALID;
-        }
-
-        if (!c->directory && c->requirements) {
-            return ocs_conf_fail(msg, size,
-                                 "\"ocs_auth_negotiate\" with directory "
-                                 "requirements needs \"ocs_auth_ldap\" in the "
-                                 "same location: Kerberos users are looked up "
-                                 "there");
-        }
+    if (ocs_conf_kerberos(c)
+        && ocs_conf_check_kerberos(c, msg, size) != OCS_OK)
+    {
+        return OCS_ERR_INVALID;
     }
 
     if (!c->signin) {
@@ -153,6 +121,52 @@ ocs_conf_check(const ocs_conf_loc_t *c, char *msg, size_t size)
                              "\"ocs_auth_signin\" needs "
                              "\"ocs_auth_user_file\", \"ocs_auth_ldap\" or "
                              "\"ocs_auth_kerberos_password\"");
+    }
+
+    return OCS_OK;
+}
+
+
+/* Kerberos offered here: a keytab, internal clients, one NTLM keytab */
+static int
+ocs_conf_check_kerberos(const ocs_conf_loc_t *c, char *msg, size_t size)
+{
+    if (c->keytab == NULL || c->keytab_len == 0) {
+        return ocs_conf_fail(msg, size,
+                             "\"ocs_auth_negotiate\" needs "
+                             "\"ocs_auth_keytab\"");
+    }
+
+    if (!c->internal) {
+        return ocs_conf_fail(msg, size,
+                             "\"ocs_auth_negotiate\" needs "
+                             "\"ocs_auth_internal_networks\": Kerberos "
+                             "is offered to internal clients only");
+    }
+
+    /* one NTLM acceptor per process, with one keytab */
+    if (c->ntlm && c->ntlm_keytab != NULL && c->ntlm_keytab_len
+        && (c->ntlm_keytab_len != c->keytab_len
+            || memcmp(c->ntlm_keytab, c->keytab, c->keytab_len) != 0))
+    {
+        if (size) {
+            (void) snprintf(msg, size,
+                            "\"ocs_auth_ntlm\" needs the same "
+                            "\"ocs_auth_keytab\" everywhere it is on: "
+                            "\"%.*s\" and \"%.*s\"",
+                            (int) c->ntlm_keytab_len, c->ntlm_keytab,
+                            (int) c->keytab_len, c->keytab);
+        }
+
+        return OCS_ERR_INVALID;
+    }
+
+    if (!c->directory && c->requirements) {
+        return ocs_conf_fail(msg, size,
+                             "\"ocs_auth_negotiate\" with directory "
+                             "requirements needs \"ocs_auth_ldap\" in the "
+                             "same location: Kerberos users are looked up "
+                             "there");
     }
 
     return OCS_OK;
