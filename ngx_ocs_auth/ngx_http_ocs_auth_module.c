@@ -25,7 +25,6 @@ static ngx_int_t ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
-static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
 static void *ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf);
@@ -326,8 +325,6 @@ ngx_module_t  ngx_http_ocs_auth_module = {
     NGX_MODULE_V1_PADDING
 };
 
-
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 static ngx_int_t
 ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
@@ -640,31 +637,6 @@ ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_ocs_auth_header_filter(ngx_http_request_t *r)
-{
-    ngx_str_t                     *hsts;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-    hsts = ngx_http_ocs_hsts(r);
-
-    if (hsts->len
-        && (alcf->mode != NGX_HTTP_OCS_AUTH_OFF || ngx_http_ocs_is_page(r))
-        && r == r->main
-        && ngx_http_ocs_is_https(r))
-    {
-        if (ngx_http_ocs_header_out_add(r, "Strict-Transport-Security", hsts)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return ngx_http_next_header_filter(r);
-}
-
-
 static void *
 ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf)
 {
@@ -928,6 +900,11 @@ ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    if (c.protect) {
+        /* ocs_auth_hsts applies here */
+        ngx_http_ocs_conf_protect(cf);
+    }
+
     if (need & OCS_CONF_NEED_SESSION) {
         ngx_http_ocs_sso_require(cf);
     }
@@ -994,9 +971,6 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ocs_auth_access_handler;
-
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_ocs_auth_header_filter;
 
     /* every location is known now: the mistakes nginx -t must catch */
     return ngx_http_ocs_auth_check(cf);

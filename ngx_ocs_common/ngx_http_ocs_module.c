@@ -7,8 +7,11 @@
  * It also holds what the other modules share and none of them owns: the
  * HTTPS policy (ocs_auth_https_port, ocs_auth_hsts), the thread pool
  * (ocs_auth_thread_pool), where the sign-in page is (ocs_auth_signin_url)
- * and which locations are pages of ours.  The other modules read those
- * through the accessors of ngx_http_ocs.h and never write them.
+ * and which locations are pages of ours or protected.  The other modules
+ * read those through the accessors of ngx_http_ocs.h and never write
+ * them; they declare their pages and protected locations at
+ * configuration time.  The Strict-Transport-Security header goes out
+ * from here, on those locations only.
  */
 
 #include <ngx_config.h>
@@ -18,9 +21,6 @@
 #include <ngx_http_ocs.h>
 
 #include <ocs/ocs_conf.h>
-
-
-#define NGX_HTTP_OCS_SITE_NAME_MAX  256
 
 
 typedef struct {
@@ -34,10 +34,13 @@ typedef struct {
     ngx_str_t               thread_pool_name;
     ngx_thread_pool_t      *thread_pool;   /* where a module needs one */
     ngx_uint_t              page;          /* a sign-in, logoff, ... page */
+    ngx_uint_t              protect;       /* ocs_auth protects it */
 } ngx_http_ocs_loc_conf_t;
 
 
 static ngx_int_t ngx_http_ocs_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_ocs_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_init(ngx_conf_t *cf);
 static void *ngx_http_ocs_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -114,7 +117,7 @@ static ngx_command_t  ngx_http_ocs_commands[] = {
 
 static ngx_http_module_t  ngx_http_ocs_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_ocs_init,                     /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -141,6 +144,9 @@ ngx_module_t  ngx_http_ocs_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 /*
@@ -225,17 +231,6 @@ ngx_http_ocs_https_port(ngx_http_request_t *r)
 }
 
 
-ngx_str_t *
-ngx_http_ocs_hsts(ngx_http_request_t *r)
-{
-    ngx_http_ocs_loc_conf_t  *olcf;
-
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_module);
-
-    return &olcf->hsts;
-}
-
-
 ngx_thread_pool_t *
 ngx_http_ocs_thread_pool(ngx_http_request_t *r)
 {
@@ -265,6 +260,16 @@ ngx_http_ocs_conf_page(ngx_conf_t *cf)
 
     olcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_ocs_module);
     olcf->page = 1;
+}
+
+
+void
+ngx_http_ocs_conf_protect(ngx_conf_t *cf)
+{
+    ngx_http_ocs_loc_conf_t  *olcf;
+
+    olcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_ocs_module);
+    olcf->protect = 1;
 }
 
 
@@ -332,6 +337,7 @@ ngx_http_ocs_create_loc_conf(ngx_conf_t *cf)
      *     conf->thread_pool_name = { 0, NULL };
      *     conf->thread_pool = NULL;
      *     conf->page = 0;
+     *     conf->protect = 0;
      */
 
     conf->https_port = NGX_CONF_UNSET_UINT;
@@ -358,9 +364,44 @@ ngx_http_ocs_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
                              OCS_CONF_THREAD_POOL);
 
-    /* the pool and the page flag are each location's own: not merged */
+    /* the pool and the flags are each location's own: not merged */
 
     return NGX_CONF_OK;
+}
+
+
+/* HSTS on our pages and the locations we protect, over HTTPS */
+static ngx_int_t
+ngx_http_ocs_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_ocs_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_module);
+
+    if (olcf->hsts.len
+        && (olcf->protect || olcf->page)
+        && r == r->main
+        && ngx_http_ocs_is_https(r))
+    {
+        if (ngx_http_ocs_header_out_add(r, "Strict-Transport-Security",
+                                        &olcf->hsts)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_ocs_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ocs_header_filter;
+
+    return NGX_OK;
 }
 
 
@@ -384,7 +425,7 @@ ngx_http_ocs_site_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_ocs_loc_conf_t  *olcf = conf;
 
     ngx_str_t   *value;
-    ngx_uint_t   i;
+    const char  *bad;
 
     if (olcf->site_name.data) {
         return "is duplicate";
@@ -397,14 +438,9 @@ ngx_http_ocs_site_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (value[1].len == 0 || value[1].len > NGX_HTTP_OCS_SITE_NAME_MAX) {
-        return "needs a name of 1 to 256 bytes, or off";
-    }
-
-    for (i = 0; i < value[1].len; i++) {
-        if (value[1].data[i] < ' ' || value[1].data[i] == 0x7f) {
-            return "has a control character";
-        }
+    bad = ocs_conf_check_site_name((char *) value[1].data, value[1].len);
+    if (bad != NULL) {
+        return (char *) bad;
     }
 
     olcf->site_name = value[1];
@@ -423,7 +459,7 @@ ngx_http_ocs_site_logo(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_ocs_loc_conf_t  *olcf = conf;
 
     ngx_str_t   *value;
-    ngx_uint_t   i;
+    const char  *bad;
 
     if (olcf->site_logo.data) {
         return "is duplicate";
@@ -436,21 +472,17 @@ ngx_http_ocs_site_logo(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (value[1].len < 2 || value[1].data[0] != '/'
-        || value[1].data[1] == '/' || value[1].data[1] == '\\')
+    if (ocs_conf_check_site_logo((char *) value[1].data, value[1].len, &bad)
+        != OCS_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid logo \"%V\" in \"ocs_site_logo\": use a "
-                           "path on this site such as /logo.png (the "
-                           "pages' Content-Security-Policy allows images "
-                           "from their own origin only)", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < value[1].len; i++) {
-        if (value[1].data[i] <= ' ' || value[1].data[i] >= 0x7f) {
-            return "has a character not allowed in a URL";
+        if (bad != NULL) {
+            return (char *) bad;
         }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid logo \"%V\" in \"ocs_site_logo\": "
+                           OCS_CONF_SITE_LOGO_USAGE, &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     olcf->site_logo = value[1];

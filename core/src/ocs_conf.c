@@ -245,6 +245,49 @@ ocs_conf_check_app_logoff(const char *pattern, size_t len)
 }
 
 
+const char *
+ocs_conf_check_site_name(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > OCS_CONF_SITE_NAME_MAX) {
+        return "needs a name of 1 to 256 bytes, or off";
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) name[i] < ' ' || name[i] == 0x7f) {
+            return "has a control character";
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+ocs_conf_check_site_logo(const char *path, size_t len,
+    const char **fragment)
+{
+    size_t  i;
+
+    *fragment = NULL;
+
+    if (len < 2 || path[0] != '/' || path[1] == '/' || path[1] == '\\') {
+        return OCS_ERR_INVALID;
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) path[i] <= ' ' || (unsigned char) path[i] >= 0x7f)
+        {
+            *fragment = "has a character not allowed in a URL";
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    return OCS_OK;
+}
+
+
 int
 ocs_conf_check_port(int64_t port)
 {

@@ -386,6 +386,72 @@ test_values(void)
 }
 
 
+typedef struct {
+    const char   *value;
+    int           rc;
+    const char   *fragment;      /* NULL: none */
+} site_case_t;
+
+
+#define NAME_LEN  "needs a name of 1 to 256 bytes, or off"
+#define CONTROL   "has a control character"
+
+static const site_case_t  site_names[] = {
+    { "Example Corp", OCS_OK, NULL },
+    { "\xc3\x89" "cole \"&\" <b>", OCS_OK, NULL },
+    { "", OCS_ERR_INVALID, NAME_LEN },
+    { "a\tb", OCS_ERR_INVALID, CONTROL },
+    { "a\x7f", OCS_ERR_INVALID, CONTROL },
+};
+
+static const site_case_t  site_logos[] = {
+    { "/logo.png", OCS_OK, NULL },
+    { "/a/b.svg?v=2", OCS_OK, NULL },
+    { "/", OCS_ERR_INVALID, NULL },
+    { "logo.png", OCS_ERR_INVALID, NULL },
+    { "//evil.example/logo.png", OCS_ERR_INVALID, NULL },
+    { "/\\evil.example/logo.png", OCS_ERR_INVALID, NULL },
+    { "https://example.com/logo.png", OCS_ERR_INVALID, NULL },
+    { "/a b.png", OCS_ERR_INVALID, BAD_CHAR },
+    { "/\xc3\xa9.png", OCS_ERR_INVALID, BAD_CHAR },
+};
+
+
+static void
+test_site(void)
+{
+    char         big[OCS_CONF_SITE_NAME_MAX + 1];
+    size_t       i;
+    const char  *got;
+
+    for (i = 0; i < sizeof(site_names) / sizeof(site_names[0]); i++) {
+        got = ocs_conf_check_site_name(site_names[i].value,
+                                       strlen(site_names[i].value));
+        ok(site_names[i].fragment == NULL
+           ? got == NULL
+           : got != NULL && strcmp(got, site_names[i].fragment) == 0,
+           "site name \"%s\"", site_names[i].value);
+    }
+
+    memset(big, 'n', sizeof(big));
+    ok(ocs_conf_check_site_name(big, OCS_CONF_SITE_NAME_MAX) == NULL,
+       "site name of 256 bytes");
+    ok(ocs_conf_check_site_name(big, sizeof(big)) != NULL,
+       "site name of 257 bytes");
+
+    for (i = 0; i < sizeof(site_logos) / sizeof(site_logos[0]); i++) {
+        got = "untouched";
+        is_int(ocs_conf_check_site_logo(site_logos[i].value,
+                                        strlen(site_logos[i].value), &got),
+               site_logos[i].rc, "site logo \"%s\"", site_logos[i].value);
+        ok(site_logos[i].fragment == NULL
+           ? got == NULL
+           : got != NULL && strcmp(got, site_logos[i].fragment) == 0,
+           "site logo \"%s\": fragment", site_logos[i].value);
+    }
+}
+
+
 static void
 test_hsts(void)
 {
@@ -499,6 +565,7 @@ main(void)
     test_needs();
     test_urls();
     test_values();
+    test_site();
     test_hsts();
     test_lockout_params();
 

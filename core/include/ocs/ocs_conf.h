@@ -138,6 +138,28 @@ int ocs_conf_check_return_host(const char *host, size_t len);
  */
 int ocs_conf_check_app_logoff(const char *pattern, size_t len);
 
+/*
+ * ocs_site_name: 1 to OCS_CONF_SITE_NAME_MAX bytes without a control
+ * character.  Returns NULL when it is, or a static fragment.
+ */
+const char *ocs_conf_check_site_name(const char *name, size_t len);
+
+#define OCS_CONF_SITE_NAME_MAX     256
+
+/*
+ * ocs_site_logo: a path on this site ("/logo.png"; "//host" and "/\host"
+ * are other hosts to a browser), printable ASCII.  Returns OCS_OK, or
+ * OCS_ERR_INVALID with *fragment NULL for a path that is not on this
+ * site (the server says why: OCS_CONF_SITE_LOGO_USAGE) or a static
+ * fragment for a character not allowed.
+ */
+int ocs_conf_check_site_logo(const char *path, size_t len,
+    const char **fragment);
+
+#define OCS_CONF_SITE_LOGO_USAGE                                             \
+    "use a path on this site such as /logo.png (the pages' "                 \
+    "Content-Security-Policy allows images from their own origin only)"
+
 /* whether port is a TCP port: OCS_OK or OCS_ERR_INVALID */
 int ocs_conf_check_port(int64_t port);
 
