@@ -13,28 +13,13 @@
 
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_ldap.h>
+#include <ocs/ocs_authz.h>
 #include <ocs/ocs_factor.h>
+#include <ocs/ocs_guard.h>
 
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
-
-#define NGX_HTTP_OCS_CERT_OFF     99    /* ocs_auth_certificate off */
-
-
-/* the kinds of authorization requirement; each becomes a fact */
-#define NGX_HTTP_OCS_FACT_ENABLED     1   /* msRTCSIP-UserEnabled */
-#define NGX_HTTP_OCS_FACT_PRESENCE    2   /* enhanced presence */
-#define NGX_HTTP_OCS_FACT_GROUP       3
-#define NGX_HTTP_OCS_FACT_FILTER      4
-#define NGX_HTTP_OCS_FACT_REMOTE      5   /* the remote access attribute */
-
-
-typedef struct {
-    ngx_uint_t             kind;
-    ngx_str_t              value;         /* NUL-terminated */
-    uint32_t               id;
-} ngx_http_ocs_fact_t;
 
 
 /* an ocs_ldap_directory block */
@@ -76,9 +61,9 @@ typedef struct {
 
     ngx_str_t              directory_name;   /* "" for off */
     ngx_http_ocs_ldap_dir_t  *directory;
-    ngx_array_t           *require;          /* ngx_http_ocs_fact_t */
-    ngx_http_ocs_fact_t   *remote;
-    ngx_array_t           *internal;         /* ngx_cidr_t */
+    ngx_array_t           *require;          /* ocs_authz_req_t */
+    ocs_authz_req_t       *remote;
+    ngx_array_t           *internal;         /* ocs_authz_net_t */
     ngx_http_complex_value_t  *sip_claim;
     time_t                 recheck;
     ngx_array_t           *app_logoff;       /* ngx_str_t: paths, ?args */
@@ -98,7 +83,7 @@ typedef struct {
     ngx_uint_t             second_external;  /* only outside "internal" */
     ngx_flag_t             totp;             /* codes checked with TOTP */
     ocs_otp_conf_t        *otp;              /* or with this server */
-    ngx_uint_t             cert_source;      /* OCS_CERT_*, or _OFF */
+    ngx_uint_t             cert_source;      /* OCS_CERT_*: _NONE off */
     ngx_str_t              cert_domain;
     ngx_uint_t             cert_only;        /* the certificate alone */
 
@@ -113,51 +98,19 @@ typedef struct {
 
 
 /* what a directory said about a user, filled in a pool thread */
-typedef struct {
-    ocs_ldap_account_t     acct;
-    ngx_uint_t             nfacts;
-    uint32_t               facts[OCS_FACTS_MAX];
-    ngx_uint_t             groups_len;
-    u_char                 groups[OCS_GROUPS_MAX];
-    ngx_uint_t             groups_truncated;
-} ngx_http_ocs_auth_dir_result_t;
+typedef ocs_authz_result_t  ngx_http_ocs_auth_dir_result_t;
 
 
-/* a password sign-in's part in the lockout counts, guard.c */
-#define NGX_HTTP_OCS_GUARD_BY_ADDRESS  1   /* the account from the address */
-#define NGX_HTTP_OCS_GUARD_ANYWHERE    2   /* the account from anywhere */
-#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY 4  /* the address, any account */
+/* a password sign-in's part in the lockout counts (ocs/ocs_guard.h) */
+#define NGX_HTTP_OCS_GUARD_BY_ADDRESS   OCS_GUARD_BY_ADDRESS
+#define NGX_HTTP_OCS_GUARD_ANYWHERE     OCS_GUARD_ANYWHERE
+#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY OCS_GUARD_ADDRESS_ONLY
 
-#define NGX_HTTP_OCS_GUARD_FAILED      0   /* a wrong password */
-#define NGX_HTTP_OCS_GUARD_SUCCEEDED   1
-#define NGX_HTTP_OCS_GUARD_NEUTRAL     2   /* no password was judged */
+#define NGX_HTTP_OCS_GUARD_FAILED      OCS_GUARD_FAILED    /* wrong */
+#define NGX_HTTP_OCS_GUARD_SUCCEEDED   OCS_GUARD_SUCCEEDED
+#define NGX_HTTP_OCS_GUARD_NEUTRAL     OCS_GUARD_NEUTRAL   /* not judged */
 
-typedef struct {
-    void                  *ctx;           /* the zone; NULL: no lockout */
-    ngx_uint_t             account;       /* the location's limits */
-    ngx_uint_t             address;
-    ngx_uint_t             total;
-    time_t                 window;
-    time_t                 lock;
-    ngx_uint_t             limit_account; /* as they apply to this one */
-    ngx_uint_t             limit_total;
-    time_t                 limit_window;
-    time_t                 limit_lock;
-    int                    threshold;     /* the directory's, 0: none */
-    u_char                 addr[16];
-    size_t                 addr_len;
-    u_char                 typed[OCS_NAME_MAX];   /* the typed name's key */
-    size_t                 typed_len;
-    u_char                 key[OCS_NAME_MAX];     /* the key counted */
-    size_t                 key_len;
-    ngx_uint_t             charged;       /* NGX_HTTP_OCS_GUARD_BY_* */
-    ngx_uint_t             started;       /* locks this attempt started */
-    ngx_uint_t             no_room;
-    time_t                 left;          /* refused: the lock's rest */
-    const char            *why;
-    ngx_uint_t             busy;          /* refused for the attempts in
-                                             flight, not a lock */
-} ngx_http_ocs_guard_attempt_t;
+typedef ocs_guard_attempt_t  ngx_http_ocs_guard_attempt_t;
 
 
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
@@ -283,7 +236,11 @@ void ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 void ngx_http_ocs_auth_ldap_exit_process(ngx_cycle_t *cycle);
 
-/* in a pool thread: facts and group names of an account */
+/* ocs_auth_internal_networks holds the client's address: 1 or 0 */
+ngx_int_t ngx_http_ocs_auth_internal_client(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+
+/* in a pool thread: facts and group names of an account (the core's) */
 int ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
     ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err);
 void ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,

@@ -6,9 +6,10 @@
  * certificate on its connection, without signing in again.  The ticket
  * records the factors used.
  *
- * The second step is bound to the session it steps up: its form carries
- * a state (an expiry and a nonce) and an HMAC over it and the session
- * id; the nonce is used once (ocs_auth_zone), and a TOTP code too.
+ * What the second step decides (its state, the code check, what each
+ * outcome answers and logs) is core/src/ocs_step.c; this file reads the
+ * form, posts the check to the thread pool, keeps the replay marks in
+ * the ocs_auth_zone (ngx_http_ocs_guard_once()) and answers.
  */
 
 #include <ngx_config.h>
@@ -16,37 +17,13 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_factor.h>
-
-
-#define NGX_HTTP_OCS_STEP_TTL        300     /* seconds a step-2 form lives */
-#define NGX_HTTP_OCS_STEP_NONCE      16
-#define NGX_HTTP_OCS_STEP_RAW        (8 + NGX_HTTP_OCS_STEP_NONCE)
-#define NGX_HTTP_OCS_STEP_CODE_MAX   64
-
-#define NGX_HTTP_OCS_ONCE_STATE      'S'
-#define NGX_HTTP_OCS_ONCE_TOTP       'T'
-
-#define NGX_HTTP_OCS_CODE_FACTORS  (OCS_METHOD_TOTP|OCS_METHOD_OTP)
+#include <ocs/ocs_step.h>
 
 
 typedef struct {
-    /* in */
-    char                        user[OCS_USER_MAX + 1];
-    char                        dn[OCS_DN_MAX + 1];
-    char                        code[NGX_HTTP_OCS_STEP_CODE_MAX + 1];
-    size_t                      code_len;
-    char                       *path;           /* user file, or NULL */
-    ocs_ldap_t                 *ld;             /* directory, or NULL */
-    ngx_uint_t                  totp;
-    ocs_otp_conf_t             *otp;            /* or NULL */
-    time_t                      now;
-    ngx_uint_t                  probe;          /* is there a secret? */
-    /* out */
-    int                         rc;
-    uint32_t                    method;
-    uint64_t                    counter;
-    ocs_err_t                   err;
+    ocs_step_code_t             code;           /* the core's work */
     /* kept for the answer */
     ngx_str_t                   back;
     ngx_uint_t                  want;
@@ -56,28 +33,50 @@ typedef struct {
 
 static ngx_int_t ngx_http_ocs_auth_cert_identity(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, char *out, size_t len);
+static ngx_int_t ngx_http_ocs_auth_factor_cert(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 static ngx_int_t ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
+static ngx_int_t ngx_http_ocs_auth_step_form(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want);
+static void ngx_http_ocs_auth_probe_done(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_ocs_auth_step_unset(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want);
+static ngx_int_t ngx_http_ocs_auth_step_answer(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ocs_step_outcome_t *out);
+static void ngx_http_ocs_auth_step_log(ngx_http_request_t *r,
+    ocs_step_outcome_t *out);
+static int ngx_http_ocs_auth_step_once(void *data, int kind,
+    const unsigned char *key, size_t len, int64_t value, int64_t expires);
 static ngx_int_t ngx_http_ocs_auth_step_page(ngx_http_request_t *r,
     ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
     ngx_uint_t want, const char *error);
-static ngx_int_t ngx_http_ocs_auth_step_form(ngx_http_request_t *r,
-    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want);
+static ngx_int_t ngx_http_ocs_auth_step_note(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
+    ngx_uint_t want, const char *error);
 static ngx_int_t ngx_http_ocs_auth_step_end(ngx_http_request_t *r,
     ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
     const char *title, const char *message);
 static ngx_int_t ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
     ngx_http_ocs_sso_ctx_t *sso, ocs_tpl_var_t *vars);
-static ngx_int_t ngx_http_ocs_auth_step_unset(ngx_http_request_t *r,
+static ngx_int_t ngx_http_ocs_auth_step_verify(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *body, ngx_str_t *back, ngx_uint_t want);
+static ngx_int_t ngx_http_ocs_auth_step_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
     ngx_str_t *back, ngx_uint_t want);
-static ngx_int_t ngx_http_ocs_auth_code_task(ngx_http_request_t *r,
+static ngx_int_t ngx_http_ocs_auth_step_code(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
-    ngx_str_t *back, ngx_uint_t want, ngx_http_ocs_auth_code_t **task);
-static void ngx_http_ocs_auth_probe_done(ngx_http_request_t *r,
-    void *data);
-static ngx_int_t ngx_http_ocs_auth_step_state(ngx_http_request_t *r,
-    ocs_ticket_t *t, u_char *raw, char *token);
+    ngx_str_t *body, ngx_str_t *back, ngx_uint_t want, ngx_str_t *code);
+static ngx_int_t ngx_http_ocs_auth_code_post(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ngx_str_t *code);
+static ngx_http_ocs_auth_code_t *ngx_http_ocs_auth_code_task(
+    ngx_http_request_t *r, ngx_http_ocs_auth_loc_conf_t *alcf,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want);
 static void ngx_http_ocs_auth_code_thread(void *data);
 static void ngx_http_ocs_auth_code_done(ngx_http_request_t *r, void *data);
 static ngx_int_t ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
@@ -242,7 +241,7 @@ ngx_http_ocs_auth_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
             return "takes no parameters with \"off\"";
         }
 
-        alcf->cert_source = NGX_HTTP_OCS_CERT_OFF;
+        alcf->cert_source = OCS_CERT_NONE;
         return NGX_CONF_OK;
     }
 
@@ -294,9 +293,7 @@ ngx_http_ocs_auth_cert_identity(ngx_http_request_t *r,
     int    rc;
     X509  *cert;
 
-    if (r->connection->ssl == NULL
-        || alcf->cert_source == NGX_HTTP_OCS_CERT_OFF)
-    {
+    if (r->connection->ssl == NULL || alcf->cert_source == OCS_CERT_NONE) {
         return NGX_DECLINED;
     }
 
@@ -334,7 +331,7 @@ ngx_int_t
 ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t)
 {
-    char    id[OCS_USER_MAX + 1], *at;
+    char    id[OCS_USER_MAX + 1];
     size_t  n;
 
     if (!alcf->cert_only
@@ -344,17 +341,8 @@ ngx_http_ocs_auth_cert_signin(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    n = ngx_strlen(id);
-    at = (char *) ngx_strlchr((u_char *) id, (u_char *) id + n, '@');
-
-    /* alice@contoso.com is "alice" when contoso.com is the domain */
-    if (at != NULL && alcf->cert_domain.len
-        && (size_t) (id + n - at - 1) == alcf->cert_domain.len
-        && ngx_strncasecmp((u_char *) at + 1, alcf->cert_domain.data,
-                           alcf->cert_domain.len) == 0)
-    {
-        n = at - id;
-    }
+    n = ocs_step_cert_user(id, (char *) alcf->cert_domain.data,
+                           alcf->cert_domain.len);
 
     if (alcf->directory != NULL) {
         /* the account, its state and facts: in the thread pool */
@@ -389,59 +377,37 @@ ngx_int_t
 ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx)
 {
-    char           id[OCS_USER_MAX + 1];
-    ngx_int_t      rc;
-    ngx_str_t      url;
-    ocs_ticket_t  *t;
+    ngx_int_t           rc, internal;
+    ngx_str_t           url;
+    ocs_ticket_t       *t;
+    ocs_step_outcome_t  out;
 
     t = &ctx->ticket;
 
-    if (alcf->second == 0 || (t->methods & alcf->second)) {
-        return NGX_OK;
-    }
+    internal = alcf->second_external
+               && ngx_http_ocs_auth_internal_client(r, alcf);
 
-    if (alcf->second_external && alcf->internal != NULL
-        && ngx_cidr_match(r->connection->sockaddr, alcf->internal) == NGX_OK)
+    if (!ocs_step_needed(alcf->second, t->methods, alcf->second_external,
+                         internal))
     {
         return NGX_OK;
     }
 
     /* a smart card on this connection: step up at once */
-    if ((alcf->second & OCS_METHOD_CERT)
-        && ngx_http_ocs_auth_cert_identity(r, alcf, id, sizeof(id))
-           == NGX_OK)
-    {
-        if (ocs_cert_matches(id, t->user, t->user_len,
-                             alcf->cert_domain.len
-                             ? (char *) alcf->cert_domain.data : NULL))
-        {
-            t->methods |= OCS_METHOD_CERT;
-
-            if (ngx_http_ocs_sso_update(r, ctx) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                          "ocs auth: user \"%s\" stepped up with a client "
-                          "certificate", t->user);
-            return NGX_OK;
-        }
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: the client certificate of \"%s\" does not "
-                      "match user \"%s\"", id, t->user);
+    rc = ngx_http_ocs_auth_factor_cert(r, alcf, ctx);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
-    if (!(alcf->second & (OCS_METHOD_TOTP|OCS_METHOD_OTP))) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: user \"%s\" denied: no client certificate "
-                      "for this service's second factor", t->user);
+    ocs_step_route(alcf->second, r->method == NGX_HTTP_GET,
+                   r->method == NGX_HTTP_GET
+                   && ngx_http_ocs_auth_wants_page(r),
+                   t->user, &out);
 
-        rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                       "Certificate needed",
-                                       "This service needs your smart card "
-                                       "or client certificate, issued to "
-                                       "the account you signed in with.");
+    if (out.verdict == OCS_STEP_MESSAGE) {
+        ngx_http_ocs_auth_step_log(r, &out);
+        rc = ngx_http_ocs_send_message(r, out.status, out.title,
+                                       out.message);
         ngx_http_finalize_request(r, rc);
         return NGX_DONE;
     }
@@ -450,15 +416,10 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (r->method == NGX_HTTP_GET
-        && ngx_http_ocs_auth_wants_page(r))
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: user \"%s\" sent to the second step",
-                      t->user);
+    ngx_http_ocs_auth_step_log(r, &out);
 
-        rc = ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY, url.data,
-                                   url.len);
+    if (out.verdict == OCS_STEP_GO) {
+        rc = ngx_http_ocs_redirect(r, out.status, url.data, url.len);
         ngx_http_finalize_request(r, rc);
         return NGX_DONE;
     }
@@ -467,11 +428,52 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    rc = ngx_http_ocs_send_text(r, NGX_HTTP_UNAUTHORIZED,
-                                "A second factor is needed.\n");
+    rc = ngx_http_ocs_send_text(r, out.status, out.message);
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+/*
+ * The connection's certificate against the session's user: NGX_OK when
+ * it stepped the session up, NGX_DECLINED when it did not, NGX_ERROR
+ */
+static ngx_int_t
+ngx_http_ocs_auth_factor_cert(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx)
+{
+    char                id[OCS_USER_MAX + 1];
+    ocs_ticket_t       *t;
+    ocs_step_outcome_t  out;
+
+    t = &ctx->ticket;
+
+    if (!(alcf->second & OCS_METHOD_CERT)
+        || ngx_http_ocs_auth_cert_identity(r, alcf, id, sizeof(id))
+           != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ocs_step_cert_outcome(id, t->user, t->user_len,
+                          alcf->cert_domain.len
+                          ? (char *) alcf->cert_domain.data : NULL, &out);
+
+    if (out.verdict != OCS_STEP_PASS) {
+        ngx_http_ocs_auth_step_log(r, &out);
+        return NGX_DECLINED;
+    }
+
+    t->methods |= out.method;
+
+    if (ngx_http_ocs_sso_update(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ocs_auth_step_log(r, &out);
+
+    return NGX_OK;
 }
 
 
@@ -505,28 +507,12 @@ ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
 
     p = ngx_cpymem(url->data, plain.data, q - plain.data);
     p = ngx_sprintf(p, "step=2&f=%ui&",
-                    alcf->second & NGX_HTTP_OCS_CODE_FACTORS);
+                    alcf->second & OCS_STEP_CODE_FACTORS);
     p = ngx_cpymem(p, q, plain.data + plain.len - q);
 
     url->len = p - url->data;
 
     return NGX_OK;
-}
-
-
-/* the "f" of a second step: the code factors wanted, both by default */
-static ngx_uint_t
-ngx_http_ocs_auth_step_want(ngx_str_t *f)
-{
-    ngx_int_t  n;
-
-    n = (f != NULL && f->len) ? ngx_atoi(f->data, f->len) : NGX_ERROR;
-
-    if (n == NGX_ERROR || (n & NGX_HTTP_OCS_CODE_FACTORS) == 0) {
-        return NGX_HTTP_OCS_CODE_FACTORS;
-    }
-
-    return n & NGX_HTTP_OCS_CODE_FACTORS;
 }
 
 
@@ -567,27 +553,23 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
         ngx_str_null(&f);
     }
 
-    want = ngx_http_ocs_auth_step_want(&f);
+    want = ocs_step_want((char *) f.data, f.len);
 
-    if (!(alcf->totp && (want & OCS_METHOD_TOTP))
-        && !(alcf->otp != NULL && (want & OCS_METHOD_OTP)))
-    {
+    if (!ocs_step_can_check(want, alcf->totp, alcf->otp != NULL)) {
         return ngx_http_ocs_auth_step_unset(r, alcf, sso, back, want);
     }
 
-    /* an OTP server may know a code of anyone: only it can say */
-    if (alcf->otp != NULL && (want & OCS_METHOD_OTP)) {
+    if (!ocs_step_probe_first(want, alcf->otp != NULL)) {
         return ngx_http_ocs_auth_step_form(r, sso, back, want);
     }
 
-    /* TOTP only: a user without a secret is told before typing a code */
-    if (ngx_http_ocs_auth_code_task(r, alcf, sso, back, want, &task)
-        != NGX_OK)
-    {
+    /* a user without a TOTP secret is told before typing a code */
+    task = ngx_http_ocs_auth_code_task(r, alcf, sso, back, want);
+    if (task == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    task->probe = 1;
+    task->code.probe = 1;
 
     if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_code_thread,
@@ -636,60 +618,27 @@ ngx_http_ocs_auth_step_form(ngx_http_request_t *r,
 }
 
 
-/* the second step's page when the user can have no code */
+/* the second step's page, or why the user can have no code */
 static void
 ngx_http_ocs_auth_probe_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_ocs_auth_code_t  *task = data;
 
-    ngx_int_t  rc;
+    ngx_int_t                      rc;
+    ocs_step_outcome_t             out;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
 
-    switch (task->rc) {
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    case OCS_OK:
+    ocs_step_code_outcome(&task->code, ngx_time(), NULL, NULL, &out);
+
+    if (out.verdict == OCS_STEP_FORM) {
         rc = ngx_http_ocs_auth_step_form(r, task->sso, &task->back,
                                          task->want);
-        break;
 
-    case OCS_ERR_NOTFOUND:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%s\": no TOTP "
-                      "secret for the user and no OTP server", task->user);
-
-        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
-                                        &task->back,
-                                        "Second factor not set up",
-                                        "This service needs a one-time "
-                                        "code, and no authenticator app or "
-                                        "token is set up for your account. "
-                                        "Please ask your administrator to "
-                                        "set one up.");
-        break;
-
-    case OCS_ERR_INVALID:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%s\": %s",
-                      task->user, task->err.text);
-
-        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
-                                        &task->back,
-                                        "Second factor not set up",
-                                        "Your second factor cannot be "
-                                        "used. Please ask your "
-                                        "administrator.");
-        break;
-
-    default:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second factor unavailable for user "
-                      "\"%s\": %s", task->user, task->err.text);
-
-        rc = ngx_http_ocs_auth_step_end(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                        task->sso, &task->back,
-                                        "Second factor unavailable",
-                                        "Your second factor cannot be "
-                                        "checked now. Please try again "
-                                        "later.");
+    } else {
+        rc = ngx_http_ocs_auth_step_answer(r, alcf, task->sso, &task->back,
+                                           task->want, &out);
     }
 
     ngx_http_finalize_request(r, rc);
@@ -702,68 +651,114 @@ ngx_http_ocs_auth_step_unset(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
     ngx_str_t *back, ngx_uint_t want)
 {
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "ocs auth: second step of user \"%s\": this sign-in "
-                  "location has neither \"ocs_auth_totp\" nor "
-                  "\"ocs_auth_otp_server\" for the factors the "
-                  "service accepts", sso->ticket.user);
+    ocs_step_outcome_t  out;
 
-    return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                      "Second factor not set up",
-                                      "No second factor is set up for "
-                                      "this sign-in page.");
+    ocs_step_refuse(OCS_STEP_UNSET, sso->ticket.user, NULL, 0, &out);
+
+    return ngx_http_ocs_auth_step_answer(r, alcf, sso, back, want, &out);
 }
 
 
 /*
- * The state of a second-step form: raw is the expiry (8 bytes, big
- * endian) and a nonce, made here when raw[0..7] is zero; token the HMAC
- * over the session id and raw, OCS_CSRF_TOKEN_LEN + 1 bytes.
+ * An outcome of the second step, other than a certificate's: logged,
+ * counted for the lockout, and answered
  */
 static ngx_int_t
-ngx_http_ocs_auth_step_state(ngx_http_request_t *r, ocs_ticket_t *t,
-    u_char *raw, char *token)
+ngx_http_ocs_auth_step_answer(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ocs_step_outcome_t *out)
 {
-    u_char            msg[OCS_SESSION_LEN + NGX_HTTP_OCS_STEP_RAW];
-    int64_t           exp;
-    ngx_uint_t        i;
-    ocs_err_t         err;
-    const ocs_env_t  *env;
+    ngx_str_t  user, url;
 
-    for (i = 0; i < 8 && raw[i] == 0; i++) { /* void */ }
+    user.data = (u_char *) sso->ticket.user;
+    user.len = sso->ticket.user_len;
 
-    if (i == 8) {
-        exp = ngx_time() + NGX_HTTP_OCS_STEP_TTL;
+    if (out->failed) {
+        ngx_http_ocs_guard_failed(r, alcf, &user, 1);
+    }
 
-        for (i = 0; i < 8; i++) {
-            raw[7 - i] = (u_char) (exp >> (8 * i));
-        }
+    if (out->succeeded) {
+        ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
+    }
 
-        env = ngx_http_ocs_env();
+    ngx_http_ocs_auth_step_log(r, out);
 
-        if (env->random(env->data, raw + 8, NGX_HTTP_OCS_STEP_NONCE)
-            != OCS_OK)
+    switch (out->verdict) {
+
+    case OCS_STEP_PASS:
+        return ngx_http_ocs_redirect(r, out->status, back->data, back->len);
+
+    case OCS_STEP_FORM:
+        return ngx_http_ocs_auth_step_page(r, out->status, sso, back, want,
+                                           out->message);
+
+    case OCS_STEP_END:
+        return ngx_http_ocs_auth_step_end(r, out->status, sso, back,
+                                          out->title, out->message);
+
+    case OCS_STEP_SIGNIN:
+        if (ngx_http_ocs_auth_signin_url(r, alcf, back->data, back->len,
+                                         &url)
+            != NGX_OK)
         {
-            ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
-                          "ocs auth: no random bytes for a second step");
-            return NGX_ERROR;
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        return ngx_http_ocs_redirect(r, out->status, url.data, url.len);
+
+    default: /* OCS_STEP_MESSAGE */
+        return ngx_http_ocs_send_message(r, out->status, out->title,
+                                         out->message);
+    }
+}
+
+
+/* the log line of an outcome, at its level */
+static void
+ngx_http_ocs_auth_step_log(ngx_http_request_t *r, ocs_step_outcome_t *out)
+{
+    ngx_uint_t  level;
+
+    switch (out->level) {
+
+    case OCS_STEP_LOG_NONE:
+        return;
+
+    case OCS_STEP_LOG_INFO:
+        level = NGX_LOG_INFO;
+        break;
+
+    case OCS_STEP_LOG_NOTICE:
+        level = NGX_LOG_NOTICE;
+        break;
+
+    default:
+        level = NGX_LOG_ERR;
     }
 
-    ngx_memcpy(msg, t->session, OCS_SESSION_LEN);
-    ngx_memcpy(msg + OCS_SESSION_LEN, raw, NGX_HTTP_OCS_STEP_RAW);
+    ngx_log_error(level, r->connection->log, 0, "ocs auth: %s", out->reason);
+}
 
-    if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "second step", msg,
-                       sizeof(msg), token, OCS_CSRF_TOKEN_LEN + 1, &err)
-        != OCS_OK)
+
+/* the replay marks of the second step, in the ocs_auth_zone */
+static int
+ngx_http_ocs_auth_step_once(void *data, int kind, const unsigned char *key,
+    size_t len, int64_t value, int64_t expires)
+{
+    ngx_http_request_t  *r = data;
+
+    switch (ngx_http_ocs_guard_once(r, (u_char) kind, (u_char *) key, len,
+                                    value, (time_t) expires))
     {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "ocs auth: second step token: %s", err.text);
-        return NGX_ERROR;
-    }
+    case NGX_OK:
+        return OCS_OK;
 
-    return NGX_OK;
+    case NGX_DECLINED:
+        return OCS_ERR_AUTH;
+
+    default:
+        return OCS_ERR_SYS;
+    }
 }
 
 
@@ -777,46 +772,33 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want,
     const char *error)
 {
-    u_char           *p, raw[NGX_HTTP_OCS_STEP_RAW];
-    char              token[OCS_CSRF_TOKEN_LEN + 1];
-    char              state[64], factors[NGX_INT_T_LEN];
-    char              prefix[sizeof("step=2&f=&") + NGX_INT_T_LEN];
-    size_t            n;
-    ngx_int_t         rc;
-    ngx_str_t         action;
-    ocs_tpl_var_t     vars[11];
-    ocs_page_note_t  *note;
+    u_char            *p;
+    char               factors[NGX_INT_T_LEN];
+    ngx_int_t          rc;
+    ngx_str_t          action;
+    ngx_uint_t         level;
+    ocs_err_t          err;
+    ocs_tpl_var_t      vars[11];
+    ocs_step_form_t    form;
 
     if (r->method == NGX_HTTP_POST && ngx_http_ocs_auth_navigating(r)) {
-        note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
-        if (note == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        note->status = (int) status;
-        note->message_len = ngx_min(ngx_strlen(error),
-                                    OCS_PAGE_NOTE_TEXT_MAX);
-        ngx_memcpy(note->message, error, note->message_len);
-
-        *ngx_sprintf((u_char *) prefix, "step=2&f=%ui&", want) = '\0';
-
-        rc = ngx_http_ocs_auth_note_redirect(r, sso->ticket.session,
-                                             OCS_SESSION_LEN, note, prefix,
-                                             back);
+        rc = ngx_http_ocs_auth_step_note(r, status, sso, back, want, error);
         if (rc != NGX_DECLINED) {
             return rc;
         }
     }
 
-    ngx_memzero(raw, sizeof(raw));
+    rc = ocs_step_state_make(ngx_http_ocs_sso_keyring(r),
+                             ngx_http_ocs_sso_cache(r), ngx_http_ocs_env(),
+                             sso->ticket.session, &form, &err);
 
-    if (ngx_http_ocs_auth_step_state(r, &sso->ticket, raw, token)
-        != NGX_OK)
-    {
+    if (rc != OCS_OK) {
+        /* no random bytes is the system's fault; no token cannot happen */
+        level = (rc == OCS_ERR_SYS) ? NGX_LOG_CRIT : NGX_LOG_ALERT;
+        ngx_log_error(level, r->connection->log, 0, "ocs auth: %s",
+                      err.text);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    (void) ocs_b64url_encode(raw, sizeof(raw), state, sizeof(state), &n);
 
     p = ngx_strlchr(r->unparsed_uri.data,
                     r->unparsed_uri.data + r->unparsed_uri.len, '?');
@@ -827,8 +809,8 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     vars[0] = (ocs_tpl_var_t) { "title", "Second step", 11, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
-    vars[2] = (ocs_tpl_var_t) { "state", state, n, 0 };
-    vars[3] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
+    vars[2] = (ocs_tpl_var_t) { "state", form.state, OCS_STEP_STATE_LEN, 0 };
+    vars[3] = (ocs_tpl_var_t) { "csrf", form.token, OCS_CSRF_TOKEN_LEN, 0 };
     vars[4] = (ocs_tpl_var_t) { "return", (char *) back->data, back->len,
                                 0 };
     vars[5] = (ocs_tpl_var_t) { "username", sso->ticket.user,
@@ -843,6 +825,35 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     return ngx_http_ocs_send_page(r, status, OCS_PAGE_CODE, NULL, vars, 11);
+}
+
+
+/*
+ * A posted code's answer as a note for the form a 303 leads back to:
+ * what ngx_http_ocs_auth_note_redirect() returns
+ */
+static ngx_int_t
+ngx_http_ocs_auth_step_note(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, ngx_uint_t want,
+    const char *error)
+{
+    char              prefix[sizeof("step=2&f=&") + NGX_INT_T_LEN];
+    ocs_page_note_t  *note;
+
+    note = ngx_pcalloc(r->pool, sizeof(ocs_page_note_t));
+    if (note == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    note->status = (int) status;
+    note->message_len = ngx_min(ngx_strlen(error), OCS_PAGE_NOTE_TEXT_MAX);
+    ngx_memcpy(note->message, error, note->message_len);
+
+    *ngx_sprintf((u_char *) prefix, "step=2&f=%ui&", want) = '\0';
+
+    return ngx_http_ocs_auth_note_redirect(r, sso->ticket.session,
+                                           OCS_SESSION_LEN, note, prefix,
+                                           back);
 }
 
 
@@ -988,18 +999,11 @@ ngx_int_t
 ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     ngx_str_t *back)
 {
-    u_char                         raw[NGX_HTTP_OCS_STEP_RAW];
-    char                           token[OCS_CSRF_TOKEN_LEN + 1];
-    size_t                         n;
-    time_t                         left;
-    int64_t                        exp;
     ngx_int_t                      rc;
-    ngx_str_t                      state, csrf, code, user, url, f;
+    ngx_str_t                      code, f;
     ngx_uint_t                     want;
-    ngx_uint_t                     i;
-    const char                    *why;
+    ocs_step_outcome_t             out;
     ngx_http_ocs_sso_ctx_t        *sso;
-    ngx_http_ocs_auth_code_t      *task;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
@@ -1014,19 +1018,8 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
     }
 
     if (sso->state != NGX_HTTP_OCS_SSO_VALID) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step without a signed-in session "
-                      "refused");
-
-        if (ngx_http_ocs_auth_signin_url(r, alcf, back->data, back->len,
-                                         &url)
-            != NGX_OK)
-        {
-            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-            goto cleanup;
-        }
-
-        rc = ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, url.data, url.len);
+        ocs_step_refuse(OCS_STEP_NO_SESSION, "", NULL, 0, &out);
+        rc = ngx_http_ocs_auth_step_answer(r, alcf, sso, back, 0, &out);
         goto cleanup;
     }
 
@@ -1034,134 +1027,30 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         ngx_str_null(&f);
     }
 
-    want = ngx_http_ocs_auth_step_want(&f);
+    want = ocs_step_want((char *) f.data, f.len);
 
     /* the form must be this session's, fresh, and not used before */
-    if (ngx_http_ocs_auth_field(r, body, "state", 64, &state) != NGX_OK
-        || ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
-                                   &csrf)
-           != NGX_OK
-        || ocs_b64url_decode((char *) state.data, state.len, raw,
-                             sizeof(raw), &n)
-           != OCS_OK
-        || n != sizeof(raw)
-        || ngx_http_ocs_auth_step_state(r, &sso->ticket, raw, token)
-           != NGX_OK
-        || csrf.len != OCS_CSRF_TOKEN_LEN
-        || CRYPTO_memcmp(csrf.data, token, OCS_CSRF_TOKEN_LEN) != 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%s\" with a bad or "
-                      "foreign state refused", sso->ticket.user);
-        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                         want, "The page had expired. "
-                                         "Please enter a new code.");
+    rc = ngx_http_ocs_auth_step_verify(r, alcf, sso, body, back, want);
+    if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
-    exp = 0;
-
-    for (i = 0; i < 8; i++) {
-        exp = (exp << 8) | raw[i];
-    }
-
-    if (exp < ngx_time()
-        || ngx_http_ocs_guard_once(r, NGX_HTTP_OCS_ONCE_STATE, raw + 8,
-                                   NGX_HTTP_OCS_STEP_NONCE, 1, exp)
-           != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%s\" refused: the "
-                      "form expired or was used before", sso->ticket.user);
-        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_FORBIDDEN, sso, back,
-                                         want, "The page had expired. "
-                                         "Please enter a new code.");
+    rc = ngx_http_ocs_auth_step_locked(r, alcf, sso, back, want);
+    if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
-    user.data = (u_char *) sso->ticket.user;
-    user.len = sso->ticket.user_len;
-
-    left = ngx_http_ocs_guard_locked(r, alcf, &user, 1, &why);
-
-    if (left) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%V\" refused: too "
-                      "many failures (%s), locked for %T s more", &user, why,
-                      left);
-        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_TOO_MANY_REQUESTS,
-                                         sso, back, want,
-                                         "Too many wrong codes. Please "
-                                         "wait and try again later.");
+    rc = ngx_http_ocs_auth_step_code(r, alcf, sso, body, back, want, &code);
+    if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
-    /*
-     * ngx_http_ocs_auth_field() wipes what it decoded of a field it
-     * refuses; the caller wipes the body
-     */
-    rc = ngx_http_ocs_auth_field(r, body, "code", NGX_HTTP_OCS_STEP_CODE_MAX,
-                                 &code);
-
-    if (rc != NGX_OK) {
-        ngx_str_null(&code);
-    }
-
-    if (rc == NGX_ERROR) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto cleanup;
-    }
-
-    if (rc != NGX_OK || code.len == 0) {
-        if (rc == NGX_ABORT) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: second step of user \"%V\" refused: "
-                          "the code is too long or badly encoded", &user);
-
-        } else {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "ocs auth: second step of user \"%V\" without a "
-                          "code", &user);
-        }
-
-        rc = ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED, sso,
-                                         back, want,
-                                         "Please enter the code.");
-        goto cleanup;
-    }
-
-    if (!(alcf->totp && (want & OCS_METHOD_TOTP))
-        && !(alcf->otp != NULL && (want & OCS_METHOD_OTP)))
-    {
+    if (!ocs_step_can_check(want, alcf->totp, alcf->otp != NULL)) {
         rc = ngx_http_ocs_auth_step_unset(r, alcf, sso, back, want);
         goto cleanup;
     }
 
-    if (ngx_http_ocs_auth_code_task(r, alcf, sso, back, want, &task)
-        != NGX_OK)
-    {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto cleanup;
-    }
-
-    ngx_memcpy(task->code, code.data, code.len);
-    task->code_len = code.len;
-
-    /* the thread wipes task->code when it is done with it */
-    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
-                                ngx_http_ocs_auth_code_thread,
-                                ngx_http_ocs_auth_code_done, task)
-        != NGX_OK)
-    {
-        ngx_explicit_memzero(task->code, sizeof(task->code));
-        rc = ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "Sign-in unavailable",
-                                       "The sign-in service is busy. "
-                                       "Please try again in a moment.");
-        goto cleanup;
-    }
-
-    rc = NGX_DONE;
+    rc = ngx_http_ocs_auth_code_post(r, alcf, sso, back, want, &code);
 
 cleanup:
 
@@ -1173,43 +1062,184 @@ cleanup:
 }
 
 
-/* the work of checking a code, or (probe) of finding the user's secret */
+/*
+ * The posted state and token against the session: NGX_DECLINED when
+ * they pass, else the answer.  The decoded fields are wiped.
+ */
 static ngx_int_t
-ngx_http_ocs_auth_code_task(ngx_http_request_t *r,
+ngx_http_ocs_auth_step_verify(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
-    ngx_str_t *back, ngx_uint_t want, ngx_http_ocs_auth_code_t **out)
+    ngx_str_t *body, ngx_str_t *back, ngx_uint_t want)
+{
+    ngx_int_t           rc;
+    ngx_str_t           state, csrf;
+    ocs_step_outcome_t  out;
+
+    if (ngx_http_ocs_auth_field(r, body, "state", OCS_STEP_STATE_MAX,
+                                &state)
+        != NGX_OK)
+    {
+        ngx_str_null(&state);
+    }
+
+    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+                                &csrf)
+        != NGX_OK)
+    {
+        ngx_str_null(&csrf);
+    }
+
+    rc = ocs_step_state_verify(ngx_http_ocs_sso_keyring(r),
+                               ngx_http_ocs_sso_cache(r), ngx_http_ocs_env(),
+                               sso->ticket.session, (char *) state.data,
+                               state.len, (char *) csrf.data, csrf.len,
+                               ngx_http_ocs_auth_step_once, r,
+                               sso->ticket.user, &out);
+
+    if (state.data != NULL) {
+        ngx_explicit_memzero(state.data, state.len);
+    }
+
+    if (csrf.data != NULL) {
+        ngx_explicit_memzero(csrf.data, csrf.len);
+    }
+
+    if (rc == OCS_OK) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_ocs_auth_step_answer(r, alcf, sso, back, want, &out);
+}
+
+
+/* NGX_DECLINED, or the answer to a user locked out for wrong codes */
+static ngx_int_t
+ngx_http_ocs_auth_step_locked(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want)
+{
+    time_t              left;
+    ngx_str_t           user;
+    const char         *why;
+    ocs_step_outcome_t  out;
+
+    user.data = (u_char *) sso->ticket.user;
+    user.len = sso->ticket.user_len;
+
+    left = ngx_http_ocs_guard_locked(r, alcf, &user, 1, &why);
+
+    if (left == 0) {
+        return NGX_DECLINED;
+    }
+
+    ocs_step_refuse(OCS_STEP_LOCKED, sso->ticket.user, why, left, &out);
+
+    return ngx_http_ocs_auth_step_answer(r, alcf, sso, back, want, &out);
+}
+
+
+/*
+ * The posted code into *code (pool memory the caller wipes):
+ * NGX_DECLINED when there is one, else the answer
+ */
+static ngx_int_t
+ngx_http_ocs_auth_step_code(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *body, ngx_str_t *back, ngx_uint_t want, ngx_str_t *code)
+{
+    ngx_int_t           rc;
+    ocs_step_outcome_t  out;
+
+    /*
+     * ngx_http_ocs_auth_field() wipes what it decoded of a field it
+     * refuses; the caller wipes the body
+     */
+    rc = ngx_http_ocs_auth_field(r, body, "code", OCS_STEP_CODE_MAX, code);
+
+    if (rc != NGX_OK) {
+        ngx_str_null(code);
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK && code->len != 0) {
+        return NGX_DECLINED;
+    }
+
+    ocs_step_refuse((rc == NGX_ABORT) ? OCS_STEP_BAD_CODE : OCS_STEP_NO_CODE,
+                    sso->ticket.user, NULL, 0, &out);
+
+    return ngx_http_ocs_auth_step_answer(r, alcf, sso, back, want, &out);
+}
+
+
+/* code to the thread pool: NGX_DONE, or the answer when it is busy */
+static ngx_int_t
+ngx_http_ocs_auth_code_post(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want, ngx_str_t *code)
 {
     ngx_http_ocs_auth_code_t  *task;
 
-    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_code_t));
+    task = ngx_http_ocs_auth_code_task(r, alcf, sso, back, want);
     if (task == NULL) {
-        return NGX_ERROR;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(task->user, sso->ticket.user, sso->ticket.user_len);
-    ngx_memcpy(task->dn, sso->ticket.dn, sso->ticket.dn_len);
+    ngx_memcpy(task->code.code, code->data, code->len);
+    task->code.code_len = code->len;
 
-    task->totp = alcf->totp && (want & OCS_METHOD_TOTP);
-    task->otp = (want & OCS_METHOD_OTP) ? alcf->otp : NULL;
+    /* the thread wipes task->code.code when it is done with it */
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
+                                ngx_http_ocs_auth_code_thread,
+                                ngx_http_ocs_auth_code_done, task)
+        != NGX_OK)
+    {
+        ngx_explicit_memzero(task->code.code, sizeof(task->code.code));
+        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "Sign-in unavailable",
+                                         "The sign-in service is busy. "
+                                         "Please try again in a moment.");
+    }
+
+    return NGX_DONE;
+}
+
+
+/* the work of checking a code, or (probe) of finding the user's secret */
+static ngx_http_ocs_auth_code_t *
+ngx_http_ocs_auth_code_task(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *sso,
+    ngx_str_t *back, ngx_uint_t want)
+{
+    ngx_http_ocs_auth_code_t  *task;
+    ngx_http_ocs_ldap_dir_t   *dir;
+
+    task = ngx_pcalloc(r->pool, sizeof(ngx_http_ocs_auth_code_t));
+    if (task == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(task->code.user, sso->ticket.user, sso->ticket.user_len);
+    ngx_memcpy(task->code.dn, sso->ticket.dn, sso->ticket.dn_len);
+    task->code.now = ngx_time();
+
+    dir = alcf->directory;
+
+    ocs_step_code_source(&task->code, want, alcf->totp,
+                         dir ? dir->handle : NULL,
+                         dir != NULL && dir->conf.totp_attr != NULL,
+                         alcf->user_file.len
+                         ? (char *) alcf->user_file.data : NULL,
+                         alcf->otp);
+
     task->want = want;
-    task->now = ngx_time();
     task->back = *back;
     task->sso = sso;
 
-    if (task->totp) {
-        if (sso->ticket.dn_len && alcf->directory != NULL
-            && alcf->directory->conf.totp_attr != NULL)
-        {
-            task->ld = alcf->directory->handle;
-
-        } else if (alcf->user_file.len) {
-            task->path = (char *) alcf->user_file.data;
-        }
-    }
-
-    *out = task;
-
-    return NGX_OK;
+    return task;
 }
 
 
@@ -1219,102 +1249,7 @@ ngx_http_ocs_auth_code_thread(void *data)
 {
     ngx_http_ocs_auth_code_t  *task = data;
 
-    ocs_totp_t             totp;
-    const char            *spec;
-    ocs_ldap_account_t    *acct;
-    ocs_userfile_entry_t  *entry;
-
-    spec = NULL;
-    acct = NULL;
-    entry = NULL;
-    task->rc = OCS_ERR_NOTFOUND;
-
-    if (task->ld != NULL) {
-        acct = malloc(sizeof(ocs_ldap_account_t));
-
-        if (acct == NULL) {
-            task->rc = ocs_err(&task->err, OCS_ERR_SYS, "no memory");
-            goto cleanup;
-        }
-
-        task->rc = ocs_ldap_lookup(task->ld, task->dn, acct, &task->err);
-
-        if (task->rc == OCS_OK && acct->totp[0]) {
-            spec = acct->totp;
-
-        } else if (task->rc == OCS_OK) {
-            task->rc = OCS_ERR_NOTFOUND;
-        }
-
-    } else if (task->path != NULL) {
-        entry = malloc(sizeof(ocs_userfile_entry_t));
-
-        if (entry == NULL) {
-            task->rc = ocs_err(&task->err, OCS_ERR_SYS, "no memory");
-            goto cleanup;
-        }
-
-        task->rc = ocs_userfile_lookup(task->path, task->user,
-                                       ngx_strlen(task->user), entry,
-                                       &task->err);
-
-        if (task->rc == OCS_OK && entry->found && entry->totp[0]) {
-            spec = entry->totp;
-
-        } else if (task->rc == OCS_OK) {
-            task->rc = OCS_ERR_NOTFOUND;
-        }
-    }
-
-    if (spec != NULL && task->probe) {
-        /* a secret that cannot be read is as good as none */
-        task->rc = (ocs_totp_parse(spec, ngx_strlen(spec), &totp) == OCS_OK)
-                   ? OCS_OK
-                   : ocs_err(&task->err, OCS_ERR_INVALID,
-                             "the user's TOTP secret cannot be read");
-        ocs_wipe(&totp, sizeof(totp));
-
-    } else if (spec != NULL) {
-        task->method = OCS_METHOD_TOTP;
-
-        if (ocs_totp_parse(spec, ngx_strlen(spec), &totp) != OCS_OK) {
-            task->rc = ocs_err(&task->err, OCS_ERR_INVALID,
-                               "the user's TOTP secret cannot be read");
-
-        } else {
-            task->rc = ocs_totp_verify(&totp, task->code, task->code_len,
-                                       task->now, 1, &task->counter);
-
-            if (task->rc == OCS_ERR_INVALID) {
-                task->rc = OCS_ERR_AUTH;
-            }
-        }
-
-        ocs_wipe(&totp, sizeof(totp));
-
-    } else if (task->rc == OCS_ERR_NOTFOUND && task->otp != NULL
-               && !task->probe)
-    {
-        task->method = OCS_METHOD_OTP;
-        task->rc = ocs_otp_check(task->otp, task->user,
-                                 ngx_strlen(task->user), task->code,
-                                 task->code_len, &task->err);
-    }
-
-cleanup:
-
-    if (acct != NULL) {
-        ocs_wipe(acct->totp, sizeof(acct->totp));
-        free(acct);
-    }
-
-    if (entry != NULL) {
-        ocs_wipe(entry, sizeof(ocs_userfile_entry_t));
-        free(entry);
-    }
-
-    ocs_wipe(task->code, sizeof(task->code));
-    task->code_len = 0;
+    ocs_step_check_code(&task->code);
 }
 
 
@@ -1325,114 +1260,28 @@ ngx_http_ocs_auth_code_done(ngx_http_request_t *r, void *data)
 }
 
 
+/* a checked code: the session stepped up, or why not */
 static ngx_int_t
 ngx_http_ocs_auth_code_answer(ngx_http_request_t *r,
     ngx_http_ocs_auth_code_t *task)
 {
-    u_char                         lower[OCS_USER_MAX + 1];
-    size_t                         n;
-    ngx_str_t                      user;
-    const char                    *factor;
+    ocs_step_outcome_t             out;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    user.data = (u_char *) task->user;
-    user.len = ngx_strlen(task->user);
-    factor = (task->method == OCS_METHOD_TOTP) ? "TOTP" : "OTP server";
-
     /* a TOTP code counts once: a later step than the last one used */
-    if (task->rc == OCS_OK && task->method == OCS_METHOD_TOTP) {
-        n = ngx_min(user.len, OCS_USER_MAX);
-        ngx_strlow(lower, user.data, n);
+    ocs_step_code_outcome(&task->code, ngx_time(),
+                          ngx_http_ocs_auth_step_once, r, &out);
 
-        if (ngx_http_ocs_guard_once(r, NGX_HTTP_OCS_ONCE_TOTP, lower, n,
-                                    (int64_t) task->counter,
-                                    ngx_time() + 120)
-            != NGX_OK)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ocs auth: second step of user \"%V\" refused: "
-                          "the TOTP code was used before", &user);
-            ngx_http_ocs_guard_failed(r, alcf, &user, 1);
-
-            return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED,
-                                               task->sso, &task->back,
-                                               task->want,
-                                               "This code was used already. "
-                                               "Please wait for the next "
-                                               "one.");
-        }
-    }
-
-    /* only a checked code steps up */
-    if (task->rc == OCS_OK && task->method == 0) {
-        task->rc = OCS_ERR_NOTFOUND;
-    }
-
-    switch (task->rc) {
-
-    case OCS_OK:
-        task->sso->ticket.methods |= task->method;
+    if (out.verdict == OCS_STEP_PASS) {
+        task->sso->ticket.methods |= out.method;
 
         if (ngx_http_ocs_sso_update(r, task->sso) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
-
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "ocs auth: user \"%V\" completed the second step with "
-                      "%s", &user, factor);
-
-        return ngx_http_ocs_redirect(r, NGX_HTTP_SEE_OTHER, task->back.data,
-                                     task->back.len);
-
-    case OCS_ERR_AUTH:
-        ngx_http_ocs_guard_failed(r, alcf, &user, 1);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%V\" failed: wrong "
-                      "%s code", &user, factor);
-
-        return ngx_http_ocs_auth_step_page(r, NGX_HTTP_UNAUTHORIZED,
-                                           task->sso, &task->back,
-                                           task->want,
-                                           "The code is not correct.");
-
-    case OCS_ERR_NOTFOUND:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%V\": no TOTP secret "
-                      "for the user and no OTP server", &user);
-
-        return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
-                                          &task->back,
-                                          "Second factor not set up",
-                                          "No second factor is set up for "
-                                          "your account. Please ask your "
-                                          "administrator.");
-
-    case OCS_ERR_INVALID:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step of user \"%V\": %s", &user,
-                      task->err.text);
-
-        return ngx_http_ocs_auth_step_end(r, NGX_HTTP_FORBIDDEN, task->sso,
-                                          &task->back,
-                                          "Second factor not set up",
-                                          "Your second factor cannot be "
-                                          "used. Please ask your "
-                                          "administrator.");
-
-    default:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second factor unavailable for user "
-                      "\"%V\": %s", &user, task->err.text);
-
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Second factor unavailable",
-                                         "The service that checks one-time "
-                                         "codes cannot be reached. Please "
-                                         "try again later.");
     }
+
+    return ngx_http_ocs_auth_step_answer(r, alcf, task->sso, &task->back,
+                                         task->want, &out);
 }

@@ -9,6 +9,11 @@
  * carries their ids.  A request is then authorized against the ticket
  * alone, without the directory: a slow directory never slows requests
  * that already hold a ticket.
+ *
+ * The decisions are the core's: the block's settings in ocs_ldap_conf.c,
+ * requirements, facts, verdicts and re-checks in ocs_authz.c.  Here they
+ * are read from the configuration, posted to the thread pool, logged and
+ * answered.
  */
 
 #include <ngx_config.h>
@@ -16,29 +21,6 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
-
-
-static ngx_conf_enum_t  ngx_http_ocs_auth_flags[] = {
-    { ngx_string("on"), 1 },
-    { ngx_string("off"), 0 },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_conf_enum_t  ngx_http_ocs_auth_scopes[] = {
-    { ngx_string("base"), OCS_LDAP_SCOPE_BASE },
-    { ngx_string("one"), OCS_LDAP_SCOPE_ONE },
-    { ngx_string("sub"), OCS_LDAP_SCOPE_SUB },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_conf_enum_t  ngx_http_ocs_auth_nesting[] = {
-    { ngx_string("off"), OCS_LDAP_NESTED_OFF },
-    { ngx_string("walk"), OCS_LDAP_NESTED_WALK },
-    { ngx_string("ad"), OCS_LDAP_NESTED_AD },
-    { ngx_null_string, 0 }
-};
 
 
 typedef struct {
@@ -63,21 +45,21 @@ typedef struct {
 } ngx_http_ocs_auth_ldap_warm_t;
 
 
+static ngx_http_ocs_ldap_dir_t *ngx_http_ocs_auth_ldap_dir(ngx_conf_t *cf,
+    ngx_http_ocs_auth_main_conf_t *amcf, ngx_str_t *name);
 static char *ngx_http_ocs_auth_ldap_line(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
 static char *ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf,
     ngx_http_ocs_ldap_dir_t *dir);
-static char *ngx_http_ocs_auth_ldap_time(ngx_conf_t *cf, ngx_str_t *v,
-    int *ms);
-static ngx_int_t ngx_http_ocs_auth_keyword(ngx_conf_enum_t *words,
-    ngx_str_t *v, int *out);
+static char *ngx_http_ocs_auth_ldap_password(ngx_conf_t *cf,
+    ngx_http_ocs_ldap_dir_t *dir, ngx_str_t *file);
 static void ngx_http_ocs_auth_ldap_wipe(void *data);
-static ngx_http_ocs_fact_t *ngx_http_ocs_auth_add_fact(ngx_conf_t *cf,
-    ngx_uint_t kind, ngx_str_t *value);
-static int ngx_http_ocs_auth_in_group(ocs_ldap_account_t *acct,
-    ngx_str_t *group);
+static ocs_authz_req_t *ngx_http_ocs_auth_add_fact(ngx_conf_t *cf, int kind,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_ocs_auth_net(ngx_cidr_t *cidr,
+    ocs_authz_net_t *net);
 static ngx_int_t ngx_http_ocs_auth_deny(ngx_http_request_t *r,
-    ocs_ticket_t *t, const char *why, const char *message);
+    ocs_ticket_t *t, int verdict);
 static void ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log,
     ngx_http_ocs_ldap_dir_t *dir, ngx_uint_t limit);
 static void ngx_http_ocs_auth_ldap_warm(ngx_cycle_t *cycle,
@@ -91,63 +73,28 @@ static void ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r,
 
 /*
  * ocs_ldap_directory NAME { url ...; base ...; ... }
+ *
+ * The settings and their rules are the core's (ocs_ldap_conf_set()):
+ * here the lines are read, and the files they name.
  */
 char *
 ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_main_conf_t  *amcf = conf;
 
-    char                      *rv;
-    ngx_str_t                 *value;
-    ngx_uint_t                 i;
-    ngx_conf_t                 save;
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_ocs_ldap_dir_t   *dir, **d;
+    char                     *rv;
+    size_t                    i, n;
+    ngx_str_t                *value;
+    ngx_conf_t                save;
+    ocs_err_t                 err, warn[OCS_LDAP_URLS_MAX + 1];
+    ngx_http_ocs_ldap_dir_t  *dir;
 
     value = cf->args->elts;
-    d = amcf->directories.elts;
 
-    for (i = 0; i < amcf->directories.nelts; i++) {
-        if (d[i]->name.len == value[1].len
-            && ngx_strncmp(d[i]->name.data, value[1].data, value[1].len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "ocs_ldap_directory \"%V\" is already defined",
-                               &value[1]);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    dir = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_ldap_dir_t));
+    dir = ngx_http_ocs_auth_ldap_dir(cf, amcf, &value[1]);
     if (dir == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    d = ngx_array_push(&amcf->directories);
-    if (d == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *d = dir;
-    dir->name = value[1];
-
-    /* the defaults an AD administrator expects */
-    dir->conf.tls_verify = 1;
-    dir->conf.scope = OCS_LDAP_SCOPE_SUB;
-    dir->conf.filter = "(objectClass=user)";
-    dir->conf.remote_attr = "msNPAllowDialin";
-    dir->conf.connect_timeout = 3000;
-    dir->conf.timeout = 5000;
-    dir->conf.connections = 4;
-    dir->conf.nested = OCS_LDAP_NESTED_WALK;
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_ocs_auth_ldap_wipe;
-    cln->data = dir;
 
     save = *cf;
     cf->handler = ngx_http_ocs_auth_ldap_line;
@@ -161,41 +108,70 @@ ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return rv;
     }
 
-    if (dir->conf.nurls == 0 || dir->conf.base == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_ldap_directory \"%V\" needs \"url\" and "
-                           "\"base\"", &dir->name);
+    if (ocs_ldap_conf_check(&dir->conf, (char *) dir->name.data, &err)
+        != OCS_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
         return NGX_CONF_ERROR;
     }
 
-    if ((dir->conf.bind_dn == NULL) != (dir->password.data == NULL)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ocs_ldap_directory \"%V\" needs both \"bind_dn\" "
-                           "and \"bind_password_file\", or neither",
-                           &dir->name);
-        return NGX_CONF_ERROR;
-    }
+    n = ocs_ldap_conf_warnings(&dir->conf, (char *) dir->name.data, warn,
+                               OCS_LDAP_URLS_MAX + 1);
 
-    for (i = 0; i < dir->conf.nurls; i++) {
-        if (!dir->conf.starttls
-            && ngx_strncasecmp((u_char *) dir->conf.urls[i],
-                               (u_char *) "ldap://", 7) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "ocs_ldap_directory \"%V\": \"%s\" without "
-                               "starttls sends passwords in clear",
-                               &dir->name, dir->conf.urls[i]);
-        }
-    }
-
-    if (!dir->conf.tls_verify) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "ocs_ldap_directory \"%V\": certificate "
-                           "verification is off, the directory's identity "
-                           "is not checked", &dir->name);
+    for (i = 0; i < n; i++) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "%s", warn[i].text);
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a new directory, with the core's defaults and its password's wipe */
+static ngx_http_ocs_ldap_dir_t *
+ngx_http_ocs_auth_ldap_dir(ngx_conf_t *cf, ngx_http_ocs_auth_main_conf_t *amcf,
+    ngx_str_t *name)
+{
+    ngx_uint_t                 i;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_ocs_ldap_dir_t   *dir, **d;
+
+    d = amcf->directories.elts;
+
+    for (i = 0; i < amcf->directories.nelts; i++) {
+        if (d[i]->name.len == name->len
+            && ngx_strncmp(d[i]->name.data, name->data, name->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "ocs_ldap_directory \"%V\" is already defined",
+                               name);
+            return NULL;
+        }
+    }
+
+    dir = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_ldap_dir_t));
+    if (dir == NULL) {
+        return NULL;
+    }
+
+    d = ngx_array_push(&amcf->directories);
+    if (d == NULL) {
+        return NULL;
+    }
+
+    *d = dir;
+    dir->name = *name;
+
+    ocs_ldap_conf_init(&dir->conf);
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_ocs_auth_ldap_wipe;
+    cln->data = dir;
+
+    return dir;
 }
 
 
@@ -230,213 +206,78 @@ ngx_http_ocs_auth_ldap_line(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 static char *
 ngx_http_ocs_auth_ldap_setting(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir)
 {
-    char        *rv;
-    ngx_int_t    n;
-    ngx_str_t   *value, *name, text;
-    ngx_uint_t   i, nargs;
+    int          rc;
+    ngx_str_t   *value;
+    ngx_uint_t   i, n;
+    ocs_err_t    err;
+    const char **values;
 
     value = cf->args->elts;
-    name = &value[0];
-    nargs = cf->args->nelts - 1;
+    n = cf->args->nelts - 1;
 
-#define OCS_IS(s)  (name->len == sizeof(s) - 1                               \
-                    && ngx_strncmp(name->data, s, sizeof(s) - 1) == 0)
-
-    if (OCS_IS("url")) {
-        if (nargs == 0 || dir->conf.nurls + nargs > OCS_LDAP_URLS_MAX) {
-            return "needs between 1 and 8 URLs in all";
-        }
-
-        for (i = 1; i <= nargs; i++) {
-            if (ngx_strncasecmp(value[i].data, (u_char *) "ldap://", 7) != 0
-                && ngx_strncasecmp(value[i].data, (u_char *) "ldaps://", 8)
-                   != 0)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid url \"%V\" in ocs_ldap_directory "
-                                   "\"%V\": use ldap:// or ldaps://",
-                                   &value[i], &dir->name);
-                return NGX_CONF_ERROR;
-            }
-
-            dir->conf.urls[dir->conf.nurls++] = (char *) value[i].data;
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (nargs != 1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" in ocs_ldap_directory \"%V\" takes one "
-                           "value", name, &dir->name);
+    values = ngx_palloc(cf->temp_pool, (n + 1) * sizeof(char *));
+    if (values == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    if (OCS_IS("starttls")) {
-        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_flags, &value[1],
-                                         &dir->conf.starttls)
-               == NGX_OK ? NGX_CONF_OK : "must be \"on\" or \"off\"";
+    for (i = 0; i < n; i++) {
+        values[i] = (const char *) value[i + 1].data;
     }
 
-    if (OCS_IS("tls_verify")) {
-        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_flags, &value[1],
-                                         &dir->conf.tls_verify)
-               == NGX_OK ? NGX_CONF_OK : "must be \"on\" or \"off\"";
-    }
+    rc = ocs_ldap_conf_set(&dir->conf, (char *) dir->name.data,
+                           (char *) value[0].data, values, n, &err);
 
-    if (OCS_IS("ca_file")) {
+    switch (rc) {
+
+    case OCS_OK:
+        return NGX_CONF_OK;
+
+    case OCS_LDAP_CONF_PATH:
         if (ngx_conf_full_name(cf->cycle, &value[1], 1) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
 
         dir->conf.ca_file = (char *) value[1].data;
         return NGX_CONF_OK;
+
+    case OCS_LDAP_CONF_FILE:
+        return ngx_http_ocs_auth_ldap_password(cf, dir, &value[1]);
+
+    default:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
+        return NGX_CONF_ERROR;
     }
-
-    if (OCS_IS("bind_dn")) {
-        dir->conf.bind_dn = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("bind_password_file")) {
-        if (dir->password.data != NULL) {
-            return "is duplicate";
-        }
-
-        rv = ngx_http_ocs_read_conf_file(cf, &value[1], &text, 1024, 1);
-        if (rv != NGX_CONF_OK) {
-            return rv;
-        }
-
-        /* the first line is the password */
-        for (i = 0; i < text.len; i++) {
-            if (text.data[i] == '\n' || text.data[i] == '\r') {
-                break;
-            }
-        }
-
-        ngx_explicit_memzero(text.data + i, text.len - i);
-        text.data[i] = '\0';
-        text.len = i;
-
-        /* an empty password makes an "unauthenticated bind" */
-        if (text.len == 0) {
-            return "names a file whose first line is empty";
-        }
-
-        dir->password = text;
-        dir->conf.bind_password = (char *) text.data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("base")) {
-        dir->conf.base = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("scope")) {
-        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_scopes, &value[1],
-                                         &dir->conf.scope)
-               == NGX_OK ? NGX_CONF_OK
-                         : "must be \"base\", \"one\" or \"sub\"";
-    }
-
-    if (OCS_IS("filter")) {
-        if (value[1].data[0] != '(' || value[1].data[value[1].len - 1] != ')')
-        {
-            return "must be an LDAP filter in parentheses";
-        }
-
-        dir->conf.filter = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("remote_access_attribute")) {
-        dir->conf.remote_attr = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("totp_attribute")) {
-        dir->conf.totp_attr = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("policy")) {
-        if (value[1].len >= OCS_LDAP_DN_MAX) {
-            return "is too long";
-        }
-
-        dir->conf.policy_dn = (char *) value[1].data;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("connect_timeout")) {
-        return ngx_http_ocs_auth_ldap_time(cf, &value[1],
-                                           &dir->conf.connect_timeout);
-    }
-
-    if (OCS_IS("timeout")) {
-        return ngx_http_ocs_auth_ldap_time(cf, &value[1], &dir->conf.timeout);
-    }
-
-    if (OCS_IS("connections")) {
-        n = ngx_atoi(value[1].data, value[1].len);
-
-        if (n < 1 || n > 64) {
-            return "must be a number between 1 and 64";
-        }
-
-        dir->conf.connections = n;
-        return NGX_CONF_OK;
-    }
-
-    if (OCS_IS("nested_groups")) {
-        return ngx_http_ocs_auth_keyword(ngx_http_ocs_auth_nesting,
-                                         &value[1], &dir->conf.nested)
-               == NGX_OK ? NGX_CONF_OK
-                         : "must be \"off\", \"walk\" or \"ad\"";
-    }
-
-#undef OCS_IS
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "unknown directive \"%V\" in ocs_ldap_directory "
-                       "\"%V\"", name, &dir->name);
-
-    return NGX_CONF_ERROR;
 }
 
 
 static char *
-ngx_http_ocs_auth_ldap_time(ngx_conf_t *cf, ngx_str_t *v, int *ms)
+ngx_http_ocs_auth_ldap_password(ngx_conf_t *cf, ngx_http_ocs_ldap_dir_t *dir,
+    ngx_str_t *file)
 {
-    ngx_msec_t  t;
+    char       *rv;
+    size_t      kept;
+    ngx_str_t   text;
+    ocs_err_t   err;
 
-    t = ngx_parse_time(v, 0);
-
-    if (t == (ngx_msec_t) NGX_ERROR || t == 0 || t > 600000) {
-        return "must be a time between 1ms and 10m";
+    rv = ngx_http_ocs_read_conf_file(cf, file, &text, 1024, 1);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
-    *ms = (int) t;
+    /* wiped with the configuration, whatever the core makes of it */
+    dir->password = text;
+
+    if (ocs_ldap_conf_password(&dir->conf, (char *) dir->name.data,
+                               (char *) text.data, text.len, &kept, &err)
+        != OCS_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
+        return NGX_CONF_ERROR;
+    }
+
+    dir->password.len = kept;
 
     return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_ocs_auth_keyword(ngx_conf_enum_t *words, ngx_str_t *v, int *out)
-{
-    for ( /* void */ ; words->name.len; words++) {
-        if (words->name.len == v->len
-            && ngx_strncmp(words->name.data, v->data, v->len) == 0)
-        {
-            *out = (int) words->value;
-            return NGX_OK;
-        }
-    }
-
-    return NGX_ERROR;
 }
 
 
@@ -507,24 +348,25 @@ ngx_http_ocs_auth_ldap_exit_process(ngx_cycle_t *cycle)
 }
 
 
-static ngx_http_ocs_fact_t *
-ngx_http_ocs_auth_add_fact(ngx_conf_t *cf, ngx_uint_t kind, ngx_str_t *value)
+static ocs_authz_req_t *
+ngx_http_ocs_auth_add_fact(ngx_conf_t *cf, int kind, ngx_str_t *value)
 {
-    uint32_t                        id;
     ngx_uint_t                      i;
-    ngx_http_ocs_fact_t            *f;
+    ocs_authz_req_t                 req, *f;
     ngx_http_ocs_auth_main_conf_t  *amcf;
-    static const char              *kinds[] = {
-        "", "enabled", "presence", "group", "filter", "remote"
-    };
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
 
-    id = ocs_fact_id(kinds[kind], (char *) value->data, value->len);
+    if (ocs_authz_req_init(&req, kind, (char *) value->data, value->len)
+        != OCS_OK)
+    {
+        return NULL;
+    }
+
     f = amcf->facts.elts;
 
     for (i = 0; i < amcf->facts.nelts; i++) {
-        if (f[i].id == id) {
+        if (f[i].id == req.id) {
             return &f[i];
         }
     }
@@ -541,9 +383,7 @@ ngx_http_ocs_auth_add_fact(ngx_conf_t *cf, ngx_uint_t kind, ngx_str_t *value)
         return NULL;
     }
 
-    f->kind = kind;
-    f->value = *value;
-    f->id = id;
+    *f = req;
 
     return f;
 }
@@ -558,9 +398,9 @@ ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
-    ngx_str_t            *value, none;
-    ngx_uint_t            kind;
-    ngx_http_ocs_fact_t  *f, *copy;
+    int               kind;
+    ngx_str_t        *value, none;
+    ocs_authz_req_t  *f, *copy;
 
     value = cf->args->elts;
     ngx_str_set(&none, "");
@@ -581,19 +421,19 @@ ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_strcmp(value[1].data, "ocs_enabled") == 0
         && cf->args->nelts == 2)
     {
-        kind = NGX_HTTP_OCS_FACT_ENABLED;
+        kind = OCS_AUTHZ_ENABLED;
         value = &none;
 
     } else if (ngx_strcmp(value[1].data, "enhanced_presence") == 0
                && cf->args->nelts == 2)
     {
-        kind = NGX_HTTP_OCS_FACT_PRESENCE;
+        kind = OCS_AUTHZ_PRESENCE;
         value = &none;
 
     } else if (ngx_strcmp(value[1].data, "group") == 0
                && cf->args->nelts == 3)
     {
-        kind = NGX_HTTP_OCS_FACT_GROUP;
+        kind = OCS_AUTHZ_GROUP;
         value = &value[2];
 
     } else if (ngx_strcmp(value[1].data, "filter") == 0
@@ -603,7 +443,7 @@ ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return "needs an LDAP filter in parentheses";
         }
 
-        kind = NGX_HTTP_OCS_FACT_FILTER;
+        kind = OCS_AUTHZ_FILTER;
         value = &value[2];
 
     } else {
@@ -621,7 +461,7 @@ ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (alcf->require == NGX_CONF_UNSET_PTR) {
         alcf->require = ngx_array_create(cf->pool, 4,
-                                         sizeof(ngx_http_ocs_fact_t));
+                                         sizeof(ocs_authz_req_t));
         if (alcf->require == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -645,9 +485,9 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
-    ngx_str_t            *value, none;
-    ngx_uint_t            kind;
-    ngx_http_ocs_fact_t  *f;
+    int               kind;
+    ngx_str_t        *value, none;
+    ocs_authz_req_t  *f;
 
     if (alcf->remote != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -662,19 +502,19 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     if (ngx_strcmp(value[1].data, "attribute") == 0 && cf->args->nelts == 2) {
-        kind = NGX_HTTP_OCS_FACT_REMOTE;
+        kind = OCS_AUTHZ_REMOTE;
         value = &none;
 
     } else if (ngx_strcmp(value[1].data, "group") == 0
                && cf->args->nelts == 3)
     {
-        kind = NGX_HTTP_OCS_FACT_GROUP;
+        kind = OCS_AUTHZ_GROUP;
         value = &value[2];
 
     } else if (ngx_strcmp(value[1].data, "filter") == 0
                && cf->args->nelts == 3 && value[2].data[0] == '(')
     {
-        kind = NGX_HTTP_OCS_FACT_FILTER;
+        kind = OCS_AUTHZ_FILTER;
         value = &value[2];
 
     } else {
@@ -690,7 +530,7 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    alcf->remote = ngx_palloc(cf->pool, sizeof(ngx_http_ocs_fact_t));
+    alcf->remote = ngx_palloc(cf->pool, sizeof(ocs_authz_req_t));
     if (alcf->remote == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -707,10 +547,11 @@ ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
-    ngx_int_t    rc;
-    ngx_str_t   *value;
-    ngx_uint_t   i;
-    ngx_cidr_t  *cidr;
+    ngx_int_t         rc;
+    ngx_str_t        *value;
+    ngx_uint_t        i;
+    ngx_cidr_t        cidr;
+    ocs_authz_net_t  *net;
 
     if (alcf->internal != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -724,18 +565,18 @@ ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->internal = ngx_array_create(cf->pool, cf->args->nelts,
-                                      sizeof(ngx_cidr_t));
+                                      sizeof(ocs_authz_net_t));
     if (alcf->internal == NULL) {
         return NGX_CONF_ERROR;
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
-        cidr = ngx_array_push(alcf->internal);
-        if (cidr == NULL) {
+        net = ngx_array_push(alcf->internal);
+        if (net == NULL) {
             return NGX_CONF_ERROR;
         }
 
-        rc = ngx_ptocidr(&value[i], cidr);
+        rc = ngx_ptocidr(&value[i], &cidr);
 
         if (rc == NGX_ERROR) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -749,9 +590,58 @@ ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                "low address bits of %V are meaningless",
                                &value[i]);
         }
+
+        if (ngx_http_ocs_auth_net(&cidr, net) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* nginx's parse of a network, as the core's plain address range */
+static ngx_int_t
+ngx_http_ocs_auth_net(ngx_cidr_t *cidr, ocs_authz_net_t *net)
+{
+    int        family;
+    u_char    *addr, *mask;
+    unsigned   bits;
+    ngx_uint_t i, len;
+
+    switch (cidr->family) {
+
+    case AF_INET:
+        family = 4;
+        len = 4;
+        addr = (u_char *) &cidr->u.in.addr;
+        mask = (u_char *) &cidr->u.in.mask;
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        family = 6;
+        len = 16;
+        addr = cidr->u.in6.addr.s6_addr;
+        mask = cidr->u.in6.mask.s6_addr;
+        break;
+#endif
+
+    default:
+        return NGX_ERROR;
+    }
+
+    /* a prefix: the mask's leading one bits */
+    for (bits = 0, i = 0; i < len * 8; i++) {
+        if (!(mask[i / 8] & (0x80 >> (i % 8)))) {
+            break;
+        }
+
+        bits++;
+    }
+
+    return ocs_authz_net_set(net, family, addr, bits) == OCS_OK
+           ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -801,175 +691,16 @@ ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
 uint32_t
 ngx_http_ocs_auth_facts_gen(ngx_array_t *facts)
 {
-    u_char               buf[4 * OCS_FACTS_MAX];
-    uint32_t             id, tmp;
-    ngx_uint_t           i, j, n;
-    ngx_http_ocs_fact_t *f;
-
-    f = facts->elts;
-    n = facts->nelts;
-
-    /* in id order, so that the order in the file does not matter */
-    for (i = 0; i < n; i++) {
-        id = f[i].id;
-
-        for (j = 0; j < i; j++) {
-            if (buf[4 * j] > (id >> 24)
-                || (buf[4 * j] == (id >> 24)
-                    && ((uint32_t) buf[4 * j + 1] << 16
-                        | (uint32_t) buf[4 * j + 2] << 8 | buf[4 * j + 3])
-                       > (id & 0xffffff)))
-            {
-                break;
-            }
-        }
-
-        ngx_memmove(&buf[4 * j + 4], &buf[4 * j], 4 * (i - j));
-
-        tmp = id;
-        buf[4 * j] = (u_char) (tmp >> 24);
-        buf[4 * j + 1] = (u_char) (tmp >> 16);
-        buf[4 * j + 2] = (u_char) (tmp >> 8);
-        buf[4 * j + 3] = (u_char) tmp;
-    }
-
-    return ocs_fact_id("generation", (char *) buf, 4 * n);
+    return ocs_authz_gen(facts->elts, facts->nelts);
 }
 
 
-/*
- * In a pool thread: which configured requirements the account meets,
- * and its group names for the ticket.  Filters need the directory; the
- * rest is read from the account.  Returns OCS_OK or OCS_ERR_SYS.
- */
+/* in a pool thread: see ocs_authz_evaluate() */
 int
 ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
     ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err)
 {
-    int                   rc, match;
-    size_t                n;
-    ngx_uint_t            i;
-    ocs_ldap_account_t   *acct;
-    ngx_http_ocs_fact_t  *f;
-    char                  cn[OCS_LDAP_VALUE_MAX];
-
-    acct = &res->acct;
-    f = facts->elts;
-    res->nfacts = 0;
-
-    for (i = 0; i < facts->nelts; i++) {
-
-        switch (f[i].kind) {
-
-        case NGX_HTTP_OCS_FACT_ENABLED:
-            match = (acct->ocs_enabled == 1);
-            break;
-
-        case NGX_HTTP_OCS_FACT_PRESENCE:
-            match = (acct->option_flags >= 0 && (acct->option_flags & 256));
-            break;
-
-        case NGX_HTTP_OCS_FACT_GROUP:
-            match = ngx_http_ocs_auth_in_group(acct, &f[i].value);
-            break;
-
-        case NGX_HTTP_OCS_FACT_FILTER:
-            rc = ocs_ldap_match(ld, acct->dn, (char *) f[i].value.data,
-                                &match, err);
-            if (rc == OCS_ERR_SYS) {
-                return rc;
-            }
-
-            break;
-
-        default: /* NGX_HTTP_OCS_FACT_REMOTE */
-            match = (acct->remote == 1);
-            break;
-        }
-
-        if (match && res->nfacts < OCS_FACTS_MAX) {
-            res->facts[res->nfacts++] = f[i].id;
-        }
-    }
-
-    /* group names for $ocs_groups: first values, comma-separated */
-    res->groups_len = 0;
-    res->groups_truncated = acct->groups_truncated;
-
-    for (i = 0; i < acct->ngroups; i++) {
-        if (ocs_dn_first_value(acct->groups[i], ngx_strlen(acct->groups[i]),
-                               cn, sizeof(cn), &n) != OCS_OK)
-        {
-            continue;
-        }
-
-        if (res->groups_len + (res->groups_len > 0) + n > OCS_GROUPS_MAX) {
-            res->groups_truncated = 1;
-            break;
-        }
-
-        if (res->groups_len > 0) {
-            res->groups[res->groups_len++] = ',';
-        }
-
-        ngx_memcpy(res->groups + res->groups_len, cn, n);
-        res->groups_len += n;
-    }
-
-    return OCS_OK;
-}
-
-
-/* a group requirement is a DN, or the name (first RDN value) of one */
-static int
-ngx_http_ocs_auth_in_group(ocs_ldap_account_t *acct, ngx_str_t *group)
-{
-    size_t      n;
-    ngx_uint_t  i, dn;
-    char        cn[OCS_LDAP_VALUE_MAX];
-
-    dn = (ngx_strlchr(group->data, group->data + group->len, '=') != NULL);
-
-    for (i = 0; i < acct->ngroups; i++) {
-        if (dn) {
-            if (ocs_dn_eq(acct->groups[i], ngx_strlen(acct->groups[i]),
-                          (char *) group->data, group->len))
-            {
-                return 1;
-            }
-
-            continue;
-        }
-
-        if (ocs_dn_first_value(acct->groups[i], ngx_strlen(acct->groups[i]),
-                               cn, sizeof(cn), &n) == OCS_OK
-            && n == group->len
-            && ngx_strncasecmp((u_char *) cn, group->data, n) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * Directory values end up in variables and from there in upstream
- * headers: control characters, CR and LF among them, become '?'.
- */
-static size_t
-ngx_http_ocs_auth_clean(char *dst, const char *src, size_t len, size_t max)
-{
-    size_t  i;
-
-    len = ngx_min(len, max);
-
-    for (i = 0; i < len; i++) {
-        dst[i] = ((u_char) src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-    }
-
-    return len;
+    return ocs_authz_evaluate(ld, facts->elts, facts->nelts, res, err);
 }
 
 
@@ -977,24 +708,53 @@ void
 ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
     ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen)
 {
-    ocs_ldap_account_t  *acct = &res->acct;
+    ocs_authz_fill_ticket(t, res, facts_gen, ngx_time());
+}
 
-    /* a TOTP secret read along has no place in a ticket */
-    ocs_wipe(acct->totp, sizeof(acct->totp));
 
-    t->sip_len = ngx_http_ocs_auth_clean(t->sip, acct->sip,
-                                         ngx_strlen(acct->sip), OCS_SIP_MAX);
-    t->display_len = ngx_http_ocs_auth_clean(t->display, acct->display,
-                                             ngx_strlen(acct->display),
-                                             OCS_DISPLAY_MAX);
-    t->dn_len = ngx_min(ngx_strlen(acct->dn), OCS_DN_MAX);
-    ngx_memcpy(t->dn, acct->dn, t->dn_len);
-    t->groups_len = ngx_http_ocs_auth_clean(t->groups, (char *) res->groups,
-                                            res->groups_len, OCS_GROUPS_MAX);
-    t->nfacts = res->nfacts;
-    ngx_memcpy(t->facts, res->facts, res->nfacts * sizeof(uint32_t));
-    t->facts_gen = facts_gen;
-    t->checked = ngx_time();
+/* the client's address as the core matches it: 4 or 16 bytes, or none */
+static size_t
+ngx_http_ocs_auth_client_addr(ngx_http_request_t *r, u_char **addr)
+{
+    struct sockaddr  *sa;
+
+    sa = r->connection->sockaddr;
+
+    switch (sa->sa_family) {
+
+    case AF_INET:
+        *addr = (u_char *) &((struct sockaddr_in *) sa)->sin_addr;
+        return 4;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        *addr = ((struct sockaddr_in6 *) sa)->sin6_addr.s6_addr;
+        return 16;
+#endif
+
+    default:
+        *addr = NULL;
+        return 0;
+    }
+}
+
+
+/* whether the client connects from ocs_auth_internal_networks */
+ngx_int_t
+ngx_http_ocs_auth_internal_client(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    size_t   len;
+    u_char  *addr;
+
+    if (alcf->internal == NULL) {
+        return 0;
+    }
+
+    len = ngx_http_ocs_auth_client_addr(r, &addr);
+
+    return ocs_authz_net_match(alcf->internal->elts, alcf->internal->nelts,
+                               addr, len);
 }
 
 
@@ -1006,70 +766,41 @@ ngx_int_t
 ngx_http_ocs_auth_authorize(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t)
 {
-    ngx_str_t             claim;
-    ngx_uint_t            i;
-    ngx_http_ocs_fact_t  *f;
+    int                 verdict;
+    size_t              len;
+    u_char             *addr;
+    ngx_str_t           claim;
+    ocs_authz_rules_t   rules;
+
+    ngx_memzero(&rules, sizeof(ocs_authz_rules_t));
 
     if (alcf->require != NULL) {
-        f = alcf->require->elts;
-
-        for (i = 0; i < alcf->require->nelts; i++) {
-            if (ocs_ticket_has_fact(t, f[i].id)) {
-                continue;
-            }
-
-            switch (f[i].kind) {
-
-            case NGX_HTTP_OCS_FACT_ENABLED:
-                return ngx_http_ocs_auth_deny(r, t, "not enabled for OCS",
-                    "Your account is not enabled for Office Communications "
-                    "Server.");
-
-            case NGX_HTTP_OCS_FACT_PRESENCE:
-                return ngx_http_ocs_auth_deny(r, t,
-                    "enhanced presence not enabled",
-                    "Your account does not have enhanced presence enabled, "
-                    "which this service needs.");
-
-            case NGX_HTTP_OCS_FACT_GROUP:
-                return ngx_http_ocs_auth_deny(r, t, "not in a required group",
-                    "You are not a member of a group that may use this "
-                    "service.");
-
-            default:
-                return ngx_http_ocs_auth_deny(r, t,
-                    "the account does not match the required filter",
-                    "Your account does not meet this service's access "
-                    "rules.");
-            }
-        }
+        rules.require = alcf->require->elts;
+        rules.nrequire = alcf->require->nelts;
     }
 
-    if (alcf->remote != NULL
-        && (alcf->internal == NULL
-            || ngx_cidr_match(r->connection->sockaddr, alcf->internal)
-               != NGX_OK)
-        && !ocs_ticket_has_fact(t, alcf->remote->id))
+    if (alcf->internal != NULL) {
+        rules.internal = alcf->internal->elts;
+        rules.ninternal = alcf->internal->nelts;
+    }
+
+    rules.remote = alcf->remote;
+
+    ngx_str_null(&claim);
+
+    if (alcf->sip_claim != NULL
+        && ngx_http_complex_value(r, alcf->sip_claim, &claim) != NGX_OK)
     {
-        return ngx_http_ocs_auth_deny(r, t, "no remote access",
-            "You are connecting from outside the organisation, and your "
-            "account does not have remote access.");
+        return NGX_ERROR;
     }
 
-    if (alcf->sip_claim != NULL) {
-        if (ngx_http_complex_value(r, alcf->sip_claim, &claim) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    len = ngx_http_ocs_auth_client_addr(r, &addr);
 
-        if (claim.len
-            && !ocs_sip_uri_eq((char *) claim.data, claim.len, t->sip,
-                               t->sip_len))
-        {
-            return ngx_http_ocs_auth_deny(r, t,
-                "the sign-in address does not match the account",
-                "The sign-in address does not match the account you signed "
-                "in with.");
-        }
+    verdict = ocs_authz_check(t, &rules, addr, len, (char *) claim.data,
+                              claim.len);
+
+    if (verdict != OCS_AUTHZ_ALLOW) {
+        return ngx_http_ocs_auth_deny(r, t, verdict);
     }
 
     return NGX_OK;
@@ -1077,16 +808,16 @@ ngx_http_ocs_auth_authorize(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_ocs_auth_deny(ngx_http_request_t *r, ocs_ticket_t *t,
-    const char *why, const char *message)
+ngx_http_ocs_auth_deny(ngx_http_request_t *r, ocs_ticket_t *t, int verdict)
 {
     ngx_int_t  rc;
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "ocs auth: user \"%s\" denied: %s", t->user, why);
+                  "ocs auth: user \"%s\" denied: %s", t->user,
+                  ocs_authz_reason(verdict));
 
     rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN, "Access denied",
-                                   message);
+                                   ocs_authz_message(verdict));
 
     ngx_http_finalize_request(r, rc);
 
@@ -1271,22 +1002,9 @@ ngx_http_ocs_auth_recheck_thread(void *data)
 {
     ngx_http_ocs_auth_recheck_t  *task = data;
 
-    task->state = OCS_ACCT_OK;
-    task->rc = ocs_ldap_lookup(task->ld, task->dn, &task->res.acct,
-                               &task->err);
-
-    if (task->rc != OCS_OK) {
-        return;
-    }
-
-    if (task->res.acct.uac >= 0) {
-        task->state = ocs_acct_state_from_uac(task->res.acct.uac);
-    }
-
-    if (task->state == OCS_ACCT_OK) {
-        task->rc = ngx_http_ocs_auth_evaluate(task->ld, task->facts,
-                                              &task->res, &task->err);
-    }
+    task->rc = ocs_authz_recheck(task->ld, task->dn, task->facts->elts,
+                                 task->facts->nelts, &task->res,
+                                 &task->state, &task->err);
 }
 
 
@@ -1295,43 +1013,38 @@ ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_ocs_auth_recheck_t  *task = data;
 
+    const char                     *why;
     ocs_ticket_t                   *t;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
     t = &task->sso->ticket;
 
-    if (task->rc == OCS_ERR_SYS) {
-        /*
-         * Keep the facts the ticket has and ask again after another
-         * interval.  Requirements added since the ticket was sealed stay
-         * unmet until then: the ticket has no fact for them.
-         */
+    switch (ocs_authz_recheck_apply(t, task->rc, task->state, &task->res,
+                                    amcf->facts_gen, ngx_time(), &why))
+    {
+
+    case OCS_AUTHZ_RECHECK_KEEP:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: directory \"%V\" unavailable for the "
                       "re-check of user \"%s\": %s",
                       &task->alcf->directory->name, t->user, task->err.text);
-        t->checked = ngx_time();
-        t->facts_gen = amcf->facts_gen;
+        break;
 
-    } else if (task->rc == OCS_ERR_NOTFOUND
-               || task->state != OCS_ACCT_OK)
-    {
+    case OCS_AUTHZ_RECHECK_END:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: session of user \"%s\" ended: %s", t->user,
-                      task->rc == OCS_ERR_NOTFOUND
-                      ? "the account is gone from the directory"
-                      : ocs_acct_state_name(task->state));
+                      why);
 
         (void) ngx_http_ocs_sso_revoke(r, t);
         task->sso->state = NGX_HTTP_OCS_SSO_REVOKED;
+        break;
 
-    } else {
-        ngx_http_ocs_auth_fill_ticket(t, &task->res, amcf->facts_gen);
-
+    default: /* OCS_AUTHZ_RECHECK_RENEW */
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs auth: user \"%s\" re-checked in directory \"%V\"",
                       t->user, &task->alcf->directory->name);
+        break;
     }
 
     if (task->sso->state == NGX_HTTP_OCS_SSO_VALID

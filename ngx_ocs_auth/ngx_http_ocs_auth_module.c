@@ -63,8 +63,6 @@ static char *ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r,
     ngx_array_t *patterns);
-static ngx_int_t ngx_http_ocs_auth_has_arg(ngx_http_request_t *r,
-    ngx_str_t *name);
 
 
 static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
@@ -456,16 +454,14 @@ ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
 {
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
-    if (alcf->directory == NULL || ctx->ticket.dn_len == 0 || ctx->rechecked)
-    {
+    if (alcf->directory == NULL || ctx->rechecked) {
         return NGX_OK;
     }
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
 
-    if ((alcf->recheck
-         && ocs_time_diff(ngx_time(), ctx->ticket.checked) >= alcf->recheck)
-        || ctx->ticket.facts_gen != amcf->facts_gen)
+    if (ocs_authz_recheck_due(&ctx->ticket, alcf->recheck, amcf->facts_gen,
+                              ngx_time()))
     {
         if (ngx_http_ocs_auth_recheck(r, alcf, ctx) == NGX_AGAIN) {
             return NGX_AGAIN;
@@ -510,35 +506,6 @@ ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
     return NGX_OK;
 }
 
-static ngx_int_t
-ngx_http_ocs_auth_has_arg(ngx_http_request_t *r, ngx_str_t *name)
-{
-    u_char  *p, *end;
-
-    p = r->args.data;
-    end = p + r->args.len;
-
-    while (p < end) {
-        if ((size_t) (end - p) >= name->len
-            && ngx_strncasecmp(p, name->data, name->len) == 0
-            && (p + name->len == end || p[name->len] == '='
-                || p[name->len] == '&'))
-        {
-            return 1;
-        }
-
-        p = ngx_strlchr(p, end, '&');
-        if (p == NULL) {
-            break;
-        }
-
-        p++;
-    }
-
-    return 0;
-}
-
-
 /*
  * A pattern starting with "?" is a query argument ("?Cmd=logoff": that
  * argument with that value, or "?logout": the argument at all), without
@@ -547,46 +514,15 @@ ngx_http_ocs_auth_has_arg(ngx_http_request_t *r, ngx_str_t *name)
 static ngx_int_t
 ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 {
-    u_char      *eq;
-    ngx_str_t   *p, name, want, value;
+    ngx_str_t   *p;
     ngx_uint_t   i;
 
     p = patterns->elts;
 
     for (i = 0; i < patterns->nelts; i++) {
-
-        if (p[i].data[0] != '?') {
-            if (r->uri.len == p[i].len
-                && ngx_strncmp(r->uri.data, p[i].data, p[i].len) == 0)
-            {
-                return 1;
-            }
-
-            continue;
-        }
-
-        name.data = p[i].data + 1;
-        eq = ngx_strlchr(name.data, p[i].data + p[i].len, '=');
-        name.len = (eq ? eq : p[i].data + p[i].len) - name.data;
-
-        if (eq == NULL) {
-            /* ngx_http_arg() wants "name=": look for the bare name too */
-            if (ngx_http_ocs_auth_has_arg(r, &name)) {
-                return 1;
-            }
-
-            continue;
-        }
-
-        if (ngx_http_arg(r, name.data, name.len, &value) != NGX_OK) {
-            continue;
-        }
-
-        want.data = eq + 1;
-        want.len = p[i].data + p[i].len - want.data;
-
-        if (value.len == want.len
-            && ngx_strncasecmp(value.data, want.data, want.len) == 0)
+        if (ocs_web_app_logoff((char *) p[i].data, p[i].len,
+                               (char *) r->uri.data, r->uri.len,
+                               (char *) r->args.data, r->args.len))
         {
             return 1;
         }
@@ -604,36 +540,12 @@ ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 ngx_int_t
 ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *h;
+    ocs_hdr_t  hdr;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return 0;
-    }
+    ngx_http_ocs_hdr_init(r, &hdr);
 
-    h = ngx_http_ocs_header_in(r, "X-Requested-With",
-                               sizeof("X-Requested-With") - 1);
-
-    if (h && h->value.len == sizeof("XMLHttpRequest") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "XMLHttpRequest",
-                           h->value.len) == 0)
-    {
-        return 0;
-    }
-
-    h = ngx_http_ocs_header_in(r, "Accept", sizeof("Accept") - 1);
-
-    if (h
-        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                            (u_char *) "application/json",
-                            sizeof("application/json") - 2) != NULL
-        && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                            (u_char *) "text/html", sizeof("text/html") - 2)
-           == NULL)
-    {
-        return 0;
-    }
-
-    return 1;
+    return ocs_web_wants_page(&hdr,
+                              (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0);
 }
 
 
@@ -651,7 +563,7 @@ ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf)
                        sizeof(ngx_http_ocs_ldap_dir_t *))
         != NGX_OK
         || ngx_array_init(&amcf->facts, cf->pool, 8,
-                          sizeof(ngx_http_ocs_fact_t))
+                          sizeof(ocs_authz_req_t))
            != NGX_OK)
     {
         return NULL;
@@ -806,7 +718,7 @@ ngx_http_ocs_auth_merge_factor(ngx_http_ocs_auth_loc_conf_t *prev,
 
     if (conf->cert_source == NGX_CONF_UNSET_UINT) {
         conf->cert_source = (prev->cert_source == NGX_CONF_UNSET_UINT)
-                            ? NGX_HTTP_OCS_CERT_OFF : prev->cert_source;
+                            ? OCS_CERT_NONE : prev->cert_source;
         conf->cert_domain = prev->cert_domain;
         conf->cert_only = prev->cert_only;
     }
@@ -852,7 +764,7 @@ ngx_http_ocs_auth_conf_values(ngx_http_ocs_auth_loc_conf_t *conf,
     c->ntlm = (conf->ntlm == 1);
     c->krb5_password = (conf->krb5_password == 1);
     c->user_file = (conf->user_file.len != 0);
-    c->certificate = (conf->cert_source != NGX_HTTP_OCS_CERT_OFF);
+    c->certificate = (conf->cert_source != OCS_CERT_NONE);
     c->totp = (conf->totp == 1);
     c->otp = (conf->otp != NULL);
     c->lockout = (conf->lockout == 1);

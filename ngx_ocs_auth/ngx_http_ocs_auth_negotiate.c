@@ -130,10 +130,7 @@ ngx_int_t
 ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf)
 {
-    return alcf->negotiate
-           && alcf->internal != NULL
-           && ngx_cidr_match(r->connection->sockaddr, alcf->internal)
-              == NGX_OK;
+    return alcf->negotiate && ngx_http_ocs_auth_internal_client(r, alcf);
 }
 
 

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs_auth.h>
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_krb5.h>
 
 

@@ -1,6 +1,9 @@
 /*
- * Glue shared by the ocs nginx modules: request-header surgery, cookies,
- * pages, the HTTPS policy and the thread-pool runner.
+ * Glue shared by the ocs nginx modules: the core's environment
+ * (ngx_http_ocs_env.c), request headers, where a request comes from,
+ * pages and forms (ngx_http_ocs_http.c), cookies (ngx_http_ocs_cookie.c),
+ * the thread-pool runner (ngx_http_ocs_thread.c) and configuration
+ * helpers (ngx_http_ocs_conf.c).
  */
 
 #ifndef NGX_HTTP_OCS_H
@@ -14,6 +17,7 @@
 #include <ocs/ocs.h>
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_cookie.h>
+#include <ocs/ocs_web.h>
 #include <ocs/ocs_ticket.h>
 #include <ocs/ocs_signin.h>
 #include <ocs/ocs_pages.h>
@@ -81,6 +85,9 @@ ngx_int_t ngx_http_ocs_header_in_add(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value);
 ngx_int_t ngx_http_ocs_header_out_add(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+
+/* the core's header accessor (ocs_web.h) over r->headers_in */
+void ngx_http_ocs_hdr_init(ngx_http_request_t *r, ocs_hdr_t *hdr);
 
 /*
  * The client's cookies, as it sent them even after the modules took

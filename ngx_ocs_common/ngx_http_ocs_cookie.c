@@ -530,48 +530,45 @@ ngx_http_ocs_cookie_clear(ngx_http_request_t *r, ngx_str_t *name,
 }
 
 
-/* a Set-Cookie value; every cookie of ours is Secure and HttpOnly */
+/*
+ * A Set-Cookie value (ocs_cookie_format()); every cookie of ours is
+ * Secure and HttpOnly.  NGX_ERROR for a cookie a browser would drop
+ * (a __Host- one with a Domain), which the configuration rules out.
+ */
 ngx_int_t
 ngx_http_ocs_cookie_format(ngx_http_request_t *r,
     ngx_http_ocs_cookie_t *cookie, ngx_str_t *value)
 {
-    u_char  *p;
-    size_t   len;
+    size_t        len;
+    ocs_cookie_t  c;
 
-    len = cookie->name.len + 1 + cookie->value.len
-          + sizeof("; Path=") - 1 + cookie->path.len
-          + sizeof("; Domain=") - 1 + cookie->domain.len
-          + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
-          + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
-          + sizeof("; Secure; HttpOnly; SameSite=") - 1
-          + cookie->same_site.len;
+    c.name = (char *) cookie->name.data;
+    c.name_len = cookie->name.len;
+    c.value = (char *) cookie->value.data;
+    c.value_len = cookie->value.len;
+    c.domain = (char *) cookie->domain.data;
+    c.domain_len = cookie->domain.len;
+    c.path = (char *) cookie->path.data;
+    c.path_len = cookie->path.len;
+    c.same_site = (char *) cookie->same_site.data;
+    c.same_site_len = cookie->same_site.len;
+    c.max_age = cookie->max_age;
 
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    len = ocs_cookie_format_len(&c);
+
+    value->data = ngx_pnalloc(r->pool, len);
+    if (value->data == NULL) {
         return NGX_ERROR;
     }
 
-    value->data = p;
-
-    p = ngx_sprintf(p, "%V=%V; Path=%V", &cookie->name, &cookie->value,
-                    &cookie->path);
-
-    if (cookie->domain.len) {
-        p = ngx_sprintf(p, "; Domain=%V", &cookie->domain);
+    if (ocs_cookie_format(&c, ngx_http_ocs_env(), (char *) value->data, len,
+                          &value->len)
+        != OCS_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs: cookie \"%V\" cannot be set", &cookie->name);
+        return NGX_ERROR;
     }
-
-    if (cookie->max_age == 0) {
-        p = ngx_sprintf(p, "; Max-Age=0; Expires=%s",
-                        "Thu, 01 Jan 1970 00:00:00 GMT");
-
-    } else if (cookie->max_age > 0) {
-        p = ngx_sprintf(p, "; Max-Age=%T; Expires=", cookie->max_age);
-        p = ngx_http_cookie_time(p, ngx_time() + cookie->max_age);
-    }
-
-    p = ngx_sprintf(p, "; Secure; HttpOnly; SameSite=%V", &cookie->same_site);
-
-    value->len = p - value->data;
 
     return NGX_OK;
 }

@@ -25,6 +25,7 @@
 #include <ngx_http_ocs_sso.h>
 
 #include <ocs/ocs_conf.h>
+#include <ocs/ocs_csrf.h>
 
 
 #define NGX_HTTP_OCS_LOGOFF_BODY_MAX  2048

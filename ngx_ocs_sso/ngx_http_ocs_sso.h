@@ -9,6 +9,8 @@
 
 #include <ngx_http_ocs.h>
 
+#include <ocs/ocs_session.h>
+
 
 typedef struct {
     ngx_str_t              key_file;
@@ -49,6 +51,7 @@ typedef struct {
     ngx_str_t              identity_header;
     ngx_array_t           *strip_headers;  /* ngx_str_t; NULL: off */
     ngx_flag_t             pass_cookies;
+    ocs_session_policy_t   policy;         /* the above, merged, for core */
 } ngx_http_ocs_sso_loc_conf_t;
 
 
@@ -139,7 +142,7 @@ void ngx_http_ocs_sso_require(ngx_conf_t *cf);
 ngx_shm_zone_t *ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, ngx_http_ocs_sso_main_conf_t *smcf);
 ngx_int_t ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone,
-    ocs_ticket_t *t);
+    const ocs_ticket_t *t);
 ngx_int_t ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone,
     ocs_ticket_t *t, ngx_log_t *log);
 ngx_int_t ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone,

@@ -1,8 +1,8 @@
 /*
- * ngx_http_ocs_sso_module: sealed ticket cookies.  Verifies the ticket of
- * a request once, applies the location's lifetime and idle limits and
- * the revocation zone, refreshes the cookie at most once per
- * ocs_sso_refresh, and passes the verified user upstream.
+ * ngx_http_ocs_sso_module: sealed ticket cookies.  Reads the ticket of a
+ * request once and has core judge it (ocs_session.h) under the
+ * location's policy and the revocation zone, sends the refreshed cookie
+ * that core asks for, and passes the verified user upstream.
  */
 
 #include <ngx_config.h>
@@ -16,8 +16,11 @@
 #define NGX_HTTP_OCS_SSO_KEY_MAX    4096
 
 
+static int ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t);
 static ngx_uint_t ngx_http_ocs_sso_check(ngx_http_request_t *r,
-    ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log);
+    ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log, ngx_uint_t *reseal);
+static ngx_int_t ngx_http_ocs_sso_pick(ngx_http_request_t *r,
+    ngx_http_ocs_sso_ctx_t *ctx, ngx_uint_t *reseal);
 static ngx_int_t ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r,
@@ -31,9 +34,14 @@ static ngx_int_t ngx_http_ocs_sso_string(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_sso_add_variables(ngx_conf_t *cf);
 static void *ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_ocs_sso_cookie_names(ngx_conf_t *cf,
+    ngx_http_ocs_sso_main_conf_t *smcf);
+static ngx_int_t ngx_http_ocs_sso_strip_cookies(ngx_conf_t *cf,
+    ngx_http_ocs_sso_main_conf_t *smcf, ngx_uint_t dflt);
 static void *ngx_http_ocs_sso_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static void ngx_http_ocs_sso_policy(ngx_http_ocs_sso_loc_conf_t *conf);
 static ngx_int_t ngx_http_ocs_sso_init(ngx_conf_t *cf);
 static void ngx_http_ocs_sso_wipe_ring(void *data);
 static char *ngx_http_ocs_sso_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -51,6 +59,10 @@ static char *ngx_http_ocs_sso_strip_headers(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_ocs_sso_service_idle(ngx_conf_t *cf,
+    ngx_str_t *param, time_t *idle);
+static char *ngx_http_ocs_sso_service_add(ngx_conf_t *cf,
+    uint32_t service_id);
 static char *ngx_http_ocs_sso_computer(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ocs_sso_not_zero(ngx_conf_t *cf, void *post,
@@ -265,93 +277,81 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
+/* the revocation zone, as core asks it */
+static int
+ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t)
+{
+    ngx_shm_zone_t  *zone = data;
+
+    return ngx_http_ocs_sso_zone_revoked(zone, t) ? 1 : 0;
+}
+
+
 /*
- * One ticket cookie's value against the location's limits and the
- * revocation zone: the state it gives, with t filled when it opens.
- * Why it is refused is logged when log is set.
+ * One ticket cookie's value against the location's policy and the
+ * revocation zone: the state it gives, with t filled when it opens and
+ * brought up to date when it is valid (*reseal: seal it again).  Why it
+ * is refused is logged when log is set.
  */
 static ngx_uint_t
 ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
-    ocs_ticket_t *t, ngx_uint_t log)
+    ocs_ticket_t *t, ngx_uint_t log, ngx_uint_t *reseal)
 {
-    int                            rc;
-    time_t                         now, idle, lifetime;
+    int                            verdict, rs;
     ocs_err_t                      err;
     ngx_uint_t                     level, ended;
+    const char                    *reason;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
 
     /* a ticket that does not open is forged or damaged; one that has run
        out or was revoked is the ordinary end of a session */
     level = log ? NGX_LOG_ERR : NGX_LOG_DEBUG;
     ended = log ? NGX_LOG_INFO : NGX_LOG_DEBUG;
 
-    rc = ocs_ticket_open(smcf->ring, smcf->cache, (char *) value->data,
-                         value->len, t, &err);
+    verdict = ocs_session_check(&slcf->policy, smcf->ring, smcf->cache,
+                                ngx_http_ocs_env(), (char *) value->data,
+                                value->len, ngx_http_ocs_sso_revoked,
+                                smcf->zone, t, &rs, &err);
 
-    if (rc != OCS_OK) {
+    *reseal = (verdict == OCS_SESSION_VALID && rs);
+    reason = ocs_session_reason(verdict);
+
+    switch (verdict) {
+
+    case OCS_SESSION_VALID:
+        return NGX_HTTP_OCS_SSO_VALID;
+
+    case OCS_SESSION_BAD:
         ngx_log_error(level, r->connection->log, 0,
                       "ocs sso: ticket rejected: %s", err.text);
         return NGX_HTTP_OCS_SSO_BAD;
-    }
 
-    if (ngx_http_ocs_sso_zone_revoked(smcf->zone, t)) {
+    case OCS_SESSION_SERVICE_IDLE:
         ngx_log_error(ended, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: "
-                      "session revoked", t->user);
-        return NGX_HTTP_OCS_SSO_REVOKED;
-    }
+                      "ocs sso: ticket of user \"%s\" rejected: %s \"%V\"",
+                      t->user, reason, &slcf->service);
+        return NGX_HTTP_OCS_SSO_EXPIRED;
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
-    now = ngx_time();
-
-    /* the location's limits when it sets them, else the computer class's;
-       the class's lifetime is in t->expires since the sign-in */
-    idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
-    lifetime = (slcf->lifetime > 0) ? slcf->lifetime
-                                    : slcf->computer[t->computer].lifetime;
-
-    rc = ocs_ticket_check(t, now, lifetime, idle);
-
-    if (rc != OCS_OK) {
+    default:
         ngx_log_error(ended, r->connection->log, 0,
                       "ocs sso: ticket of user \"%s\" rejected: %s",
-                      t->user, rc == OCS_ERR_IDLE ? "idle timeout"
-                                                  : "session expired");
-        return NGX_HTTP_OCS_SSO_EXPIRED;
-    }
+                      t->user, reason);
 
-    /*
-     * The service's own inactivity limit: the user may be busy in other
-     * services of the session and still be too long away from this one.
-     */
-    if (slcf->service.len && slcf->service_idle
-        && ocs_time_diff(now, ocs_ticket_service_seen(t, slcf->service_id))
-           >= slcf->service_idle)
-    {
-        ngx_log_error(ended, r->connection->log, 0,
-                      "ocs sso: ticket of user \"%s\" rejected: idle "
-                      "timeout in service \"%V\"", t->user, &slcf->service);
-        return NGX_HTTP_OCS_SSO_EXPIRED;
+        return (verdict == OCS_SESSION_REVOKED) ? NGX_HTTP_OCS_SSO_REVOKED
+                                                : NGX_HTTP_OCS_SSO_EXPIRED;
     }
-
-    return NGX_HTTP_OCS_SSO_VALID;
 }
 
 
 ngx_http_ocs_sso_ctx_t *
 ngx_http_ocs_sso_verify(ngx_http_request_t *r)
 {
-    time_t                         now, seen, idle, refresh;
-    ngx_str_t                      value;
-    ngx_int_t                      rc;
-    ngx_uint_t                     n;
-    ocs_ticket_t                  *t;
+    ngx_uint_t                     reseal;
     ngx_http_ocs_sso_ctx_t        *ctx;
-    ngx_http_ocs_cookie_iter_t     it;
-    ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ocs_sso_module);
@@ -376,162 +376,140 @@ ngx_http_ocs_sso_verify(ngx_http_request_t *r)
         return ctx;
     }
 
-    /*
-     * The browser sends every cookie it holds under the name: one that a
-     * sibling host or a longer path set comes first and would shadow
-     * the real ticket.  The first valid one counts; the others are
-     * logged only when none is.
-     */
-    t = &ctx->ticket;
-    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
-
-    for (n = 0; /* void */; n++) {
-        rc = ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value);
-
-        if (rc == NGX_ERROR) {
-            return NULL;
-        }
-
-        if (rc == NGX_DECLINED) {
-            break;
-        }
-
-        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 0);
-
-        if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
-            break;
-        }
-    }
-
-    if (ctx->state == NGX_HTTP_OCS_SSO_VALID && n > 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs sso: %ui other \"%V\" cookie%s without a valid "
-                      "ticket ignored", n, &smcf->cookie, n > 1 ? "s" : "");
-
-    } else if (ctx->state != NGX_HTTP_OCS_SSO_VALID && n > 0) {
-        /* the first, which the browser thinks best, says why */
-        ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
-
-        if (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value)
-            != NGX_OK)
-        {
-            return NULL;
-        }
-
-        ctx->state = ngx_http_ocs_sso_check(r, &value, t, 1);
+    if (ngx_http_ocs_sso_pick(r, ctx, &reseal) != NGX_OK) {
+        return NULL;
     }
 
     ctx->opened = (ctx->state != NGX_HTTP_OCS_SSO_NONE
                    && ctx->state != NGX_HTTP_OCS_SSO_BAD);
 
-    if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
-        return ctx;
-    }
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
-    now = ngx_time();
-
-    idle = (slcf->idle >= 0) ? slcf->idle : slcf->computer[t->computer].idle;
-    seen = slcf->service.len ? ocs_ticket_service_seen(t, slcf->service_id)
-                             : t->last_seen;
-
-    /*
-     * Activity is recorded at most once per refresh interval, but at
-     * least twice per idle limit: a limit shorter than the interval must
-     * not throw out a busy user.
-     */
-    refresh = slcf->refresh;
-
-    if (idle > 0) {
-        refresh = ngx_min(refresh, ngx_max(idle / 2, 1));
-    }
-
-    if (slcf->service.len && slcf->service_idle > 0) {
-        refresh = ngx_min(refresh, ngx_max(slcf->service_idle / 2, 1));
-    }
-
-    /* a service's first visit is recorded at once, later ones at most
-       once per refresh interval */
-    if (ocs_time_diff(now, t->last_seen) >= refresh
-        || ocs_time_diff(now, seen) >= refresh
-        || (slcf->service.len
-            && !ocs_ticket_service_known(t, slcf->service_id)))
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID && reseal
+        && ngx_http_ocs_sso_seal_cookie(r, &ctx->ticket, &ctx->refresh)
+           != NGX_OK)
     {
-        ocs_ticket_touch(t, now);
-
-        if (slcf->service.len) {
-            ocs_ticket_service_touch(t, slcf->service_id, now);
-        }
-
-        if (ngx_http_ocs_sso_seal_cookie(r, t, &ctx->refresh) != NGX_OK) {
-            /* the old cookie still works until it goes idle */
-            ctx->refresh.len = 0;
-        }
+        /* the old cookie still works until it goes idle */
+        ctx->refresh.len = 0;
     }
 
     return ctx;
 }
 
 
+/*
+ * The browser sends every cookie it holds under the name: one that a
+ * sibling host or a longer path set comes first and would shadow the
+ * real ticket.  The first valid one counts; the others are logged only
+ * when none is.  Returns NGX_OK with ctx->state set, or NGX_ERROR (then
+ * no opened ticket is left in ctx).
+ */
+static ngx_int_t
+ngx_http_ocs_sso_pick(ngx_http_request_t *r, ngx_http_ocs_sso_ctx_t *ctx,
+    ngx_uint_t *reseal)
+{
+    ngx_str_t                      value;
+    ngx_int_t                      rc;
+    ngx_uint_t                     n;
+    ngx_http_ocs_cookie_iter_t     it;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+    *reseal = 0;
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+    for (n = 0; /* void */; n++) {
+        rc = ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value);
+
+        if (rc == NGX_ERROR) {
+            goto failed;
+        }
+
+        if (rc == NGX_DECLINED) {
+            break;
+        }
+
+        ctx->state = ngx_http_ocs_sso_check(r, &value, &ctx->ticket, 0,
+                                            reseal);
+
+        if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+            break;
+        }
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ocs sso: %ui other \"%V\" cookie%s without a valid "
+                      "ticket ignored", n, &smcf->cookie, n > 1 ? "s" : "");
+        return NGX_OK;
+    }
+
+    /* the first, which the browser thinks best, says why */
+    ngx_memzero(&it, sizeof(ngx_http_ocs_cookie_iter_t));
+
+    if (ngx_http_ocs_cookie_next(r, &smcf->cookie, &it, &value) != NGX_OK) {
+        goto failed;
+    }
+
+    ctx->state = ngx_http_ocs_sso_check(r, &value, &ctx->ticket, 1, reseal);
+
+    return NGX_OK;
+
+failed:
+
+    ocs_wipe(&ctx->ticket, sizeof(ocs_ticket_t));
+    ctx->state = NGX_HTTP_OCS_SSO_NONE;
+
+    return NGX_ERROR;
+}
+
+
 ngx_int_t
 ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
 {
-    int64_t                        nb, auth;
+    int                            rc;
+    int64_t                        nb;
     ngx_str_t                      set_cookie;
-    ngx_int_t                      rc;
+    ocs_err_t                      err;
+    ngx_uint_t                     level;
     ngx_time_t                    *tp;
-    const ocs_env_t               *env;
     ngx_http_ocs_sso_ctx_t        *ctx;
     ngx_http_ocs_sso_loc_conf_t   *slcf;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
-    if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs sso: user name of %uz bytes cannot be sealed",
-                      t->user_len);
-        return NGX_ERROR;
-    }
-
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
-    env = ngx_http_ocs_env();
-
-    if (env->random(env->data, t->session, OCS_SESSION_LEN) != OCS_OK) {
-        ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
-                      "ocs sso: no random bytes for a session id");
-        return NGX_ERROR;
-    }
-
-    /*
-     * A sign-in in the same millisecond as a "log off everywhere" (or a
-     * full-zone fallback) must not fall under it: it is dated after.
-     */
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
+
+    ctx = NULL;
     nb = ngx_http_ocs_sso_zone_user_not_before(smcf->zone, t->user,
                                                t->user_len);
-
     tp = ngx_timeofday();
-    auth = ngx_max((int64_t) tp->sec * 1000 + (int64_t) tp->msec, nb + 1);
 
-    t->auth_time = auth / 1000;
-    t->auth_ms = (unsigned) (auth % 1000);
-    t->last_seen = t->auth_time;
+    rc = ocs_session_start(&slcf->policy, ngx_http_ocs_env(),
+                           (int64_t) tp->sec * 1000 + (int64_t) tp->msec, nb,
+                           t, &err);
 
-    /* a lifetime beyond the year 9999 means "as long as tickets go" */
-    t->expires = ocs_time_add(t->auth_time,
-                              slcf->lifetime > 0
-                              ? slcf->lifetime
-                              : slcf->computer[t->computer].lifetime);
-    t->expires = ngx_min(t->expires, OCS_TIME_MAX);
+    if (rc != OCS_OK) {
+        level = (rc == OCS_ERR_SYS) ? NGX_LOG_CRIT : NGX_LOG_ERR;
+        ngx_log_error(level, r->connection->log, 0, "ocs sso: %s", err.text);
+        goto cleanup;
+    }
 
-    rc = ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie);
+    if (ngx_http_ocs_sso_seal_cookie(r, t, &set_cookie) != NGX_OK
+        || ngx_http_ocs_header_out_add(r, "Set-Cookie", &set_cookie)
+           != NGX_OK)
+    {
+        goto cleanup;
     }
 
     /* the rest of the request goes on as the user, $ocs_session and all */
-    ctx = (rc == NGX_OK) ? ngx_http_ocs_sso_carry(r, t) : NULL;
+    ctx = ngx_http_ocs_sso_carry(r, t);
 
+cleanup:
+
+    /* the ctx keeps the only copy of the session id */
     if (ctx == NULL || t != &ctx->ticket) {
         ocs_wipe(t->session, OCS_SESSION_LEN);
     }
@@ -618,15 +596,8 @@ ngx_http_ocs_sso_seal_cookie(ngx_http_request_t *r, ocs_ticket_t *t,
     ngx_str_set(&cookie.path, "/");
     ngx_str_set(&cookie.same_site, "Lax");
 
-    /* a private computer may keep the ticket until it expires */
-    cookie.max_age = -1;
-
-    if (t->computer <= OCS_COMPUTER_PRIVATE
-        && slcf->computer[t->computer].persistent)
-    {
-        cookie.max_age = (time_t) ngx_max(ocs_time_diff(t->expires,
-                                                        ngx_time()), 1);
-    }
+    cookie.max_age = (time_t) ocs_session_cookie_max_age(&slcf->policy, t,
+                                                         ngx_time());
 
     return ngx_http_ocs_cookie_format(r, &cookie, set_cookie);
 }
@@ -750,20 +721,17 @@ void
 ngx_http_ocs_sso_class_limits(ngx_http_request_t *r, ngx_uint_t computer,
     ngx_http_ocs_sso_class_t *limits)
 {
+    ocs_session_class_t           c;
     ngx_http_ocs_sso_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_sso_module);
 
-    if (computer > OCS_COMPUTER_PRIVATE) {
-        computer = OCS_COMPUTER_PUBLIC;
-    }
-
     /* as ngx_http_ocs_sso_issue() and ngx_http_ocs_sso_check() apply them */
-    limits->idle = (slcf->idle >= 0) ? slcf->idle
-                                     : slcf->computer[computer].idle;
-    limits->lifetime = (slcf->lifetime > 0)
-                       ? slcf->lifetime : slcf->computer[computer].lifetime;
-    limits->persistent = slcf->computer[computer].persistent;
+    ocs_session_class_limits(&slcf->policy, (unsigned) computer, &c);
+
+    limits->idle = (time_t) c.idle;
+    limits->lifetime = (time_t) c.lifetime;
+    limits->persistent = c.persistent;
 }
 
 
@@ -1092,9 +1060,8 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_ocs_sso_main_conf_t  *smcf = conf;
 
-    ngx_str_t           *h, *name, base;
-    ngx_uint_t           dflt;
-    ocs_cookie_name_t   *c;
+    ngx_str_t   *h, *name;
+    ngx_uint_t   dflt;
 
     /*
      * A __Host- cookie cannot be set by a sibling host or for a longer
@@ -1110,49 +1077,11 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&smcf->cookie, "__Host-ocs_ticket");
     }
 
-    /* the nonce cookie never has a Domain: always __Host- */
-    base = smcf->cookie;
-
-    if (ngx_http_ocs_sso_is_host_prefixed(&base)) {
-        base.data += sizeof("__Host-") - 1;
-        base.len -= sizeof("__Host-") - 1;
-    }
-
-    smcf->csrf_cookie.len = sizeof("__Host-_csrf") - 1 + base.len;
-    smcf->csrf_cookie.data = ngx_pnalloc(cf->pool, smcf->csrf_cookie.len);
-    if (smcf->csrf_cookie.data == NULL) {
+    if (ngx_http_ocs_sso_cookie_names(cf, smcf) != NGX_OK
+        || ngx_http_ocs_sso_strip_cookies(cf, smcf, dflt) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
-
-    ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
-
-    /* a page's note lives on one path only: a __Secure- cookie, no Domain */
-    smcf->note_cookie.len = sizeof("__Secure-_note") - 1 + base.len;
-    smcf->note_cookie.data = ngx_pnalloc(cf->pool, smcf->note_cookie.len);
-    if (smcf->note_cookie.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_sprintf(smcf->note_cookie.data, "__Secure-%V_note", &base);
-
-    /* what upstreams never see; with the default name also the names
-       that earlier versions used, which browsers may still hold */
-    c = ngx_palloc(cf->pool, 4 * sizeof(ocs_cookie_name_t));
-    if (c == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    c[0].name = (char *) smcf->cookie.data;
-    c[0].len = smcf->cookie.len;
-    c[1].name = (char *) smcf->csrf_cookie.data;
-    c[1].len = smcf->csrf_cookie.len;
-    c[2].name = "ocs_ticket";
-    c[2].len = sizeof("ocs_ticket") - 1;
-    c[3].name = "ocs_ticket_csrf";
-    c[3].len = sizeof("ocs_ticket_csrf") - 1;
-
-    smcf->strip = c;
-    smcf->nstrip = dflt ? 4 : 2;
 
     smcf->default_headers = ngx_array_create(cf->pool, 16, sizeof(ngx_str_t));
     if (smcf->default_headers == NULL) {
@@ -1169,6 +1098,71 @@ ngx_http_ocs_sso_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* the names of the nonce and note cookies, made from the ticket's */
+static ngx_int_t
+ngx_http_ocs_sso_cookie_names(ngx_conf_t *cf,
+    ngx_http_ocs_sso_main_conf_t *smcf)
+{
+    ngx_str_t  base;
+
+    /* the nonce cookie never has a Domain: always __Host- */
+    base = smcf->cookie;
+
+    if (ngx_http_ocs_sso_is_host_prefixed(&base)) {
+        base.data += sizeof("__Host-") - 1;
+        base.len -= sizeof("__Host-") - 1;
+    }
+
+    smcf->csrf_cookie.len = sizeof("__Host-_csrf") - 1 + base.len;
+    smcf->csrf_cookie.data = ngx_pnalloc(cf->pool, smcf->csrf_cookie.len);
+    if (smcf->csrf_cookie.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(smcf->csrf_cookie.data, "__Host-%V_csrf", &base);
+
+    /* a page's note lives on one path only: a __Secure- cookie, no Domain */
+    smcf->note_cookie.len = sizeof("__Secure-_note") - 1 + base.len;
+    smcf->note_cookie.data = ngx_pnalloc(cf->pool, smcf->note_cookie.len);
+    if (smcf->note_cookie.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(smcf->note_cookie.data, "__Secure-%V_note", &base);
+
+    return NGX_OK;
+}
+
+
+/* what upstreams never see; with the default name (dflt) also the names
+   that earlier versions used, which browsers may still hold */
+static ngx_int_t
+ngx_http_ocs_sso_strip_cookies(ngx_conf_t *cf,
+    ngx_http_ocs_sso_main_conf_t *smcf, ngx_uint_t dflt)
+{
+    ocs_cookie_name_t  *c;
+
+    c = ngx_palloc(cf->pool, 4 * sizeof(ocs_cookie_name_t));
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c[0].name = (char *) smcf->cookie.data;
+    c[0].len = smcf->cookie.len;
+    c[1].name = (char *) smcf->csrf_cookie.data;
+    c[1].len = smcf->csrf_cookie.len;
+    c[2].name = "ocs_ticket";
+    c[2].len = sizeof("ocs_ticket") - 1;
+    c[3].name = "ocs_ticket_csrf";
+    c[3].len = sizeof("ocs_ticket_csrf") - 1;
+
+    smcf->strip = c;
+    smcf->nstrip = dflt ? 4 : 2;
+
+    return NGX_OK;
 }
 
 
@@ -1215,6 +1209,7 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_loc_conf_t  *prev = parent;
     ngx_http_ocs_sso_loc_conf_t  *conf = child;
 
+    time_t                         lifetime;
     ngx_http_ocs_sso_main_conf_t  *smcf;
 
     /* -1 (unset) lets the computer class decide */
@@ -1223,18 +1218,23 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* public: short limits, a session cookie; private: longer, may persist */
     ngx_conf_merge_sec_value(conf->computer[0].idle, prev->computer[0].idle,
-                             30 * 60);
+                             OCS_SESSION_PUBLIC_IDLE);
     ngx_conf_merge_sec_value(conf->computer[0].lifetime,
-                             prev->computer[0].lifetime, 8 * 3600);
+                             prev->computer[0].lifetime,
+                             OCS_SESSION_PUBLIC_LIFETIME);
     ngx_conf_merge_value(conf->computer[0].persistent,
-                         prev->computer[0].persistent, 0);
+                         prev->computer[0].persistent,
+                         OCS_SESSION_PUBLIC_PERSISTENT);
     ngx_conf_merge_sec_value(conf->computer[1].idle, prev->computer[1].idle,
-                             8 * 3600);
+                             OCS_SESSION_PRIVATE_IDLE);
     ngx_conf_merge_sec_value(conf->computer[1].lifetime,
-                             prev->computer[1].lifetime, 7 * 86400);
+                             prev->computer[1].lifetime,
+                             OCS_SESSION_PRIVATE_LIFETIME);
     ngx_conf_merge_value(conf->computer[1].persistent,
-                         prev->computer[1].persistent, 1);
-    ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 60);
+                         prev->computer[1].persistent,
+                         OCS_SESSION_PRIVATE_PERSISTENT);
+    ngx_conf_merge_sec_value(conf->refresh, prev->refresh,
+                             OCS_SESSION_REFRESH);
     ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
 
     if (conf->service.data == NULL) {
@@ -1255,14 +1255,38 @@ ngx_http_ocs_sso_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                              smcf->default_headers);
     ngx_conf_merge_value(conf->pass_cookies, prev->pass_cookies, 0);
 
+    ngx_http_ocs_sso_policy(conf);
+
     /* how long a "log off everywhere" must be remembered */
-    smcf->max_lifetime = ngx_max(smcf->max_lifetime, conf->lifetime);
-    smcf->max_lifetime = ngx_max(smcf->max_lifetime,
-                                 conf->computer[0].lifetime);
-    smcf->max_lifetime = ngx_max(smcf->max_lifetime,
-                                 conf->computer[1].lifetime);
+    lifetime = (time_t) ocs_session_max_lifetime(&conf->policy);
+    smcf->max_lifetime = ngx_max(smcf->max_lifetime, lifetime);
 
     return NGX_CONF_OK;
+}
+
+
+/* the merged limits as core applies them */
+static void
+ngx_http_ocs_sso_policy(ngx_http_ocs_sso_loc_conf_t *conf)
+{
+    ngx_uint_t             i;
+    ocs_session_policy_t  *p;
+
+    p = &conf->policy;
+
+    p->lifetime = conf->lifetime;
+    p->idle = conf->idle;
+    p->refresh = conf->refresh;
+
+    for (i = 0; i < 2; i++) {
+        p->computer[i].idle = conf->computer[i].idle;
+        p->computer[i].lifetime = conf->computer[i].lifetime;
+        p->computer[i].persistent = conf->computer[i].persistent ? 1 : 0;
+    }
+
+    p->service = (conf->service.len != 0);
+    p->service_id = conf->service_id;
+    p->service_idle = conf->service_idle;
 }
 
 
@@ -1551,11 +1575,8 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_sso_loc_conf_t  *slcf = conf;
 
-    time_t                         idle;
-    uint32_t                      *ids, *id;
-    ngx_str_t                     *value, s;
-    ngx_uint_t                     i;
-    ngx_http_ocs_sso_main_conf_t  *smcf;
+    time_t      idle;
+    ngx_str_t  *value;
 
     if (slcf->service.data) {
         return "is duplicate";
@@ -1581,38 +1602,62 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     idle = 0;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "idle=", 5) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" in "
-                               "\"ocs_sso_service\": use idle=TIME",
-                               &value[2]);
-            return NGX_CONF_ERROR;
-        }
-
-        s.data = value[2].data + 5;
-        s.len = value[2].len - 5;
-        idle = ngx_parse_time(&s, 1);
-
-        if (idle == (time_t) NGX_ERROR) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid idle time \"%V\" in "
-                               "\"ocs_sso_service\"", &s);
-            return NGX_CONF_ERROR;
-        }
+    if (cf->args->nelts == 3
+        && ngx_http_ocs_sso_service_idle(cf, &value[2], &idle) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     slcf->service = value[1];
-    slcf->service_id = ocs_fact_id("service", (char *) value[1].data,
-                                   value[1].len);
+    slcf->service_id = ocs_session_service_id((char *) value[1].data,
+                                              value[1].len);
     slcf->service_idle = idle;
 
-    /* a ticket tracks 16 services: more would forget idle ones */
+    return ngx_http_ocs_sso_service_add(cf, slcf->service_id);
+}
+
+
+/* the "idle=TIME" parameter of ocs_sso_service */
+static ngx_int_t
+ngx_http_ocs_sso_service_idle(ngx_conf_t *cf, ngx_str_t *param, time_t *idle)
+{
+    ngx_str_t  s;
+
+    if (ngx_strncmp(param->data, "idle=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in "
+                           "\"ocs_sso_service\": use idle=TIME", param);
+        return NGX_ERROR;
+    }
+
+    s.data = param->data + 5;
+    s.len = param->len - 5;
+    *idle = ngx_parse_time(&s, 1);
+
+    if (*idle == (time_t) NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid idle time \"%V\" in "
+                           "\"ocs_sso_service\"", &s);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a ticket tracks 16 services: more would forget idle ones */
+static char *
+ngx_http_ocs_sso_service_add(ngx_conf_t *cf, uint32_t service_id)
+{
+    uint32_t                      *ids, *id;
+    ngx_uint_t                     i;
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
     ids = smcf->services.elts;
 
     for (i = 0; i < smcf->services.nelts; i++) {
-        if (ids[i] == slcf->service_id) {
+        if (ids[i] == service_id) {
             return NGX_CONF_OK;
         }
     }
@@ -1629,7 +1674,7 @@ ngx_http_ocs_sso_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    *id = slcf->service_id;
+    *id = service_id;
 
     return NGX_CONF_OK;
 }

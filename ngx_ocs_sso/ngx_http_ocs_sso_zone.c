@@ -59,6 +59,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_http_ocs_sso_zone_keys(ngx_http_ocs_sso_zone_ctx_t *ctx,
+    ngx_log_t *log);
 static void ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_ocs_sso_revoked_t *ngx_http_ocs_sso_lookup(
@@ -100,7 +102,6 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_ocs_sso_zone_ctx_t  *octx = data;
 
     ngx_uint_t                    fresh;
-    ocs_err_t                     err;
     const ocs_env_t              *env;
     ngx_http_ocs_sso_zone_ctx_t  *ctx;
 
@@ -110,7 +111,7 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         /* a reload: keep the revocations and the ephemeral key */
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
-        goto keys;
+        return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
     }
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
@@ -122,7 +123,7 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     if (!fresh) {
-        goto keys;
+        return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
     }
 
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
@@ -142,7 +143,15 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_ERROR;
     }
 
-keys:
+    return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
+}
+
+
+/* the ring and its keyed contexts, once the zone is there */
+static ngx_int_t
+ngx_http_ocs_sso_zone_keys(ngx_http_ocs_sso_zone_ctx_t *ctx, ngx_log_t *log)
+{
+    ocs_err_t  err;
 
     /*
      * Revocations must outlive every ticket issued since the zone began,
@@ -156,7 +165,7 @@ keys:
                             &err)
             != OCS_OK)
         {
-            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+            ngx_log_error(NGX_LOG_EMERG, log, 0,
                           "ocs sso: ephemeral key: %s", err.text);
             return NGX_ERROR;
         }
@@ -170,8 +179,7 @@ keys:
         ctx->smcf->cache = ocs_ticket_cache_create(ctx->smcf->ring, &err);
 
         if (ctx->smcf->cache == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
-                          "ocs sso: %s", err.text);
+            ngx_log_error(NGX_LOG_EMERG, log, 0, "ocs sso: %s", err.text);
             return NGX_ERROR;
         }
     }
@@ -259,7 +267,7 @@ ngx_http_ocs_sso_lookup(ngx_http_ocs_sso_shctx_t *sh, u_char *session)
 
 
 ngx_int_t
-ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
+ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, const ocs_ticket_t *t)
 {
     ngx_int_t                     revoked;
     ngx_rbtree_key_t              key;
@@ -272,7 +280,8 @@ ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone, ocs_ticket_t *t)
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     revoked = ocs_ticket_revoked_by(t, ctx->sh->not_before)
-              || ngx_http_ocs_sso_lookup(ctx->sh, t->session) != NULL;
+              || ngx_http_ocs_sso_lookup(ctx->sh, (u_char *) t->session)
+                 != NULL;
 
     /* the per-user table is almost always empty: no hashing then */
     if (!revoked && ctx->sh->users.root != ctx->sh->users.sentinel) {

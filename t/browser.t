@@ -21,6 +21,7 @@ BEGIN {
 use OCS::Test;
 
 my $t = OCS::Test->new;
+plan tests => 86;
 
 my $password = 'correct horse';
 

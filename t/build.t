@@ -29,6 +29,7 @@ my $from = $1;
 my %id = map { /^(src|cc) (.*)$/ ? ($1, $2) : () } lines("$from/nginx.id");
 
 plan(skip_all => "no make") unless grep { -x "$_/make" } path();
+plan tests => 25;
 
 my $dir = tempdir('ocs-build-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $build = "$dir/build";
@@ -65,7 +66,7 @@ is_deeply(changed($before, files()), [], 'again changes nothing');
 # this test leaves alone): that file alone, and the module relinked by
 # rename while a loop stats it
 
-my $glue = 'nginx/objs/addon/ngx_ocs_common/ngx_http_ocs_util.o';
+my $glue = 'nginx/objs/addon/ngx_ocs_common/ngx_http_ocs_http.o';
 my @old = stat("$build/$SO");
 
 $before = files();
@@ -74,7 +75,7 @@ utime(0, 0, "$build/$glue") or die "$glue: $!\n";
 $r = make(watch => "$build/$SO");
 is($r->{rc}, 0, 'relink');
 like($r->{out},
-     qr{\A  CC   ngx_ocs_common/ngx_http_ocs_util\.c\n  LINK \S+/\Q$SO\E\n\z},
+     qr{\A  CC   ngx_ocs_common/ngx_http_ocs_http\.c\n  LINK \S+/\Q$SO\E\n\z},
      'relink one line per step') or diag($r->{out});
 is_deeply(changed($before, files()), [$glue, $SO], 'relink changes');
 
@@ -107,7 +108,7 @@ utime(0, 0, "$build/$glue") or die "$glue: $!\n";
 
 $r = make(args => ['V=1']);
 is($r->{rc}, 0, 'verbose');
-like($r->{out}, qr{ -c .*-Werror.*/ngx_ocs_common/ngx_http_ocs_util\.c$}ms,
+like($r->{out}, qr{ -c .*-Werror.*/ngx_ocs_common/ngx_http_ocs_http\.c$}ms,
      'verbose compile command');
 unlike($r->{out}, qr/^  CC /m, 'verbose no summary');
 
@@ -126,7 +127,6 @@ isnt($new[1], $old[1], 'reconfigure replaces module');
 is($r->{missing}, 0, 'reconfigure module never missing');
 is_deeply($r->{partial}, [], 'reconfigure module never partial');
 
-done_testing();
 
 ###############################################################################
 

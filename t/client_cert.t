@@ -16,6 +16,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 33;
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;
 
@@ -139,6 +140,12 @@ http {
             ocs_auth_certificate identity=email domain=contoso.com only;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
             proxy_set_header X-Info "$ocs_user|$ocs_auth_method";
+
+            location /card/off/ {
+                ocs_auth_certificate off;
+                proxy_pass http://127.0.0.1:%%PORT_backend%%;
+                proxy_set_header X-Info "$ocs_user|$ocs_auth_method";
+            }
         }
 
         # the card alone, the account from the directory by its UPN
@@ -241,6 +248,11 @@ like($t->error_log,
 
 $r = with_cert('/card/', undef, jar => 'nocard');
 is($r->status, 302, 'only, without a certificate: the sign-in form');
+
+$r = with_cert('/card/off/', $alice, jar => 'offcard');
+is($r->status, 302,
+   'certificate off in a nested location: the card signs no one in');
+ok(!$r->set_cookie('__Host-ocs_ticket'), 'certificate off: no ticket');
 
 # the only factor with a directory: the account the UPN names, its state
 # and the location's requirements

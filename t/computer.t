@@ -12,6 +12,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
+plan tests => 15;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);
@@ -37,6 +38,18 @@ http {
 
         location /strict/ {
             ocs_sso_idle_timeout 1s;
+        }
+
+        # ocs_sso_computer inherits parameter by parameter
+        location /keepidle/ {
+            ocs_sso_computer public lifetime=3h;
+            alias %%TESTDIR%%/app/;
+        }
+
+        location = /keep/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+            ocs_sso_computer public persistent=on;
         }
 
         location = /ocs/signin {
@@ -78,6 +91,14 @@ http {
 }
 EOF
 
+# a level that gives one parameter of a class keeps the others from
+# above: /keepidle/ sets lifetime= alone, its idle limit is the http
+# level's 2s (signed in first, so the timed checks below wait no longer)
+
+$t->signin('alice', 'pw', jar => 'keepidle', computer => 'public');
+is($t->get('/keepidle/', jar => 'keepidle')->status, 200,
+   'lifetime= alone: in');
+
 my $r = $t->signin('alice', 'pw', jar => 'public', computer => 'public');
 unlike($r->set_cookie('__Host-ocs_ticket'), qr/Max-Age/,
        'public: a session cookie');
@@ -112,5 +133,20 @@ is($t->get('/strict/', jar => 'private')->status, 302,
    "a location's own idle timeout applies to both classes");
 is($t->get('/app/', jar => 'private')->status, 200,
    'private: 2.5s of its 6s: still in');
+is($t->get('/keepidle/', jar => 'keepidle')->status, 302,
+   'lifetime= alone: the idle limit from above (2s) still ends it');
+
+# /keep/signin sets persistent= alone: the lifetime from above, and the
+# other class as above (read from the cookies, no clock)
+
+$r = $t->signin('alice', 'pw', jar => 'keep', computer => 'public',
+                signin => '/keep/signin');
+ok($r->set_cookie('__Host-ocs_ticket') =~ /Max-Age=(\d+)/ && $1 > 3500
+   && $1 <= 3600, 'persistent= alone: public persists for the '
+   . 'lifetime from above (1h)');
+$r = $t->signin('alice', 'pw', jar => 'keep2', computer => 'private',
+                signin => '/keep/signin');
+ok($r->set_cookie('__Host-ocs_ticket') =~ /Max-Age=(\d+)/ && $1 > 7000
+   && $1 <= 7200, 'public set in a location: private as above (2h)');
 
 $t->done;

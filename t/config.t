@@ -7,10 +7,11 @@ use strict;
 use warnings;
 
 use lib 't/lib';
-use OCS::Test;
+use OCS::Test::Nginx;
 use Test::More;
 
-my $t = OCS::Test->new;
+my $t = OCS::Test::Nginx->new;
+plan tests => 167;
 
 $t->users(alice => 'pw');
 $t->keyfile('good.keys', 2);

@@ -18,9 +18,9 @@ use Time::HiRes qw(sleep time);
 use lib 't/lib';
 use OCS::Child;
 use OCS::Run qw(capture slurp);
-use OCS::Test;
+use OCS::Test::Nginx;
 
-my $t = OCS::Test->new;
+my $t = OCS::Test::Nginx->new;
 my $root = $t->root;
 
 for my $need ("$root/build/ocs-passwd", '/etc/nginx/mime.types') {
@@ -31,6 +31,7 @@ for my $tool (qw(curl openssl base32)) {
     plan(skip_all => "the demo needs $tool")
         unless grep { -x "$_/$tool" } split /:/, $ENV{PATH};
 }
+plan tests => 53;
 
 my $state = $t->dir;
 my $out = $t->path('demo.out');

@@ -16,6 +16,7 @@ use POSIX ();
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 39;
 my $kdc = OCS::Kdc->new($t);
 
 my $etc = -e '/etc/krb5.conf' ? (stat _)[9] . '/' . -s _ : 'none';

@@ -21,6 +21,7 @@ use Test::More;
 use Time::HiRes qw(time);
 
 my $t = OCS::Test->new;
+plan tests => 45;
 my $kdc = OCS::Kdc->new($t);
 
 $kdc->start;

@@ -17,6 +17,7 @@ use IO::Socket::INET;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 42;
 my $kdc = OCS::Kdc->new($t);
 my $ldap = OCS::Slapd->new($t);
 
@@ -27,6 +28,8 @@ my $SPACES = 'pass word: with colons: and spaces';
 
 $kdc->addprinc($_, "$_-pw") for qw(alice dave eve ghost);
 $kdc->addprinc('sam', $SPACES);
+$kdc->addprinc('kim', 'kim-pw');
+$t->users(lou => 'lou-pw');
 $kdc->addprinc('HTTP/localhost');
 my $keytab = $kdc->keytab('http.keytab', 'HTTP/localhost');
 
@@ -100,6 +103,16 @@ http {
             ocs_auth_kerberos_password on;
             ocs_auth_service_principal HTTP/nothere\@OCS.TEST;
         }
+
+        location /kpw/ {
+            ocs_auth_kerberos_password on;
+
+            location = /kpw/off/signin {
+                ocs_auth_signin;
+                ocs_auth_kerberos_password off;
+                ocs_auth_user_file %%TESTDIR%%/users;
+            }
+        }
     }
 
     server {
@@ -132,6 +145,16 @@ is($t->get('/app/', jar => 'alice')->body, "ok alice|\n",
 like($t->error_log,
      qr/\[notice\].*user "alice" signed in with a password from Kerberos/,
      'alice: logged with the method');
+
+# ocs_auth_kerberos_password off in a location nested in one that turns
+# it on: the user file there, not the KDC
+
+is(signin('lou', 'lou-pw', signin => '/kpw/off/signin')->status, 303,
+   'kerberos_password off in a nested location: the user file');
+is(signin('kim', 'kim-pw', signin => '/kpw/off/signin')->status, 401,
+   'kerberos_password off: the KDC is not asked');
+is(signin('kim', 'kim-pw')->status, 303,
+   'kim: the KDC knows her where the password goes to Kerberos');
 
 is(signin('OCS\\alice', 'alice-pw')->status, 303,
    'DOMAIN\\user: the domain is not the realm; the user part counts');
@@ -239,7 +262,7 @@ $kdc->start;
 
 is(signin('alice', 'alice-pw')->status, 303, 'KDC back: signed in');
 
-unlike($t->error_log, qr/alice-pw|ghost-pw|\Q$SPACES\E/,
+unlike($t->error_log, qr/alice-pw|ghost-pw|kim-pw|lou-pw|\Q$SPACES\E/,
        'no password in the log');
 
 $t->done;

@@ -12,6 +12,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 17;
 
 $t->users(alice => 'pw');
 

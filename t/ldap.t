@@ -12,6 +12,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 70;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;
@@ -82,6 +83,21 @@ http {
                 ocs_auth_signin_sip on;
             }
         }
+
+        location /sipon/ {
+            ocs_auth_signin_sip on;
+
+            location = /sipon/off {
+                ocs_auth_signin;
+                ocs_auth_signin_sip off;
+            }
+        }
+
+        location = /local/signin {
+            ocs_auth_signin;
+            ocs_auth_ldap off;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
     }
 
     server {
@@ -98,6 +114,7 @@ $conf =~ s/%%CA%%/$ldap->ca_file/ge;
 $conf =~ s/%%BINDDN%%/$ldap->bind_dn/ge;
 $conf =~ s/%%PWFILE%%/$ldap->bind_password_file/ge;
 
+$t->users(lou => 'lou-pw');
 $t->run($conf);
 
 my $n = 0;
@@ -231,6 +248,8 @@ unlike($t->get('/nosip/signin')->body, qr/name="sip"/,
        'ocs_auth_signin_sip off, inherited: no field');
 like($t->get('/nosip/on')->body, qr/name="sip"/,
      'ocs_auth_signin_sip on in a nested location: the field again');
+unlike($t->get('/sipon/off')->body, qr/name="sip"/,
+       'ocs_auth_signin_sip off in a nested location under on: no field');
 $r = $t->signin('vadim', 'vadim-pw', jar => 'nosip', signin => '/nosip/signin');
 is($r->status, 303, 'no field: a sign-in without an address');
 $page = $t->get('/nosip/signin', jar => 'nosip2');
@@ -248,6 +267,17 @@ is($r->status, 403, 'an unreadable sign-in address is not skipped');
 
 $r = signin('CONTOSO\\vadim', 'vadim-pw', sip => 'VADIM@Contoso.com');
 is($r->status, 303, 'own sip without prefix, other case');
+
+# ocs_auth_ldap off in a location under a server that sets it: the user
+# file there, not the directory
+
+$r = $t->signin('lou', 'lou-pw', jar => 'local', signin => '/local/signin');
+is($r->status, 303, 'ocs_auth_ldap off in a nested location: the user file');
+is($t->signin('jeremy', 'jeremy-pw', jar => 'local2',
+              signin => '/local/signin')->status,
+   401, 'ocs_auth_ldap off: a directory user is unknown there');
+is(signin('lou', 'lou-pw')->status, 401,
+   'the directory above it does not know the user file\'s user');
 
 # a sign-in address the client states on each request
 
@@ -273,7 +303,7 @@ like($log, qr/sign-in address "sip:jeremy\@contoso.com" does not match/,
      'log: sip mismatch');
 like($log, qr/user "jeremy" denied: the sign-in address does not match/,
      'log: claim mismatch');
-unlike($t->logs, qr/alice-pw|pass word|vadim-pw|jeremy-pw|dave-pw/,
+unlike($t->logs, qr/alice-pw|pass word|vadim-pw|jeremy-pw|dave-pw|lou-pw/,
        'no password in the logs');
 
 $t->done;

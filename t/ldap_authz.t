@@ -14,6 +14,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
+plan tests => 44;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;
@@ -76,6 +77,11 @@ http {
             location /remote/inside/ {
                 ocs_auth_internal_networks 127.0.0.0/8;
                 proxy_pass http://127.0.0.1:%%PORT_backend%%;
+
+                location /remote/inside/off/ {
+                    ocs_auth_internal_networks off;
+                    proxy_pass http://127.0.0.1:%%PORT_backend%%;
+                }
             }
 
             location /remote/off/ {
@@ -167,6 +173,10 @@ is($r->status, 403, 'no remote access from outside');
 like($r->body, qr/connecting from outside the organisation/,
      'no remote access: says why');
 is(status('rita', '/remote/inside/'), 200, 'inside: no remote access needed');
+is(status('rita', '/remote/inside/off/'), 403,
+   'internal networks off in a nested location: every client is outside');
+is(status('alice', '/remote/inside/off/'), 200,
+   'internal networks off: remote access still lets alice in');
 is(status('rita', '/remote/off/'), 200, 'remote access off');
 is(status('rita', '/remote-group/'), 403, 'remote access by group');
 is(status('alice', '/remote-group/'), 200, 'remote access group member');

@@ -18,6 +18,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 my $t = OCS::Test->new;
+plan tests => 30;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;

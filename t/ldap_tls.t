@@ -14,6 +14,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 21;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;

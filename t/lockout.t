@@ -17,6 +17,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 58;
 
 $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw');
 $t->keyfile('ticket.keys', 1);

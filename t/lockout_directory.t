@@ -22,6 +22,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $t = OCS::Test->new;
+plan tests => 42;
 my $ldap = OCS::Slapd->new($t, max_failure => 5, failure_interval => 600);
 
 $ldap->start;

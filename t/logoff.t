@@ -11,6 +11,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 66;
 
 $t->users(alice => 'pw', bob => 'pw2');
 $t->keyfile('ticket.keys', 1);

@@ -12,6 +12,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 47;
 
 $t->users(alice => 'alice-pw', bob => 'bob-pw', admin => 'admin-pw');
 $t->keyfile('ticket.keys', 1);

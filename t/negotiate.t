@@ -16,6 +16,7 @@ use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 71;
 # a clock skew of 1 s instead of 5 min, so that a ticket can expire
 # within the test
 my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
@@ -98,6 +99,23 @@ http {
 
         location /realm/ {
             ocs_auth_negotiate_keep_realm on;
+            alias %%TESTDIR%%/app/;
+        }
+
+        location /keep/ {
+            ocs_auth_negotiate_keep_realm on;
+            alias %%TESTDIR%%/app/;
+            add_header X-User \$ocs_user always;
+
+            location /keep/off/ {
+                ocs_auth_negotiate_keep_realm off;
+                alias %%TESTDIR%%/app/;
+                add_header X-User \$ocs_user always;
+            }
+        }
+
+        location /nonego/ {
+            ocs_auth_negotiate off;
             alias %%TESTDIR%%/app/;
         }
 
@@ -248,6 +266,22 @@ is($r->status, 401, 'replayed authenticator: 401');
 
 ($r) = negotiate('/realm/', jar => 'realm');
 is($r->status, 200, 'keep_realm: in');
+
+($r) = negotiate('/keep/', jar => 'keep');
+is($r->header('X-User'), 'alice@OCS.TEST', 'keep_realm on: the realm kept');
+($r) = negotiate('/keep/off/', jar => 'keepoff');
+is($r->status, 200, 'keep_realm off in a nested location: in');
+is($r->header('X-User'), 'alice',
+   'keep_realm off in a nested location: the realm stripped');
+
+# ocs_auth_negotiate off in a location under a server that turns it on
+
+$r = $t->get('/nonego/', headers => $page);
+is($r->status, 302, 'negotiate off in a nested location: the form');
+unlike($r->raw_headers, qr/WWW-Authenticate: Negotiate/,
+       'negotiate off in a nested location: not offered');
+($r) = negotiate('/nonego/', jar => 'nonego');
+is($r->status, 302, 'negotiate off: a Kerberos client is sent to the form');
 
 # ocs_auth_service_principal: only tickets for that principal
 

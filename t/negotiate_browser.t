@@ -20,6 +20,7 @@ use OCS::Kdc;
 use OCS::Test;
 
 my $t = OCS::Test->new;
+plan tests => 9;
 my $kdc = OCS::Kdc->new($t);
 
 $kdc->start;

@@ -16,6 +16,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 31;
 my $ldap = OCS::Slapd->new($t);
 my $kdc = OCS::Kdc->new($t, realm => 'CONTOSO.COM');
 

@@ -20,6 +20,7 @@ plan skip_all => 'gss-ntlmssp is not installed (tools/install-deps '
                  . 'installs it)' unless $so;
 
 my $t = OCS::Test->new;
+plan tests => 29;
 my $kdc = OCS::Kdc->new($t);
 
 # Negotiate needs a keytab even when only NTLM is used

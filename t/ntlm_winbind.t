@@ -18,7 +18,7 @@ use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::UNIX;
 use OCS::Kdc;
-use OCS::Test;
+use OCS::Test::Nginx;
 use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(sleep time);
@@ -50,7 +50,8 @@ chmod 0755, $nginx;
 # the silent winbindd's pid, and the file that counts its connections
 my ($wpid, $count);
 
-my $t = OCS::Test->new(nginx => $nginx);
+my $t = OCS::Test::Nginx->new(nginx => $nginx);
+plan tests => 10;
 my $kdc = OCS::Kdc->new($t);
 
 # Negotiate needs a keytab even when only NTLM is used

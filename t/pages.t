@@ -16,6 +16,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 91;
 
 $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
           dave => 'dave-pw');

@@ -14,6 +14,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 152;
 my $tool = "$t->{build}/ocs-passwd";
 
 # runs the tool with argv as given (any bytes but NUL) and stdin; what it
@@ -30,8 +31,12 @@ sub tool {
     open STDERR, '>&', $err or die;
     die "cannot run $tool: $!\n" unless $ok;
 
-    # a refused name ends the tool before it reads: no SIGPIPE for that
+    # a refused name ends the tool before it reads: no SIGPIPE for that,
+    # and the write done by print, unbuffered, so that close has nothing
+    # left to flush into the closed pipe (it would fail with EPIPE and
+    # set $? to -1 instead of the tool's exit status)
     local $SIG{PIPE} = 'IGNORE';
+    select((select($p), $| = 1)[0]);
     print $p $stdin if defined $stdin;
     close $p;
     return $? >> 8;

@@ -11,6 +11,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 38;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);

@@ -25,6 +25,7 @@ my $t = OCS::Test->new;
 
 plan(skip_all => 'no oathtool (apt-get install oathtool)')
     unless -x '/usr/bin/oathtool';
+plan tests => 161;
 
 my $ALICE = 'JBSWY3DPEHPK3PXPJBSWY3DP';           # SHA-1, 6 digits
 my $DAVE = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';     # SHA-1, 6 digits
@@ -34,7 +35,7 @@ $t->users(alice => 'alice-pw', bob => 'bob-pw', carol => 'carol-pw',
           dave => 'dave-pw', erin => 'erin-pw', sloth => 'sloth-pw',
           mallory => 'mallory-pw', oscar => 'oscar-pw', hush => 'hush-pw',
           mute => 'mute-pw', stuck => 'stuck-pw', nora => 'nora-pw',
-          tina => 'tina-pw');
+          tina => 'tina-pw', uma => 'uma-pw', carl => 'carl-pw');
 
 # the TOTP secrets, as options after the hashes
 my $users = $t->read_file('users');
@@ -42,6 +43,7 @@ $users =~ s/^(alice:[^\n]*)$/$1:totp=$ALICE/m;
 $users =~ s/^(dave:[^\n]*)$/$1:totp=$DAVE/m;
 $users =~ s/^(erin:[^\n]*)$/$1:totp=$ERIN,sha256,8/m;
 $users =~ s/^(tina:[^\n]*)$/$1:totp=$DAVE/m;
+$users =~ s/^(uma:[^\n]*)$/$1:totp=$ALICE/m;
 $t->write_file('users', $users);
 chmod 0644, $t->path('users');
 
@@ -212,6 +214,23 @@ http {
         # neither factor that checks codes
         location = /bare/signin {
             ocs_auth_signin;
+        }
+
+        # both factors above, one of them off in each nested sign-in
+        location /mfa/ {
+            ocs_auth_totp on;
+            ocs_auth_otp_server https://127.0.0.1:%%PORT_otp%%/validate/check
+                                ca=%%CERT%% timeout=1s;
+
+            location = /mfa/nototp/signin {
+                ocs_auth_signin;
+                ocs_auth_totp off;
+            }
+
+            location = /mfa/nootp/signin {
+                ocs_auth_signin;
+                ocs_auth_otp_server off;
+            }
         }
     }
 
@@ -526,7 +545,7 @@ for my $case (['hush', 'the TLS handshake', qr/Connection timed out/],
 
   SKIP: {
     skip("$what: the accept queue did not fill up, so a connect would not "
-         . "stall", 7)
+         . "stall", 8)
         if $user eq 'stuck' && @queued == 8;
 
     my ($res, $took, $probe) = silent_step($user, "/$user/signin");
@@ -585,6 +604,28 @@ like($t->error_log, qr/second step of user "bob": this sign-in location has neit
      'no code factor: logged');
 is($t->get('/app/', jar => 'bob5', headers => ['Accept: text/html'])
    ->status, 302, 'refused codes: nothing signed in');
+
+# ocs_auth_totp off and ocs_auth_otp_server off in sign-in locations
+# nested in one that sets both: the other factor only
+
+signin('uma', 'uma1');
+$r = step('uma1', totp($ALICE), signin => '/mfa/nototp/signin');
+is($r->status, 401, 'totp off in a nested location: a TOTP code refused');
+like($t->read_file('otp-requests'), qr/^user=uma&pass=\d{6}$/m,
+     'totp off: the code went to the OTP server instead');
+$r = step('uma1', totp($ALICE), signin => '/mfa/nootp/signin');
+is($r->status, 303, 'otp server off, totp still on: the TOTP code taken');
+
+signin('carl', 'carl1');
+$r = step('carl1', '123456', signin => '/mfa/nootp/signin');
+is($r->status, 403,
+   'otp server off in a nested location: no factor for carl, who has no TOTP');
+like($t->error_log, qr/second step of user "carl": no TOTP secret for the user and no OTP server/,
+     'otp server off: logged, no OTP server there');
+unlike($t->read_file('otp-requests'), qr/^user=carl&/m,
+       'otp server off: the OTP server not asked');
+$r = step('carl1', '123456', signin => '/mfa/nototp/signin');
+is($r->status, 303, 'totp off, the otp server still on: the code taken');
 
 # the server down
 

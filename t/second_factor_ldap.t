@@ -17,6 +17,7 @@ my $t = OCS::Test->new;
 
 plan(skip_all => 'no oathtool (apt-get install oathtool)')
     unless -x '/usr/bin/oathtool';
+plan tests => 20;
 
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;

@@ -19,6 +19,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
+plan tests => 17;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);

@@ -11,6 +11,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 87;
 
 $t->users(alice => 'correct horse: battery staple', bob => 'bob-pw');
 open my $uf, '>>', $t->path('users') or die;
@@ -306,10 +307,15 @@ my $ticket = $t->jar_cookies('a')->{'__Host-ocs_ticket'};
 ok($ticket && index($t->logs, $ticket) < 0, 'no ticket in the logs');
 
 # the pool threads that hashed the passwords step back to nice 10 (field
-# 19 of /proc/.../stat); the event loop itself stays at nice 0
+# 19 of /proc/.../stat); the event loop itself stays where it started
 
 SKIP: {
     skip 'Linux /proc only', 2 unless -d '/proc/self/task';
+
+    # the nice the tests run at (10 under "nice prove"), which nginx
+    # inherits
+    my $base = (split ' ',
+                $t->read_file('/proc/self/stat') =~ s/^.*\)\s+//sr)[16];
 
     my (%nice, $worker);
 
@@ -326,9 +332,14 @@ SKIP: {
         $nice{$tid} = (split ' ', $st)[16];
     }
 
-    is($nice{$worker}, 0, 'the event loop stays at nice 0');
+    is($nice{$worker}, $base, "the event loop stays at nice $base");
+
+  SKIP: {
+    skip "the tests run at nice $base already: no step back to see", 1
+        if $base >= 10;
     ok(grep({ $_ == 10 } values %nice),
        'a pool thread that checked a password runs at nice 10');
+  }
 }
 
 $t->done;

@@ -13,6 +13,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 7;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);

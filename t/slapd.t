@@ -14,6 +14,7 @@ use POSIX ();
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 74;
 my $ldap = OCS::Slapd->new($t);
 
 mkdir $t->path('no-cacerts');

@@ -13,6 +13,7 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 my $t = OCS::Test->new;
+plan tests => 15;
 
 $t->users(alice => 'pw');
 my ($k1, $k2, $k3) = map { `openssl rand -base64 32` } 1 .. 3;

@@ -24,6 +24,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 43;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;

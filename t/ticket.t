@@ -12,6 +12,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
+plan tests => 61;
 
 $t->users(alice => 'pw', 'CONTOSO\\bob' => 'pw2');
 $t->keyfile('ticket.keys', 1);

@@ -12,11 +12,12 @@ use strict;
 use warnings;
 
 use lib 't/lib';
-use OCS::Test;
+use OCS::Test::Nginx;
 use OCS::Echo;
 use Test::More;
 
-my $t = OCS::Test->new;
+my $t = OCS::Test::Nginx->new;
+plan tests => 56;
 
 $t->users(alice => 'pw');
 $t->keyfile('ticket.keys', 1);

@@ -25,6 +25,7 @@ my $TOOL = "$ROOT/tools/test-upstream";
 
 plan(skip_all => 'no apt-get') unless -x '/usr/bin/apt-get';
 plan(skip_all => 'no apt-helper') unless -x '/usr/lib/apt/apt-helper';
+plan tests => 20;
 
 my $dir = tempdir('ocs-fetch-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $archive = "$dir/archive";
@@ -87,7 +88,6 @@ like($r->{err}, qr/^    W: Failed to fetch http:\/\/127\.0\.0\.1:$port\//m,
 is($r->{skipped}, $r->{err}, 'down kept for the end');
 unlike($r->{err}, qr/unsandboxed/, 'no sandbox note');
 
-done_testing();
 
 ###############################################################################
 

@@ -12,6 +12,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
+plan tests => 5;
 
 $t->users(admin => 'admin-pw', bob => 'bob-pw');
 $t->keyfile('ticket.keys', 1);

@@ -13,6 +13,7 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = OCS::Test->new;
+plan tests => 4;
 
 $t->users(admin => 'admin-pw');
 $t->keyfile('ticket.keys', 1);

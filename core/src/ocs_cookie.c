@@ -1,8 +1,10 @@
 /*
  * The Cookie request header: every cookie of a name, and the header
- * without the proxy's own cookies.
+ * without the proxy's own cookies.  The Set-Cookie values of the
+ * proxy's cookies.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <ocs/ocs_cookie.h>
@@ -20,6 +22,14 @@ static const char *ocs_cookie_pair(const char *p, const char *last,
     ocs_cookie_pair_t *pair);
 static int ocs_cookie_named(const ocs_cookie_pair_t *pair,
     const ocs_cookie_name_t *names, size_t nnames);
+static int ocs_cookie_time(int64_t t, char *out, size_t outlen);
+
+
+/* "Thu, 01-Jan-1970 00:00:00 GMT" and the "; " attributes around values */
+#define OCS_COOKIE_TIME_LEN   (sizeof("Thu, 01-Jan-1970 00:00:00 GMT") - 1)
+#define OCS_COOKIE_INT64_LEN  (sizeof("-9223372036854775808") - 1)
+
+#define ocs_cookie_lc(c)  (((c) >= 'A' && (c) <= 'Z') ? (c) | 0x20 : (c))
 
 
 #define ocs_cookie_blank(c)  ((c) == ' ' || (c) == '\t')
@@ -188,4 +198,152 @@ ocs_cookie_named(const ocs_cookie_pair_t *pair,
     }
 
     return 0;
+}
+
+
+int
+ocs_cookie_host_prefixed(const char *name, size_t len)
+{
+    size_t       i;
+    const char  *prefix = "__host-";
+
+    if (len < sizeof("__Host-") - 1) {
+        return 0;
+    }
+
+    for (i = 0; i < sizeof("__Host-") - 1; i++) {
+        if (ocs_cookie_lc((unsigned char) name[i]) != prefix[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+size_t
+ocs_cookie_format_len(const ocs_cookie_t *cookie)
+{
+    return cookie->name_len + 1 + cookie->value_len
+           + sizeof("; Path=") - 1 + cookie->path_len
+           + sizeof("; Domain=") - 1 + cookie->domain_len
+           + sizeof("; Max-Age=") - 1 + OCS_COOKIE_INT64_LEN
+           + sizeof("; Expires=") - 1 + OCS_COOKIE_TIME_LEN
+           + sizeof("; Secure; HttpOnly; SameSite=") - 1
+           + cookie->same_site_len
+           + 1;                                   /* snprintf()'s NUL */
+}
+
+
+int
+ocs_cookie_format(const ocs_cookie_t *cookie, const ocs_env_t *env,
+    char *out, size_t outlen, size_t *written)
+{
+    int     n;
+    char    date[OCS_COOKIE_TIME_LEN + 1];
+    size_t  len;
+
+    if (ocs_cookie_host_prefixed(cookie->name, cookie->name_len)
+        && (cookie->domain_len != 0 || cookie->path_len != 1
+            || cookie->path[0] != '/'))
+    {
+        return OCS_ERR_INVALID;
+    }
+
+    if (outlen < ocs_cookie_format_len(cookie)
+        || ocs_cookie_format_len(cookie) > (size_t) INT32_MAX)
+    {
+        return OCS_ERR_SPACE;
+    }
+
+    len = (size_t) snprintf(out, outlen, "%.*s=%.*s; Path=%.*s",
+                            (int) cookie->name_len, cookie->name,
+                            (int) cookie->value_len, cookie->value,
+                            (int) cookie->path_len, cookie->path);
+
+    if (cookie->domain_len) {
+        len += (size_t) snprintf(out + len, outlen - len, "; Domain=%.*s",
+                                 (int) cookie->domain_len, cookie->domain);
+    }
+
+    if (cookie->max_age == 0) {
+        len += (size_t) snprintf(out + len, outlen - len,
+                                 "; Max-Age=0; Expires=%s",
+                                 "Thu, 01 Jan 1970 00:00:00 GMT");
+
+    } else if (cookie->max_age > 0) {
+        (void) ocs_cookie_time(ocs_time_add(env->now(env->data),
+                                            cookie->max_age),
+                               date, sizeof(date));
+
+        len += (size_t) snprintf(out + len, outlen - len,
+                                 "; Max-Age=%lld; Expires=%s",
+                                 (long long) cookie->max_age, date);
+    }
+
+    n = snprintf(out + len, outlen - len, "; Secure; HttpOnly; SameSite=%.*s",
+                 (int) cookie->same_site_len, cookie->same_site);
+
+    *written = len + (size_t) n;
+
+    return OCS_OK;
+}
+
+
+/*
+ * A time as nginx dates cookies (ngx_http_cookie_time()): two-digit
+ * years up to 2037, four-digit ones after, for old browsers' sake.
+ * Times before 1970 or after 9999 are held at either end.
+ */
+static int
+ocs_cookie_time(int64_t t, char *out, size_t outlen)
+{
+    int       n;
+    int64_t   days, secs, year, ylen;
+    unsigned  mon, mlen;
+
+    static const char  *week[] = { "Thu", "Fri", "Sat", "Sun", "Mon",
+                                   "Tue", "Wed" };
+    static const char  *months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+                                     "Jun", "Jul", "Aug", "Sep", "Oct",
+                                     "Nov", "Dec" };
+    static const unsigned char  mdays[] = { 31, 28, 31, 30, 31, 30, 31,
+                                            31, 30, 31, 30, 31 };
+
+    t = (t < 0) ? 0 : (t > 253402300799LL) ? 253402300799LL : t;
+
+    days = t / 86400;
+    secs = t % 86400;
+
+    /* 1970-01-01 was a Thursday */
+    n = snprintf(out, outlen, "%s, ", week[days % 7]);
+
+    for (year = 1970; /* void */; year++) {
+        ylen = (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+               ? 366 : 365;
+
+        if (days < ylen) {
+            break;
+        }
+
+        days -= ylen;
+    }
+
+    for (mon = 0; mon < 11; mon++) {
+        mlen = mdays[mon] + (mon == 1 && ylen == 366);
+
+        if (days < mlen) {
+            break;
+        }
+
+        days -= mlen;
+    }
+
+    n += snprintf(out + n, outlen - n, "%02u-%s-%02lld %02u:%02u:%02u GMT",
+                  (unsigned) days + 1, months[mon],
+                  (long long) (year > 2037 ? year : year % 100),
+                  (unsigned) (secs / 3600), (unsigned) (secs / 60 % 60),
+                  (unsigned) (secs % 60));
+
+    return ((size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
 }

@@ -14,7 +14,9 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <ocs/ocs_factor.h>
@@ -38,6 +40,14 @@ typedef struct {
 
 
 static int ocs_json_depth(const char *json, size_t len);
+static int ocs_otp_body(CURL *curl, const ocs_otp_conf_t *conf,
+    const char *user, size_t user_len, const char *code, size_t code_len,
+    char *body, size_t size);
+static void ocs_otp_setopt(CURL *curl, const ocs_otp_conf_t *conf,
+    const char *body, ocs_otp_answer_t *answer, char *curl_err);
+static int ocs_otp_answer(CURL *curl, const ocs_otp_conf_t *conf,
+    CURLcode cc, ocs_otp_answer_t *answer, const char *curl_err,
+    ocs_err_t *err);
 static size_t ocs_otp_write(char *p, size_t size, size_t n, void *data);
 static int ocs_cert_copy(const unsigned char *s, size_t len, char *out,
     size_t outlen);
@@ -373,17 +383,11 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err)
 {
     int                rc;
-    long               status;
-    char              *u, *c, *r;
     char               body[1024], curl_err[CURL_ERROR_SIZE];
     CURL              *curl;
     CURLcode           cc;
-    ocs_err_t          why;
     ocs_otp_answer_t  *answer;
 
-    u = NULL;
-    c = NULL;
-    r = NULL;
     answer = NULL;
     curl_err[0] = '\0';
 
@@ -405,20 +409,85 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     answer->len = 0;
     answer->overflow = 0;
 
-    u = curl_easy_escape(curl, user, (int) user_len);
-    c = curl_easy_escape(curl, code, (int) code_len);
-    r = conf->realm ? curl_easy_escape(curl, conf->realm, 0) : NULL;
-
-    if (u == NULL || c == NULL || (conf->realm && r == NULL)
-        || (size_t) snprintf(body, sizeof(body), "user=%s&pass=%s%s%s", u, c,
-                             r ? "&realm=" : "", r ? r : "")
-           >= sizeof(body))
+    if (ocs_otp_body(curl, conf, user, user_len, code, code_len, body,
+                     sizeof(body))
+        != OCS_OK)
     {
         (void) ocs_err(err, OCS_ERR_SYS, "OTP server: the request is too "
                        "long");
         goto cleanup;
     }
 
+    ocs_otp_setopt(curl, conf, body, answer, curl_err);
+
+    cc = curl_easy_perform(curl);
+
+    rc = ocs_otp_answer(curl, conf, cc, answer, curl_err, err);
+
+cleanup:
+
+    ocs_wipe(body, sizeof(body));
+
+    if (answer != NULL) {
+        /* an answer may echo the request */
+        ocs_wipe(answer->data, answer->len);
+        free(answer);
+    }
+
+    /* NULL is a no-op for curl_easy_cleanup() */
+    curl_easy_cleanup(curl);
+
+    return rc;
+}
+
+
+/*
+ * The form-encoded request into body: OCS_OK, or OCS_ERR_SPACE (too
+ * long, or no memory to escape it).  The escaped copies of the code are
+ * wiped before it returns.
+ */
+static int
+ocs_otp_body(CURL *curl, const ocs_otp_conf_t *conf, const char *user,
+    size_t user_len, const char *code, size_t code_len, char *body,
+    size_t size)
+{
+    int    rc;
+    char  *u, *c, *r;
+
+    u = curl_easy_escape(curl, user, (int) user_len);
+    c = curl_easy_escape(curl, code, (int) code_len);
+    r = conf->realm ? curl_easy_escape(curl, conf->realm, 0) : NULL;
+
+    rc = OCS_ERR_SPACE;
+
+    if (u != NULL && c != NULL && (conf->realm == NULL || r != NULL)
+        && (size_t) snprintf(body, size, "user=%s&pass=%s%s%s", u, c,
+                             r ? "&realm=" : "", r ? r : "")
+           < size)
+    {
+        rc = OCS_OK;
+    }
+
+    if (u != NULL) {
+        ocs_wipe(u, strlen(u));
+        curl_free(u);
+    }
+
+    if (c != NULL) {
+        ocs_wipe(c, strlen(c));
+        curl_free(c);
+    }
+
+    curl_free(r);
+
+    return rc;
+}
+
+
+static void
+ocs_otp_setopt(CURL *curl, const ocs_otp_conf_t *conf, const char *body,
+    ocs_otp_answer_t *answer, char *curl_err)
+{
     /*
      * timeout bounds the whole exchange: name lookup, TCP connect, TLS
      * handshake, the request and the answer, each peer silent or slow
@@ -451,73 +520,55 @@ ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     if (conf->ca_file) {
         (void) curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
     }
+}
 
-    cc = curl_easy_perform(curl);
+
+/* what the exchange came to: ocs_otp_check()'s return and err */
+static int
+ocs_otp_answer(CURL *curl, const ocs_otp_conf_t *conf, CURLcode cc,
+    ocs_otp_answer_t *answer, const char *curl_err, ocs_err_t *err)
+{
+    int        rc;
+    long       status;
+    ocs_err_t  why;
 
     /* a write callback that refuses makes a write error: said here */
     if (answer->overflow || cc == CURLE_FILESIZE_EXCEEDED) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": the answer is "
+        return ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": the answer is "
                        "over %d bytes", conf->url, OCS_OTP_ANSWER_MAX);
-        goto cleanup;
     }
 
     if (cc == CURLE_OPERATION_TIMEDOUT) {
         /* libcurl's text names the step: resolving, connecting, ... */
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" timed out "
+        return ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" timed out "
                        "after %ld ms: %s", conf->url, conf->timeout,
                        curl_err[0] ? curl_err : curl_easy_strerror(cc));
-        goto cleanup;
     }
 
     if (cc != CURLE_OK) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": %s", conf->url,
+        return ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": %s", conf->url,
                        curl_err[0] ? curl_err : curl_easy_strerror(cc));
-        goto cleanup;
     }
 
     status = 0;
     (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
     if (status != 200) {
-        (void) ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" answered HTTP "
+        return ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\" answered HTTP "
                        "%ld", conf->url, status);
-        goto cleanup;
     }
 
     rc = ocs_otp_result(answer->data, answer->len, &why);
 
     if (rc == OCS_ERR_INVALID) {
         /* the server's fault, not the user's: as if it were down */
-        rc = ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": a malformed "
-                     "answer: %s", conf->url, why.text);
+        return ocs_err(err, OCS_ERR_SYS, "OTP server \"%s\": a malformed "
+                       "answer: %s", conf->url, why.text);
+    }
 
-    } else if (rc == OCS_ERR_AUTH) {
+    if (rc == OCS_ERR_AUTH) {
         (void) ocs_err(err, rc, "%s", why.text);
     }
-
-cleanup:
-
-    if (u != NULL) {
-        ocs_wipe(u, strlen(u));
-        curl_free(u);
-    }
-
-    if (c != NULL) {
-        ocs_wipe(c, strlen(c));
-        curl_free(c);
-    }
-
-    curl_free(r);
-    ocs_wipe(body, sizeof(body));
-
-    if (answer != NULL) {
-        /* an answer may echo the request */
-        ocs_wipe(answer->data, answer->len);
-        free(answer);
-    }
-
-    /* NULL is a no-op for curl_easy_cleanup() */
-    curl_easy_cleanup(curl);
 
     return rc;
 }
@@ -552,6 +603,10 @@ ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen)
     ASN1_STRING             *s;
     GENERAL_NAMES           *names;
     X509_NAME_ENTRY         *entry;
+
+    if (source == OCS_CERT_NONE) {
+        return OCS_ERR_NOTFOUND;
+    }
 
     if (source == OCS_CERT_CN) {
         subject = X509_get_subject_name(cert);
@@ -598,6 +653,70 @@ ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen)
 
     ASN1_OBJECT_free(upn);
     GENERAL_NAMES_free(names);
+
+    return rc;
+}
+
+
+int
+ocs_cert_identity_der(const unsigned char *der, size_t len, int source,
+    char *out, size_t outlen)
+{
+    int                   rc;
+    X509                 *cert;
+    const unsigned char  *p;
+
+    if (len == 0 || len > INT32_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    p = der;
+    cert = d2i_X509(NULL, &p, (long) len);
+
+    if (cert == NULL) {
+        ERR_clear_error();
+        return OCS_ERR_INVALID;
+    }
+
+    /* trailing bytes: not one certificate */
+    rc = (p == der + len) ? ocs_cert_identity(cert, source, out, outlen)
+                          : OCS_ERR_INVALID;
+
+    X509_free(cert);
+
+    return rc;
+}
+
+
+int
+ocs_cert_identity_pem(const char *pem, size_t len, int source, char *out,
+    size_t outlen)
+{
+    int    rc;
+    BIO   *bio;
+    X509  *cert;
+
+    len = strnlen(pem, len);
+
+    if (len == 0 || len > INT32_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    bio = BIO_new_mem_buf(pem, (int) len);
+    if (bio == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (cert == NULL) {
+        ERR_clear_error();
+        return OCS_ERR_INVALID;
+    }
+
+    rc = ocs_cert_identity(cert, source, out, outlen);
+    X509_free(cert);
 
     return rc;
 }

@@ -1,17 +1,18 @@
 /*
  * Key rings: parsing key files, deriving subkeys with HKDF-SHA256
- * (RFC 5869) and the CSRF tokens made from them.
+ * (RFC 5869), and the contexts keyed once per key of a ring.
  */
 
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <ocs/ocs_codec.h>
-#include <ocs/ocs_ticket.h>
+#include <ocs/ocs_keyring.h>
 
-#include "ocs_cache.h"
+#include "ocs_keyring_int.h"
 
 
 #define OCS_HKDF_SALT  "ocs keyring v1"
@@ -229,116 +230,91 @@ ocs_keyring_wipe(ocs_keyring_t *ring)
 }
 
 
-/*
- * The MAC of key number k of ring: with the cache's keyed context when
- * there is one (a reset, not a fresh key schedule and algorithm fetch),
- * else with a one-shot HMAC().
- */
-static int
-ocs_csrf_mac(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache, size_t k,
-    const char *purpose, const unsigned char *nonce, size_t nonce_len,
-    unsigned char *md)
+ocs_ticket_cache_t *
+ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
 {
-    int             rc;
-    size_t          plen, outl;
-    unsigned int    mlen;
-    EVP_MAC_CTX    *ctx;
-    unsigned char   msg[128];
+    size_t               i;
+    EVP_MAC             *hmac;
+    OSSL_PARAM           params[2];
+    ocs_ticket_cache_t  *cache;
 
-    /* the NUL after the purpose keeps purposes and nonces apart */
-    plen = strlen(purpose) + 1;
-
-    if (plen + nonce_len > sizeof(msg)) {
-        return OCS_ERR_INVALID;
+    cache = OPENSSL_zalloc(sizeof(ocs_ticket_cache_t));
+    if (cache == NULL) {
+        ocs_err(err, OCS_ERR_SYS, "out of memory");
+        return NULL;
     }
 
-    memcpy(msg, purpose, plen);
-    memcpy(msg + plen, nonce, nonce_len);
-
-    rc = OCS_OK;
-    ctx = (cache != NULL && k < cache->n) ? cache->csrf[k] : NULL;
-
-    if (ctx != NULL) {
-        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1
-            || EVP_MAC_update(ctx, msg, plen + nonce_len) != 1
-            || EVP_MAC_final(ctx, md, &outl, 32) != 1
-            || outl != 32)
-        {
-            rc = OCS_ERR_SYS;
-        }
-
-    } else if (HMAC(EVP_sha256(), ring->keys[k].csrf, OCS_KEY_LEN, msg,
-                    plen + nonce_len, md, &mlen)
-               == NULL || mlen != 32)
-    {
-        rc = OCS_ERR_SYS;
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (hmac == NULL) {
+        goto failed;
     }
 
-    ocs_wipe(msg, sizeof(msg));
-
-    return rc;
-}
-
-
-int
-ocs_csrf_token(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
-    const char *purpose, const unsigned char *nonce, size_t nonce_len,
-    char *out, size_t outlen, ocs_err_t *err)
-{
-    int             rc;
-    size_t          n;
-    unsigned char   md[32];
-
-    if (ring->n == 0) {
-        return ocs_err(err, OCS_ERR_NOTFOUND, "the key ring is empty");
-    }
-
-    if (outlen < OCS_CSRF_TOKEN_LEN + 1) {
-        return ocs_err(err, OCS_ERR_SPACE, "csrf token buffer too small");
-    }
-
-    rc = ocs_csrf_mac(ring, cache, 0, purpose, nonce, nonce_len, md);
-    if (rc != OCS_OK) {
-        return ocs_err(err, rc, "HMAC failed");
-    }
-
-    (void) ocs_b64url_encode(md, sizeof(md), out, outlen, &n);
-    out[n] = '\0';
-    ocs_wipe(md, sizeof(md));
-
-    return OCS_OK;
-}
-
-
-int
-ocs_csrf_verify(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
-    const char *purpose, const unsigned char *nonce, size_t nonce_len,
-    const char *token, size_t token_len)
-{
-    int             ok;
-    size_t          i, n;
-    unsigned char   md[32], given[32];
-
-    if (token_len != OCS_CSRF_TOKEN_LEN
-        || ocs_b64url_decode(token, token_len, given, sizeof(given), &n)
-           != OCS_OK
-        || n != sizeof(given))
-    {
-        return OCS_ERR_AUTH;
-    }
-
-    ok = 0;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
 
     for (i = 0; i < ring->n; i++) {
-        if (ocs_csrf_mac(ring, cache, i, purpose, nonce, nonce_len, md)
-            == OCS_OK
-            && ocs_memeq_ct(md, given, sizeof(md)) == 0)
+        cache->open[i] = EVP_CIPHER_CTX_new();
+
+        if (cache->open[i] == NULL
+            || EVP_DecryptInit_ex(cache->open[i], EVP_aes_256_gcm(), NULL,
+                                  ring->keys[i].ticket, NULL) != 1)
         {
-            ok = 1;
+            goto failed;
+        }
+
+        cache->csrf[i] = EVP_MAC_CTX_new(hmac);
+
+        if (cache->csrf[i] == NULL
+            || EVP_MAC_init(cache->csrf[i], ring->keys[i].csrf, OCS_KEY_LEN,
+                            params) != 1)
+        {
+            goto failed;
+        }
+
+        cache->n++;
+    }
+
+    EVP_MAC_free(hmac);
+    hmac = NULL;
+
+    if (ring->n > 0) {
+        cache->seal = EVP_CIPHER_CTX_new();
+
+        if (cache->seal == NULL
+            || EVP_EncryptInit_ex(cache->seal, EVP_aes_256_gcm(), NULL,
+                                  ring->keys[0].ticket, NULL) != 1)
+        {
+            goto failed;
         }
     }
 
-    ocs_wipe(md, sizeof(md));
+    return cache;
 
-    return ok ? OCS_OK : OCS_ERR_AUTH;
+failed:
+
+    EVP_MAC_free(hmac);
+    ocs_ticket_cache_destroy(cache);
+    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM and HMAC contexts");
+
+    return NULL;
+}
+
+
+void
+ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache)
+{
+    size_t  i;
+
+    if (cache == NULL) {
+        return;
+    }
+
+    for (i = 0; i < OCS_KEYRING_MAX; i++) {
+        EVP_CIPHER_CTX_free(cache->open[i]);
+        EVP_MAC_CTX_free(cache->csrf[i]);
+    }
+
+    EVP_CIPHER_CTX_free(cache->seal);
+    OPENSSL_free(cache);
 }

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_pages.h>
 
 

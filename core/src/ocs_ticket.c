@@ -4,13 +4,12 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
 
-#include "ocs_cache.h"
+#include "ocs_keyring_int.h"
 
 
 #define OCS_HEADER_LEN   (1 + OCS_KEY_ID_LEN + OCS_NONCE_LEN)
@@ -60,6 +59,8 @@ static void ocs_tlv_put_facts(ocs_tlv_writer_t *w, const uint32_t *facts,
 static void ocs_tlv_put_services(ocs_tlv_writer_t *w, const ocs_ticket_t *t);
 static int ocs_tlv_string(const unsigned char *p, size_t len, size_t max,
     char *out, size_t *out_len);
+static int ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain,
+    size_t size, size_t *plen, ocs_err_t *err);
 static int ocs_ticket_parse(const unsigned char *p, size_t len,
     ocs_ticket_t *t);
 static int ocs_ticket_times_ok(const ocs_ticket_t *t, int checked);
@@ -73,96 +74,6 @@ static void ocs_ticket_ctx_done(ocs_ticket_cache_t *cache,
 static const char  *ocs_method_names[] = {
     "password", "kerberos", "ntlm", "totp", "certificate", "otp", "digest"
 };
-
-
-ocs_ticket_cache_t *
-ocs_ticket_cache_create(const ocs_keyring_t *ring, ocs_err_t *err)
-{
-    size_t               i;
-    EVP_MAC             *hmac;
-    OSSL_PARAM           params[2];
-    ocs_ticket_cache_t  *cache;
-
-    cache = OPENSSL_zalloc(sizeof(ocs_ticket_cache_t));
-    if (cache == NULL) {
-        ocs_err(err, OCS_ERR_SYS, "out of memory");
-        return NULL;
-    }
-
-    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (hmac == NULL) {
-        goto failed;
-    }
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) "SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-
-    for (i = 0; i < ring->n; i++) {
-        cache->open[i] = EVP_CIPHER_CTX_new();
-
-        if (cache->open[i] == NULL
-            || EVP_DecryptInit_ex(cache->open[i], EVP_aes_256_gcm(), NULL,
-                                  ring->keys[i].ticket, NULL) != 1)
-        {
-            goto failed;
-        }
-
-        cache->csrf[i] = EVP_MAC_CTX_new(hmac);
-
-        if (cache->csrf[i] == NULL
-            || EVP_MAC_init(cache->csrf[i], ring->keys[i].csrf, OCS_KEY_LEN,
-                            params) != 1)
-        {
-            goto failed;
-        }
-
-        cache->n++;
-    }
-
-    EVP_MAC_free(hmac);
-    hmac = NULL;
-
-    if (ring->n > 0) {
-        cache->seal = EVP_CIPHER_CTX_new();
-
-        if (cache->seal == NULL
-            || EVP_EncryptInit_ex(cache->seal, EVP_aes_256_gcm(), NULL,
-                                  ring->keys[0].ticket, NULL) != 1)
-        {
-            goto failed;
-        }
-    }
-
-    return cache;
-
-failed:
-
-    EVP_MAC_free(hmac);
-    ocs_ticket_cache_destroy(cache);
-    ocs_err(err, OCS_ERR_SYS, "cannot key AES-256-GCM and HMAC contexts");
-
-    return NULL;
-}
-
-
-void
-ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache)
-{
-    size_t  i;
-
-    if (cache == NULL) {
-        return;
-    }
-
-    for (i = 0; i < OCS_KEYRING_MAX; i++) {
-        EVP_CIPHER_CTX_free(cache->open[i]);
-        EVP_MAC_CTX_free(cache->csrf[i]);
-    }
-
-    EVP_CIPHER_CTX_free(cache->seal);
-    OPENSSL_free(cache);
-}
 
 
 /* a context keyed for key number key with the nonce iv */
@@ -228,13 +139,76 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     int                rc, n;
     size_t             plen, total;
     EVP_CIPHER_CTX    *ctx;
-    ocs_tlv_writer_t   w;
     unsigned char      plain[OCS_PLAIN_MAX];
     unsigned char      sealed[OCS_HEADER_LEN + OCS_PLAIN_MAX + OCS_TAG_LEN];
 
     if (ring->n == 0) {
         return ocs_err(err, OCS_ERR_NOTFOUND, "the key ring is empty");
     }
+
+    plen = 0;
+
+    rc = ocs_ticket_write(t, plain, sizeof(plain), &plen, err);
+    if (rc != OCS_OK) {
+        goto cleanup;
+    }
+
+    total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
+
+    if (ocs_b64url_len(total) > outlen) {
+        rc = ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
+        goto cleanup;
+    }
+
+    sealed[0] = OCS_TICKET_VERSION;
+    memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
+
+    if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
+        != OCS_OK)
+    {
+        rc = ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
+        goto cleanup;
+    }
+
+    rc = OCS_ERR_SYS;
+    ctx = ocs_ticket_ctx(ring, cache, 0, 1, sealed + 1 + OCS_KEY_ID_LEN);
+
+    if (ctx != NULL
+        && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
+        && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
+                             (int) plen) == 1
+        && EVP_EncryptFinal_ex(ctx, sealed + OCS_HEADER_LEN + n, &n) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OCS_TAG_LEN,
+                               sealed + OCS_HEADER_LEN + plen) == 1)
+    {
+        rc = ocs_b64url_encode(sealed, total, out, outlen, written);
+    }
+
+    ocs_ticket_ctx_done(cache, ctx);
+
+    if (rc != OCS_OK) {
+        rc = ocs_err(err, rc, "AES-256-GCM sealing failed");
+    }
+
+cleanup:
+
+    ocs_wipe(plain, plen);
+
+    return rc;
+}
+
+
+/*
+ * The fields of t as type-length-value into plain: *plen bytes, 0 on
+ * failure (then plain is wiped).  Returns OCS_OK or OCS_ERR_INVALID.
+ */
+static int
+ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
+    size_t *plen, ocs_err_t *err)
+{
+    ocs_tlv_writer_t  w;
+
+    *plen = 0;
 
     if (t->user_len == 0 || t->user_len > OCS_USER_MAX) {
         return ocs_err(err, OCS_ERR_INVALID, "bad user name length %zu",
@@ -255,7 +229,7 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     }
 
     w.p = plain;
-    w.end = plain + sizeof(plain);
+    w.end = plain + size;
     w.overflow = 0;
 
     ocs_tlv_put(&w, OCS_T_SESSION, t->session, OCS_SESSION_LEN);
@@ -293,49 +267,12 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     }
 
     if (w.overflow) {
-        ocs_wipe(plain, sizeof(plain));
+        ocs_wipe(plain, size);
         return ocs_err(err, OCS_ERR_INVALID, "the ticket's fields do not fit "
                        "in a cookie");
     }
 
-    plen = (size_t) (w.p - plain);
-    total = OCS_HEADER_LEN + plen + OCS_TAG_LEN;
-
-    if (ocs_b64url_len(total) > outlen) {
-        ocs_wipe(plain, plen);
-        return ocs_err(err, OCS_ERR_SPACE, "ticket buffer too small");
-    }
-
-    sealed[0] = OCS_TICKET_VERSION;
-    memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
-
-    if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
-        != OCS_OK)
-    {
-        ocs_wipe(plain, plen);
-        return ocs_err(err, OCS_ERR_SYS, "no random bytes for the nonce");
-    }
-
-    rc = OCS_ERR_SYS;
-    ctx = ocs_ticket_ctx(ring, cache, 0, 1, sealed + 1 + OCS_KEY_ID_LEN);
-
-    if (ctx != NULL
-        && EVP_EncryptUpdate(ctx, NULL, &n, sealed, OCS_HEADER_LEN) == 1
-        && EVP_EncryptUpdate(ctx, sealed + OCS_HEADER_LEN, &n, plain,
-                             (int) plen) == 1
-        && EVP_EncryptFinal_ex(ctx, sealed + OCS_HEADER_LEN + n, &n) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OCS_TAG_LEN,
-                               sealed + OCS_HEADER_LEN + plen) == 1)
-    {
-        rc = ocs_b64url_encode(sealed, total, out, outlen, written);
-    }
-
-    ocs_ticket_ctx_done(cache, ctx);
-    ocs_wipe(plain, plen);
-
-    if (rc != OCS_OK) {
-        return ocs_err(err, rc, "AES-256-GCM sealing failed");
-    }
+    *plen = (size_t) (w.p - plain);
 
     return OCS_OK;
 }

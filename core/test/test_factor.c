@@ -1,8 +1,10 @@
 /*
  * TOTP against RFC 6238 appendix B, base32 against RFC 4648, the OTP
- * server's answers, certificate identities from certificates made here.
+ * server's answers, certificate identities from certificates made here
+ * (as X509, DER and PEM, the way mod_ssl hands them over).
  */
 
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <ocs_test.h>
@@ -435,6 +437,116 @@ test_cert_identity(void)
 }
 
 
+/* a certificate's PEM text, NUL-terminated, malloc()ed */
+static char *
+cert_pem(X509 *x, size_t *len)
+{
+    BIO   *bio;
+    char  *data, *pem;
+    long   n;
+
+    bio = BIO_new(BIO_s_mem());
+    (void) PEM_write_bio_X509(bio, x);
+    n = BIO_get_mem_data(bio, &data);
+
+    pem = malloc((size_t) n + 1);
+    memcpy(pem, data, (size_t) n);
+    pem[n] = '\0';
+    *len = (size_t) n;
+
+    BIO_free(bio);
+
+    return pem;
+}
+
+
+static void
+test_cert_bytes(void)
+{
+    int             n;
+    char            out[128], *pem, *two;
+    X509           *x, *y;
+    size_t          len, len2;
+    unsigned char  *der, *p;
+
+    x = make_cert("Alice Example",
+                  "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@contoso.com,"
+                  "email:alice.example@contoso.com");
+
+    n = i2d_X509(x, NULL);
+    der = malloc((size_t) n + 1);
+    p = der;
+    (void) i2d_X509(x, &p);
+
+    is_int(ocs_cert_identity_der(der, (size_t) n, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_OK, "der: UPN found");
+    is_str(out, strlen(out), "alice@contoso.com", "der: UPN value");
+    is_int(ocs_cert_identity_der(der, (size_t) n, OCS_CERT_CN, out,
+                                 sizeof(out)),
+           OCS_OK, "der: CN found");
+    is_str(out, strlen(out), "Alice Example", "der: CN value");
+    is_int(ocs_cert_identity_der(der, (size_t) n, OCS_CERT_NONE, out,
+                                 sizeof(out)),
+           OCS_ERR_NOTFOUND, "der: no source, no identity");
+    is_int(ocs_cert_identity_der(der, (size_t) n, OCS_CERT_UPN, out, 8),
+           OCS_ERR_SPACE, "der: short buffer");
+
+    der[n] = 0;
+    is_int(ocs_cert_identity_der(der, (size_t) n + 1, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_ERR_INVALID, "der: a byte after the certificate");
+    is_int(ocs_cert_identity_der(der, (size_t) n - 1, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_ERR_INVALID, "der: cut short");
+    is_int(ocs_cert_identity_der(der, 0, OCS_CERT_UPN, out, sizeof(out)),
+           OCS_ERR_INVALID, "der: empty");
+
+    pem = cert_pem(x, &len);
+
+    is_int(ocs_cert_identity_pem(pem, len, OCS_CERT_EMAIL, out,
+                                 sizeof(out)),
+           OCS_OK, "pem: e-mail found");
+    is_str(out, strlen(out), "alice.example@contoso.com", "pem: e-mail value");
+    is_int(ocs_cert_identity_pem(pem, len + 1, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_OK, "pem: the length counts the NUL");
+    is_str(out, strlen(out), "alice@contoso.com", "pem: UPN value");
+    is_int(ocs_cert_identity_pem(pem, len / 2, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_ERR_INVALID, "pem: cut short");
+    is_int(ocs_cert_identity_pem("-----BEGIN CERTIFICATE-----\nnot base64"
+                                 "\n-----END CERTIFICATE-----\n", 60,
+                                 OCS_CERT_UPN, out, sizeof(out)),
+           OCS_ERR_INVALID, "pem: garbage");
+    is_int(ocs_cert_identity_pem((char *) der, (size_t) n, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_ERR_INVALID, "pem: DER is not PEM");
+    is_int(ocs_cert_identity_pem("", 0, OCS_CERT_UPN, out, sizeof(out)),
+           OCS_ERR_INVALID, "pem: empty");
+
+    /* a chain, as SSL_CLIENT_CERT_CHAIN_n: the first one counts */
+    y = make_cert("bob", NULL);
+    two = cert_pem(y, &len2);
+    two = realloc(two, len2 + len + 1);
+    memcpy(two + len2, pem, len + 1);
+
+    is_int(ocs_cert_identity_pem(two, len2 + len, OCS_CERT_CN, out,
+                                 sizeof(out)),
+           OCS_OK, "pem chain: read");
+    is_str(out, strlen(out), "bob", "pem chain: the first certificate");
+    is_int(ocs_cert_identity_pem(two, len2 + len, OCS_CERT_UPN, out,
+                                 sizeof(out)),
+           OCS_ERR_NOTFOUND, "pem chain: not the second one's UPN");
+
+    free(two);
+    free(pem);
+    free(der);
+    X509_free(y);
+    X509_free(x);
+}
+
+
 int
 main(void)
 {
@@ -443,6 +555,7 @@ main(void)
     test_totp_window();
     test_otp_result();
     test_cert_identity();
+    test_cert_bytes();
 
     return ocs_test_done();
 }

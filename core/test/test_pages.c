@@ -6,6 +6,7 @@
 
 #include <ocs_test.h>
 
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_pages.h>
 
 

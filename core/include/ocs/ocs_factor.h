@@ -96,17 +96,36 @@ int ocs_otp_check(const ocs_otp_conf_t *conf, const char *user,
     size_t user_len, const char *code, size_t code_len, ocs_err_t *err);
 
 
-#define OCS_CERT_UPN     0          /* subjectAltName otherName UPN */
-#define OCS_CERT_EMAIL   1          /* subjectAltName rfc822Name */
-#define OCS_CERT_CN      2          /* the subject's commonName */
+/* where a certificate's identity is read from */
+typedef enum {
+    OCS_CERT_NONE = 0,              /* nowhere: certificates are off */
+    OCS_CERT_UPN,                   /* subjectAltName otherName UPN */
+    OCS_CERT_EMAIL,                 /* subjectAltName rfc822Name */
+    OCS_CERT_CN                     /* the subject's commonName */
+} ocs_cert_source_e;
 
 /*
  * The identity a certificate names, from the source asked for, into
  * out (NUL-terminated).  Returns OCS_OK, OCS_ERR_NOTFOUND (the
- * certificate has none), OCS_ERR_INVALID (control characters or a NUL
- * in it) or OCS_ERR_SPACE.
+ * certificate has none, or source is OCS_CERT_NONE), OCS_ERR_INVALID
+ * (control characters or a NUL in it) or OCS_ERR_SPACE.  cert stays the
+ * caller's.
  */
 int ocs_cert_identity(X509 *cert, int source, char *out, size_t outlen);
+
+/*
+ * The same for a certificate as bytes: DER (len bytes), or PEM, as
+ * Apache's mod_ssl hands it over (SSL_CLIENT_CERT; a NUL-terminated
+ * string is read up to its NUL, len may count it or not).  Only the
+ * first certificate of a PEM chain counts, and DER must hold nothing
+ * after the certificate.  Returns what ocs_cert_identity() does, or
+ * OCS_ERR_INVALID for bytes that are not one certificate.  Allocates
+ * and frees the parsed certificate; safe in any thread.
+ */
+int ocs_cert_identity_der(const unsigned char *der, size_t len, int source,
+    char *out, size_t outlen);
+int ocs_cert_identity_pem(const char *pem, size_t len, int source,
+    char *out, size_t outlen);
 
 /*
  * Whether a certificate's identity names user: the same, without case;

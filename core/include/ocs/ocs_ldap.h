@@ -56,6 +56,74 @@ typedef struct {
 
 typedef struct ocs_ldap_s  ocs_ldap_t;
 
+/*
+ * A directory's configuration from its settings, as an ocs_ldap_directory
+ * block (nginx) or an <OCSDirectory> section (Apache) writes them: one
+ * key and its values per line.  The error texts are the whole sentence
+ * for the server's configuration error, naming the directory; values in
+ * them are cut where they would not fit in err.  The configuration keeps
+ * pointers to the values given: the caller keeps them alive as long as
+ * the configuration and the handles created from it.  Not thread-safe
+ * for one conf; nothing is shared between confs.
+ */
+
+/* ocs_ldap_conf_set(): the value names a file the server reads, and passes
+   what it holds to ocs_ldap_conf_password() */
+#define OCS_LDAP_CONF_FILE    1
+/* ocs_ldap_conf_set(): the value is a path, stored as given; a server that
+   resolves relative paths replaces conf->ca_file with the resolved one */
+#define OCS_LDAP_CONF_PATH    2
+
+/*
+ * The defaults an AD administrator expects: StartTLS off, certificates
+ * verified, scope sub, filter (objectClass=user), remote access in
+ * msNPAllowDialin, 3 s to connect, 5 s per step, 4 connections, nested
+ * groups walked.  Everything else is unset (NULL, 0).
+ */
+void ocs_ldap_conf_init(ocs_ldap_conf_t *conf);
+
+/*
+ * Applies one setting: key with n values (NUL-terminated strings) to
+ * conf, for the directory called name (for the error texts).  "url" takes
+ * one or more values and adds to the ones before, every other key exactly
+ * one.  Returns OCS_OK, OCS_LDAP_CONF_FILE for "bind_password_file",
+ * OCS_LDAP_CONF_PATH for "ca_file", OCS_ERR_INVALID for a bad value or
+ * number of values, or OCS_ERR_NOTFOUND for an unknown key; err says
+ * which.
+ */
+int ocs_ldap_conf_set(ocs_ldap_conf_t *conf, const char *name,
+    const char *key, const char *const *values, size_t n, ocs_err_t *err);
+
+/*
+ * The service account's password from the contents of the file that
+ * "bind_password_file" names: text holds len bytes and one more for a
+ * NUL.  Its first line is the password: the rest is wiped, the line is
+ * NUL-terminated in place and conf->bind_password points at it, *kept
+ * set to its length.  text stays the caller's, to wipe when conf goes.
+ * Returns OCS_OK, or OCS_ERR_INVALID for an empty first line (an empty
+ * password would make an unauthenticated bind).
+ */
+int ocs_ldap_conf_password(ocs_ldap_conf_t *conf, const char *name,
+    char *text, size_t len, size_t *kept, ocs_err_t *err);
+
+/*
+ * The rules across settings, once all of them are read: "url" and "base"
+ * are needed, "bind_dn" and "bind_password_file" go together.
+ * Returns OCS_OK or OCS_ERR_INVALID with err set.
+ */
+int ocs_ldap_conf_check(const ocs_ldap_conf_t *conf, const char *name,
+    ocs_err_t *err);
+
+/*
+ * What the server should warn about in a valid configuration: each
+ * ldap:// URL without StartTLS (passwords in clear), and certificate
+ * verification switched off.  Fills up to max entries of warn and returns
+ * how many it filled; OCS_LDAP_URLS_MAX + 1 entries hold them all.
+ */
+size_t ocs_ldap_conf_warnings(const ocs_ldap_conf_t *conf, const char *name,
+    ocs_err_t *warn, size_t max);
+
+
 
 /*
  * The directory's own lockout rules, as far as the service account can

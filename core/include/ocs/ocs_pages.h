@@ -35,6 +35,7 @@
 #include <ocs/ocs.h>
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
+#include <ocs/ocs_csrf.h>
 
 
 #define OCS_PAGE_SIGNIN      0

@@ -1,10 +1,5 @@
 /*
- * Key rings and sealed tickets.
- *
- * A ring holds up to OCS_KEYRING_MAX keys: the first seals, every key
- * opens.  Each 32-byte key is never used directly; HKDF-SHA256 derives
- * from it a ticket key (AES-256-GCM), a CSRF key (HMAC-SHA256) and a
- * public 4-byte key id that travels in clear in the sealed ticket.
+ * Sealed tickets: the session a ticket cookie carries.
  *
  * A sealed ticket, before base64url:
  *
@@ -12,15 +7,13 @@
  *
  * where the first 17 bytes are authenticated as additional data and the
  * ciphertext holds type-length-value fields, so later versions can add
- * fields that older readers skip.
+ * fields that older readers skip.  The first key of a ring
+ * (ocs_keyring.h) seals, every key opens.
  *
- * Key rings and tickets are plain memory: no handle needs destroying, but
- * ocs_keyring_wipe() must run before a ring's memory is released.
- *
- * Opening a ticket is on the hot path of every protected request.  An
- * ocs_ticket_cache_t holds AES-256-GCM contexts keyed once per key, so
- * that each ticket only sets a nonce; without one, every call keys a
- * fresh context (about ten times the cost under OpenSSL 3).
+ * Tickets are plain memory; the functions here are pure and
+ * thread-safe, except that a cache is used by one thread at a time.
+ * What a session may do with its ticket (limits, refresh) is decided in
+ * ocs_session.h.
  */
 
 #ifndef OCS_TICKET_H
@@ -28,11 +21,9 @@
 
 
 #include <ocs/ocs.h>
+#include <ocs/ocs_keyring.h>
 
 
-#define OCS_KEY_LEN            32
-#define OCS_KEY_ID_LEN          4
-#define OCS_KEYRING_MAX         8
 #define OCS_SESSION_LEN        16
 #define OCS_USER_MAX          256
 
@@ -82,19 +73,6 @@
 
 
 typedef struct {
-    unsigned char   id[OCS_KEY_ID_LEN];
-    unsigned char   ticket[OCS_KEY_LEN];
-    unsigned char   csrf[OCS_KEY_LEN];
-} ocs_key_t;
-
-
-typedef struct {
-    size_t          n;
-    ocs_key_t       keys[OCS_KEYRING_MAX];
-} ocs_keyring_t;
-
-
-typedef struct {
     unsigned char   session[OCS_SESSION_LEN];
     int64_t         auth_time;      /* when the user signed in */
     unsigned        auth_ms;        /* ... its milliseconds, 0-999 */
@@ -129,37 +107,6 @@ typedef struct {
 
 
 /*
- * Adds a raw key to the end of the ring, deriving its subkeys.
- * Returns OCS_OK, OCS_ERR_SPACE (ring full) or OCS_ERR_SYS.
- */
-int ocs_keyring_add(ocs_keyring_t *ring, const unsigned char *raw,
-    size_t len, ocs_err_t *err);
-
-/*
- * Parses a key file: one key a line, 32 bytes in standard base64 (as
- * "openssl rand -base64 32" prints) or 64 hex digits; blank lines and
- * lines starting with '#' are skipped.  The ring is reset first.
- * Returns OCS_OK, or OCS_ERR_INVALID with the line number in err.
- */
-int ocs_keyring_parse(ocs_keyring_t *ring, const char *text, size_t len,
-    ocs_err_t *err);
-
-void ocs_keyring_wipe(ocs_keyring_t *ring);
-
-typedef struct ocs_ticket_cache_s  ocs_ticket_cache_t;
-
-/*
- * Keys one cipher context and one CSRF HMAC context per key of ring.
- * The cache belongs to that ring's current keys and to one thread at a
- * time.  Returns NULL (and err) when OpenSSL fails.
- */
-ocs_ticket_cache_t *ocs_ticket_cache_create(const ocs_keyring_t *ring,
-    ocs_err_t *err);
-
-/* frees the contexts, wiping their key schedules; NULL is fine */
-void ocs_ticket_cache_destroy(ocs_ticket_cache_t *cache);
-
-/*
  * Seals t with the first key of the ring into out as base64url text.
  * cache is NULL or a cache of this ring.
  * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (a
@@ -183,9 +130,10 @@ int ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const char *in, size_t len, ocs_ticket_t *t, ocs_err_t *err);
 
 /*
- * Applies the time limits: OCS_ERR_EXPIRED when now is past t->expires or
- * past auth_time + lifetime (lifetime 0: no such limit), OCS_ERR_IDLE when
- * now - last_seen exceeds idle (idle 0: no limit), else OCS_OK.  The
+ * Applies the time limits: OCS_ERR_EXPIRED when now has reached
+ * t->expires or auth_time + lifetime (lifetime 0: no such limit),
+ * OCS_ERR_IDLE when now - last_seen has reached idle (idle 0: no limit),
+ * else OCS_OK.  The
  * arithmetic cannot overflow, whatever t and now hold.
  */
 int ocs_ticket_check(const ocs_ticket_t *t, int64_t now, int64_t lifetime,
@@ -229,24 +177,6 @@ void ocs_ticket_service_touch(ocs_ticket_t *t, uint32_t service, int64_t now);
  * "kerberos", ...) into out, NUL-terminated.  Returns the length.
  */
 size_t ocs_methods_format(uint32_t methods, char *out, size_t outlen);
-
-/*
- * CSRF tokens: base64url of HMAC-SHA256 over purpose, a zero byte and
- * nonce, keyed with a ring's CSRF key.  The first key makes tokens; every
- * key verifies them.  Tokens are OCS_CSRF_TOKEN_LEN characters.  cache is
- * NULL or a cache of this ring (its keyed HMAC contexts: about six times
- * cheaper than keying one per call), used by one thread at a time.
- */
-#define OCS_CSRF_TOKEN_LEN  43
-
-int ocs_csrf_token(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
-    const char *purpose, const unsigned char *nonce, size_t nonce_len,
-    char *out, size_t outlen, ocs_err_t *err);
-
-/* OCS_OK when token matches under some key, else OCS_ERR_AUTH */
-int ocs_csrf_verify(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
-    const char *purpose, const unsigned char *nonce, size_t nonce_len,
-    const char *token, size_t token_len);
 
 
 #endif /* OCS_TICKET_H */

@@ -1,22 +1,43 @@
 package OCS::Test;
 
-# The test harness: a private directory per test file, real nginx with the
-# built module on free 127.0.0.1 ports, real curl, stopped by pid.  Core
-# Perl only.
+# The server-neutral half of the test harness: a private directory per
+# test file, free 127.0.0.1 ports, the user and key files, a self-signed
+# certificate, HTTP through real curl, and the end check.  Starting,
+# configuring and stopping the web server is a driver's job
+# (OCS::Test::Nginx today); OCS::Test->new returns the driver that
+# OCS_SERVER names (default "nginx"), so a scenario file does not name
+# its server.  Core Perl only.  See t/README.
 #
-#     my $t = OCS::Test->new;
+#     my $t = OCS::Test->new;        # an OCS::Test::Nginx
+#     plan tests => 2;               # every file plans its count
 #     $t->users(alice => 'secret');
 #     $t->keyfile('ticket.keys', 1);
-#     $t->run(<<'EOF');              # the http{} part of nginx.conf
+#     $t->run(<<'EOF');              # the driver's configuration
 #     http { server { listen 127.0.0.1:%%PORT_https%% ssl; ... } }
 #     EOF
 #     my $r = $t->get('/protected', jar => 'a');
 #     is($r->status, 302, 'redirect');
-#     $t->done;                      # stops nginx, checks the error log
+#     $t->done;                      # stops the server, checks its log
 #
 # In a configuration, %%PORT_name%% becomes a free port (the same one for
 # the same name), %%TESTDIR%% the test directory, %%CERT%% and %%KEY%% a
 # self-signed certificate for localhost and 127.0.0.1.
+#
+# A driver is a subclass that provides:
+#
+#     defaults        its fields' defaults (binaries, module), from %ENV
+#     missing         why the file cannot run here ('' when it can)
+#     config(text, %opts)      writes the configuration
+#     try_config(text, %opts)  checks one: returns (ok, output)
+#     run(text, %opts)         writes it (when given), starts, waits for
+#                              the ports; a failed start ends the run
+#     reload(text)             reloads, waits for the new workers
+#     stop                     stops the server by pid (kept in
+#                              $self->{pid}: DESTROY stops it too)
+#     error_log, access_log, startup_log   the logs' text
+#     log_problems             the error log lines that fail a file
+#                              (alerts, crashes)
+#     built_with(what), server_version     what was built
 
 use strict;
 use warnings;
@@ -38,51 +59,55 @@ my $ROOT = abs_path(dirname(__FILE__) . '/../../..');
 sub new {
     my ($class, %opts) = @_;
 
+    # the scenario files ask for OCS::Test: the driver is chosen here
+    if ($class eq __PACKAGE__) {
+        my $server = $opts{server} || $ENV{OCS_SERVER} || 'nginx';
+        my $driver = __PACKAGE__ . '::' . ucfirst(lc $server);
+
+        eval "require $driver; 1"
+            or die "OCS_SERVER=$server: no test driver $driver\n$@";
+
+        return $driver->new(%opts);
+    }
+
     my $self = bless {
         root   => $ROOT,
-        nginx  => $ENV{OCS_NGINX} || '/usr/sbin/nginx',
-        module => $ENV{OCS_MODULE}
-                  || "$ROOT/build/nginx/objs/ngx_http_ocs_module.so",
         build  => $ENV{OCS_BUILD} || "$ROOT/build",
         ports  => {},
         keep   => $ENV{OCS_TEST_KEEP},
+        $class->defaults($ROOT),
         %opts,
     }, $class;
 
-    plan(skip_all => "no nginx at $self->{nginx}") unless -x $self->{nginx};
-    plan(skip_all => "module not built: $self->{module}")
-        unless -f $self->{module};
+    my $missing = $self->missing;
+    plan(skip_all => $missing) if $missing;
 
     $self->{dir} = tempdir('ocs-test-XXXXXX', TMPDIR => 1,
                            CLEANUP => !$self->{keep});
 
-    # nginx workers run as nobody when the tests run as root
+    # the server's workers run as nobody when the tests run as root
     chmod 0755, $self->{dir};
     diag("test directory: $self->{dir}") if $self->{keep};
 
     return $self;
 }
 
+# the driver's part (see above)
+sub defaults { () }
+sub missing { '' }
+
+for my $method (qw(config try_config run reload stop error_log access_log
+                   startup_log log_problems built_with server_version))
+{
+    no strict 'refs';
+    *{$method} = sub {
+        die ref($_[0]) . " does not implement $method\n";
+    };
+}
+
 sub dir { $_[0]{dir} }
 
-# whether the nginx under test was configured --with-<what>
-# ("http_auth_request_module", "http_v2_module")
-sub built_with {
-    my ($self, $what) = @_;
-
-    $self->{configure} //= `$self->{nginx} -V 2>&1`;
-
-    return $self->{configure} =~ /--with-\Q$what\E(?:\s|$)/;
-}
-
 sub root { $_[0]{root} }
-
-# the version of the nginx under test: "1.22.1"
-sub nginx_version {
-    my ($self) = @_;
-
-    return `$self->{nginx} -v 2>&1` =~ m{nginx/(\d+\.\d+\.\d+)} ? $1 : '';
-}
 
 # a free port on 127.0.0.1, the same one for the same name
 sub port {
@@ -184,151 +209,26 @@ sub expand {
     return $text;
 }
 
-sub config {
-    my ($self, $http, %opts) = @_;
-
-    $self->cert;
-
-    my $workers = $opts{workers} || 1;
-    my $main = $opts{main} ? $self->expand($opts{main}) : '';
-    my $globals = <<"EOF";
-load_module $self->{module};
-pid $self->{dir}/nginx.pid;
-error_log $self->{dir}/error.log info;
-worker_processes $workers;
-events { worker_connections 256; }
-$main
-EOF
-
-    $http = $self->expand($http);
-    $http =~ s/^(\s*http\s*\{)/$1\n    access_log $self->{dir}\/access.log;\n    client_body_temp_path $self->{dir}\/body;\n    proxy_temp_path $self->{dir}\/proxy;/m;
-
-    $self->write_file('nginx.conf', $globals . $http);
-}
-
-# nginx -t on a configuration: returns (ok, output)
-sub try_config {
-    my ($self, $http, %opts) = @_;
-
-    $self->config($http, %opts);
-
-    my $out = `$self->{nginx} -t -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
-
-    return ($? == 0, $out);
-}
-
-sub run {
-    my ($self, $http, %opts) = @_;
-
-    if (defined $http) {
-        $self->config($http, %opts);
-        $self->{last_opts} = \%opts;
-    }
-
-    unlink $self->path('nginx.pid');
-
-    my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf 2>&1`;
-
-    # what nginx printed before its error log was open
-    $self->{startup} = $out;
-
-    if ($? != 0) {
-        diag($out);
-        BAIL_OUT('nginx did not start: ' . ($out =~ /(\[emerg\].*)/ ? $1 : $out));
-    }
-
-    my $deadline = time + 10;
-
-    while (time < $deadline) {
-        last if -s $self->path('nginx.pid');
-        sleep 0.05;
-    }
-
-    $self->{pid} = $self->read_file('nginx.pid') =~ /(\d+)/ ? $1 : undef;
-    BAIL_OUT('nginx wrote no pid file') unless $self->{pid};
-
-    # wait until every port of the configuration accepts connections
-    for my $port (values %{$self->{ports}}) {
-        next unless $self->read_file('nginx.conf') =~ /:$port\b/;
-
-        while (time < $deadline) {
-            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
-                                          Timeout => 1);
-            if ($s) { close $s; last; }
-            sleep 0.05;
-        }
-    }
-
-    return $self;
-}
-
-sub workers_started {
-    my ($self) = @_;
-    my @n = $self->read_file('error.log') =~ /start worker process/g;
-    return scalar @n;
-}
-
-# reload and wait until the new workers are up and the old ones gone
-sub reload {
-    my ($self, $http) = @_;
-
-    $self->config($http, %{$self->{last_opts} || {}}) if defined $http;
-
-    my $before = $self->workers_started;
-    kill 'HUP', $self->{pid} or die "cannot signal nginx: $!\n";
-
-    my $deadline = time + 10;
-
-    while (time < $deadline) {
-        last if $self->workers_started > $before;
-        sleep 0.05;
-    }
-
-    # the old workers finish their requests and exit
-    sleep 0.3;
-
-    return $self->workers_started > $before;
-}
-
-sub stop {
-    my ($self) = @_;
-
-    my $pid = delete $self->{pid} or return;
-
-    kill 'QUIT', $pid;
-
-    my $deadline = time + 10;
-
-    while (time < $deadline && kill(0, $pid)) {
-        sleep 0.05;
-    }
-
-    if (kill 0, $pid) {
-        kill 'KILL', $pid;
-        diag("nginx $pid did not stop in time; killed");
-    }
-}
-
-sub error_log { $_[0]->read_file('error.log') }
-
-# what the last start printed to the console (configuration warnings)
-sub startup_log { $_[0]{startup} }
-sub access_log { $_[0]->read_file('access.log') }
-
 # both logs, for checking that no secret went into either
 sub logs { $_[0]->error_log . $_[0]->access_log }
 
-# stops nginx and fails the file on a crash or an [alert]
+# stops the server and fails the file on a crash or an [alert] in its
+# error log; the file must have planned its tests (plan tests => N),
+# so that one that stops early fails
 sub done {
     my ($self) = @_;
 
     $self->stop;
 
-    my $log = $self->error_log;
-    my @bad = grep { /\[alert\]|\[emerg\]|exited on signal/ } split /\n/, $log;
+    my @bad = $self->log_problems;
 
     ok(!@bad, 'no alerts or crashes in error.log')
         or diag(join "\n", @bad);
+
+    my $plan = Test::More->builder->has_plan;
+
+    fail('the file plans its number of tests (plan tests => N)')
+        unless $plan && $plan ne 'no_plan';
 
     done_testing();
 }
