@@ -26,6 +26,7 @@
 
 #include <ocs/ocs.h>
 #include <ocs/ocs_ticket.h>
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_factor.h>
 #include <ocs/ocs_ldap.h>
 
