@@ -42,6 +42,8 @@ static void ngx_http_ocs_auth_conf_values(ngx_http_ocs_auth_loc_conf_t *conf,
     ocs_conf_loc_t *c);
 static char *ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *conf);
+static char *ngx_http_ocs_auth_merge_needs(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf, unsigned need);
 static ngx_int_t ngx_http_ocs_auth_init(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -780,7 +782,6 @@ ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
     size_t                          size;
     unsigned                        need;
     ocs_conf_loc_t                  c;
-    ngx_thread_pool_t              *pool;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
@@ -812,7 +813,21 @@ ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    if (c.protect) {
+    return ngx_http_ocs_auth_merge_needs(cf, conf, need);
+}
+
+
+/* what ocs_conf_needs() found the location needs, asked for */
+static char *
+ngx_http_ocs_auth_merge_needs(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf, unsigned need)
+{
+    ngx_thread_pool_t              *pool;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    if (conf->mode != NGX_HTTP_OCS_AUTH_OFF) {
         /* ocs_auth_hsts applies here */
         ngx_http_ocs_conf_protect(cf);
     }
