@@ -1,5 +1,7 @@
 /*
- * ngx_http_ocs_auth_module: what its two source files share.
+ * ngx_http_ocs_auth_module: what its source files share.  The HTTPS
+ * policy, the thread pool, the sign-in URL and the "page of ours" flag
+ * are ngx_http_ocs_module's (ngx_http_ocs.h).
  */
 
 #ifndef NGX_HTTP_OCS_AUTH_H
@@ -48,8 +50,6 @@ typedef struct {
 typedef struct {
     ngx_uint_t             mode;
     ngx_uint_t             signin;        /* ocs_auth_signin is here */
-    ngx_uint_t             pages;         /* a sign-in or logoff page */
-    ngx_str_t              signin_url;
     ngx_str_t              user_file;
     ngx_str_t              template;      /* the sign-in page's text,
                                              "" for the built-in one */
@@ -58,10 +58,6 @@ typedef struct {
                                              directory */
     ngx_array_t           *return_hosts;  /* of char *, NULL-free */
     ngx_str_t              default_return;
-    ngx_uint_t             https_port;
-    ngx_str_t              hsts;          /* header value, "" for off */
-    ngx_str_t              thread_pool_name;
-    ngx_thread_pool_t     *thread_pool;
 
     ngx_str_t              directory_name;   /* "" for off */
     ngx_http_ocs_ldap_dir_t  *directory;
@@ -118,10 +114,21 @@ typedef ocs_guard_attempt_t  ngx_http_ocs_guard_attempt_t;
 
 
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
+
+/*
+ * ngx_http_ocs_auth_challenge.c: what a request without a ticket gets,
+ * the sign-in page (302), Kerberos offered with a fallback page (401) or
+ * a bare 401 with "WWW-Authenticate: OCS-Forms signin=..." for scripts;
+ * and the sign-in page's URL with a return URL ("r")
+ */
+ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r,
     ngx_str_t *url);
 ngx_int_t ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, u_char *back, size_t len,
+    ngx_str_t *url);
+ngx_int_t ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r,
     ngx_str_t *url);
 
 /* ngx_http_ocs_auth_signin.c: the checked return URL of a sign-in */
@@ -211,8 +218,6 @@ ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
 ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
-ngx_int_t ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r,
-    ngx_str_t *url);
 
 /* ngx_http_ocs_auth_signin.c: a decoded form field */
 ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,

@@ -48,10 +48,13 @@ static ngx_int_t ngx_http_ocs_auth_check_location(
     ngx_http_ocs_auth_check_t *ck, ngx_http_core_loc_conf_t *clcf);
 static ngx_int_t ngx_http_ocs_auth_check_one(ngx_http_ocs_auth_check_t *ck,
     ngx_http_core_loc_conf_t *clcf);
-static ngx_http_ocs_auth_loc_conf_t *ngx_http_ocs_auth_check_conf(
-    ngx_http_ocs_auth_check_t *ck, ngx_http_core_loc_conf_t *clcf);
+static void **ngx_http_ocs_auth_check_loc_conf(ngx_http_ocs_auth_check_t *ck,
+    ngx_http_core_loc_conf_t *clcf);
 static ngx_int_t ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
-    ngx_http_core_loc_conf_t *clcf, ngx_http_ocs_auth_loc_conf_t *alcf);
+    ngx_http_core_loc_conf_t *clcf, void **loc_conf);
+static void ngx_http_ocs_auth_check_refuse(ngx_http_ocs_auth_check_t *ck,
+    ngx_str_t *where, ngx_str_t *signin_url, ngx_str_t *path,
+    ngx_http_core_loc_conf_t *target, ngx_uint_t protects);
 static ngx_int_t ngx_http_ocs_auth_find(ngx_http_core_loc_conf_t *pclcf,
     ngx_str_t *uri, ngx_http_core_loc_conf_t **found);
 static ngx_int_t ngx_http_ocs_auth_find_static(
@@ -161,9 +164,11 @@ static ngx_int_t
 ngx_http_ocs_auth_check_one(ngx_http_ocs_auth_check_t *ck,
     ngx_http_core_loc_conf_t *clcf)
 {
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    void                          **loc_conf;
+    ngx_http_ocs_auth_loc_conf_t   *alcf;
 
-    alcf = ngx_http_ocs_auth_check_conf(ck, clcf);
+    loc_conf = ngx_http_ocs_auth_check_loc_conf(ck, clcf);
+    alcf = loc_conf[ngx_http_ocs_auth_module.ctx_index];
 
     if (alcf->signin && alcf->user_file.len
         && ngx_http_ocs_auth_may(ck, (char *) alcf->user_file.data, R_OK)
@@ -182,7 +187,9 @@ ngx_http_ocs_auth_check_one(ngx_http_ocs_auth_check_t *ck,
         ngx_http_ocs_auth_check_rcache(ck);
     }
 
-    if (alcf->mode != NGX_HTTP_OCS_AUTH_FORMS || alcf->pages) {
+    if (alcf->mode != NGX_HTTP_OCS_AUTH_FORMS
+        || ngx_http_ocs_loc_is_page(loc_conf))
+    {
         return NGX_OK;
     }
 
@@ -201,36 +208,35 @@ ngx_http_ocs_auth_check_one(ngx_http_ocs_auth_check_t *ck,
         return NGX_OK;
     }
 
-    return ngx_http_ocs_auth_check_signin(ck, clcf, alcf);
+    return ngx_http_ocs_auth_check_signin(ck, clcf, loc_conf);
 }
 
 
 /* a location's own configuration; the server level keeps it elsewhere */
-static ngx_http_ocs_auth_loc_conf_t *
-ngx_http_ocs_auth_check_conf(ngx_http_ocs_auth_check_t *ck,
+static void **
+ngx_http_ocs_auth_check_loc_conf(ngx_http_ocs_auth_check_t *ck,
     ngx_http_core_loc_conf_t *clcf)
 {
-    void  **loc_conf;
-
-    loc_conf = (clcf == ck->root || clcf->loc_conf == NULL)
-               ? ck->cscf->ctx->loc_conf : clcf->loc_conf;
-
-    return loc_conf[ngx_http_ocs_auth_module.ctx_index];
+    return (clcf == ck->root || clcf->loc_conf == NULL)
+           ? ck->cscf->ctx->loc_conf : clcf->loc_conf;
 }
 
 
 /* the sign-in URL of a protected location must reach ocs_auth_signin */
 static ngx_int_t
 ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
-    ngx_http_core_loc_conf_t *clcf, ngx_http_ocs_auth_loc_conf_t *alcf)
+    ngx_http_core_loc_conf_t *clcf, void **loc_conf)
 {
-    u_char                        *q;
-    ngx_str_t                      path, where;
-    ngx_http_core_loc_conf_t      *target;
-    ngx_http_ocs_auth_loc_conf_t  *talcf;
+    u_char                         *q;
+    void                          **tloc_conf;
+    ngx_str_t                       path, where, *signin_url;
+    ngx_http_core_loc_conf_t       *target;
+    ngx_http_ocs_auth_loc_conf_t   *talcf;
+
+    signin_url = ngx_http_ocs_loc_signin_url(loc_conf);
 
     /* another host's sign-in page cannot be looked up here */
-    if (alcf->signin_url.len == 0 || alcf->signin_url.data[0] != '/') {
+    if (signin_url->len == 0 || signin_url->data[0] != '/') {
         return NGX_OK;
     }
 
@@ -241,7 +247,7 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
         where = clcf->name;
     }
 
-    path = alcf->signin_url;
+    path = *signin_url;
     q = ngx_strlchr(path.data, path.data + path.len, '?');
 
     if (q != NULL) {
@@ -251,7 +257,8 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
     target = ck->root;
     (void) ngx_http_ocs_auth_find(ck->root, &path, &target);
 
-    talcf = ngx_http_ocs_auth_check_conf(ck, target);
+    tloc_conf = ngx_http_ocs_auth_check_loc_conf(ck, target);
+    talcf = tloc_conf[ngx_http_ocs_auth_module.ctx_index];
 
     if (talcf->signin) {
         return NGX_OK;
@@ -263,17 +270,31 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
      * there: it can only be warned about.  Anything else never can.
      */
     if (target->handler != NULL
-        && (talcf->mode != NGX_HTTP_OCS_AUTH_FORMS || talcf->pages))
+        && (talcf->mode != NGX_HTTP_OCS_AUTH_FORMS
+            || ngx_http_ocs_loc_is_page(tloc_conf)))
     {
         ngx_log_error(NGX_LOG_WARN, ck->cf->log, 0,
                       "ocs auth: \"ocs_auth forms\" in location \"%V\" "
                       "sends users to the sign-in URL \"%V\", which location "
                       "\"%V\" passes elsewhere without \"ocs_auth_signin\": "
                       "make sure a sign-in page answers there",
-                      &where, &alcf->signin_url, &target->name);
+                      &where, signin_url, &target->name);
         return NGX_OK;
     }
 
+    ngx_http_ocs_auth_check_refuse(ck, &where, signin_url, &path, target,
+                                   talcf->mode == NGX_HTTP_OCS_AUTH_FORMS);
+
+    return NGX_ERROR;
+}
+
+
+/* a sign-in URL no sign-in page answers: what nginx -t says */
+static void
+ngx_http_ocs_auth_check_refuse(ngx_http_ocs_auth_check_t *ck,
+    ngx_str_t *where, ngx_str_t *signin_url, ngx_str_t *path,
+    ngx_http_core_loc_conf_t *target, ngx_uint_t protects)
+{
     if (target == ck->root) {
         ngx_log_error(NGX_LOG_EMERG, ck->cf->log, 0,
                       "\"ocs_auth forms\" in location \"%V\" sends users to "
@@ -281,7 +302,7 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
                       "server answers it: add \"location = %V { "
                       "ocs_auth_signin; ... }\" or point "
                       "\"ocs_auth_signin_url\" at the sign-in location",
-                      &where, &alcf->signin_url, &path);
+                      where, signin_url, path);
 
     } else {
         ngx_log_error(NGX_LOG_EMERG, ck->cf->log, 0,
@@ -290,14 +311,12 @@ ngx_http_ocs_auth_check_signin(ngx_http_ocs_auth_check_t *ck,
                       "it without \"ocs_auth_signin\"%s: add \"location = "
                       "%V { ocs_auth_signin; ... }\" or point "
                       "\"ocs_auth_signin_url\" at the sign-in location",
-                      &where, &alcf->signin_url, &target->name,
-                      talcf->mode == NGX_HTTP_OCS_AUTH_FORMS
+                      where, signin_url, &target->name,
+                      protects
                       ? " and protects it: every visit would be redirected "
                         "for ever" : "",
-                      &path);
+                      path);
     }
-
-    return NGX_ERROR;
 }
 
 

@@ -497,7 +497,7 @@ ngx_http_ocs_auth_step_url(ngx_http_request_t *r,
      * this location accepts, keeps the second step from checking a code
      * with a factor that would not satisfy it
      */
-    q = plain.data + alcf->signin_url.len + 1;
+    q = plain.data + ngx_http_ocs_signin_url(r)->len + 1;
 
     url->len = plain.len + sizeof("step=2&f=&") - 1 + NGX_INT_T_LEN;
     url->data = ngx_pnalloc(r->pool, url->len);
@@ -571,7 +571,7 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
 
     task->code.probe = 1;
 
-    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_code_thread,
                                 ngx_http_ocs_auth_probe_done, task)
         != NGX_OK)
@@ -1192,7 +1192,7 @@ ngx_http_ocs_auth_code_post(ngx_http_request_t *r,
     task->code.code_len = code->len;
 
     /* the thread wipes task->code.code when it is done with it */
-    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_code_thread,
                                 ngx_http_ocs_auth_code_done, task)
         != NGX_OK)

@@ -721,12 +721,9 @@ ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
 ngx_int_t
 ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    ngx_int_t  rc;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
     if (rc != NGX_DECLINED) {
         return rc;
     }

@@ -985,7 +985,7 @@ ngx_http_ocs_auth_recheck(ngx_http_request_t *r,
     task->sso = ctx;
     task->alcf = alcf;
 
-    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_recheck_thread,
                                 ngx_http_ocs_auth_recheck_done, task)
         != NGX_OK)

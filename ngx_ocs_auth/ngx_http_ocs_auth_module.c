@@ -3,6 +3,9 @@
  * location with "ocs_auth forms" needs a valid ticket; without one a
  * page request is sent to the sign-in page and anything else gets 401.
  * Plain http never gets that far (see ngx_http_ocs_refuse_plain()).
+ *
+ * The rules between the directives are the core's (ocs_conf_check());
+ * what a request without a ticket gets is ngx_http_ocs_auth_challenge.c's.
  */
 
 #include <ngx_config.h>
@@ -11,57 +14,68 @@
 
 #include <ngx_http_ocs_auth.h>
 
+#include <ocs/ocs_conf.h>
+
 
 static ngx_int_t ngx_http_ocs_auth_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ocs_auth_no_ticket(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
+static ngx_int_t ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
+static ngx_int_t ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
-static ngx_int_t ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf);
-static ngx_int_t ngx_http_ocs_auth_is_signin_url(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf);
-static ngx_int_t ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url);
-static ngx_int_t ngx_http_ocs_auth_header_filter(ngx_http_request_t *r);
 static void *ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static void ngx_http_ocs_auth_merge_signin(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf);
+static void ngx_http_ocs_auth_merge_kerberos(
+    ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
+static void ngx_http_ocs_auth_merge_factor(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf);
+static void ngx_http_ocs_auth_merge_lockout(
+    ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
+static void ngx_http_ocs_auth_conf_values(ngx_http_ocs_auth_loc_conf_t *conf,
+    ocs_conf_loc_t *c);
+static char *ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf);
+static char *ngx_http_ocs_auth_merge_needs(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf, unsigned need);
 static ngx_int_t ngx_http_ocs_auth_init(ngx_conf_t *cf);
-static char *ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_ocs_auth_quick_signin(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_auth_lockout(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_ocs_auth_lockout_param(
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *arg);
 static char *ngx_http_ocs_auth_lockout_admin(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_ocs_auth_signin_template(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r,
     ngx_array_t *patterns);
 
 
-
 static ngx_conf_post_handler_pt  ngx_http_ocs_auth_url_p =
-    ngx_http_ocs_auth_url;
+    ngx_http_ocs_conf_url;
 
 
 static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_auth_mode,
+      ngx_http_ocs_auth,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -96,7 +110,7 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth_quick_signin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_ocs_auth_quick,
+      ngx_http_ocs_auth_quick_signin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -185,13 +199,6 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
-    { ngx_string("ocs_auth_signin_url"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_ocs_auth_loc_conf_t, signin_url),
-      &ngx_http_ocs_auth_url_p },
-
     { ngx_string("ocs_auth_user_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -201,7 +208,7 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth_signin_template"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_auth_template,
+      ngx_http_ocs_auth_signin_template,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -226,27 +233,6 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ocs_auth_loc_conf_t, default_return),
       &ngx_http_ocs_auth_url_p },
-
-    { ngx_string("ocs_auth_https_port"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ocs_auth_https_port,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("ocs_auth_hsts"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
-      ngx_http_ocs_auth_hsts,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("ocs_auth_thread_pool"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_ocs_auth_loc_conf_t, thread_pool_name),
-      NULL },
 
     { ngx_string("ocs_ldap_directory"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
@@ -340,9 +326,6 @@ ngx_module_t  ngx_http_ocs_auth_module = {
 };
 
 
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-
-
 static ngx_int_t
 ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
 {
@@ -357,19 +340,18 @@ ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                       rc;
-    ngx_http_ocs_sso_ctx_t         *ctx;
-    ngx_http_ocs_auth_loc_conf_t   *alcf;
-    ngx_http_ocs_auth_main_conf_t  *amcf;
+    ngx_int_t                      rc;
+    ngx_http_ocs_sso_ctx_t        *ctx;
+    ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     /* the sign-in and logoff pages are never behind an inherited ocs_auth */
-    if (alcf->mode == NGX_HTTP_OCS_AUTH_OFF || alcf->pages) {
+    if (alcf->mode == NGX_HTTP_OCS_AUTH_OFF || ngx_http_ocs_is_page(r)) {
         return NGX_DECLINED;
     }
 
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
 
     if (rc != NGX_DECLINED) {
         /* the response went out: end the request here */
@@ -383,38 +365,9 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
     }
 
     if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
-        rc = alcf->negotiate ? ngx_http_ocs_auth_negotiate(r, alcf,
-                                                           &ctx->ticket, 0)
-                             : NGX_DECLINED;
-
-        if (rc == NGX_DECLINED && alcf->cert_only) {
-            rc = ngx_http_ocs_auth_cert_signin(r, alcf, &ctx->ticket);
-        }
-
-        switch (rc) {
-
-        case NGX_OK:
-            /* signed in with Kerberos: the ticket is issued, go on */
-            ctx->state = NGX_HTTP_OCS_SSO_VALID;
-            ctx->rechecked = 1;
-            break;
-
-        case NGX_AGAIN:
-            /* the thread pool has it; the phase runs again after */
-            return NGX_AGAIN;
-
-        case NGX_HTTP_FORBIDDEN:
-        case NGX_HTTP_SERVICE_UNAVAILABLE:
-        case NGX_HTTP_UNAUTHORIZED:
-            ngx_http_finalize_request(r,
-                                      ngx_http_ocs_auth_negotiate_page(r, rc));
-            return NGX_DONE;
-
-        case NGX_ERROR:
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-        default:
-            return ngx_http_ocs_auth_challenge(r, alcf);
+        rc = ngx_http_ocs_auth_no_ticket(r, alcf, ctx);
+        if (rc != NGX_OK) {
+            return rc;
         }
 
     } else if (alcf->negotiate
@@ -424,26 +377,8 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the directory's view of the user is due again, or the requirements
-       changed since the ticket was sealed */
-    if (alcf->directory != NULL && !ctx->rechecked) {
-        amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-
-        if (ocs_authz_recheck_due(&ctx->ticket, alcf->recheck,
-                                  amcf->facts_gen, ngx_time()))
-        {
-            rc = ngx_http_ocs_auth_recheck(r, alcf, ctx);
-
-            if (rc == NGX_AGAIN) {
-                return NGX_AGAIN;
-            }
-
-            /*
-             * A full thread pool, which nginx has logged: go on with what
-             * the ticket says, and try again on the next request.
-             */
-            ctx->rechecked = 1;
-        }
+    if (ngx_http_ocs_auth_recheck_due(r, alcf, ctx) == NGX_AGAIN) {
+        return NGX_AGAIN;
     }
 
     rc = ngx_http_ocs_auth_authorize(r, alcf, &ctx->ticket);
@@ -460,28 +395,118 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * The application's own sign-out URL: the request still goes to the
-     * application, which signs the user out there; the proxy session
-     * ends with it.
-     */
-    if (alcf->app_logoff != NULL
-        && ngx_http_ocs_auth_is_app_logoff(r, alcf->app_logoff))
+    return ngx_http_ocs_auth_app_signout(r, alcf, ctx);
+}
+
+
+/*
+ * A request without a valid ticket: Kerberos or a certificate may sign
+ * it in here (NGX_OK: the ticket is issued, go on); otherwise what the
+ * access phase returns, the challenge included.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_no_ticket(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = alcf->negotiate ? ngx_http_ocs_auth_negotiate(r, alcf, &ctx->ticket,
+                                                       0)
+                         : NGX_DECLINED;
+
+    if (rc == NGX_DECLINED && alcf->cert_only) {
+        rc = ngx_http_ocs_auth_cert_signin(r, alcf, &ctx->ticket);
+    }
+
+    switch (rc) {
+
+    case NGX_OK:
+        /* signed in with Kerberos: the ticket is issued, go on */
+        ctx->state = NGX_HTTP_OCS_SSO_VALID;
+        ctx->rechecked = 1;
+        return NGX_OK;
+
+    case NGX_AGAIN:
+        /* the thread pool has it; the phase runs again after */
+        return NGX_AGAIN;
+
+    case NGX_HTTP_FORBIDDEN:
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+    case NGX_HTTP_UNAUTHORIZED:
+        ngx_http_finalize_request(r, ngx_http_ocs_auth_negotiate_page(r, rc));
+        return NGX_DONE;
+
+    case NGX_ERROR:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        return ngx_http_ocs_auth_challenge(r, alcf);
+    }
+}
+
+
+/*
+ * The directory's view of the user is due again, or the requirements
+ * changed since the ticket was sealed: NGX_AGAIN while a pool thread
+ * asks the directory, NGX_OK to go on.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    if (alcf->directory == NULL || ctx->rechecked) {
+        return NGX_OK;
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+
+    if (ocs_authz_recheck_due(&ctx->ticket, alcf->recheck, amcf->facts_gen,
+                              ngx_time()))
     {
-        if (ngx_http_ocs_sso_revoke(r, &ctx->ticket) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (ngx_http_ocs_auth_recheck(r, alcf, ctx) == NGX_AGAIN) {
+            return NGX_AGAIN;
         }
 
-        ctx->clear = 1;
-
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "ocs auth: user \"%s\" signed out through the "
-                      "application's sign-out URL", ctx->ticket.user);
+        /*
+         * A full thread pool, which nginx has logged: go on with what
+         * the ticket says, and try again on the next request.
+         */
+        ctx->rechecked = 1;
     }
 
     return NGX_OK;
 }
 
+
+/*
+ * The application's own sign-out URL: the request still goes to the
+ * application, which signs the user out there; the proxy session ends
+ * with it.
+ */
+static ngx_int_t
+ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx)
+{
+    if (alcf->app_logoff == NULL
+        || !ngx_http_ocs_auth_is_app_logoff(r, alcf->app_logoff))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_ocs_sso_revoke(r, &ctx->ticket) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->clear = 1;
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "ocs auth: user \"%s\" signed out through the "
+                  "application's sign-out URL", ctx->ticket.user);
+
+    return NGX_OK;
+}
 
 /*
  * A pattern starting with "?" is a query argument ("?Cmd=logoff": that
@@ -510,181 +535,6 @@ ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 
 
 /*
- * "WWW-Authenticate: OCS-Forms signin=<url>": where a script's user can
- * sign in (or take the second step)
- */
-ngx_int_t
-ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r, ngx_str_t *url)
-{
-    ngx_str_t  challenge;
-
-    challenge.data = ngx_pnalloc(r->pool,
-                                 sizeof("OCS-Forms signin=\"\"") - 1
-                                 + url->len);
-    if (challenge.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    challenge.len = ngx_sprintf(challenge.data, "OCS-Forms signin=\"%V\"",
-                                url)
-                    - challenge.data;
-
-    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge);
-}
-
-
-static ngx_int_t
-ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf)
-{
-    ngx_int_t                  rc;
-    ngx_str_t                  url;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    /* with "satisfy any" another access module may still let it in */
-    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
-        return NGX_HTTP_UNAUTHORIZED;
-    }
-
-    if (ngx_http_ocs_auth_is_signin_url(r, alcf)) {
-        /*
-         * nginx -t checks where the sign-in URL goes, but a rewrite can
-         * still lead it to a protected location: never send the sign-in
-         * page to itself, round and round.
-         */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: the sign-in URL \"%V\" reached a protected "
-                      "location: not redirected to itself; let it reach a "
-                      "location with \"ocs_auth_signin\"", &alcf->signin_url);
-
-        ngx_http_finalize_request(r,
-            ngx_http_ocs_send_message(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "Sign-in unavailable",
-                                      "The sign-in page is not set up. "
-                                      "Please tell the administrator."));
-        return NGX_DONE;
-    }
-
-    if (ngx_http_ocs_auth_signin_location(r, alcf, &url) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_ocs_auth_negotiate_challenge(r, alcf) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_ocs_auth_negotiate_offered(r, alcf)
-        && ngx_http_ocs_auth_wants_page(r))
-    {
-        /* a browser that cannot do Kerberos shows this and moves on */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: not signed in, Kerberos offered");
-
-        rc = ngx_http_ocs_auth_fallback_page(r, &url);
-
-    } else if (ngx_http_ocs_auth_wants_page(r)) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: not signed in, sent to the sign-in page");
-
-        rc = ngx_http_ocs_redirect(r, NGX_HTTP_MOVED_TEMPORARILY, url.data,
-                                   url.len);
-
-    } else {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: not signed in");
-
-        if (ngx_http_ocs_auth_forms_challenge(r, &alcf->signin_url)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        rc = ngx_http_ocs_send_text(r, NGX_HTTP_UNAUTHORIZED,
-                                    "Sign-in required.\n");
-    }
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
-}
-
-
-/* whether the request, as the client sent it, is for the sign-in URL */
-static ngx_int_t
-ngx_http_ocs_auth_is_signin_url(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf)
-{
-    u_char     *q;
-    ngx_str_t   want, got;
-
-    want = alcf->signin_url;
-
-    if (want.len == 0 || want.data[0] != '/') {
-        return 0;
-    }
-
-    q = ngx_strlchr(want.data, want.data + want.len, '?');
-    if (q != NULL) {
-        want.len = q - want.data;
-    }
-
-    got = r->unparsed_uri;
-    q = ngx_strlchr(got.data, got.data + got.len, '?');
-    if (q != NULL) {
-        got.len = q - got.data;
-    }
-
-    return got.len == want.len && ngx_strncmp(got.data, want.data, got.len)
-                                  == 0;
-}
-
-
-/*
- * The body of the 401 that offers Kerberos: a browser that can answer
- * the challenge never shows it; any other goes on to the sign-in form.
- */
-ngx_int_t
-ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
-{
-    u_char  *html, *p;
-    size_t   n, len;
-
-    static const char  head[] =
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-        "<meta charset=\"utf-8\">\n<title>Sign in</title>\n"
-        "<meta http-equiv=\"refresh\" content=\"0; url=";
-    static const char  middle[] =
-        "\">\n</head>\n<body>\n<main>\n<h1>Sign in</h1>\n"
-        "<p>This browser did not sign you in with your Windows account. "
-        "<a href=\"";
-    static const char  tail[] =
-        "\">Sign in with your user name and password</a>.</p>\n"
-        "</main>\n</body>\n</html>\n";
-
-    /* the URL twice, each character escaped to at most 6 bytes */
-    len = sizeof(head) + sizeof(middle) + sizeof(tail) + 12 * url->len;
-
-    html = ngx_pnalloc(r->pool, len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(html, head, sizeof(head) - 1);
-    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
-                           6 * url->len + 1, &n);
-    p = ngx_cpymem(p + n, middle, sizeof(middle) - 1);
-    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
-                           6 * url->len + 1, &n);
-    p = ngx_cpymem(p + n, tail, sizeof(tail) - 1);
-
-    return ngx_http_ocs_send(r, NGX_HTTP_UNAUTHORIZED,
-                             "text/html; charset=utf-8", html, p - html);
-}
-
-
-/*
  * Browsers navigating to a page get the sign-in page; scripts (XHR,
  * fetch asking for JSON) and anything but GET or HEAD get a bare 401
  * that they can act on.
@@ -698,94 +548,6 @@ ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
 
     return ocs_web_wants_page(&hdr,
                               (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0);
-}
-
-
-/*
- * The sign-in URL with the request as its "r" argument.  An absolute
- * sign-in URL (another host) gets an absolute return URL.
- */
-static ngx_int_t
-ngx_http_ocs_auth_signin_location(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *url)
-{
-    u_char     *p, *back;
-    size_t      len;
-    ngx_str_t  *host;
-
-    len = r->unparsed_uri.len;
-    back = r->unparsed_uri.data;
-
-    if (alcf->signin_url.data[0] != '/') {
-        host = (r->headers_in.host != NULL) ? &r->headers_in.host->value
-                                            : &r->headers_in.server;
-
-        len = sizeof("https://") - 1 + host->len + r->unparsed_uri.len;
-        back = ngx_pnalloc(r->pool, len);
-        if (back == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_sprintf(back, "https://%V%V", host, &r->unparsed_uri);
-        len = p - back;
-    }
-
-    return ngx_http_ocs_auth_signin_url(r, alcf, back, len, url);
-}
-
-
-/* the sign-in page's URL with "r" set to back, percent-encoded */
-ngx_int_t
-ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, u_char *back, size_t len,
-    ngx_str_t *url)
-{
-    u_char  *p;
-    size_t   n;
-
-    url->len = alcf->signin_url.len + sizeof("?r=") - 1 + 3 * len;
-    url->data = ngx_pnalloc(r->pool, url->len);
-    if (url->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(url->data, alcf->signin_url.data, alcf->signin_url.len);
-
-    *p++ = ngx_strlchr(alcf->signin_url.data,
-                       alcf->signin_url.data + alcf->signin_url.len, '?')
-           ? '&' : '?';
-    *p++ = 'r';
-    *p++ = '=';
-
-    (void) ocs_pct_encode((char *) back, len, (char *) p, 3 * len, &n);
-
-    url->len = p + n - url->data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_ocs_auth_header_filter(ngx_http_request_t *r)
-{
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    if (alcf->hsts.len
-        && (alcf->mode != NGX_HTTP_OCS_AUTH_OFF || alcf->pages)
-        && r == r->main
-        && ngx_http_ocs_is_https(r))
-    {
-        if (ngx_http_ocs_header_out_add(r, "Strict-Transport-Security",
-                                        &alcf->hsts)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return ngx_http_next_header_filter(r);
 }
 
 
@@ -839,14 +601,9 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->signin = 0;
-     *     conf->pages = 0;
-     *     conf->signin_url = { 0, NULL };
      *     conf->user_file = { 0, NULL };
      *     conf->template = { 0, NULL };
      *     conf->default_return = { 0, NULL };
-     *     conf->hsts = { 0, NULL };
-     *     conf->thread_pool_name = { 0, NULL };
-     *     conf->thread_pool = NULL;
      *     conf->directory_name = { 0, NULL };
      *     conf->directory = NULL;
      *     conf->keytab = { 0, NULL };
@@ -855,7 +612,6 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
 
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->return_hosts = NGX_CONF_UNSET_PTR;
-    conf->https_port = NGX_CONF_UNSET_UINT;
     conf->require = NGX_CONF_UNSET_PTR;
     conf->remote = NGX_CONF_UNSET_PTR;
     conf->internal = NGX_CONF_UNSET_PTR;
@@ -884,32 +640,42 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * Each group of directives merges on its own; then the rules of
+ * ocs_conf_check() tie them together, and what the location needs
+ * (the session module, the guard zone, a thread pool) is asked for.
+ */
 static char *
 ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_ocs_auth_loc_conf_t  *prev = parent;
     ngx_http_ocs_auth_loc_conf_t  *conf = child;
 
-    ngx_http_ocs_auth_main_conf_t  *amcf;
-
-    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_OCS_AUTH_OFF);
-    ngx_conf_merge_str_value(conf->signin_url, prev->signin_url,
-                             "/ocs/signin");
-    ngx_conf_merge_str_value(conf->user_file, prev->user_file, "");
-    ngx_conf_merge_str_value(conf->template, prev->template, "");
-    ngx_conf_merge_ptr_value(conf->return_hosts, prev->return_hosts, NULL);
-    ngx_conf_merge_str_value(conf->default_return, prev->default_return,
-                             "/");
-    ngx_conf_merge_uint_value(conf->https_port, prev->https_port, 443);
-    ngx_conf_merge_str_value(conf->hsts, prev->hsts, "");
-    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
-                             "default");
-
-    ngx_conf_merge_ptr_value(conf->app_logoff, prev->app_logoff, NULL);
+    ngx_http_ocs_auth_merge_signin(prev, conf);
 
     if (ngx_http_ocs_auth_ldap_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
+
+    ngx_http_ocs_auth_merge_kerberos(prev, conf);
+    ngx_http_ocs_auth_merge_factor(prev, conf);
+    ngx_http_ocs_auth_merge_lockout(prev, conf);
+
+    return ngx_http_ocs_auth_merge_rules(cf, conf);
+}
+
+
+static void
+ngx_http_ocs_auth_merge_signin(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf)
+{
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_OCS_AUTH_OFF);
+    ngx_conf_merge_str_value(conf->user_file, prev->user_file, "");
+    ngx_conf_merge_str_value(conf->template, prev->template, "");
+    ngx_conf_merge_ptr_value(conf->return_hosts, prev->return_hosts, NULL);
+    ngx_conf_merge_str_value(conf->default_return, prev->default_return,
+                             OCS_CONF_DEFAULT_RETURN);
+    ngx_conf_merge_ptr_value(conf->app_logoff, prev->app_logoff, NULL);
 
     /*
      * Unset stays unset down the levels: the default, on with a
@@ -918,25 +684,31 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->signin_sip == NGX_CONF_UNSET) {
         conf->signin_sip = prev->signin_sip;
     }
+}
 
-    if (conf->signin && conf->signin_sip == 1 && conf->directory == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_signin_sip on\" needs "
-                           "\"ocs_auth_ldap\": without a directory the "
-                           "sign-in address is never checked");
-        return NGX_CONF_ERROR;
-    }
 
+static void
+ngx_http_ocs_auth_merge_kerberos(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf)
+{
     ngx_conf_merge_value(conf->negotiate, prev->negotiate, 0);
     ngx_conf_merge_value(conf->negotiate_realm, prev->negotiate_realm, 0);
     ngx_conf_merge_value(conf->ntlm, prev->ntlm, 0);
     ngx_conf_merge_size_value(conf->negotiate_max, prev->negotiate_max,
-                              48 * 1024);
+                              OCS_CONF_NEGOTIATE_MAX);
     ngx_conf_merge_str_value(conf->keytab, prev->keytab, "");
     ngx_conf_merge_str_value(conf->principal, prev->principal, "");
     ngx_conf_merge_value(conf->krb5_password, prev->krb5_password, 0);
-    ngx_conf_merge_msec_value(conf->krb5_timeout, prev->krb5_timeout, 5000);
+    ngx_conf_merge_msec_value(conf->krb5_timeout, prev->krb5_timeout,
+                              OCS_CONF_KRB5_TIMEOUT);
+}
 
+
+/* ocs_auth_second_factor and ocs_auth_certificate inherit as a whole */
+static void
+ngx_http_ocs_auth_merge_factor(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf)
+{
     if (conf->second == NGX_CONF_UNSET_UINT) {
         conf->second = (prev->second == NGX_CONF_UNSET_UINT) ? 0
                                                              : prev->second;
@@ -952,143 +724,128 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->cert_domain = prev->cert_domain;
         conf->cert_only = prev->cert_only;
     }
+}
 
-    if ((conf->second & OCS_METHOD_CERT)
-        && conf->mode != NGX_HTTP_OCS_AUTH_OFF
-        && conf->cert_source == OCS_CERT_NONE)
+
+/* ocs_auth_lockout inherits parameter by parameter */
+static void
+ngx_http_ocs_auth_merge_lockout(ngx_http_ocs_auth_loc_conf_t *prev,
+    ngx_http_ocs_auth_loc_conf_t *conf)
+{
+    ngx_conf_merge_value(conf->lockout, prev->lockout, OCS_CONF_LOCKOUT);
+    ngx_conf_merge_uint_value(conf->lock_account, prev->lock_account,
+                              OCS_CONF_LOCK_ACCOUNT);
+    ngx_conf_merge_uint_value(conf->lock_address, prev->lock_address,
+                              OCS_CONF_LOCK_ADDRESS);
+    ngx_conf_merge_uint_value(conf->lock_total, prev->lock_total,
+                              OCS_CONF_LOCK_TOTAL);
+    ngx_conf_merge_sec_value(conf->lock_window, prev->lock_window,
+                             OCS_CONF_LOCK_WINDOW);
+    ngx_conf_merge_sec_value(conf->lock_time, prev->lock_time,
+                             OCS_CONF_LOCK_TIME);
+}
+
+
+/* the merged location as the core's rules see it */
+static void
+ngx_http_ocs_auth_conf_values(ngx_http_ocs_auth_loc_conf_t *conf,
+    ocs_conf_loc_t *c)
+{
+    ngx_memzero(c, sizeof(ocs_conf_loc_t));
+
+    c->protect = (conf->mode != NGX_HTTP_OCS_AUTH_OFF);
+    c->signin = (conf->signin != 0);
+    c->quick = (conf->quick != 0);
+    c->signin_sip = (conf->signin_sip == NGX_CONF_UNSET) ? -1
+                                                         : conf->signin_sip;
+    c->directory = (conf->directory != NULL);
+    c->requirements = (conf->require != NULL && conf->require->nelts)
+                      || conf->remote != NULL;
+    c->internal = (conf->internal != NULL);
+    c->negotiate = (conf->negotiate == 1);
+    c->ntlm = (conf->ntlm == 1);
+    c->krb5_password = (conf->krb5_password == 1);
+    c->user_file = (conf->user_file.len != 0);
+    c->certificate = (conf->cert_source != OCS_CERT_NONE);
+    c->totp = (conf->totp == 1);
+    c->otp = (conf->otp != NULL);
+    c->lockout = (conf->lockout == 1);
+    c->second = (unsigned) conf->second;
+}
+
+
+static char *
+ngx_http_ocs_auth_merge_rules(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf)
+{
+    u_char                         *msg;
+    size_t                          size;
+    unsigned                        need;
+    ocs_conf_loc_t                  c;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    ngx_http_ocs_auth_conf_values(conf, &c);
+    need = ocs_conf_needs(&c);
+
+    /* the keytab is compared and opened by its full name */
+    if ((need & OCS_CONF_NEED_KEYTAB) && conf->keytab.len
+        && ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_second_factor certificate\" needs "
-                           "\"ocs_auth_certificate\"");
         return NGX_CONF_ERROR;
     }
 
-    if ((conf->totp || conf->otp) && conf->signin) {
-        amcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_ocs_auth_module);
-        amcf->guard_used = 1;
-    }
+    c.keytab = (char *) conf->keytab.data;
+    c.keytab_len = conf->keytab.len;
+    c.ntlm_keytab = (char *) amcf->ntlm_keytab.data;
+    c.ntlm_keytab_len = amcf->ntlm_keytab.len;
 
-    /*
-     * Below the lowest lockout threshold AD deployments use (5), so that
-     * the proxy locks before the directory even when it cannot read the
-     * directory's own threshold; when it can, it stays below that.
-     */
-    ngx_conf_merge_value(conf->lockout, prev->lockout, 1);
-    ngx_conf_merge_uint_value(conf->lock_account, prev->lock_account, 4);
-    ngx_conf_merge_uint_value(conf->lock_address, prev->lock_address, 30);
-    ngx_conf_merge_uint_value(conf->lock_total, prev->lock_total, 0);
-    ngx_conf_merge_sec_value(conf->lock_window, prev->lock_window, 900);
-    ngx_conf_merge_sec_value(conf->lock_time, prev->lock_time, 900);
+    size = OCS_CONF_MSG_MAX + c.keytab_len + c.ntlm_keytab_len;
 
-    if (conf->signin && conf->lockout) {
-        amcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_ocs_auth_module);
-        amcf->guard_used = 1;
-    }
-
-    if (conf->quick && !conf->negotiate) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_quick_signin\" needs "
-                           "\"ocs_auth_negotiate on\"");
+    msg = ngx_pnalloc(cf->temp_pool, size);
+    if (msg == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    if (conf->quick) {
+    if (ocs_conf_check(&c, (char *) msg, size) != OCS_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", msg);
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_ocs_auth_merge_needs(cf, conf, need);
+}
+
+
+/* what ocs_conf_needs() found the location needs, asked for */
+static char *
+ngx_http_ocs_auth_merge_needs(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *conf, unsigned need)
+{
+    ngx_thread_pool_t              *pool;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    if (conf->mode != NGX_HTTP_OCS_AUTH_OFF) {
+        /* ocs_auth_hsts applies here */
+        ngx_http_ocs_conf_protect(cf);
+    }
+
+    if (need & OCS_CONF_NEED_SESSION) {
         ngx_http_ocs_sso_require(cf);
     }
 
-    if (conf->negotiate
-        && (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->quick))
-    {
-        if (conf->keytab.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"ocs_auth_negotiate\" needs "
-                               "\"ocs_auth_keytab\"");
-            return NGX_CONF_ERROR;
-        }
-
-        if (conf->internal == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"ocs_auth_negotiate\" needs "
-                               "\"ocs_auth_internal_networks\": Kerberos "
-                               "is offered to internal clients only");
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        if (conf->ntlm) {
-            amcf = ngx_http_conf_get_module_main_conf(cf,
-                                                    ngx_http_ocs_auth_module);
-
-            if (amcf->ntlm_keytab.len == 0) {
-                amcf->ntlm_keytab = conf->keytab;
-
-            } else if (amcf->ntlm_keytab.len != conf->keytab.len
-                       || ngx_strncmp(amcf->ntlm_keytab.data,
-                                      conf->keytab.data, conf->keytab.len)
-                          != 0)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "\"ocs_auth_ntlm\" needs the same "
-                                   "\"ocs_auth_keytab\" everywhere it is "
-                                   "on: \"%V\" and \"%V\"",
-                                   &amcf->ntlm_keytab, &conf->keytab);
-                return NGX_CONF_ERROR;
-            }
-        }
-
-        if (conf->directory == NULL
-            && ((conf->require != NULL && conf->require->nelts)
-                || conf->remote != NULL))
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"ocs_auth_negotiate\" with directory "
-                               "requirements needs \"ocs_auth_ldap\" in the "
-                               "same location: Kerberos users are looked up "
-                               "there");
-            return NGX_CONF_ERROR;
-        }
+    if (need & OCS_CONF_NEED_GUARD) {
+        amcf->guard_used = 1;
     }
 
-    if (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->signin) {
-        ngx_http_ocs_sso_require(cf);
+    if ((need & OCS_CONF_NEED_NTLM) && amcf->ntlm_keytab.len == 0) {
+        amcf->ntlm_keytab = conf->keytab;
     }
 
-    /* Kerberos and re-checks with a directory run in the thread pool */
-    if (!conf->signin
-        && !(conf->mode != NGX_HTTP_OCS_AUTH_OFF && conf->directory)
-        && !(conf->negotiate
-             && (conf->mode != NGX_HTTP_OCS_AUTH_OFF || conf->quick)))
-    {
+    if (!(need & OCS_CONF_NEED_THREADS)) {
         return NGX_CONF_OK;
-    }
-
-    if (conf->signin && conf->krb5_password) {
-        if (conf->keytab.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"ocs_auth_kerberos_password\" needs "
-                               "\"ocs_auth_keytab\": the KDC's answer is "
-                               "checked with it");
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_conf_full_name(cf->cycle, &conf->keytab, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (conf->signin && conf->user_file.len == 0 && conf->directory == NULL
-        && !conf->krb5_password)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ocs_auth_signin\" needs \"ocs_auth_user_file\", "
-                           "\"ocs_auth_ldap\" or "
-                           "\"ocs_auth_kerberos_password\"");
-        return NGX_CONF_ERROR;
     }
 
     if (conf->user_file.len
@@ -1097,14 +854,14 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
-    if (conf->thread_pool == NULL) {
+    pool = ngx_http_ocs_conf_thread_pool(cf);
+    if (pool == NULL) {
         return NGX_CONF_ERROR;
     }
 
     /* the directory's policy is read at start in a pool that uses it */
     if (conf->directory != NULL && conf->directory->pool == NULL) {
-        conf->directory->pool = conf->thread_pool;
+        conf->directory->pool = pool;
         conf->directory->lock_account = conf->lock_account;
     }
 
@@ -1124,9 +881,10 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
 
     /* the zone of counts and locks, made only if something needs it */
     if (amcf->guard_used && amcf->guard == NULL) {
-        ngx_str_set(&name, "ocs_auth");
+        ngx_str_set(&name, OCS_CONF_GUARD_ZONE_NAME);
 
-        amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name, 1024 * 1024);
+        amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name,
+                                                  OCS_CONF_GUARD_ZONE_SIZE);
         if (amcf->guard == NULL) {
             return NGX_ERROR;
         }
@@ -1141,16 +899,14 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
 
     *h = ngx_http_ocs_auth_access_handler;
 
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_ocs_auth_header_filter;
-
     /* every location is known now: the mistakes nginx -t must catch */
     return ngx_http_ocs_auth_check(cf);
 }
 
 
+/* ocs_auth forms | off */
 static char *
-ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
@@ -1180,34 +936,6 @@ ngx_http_ocs_auth_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_ocs_auth_https_port(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
-
-    ngx_int_t   port;
-    ngx_str_t  *value;
-
-    if (alcf->https_port != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    port = ngx_atoi(value[1].data, value[1].len);
-
-    if (port < 1 || port > 65535) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid port \"%V\" in \"ocs_auth_https_port\": "
-                           "use a number between 1 and 65535", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    alcf->https_port = port;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
 ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
@@ -1219,7 +947,7 @@ ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->signin = 1;
-    alcf->pages = 1;
+    ngx_http_ocs_conf_page(cf);
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ocs_auth_signin_handler;
@@ -1229,7 +957,8 @@ ngx_http_ocs_auth_signin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_quick_signin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
@@ -1240,7 +969,7 @@ ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     alcf->quick = 1;
-    alcf->pages = 1;
+    ngx_http_ocs_conf_page(cf);
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ocs_auth_quick_handler;
@@ -1249,8 +978,10 @@ ngx_http_ocs_auth_quick(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* ocs_auth_signin_template FILE | off */
 static char *
-ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_signin_template(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
@@ -1269,10 +1000,11 @@ ngx_http_ocs_auth_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_ocs_read_conf_file(cf, &value[1], &alcf->template,
-                                       64 * 1024, 0);
+                                       OCS_CONF_TEMPLATE_MAX, 0);
 }
 
 
+/* ocs_auth_return_hosts HOST[:PORT] ... | off */
 static char *
 ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
@@ -1301,8 +1033,8 @@ ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, '/')
-            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '@'))
+        if (ocs_conf_check_return_host((char *) value[i].data, value[i].len)
+            != OCS_OK)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid return host \"%V\": use host or "
@@ -1318,61 +1050,6 @@ ngx_http_ocs_auth_return_hosts(ngx_conf_t *cf, ngx_command_t *cmd,
         /* configuration strings are NUL-terminated */
         *host = (char *) value[i].data;
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_ocs_auth_hsts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
-
-    u_char     *p;
-    time_t      age;
-    ngx_str_t  *value;
-
-    if (alcf->hsts.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
-        ngx_str_set(&alcf->hsts, "");
-        return NGX_CONF_OK;
-    }
-
-    age = ngx_parse_time(&value[1], 1);
-    if (age == (time_t) NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_auth_hsts max-age \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (cf->args->nelts == 3
-        && ngx_strcmp(value[2].data, "includeSubDomains") != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ocs_auth_hsts parameter \"%V\"",
-                           &value[2]);
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_pnalloc(cf->pool, sizeof("max-age=; includeSubDomains")
-                              + NGX_TIME_T_LEN);
-    if (p == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    alcf->hsts.data = p;
-    p = ngx_sprintf(p, "max-age=%T", age);
-
-    if (cf->args->nelts == 3) {
-        p = ngx_sprintf(p, "; includeSubDomains");
-    }
-
-    alcf->hsts.len = p - alcf->hsts.data;
 
     return NGX_CONF_OK;
 }
@@ -1405,8 +1082,8 @@ ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if ((value[i].data[0] != '/' && value[i].data[0] != '?')
-            || (value[i].data[0] == '?' && value[i].len < 2))
+        if (ocs_conf_check_app_logoff((char *) value[i].data, value[i].len)
+            != OCS_OK)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid value \"%V\" in "
@@ -1427,33 +1104,6 @@ ngx_http_ocs_auth_app_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* a URL that is written into headers and pages: a path or https:// */
-static char *
-ngx_http_ocs_auth_url(ngx_conf_t *cf, void *post, void *data)
-{
-    ngx_str_t  *url = data;
-
-    ngx_uint_t  i;
-
-    if (url->len == 0
-        || (url->data[0] != '/'
-            && ngx_strncasecmp(url->data, (u_char *) "https://", 8) != 0))
-    {
-        return "must be a path starting with \"/\" or an https:// URL";
-    }
-
-    for (i = 0; i < url->len; i++) {
-        if (url->data[i] <= ' ' || url->data[i] == '"'
-            || url->data[i] == '\\' || url->data[i] == 0x7f)
-        {
-            return "has a character not allowed in a URL";
-        }
-    }
-
-    return NGX_CONF_OK;
-}
-
-
 /*
  * ocs_auth_lockout off | [account=N] [address=N] [total=N] [window=TIME]
  *     [lock=TIME]
@@ -1463,10 +1113,8 @@ ngx_http_ocs_auth_lockout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
-    time_t      t;
-    ngx_int_t   n;
-    ngx_str_t  *value, v;
-    ngx_uint_t  i;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
 
     if (alcf->lockout != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -1486,76 +1134,74 @@ ngx_http_ocs_auth_lockout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     alcf->lockout = 1;
 
     for (i = 1; i < cf->args->nelts; i++) {
-
-        v = value[i];
-
-        if (v.len > 8 && ngx_strncmp(v.data, "account=", 8) == 0) {
-            n = ngx_atoi(v.data + 8, v.len - 8);
-            if (n < 1) {
-                goto invalid;
-            }
-
-            alcf->lock_account = n;
-            continue;
+        if (ngx_http_ocs_auth_lockout_param(alcf, &value[i]) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in "
+                               "\"ocs_auth_lockout\": "
+                               OCS_CONF_LOCKOUT_USAGE, &value[i]);
+            return NGX_CONF_ERROR;
         }
-
-        if (v.len > 8 && ngx_strncmp(v.data, "address=", 8) == 0) {
-            n = ngx_atoi(v.data + 8, v.len - 8);
-            if (n < 1) {
-                goto invalid;
-            }
-
-            alcf->lock_address = n;
-            continue;
-        }
-
-        if (v.len > 6 && ngx_strncmp(v.data, "total=", 6) == 0) {
-            n = ngx_atoi(v.data + 6, v.len - 6);
-            if (n < 0) {
-                goto invalid;
-            }
-
-            alcf->lock_total = n;
-            continue;
-        }
-
-        if (v.len > 7 && ngx_strncmp(v.data, "window=", 7) == 0) {
-            v.data += 7;
-            v.len -= 7;
-            t = ngx_parse_time(&v, 1);
-            if (t == (time_t) NGX_ERROR || t < 1) {
-                goto invalid;
-            }
-
-            alcf->lock_window = t;
-            continue;
-        }
-
-        if (v.len > 5 && ngx_strncmp(v.data, "lock=", 5) == 0) {
-            v.data += 5;
-            v.len -= 5;
-            t = ngx_parse_time(&v, 1);
-            if (t == (time_t) NGX_ERROR || t < 1) {
-                goto invalid;
-            }
-
-            alcf->lock_time = t;
-            continue;
-        }
-
-        goto invalid;
     }
 
     return NGX_CONF_OK;
+}
 
-invalid:
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\" in \"ocs_auth_lockout\": "
-                       "use account=N, address=N, total=N, window=TIME, "
-                       "lock=TIME or off", &value[i]);
+/* one name=value of ocs_auth_lockout: the core knows the names and limits */
+static ngx_int_t
+ngx_http_ocs_auth_lockout_param(ngx_http_ocs_auth_loc_conf_t *alcf,
+    ngx_str_t *arg)
+{
+    int                      which;
+    size_t                   len;
+    int64_t                  n;
+    ngx_str_t                v;
+    const char              *data;
+    const ocs_conf_param_t  *param;
 
-    return NGX_CONF_ERROR;
+    which = ocs_conf_param_find(ocs_conf_lockout_params,
+                                OCS_CONF_LOCKOUT_PARAMS, (char *) arg->data,
+                                arg->len, &data, &len);
+    if (which < 0) {
+        return NGX_ERROR;
+    }
+
+    param = &ocs_conf_lockout_params[which];
+    v.data = (u_char *) data;
+    v.len = len;
+
+    /* NGX_ERROR is negative, which no parameter allows */
+    n = param->time ? (int64_t) ngx_parse_time(&v, 1)
+                    : (int64_t) ngx_atoi(v.data, v.len);
+
+    if (ocs_conf_param_check(param, n) != OCS_OK) {
+        return NGX_ERROR;
+    }
+
+    switch (which) {
+
+    case OCS_CONF_LOCKOUT_ACCOUNT:
+        alcf->lock_account = (ngx_uint_t) n;
+        break;
+
+    case OCS_CONF_LOCKOUT_ADDRESS:
+        alcf->lock_address = (ngx_uint_t) n;
+        break;
+
+    case OCS_CONF_LOCKOUT_TOTAL:
+        alcf->lock_total = (ngx_uint_t) n;
+        break;
+
+    case OCS_CONF_LOCKOUT_WINDOW:
+        alcf->lock_window = (time_t) n;
+        break;
+
+    default: /* OCS_CONF_LOCKOUT_LOCK */
+        alcf->lock_time = (time_t) n;
+        break;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -1563,12 +1209,10 @@ static char *
 ngx_http_ocs_auth_lockout_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
-
     ngx_http_core_loc_conf_t       *clcf;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
-    alcf->pages = 1;
+    ngx_http_ocs_conf_page(cf);
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
     amcf->guard_used = 1;

@@ -316,7 +316,7 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
         neg->login.evaluate_data = neg;
     }
 
-    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_negotiate_thread,
                                 ngx_http_ocs_auth_negotiate_done, neg)
         != NGX_OK)
@@ -779,7 +779,7 @@ ngx_http_ocs_auth_quick_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
     if (rc != NGX_DECLINED) {
         return rc;
     }

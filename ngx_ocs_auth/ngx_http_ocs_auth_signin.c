@@ -107,12 +107,9 @@ static ngx_int_t ngx_http_ocs_auth_csrf_cookie(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    ngx_int_t  rc;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
     if (rc != NGX_DECLINED) {
         return rc;
     }
@@ -501,7 +498,7 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_ocs_thread_run(r, alcf->thread_pool,
+    if (ngx_http_ocs_thread_run(r, ngx_http_ocs_thread_pool(r),
                                 ngx_http_ocs_auth_signin_thread,
                                 ngx_http_ocs_auth_signin_done, task)
         != NGX_OK)

@@ -156,6 +156,37 @@ ngx_shm_zone_t *ngx_http_ocs_zone_add(ngx_conf_t *cf, ngx_str_t *name,
 void *ngx_http_ocs_zone_state(ngx_shm_zone_t *shm_zone, size_t size,
     const char *directive, ngx_uint_t *fresh);
 
+/*
+ * What ngx_http_ocs_module holds for every module, per location: the
+ * sign-in page's URL (ocs_auth_signin_url), the HTTPS port plain http is
+ * sent to (ocs_auth_https_port), the thread pool (ocs_auth_thread_pool;
+ * NULL where no module asked for it at configuration time) and whether
+ * the location is a page of ours (sign-in, logoff, lockout admin...),
+ * which no inherited ocs_auth protects.
+ */
+ngx_str_t *ngx_http_ocs_signin_url(ngx_http_request_t *r);
+ngx_uint_t ngx_http_ocs_https_port(ngx_http_request_t *r);
+ngx_thread_pool_t *ngx_http_ocs_thread_pool(ngx_http_request_t *r);
+ngx_uint_t ngx_http_ocs_is_page(ngx_http_request_t *r);
+
+/*
+ * At configuration time, for the location being parsed or merged: marks
+ * it as a page of ours (from a directive handler) or as protected (from
+ * a merge), so that ocs_auth_hsts applies to it; adds its thread pool to
+ * nginx's and returns it, NULL on failure (from a merge: only the
+ * locations that run blocking work may call it).
+ */
+void ngx_http_ocs_conf_page(ngx_conf_t *cf);
+void ngx_http_ocs_conf_protect(ngx_conf_t *cf);
+ngx_thread_pool_t *ngx_http_ocs_conf_thread_pool(ngx_conf_t *cf);
+
+/* the same of any location, from its loc_conf array (nginx -t checks) */
+ngx_uint_t ngx_http_ocs_loc_is_page(void **loc_conf);
+ngx_str_t *ngx_http_ocs_loc_signin_url(void **loc_conf);
+
+/* a post handler: a URL written into headers and pages (core rule) */
+char *ngx_http_ocs_conf_url(ngx_conf_t *cf, void *post, void *data);
+
 char *ngx_http_ocs_conf_set_str_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,

@@ -21,7 +21,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <ngx_http_ocs_auth.h>
+#include <ngx_http_ocs.h>
+#include <ngx_http_ocs_sso.h>
+
+#include <ocs/ocs_conf.h>
 #include <ocs/ocs_csrf.h>
 
 
@@ -59,7 +62,7 @@ static ngx_int_t ngx_http_ocs_logoff_is_admin(ngx_http_request_t *r,
     ocs_ticket_t *t);
 static char *ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf,
+static char *ngx_http_ocs_logoff_clear_site_data(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
 
@@ -88,7 +91,7 @@ static ngx_command_t  ngx_http_ocs_logoff_commands[] = {
 
     { ngx_string("ocs_logoff_clear_site_data"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_ocs_logoff_clear_site,
+      ngx_http_ocs_logoff_clear_site_data,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -133,12 +136,9 @@ ngx_http_ocs_logoff_handler(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
     ocs_ticket_t                     *t;
-    ngx_http_ocs_auth_loc_conf_t     *alcf;
     ngx_http_ocs_logoff_loc_conf_t   *llcf;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
     if (rc != NGX_DECLINED) {
         return rc;
     }
@@ -273,15 +273,14 @@ static ngx_int_t
 ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
 {
     int                              how;
+    ngx_str_t                       *signin;
     ngx_uint_t                       everywhere;
     const char                      *message;
     ngx_http_ocs_sso_ctx_t          *ctx;
     ocs_tpl_var_t                    vars[3];
-    ngx_http_ocs_auth_loc_conf_t    *alcf;
     ngx_http_ocs_logoff_loc_conf_t  *llcf;
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     how = OCS_SIGNEDOUT_NONE;
 
@@ -338,10 +337,11 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
     }
 
     message = ocs_page_signedout_message(how);
+    signin = ngx_http_ocs_signin_url(r);
 
     vars[0] = (ocs_tpl_var_t) { "title", "Signed out", 10, 0 };
-    vars[1] = (ocs_tpl_var_t) { "signin", (char *) alcf->signin_url.data,
-                                alcf->signin_url.len, 0 };
+    vars[1] = (ocs_tpl_var_t) { "signin", (char *) signin->data, signin->len,
+                                0 };
     vars[2] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
 
     return ngx_http_ocs_send_page(r, NGX_HTTP_OK, OCS_PAGE_SIGNEDOUT, NULL,
@@ -380,11 +380,8 @@ ngx_http_ocs_logoff_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_logoff_loc_conf_t  *conf = child;
 
     ngx_conf_merge_str_value(conf->redirect, prev->redirect, "");
-
-    /* not "cookies" by default: it clears every cookie of the site,
-       other services' included */
     ngx_conf_merge_str_value(conf->clear_site, prev->clear_site,
-                             "\"cache\", \"storage\"");
+                             OCS_CONF_CLEAR_SITE_DATA);
 
     if (conf->enabled) {
         ngx_http_ocs_sso_require(cf);
@@ -399,10 +396,8 @@ ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
 
-    ngx_http_core_loc_conf_t      *clcf;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
-
-    ngx_str_t  *value;
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
 
     if (llcf->enabled) {
         return "is duplicate";
@@ -427,8 +422,7 @@ ngx_http_ocs_logoff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_ocs_logoff_handler;
 
     /* a page of ours: ocs_auth_hsts applies to it */
-    alcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_ocs_auth_module);
-    alcf->pages = 1;
+    ngx_http_ocs_conf_page(cf);
 
     return NGX_CONF_OK;
 }
@@ -440,7 +434,7 @@ ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
 
     ngx_str_t   *value;
-    ngx_uint_t   i;
+    const char  *bad;
 
     if (llcf->redirect.data) {
         return "is duplicate";
@@ -453,17 +447,9 @@ ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (value[1].data[0] != '/'
-        && ngx_strncasecmp(value[1].data, (u_char *) "https://", 8) != 0
-        && ngx_strncasecmp(value[1].data, (u_char *) "http://", 7) != 0)
-    {
-        return "must be a path or an http(s):// URL";
-    }
-
-    for (i = 0; i < value[1].len; i++) {
-        if (value[1].data[i] <= ' ' || value[1].data[i] == 0x7f) {
-            return "has a character not allowed in a URL";
-        }
+    bad = ocs_conf_check_redirect((char *) value[1].data, value[1].len);
+    if (bad != NULL) {
+        return (char *) bad;
     }
 
     llcf->redirect = value[1];
@@ -475,7 +461,7 @@ ngx_http_ocs_logoff_redirect(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 /* ocs_logoff_clear_site_data off | cache | storage | cookies |
    executionContexts ... */
 static char *
-ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_ocs_logoff_clear_site_data(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_ocs_logoff_loc_conf_t  *llcf = conf;
@@ -483,11 +469,7 @@ ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf, ngx_command_t *cmd,
     u_char      *p;
     size_t       len;
     ngx_str_t   *value;
-    ngx_uint_t   i, j;
-
-    static const char  *types[] = {
-        "cache", "storage", "cookies", "executionContexts", "*", NULL
-    };
+    ngx_uint_t   i;
 
     if (llcf->clear_site.data) {
         return "is duplicate";
@@ -503,13 +485,9 @@ ngx_http_ocs_logoff_clear_site(ngx_conf_t *cf, ngx_command_t *cmd,
     len = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        for (j = 0; types[j]; j++) {
-            if (ngx_strcmp(value[i].data, types[j]) == 0) {
-                break;
-            }
-        }
-
-        if (types[j] == NULL) {
+        if (ocs_conf_check_clear_site((char *) value[i].data, value[i].len)
+            != OCS_OK)
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid value \"%V\" in "
                                "\"ocs_logoff_clear_site_data\": use cache, "
@@ -559,13 +537,10 @@ ngx_http_ocs_logoff_purpose(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ngx_http_ocs_sso_ctx_t        *ctx;
-    ngx_http_ocs_auth_loc_conf_t  *alcf;
+    ngx_int_t                rc;
+    ngx_http_ocs_sso_ctx_t  *ctx;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
-
-    rc = ngx_http_ocs_refuse_plain(r, alcf->https_port);
+    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
     if (rc != NGX_DECLINED) {
         return rc;
     }
