@@ -113,7 +113,13 @@ typedef ocs_authz_result_t  ngx_http_ocs_auth_dir_result_t;
 typedef ocs_guard_attempt_t  ngx_http_ocs_guard_attempt_t;
 
 
+/* ngx_http_ocs_auth_page.c: the sign-in location's handler */
 ngx_int_t ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r);
+
+/* ngx_http_ocs_auth_signin.c: the first step's post, its body read (the
+   caller wipes it) */
+ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_str_t *back);
 
 /*
  * ngx_http_ocs_auth_challenge.c: what a request without a ticket gets,
@@ -130,6 +136,13 @@ ngx_int_t ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
     ngx_str_t *url);
 ngx_int_t ngx_http_ocs_auth_forms_challenge(ngx_http_request_t *r,
     ngx_str_t *url);
+/* a browser navigating (a page) or a script (a bare 401) */
+ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
+/* Kerberos offered to this client, and its WWW-Authenticate headers */
+ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
 
 /* ngx_http_ocs_auth_signin.c: the checked return URL of a sign-in */
 void ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg,
@@ -155,14 +168,10 @@ ngx_int_t ngx_http_ocs_auth_note_take(ngx_http_request_t *r, u_char *bind,
     size_t bind_len, ocs_page_note_t *note);
 
 /* ngx_http_ocs_auth_negotiate.c */
-ngx_int_t ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_negotiate(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t, ngx_uint_t quick);
 ngx_int_t ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r,
     ngx_int_t status);
-ngx_int_t ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf);
 /* removes a Negotiate or NTLM Authorization header: it is the proxy's */
 ngx_int_t ngx_http_ocs_auth_negotiate_forget(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle);
@@ -217,11 +226,6 @@ ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
-ngx_int_t ngx_http_ocs_auth_wants_page(ngx_http_request_t *r);
-
-/* ngx_http_ocs_auth_signin.c: a decoded form field */
-ngx_int_t ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
-    const char *name, size_t max, ngx_str_t *value);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -258,3 +258,57 @@ ngx_http_ocs_auth_signin_url(ngx_http_request_t *r,
 
     return NGX_OK;
 }
+
+
+/*
+ * Browsers navigating to a page get the sign-in page; scripts (XHR,
+ * fetch asking for JSON) and anything but GET or HEAD get a bare 401
+ * that they can act on.
+ */
+ngx_int_t
+ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
+{
+    ocs_hdr_t  hdr;
+
+    ngx_http_ocs_hdr_init(r, &hdr);
+
+    return ocs_web_wants_page(&hdr,
+                              (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0);
+}
+
+
+ngx_int_t
+ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    return alcf->negotiate && ngx_http_ocs_auth_internal_client(r, alcf);
+}
+
+
+/* "WWW-Authenticate: Negotiate" (and "NTLM") for an internal client */
+ngx_int_t
+ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf)
+{
+    ngx_str_t  challenge;
+
+    if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&challenge, "Negotiate");
+
+    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!alcf->ntlm) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&challenge, "NTLM");
+
+    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge);
+}

@@ -954,7 +954,7 @@ ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
         return ngx_http_ocs_auth_signin_note(r, back, "You have signed out.");
     }
 
-    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+    if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
                                 &csrf)
         != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
@@ -1023,7 +1023,7 @@ ngx_http_ocs_auth_step_post(ngx_http_request_t *r, ngx_str_t *body,
         goto cleanup;
     }
 
-    if (ngx_http_ocs_auth_field(r, body, "f", NGX_INT_T_LEN, &f) != NGX_OK) {
+    if (ngx_http_ocs_form_field(r, body, "f", NGX_INT_T_LEN, &f) != NGX_OK) {
         ngx_str_null(&f);
     }
 
@@ -1075,14 +1075,14 @@ ngx_http_ocs_auth_step_verify(ngx_http_request_t *r,
     ngx_str_t           state, csrf;
     ocs_step_outcome_t  out;
 
-    if (ngx_http_ocs_auth_field(r, body, "state", OCS_STEP_STATE_MAX,
+    if (ngx_http_ocs_form_field(r, body, "state", OCS_STEP_STATE_MAX,
                                 &state)
         != NGX_OK)
     {
         ngx_str_null(&state);
     }
 
-    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+    if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
                                 &csrf)
         != NGX_OK)
     {
@@ -1151,10 +1151,10 @@ ngx_http_ocs_auth_step_code(ngx_http_request_t *r,
     ocs_step_outcome_t  out;
 
     /*
-     * ngx_http_ocs_auth_field() wipes what it decoded of a field it
+     * ngx_http_ocs_form_field() wipes what it decoded of a field it
      * refuses; the caller wipes the body
      */
-    rc = ngx_http_ocs_auth_field(r, body, "code", OCS_STEP_CODE_MAX, code);
+    rc = ngx_http_ocs_form_field(r, body, "code", OCS_STEP_CODE_MAX, code);
 
     if (rc != NGX_OK) {
         ngx_str_null(code);

@@ -895,7 +895,7 @@ ngx_http_ocs_auth_lockout_clear_arg(ngx_http_request_t *r, ngx_str_t *arg,
     ngx_addr_t  a;
 
     if (ngx_http_ocs_form_body(r, 4096, &body) != NGX_OK
-        || ngx_http_ocs_auth_field(r, &body, "clear", 512, arg) != NGX_OK)
+        || ngx_http_ocs_form_field(r, &body, "clear", 512, arg) != NGX_OK)
     {
         return NGX_DECLINED;
     }

@@ -534,23 +534,6 @@ ngx_http_ocs_auth_is_app_logoff(ngx_http_request_t *r, ngx_array_t *patterns)
 }
 
 
-/*
- * Browsers navigating to a page get the sign-in page; scripts (XHR,
- * fetch asking for JSON) and anything but GET or HEAD get a bare 401
- * that they can act on.
- */
-ngx_int_t
-ngx_http_ocs_auth_wants_page(ngx_http_request_t *r)
-{
-    ocs_hdr_t  hdr;
-
-    ngx_http_ocs_hdr_init(r, &hdr);
-
-    return ocs_web_wants_page(&hdr,
-                              (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0);
-}
-
-
 static void *
 ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf)
 {

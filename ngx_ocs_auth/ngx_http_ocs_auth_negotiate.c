@@ -106,14 +106,6 @@ static void ngx_http_ocs_auth_gss_error(ngx_http_request_t *r,
     ngx_http_ocs_auth_neg_t *neg);
 
 
-ngx_int_t
-ngx_http_ocs_auth_negotiate_offered(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf)
-{
-    return alcf->negotiate && ngx_http_ocs_auth_internal_client(r, alcf);
-}
-
-
 /*
  * NTLM and Kerberos in one SPNEGO exchange take the default acceptor
  * credentials (see ocs_gss_register_keytab()).  The Kerberos part then
@@ -143,35 +135,6 @@ ngx_http_ocs_auth_negotiate_init_process(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
-}
-
-
-/* "WWW-Authenticate: Negotiate" (and "NTLM") for an internal client */
-ngx_int_t
-ngx_http_ocs_auth_negotiate_challenge(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf)
-{
-    ngx_str_t  challenge;
-
-    if (!ngx_http_ocs_auth_negotiate_offered(r, alcf)) {
-        return NGX_OK;
-    }
-
-    ngx_str_set(&challenge, "Negotiate");
-
-    if (ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (!alcf->ntlm) {
-        return NGX_OK;
-    }
-
-    ngx_str_set(&challenge, "NTLM");
-
-    return ngx_http_ocs_header_out_add(r, "WWW-Authenticate", &challenge);
 }
 
 

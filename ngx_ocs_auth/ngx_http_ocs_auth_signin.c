@@ -18,7 +18,6 @@
 #include <ocs/ocs_login.h>
 
 
-#define NGX_HTTP_OCS_AUTH_BODY_MAX   8192
 #define NGX_HTTP_OCS_AUTH_NONCE_LEN  16
 #define NGX_HTTP_OCS_AUTH_FAILED                                             \
     "The user name or password is incorrect."
@@ -52,11 +51,6 @@ typedef struct {
 } ngx_http_ocs_auth_csrf_t;
 
 
-static ngx_int_t ngx_http_ocs_auth_signin_get(ngx_http_request_t *r);
-static void ngx_http_ocs_auth_signin_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ocs_auth_signin_post(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ocs_auth_signin_step(ngx_http_request_t *r,
-    ngx_str_t *body, ngx_str_t *back, ngx_str_t *step);
 static ngx_http_ocs_auth_task_t *ngx_http_ocs_auth_signin_task(
     ngx_http_request_t *r, ngx_str_t *body, ngx_str_t *back);
 static ngx_int_t ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r,
@@ -104,59 +98,6 @@ static ngx_int_t ngx_http_ocs_auth_csrf(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_csrf_cookie(ngx_http_request_t *r,
     ngx_http_ocs_auth_csrf_t *csrf);
 
-ngx_int_t
-ngx_http_ocs_auth_signin_handler(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_ocs_refuse_plain(r, ngx_http_ocs_https_port(r));
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_ocs_auth_signin_get(r);
-    }
-
-    if (r->method != NGX_HTTP_POST) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    return ngx_http_ocs_read_form(r, NGX_HTTP_OCS_AUTH_BODY_MAX,
-                                  ngx_http_ocs_auth_signin_body);
-}
-
-
-/*
- * The form, even for a user who holds a ticket: the location that sent
- * the user here may have refused that ticket under stricter limits than
- * this one, and only a new sign-in can satisfy it.
- */
-static ngx_int_t
-ngx_http_ocs_auth_signin_get(ngx_http_request_t *r)
-{
-    ngx_str_t  back, arg;
-
-    if (ngx_http_arg(r, (u_char *) "r", 1, &arg) != NGX_OK) {
-        ngx_str_null(&arg);
-    }
-
-    ngx_http_ocs_auth_return(r, arg.data, arg.len, &back);
-
-    if (ngx_http_arg(r, (u_char *) "step", 4, &arg) == NGX_OK
-        && arg.len == 1 && arg.data[0] == '2')
-    {
-        return ngx_http_ocs_auth_step_get(r, &back);
-    }
-
-    return ngx_http_ocs_auth_signin_again(r, &back);
-}
-
 
 /*
  * The form, with what a failed post said when the browser was sent here
@@ -201,109 +142,54 @@ ngx_http_ocs_auth_signin_again(ngx_http_request_t *r, ngx_str_t *back)
 }
 
 
-static void
-ngx_http_ocs_auth_signin_body(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_ocs_auth_signin_post(r);
-
-    if (rc == NGX_DONE) {
-        /* the thread pool has it; ngx_http_ocs_auth_signin_done() ends it */
-        return;
-    }
-
-    ngx_http_finalize_request(r, rc);
-}
-
-
 /*
- * The sign-in post: its fields read, the form's origin checked, the
- * password posted to the thread pool.  The body and the decoded password
- * are wiped on the way out, except the password the thread now has
- * (NGX_DONE): ocs_login_check() wipes that one.
+ * The sign-in post, its body read by ngx_http_ocs_auth_page.c: the
+ * form's origin checked, the password posted to the thread pool.  The
+ * decoded password is wiped on the way out, except the one the thread
+ * now has (NGX_DONE): ocs_login_check() wipes that one.  The caller
+ * wipes the body.
  */
-static ngx_int_t
-ngx_http_ocs_auth_signin_post(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_ocs_auth_signin_post(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *back)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  body, user, password, back, step;
+    ngx_str_t                  user, password;
     ngx_http_ocs_auth_task_t  *task;
 
     ngx_str_null(&password);
 
-    rc = ngx_http_ocs_form_body(r, NGX_HTTP_OCS_AUTH_BODY_MAX, &body);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (ngx_http_ocs_auth_field(r, &body, "r", OCS_RETURN_MAX, &back)
-        != NGX_OK)
-    {
-        ngx_str_null(&back);
-    }
-
-    ngx_http_ocs_auth_return(r, back.data, back.len, &back);
-
-    if (ngx_http_ocs_auth_field(r, &body, "step", 7, &step) == NGX_OK
-        && ((step.len == 1 && step.data[0] == '2')
-            || (step.len == 7 && ngx_strncmp(step.data, "signout", 7) == 0)))
-    {
-        rc = ngx_http_ocs_auth_signin_step(r, &body, &back, &step);
-        goto cleanup;
-    }
-
-    task = ngx_http_ocs_auth_signin_task(r, &body, &back);
+    task = ngx_http_ocs_auth_signin_task(r, body, back);
     if (task == NULL) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
         goto cleanup;
     }
 
     /* NGX_DECLINED: nothing answered yet, go on */
-    rc = ngx_http_ocs_auth_signin_origin(r, &body, task);
+    rc = ngx_http_ocs_auth_signin_origin(r, body, task);
     if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
-    rc = ngx_http_ocs_auth_signin_user(r, &body, task, &user, &password);
+    rc = ngx_http_ocs_auth_signin_user(r, body, task, &user, &password);
     if (rc != NGX_DECLINED) {
         goto cleanup;
     }
 
     /* the copies in user and password are all that is left of the body */
-    ngx_explicit_memzero(body.data, body.len);
+    ngx_explicit_memzero(body->data, body->len);
 
     rc = ngx_http_ocs_auth_signin_start(r, task, &user, &password);
 
 cleanup:
 
-    ngx_explicit_memzero(body.data, body.len);
+    ngx_explicit_memzero(body->data, body->len);
 
     if (rc != NGX_DONE && password.data != NULL) {
         ngx_explicit_memzero(password.data, password.len);
     }
 
     return rc;
-}
-
-
-/* the second step's forms, posted to this page too */
-static ngx_int_t
-ngx_http_ocs_auth_signin_step(ngx_http_request_t *r, ngx_str_t *body,
-    ngx_str_t *back, ngx_str_t *step)
-{
-    if (ngx_http_ocs_cross_site(r)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: second step posted from another site "
-                      "refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign-in refused",
-                                         "The form was sent from "
-                                         "another site.");
-    }
-
-    return (step->len == 1) ? ngx_http_ocs_auth_step_post(r, body, back)
-                            : ngx_http_ocs_auth_step_signout(r, body, back);
 }
 
 
@@ -316,13 +202,13 @@ ngx_http_ocs_auth_signin_task(ngx_http_request_t *r, ngx_str_t *body,
     ngx_str_t                  computer, sip;
     ngx_http_ocs_auth_task_t  *task;
 
-    if (ngx_http_ocs_auth_field(r, body, "computer", 16, &computer)
+    if (ngx_http_ocs_form_field(r, body, "computer", 16, &computer)
         != NGX_OK)
     {
         ngx_str_null(&computer);
     }
 
-    rc = ngx_http_ocs_auth_field(r, body, "sip", OCS_SIP_MAX, &sip);
+    rc = ngx_http_ocs_form_field(r, body, "sip", OCS_SIP_MAX, &sip);
 
     if (rc == NGX_ABORT) {
         /* a sign-in address that cannot be read cannot match */
@@ -365,7 +251,7 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
                                          "another site.");
     }
 
-    if (ngx_http_ocs_auth_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
+    if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
                                 &token)
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
@@ -402,9 +288,9 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    if (ngx_http_ocs_auth_field(r, body, "username", OCS_NAME_MAX, user)
+    if (ngx_http_ocs_form_field(r, body, "username", OCS_NAME_MAX, user)
         != NGX_OK
-        || ngx_http_ocs_auth_field(r, body, "password", 1024, password)
+        || ngx_http_ocs_form_field(r, body, "password", 1024, password)
            != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -1242,31 +1128,3 @@ ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg, size_t len,
 }
 
 
-/* a decoded form field, NUL-terminated, in the request pool */
-ngx_int_t
-ngx_http_ocs_auth_field(ngx_http_request_t *r, ngx_str_t *body,
-    const char *name, size_t max, ngx_str_t *value)
-{
-    int     rc;
-    size_t  n;
-
-    value->data = ngx_pnalloc(r->pool, max + 1);
-    if (value->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ocs_form_field((char *) body->data, body->len, name,
-                        (char *) value->data, max + 1, &n);
-
-    if (rc != OCS_OK) {
-        /* a half-decoded password must not stay behind */
-        ngx_explicit_memzero(value->data, max + 1);
-
-        /* NGX_ABORT: the field is there but too long or badly encoded */
-        return rc == OCS_ERR_NOTFOUND ? NGX_DECLINED : NGX_ABORT;
-    }
-
-    value->len = n;
-
-    return NGX_OK;
-}

@@ -62,6 +62,23 @@ typedef struct {
 } ngx_http_ocs_cookie_iter_t;
 
 
+/* ngx_http_ocs_module's location configuration: what every page and
+   module shares (the pages read it; only ngx_http_ocs_module.c writes it) */
+typedef struct {
+    ngx_str_t               site_name;     /* "" for none */
+    ngx_str_t               site_logo;     /* "" for none */
+    ngx_str_t               layout;        /* "" for the built-in one */
+
+    ngx_str_t               signin_url;
+    ngx_uint_t              https_port;
+    ngx_str_t               hsts;          /* header value, "" for off */
+    ngx_str_t               thread_pool_name;
+    ngx_thread_pool_t      *thread_pool;   /* where a module needs one */
+    ngx_uint_t              page;          /* a sign-in, logoff, ... page */
+    ngx_uint_t              protect;       /* ocs_auth protects it */
+} ngx_http_ocs_loc_conf_t;
+
+
 extern ngx_module_t  ngx_http_ocs_module;
 extern ngx_module_t  ngx_http_ocs_sso_module;
 extern ngx_module_t  ngx_http_ocs_auth_module;
@@ -141,6 +158,10 @@ ngx_int_t ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
 
 ngx_int_t ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
     ngx_http_client_body_handler_pt handler);
+/* a decoded form field, NUL-terminated, in the request pool: NGX_OK,
+   NGX_DECLINED when absent, NGX_ABORT when too long or badly encoded */
+ngx_int_t ngx_http_ocs_form_field(ngx_http_request_t *r, ngx_str_t *body,
+    const char *name, size_t max, ngx_str_t *value);
 ngx_int_t ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max,
     ngx_str_t *body);
 

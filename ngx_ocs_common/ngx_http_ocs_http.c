@@ -540,6 +540,96 @@ ngx_http_ocs_send_text(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/*
+ * Sends a page: the built-in page's body in the location's layout, or,
+ * when own is set, a whole page of the site's own (ocs_auth_signin_
+ * template).  Either way with the site's variables after vars.
+ */
+ngx_int_t
+ngx_http_ocs_send_page(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t page, ngx_str_t *own, ocs_tpl_var_t *vars, size_t nvars)
+{
+    u_char                   *html;
+    size_t                    len, n;
+    ngx_str_t                 tpl;
+    ocs_tpl_var_t            *all;
+    ngx_http_ocs_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_module);
+
+    all = ngx_palloc(r->pool,
+                     (nvars + 1 + OCS_PAGE_SITE_VARS) * sizeof(ocs_tpl_var_t));
+    if (all == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the first of a name wins: the page's own variables come first */
+    ngx_memcpy(all, vars, nvars * sizeof(ocs_tpl_var_t));
+    n = nvars;
+
+    ocs_page_site((char *) olcf->site_name.data, olcf->site_name.len,
+                  (char *) olcf->site_logo.data, olcf->site_logo.len,
+                  all + n);
+    n += OCS_PAGE_SITE_VARS;
+
+    if (own != NULL && own->len) {
+        tpl = *own;
+
+    } else {
+        all[n].name = "content";
+        all[n].value = ocs_page((int) page, &len);
+        all[n].len = len;
+        all[n].raw = OCS_TPL_NESTED;
+        n++;
+
+        if (olcf->layout.len) {
+            tpl = olcf->layout;
+
+        } else {
+            tpl.data = (u_char *) ocs_page(OCS_PAGE_LAYOUT, &tpl.len);
+        }
+    }
+
+    html = ngx_http_ocs_render(r, &tpl, all, n, &len);
+    if (html == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
+                             len);
+}
+
+
+/* a decoded form field, NUL-terminated, in the request pool */
+ngx_int_t
+ngx_http_ocs_form_field(ngx_http_request_t *r, ngx_str_t *body,
+    const char *name, size_t max, ngx_str_t *value)
+{
+    int     rc;
+    size_t  n;
+
+    value->data = ngx_pnalloc(r->pool, max + 1);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ocs_form_field((char *) body->data, body->len, name,
+                        (char *) value->data, max + 1, &n);
+
+    if (rc != OCS_OK) {
+        /* a half-decoded password must not stay behind */
+        ngx_explicit_memzero(value->data, max + 1);
+
+        /* NGX_ABORT: the field is there but too long or badly encoded */
+        return rc == OCS_ERR_NOTFOUND ? NGX_DECLINED : NGX_ABORT;
+    }
+
+    value->len = n;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_ocs_send_message(ngx_http_request_t *r, ngx_uint_t status,
     const char *title, const char *message)

@@ -23,19 +23,6 @@
 #include <ocs/ocs_conf.h>
 
 
-typedef struct {
-    ngx_str_t               site_name;     /* "" for none */
-    ngx_str_t               site_logo;     /* "" for none */
-    ngx_str_t               layout;        /* "" for the built-in one */
-
-    ngx_str_t               signin_url;
-    ngx_uint_t              https_port;
-    ngx_str_t               hsts;          /* header value, "" for off */
-    ngx_str_t               thread_pool_name;
-    ngx_thread_pool_t      *thread_pool;   /* where a module needs one */
-    ngx_uint_t              page;          /* a sign-in, logoff, ... page */
-    ngx_uint_t              protect;       /* ocs_auth protects it */
-} ngx_http_ocs_loc_conf_t;
 
 
 static ngx_int_t ngx_http_ocs_init_module(ngx_cycle_t *cycle);
@@ -147,66 +134,6 @@ ngx_module_t  ngx_http_ocs_module = {
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-
-
-/*
- * Sends a page: the built-in page's body in the location's layout, or,
- * when own is set, a whole page of the site's own (ocs_auth_signin_
- * template).  Either way with the site's variables after vars.
- */
-ngx_int_t
-ngx_http_ocs_send_page(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_uint_t page, ngx_str_t *own, ocs_tpl_var_t *vars, size_t nvars)
-{
-    u_char                   *html;
-    size_t                    len, n;
-    ngx_str_t                 tpl;
-    ocs_tpl_var_t            *all;
-    ngx_http_ocs_loc_conf_t  *olcf;
-
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_module);
-
-    all = ngx_palloc(r->pool,
-                     (nvars + 1 + OCS_PAGE_SITE_VARS) * sizeof(ocs_tpl_var_t));
-    if (all == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the first of a name wins: the page's own variables come first */
-    ngx_memcpy(all, vars, nvars * sizeof(ocs_tpl_var_t));
-    n = nvars;
-
-    ocs_page_site((char *) olcf->site_name.data, olcf->site_name.len,
-                  (char *) olcf->site_logo.data, olcf->site_logo.len,
-                  all + n);
-    n += OCS_PAGE_SITE_VARS;
-
-    if (own != NULL && own->len) {
-        tpl = *own;
-
-    } else {
-        all[n].name = "content";
-        all[n].value = ocs_page((int) page, &len);
-        all[n].len = len;
-        all[n].raw = OCS_TPL_NESTED;
-        n++;
-
-        if (olcf->layout.len) {
-            tpl = olcf->layout;
-
-        } else {
-            tpl.data = (u_char *) ocs_page(OCS_PAGE_LAYOUT, &tpl.len);
-        }
-    }
-
-    html = ngx_http_ocs_render(r, &tpl, all, n, &len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, status, "text/html; charset=utf-8", html,
-                             len);
-}
 
 
 ngx_str_t *
