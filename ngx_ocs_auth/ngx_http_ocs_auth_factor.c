@@ -9,7 +9,7 @@
  * What the second step decides (its state, the code check, what each
  * outcome answers and logs) is core/src/ocs_step.c; this file reads the
  * form, posts the check to the thread pool, keeps the replay marks in
- * the ocs_auth_zone (ngx_http_ocs_guard_once()) and answers.
+ * the ocs_auth_zone (ngx_http_ocs_auth_guard_once()) and answers.
  */
 
 #include <ngx_config.h>
@@ -674,11 +674,11 @@ ngx_http_ocs_auth_step_answer(ngx_http_request_t *r,
     user.len = sso->ticket.user_len;
 
     if (out->failed) {
-        ngx_http_ocs_guard_failed(r, alcf, &user, 1);
+        ngx_http_ocs_auth_guard_failed(r, alcf, &user, 1);
     }
 
     if (out->succeeded) {
-        ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
+        ngx_http_ocs_auth_guard_succeeded(r, alcf, &user, 1);
     }
 
     ngx_http_ocs_auth_step_log(r, out);
@@ -747,7 +747,7 @@ ngx_http_ocs_auth_step_once(void *data, int kind, const unsigned char *key,
 {
     ngx_http_request_t  *r = data;
 
-    switch (ngx_http_ocs_guard_once(r, (u_char) kind, (u_char *) key, len,
+    switch (ngx_http_ocs_auth_guard_once(r, (u_char) kind, (u_char *) key, len,
                                     value, (time_t) expires))
     {
     case NGX_OK:
@@ -907,7 +907,7 @@ ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
     }
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "step signout",
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_STEP_SIGNOUT,
                        sso->ticket.session, OCS_SESSION_LEN, token,
                        OCS_CSRF_TOKEN_LEN + 1, &err)
         != OCS_OK)
@@ -958,7 +958,7 @@ ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
                                 &csrf)
         != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "step signout",
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_STEP_SIGNOUT,
                            sso->ticket.session, OCS_SESSION_LEN,
                            (char *) csrf.data, csrf.len)
            != OCS_OK)
@@ -1126,7 +1126,7 @@ ngx_http_ocs_auth_step_locked(ngx_http_request_t *r,
     user.data = (u_char *) sso->ticket.user;
     user.len = sso->ticket.user_len;
 
-    left = ngx_http_ocs_guard_locked(r, alcf, &user, 1, &why);
+    left = ngx_http_ocs_auth_guard_locked(r, alcf, &user, 1, &why);
 
     if (left == 0) {
         return NGX_DECLINED;

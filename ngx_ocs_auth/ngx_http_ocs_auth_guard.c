@@ -20,24 +20,24 @@
 #include <ngx_http_ocs_auth.h>
 
 
-#define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
+#define OCS_GUARD_LIST_MAX  (256 * 1024)
 
 /* entries a write may drop to make room */
-#define NGX_HTTP_OCS_GUARD_EVICT     64
+#define OCS_GUARD_EVICT     64
 
 
 typedef struct {
     ngx_rbtree_t                  rbtree;
     ngx_rbtree_node_t             sentinel;
     ngx_queue_t                   queue;         /* most recent first */
-} ngx_http_ocs_guard_sh_t;
+} ngx_http_ocs_auth_guard_sh_t;
 
 
 typedef struct {
-    ngx_http_ocs_guard_sh_t      *sh;
+    ngx_http_ocs_auth_guard_sh_t      *sh;
     ngx_slab_pool_t              *shpool;
     ocs_store_t                   store;         /* data: this */
-} ngx_http_ocs_guard_ctx_t;
+} ngx_http_ocs_auth_guard_ctx_t;
 
 
 typedef struct {
@@ -45,7 +45,7 @@ typedef struct {
     ngx_queue_t                   queue;
     ocs_store_rec_t               rec;
     u_char                        key[1];
-} ngx_http_ocs_guard_node_t;
+} ngx_http_ocs_auth_guard_node_t;
 
 
 /* the admin list being written */
@@ -54,40 +54,40 @@ typedef struct {
     u_char                       *last;
     time_t                        now;
     ngx_uint_t                    n;
-} ngx_http_ocs_guard_list_t;
+} ngx_http_ocs_auth_guard_list_t;
 
 
-static ngx_int_t ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone,
+static ngx_int_t ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_ocs_guard_store_lock(void *data);
-static void ngx_http_ocs_guard_store_unlock(void *data);
-static int ngx_http_ocs_guard_store_get(void *data, const unsigned char *key,
+static void ngx_http_ocs_auth_guard_store_lock(void *data);
+static void ngx_http_ocs_auth_guard_store_unlock(void *data);
+static int ngx_http_ocs_auth_guard_store_get(void *data, const unsigned char *key,
     size_t len, ocs_store_rec_t *rec);
-static int ngx_http_ocs_guard_store_put(void *data, const unsigned char *key,
+static int ngx_http_ocs_auth_guard_store_put(void *data, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
-static void ngx_http_ocs_guard_store_remove(void *data,
+static void ngx_http_ocs_auth_guard_store_remove(void *data,
     const unsigned char *key, size_t len);
-static void ngx_http_ocs_guard_store_expire(void *data, int64_t now,
+static void ngx_http_ocs_auth_guard_store_expire(void *data, int64_t now,
     size_t max);
-static void ngx_http_ocs_guard_store_walk(void *data, ocs_store_walk_pt fn,
+static void ngx_http_ocs_auth_guard_store_walk(void *data, ocs_store_walk_pt fn,
     void *arg);
-static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_find(
-    ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
-static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_alloc(
-    ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
-static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n);
-static const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
-static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
-static void ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
+static ngx_http_ocs_auth_guard_node_t *ngx_http_ocs_auth_guard_find(
+    ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key, size_t len);
+static ngx_http_ocs_auth_guard_node_t *ngx_http_ocs_auth_guard_alloc(
+    ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key, size_t len);
+static void ngx_http_ocs_auth_guard_free(ngx_http_ocs_auth_guard_ctx_t *ctx,
+    ngx_http_ocs_auth_guard_node_t *n);
+static const ocs_store_t *ngx_http_ocs_auth_guard_store(ngx_http_request_t *r);
+static size_t ngx_http_ocs_auth_guard_addr(struct sockaddr *sa, u_char *out);
+static void ngx_http_ocs_auth_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
     ocs_guard_limits_t *limits);
-static void ngx_http_ocs_guard_abandon(void *data);
-static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a);
+static void ngx_http_ocs_auth_guard_abandon(void *data);
+static void ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a);
 static ngx_int_t ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r);
-static int ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key,
+static int ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
-static u_char *ngx_http_ocs_guard_describe(u_char *p, u_char *last,
+static u_char *ngx_http_ocs_auth_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now);
 static void ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_lockout_clear_arg(ngx_http_request_t *r,
@@ -111,44 +111,44 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name, size);
+    amcf->guard = ngx_http_ocs_auth_guard_zone_add(cf, &name, size);
 
     return amcf->guard ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 
 ngx_shm_zone_t *
-ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
+ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx;
 
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_guard_ctx_t));
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_auth_guard_ctx_t));
     if (ctx == NULL) {
         return NULL;
     }
 
-    ctx->store.lock = ngx_http_ocs_guard_store_lock;
-    ctx->store.unlock = ngx_http_ocs_guard_store_unlock;
-    ctx->store.get = ngx_http_ocs_guard_store_get;
-    ctx->store.put = ngx_http_ocs_guard_store_put;
-    ctx->store.remove = ngx_http_ocs_guard_store_remove;
-    ctx->store.expire = ngx_http_ocs_guard_store_expire;
-    ctx->store.walk = ngx_http_ocs_guard_store_walk;
+    ctx->store.lock = ngx_http_ocs_auth_guard_store_lock;
+    ctx->store.unlock = ngx_http_ocs_auth_guard_store_unlock;
+    ctx->store.get = ngx_http_ocs_auth_guard_store_get;
+    ctx->store.put = ngx_http_ocs_auth_guard_store_put;
+    ctx->store.remove = ngx_http_ocs_auth_guard_store_remove;
+    ctx->store.expire = ngx_http_ocs_auth_guard_store_expire;
+    ctx->store.walk = ngx_http_ocs_auth_guard_store_walk;
     ctx->store.data = ctx;
 
     return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_auth_module,
                                  "ocs_auth_zone",
-                                 ngx_http_ocs_guard_init_zone, ctx);
+                                 ngx_http_ocs_auth_guard_init_zone, ctx);
 }
 
 
 static ngx_int_t
-ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_http_ocs_guard_ctx_t  *octx = data;
+    ngx_http_ocs_auth_guard_ctx_t  *octx = data;
 
     ngx_uint_t                 fresh;
-    ngx_http_ocs_guard_ctx_t  *ctx;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx;
 
     ctx = shm_zone->data;
 
@@ -161,7 +161,7 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
     ctx->sh = ngx_http_ocs_zone_state(shm_zone,
-                                      sizeof(ngx_http_ocs_guard_sh_t),
+                                      sizeof(ngx_http_ocs_auth_guard_sh_t),
                                       "ocs_auth_zone", &fresh);
     if (ctx->sh == NULL) {
         return NGX_ERROR;
@@ -186,30 +186,30 @@ ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
  */
 
 static void
-ngx_http_ocs_guard_store_lock(void *data)
+ngx_http_ocs_auth_guard_store_lock(void *data)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 }
 
 
 static void
-ngx_http_ocs_guard_store_unlock(void *data)
+ngx_http_ocs_auth_guard_store_unlock(void *data)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
 
 static int
-ngx_http_ocs_guard_store_get(void *data, const unsigned char *key,
+ngx_http_ocs_auth_guard_store_get(void *data, const unsigned char *key,
     size_t len, ocs_store_rec_t *rec)
 {
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
-    n = ngx_http_ocs_guard_find(data, key, len);
+    n = ngx_http_ocs_auth_guard_find(data, key, len);
     if (n == NULL) {
         return OCS_ERR_NOTFOUND;
     }
@@ -221,24 +221,24 @@ ngx_http_ocs_guard_store_get(void *data, const unsigned char *key,
 
 
 static int
-ngx_http_ocs_guard_store_put(void *data, const unsigned char *key,
+ngx_http_ocs_auth_guard_store_put(void *data, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec)
 {
-    ngx_http_ocs_guard_ctx_t   *ctx = data;
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_ctx_t   *ctx = data;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
     if (len == 0 || len > OCS_STORE_KEY_MAX) {
         return OCS_ERR_INVALID;
     }
 
-    n = ngx_http_ocs_guard_find(ctx, key, len);
+    n = ngx_http_ocs_auth_guard_find(ctx, key, len);
 
     if (n != NULL) {
         ngx_queue_remove(&n->queue);
         ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
 
     } else {
-        n = ngx_http_ocs_guard_alloc(ctx, key, len);
+        n = ngx_http_ocs_auth_guard_alloc(ctx, key, len);
         if (n == NULL) {
             return OCS_ERR_SPACE;
         }
@@ -251,61 +251,61 @@ ngx_http_ocs_guard_store_put(void *data, const unsigned char *key,
 
 
 static void
-ngx_http_ocs_guard_store_remove(void *data, const unsigned char *key,
+ngx_http_ocs_auth_guard_store_remove(void *data, const unsigned char *key,
     size_t len)
 {
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
-    n = ngx_http_ocs_guard_find(data, key, len);
+    n = ngx_http_ocs_auth_guard_find(data, key, len);
 
     if (n != NULL) {
-        ngx_http_ocs_guard_free(data, n);
+        ngx_http_ocs_auth_guard_free(data, n);
     }
 }
 
 
 /* drops up to max expired entries from the old end */
 static void
-ngx_http_ocs_guard_store_expire(void *data, int64_t now, size_t max)
+ngx_http_ocs_auth_guard_store_expire(void *data, int64_t now, size_t max)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
 
     ngx_queue_t                *q;
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
     while (max-- && !ngx_queue_empty(&ctx->sh->queue)) {
         q = ngx_queue_last(&ctx->sh->queue);
-        n = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
+        n = ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue);
 
         if (n->rec.expires > now) {
             return;
         }
 
-        ngx_http_ocs_guard_free(ctx, n);
+        ngx_http_ocs_auth_guard_free(ctx, n);
     }
 }
 
 
 static void
-ngx_http_ocs_guard_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
+ngx_http_ocs_auth_guard_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
+    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
 
     int                         rc;
     ngx_queue_t                *q, *next;
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
     for (q = ngx_queue_head(&ctx->sh->queue);
          q != ngx_queue_sentinel(&ctx->sh->queue);
          q = next)
     {
         next = ngx_queue_next(q);
-        n = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
+        n = ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue);
 
         rc = fn(arg, n->key, n->sn.str.len, &n->rec);
 
         if (rc == OCS_STORE_REMOVE) {
-            ngx_http_ocs_guard_free(ctx, n);
+            ngx_http_ocs_auth_guard_free(ctx, n);
 
         } else if (rc == OCS_STORE_STOP) {
             return;
@@ -314,8 +314,8 @@ ngx_http_ocs_guard_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
 }
 
 
-static ngx_http_ocs_guard_node_t *
-ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
+static ngx_http_ocs_auth_guard_node_t *
+ngx_http_ocs_auth_guard_find(ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key,
     size_t len)
 {
     ngx_str_t  k;
@@ -323,7 +323,7 @@ ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
     k.data = (u_char *) key;
     k.len = len;
 
-    return (ngx_http_ocs_guard_node_t *)
+    return (ngx_http_ocs_auth_guard_node_t *)
                ngx_str_rbtree_lookup(&ctx->sh->rbtree, &k,
                                      ngx_crc32_short(k.data, len));
 }
@@ -334,19 +334,19 @@ ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
  * when the zone is full.  NULL only when even an empty zone has no
  * room.  Zone locked.
  */
-static ngx_http_ocs_guard_node_t *
-ngx_http_ocs_guard_alloc(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
+static ngx_http_ocs_auth_guard_node_t *
+ngx_http_ocs_auth_guard_alloc(ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key,
     size_t len)
 {
     ngx_uint_t                  i;
     ngx_queue_t                *q;
-    ngx_http_ocs_guard_node_t  *n;
+    ngx_http_ocs_auth_guard_node_t  *n;
 
     n = NULL;
 
-    for (i = 0; i < NGX_HTTP_OCS_GUARD_EVICT; i++) {
+    for (i = 0; i < OCS_GUARD_EVICT; i++) {
         n = ngx_slab_alloc_locked(ctx->shpool,
-                                  offsetof(ngx_http_ocs_guard_node_t, key)
+                                  offsetof(ngx_http_ocs_auth_guard_node_t, key)
                                   + len);
         if (n != NULL) {
             break;
@@ -357,8 +357,8 @@ ngx_http_ocs_guard_alloc(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
         }
 
         q = ngx_queue_last(&ctx->sh->queue);
-        ngx_http_ocs_guard_free(ctx,
-                          ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue));
+        ngx_http_ocs_auth_guard_free(ctx,
+                          ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue));
     }
 
     if (n == NULL) {
@@ -379,8 +379,8 @@ ngx_http_ocs_guard_alloc(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
 
 
 static void
-ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n)
+ngx_http_ocs_auth_guard_free(ngx_http_ocs_auth_guard_ctx_t *ctx,
+    ngx_http_ocs_auth_guard_node_t *n)
 {
     ngx_queue_remove(&n->queue);
     ngx_rbtree_delete(&ctx->sh->rbtree, &n->sn.node);
@@ -390,9 +390,9 @@ ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
 
 /* the zone's store, NULL when there is no ocs_auth_zone */
 static const ocs_store_t *
-ngx_http_ocs_guard_store(ngx_http_request_t *r)
+ngx_http_ocs_auth_guard_store(ngx_http_request_t *r)
 {
-    ngx_http_ocs_guard_ctx_t       *ctx;
+    ngx_http_ocs_auth_guard_ctx_t       *ctx;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
@@ -409,7 +409,7 @@ ngx_http_ocs_guard_store(ngx_http_request_t *r)
 
 /* the address bytes of a client: 4, 16, or none for unix sockets */
 static size_t
-ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out)
+ngx_http_ocs_auth_guard_addr(struct sockaddr *sa, u_char *out)
 {
     switch (sa->sa_family) {
 
@@ -431,7 +431,7 @@ ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out)
 
 
 static void
-ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
+ngx_http_ocs_auth_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
     ocs_guard_limits_t *limits)
 {
     limits->account = (unsigned) alcf->lock_account;
@@ -447,7 +447,7 @@ ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
  * for now: 0, or the seconds left of the lock (and why in *why).
  */
 time_t
-ngx_http_ocs_guard_locked(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes, const char **why)
 {
@@ -455,14 +455,14 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     size_t              name_len, addr_len;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return 0;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
 
     return (time_t) ocs_guard_locked(store, ngx_http_ocs_env(), name,
                                      name_len, addr, addr_len, codes != 0,
@@ -472,7 +472,7 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
 
 /* one more failed second-step code of account from this client */
 void
-ngx_http_ocs_guard_failed(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_failed(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char              name[OCS_NAME_MAX], addr[16];
@@ -481,15 +481,15 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
     ocs_guard_limits_t  limits;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
-    ngx_http_ocs_guard_limits(alcf, &limits);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
+    ngx_http_ocs_auth_guard_limits(alcf, &limits);
 
     if (ocs_guard_failed(store, ngx_http_ocs_env(), &limits, name, name_len,
                          addr, addr_len, codes != 0, &started)
@@ -519,21 +519,21 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
 
 /* a second step of account from this client succeeded: its count restarts */
 void
-ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_succeeded(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char              name[OCS_NAME_MAX], addr[16];
     size_t              name_len, addr_len;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
 
     ocs_guard_succeeded(store, ngx_http_ocs_env(), name, name_len, addr,
                         addr_len, codes != 0);
@@ -545,19 +545,19 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
  * attempt is counted before the password is tried and settled after.
  */
 ngx_int_t
-ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_attempt_init(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
-    ngx_http_ocs_guard_attempt_t *a)
+    ocs_guard_attempt_t *a)
 {
     u_char               addr[16];
     size_t               addr_len;
     ocs_guard_limits_t   limits;
     ngx_pool_cleanup_t  *cln;
 
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
-    ngx_http_ocs_guard_limits(alcf, &limits);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
+    ngx_http_ocs_auth_guard_limits(alcf, &limits);
 
-    ocs_guard_attempt_init(a, alcf->lockout ? ngx_http_ocs_guard_store(r)
+    ocs_guard_attempt_init(a, alcf->lockout ? ngx_http_ocs_auth_guard_store(r)
                                             : NULL,
                            ngx_http_ocs_env(), &limits,
                            (char *) typed->data, typed->len, addr, addr_len);
@@ -568,41 +568,17 @@ ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    cln->handler = ngx_http_ocs_guard_abandon;
+    cln->handler = ngx_http_ocs_auth_guard_abandon;
     cln->data = a;
 
     return NGX_OK;
 }
 
 
-/*
- * Counts the attempt for the account key (NULL: the name as typed) and
- * the address, unless one of them is locked: NGX_OK to try the
- * password, NGX_DECLINED with a->left and a->why when locked.  It makes
- * no nginx call but ngx_time() and the zone's lock, so that a pool
- * thread may run it between the directory's search and the bind.
- */
-ngx_int_t
-ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
-    size_t len, const ocs_ldap_policy_t *policy)
-{
-    return ocs_guard_charge(a, account, len, policy) == OCS_OK
-           ? NGX_OK : NGX_DECLINED;
-}
-
-
-/* ocs_ldap_authenticate()'s admission hook, in the pool thread */
-int
-ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct)
-{
-    return ocs_guard_admit(data, acct);
-}
-
-
 /* the outcome of a counted attempt, on the event loop */
 void
-ngx_http_ocs_guard_settle(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+ngx_http_ocs_auth_guard_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a,
     ngx_uint_t outcome)
 {
     if (a->store == NULL || !a->charged) {
@@ -611,8 +587,8 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
 
     ocs_guard_settle(a, (int) outcome);
 
-    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
-        ngx_http_ocs_guard_report(r, alcf, a);
+    if (outcome == OCS_GUARD_FAILED) {
+        ngx_http_ocs_auth_guard_report(r, alcf, a);
     }
 }
 
@@ -624,7 +600,7 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
  * starts one, is not logged: there is no request left to log with).
  */
 static void
-ngx_http_ocs_guard_abandon(void *data)
+ngx_http_ocs_auth_guard_abandon(void *data)
 {
     ocs_guard_settle(data, OCS_GUARD_FAILED);
 }
@@ -632,8 +608,8 @@ ngx_http_ocs_guard_abandon(void *data)
 
 /* the log lines of the locks a failed attempt started */
 static void
-ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a)
+ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a)
 {
     u_char  why[64];
 
@@ -686,12 +662,12 @@ ngx_http_ocs_guard_report(ngx_http_request_t *r,
  * (a replay); NGX_ERROR when the zone has no room at all.
  */
 ngx_int_t
-ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
+ngx_http_ocs_auth_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
     size_t len, int64_t value, time_t expires)
 {
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL) {
         return NGX_ERROR;
@@ -754,21 +730,21 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 {
     u_char                     *body;
     const ocs_store_t          *store;
-    ngx_http_ocs_guard_list_t   list;
+    ngx_http_ocs_auth_guard_list_t   list;
     char                        at[OCS_TIME_ISO_LEN + 1];
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
     if (store == NULL) {
         return NGX_HTTP_NOT_FOUND;
     }
 
-    body = ngx_pnalloc(r->pool, NGX_HTTP_OCS_GUARD_LIST_MAX);
+    body = ngx_pnalloc(r->pool, OCS_GUARD_LIST_MAX);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     list.p = body;
-    list.last = body + NGX_HTTP_OCS_GUARD_LIST_MAX;
+    list.last = body + OCS_GUARD_LIST_MAX;
     list.now = ngx_time();
     list.n = 0;
 
@@ -778,7 +754,7 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
                          "times in UTC\n", at);
 
     store->lock(store->data);
-    store->walk(store->data, ngx_http_ocs_guard_list_one, &list);
+    store->walk(store->data, ngx_http_ocs_auth_guard_list_one, &list);
     store->unlock(store->data);
 
     if (list.n == 0) {
@@ -794,10 +770,10 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 
 /* a line of the list for each live lock or count, while there is room */
 static int
-ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
+ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec)
 {
-    ngx_http_ocs_guard_list_t  *list = arg;
+    ngx_http_ocs_auth_guard_list_t  *list = arg;
 
     ocs_guard_entry_t  e;
 
@@ -808,7 +784,7 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
     if (ocs_guard_listed(key, len, rec, list->now)
         && ocs_guard_entry(key, len, &e) == OCS_OK)
     {
-        list->p = ngx_http_ocs_guard_describe(list->p, list->last, &e, rec,
+        list->p = ngx_http_ocs_auth_guard_describe(list->p, list->last, &e, rec,
                                               list->now);
         list->n++;
     }
@@ -819,7 +795,7 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
 
 /* one line of the list, at most OCS_GUARD_LINE_MAX bytes */
 static u_char *
-ngx_http_ocs_guard_describe(u_char *p, u_char *last,
+ngx_http_ocs_auth_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now)
 {
     u_char  text[NGX_INET6_ADDRSTRLEN + 1];
@@ -856,7 +832,7 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
     ngx_str_t           arg;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL
         || ngx_http_ocs_auth_lockout_clear_arg(r, &arg, &what, want, &len)

@@ -30,7 +30,7 @@ typedef struct {
     int                               rc;
     int                               state;
     ocs_err_t                         err;
-    ngx_http_ocs_auth_dir_result_t    res;
+    ocs_authz_result_t    res;
     ngx_http_ocs_sso_ctx_t           *sso;
     ngx_http_ocs_auth_loc_conf_t     *alcf;
 } ngx_http_ocs_auth_recheck_t;
@@ -78,7 +78,7 @@ static void ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r,
  * here the lines are read, and the files they name.
  */
 char *
-ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_ldap_directory(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_main_conf_t  *amcf = conf;
 
@@ -543,7 +543,7 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /* ocs_auth_internal_networks CIDR ... | off; */
 char *
-ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_internal_networks(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
@@ -684,31 +684,6 @@ ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
                        &conf->directory_name);
 
     return NGX_CONF_ERROR;
-}
-
-
-/* which set of requirements a ticket's facts were computed for */
-uint32_t
-ngx_http_ocs_auth_facts_gen(ngx_array_t *facts)
-{
-    return ocs_authz_gen(facts->elts, facts->nelts);
-}
-
-
-/* in a pool thread: see ocs_authz_evaluate() */
-int
-ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
-    ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err)
-{
-    return ocs_authz_evaluate(ld, facts->elts, facts->nelts, res, err);
-}
-
-
-void
-ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
-    ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen)
-{
-    ocs_authz_fill_ticket(t, res, facts_gen, ngx_time());
 }
 
 

@@ -70,7 +70,7 @@ typedef struct {
     ocs_login_input_t                 in;         /* in.method: proven by */
     ocs_login_result_t                result;
     ocs_login_outcome_t               out;
-    ngx_http_ocs_auth_dir_result_t   *res;
+    ocs_authz_result_t   *res;
 
     /* the outcome */
     const char                       *message;
@@ -265,7 +265,7 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
 
         /* the thread fills it; it holds nothing secret to clear first */
         neg->res = ngx_palloc(r->pool,
-                              sizeof(ngx_http_ocs_auth_dir_result_t));
+                              sizeof(ocs_authz_result_t));
         if (neg->res == NULL) {
             return NGX_ERROR;
         }
@@ -591,8 +591,8 @@ ngx_http_ocs_auth_negotiate_evaluate(void *data, ocs_err_t *err)
 {
     ngx_http_ocs_auth_neg_t  *neg = data;
 
-    return ngx_http_ocs_auth_evaluate(neg->login.ld, neg->facts, neg->res,
-                                      err);
+    return ocs_authz_evaluate(neg->login.ld, neg->facts->elts,
+                              neg->facts->nelts, neg->res, err);
 }
 
 
@@ -688,7 +688,7 @@ ngx_http_ocs_auth_negotiate_issue(ngx_http_request_t *r,
 
     if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-        ngx_http_ocs_auth_fill_ticket(t, neg->res, amcf->facts_gen);
+        ocs_authz_fill_ticket(t, neg->res, amcf->facts_gen, ngx_time());
     }
 
     t->user_len = ngx_min(out->name_len, OCS_USER_MAX);

@@ -34,13 +34,13 @@ typedef struct {
     ocs_login_outcome_t      out;
     /* the directory's facts of the account, when there is one */
     ngx_array_t             *facts;
-    ngx_http_ocs_auth_dir_result_t  *res;
+    ocs_authz_result_t  *res;
     /* kept for the answer */
     ngx_str_t                back;
     ngx_str_t                sip;
     ngx_uint_t               computer;
     /* the lockout counts: charged before the password is tried */
-    ngx_http_ocs_guard_attempt_t  attempt;
+    ocs_guard_attempt_t  attempt;
 } ngx_http_ocs_auth_task_t;
 
 
@@ -256,7 +256,7 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN, csrf.nonce,
                            sizeof(csrf.nonce), (char *) token.data,
                            token.len)
            != OCS_OK)
@@ -311,7 +311,7 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                                       NGX_HTTP_OCS_AUTH_FAILED);
     }
 
-    locked = ngx_http_ocs_guard_locked(r, alcf, user, 0, &why);
+    locked = ngx_http_ocs_auth_guard_locked(r, alcf, user, 0, &why);
 
     if (locked) {
         /* not even tried: a locked account is never guessed at */
@@ -319,7 +319,7 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                                         why);
     }
 
-    if (ngx_http_ocs_guard_attempt_init(r, alcf, user, &task->attempt)
+    if (ngx_http_ocs_auth_guard_attempt_init(r, alcf, user, &task->attempt)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -359,8 +359,8 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
      * Kerberos); without one, by the name typed, here.
      */
     if (conf->ld == NULL
-        && ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, NULL)
-           != NGX_OK)
+        && ocs_guard_charge(&task->attempt, NULL, 0, NULL)
+           != OCS_OK)
     {
         return ngx_http_ocs_auth_locked(r, task, &task->back, user,
                                         task->attempt.left,
@@ -417,7 +417,7 @@ ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
 
         /* the thread fills it; it holds nothing secret to clear first */
         task->res = ngx_palloc(r->pool,
-                               sizeof(ngx_http_ocs_auth_dir_result_t));
+                               sizeof(ocs_authz_result_t));
         if (task->res == NULL) {
             return NGX_ERROR;
         }
@@ -427,7 +427,7 @@ ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
         conf->directory = (const char *) alcf->directory->name.data;
         conf->directory_len = alcf->directory->name.len;
         conf->acct = &task->res->acct;
-        conf->admit = ngx_http_ocs_guard_admit;
+        conf->admit = ocs_guard_admit;
         conf->admit_data = &task->attempt;
         conf->evaluate = ngx_http_ocs_auth_signin_evaluate;
         conf->evaluate_data = task;
@@ -496,18 +496,18 @@ ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
     switch (count) {
 
     case OCS_LOGIN_COUNT_FAILED:
-        outcome = NGX_HTTP_OCS_GUARD_FAILED;
+        outcome = OCS_GUARD_FAILED;
         break;
 
     case OCS_LOGIN_COUNT_SUCCEEDED:
-        outcome = NGX_HTTP_OCS_GUARD_SUCCEEDED;
+        outcome = OCS_GUARD_SUCCEEDED;
         break;
 
     default:
-        outcome = NGX_HTTP_OCS_GUARD_NEUTRAL;
+        outcome = OCS_GUARD_NEUTRAL;
     }
 
-    ngx_http_ocs_guard_settle(r, alcf, &task->attempt, outcome);
+    ngx_http_ocs_auth_guard_settle(r, alcf, &task->attempt, outcome);
 }
 
 
@@ -528,8 +528,8 @@ ngx_http_ocs_auth_signin_evaluate(void *data, ocs_err_t *err)
 {
     ngx_http_ocs_auth_task_t  *task = data;
 
-    return ngx_http_ocs_auth_evaluate(task->conf.ld, task->facts, task->res,
-                                      err);
+    return ocs_authz_evaluate(task->conf.ld, task->facts->elts,
+                              task->facts->nelts, task->res, err);
 }
 
 
@@ -664,7 +664,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
 
     if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-        ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
+        ocs_authz_fill_ticket(t, task->res, amcf->facts_gen, ngx_time());
 
         if (task->res->groups_truncated) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -745,7 +745,7 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN, csrf.nonce,
                        sizeof(csrf.nonce), token, sizeof(token), &err)
         != OCS_OK)
     {

@@ -608,7 +608,7 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
                           sizeof(token), &n)
            != OCS_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "logoff admin",
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_LOGOFF_ADMIN,
                            admin->session, OCS_SESSION_LEN, token, n)
            != OCS_OK)
     {
@@ -668,7 +668,7 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     char            token[OCS_CSRF_TOKEN_LEN + 1];
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "logoff admin",
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_LOGOFF_ADMIN,
                        admin->session, OCS_SESSION_LEN, token, sizeof(token),
                        &err)
         != OCS_OK)

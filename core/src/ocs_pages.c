@@ -513,11 +513,11 @@ ocs_page_note_mac(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     EVP_MD_CTX_free(md);
 
     if (token != NULL) {
-        rc = ocs_csrf_verify(ring, cache, "page note", digest, n, token,
+        rc = ocs_csrf_verify(ring, cache, OCS_CSRF_PAGE_NOTE, digest, n, token,
                              OCS_CSRF_TOKEN_LEN);
 
     } else {
-        rc = ocs_csrf_token(ring, cache, "page note", digest, n, out,
+        rc = ocs_csrf_token(ring, cache, OCS_CSRF_PAGE_NOTE, digest, n, out,
                             OCS_CSRF_TOKEN_LEN + 1, err);
     }
 
