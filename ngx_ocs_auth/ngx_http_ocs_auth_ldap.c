@@ -821,7 +821,7 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
     ngx_uint_t limit)
 {
     unsigned           version;
-    ngx_uint_t         below;
+    unsigned           below;
     ocs_ldap_policy_t  p;
 
     if (dir->handle == NULL) {
@@ -852,8 +852,7 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
         return;
     }
 
-    below = (p.threshold > 1) ? (ngx_uint_t) p.threshold - 1 : 1;
-    below = limit ? ngx_min(limit, below) : below;
+    below = ocs_guard_dir_limit(&p, (unsigned) limit);
 
     if (p.window == 0) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -867,7 +866,8 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "ocs auth: directory \"%V\" locks accounts after %d failed "
                   "passwords within %L s (\"%s\"); sign-ins here lock after "
-                  "%ui", &dir->name, p.threshold, p.window, p.source, below);
+                  "%ui", &dir->name, p.threshold, p.window, p.source,
+                  (ngx_uint_t) below);
 }
 
 
