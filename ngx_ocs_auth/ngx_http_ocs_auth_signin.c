@@ -451,7 +451,6 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     ngx_str_t *back, ngx_str_t *user, time_t left, const char *why)
 {
     u_char  *p;
-    time_t   minutes;
 
     if (task->attempt.busy) {
         /* as many in flight as failures may still come before a lock */
@@ -461,8 +460,8 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
 
         return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
                                       user, NULL, task->computer,
-                                      "Too many sign-ins at once. Please "
-                                      "try again in a moment.", 1);
+                                      ocs_msg(OCS_MSG_SIGNIN_IN_FLIGHT)->text,
+                                      1);
     }
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -474,10 +473,7 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    minutes = (left + 59) / 60;
-
-    ngx_sprintf(p, "Too many failed sign-ins. Please wait %T minute%s "
-                "and try again.%Z", minutes, minutes == 1 ? "" : "s");
+    (void) ocs_page_locked_message(left, (char *) p, 128);
 
     return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
                                   NULL, task->computer, (char *) p, left);

@@ -302,6 +302,9 @@ static const ocs_msg_t  ocs_msgs[] = {
     ocs_msg_entry("Unsupported form",
                   "The form must be sent as "
                   "application/x-www-form-urlencoded.", 0),
+    ocs_msg_entry("Sign in",
+                  "Too many sign-ins at once. Please try again in a "
+                  "moment.", 0),
 };
 
 /* a message added to the list but not to the table fails to build */
@@ -330,6 +333,23 @@ ocs_page_lockout_head(int64_t now, char *out, size_t outlen)
 
     n = snprintf(out, outlen, "# sign-in locks and failure counts at %s; "
                  "times in UTC\n", at);
+
+    return (n >= 0 && (size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
+}
+
+
+int
+ocs_page_locked_message(int64_t left, char *out, size_t outlen)
+{
+    int      n;
+    int64_t  minutes;
+
+    /* never "0 minutes" while a lock still holds */
+    minutes = (left > 0) ? (left + 59) / 60 : 1;
+
+    n = snprintf(out, outlen, "Too many failed sign-ins. Please wait %lld "
+                 "minute%s and try again.", (long long) minutes,
+                 minutes == 1 ? "" : "s");
 
     return (n >= 0 && (size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
 }

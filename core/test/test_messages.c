@@ -168,6 +168,8 @@ test_texts(void)
         { OCS_MSG_REDIRECTING, 1, NULL, "Redirecting.\n" },
         { OCS_MSG_FORM_TYPE, 0, "Unsupported form",
           "The form must be sent as application/x-www-form-urlencoded." },
+        { OCS_MSG_SIGNIN_IN_FLIGHT, 0, "Sign in",
+          "Too many sign-ins at once. Please try again in a moment." },
     };
 
     ok(sizeof(cases) / sizeof(cases[0]) == OCS_MSG_N,
@@ -215,6 +217,40 @@ test_lockout(void)
        && strcmp(out, "cleared 0\n") == 0, "lockout cleared: none");
     is_int(ocs_page_lockout_cleared(12345, out, 8), OCS_ERR_SPACE,
            "lockout cleared: short buffer");
+}
+
+
+static void
+test_locked(void)
+{
+    size_t  i;
+    char    out[128];
+
+    static const struct {
+        int64_t      left;
+        const char  *text;
+    } cases[] = {
+        { 1, "Too many failed sign-ins. Please wait 1 minute and try "
+             "again." },
+        { 60, "Too many failed sign-ins. Please wait 1 minute and try "
+              "again." },
+        { 61, "Too many failed sign-ins. Please wait 2 minutes and try "
+              "again." },
+        { 900, "Too many failed sign-ins. Please wait 15 minutes and try "
+               "again." },
+        { 0, "Too many failed sign-ins. Please wait 1 minute and try "
+             "again." },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ok(ocs_page_locked_message(cases[i].left, out, sizeof(out))
+           == OCS_OK, "locked %lld s", (long long) cases[i].left);
+        is_str(out, strlen(out), cases[i].text, "locked %lld s: text",
+               (long long) cases[i].left);
+    }
+
+    is_int(ocs_page_locked_message(60, out, 10), OCS_ERR_SPACE,
+           "locked: short buffer");
 }
 
 
@@ -281,6 +317,7 @@ main(void)
     test_table();
     test_texts();
     test_lockout();
+    test_locked();
     test_fallback();
 
     return ocs_test_done();

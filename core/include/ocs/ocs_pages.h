@@ -98,7 +98,9 @@ const char *ocs_page(int page, size_t *len);
 #define OCS_MSG_HTTPS_ONLY           27   /* plain: a post over http */
 #define OCS_MSG_REDIRECTING          28   /* plain: a redirect's body */
 #define OCS_MSG_FORM_TYPE            29   /* 415 */
-#define OCS_MSG_N                    30   /* how many there are */
+#define OCS_MSG_SIGNIN_IN_FLIGHT     30   /* 429: as many sign-ins in
+                                             flight as may still fail */
+#define OCS_MSG_N                    31   /* how many there are */
 
 typedef struct {
     const char  *title;
@@ -122,6 +124,13 @@ const ocs_msg_t *ocs_msg(int id);
  */
 int ocs_page_lockout_head(int64_t now, char *out, size_t outlen);
 int ocs_page_lockout_cleared(size_t n, char *out, size_t outlen);
+
+/*
+ * What the sign-in form says while sign-ins are locked for left more
+ * seconds: the wait in whole minutes, rounded up.  Text, NUL-terminated.
+ * Returns OCS_OK or OCS_ERR_SPACE (out cut short).
+ */
+int ocs_page_locked_message(int64_t left, char *out, size_t outlen);
 
 
 /* how many variables ocs_page_site() fills */
