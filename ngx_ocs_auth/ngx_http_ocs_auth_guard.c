@@ -730,8 +730,8 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 {
     u_char                     *body;
     const ocs_store_t          *store;
+    const ocs_msg_t            *empty;
     ngx_http_ocs_auth_guard_list_t   list;
-    char                        at[OCS_TIME_ISO_LEN + 1];
 
     store = ngx_http_ocs_auth_guard_store(r);
     if (store == NULL) {
@@ -748,19 +748,17 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
     list.now = ngx_time();
     list.n = 0;
 
-    (void) ocs_time_iso(list.now, at, sizeof(at));
-
-    list.p = ngx_sprintf(list.p, "# sign-in locks and failure counts at %s; "
-                         "times in UTC\n", at);
+    (void) ocs_page_lockout_head(list.now, (char *) list.p,
+                                 list.last - list.p);
+    list.p += ngx_strlen(list.p);
 
     store->lock(store->data);
     store->walk(store->data, ngx_http_ocs_auth_guard_list_one, &list);
     store->unlock(store->data);
 
     if (list.n == 0) {
-        list.p = ngx_cpymem(list.p, "no locks and no failed sign-ins counted\n",
-                            sizeof("no locks and no failed sign-ins "
-                                   "counted\n") - 1);
+        empty = ocs_msg(OCS_MSG_LOCKOUT_EMPTY);
+        list.p = ngx_cpymem(list.p, empty->text, empty->text_len);
     }
 
     return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/plain", body,
@@ -839,9 +837,8 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
            != NGX_OK)
     {
         ngx_http_finalize_request(r,
-            ngx_http_ocs_send_text(r, NGX_HTTP_BAD_REQUEST,
-                                   "use clear=all, clear=user NAME or "
-                                   "clear=address ADDRESS\n"));
+            ngx_http_ocs_send_msg(r, NGX_HTTP_BAD_REQUEST,
+                                  OCS_MSG_LOCKOUT_USAGE));
         return;
     }
 
@@ -851,7 +848,7 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
                   "ocs auth: %uz sign-in lock and count entries cleared "
                   "(\"%V\")", n, &arg);
 
-    (void) ngx_sprintf(text, "cleared %uz\n%Z", n);
+    (void) ocs_page_lockout_cleared(n, (char *) text, sizeof(text));
 
     ngx_http_finalize_request(r, ngx_http_ocs_send_text(r, NGX_HTTP_OK,
                                                        (char *) text));

@@ -791,8 +791,9 @@ ngx_http_ocs_auth_deny(ngx_http_request_t *r, ocs_ticket_t *t, int verdict)
                   "ocs auth: user \"%s\" denied: %s", t->user,
                   ocs_authz_reason(verdict));
 
-    rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN, "Access denied",
-                                   ocs_authz_message(verdict));
+    rc = ngx_http_ocs_send_msg_text(r, NGX_HTTP_FORBIDDEN,
+                                    OCS_MSG_ACCESS_DENIED,
+                                    ocs_authz_message(verdict));
 
     ngx_http_finalize_request(r, rc);
 

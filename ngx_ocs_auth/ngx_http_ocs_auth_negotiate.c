@@ -287,8 +287,7 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
         /* nginx has logged why; the answer is the one every full pool
            gets (ngx_http_ocs_thread_run()) */
         neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
-        neg->message = "The sign-in service is busy. Please try again in "
-                       "a moment.";
+        neg->message = ocs_msg(OCS_MSG_BUSY)->text;
 
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
@@ -309,12 +308,12 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
 
     neg = ngx_http_ocs_auth_negotiate_find(r);
 
-    message = (neg != NULL && neg->message != NULL)
-              ? neg->message : "Windows sign-in failed.";
+    /* the core's why, else the message's own text */
+    message = (neg != NULL) ? neg->message : NULL;
 
     if (status == NGX_HTTP_FORBIDDEN) {
-        return ngx_http_ocs_send_message(r, status, "Access denied",
-                                         message);
+        return ngx_http_ocs_send_msg_text(r, status, OCS_MSG_NEGOTIATE_FAILED,
+                                          message);
     }
 
     if (status == NGX_HTTP_UNAUTHORIZED) {
@@ -323,12 +322,11 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_ocs_send_message(r, status, "Signing in",
-                                         "Windows sign-in continues.");
+        return ngx_http_ocs_send_msg(r, status, OCS_MSG_NEGOTIATE_CONTINUES);
     }
 
-    return ngx_http_ocs_send_message(r, status, "Sign-in unavailable",
-                                     message);
+    return ngx_http_ocs_send_msg_text(r, status,
+                                      OCS_MSG_NEGOTIATE_UNAVAILABLE, message);
 }
 
 

@@ -19,8 +19,6 @@
 
 
 #define NGX_HTTP_OCS_AUTH_NONCE_LEN  16
-#define NGX_HTTP_OCS_AUTH_FAILED                                             \
-    "The user name or password is incorrect."
 
 
 /*
@@ -245,10 +243,8 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
     if (ngx_http_ocs_cross_site(r)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in posted from another site refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign-in refused",
-                                         "The sign-in form was sent from "
-                                         "another site.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_SIGNIN_CROSS_SITE);
     }
 
     if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
@@ -265,8 +261,7 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
                       "ocs auth: sign-in without a valid csrf token refused");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
                                       NULL, NULL, task->computer,
-                                      "The sign-in page had expired. "
-                                      "Please sign in again.");
+                                      ocs_msg(OCS_MSG_SIGNIN_EXPIRED)->text);
     }
 
     return NGX_DECLINED;
@@ -281,9 +276,11 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password)
 {
+    int                            kind;
     time_t                         locked;
     const char                    *why;
-    ocs_username_t                 parsed;
+    ocs_login_input_t              in;
+    ocs_login_outcome_t           *pre;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
@@ -298,17 +295,25 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                       "or password");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
                                       NULL, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+                                      ocs_msg(OCS_MSG_SIGNIN_FAILED)->text);
     }
 
-    if (ocs_username_parse((char *) user->data, user->len, &parsed)
-        != OCS_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed: malformed user name");
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      NULL, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+    pre = ngx_palloc(r->pool, sizeof(ocs_login_outcome_t));
+    if (pre == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&in, sizeof(ocs_login_input_t));
+    in.name = (const char *) user->data;
+    in.name_len = user->len;
+    in.password_len = password->len;
+
+    kind = ocs_login_precheck(&in, pre);
+
+    if (kind == OCS_LOGIN_BAD_NAME) {
+        ngx_http_ocs_auth_login_log(r, pre->level, pre->reason);
+        return ngx_http_ocs_auth_page(r, pre->status, &task->back, NULL,
+                                      NULL, task->computer, pre->message);
     }
 
     locked = ngx_http_ocs_auth_guard_locked(r, alcf, user, 0, &why);
@@ -325,13 +330,11 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (password->len == 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\": "
-                      "empty password", user);
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      user, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+    if (kind != OCS_LOGIN_OK) {
+        ngx_http_ocs_auth_login_log(r, pre->level, pre->reason);
+        return ngx_http_ocs_auth_page(r, pre->status, &task->back,
+                                      pre->name ? user : NULL, NULL,
+                                      task->computer, pre->message);
     }
 
     return NGX_DECLINED;
@@ -390,10 +393,8 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_http_ocs_auth_signin_settle(r, task, OCS_LOGIN_COUNT_NEUTRAL);
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is busy. "
-                                         "Please try again in a moment.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     OCS_MSG_BUSY);
     }
 
     return NGX_DONE;
@@ -450,7 +451,6 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     ngx_str_t *back, ngx_str_t *user, time_t left, const char *why)
 {
     u_char  *p;
-    time_t   minutes;
 
     if (task->attempt.busy) {
         /* as many in flight as failures may still come before a lock */
@@ -460,8 +460,8 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
 
         return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
                                       user, NULL, task->computer,
-                                      "Too many sign-ins at once. Please "
-                                      "try again in a moment.", 1);
+                                      ocs_msg(OCS_MSG_SIGNIN_IN_FLIGHT)->text,
+                                      1);
     }
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -473,10 +473,7 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    minutes = (left + 59) / 60;
-
-    ngx_sprintf(p, "Too many failed sign-ins. Please wait %T minute%s "
-                "and try again.%Z", minutes, minutes == 1 ? "" : "s");
+    (void) ocs_page_locked_message(left, (char *) p, 128);
 
     return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
                                   NULL, task->computer, (char *) p, left);
@@ -827,7 +824,8 @@ ngx_http_ocs_auth_form_vars(ngx_http_request_t *r, ocs_tpl_var_t *vars,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    vars[0] = (ocs_tpl_var_t) { "title", "Sign in", 7, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title", ocs_msg(OCS_MSG_SIGNIN)->title,
+                                ocs_msg(OCS_MSG_SIGNIN)->title_len, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action->data, action->len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };

@@ -142,6 +142,16 @@ ngx_int_t ngx_http_ocs_send_text(ngx_http_request_t *r, ngx_uint_t status,
     const char *text);
 ngx_int_t ngx_http_ocs_send_message(ngx_http_request_t *r,
     ngx_uint_t status, const char *title, const char *message);
+
+/*
+ * Sends the core's message id (OCS_MSG_*): a plain one as a text/plain
+ * body, any other as a message page; ngx_http_ocs_send_msg_text() with
+ * the id's title and text instead of its own, when text is not empty.
+ */
+ngx_int_t ngx_http_ocs_send_msg(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t id);
+ngx_int_t ngx_http_ocs_send_msg_text(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_uint_t id, const char *text);
 u_char *ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
     ocs_tpl_var_t *vars, size_t nvars, size_t *len);
 
