@@ -50,8 +50,7 @@ static int ocs_krb5_service(krb5_context ctx, const char *keytab,
     ocs_err_t *err);
 static int ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
     krb5_principal client, const char *password, size_t password_len,
-    krb5_get_init_creds_opt *opt, krb5_creds *creds, int *state,
-    ocs_err_t *err);
+    krb5_creds *creds, int *state, ocs_err_t *err);
 static int ocs_krb5_verify(krb5_context ctx, krb5_creds *creds,
     krb5_principal service, krb5_keytab kt, ocs_err_t *err);
 static int ocs_krb5_canonical(krb5_context ctx, krb5_creds *creds,
@@ -86,14 +85,12 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,
     char *principal, size_t principal_size, int *state, ocs_err_t *err)
 {
-    int                       rc;
-    krb5_creds                creds;
-    krb5_keytab               kt;
-    krb5_context              ctx;
-    krb5_principal            client, service;
-    krb5_error_code           code;
-    ocs_krb5_kdcs_t           kdcs;
-    krb5_get_init_creds_opt  *opt;
+    int               rc;
+    krb5_creds        creds;
+    krb5_keytab       kt;
+    krb5_context      ctx;
+    krb5_principal    client, service;
+    ocs_krb5_kdcs_t   kdcs;
 
     *state = OCS_ACCT_BAD_CREDENTIALS;
     principal[0] = '\0';
@@ -116,7 +113,6 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     krb5_set_kdc_send_hook(ctx, ocs_krb5_send_hook, &kdcs);
 
     kt = NULL;
-    opt = NULL;
     client = NULL;
     service = NULL;
     memset(&creds, 0, sizeof(creds));
@@ -132,17 +128,7 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
         goto cleanup;
     }
 
-    code = krb5_get_init_creds_opt_alloc(ctx, &opt);
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "options");
-        goto cleanup;
-    }
-
-    krb5_get_init_creds_opt_set_canonicalize(opt, 1);
-    krb5_get_init_creds_opt_set_forwardable(opt, 0);
-    krb5_get_init_creds_opt_set_proxiable(opt, 0);
-
-    rc = ocs_krb5_initial(ctx, &kdcs, client, password, password_len, opt,
+    rc = ocs_krb5_initial(ctx, &kdcs, client, password, password_len,
                           &creds, state, err);
     if (rc != OCS_OK || *state != OCS_ACCT_OK) {
         goto cleanup;
@@ -152,11 +138,11 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     *state = OCS_ACCT_BAD_CREDENTIALS;
 
     rc = ocs_krb5_verify(ctx, &creds, service, kt, err);
-    if (rc != OCS_OK) {
-        goto cleanup;
+
+    if (rc == OCS_OK) {
+        rc = ocs_krb5_canonical(ctx, &creds, principal, principal_size, err);
     }
 
-    rc = ocs_krb5_canonical(ctx, &creds, principal, principal_size, err);
     if (rc != OCS_OK) {
         goto cleanup;
     }
@@ -173,11 +159,6 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
 cleanup:
 
     krb5_free_cred_contents(ctx, &creds);
-
-    if (opt != NULL) {
-        krb5_get_init_creds_opt_free(ctx, opt);
-    }
-
     krb5_free_principal(ctx, service);
     krb5_free_principal(ctx, client);
 
@@ -239,8 +220,9 @@ ocs_krb5_service(krb5_context ctx, const char *keytab, const char *server,
 
 
 /*
- * The AS exchange with the password (password_len bytes, no NUL): on
- * our transport, or libkrb5's when the KDCs come from DNS.  Returns
+ * The AS exchange with the password (password_len bytes, no NUL) and
+ * the options a sign-in asks for (no forwardable or proxiable tickets,
+ * the name canonicalized): on our transport, or libkrb5's when the KDCs come from DNS.  Returns
  * OCS_OK with *state OCS_ACCT_OK and creds filled, OCS_OK with the
  * KDC's answer in *state, or OCS_ERR_SYS (no answer) with err set.  The
  * copy of the password is wiped on every path.
@@ -248,12 +230,21 @@ ocs_krb5_service(krb5_context ctx, const char *keytab, const char *server,
 static int
 ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
     krb5_principal client, const char *password, size_t password_len,
-    krb5_get_init_creds_opt *opt, krb5_creds *creds, int *state,
-    ocs_err_t *err)
+    krb5_creds *creds, int *state, ocs_err_t *err)
 {
-    int              rc;
-    char             pw[OCS_KRB5_PASSWORD_MAX + 1];
-    krb5_error_code  code;
+    int                       rc;
+    char                      pw[OCS_KRB5_PASSWORD_MAX + 1];
+    krb5_error_code           code;
+    krb5_get_init_creds_opt  *opt;
+
+    code = krb5_get_init_creds_opt_alloc(ctx, &opt);
+    if (code != 0) {
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "options");
+    }
+
+    krb5_get_init_creds_opt_set_canonicalize(opt, 1);
+    krb5_get_init_creds_opt_set_forwardable(opt, 0);
+    krb5_get_init_creds_opt_set_proxiable(opt, 0);
 
     memcpy(pw, password, password_len);
     pw[password_len] = '\0';
@@ -285,6 +276,7 @@ ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
 cleanup:
 
     ocs_wipe(pw, sizeof(pw));
+    krb5_get_init_creds_opt_free(ctx, opt);
 
     return rc;
 }
