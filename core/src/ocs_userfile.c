@@ -15,6 +15,10 @@
 static void ocs_userfile_options(const char *p, ocs_userfile_entry_t *entry);
 static int ocs_userfile_line(FILE *f, char *line, size_t *len,
     const char **bad);
+static int ocs_userfile_check(const char *line, size_t n, const char **bad);
+static int ocs_userfile_match(const char *line, const char *name, size_t len,
+    const ocs_username_t *parsed, ocs_userfile_entry_t *entry, int *usable,
+    int *byuser);
 
 
 /* the options after a line's hash: ":totp=SECRET" */
@@ -106,10 +110,9 @@ int
 ocs_userfile_lookup(const char *path, const char *name, size_t len,
     ocs_userfile_entry_t *entry, ocs_err_t *err)
 {
-    int              byuser, usable;
+    int              rc, byuser, usable;
     FILE            *f;
-    char            *colon, *hash;
-    size_t           n, nlen, hlen, lineno;
+    size_t           n, lineno;
     const char      *bad;
     ocs_username_t   parsed;
     char             line[OCS_USERFILE_LINE_MAX + 2];
@@ -133,22 +136,8 @@ ocs_userfile_lookup(const char *path, const char *name, size_t len,
     while (ocs_userfile_line(f, line, &n, &bad)) {
         lineno++;
 
-        if (bad == NULL && (line[0] == '#' || strspn(line, " \t") == n)) {
+        if (!ocs_userfile_check(line, n, &bad)) {
             continue;
-        }
-
-        colon = strchr(line, ':');
-
-        if (bad == NULL) {
-            if (colon == NULL) {
-                bad = "has no \":\" after the name";
-
-            } else if (colon == line) {
-                bad = "has an empty name";
-
-            } else if (colon - line > OCS_NAME_MAX) {
-                bad = "has a name longer than 256 bytes";
-            }
         }
 
         if (bad != NULL) {
@@ -161,66 +150,122 @@ ocs_userfile_lookup(const char *path, const char *name, size_t len,
             continue;
         }
 
-        nlen = (size_t) (colon - line);
-        hash = colon + 1;
-        hlen = strcspn(hash, ":");
-
-        if (!ocs_password_usable(hash, hlen)) {
-            if (nlen == len && strncasecmp(line, name, len) == 0) {
-                entry->unusable = 1;
-            }
-
-            continue;
-        }
-
-        if (!usable) {
-            /* the first usable hash is the decoy for unknown names */
-            memcpy(entry->hash, hash, hlen);
-            entry->hash[hlen] = '\0';
-            usable = 1;
-        }
-
-        if (nlen == len && strncasecmp(line, name, len) == 0) {
-            entry->found = 1;
-
-        } else if (parsed.domain != NULL && !byuser
-                   && nlen == parsed.user_len
-                   && strncasecmp(line, parsed.user, nlen) == 0)
+        if (ocs_userfile_match(line, name, len, &parsed, entry, &usable,
+                               &byuser))
         {
-            byuser = 1;
-
-        } else {
-            continue;
-        }
-
-        memcpy(entry->name, line, nlen);
-        entry->name[nlen] = '\0';
-        memcpy(entry->hash, hash, hlen);
-        entry->hash[hlen] = '\0';
-        ocs_userfile_options(hash + hlen, entry);
-
-        if (entry->found) {
             break;
         }
     }
 
     if (ferror(f)) {
-        (void) fclose(f);
-        ocs_wipe(line, sizeof(line));
-        return ocs_err(err, OCS_ERR_SYS, "cannot read \"%s\"", path);
+        rc = ocs_err(err, OCS_ERR_SYS, "cannot read \"%s\"", path);
+        goto cleanup;
     }
-
-    (void) fclose(f);
-    ocs_wipe(line, sizeof(line));
 
     if (byuser) {
         entry->found = 1;
     }
 
-    if (!usable) {
-        return ocs_err(err, OCS_ERR_INVALID,
-                       "\"%s\" has no line with a usable hash", path);
+    rc = usable ? OCS_OK
+                : ocs_err(err, OCS_ERR_INVALID,
+                          "\"%s\" has no line with a usable hash", path);
+
+cleanup:
+
+    (void) fclose(f);
+    ocs_wipe(line, sizeof(line));
+
+    return rc;
+}
+
+
+/*
+ * Whether a line (n bytes) is to be read: 0 for a blank line or a
+ * comment, else 1, with *bad (when the reader has not set it already)
+ * saying why the line cannot be right, NULL when it can.
+ */
+static int
+ocs_userfile_check(const char *line, size_t n, const char **bad)
+{
+    const char  *colon;
+
+    if (*bad != NULL) {
+        return 1;
     }
 
-    return OCS_OK;
+    if (line[0] == '#' || strspn(line, " \t") == n) {
+        return 0;
+    }
+
+    colon = strchr(line, ':');
+
+    if (colon == NULL) {
+        *bad = "has no \":\" after the name";
+
+    } else if (colon == line) {
+        *bad = "has an empty name";
+
+    } else if (colon - line > OCS_NAME_MAX) {
+        *bad = "has a name longer than 256 bytes";
+    }
+
+    return 1;
+}
+
+
+/*
+ * One sound line "name:hash[:options]" against the name looked up
+ * (len bytes; parsed, its parts): the first usable hash is the decoy
+ * (*usable), and the line of the name, or else the first of its user
+ * part (*byuser), fills entry.  A name with an unusable hash is marked
+ * so.  Returns 1 when the name itself is found (the search ends), else
+ * 0.
+ */
+static int
+ocs_userfile_match(const char *line, const char *name, size_t len,
+    const ocs_username_t *parsed, ocs_userfile_entry_t *entry, int *usable,
+    int *byuser)
+{
+    size_t       nlen, hlen;
+    const char  *hash;
+
+    nlen = (size_t) (strchr(line, ':') - line);
+    hash = line + nlen + 1;
+    hlen = strcspn(hash, ":");
+
+    if (!ocs_password_usable(hash, hlen)) {
+        if (nlen == len && strncasecmp(line, name, len) == 0) {
+            entry->unusable = 1;
+        }
+
+        return 0;
+    }
+
+    if (!*usable) {
+        /* the first usable hash is the decoy for unknown names */
+        memcpy(entry->hash, hash, hlen);
+        entry->hash[hlen] = '\0';
+        *usable = 1;
+    }
+
+    if (nlen == len && strncasecmp(line, name, len) == 0) {
+        entry->found = 1;
+
+    } else if (parsed->domain != NULL && !*byuser
+               && nlen == parsed->user_len
+               && strncasecmp(line, parsed->user, nlen) == 0)
+    {
+        *byuser = 1;
+
+    } else {
+        return 0;
+    }
+
+    memcpy(entry->name, line, nlen);
+    entry->name[nlen] = '\0';
+    memcpy(entry->hash, hash, hlen);
+    entry->hash[hlen] = '\0';
+    ocs_userfile_options(hash + hlen, entry);
+
+    return entry->found;
 }

@@ -3,8 +3,9 @@
  * process and thread that serves requests, for state that outlives a
  * request (failed sign-ins and the locks they lead to, one-time codes
  * and forms already used, revocations).  The core decides what the
- * records mean (ocs_guard.h); the server supplies the store: the nginx
- * shared-memory zones (slab and rbtree, the zone's mutex), Apache's
+ * records mean (ocs_guard.h, ocs_revoke.h); the server supplies the
+ * store: the nginx shared-memory zones (slab and rbtree, the zone's
+ * mutex: ocs_auth_zone, and ocs_sso_zone, which keeps), Apache's
  * slotmem under a global mutex, a network store later, and
  * ocs_store_mem_create() here for tests and single-process servers.
  *
