@@ -40,10 +40,12 @@ typedef struct {
 } ngx_http_ocs_sso_zone_ctx_t;
 
 
+/* 98 bytes and the key: a session's fits a 128-byte slab slot */
 typedef struct {
-    ngx_str_node_t                  sn;           /* crc32 and key[] */
+    ngx_rbtree_node_t               node;         /* key: crc32 of key[] */
     ngx_queue_t                     queue;
     ocs_store_rec_t                 rec;
+    u_short                         len;
     u_char                          key[1];
 } ngx_http_ocs_sso_node_t;
 
@@ -64,6 +66,8 @@ static void ngx_http_ocs_sso_store_expire(void *data, int64_t now,
     size_t max);
 static void ngx_http_ocs_sso_store_walk(void *data, ocs_store_walk_pt fn,
     void *arg);
+static void ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_ocs_sso_node_t *ngx_http_ocs_sso_find(
     ngx_http_ocs_sso_zone_ctx_t *ctx, const u_char *key, size_t len);
 static void ngx_http_ocs_sso_free(ngx_http_ocs_sso_zone_ctx_t *ctx,
@@ -131,7 +135,7 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                    ngx_str_rbtree_insert_value);
+                    ngx_http_ocs_sso_rbtree_insert);
     ngx_queue_init(&ctx->sh->queue);
     ctx->sh->max_lifetime = 0;
 
@@ -353,12 +357,11 @@ ngx_http_ocs_sso_store_put(void *data, const unsigned char *key,
             return OCS_ERR_SPACE;
         }
 
-        n->sn.node.key = ngx_crc32_short((u_char *) key, len);
-        n->sn.str.data = n->key;
-        n->sn.str.len = len;
+        n->node.key = ngx_crc32_short((u_char *) key, len);
+        n->len = (u_short) len;
         ngx_memcpy(n->key, key, len);
 
-        ngx_rbtree_insert(&ctx->sh->rbtree, &n->sn.node);
+        ngx_rbtree_insert(&ctx->sh->rbtree, &n->node);
     }
 
     ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
@@ -382,24 +385,28 @@ ngx_http_ocs_sso_store_remove(void *data, const unsigned char *key,
 }
 
 
-/* drops up to max expired entries from the old end */
+/*
+ * Looks at the max oldest entries and drops those that have expired:
+ * tickets expire in no order, so one still live does not stop it.
+ */
 static void
 ngx_http_ocs_sso_store_expire(void *data, int64_t now, size_t max)
 {
     ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
 
-    ngx_queue_t              *q;
+    ngx_queue_t              *q, *prev;
     ngx_http_ocs_sso_node_t  *n;
 
-    while (max-- && !ngx_queue_empty(&ctx->sh->queue)) {
-        q = ngx_queue_last(&ctx->sh->queue);
+    for (q = ngx_queue_last(&ctx->sh->queue);
+         max-- && q != ngx_queue_sentinel(&ctx->sh->queue);
+         q = prev)
+    {
+        prev = ngx_queue_prev(q);
         n = ngx_queue_data(q, ngx_http_ocs_sso_node_t, queue);
 
-        if (n->rec.expires > now) {
-            return;
+        if (n->rec.expires <= now) {
+            ngx_http_ocs_sso_free(ctx, n);
         }
-
-        ngx_http_ocs_sso_free(ctx, n);
     }
 }
 
@@ -420,7 +427,7 @@ ngx_http_ocs_sso_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
         next = ngx_queue_next(q);
         n = ngx_queue_data(q, ngx_http_ocs_sso_node_t, queue);
 
-        rc = fn(arg, n->key, n->sn.str.len, &n->rec);
+        rc = fn(arg, n->key, n->len, &n->rec);
 
         if (rc == OCS_STORE_REMOVE) {
             ngx_http_ocs_sso_free(ctx, n);
@@ -432,18 +439,72 @@ ngx_http_ocs_sso_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
 }
 
 
+static void
+ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t        **p;
+    ngx_http_ocs_sso_node_t   *nn, *nt;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            nn = (ngx_http_ocs_sso_node_t *) node;
+            nt = (ngx_http_ocs_sso_node_t *) temp;
+
+            p = (ngx_memn2cmp(nn->key, nt->key, nn->len, nt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
 static ngx_http_ocs_sso_node_t *
 ngx_http_ocs_sso_find(ngx_http_ocs_sso_zone_ctx_t *ctx, const u_char *key,
     size_t len)
 {
-    ngx_str_t  k;
+    ngx_int_t                 rc;
+    ngx_rbtree_key_t          hash;
+    ngx_rbtree_node_t        *node, *sentinel;
+    ngx_http_ocs_sso_node_t  *n;
 
-    k.data = (u_char *) key;
-    k.len = len;
+    hash = ngx_crc32_short((u_char *) key, len);
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
 
-    return (ngx_http_ocs_sso_node_t *)
-               ngx_str_rbtree_lookup(&ctx->sh->rbtree, &k,
-                                     ngx_crc32_short(k.data, len));
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        n = (ngx_http_ocs_sso_node_t *) node;
+        rc = ngx_memn2cmp((u_char *) key, n->key, len, n->len);
+
+        if (rc == 0) {
+            return n;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
 }
 
 
@@ -452,6 +513,6 @@ ngx_http_ocs_sso_free(ngx_http_ocs_sso_zone_ctx_t *ctx,
     ngx_http_ocs_sso_node_t *n)
 {
     ngx_queue_remove(&n->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &n->sn.node);
+    ngx_rbtree_delete(&ctx->sh->rbtree, &n->node);
     ngx_slab_free_locked(ctx->shpool, n);
 }
