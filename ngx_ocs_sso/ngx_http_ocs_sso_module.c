@@ -11,12 +11,13 @@
 
 #include <ngx_http_ocs_sso.h>
 
+#include <ocs/ocs_revoke.h>
+
 
 #define NGX_HTTP_OCS_SSO_ZONE_SIZE  (1024 * 1024)
 #define NGX_HTTP_OCS_SSO_KEY_MAX    4096
 
 
-static int ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t);
 static ngx_uint_t ngx_http_ocs_sso_check(ngx_http_request_t *r,
     ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log, ngx_uint_t *reseal);
 static ngx_int_t ngx_http_ocs_sso_pick(ngx_http_request_t *r,
@@ -277,16 +278,6 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
-/* the revocation zone, as core asks it */
-static int
-ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t)
-{
-    ngx_shm_zone_t  *zone = data;
-
-    return ngx_http_ocs_sso_zone_revoked(zone, t) ? 1 : 0;
-}
-
-
 /*
  * One ticket cookie's value against the location's policy and the
  * revocation zone: the state it gives, with t filled when it opens and
@@ -314,8 +305,9 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
 
     verdict = ocs_session_check(&slcf->policy, smcf->ring, smcf->cache,
                                 ngx_http_ocs_env(), (char *) value->data,
-                                value->len, ngx_http_ocs_sso_revoked,
-                                smcf->zone, t, &rs, &err);
+                                value->len,
+                                ngx_http_ocs_sso_zone_store(smcf->zone), t,
+                                &rs, &err);
 
     *reseal = (verdict == OCS_SESSION_VALID && rs);
     reason = ocs_session_reason(verdict);
@@ -483,8 +475,8 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
     ctx = NULL;
-    nb = ngx_http_ocs_sso_zone_user_not_before(smcf->zone, t->user,
-                                               t->user_len);
+    nb = ocs_revoke_not_before(ngx_http_ocs_sso_zone_store(smcf->zone),
+                               t->user, t->user_len);
     tp = ngx_timeofday();
 
     rc = ocs_session_start(&slcf->policy, ngx_http_ocs_env(),

@@ -13,6 +13,7 @@
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 #include <ocs/ocs_step.h>
 
 

@@ -21,6 +21,7 @@
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_ldap.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 #include <ocs/ocs_ticket.h>
 
 
