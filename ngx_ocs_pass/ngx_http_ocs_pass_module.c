@@ -341,12 +341,20 @@ ngx_http_ocs_pass_free_peer(ngx_peer_connection_t *pc, void *data,
                       pp->conf->pinned, &pp->conf->host,
                       (ngx_uint_t) pp->conf->limits.max);
 
-    } else if (pp->pinned && c != NULL && !pp->last
-               && !(state & NGX_PEER_FAILED) && !r->upstream->keepalive)
+    } else if (c != NULL && !pp->last && !(state & NGX_PEER_FAILED)
+               && !r->upstream->keepalive && !r->connection->error)
     {
+        /* the upstream said "Connection: close", or it was not asked
+           for keep-alive: proxy_http_version 1.0, a Connection header */
         ngx_log_error(NGX_LOG_INFO, pc->log, 0,
-                      "ocs pass: upstream \"%V\" ended a pinned connection "
-                      "(a response without keep-alive)", &pp->conf->host);
+                      pp->pinned
+                      ? "ocs pass: upstream \"%V\" ended a pinned connection "
+                        "(a response without keep-alive)"
+                      : "ocs pass: upstream \"%V\" connection not pinned: "
+                        "the response was not keep-alive (\"proxy_http_"
+                        "version 1.1\" and \"proxy_set_header Connection "
+                        "\"\"\" are needed)",
+                      &pp->conf->host);
     }
 
     /* a pair whose connection is gone ends; its client authenticates

@@ -26,7 +26,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 46;
+plan tests => 54;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -83,6 +83,16 @@ http {
         ocs_upstream_pin requests=100;
     }
 
+    upstream iis_few {
+        server 127.0.0.1:%%PORT_iis%%;
+        ocs_upstream_pin requests=3;
+    }
+
+    upstream iis_brief {
+        server 127.0.0.1:%%PORT_iis%%;
+        ocs_upstream_pin idle=1s;
+    }
+
     upstream iis_stock {
         server 127.0.0.1:%%PORT_iis%%;
         keepalive 1;
@@ -132,6 +142,22 @@ http {
         location /idle/ {
             ocs_pass_through on;
             proxy_pass https://iis_idle/;
+        }
+
+        location /few/ {
+            ocs_pass_through on;
+            proxy_pass https://iis_few/;
+        }
+
+        location /brief/ {
+            ocs_pass_through on;
+            proxy_pass https://iis_brief/;
+        }
+
+        location /old/ {
+            ocs_pass_through on;
+            proxy_http_version 1.0;
+            proxy_pass https://iis/;
         }
 
         location /stock/ {
@@ -272,6 +298,35 @@ ok(scalar(keys %{{ map { $_->{port} => 1 } @s }}) > 1,
 like($t->error_log, qr/upstream "iis_short" ended a pinned connection/,
      'upstream ends the connection: logged');
 
+# requests=3: the third request of a pair is its last, both sides close
+# and the client signs in again on a new pair
+
+@s = session('/few/who', 7, '--ntlm', 'alice');
+is(scalar(grep { $_->{code} == 200 && $_->{user} eq 'OCS\\alice' } @s), 7,
+   'requests=3: every response alice');
+ok(scalar(keys %{{ map { $_->{cport} => 1 } @s }}) > 1,
+   'requests=3: the client connection closed after the last');
+
+# idle=1s: a pinned connection waits that long for its client
+
+$held = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port('plain'),
+                              Timeout => 5);
+($code) = exchange($held, '/brief/who', type1());
+is($code, 401, 'idle=1s: challenge in');
+ok(wait_for(sub {
+       $t->error_log =~ /pinned connection to upstream "iis_brief" idle for 1000 ms: closed/ }),
+   'idle=1s: closed and logged');
+($code) = exchange($held, '/brief/who');
+is($code, 401, 'idle=1s: the next request on a new connection');
+close $held;
+
+# proxy_http_version 1.0: nothing can be pinned, and the log says why
+
+is(ntlm('/old/who', 'alice')->status, 401,
+   'proxy_http_version 1.0: NTLM cannot complete');
+like($t->error_log, qr/connection not pinned: the response was not keep-alive \("proxy_http_version 1\.1"/,
+     'proxy_http_version 1.0: logged with what is needed');
+
 # the upstream closes an idle pinned connection (KeepAliveTimeout 1)
 
 $held = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port('plain'),
@@ -288,18 +343,20 @@ close $held;
 # HTTP/2: a stream is not a connection
 
 SKIP: {
-    skip 'nginx without HTTP/2', 3 unless $h2;
+    skip 'nginx without HTTP/2', 4 unless $h2;
 
     $r = $t->get('/who', port => 'h2', curl => ['--http2']);
     is($r->status, 505, 'HTTP/2: refused');
     like($r->body, qr/HTTP\/1\.1/, 'HTTP/2: the page says HTTP/1.1');
+    is($t->get('/nested/who', port => 'h2', curl => ['--http2'])->status,
+       505, 'HTTP/2: a nested location inherits ocs_pass_through');
     is($t->get('/nested/off/who', port => 'h2', curl => ['--http2'])->status,
        401, 'HTTP/2: ocs_pass_through off in a nested location: passed');
 }
 
 $r = ntlm('/nested/who', 'bob');
 is($r->header('X-Upstream-User'), 'OCS\\bob',
-   'nested location: inherits ocs_pass_through');
+   'nested location: proxied as its parent');
 
 # a reload with pairs open: the old worker finishes them
 
@@ -365,10 +422,10 @@ sub finish_session {
 
     my @r;
     for (split /\n/, $t->read_file("session-$run->{tag}.out")) {
-        /^(\d+) \d+ \[(.*)\] (\d*)$/ or next;
+        /^(\d+) (\d+) \[(.*)\] (\d*)$/ or next;
         # the 401s of the handshakes are not answers
         next if $1 == 401;
-        push @r, { code => $1, user => $2, port => $3 };
+        push @r, { code => $1, cport => $2, user => $3, port => $4 };
     }
 
     return @r;
