@@ -80,12 +80,20 @@ typedef struct {
 } ngx_http_ocs_pass_loc_conf_t;
 
 
+/* the only request of its client connection running: no subrequest, no
+   HTTP/2 or HTTP/3 stream */
+#define ngx_http_ocs_pass_alone(r)                                           \
+    ((r) == (r)->main && (r)->http_version < NGX_HTTP_VERSION_20)
+
+
 static ngx_int_t ngx_http_ocs_pass_init_peer(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *us);
 static ngx_int_t ngx_http_ocs_pass_get_peer(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_ocs_pass_free_peer(ngx_peer_connection_t *pc,
     void *data, ngx_uint_t state);
+static ngx_http_ocs_pass_pair_t *ngx_http_ocs_pass_pair_of(
+    ngx_http_request_t *r, ngx_http_ocs_pass_srv_conf_t *conf);
 static ngx_int_t ngx_http_ocs_pass_reusable(ngx_peer_connection_t *pc,
     ngx_http_upstream_t *u, ngx_uint_t state);
 static ngx_int_t ngx_http_ocs_pass_binds(ngx_http_ocs_pass_peer_t *pp);
@@ -242,13 +250,7 @@ ngx_http_ocs_pass_get_peer(ngx_peer_connection_t *pc, void *data)
     ngx_http_ocs_pass_pair_t  *pair;
 
     r = pp->request;
-    pair = (r == r->main) ? ngx_http_ocs_pass_pair(r->connection) : NULL;
-
-    if (pair != NULL && pair->conf != pp->conf) {
-        /* one pair per client connection: the other upstream's ends */
-        ngx_http_ocs_pass_pair_end(pair);
-        pair = NULL;
-    }
+    pair = ngx_http_ocs_pass_pair_of(r, pp->conf);
 
     if (pair != NULL && !pp->pinned && !pp->original) {
         pair->served++;
@@ -313,13 +315,9 @@ ngx_http_ocs_pass_free_peer(ngx_peer_connection_t *pc, void *data,
         goto done;
     }
 
-    pair = (r == r->main) ? ngx_http_ocs_pass_pair(r->connection) : NULL;
+    pair = ngx_http_ocs_pass_pair_of(r, pp->conf);
 
-    if (pair != NULL && pair->conf != pp->conf) {
-        pair = NULL;
-    }
-
-    if (c != NULL && !pp->last && r == r->main
+    if (c != NULL && !pp->last && ngx_http_ocs_pass_alone(r)
         && ngx_http_ocs_pass_reusable(pc, r->upstream, state) == NGX_OK)
     {
         if (pair == NULL) {
@@ -374,6 +372,33 @@ done:
     if (pp->original) {
         pp->original_free_peer(pc, pp->data, state);
     }
+}
+
+
+/*
+ * The pair of the request's client connection for this upstream, or
+ * NULL.  One pair per client connection: another upstream's ends.
+ * Subrequests and HTTP/2 streams (whose connection is shared by
+ * requests that run at once) have none.
+ */
+static ngx_http_ocs_pass_pair_t *
+ngx_http_ocs_pass_pair_of(ngx_http_request_t *r,
+    ngx_http_ocs_pass_srv_conf_t *conf)
+{
+    ngx_http_ocs_pass_pair_t  *pair;
+
+    if (!ngx_http_ocs_pass_alone(r)) {
+        return NULL;
+    }
+
+    pair = ngx_http_ocs_pass_pair(r->connection);
+
+    if (pair != NULL && pair->conf != conf) {
+        ngx_http_ocs_pass_pair_end(pair);
+        pair = NULL;
+    }
+
+    return pair;
 }
 
 
@@ -455,6 +480,13 @@ ngx_http_ocs_pass_keep(ngx_http_ocs_pass_pair_t *pair,
 
     c = pc->connection;
     pc->connection = NULL;
+
+    if (pair->upstream != NULL) {
+        /* cannot happen: one request at a time per client connection */
+        ngx_log_error(NGX_LOG_ALERT, pc->log, 0,
+                      "ocs pass: a pair with two upstream connections");
+        ngx_http_ocs_pass_close(pair->upstream);
+    }
 
     pair->upstream = c;
 
@@ -675,7 +707,10 @@ ngx_http_ocs_pass_close(ngx_connection_t *c)
 
 #endif
 
-    ngx_destroy_pool(c->pool);
+    if (c->pool != NULL) {
+        ngx_destroy_pool(c->pool);
+    }
+
     ngx_close_connection(c);
 }
 

@@ -26,7 +26,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 54;
+plan tests => 55;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -343,7 +343,7 @@ close $held;
 # HTTP/2: a stream is not a connection
 
 SKIP: {
-    skip 'nginx without HTTP/2', 4 unless $h2;
+    skip 'nginx without HTTP/2', 5 unless $h2;
 
     $r = $t->get('/who', port => 'h2', curl => ['--http2']);
     is($r->status, 505, 'HTTP/2: refused');
@@ -352,6 +352,9 @@ SKIP: {
        505, 'HTTP/2: a nested location inherits ocs_pass_through');
     is($t->get('/nested/off/who', port => 'h2', curl => ['--http2'])->status,
        401, 'HTTP/2: ocs_pass_through off in a nested location: passed');
+    is($t->get('/nested/off/who', port => 'h2', curl => ['--http2'],
+               headers => ['Authorization: ' . type1()])->status,
+       401, 'HTTP/2 stream with NTLM: passed, never pinned');
 }
 
 $r = ntlm('/nested/who', 'bob');
