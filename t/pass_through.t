@@ -26,7 +26,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 55;
+plan tests => 57;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -199,6 +199,16 @@ $bad =~ s/(ocs_upstream_pin max=1;)/$1\n        keepalive 2;/;
 ok(!$ok, 'nginx -t: keepalive after ocs_upstream_pin refused');
 like($out, qr/must be the last balancer directive in upstream "iis_one"/,
      'nginx -t: keepalive after, said');
+
+$bad = $conf =~ s/ocs_upstream_pin max=1;/ocs_upstream_pin max=0;/r;
+($ok, $out) = $t->try_config($bad);
+like($out, qr/"ocs_upstream_pin": max=0 is out of range: 1 to 65536/,
+     'nginx -t: max=0 refused, the range said');
+
+$bad = $conf =~ s/ocs_upstream_pin max=1;/ocs_upstream_pin max=1 limit=2;/r;
+($ok, $out) = $t->try_config($bad);
+like($out, qr/invalid parameter "limit=2" in "ocs_upstream_pin"/,
+     'nginx -t: an unknown parameter refused');
 
 $t->run($conf);
 
