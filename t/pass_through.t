@@ -15,6 +15,7 @@ use warnings;
 
 use lib 't/lib';
 use IO::Socket::INET;
+use POSIX ();
 use Time::HiRes qw(sleep time);
 use OCS::Apache;
 use OCS::Test::Nginx;
@@ -422,7 +423,7 @@ sub start_session {
              '-w', '%{http_code} %{local_port} [%header{x-upstream-user}] '
                    . '%header{x-upstream-port}\n',
              '-K', $t->path("session-$tag.cfg");
-        exit 127;
+        POSIX::_exit(127);
     }
 
     return { pid => $pid, tag => $tag };

@@ -264,7 +264,11 @@ sub _kill {
     kill 'KILL', $pid if kill(0, $pid);
 }
 
-sub DESTROY { $_[0]->stop }
+# only in the process that started it, not in a forked child
+sub DESTROY {
+    my ($self) = @_;
+    $self->stop if $self->{pid} && ($STARTED{$self->{pid}} || 0) == $$;
+}
 
 END {
     local $?;
