@@ -117,7 +117,7 @@ static void ngx_http_ocs_pass_save_session(ngx_peer_connection_t *pc,
 
 static ngx_int_t ngx_http_ocs_pass_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_pass_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *title, const char *message);
+    ngx_uint_t status, ngx_uint_t msg);
 
 static void *ngx_http_ocs_pass_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_ocs_pass_create_loc_conf(ngx_conf_t *cf);
@@ -764,10 +764,7 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
                       "pass-through need an HTTP/1.1 connection");
 
         return ngx_http_ocs_pass_refuse(r, NGX_HTTP_VERSION_NOT_SUPPORTED,
-                   "HTTP/1.1 required",
-                   "This service authenticates the connection with NTLM or "
-                   "Kerberos, which HTTP/2 cannot carry. Connect again "
-                   "with HTTP/1.1.");
+                                        OCS_MSG_PASS_HTTP11);
     }
 
     pin = plcf->pin;
@@ -803,16 +800,14 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
     r->keepalive = 0;
 
     return ngx_http_ocs_pass_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-               "Service busy",
-               "The server has as many authenticated connections open as it "
-               "allows. Please try again in a few minutes.");
+                                    OCS_MSG_PASS_BUSY);
 }
 
 
 /* a page from a phase handler: the request ends here */
 static ngx_int_t
 ngx_http_ocs_pass_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    const char *title, const char *message)
+    ngx_uint_t msg)
 {
     ngx_int_t  rc;
 
@@ -822,7 +817,7 @@ ngx_http_ocs_pass_refuse(ngx_http_request_t *r, ngx_uint_t status,
         return rc;
     }
 
-    rc = ngx_http_ocs_send_message(r, status, title, message);
+    rc = ngx_http_ocs_send_msg(r, status, msg);
 
     ngx_http_finalize_request(r, rc);
 
