@@ -110,7 +110,7 @@ my @methods = (
 );
 
 my $t = OCS::Test->new;
-plan tests => 4 * @published + @refused + @methods + 20;
+plan tests => 4 * @published + @refused + @methods + 21;
 
 make_pool_certificates($t);
 
@@ -219,6 +219,11 @@ http {
             proxy_set_header Host $http_host;
             proxy_set_header X-Pool-SNI $ssl_server_name;
         }
+
+        # IIS adds a slash to a directory with its own name
+        location = /ABS/Ext/Handler {
+            return 301 https://pool01.contoso.local/ABS/Ext/Handler/;
+        }
     }
 }
 EOF
@@ -303,6 +308,12 @@ is(request(GET => '/Conf/Ext/x.ppt', port => 'wrong')->status, 502,
 like($t->error_log, qr/upstream SSL certificate does not match "pool02/,
      'a pool certificate without the name: logged');
 
+# IIS's redirects to its internal name come back with the web farm's
+my $r = request(GET => '/ABS/Ext/Handler');
+ok($r->status == 301
+   && $r->header('Location') =~ m{^(https://127\.0\.0\.1:\d+)?/ABS/Ext/Handler/$},
+   'a redirect to the pool: the web farm\'s name') or diag($r->raw_headers);
+
 # the option: the original Host header
 like(request(GET => '/Conf/Ext/x.ppt', port => 'original',
              headers => ['Host: webfarm.contoso.com'])->body,
@@ -310,7 +321,7 @@ like(request(GET => '/Conf/Ext/x.ppt', port => 'original',
 $sent++;
 
 # HTTPS only, as on the other modules' locations
-my $r = request(GET => '/Conf/Ext/x.ppt', plain => 1,
+$r = request(GET => '/Conf/Ext/x.ppt', plain => 1,
                 headers => ['Host: webfarm.contoso.com']);
 ok($r->status == 301
    && $r->header('Location') eq 'https://webfarm.contoso.com/Conf/Ext/x.ppt',
