@@ -43,8 +43,9 @@ typedef enum {
 
 /*
  * Checks the path of a raw request target: target is len bytes (no NUL
- * needed), in origin form ("/path?query"), as the client sent it.  The
- * path ends at the first "?" or "#".
+ * needed), in origin form ("/path?query"), as the client sent it; the
+ * caller owns it, and it is only read.  The path ends at the first "?"
+ * or "#".
  *
  * Returns OCS_OK when the path decodes once to the same segments under
  * any decoder, or OCS_ERR_INVALID with *why (when why is not NULL) set
