@@ -110,7 +110,7 @@ my @methods = (
 );
 
 my $t = OCS::Test->new;
-plan tests => 4 * @published + @refused + @methods + 21;
+plan tests => 4 * @published + @refused + @methods + 22;
 
 make_pool_certificates($t);
 
@@ -126,6 +126,8 @@ http {
 
     upstream ocs_r2_pool {
         server 127.0.0.1:%%PORT_pool%%;
+        keepalive 4;
+        ocs_upstream_pin max=8 idle=60s;
     }
 
     # the web farm's external FQDN, as docs/publishing.md sets it up
@@ -171,18 +173,6 @@ http {
 
         set $ocs_r2_pool_fqdn pool01.contoso.local;
         set $ocs_r2_host $host;
-        proxy_ssl_trusted_certificate %%TESTDIR%%/ca.pem;
-        include %%PRESET%%;
-    }
-
-    # a pool name its certificate does not have: no connection
-    server {
-        listen 127.0.0.1:%%PORT_wrong%% ssl;
-        ssl_certificate %%CERT%%;
-        ssl_certificate_key %%KEY%%;
-
-        set $ocs_r2_pool_fqdn pool02.contoso.local;
-        set $ocs_r2_host $ocs_r2_pool_fqdn;
         proxy_ssl_trusted_certificate %%TESTDIR%%/ca.pem;
         include %%PRESET%%;
     }
@@ -241,6 +231,11 @@ $conf =~ s/%%PRESET%%/$PRESET/g;
     ($good, $out) = $t->try_config($bad);
     ok(!$good && $out =~ /proxy_ssl_trusted_certificate/,
        'nginx -t: the internal CA is required') or diag($out);
+
+    ($bad = $conf) =~ s/^\s*ocs_upstream_pin [^;]*;\n//mg;
+    ($good, $out) = $t->try_config($bad);
+    ok(!$good && $out =~ /"ocs_upstream_pin"; "ocs_r2_pool"/,
+       'nginx -t: pinned pool connections are required') or diag($out);
 }
 
 $t->run($conf);
@@ -303,10 +298,6 @@ like(request(GET => '/Conf/Ext/x.ppt')->body, qr{^X-Pool-SNI: \Q$POOL\E\r$}m,
      'the pool gets its FQDN as the TLS name');
 $sent++;
 
-is(request(GET => '/Conf/Ext/x.ppt', port => 'wrong')->status, 502,
-   'a pool certificate without the name: 502');
-like($t->error_log, qr/upstream SSL certificate does not match "pool02/,
-     'a pool certificate without the name: logged');
 
 # IIS's redirects to its internal name come back with the web farm's
 my $r = request(GET => '/ABS/Ext/Handler');
@@ -368,6 +359,17 @@ is(scalar(@seen = $echo->requests), $sent, 'nothing else reached the pool');
 
 unlike($t->error_log, qr/TlRMTVNTUAAB|YTpi|ocs_ticket=abc/,
        'no credential in the log');
+
+# a pool name its certificate does not have: no connection.  New
+# workers, so that no kept-alive connection or TLS session checked for
+# the right name is reused: both are kept per upstream, not per name.
+(my $wrong = $conf) =~ s/(set \$ocs_r2_pool_fqdn) pool01\./$1 pool02./;
+$t->reload($wrong);
+
+is(request(GET => '/Conf/Ext/x.ppt')->status, 502,
+   'a pool certificate without the name: 502');
+like($t->error_log, qr/upstream SSL certificate does not match "pool02/,
+     'a pool certificate without the name: logged');
 
 $t->done;
 
