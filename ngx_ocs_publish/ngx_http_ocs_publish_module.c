@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs.h>
+#include <ngx_http_ocs_sso.h>
 
 #include <ocs/ocs_path.h>
 
@@ -228,9 +229,14 @@ ngx_http_ocs_publish_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->publish, prev->publish,
                               NGX_HTTP_OCS_PUBLISH_OFF);
 
-    /* HTTPS only, so ocs_auth_hsts applies as on protected locations */
+    /*
+     * HTTPS only, so ocs_auth_hsts applies as on protected locations;
+     * and the modules' cookies never reach the service, even where no
+     * location here issues tickets
+     */
     if (conf->publish != NGX_HTTP_OCS_PUBLISH_OFF) {
         ngx_http_ocs_conf_protect(cf);
+        ngx_http_ocs_sso_hide(cf);
     }
 
     return NGX_CONF_OK;
