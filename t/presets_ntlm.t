@@ -14,6 +14,7 @@ use warnings;
 
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
+use POSIX ();
 
 use lib 't/lib';
 use OCS::Apache;
@@ -195,13 +196,14 @@ sub start_session {
     if ($pid == 0) {
         $ENV{NTLM_USER_FILE} = $t->path("client-$user")
             if $how eq '--negotiate';
-        open STDOUT, '>', $t->path("session-$tag.out") or exit 127;
-        exec 'curl', '-s', '-k', '--max-time', '120', $how,
-             '-u', $how eq '--ntlm' ? "OCS\\$user:$user-pw" : ':',
-             '-w', '%{http_code} [%header{x-upstream-user}] '
-                   . '%header{x-upstream-port}\n',
-             '-K', $t->path("session-$tag.cfg");
-        exit 127;
+        # never unwinds into the test's destructors (they stop the servers)
+        open STDOUT, '>', $t->path("session-$tag.out") or POSIX::_exit(127);
+        { exec 'curl', '-s', '-k', '--max-time', '120', $how,
+               '-u', $how eq '--ntlm' ? "OCS\\$user:$user-pw" : ':',
+               '-w', '%{http_code} [%header{x-upstream-user}] '
+                     . '%header{x-upstream-port}\n',
+               '-K', $t->path("session-$tag.cfg") }
+        POSIX::_exit(127);
     }
 
     return { pid => $pid, tag => $tag };
