@@ -117,7 +117,7 @@ static void ngx_http_ocs_pass_save_session(ngx_peer_connection_t *pc,
 
 static ngx_int_t ngx_http_ocs_pass_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_pass_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *title, const char *message);
+    ngx_uint_t status, ngx_uint_t msg);
 
 static void *ngx_http_ocs_pass_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_ocs_pass_create_loc_conf(ngx_conf_t *cf);
@@ -128,11 +128,8 @@ static ngx_int_t ngx_http_ocs_pass_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);
 static char *ngx_http_ocs_upstream_pin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-
-
-/* its loc conf starts with ngx_http_upstream_conf_t, as every
-   upstream module's does: what nginx -t reads proxy_pass's upstream from */
-extern ngx_module_t  ngx_http_proxy_module;
+static ngx_http_upstream_conf_t *ngx_http_ocs_pass_proxy_conf(
+    ngx_conf_t *cf);
 
 
 static ngx_command_t  ngx_http_ocs_pass_commands[] = {
@@ -764,10 +761,7 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
                       "pass-through need an HTTP/1.1 connection");
 
         return ngx_http_ocs_pass_refuse(r, NGX_HTTP_VERSION_NOT_SUPPORTED,
-                   "HTTP/1.1 required",
-                   "This service authenticates the connection with NTLM or "
-                   "Kerberos, which HTTP/2 cannot carry. Connect again "
-                   "with HTTP/1.1.");
+                                        OCS_MSG_PASS_HTTP11);
     }
 
     pin = plcf->pin;
@@ -803,16 +797,14 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
     r->keepalive = 0;
 
     return ngx_http_ocs_pass_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-               "Service busy",
-               "The server has as many authenticated connections open as it "
-               "allows. Please try again in a few minutes.");
+                                    OCS_MSG_PASS_BUSY);
 }
 
 
 /* a page from a phase handler: the request ends here */
 static ngx_int_t
 ngx_http_ocs_pass_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    const char *title, const char *message)
+    ngx_uint_t msg)
 {
     ngx_int_t  rc;
 
@@ -822,7 +814,7 @@ ngx_http_ocs_pass_refuse(ngx_http_request_t *r, ngx_uint_t status,
         return rc;
     }
 
-    rc = ngx_http_ocs_send_message(r, status, title, message);
+    rc = ngx_http_ocs_send_msg(r, status, msg);
 
     ngx_http_finalize_request(r, rc);
 
@@ -914,7 +906,7 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    ucf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_proxy_module);
+    ucf = ngx_http_ocs_pass_proxy_conf(cf);
 
     if (ucf == NULL || ucf->upstream == NULL) {
         /* no proxy_pass here, or one with variables */
@@ -939,6 +931,33 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->pin = pscf;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The location's proxy_pass upstream, as far as nginx -t can know it:
+ * the proxy module's location configuration starts with its
+ * ngx_http_upstream_conf_t, as every upstream module's does.  The
+ * module is found by name, so that an nginx built without it still
+ * loads this one.  NULL without the proxy module.
+ */
+static ngx_http_upstream_conf_t *
+ngx_http_ocs_pass_proxy_conf(ngx_conf_t *cf)
+{
+    ngx_uint_t     i;
+    ngx_module_t  *m;
+
+    for (i = 0; cf->cycle->modules[i] != NULL; i++) {
+        m = cf->cycle->modules[i];
+
+        if (m->type == NGX_HTTP_MODULE
+            && ngx_strcmp(m->name, "ngx_http_proxy_module") == 0)
+        {
+            return ((ngx_http_conf_ctx_t *) cf->ctx)->loc_conf[m->ctx_index];
+        }
+    }
+
+    return NULL;
 }
 
 

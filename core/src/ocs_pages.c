@@ -305,6 +305,13 @@ static const ocs_msg_t  ocs_msgs[] = {
     ocs_msg_entry("Sign in",
                   "Too many sign-ins at once. Please try again in a "
                   "moment.", 0),
+    ocs_msg_entry("HTTP/1.1 required",
+                  "This service authenticates the connection with NTLM or "
+                  "Kerberos, which HTTP/2 cannot carry. Connect again with "
+                  "HTTP/1.1.", 0),
+    ocs_msg_entry("Service busy",
+                  "The server has as many authenticated connections open "
+                  "as it allows. Please try again in a few minutes.", 0),
 };
 
 /* a message added to the list but not to the table fails to build */

@@ -170,6 +170,13 @@ test_texts(void)
           "The form must be sent as application/x-www-form-urlencoded." },
         { OCS_MSG_SIGNIN_IN_FLIGHT, 0, "Sign in",
           "Too many sign-ins at once. Please try again in a moment." },
+        { OCS_MSG_PASS_HTTP11, 0, "HTTP/1.1 required",
+          "This service authenticates the connection with NTLM or "
+          "Kerberos, which HTTP/2 cannot carry. Connect again with "
+          "HTTP/1.1." },
+        { OCS_MSG_PASS_BUSY, 0, "Service busy",
+          "The server has as many authenticated connections open as it "
+          "allows. Please try again in a few minutes." },
     };
 
     ok(sizeof(cases) / sizeof(cases[0]) == OCS_MSG_N,

@@ -100,7 +100,11 @@ const char *ocs_page(int page, size_t *len);
 #define OCS_MSG_FORM_TYPE            29   /* 415 */
 #define OCS_MSG_SIGNIN_IN_FLIGHT     30   /* 429: as many sign-ins in
                                              flight as may still fail */
-#define OCS_MSG_N                    31   /* how many there are */
+#define OCS_MSG_PASS_HTTP11          31   /* 505: pass-through over
+                                             HTTP/2 */
+#define OCS_MSG_PASS_BUSY            32   /* 503: as many pinned
+                                             connections as allowed */
+#define OCS_MSG_N                    33   /* how many there are */
 
 typedef struct {
     const char  *title;
