@@ -110,7 +110,7 @@ my @methods = (
 );
 
 my $t = OCS::Test->new;
-plan tests => 4 * @published + @refused + @methods + 22;
+plan tests => 4 * @published + @refused + @methods + 24;
 
 make_pool_certificates($t);
 
@@ -258,7 +258,8 @@ for my $c (@published) {
     like($got, qr{^Host: \Q$POOL\E\r$}m, "$method $path: the pool's Host");
 
     if ($policy eq 'anon') {
-        unlike($got, qr{^(Authorization|Cookie|Proxy-Authorization|X-Remote-User):}mi,
+        unlike($got,
+               qr{^(Authorization|Cookie|Proxy-Authorization|X-Remote-User):}mi,
                "$method $path: anonymous: no credentials, no identity");
     } else {
         ok($got =~ /^Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAA\r$/m
@@ -288,6 +289,15 @@ like($t->error_log,
      qr/ocs publish: refused the request target: encoded slash at byte 8/,
      'the log says why');
 
+# the absolute form of the request line: its path is what counts
+is(request(GET => '/', curl => ['--request-target',
+           'https://webfarm.contoso.com/ABS/Ext%2F..%2FInt/Handler/'])->status,
+   400, 'absolute form, an encoded slash: 400');
+like(request(GET => '/', curl => ['--request-target',
+             'https://webfarm.contoso.com/Conf/Ext/x.ppt'])->body,
+     qr{^Host: \Q$POOL\E\r$}m, 'absolute form, a published path: passed');
+$sent++;
+
 # a HEAD is a GET to limit_except
 is(request(HEAD => '/AutoUpdate/Ext/Files/x86/OCS.msp')->status, 200,
    'HEAD on a GET service');
@@ -302,7 +312,8 @@ $sent++;
 # IIS's redirects to its internal name come back with the web farm's
 my $r = request(GET => '/ABS/Ext/Handler');
 ok($r->status == 301
-   && $r->header('Location') =~ m{^(https://127\.0\.0\.1:\d+)?/ABS/Ext/Handler/$},
+   && $r->header('Location')
+      =~ m{^(https://127\.0\.0\.1:\d+)?/ABS/Ext/Handler/$},
    'a redirect to the pool: the web farm\'s name') or diag($r->raw_headers);
 
 # the option: the original Host header
@@ -380,7 +391,8 @@ $t->done;
 sub request {
     my ($method, $path, %o) = @_;
 
-    return $t->http($method, $path, %o, curl => ['--path-as-is']);
+    return $t->http($method, $path, %o,
+                    curl => ['--path-as-is', @{$o{curl} || []}]);
 }
 
 # an internal CA and the pool's certificate from it
