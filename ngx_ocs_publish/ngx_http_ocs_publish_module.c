@@ -121,12 +121,13 @@ ngx_http_ocs_publish_handler(ngx_http_request_t *r)
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_publish_module);
 
-    /* an internal redirect or a subrequest has no request line of its own */
-    if (r->internal || r != r->main) {
+    /* a subrequest shares the main request's headers, checked already */
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
-    if (plcf->strict) {
+    /* after an internal redirect the request line is the one checked */
+    if (plcf->strict && !r->internal) {
         rc = ngx_http_ocs_publish_strict(r);
         if (rc != NGX_DECLINED) {
             return rc;

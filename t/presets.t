@@ -110,7 +110,7 @@ my @methods = (
 );
 
 my $t = OCS::Test->new;
-plan tests => 4 * @published + @refused + @methods + 24;
+plan tests => 4 * @published + @refused + @methods + 25;
 
 make_pool_certificates($t);
 
@@ -194,6 +194,12 @@ http {
             ocs_path_strict off;
             ocs_publish off;
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
+        }
+
+        location /redirect/ {
+            ocs_publish off;
+            error_page 418 = /x;
+            return 418;
         }
     }
 
@@ -346,6 +352,11 @@ $sent++;
 like(request(GET => '/loose/x', port => 'inherit',
              headers => \@credentials)->body,
      qr/^Authorization: NTLM/m, 'ocs_publish off: credentials passed on');
+$sent++;
+unlike(request(GET => '/redirect/', port => 'inherit',
+               headers => \@credentials)->body,
+       qr/^(Authorization|Cookie|Proxy-Authorization):/mi,
+       'ocs_publish anonymous: after an internal redirect too');
 $sent++;
 
 # a real ticket from CWA's sign-in, sent to the web farm as a browser
