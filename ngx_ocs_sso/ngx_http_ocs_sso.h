@@ -26,6 +26,8 @@ typedef struct {
     ngx_array_t           *default_headers;    /* ocs_sso_strip_headers */
     ngx_int_t              http_cookie;    /* $http_cookie's index */
     ngx_uint_t             used;           /* some location needs tickets */
+    ngx_uint_t             hide;           /* some location's upstream must
+                                              not get them */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
     ngx_array_t            services;       /* service ids, at most 16 */
 } ngx_http_ocs_sso_main_conf_t;
@@ -136,6 +138,15 @@ void ngx_http_ocs_sso_class_limits(ngx_http_request_t *r,
 
 /* a configuration-time hook: some location needs tickets */
 void ngx_http_ocs_sso_require(ngx_conf_t *cf);
+
+/*
+ * A configuration-time hook: some location publishes a service without
+ * tickets (ocs_publish), whose upstream must not get the modules'
+ * cookies or the headers like the identity header either, even where
+ * no location of the http block issues tickets: another proxy under a
+ * shared cookie domain may have.
+ */
+void ngx_http_ocs_sso_hide(ngx_conf_t *cf);
 
 
 /*

@@ -767,6 +767,16 @@ ngx_http_ocs_sso_require(ngx_conf_t *cf)
 }
 
 
+void
+ngx_http_ocs_sso_hide(ngx_conf_t *cf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->hide = 1;
+}
+
+
 /*
  * What the client must not pass upstream goes before any access check,
  * so that no "satisfy any" or unprotected location, no access module's
@@ -801,7 +811,7 @@ ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
         }
     }
 
-    if (!smcf->used) {
+    if (!smcf->used && !smcf->hide) {
         return NGX_DECLINED;
     }
 
@@ -1010,6 +1020,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->default_headers = NULL;
      *     smcf->http_cookie = 0;
      *     smcf->used = 0;
+     *     smcf->hide = 0;
      */
 
     smcf->ring = ngx_pcalloc(cf->pool, sizeof(ocs_keyring_t));
@@ -1304,7 +1315,7 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
 
-    if (!smcf->used) {
+    if (!smcf->used && !smcf->hide) {
         return NGX_OK;
     }
 
@@ -1313,6 +1324,10 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
     smcf->http_cookie = ngx_http_get_variable_index(cf, &name);
     if (smcf->http_cookie == NGX_ERROR) {
         return NGX_ERROR;
+    }
+
+    if (!smcf->used) {
+        return NGX_OK;
     }
 
     if (smcf->zone == NULL) {
