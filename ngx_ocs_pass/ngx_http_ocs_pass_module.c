@@ -27,6 +27,7 @@
 #include <ngx_http.h>
 
 #include <ngx_http_ocs.h>
+#include <ngx_http_ocs_sso.h>
 
 #include <ocs/ocs_pin.h>
 
@@ -905,6 +906,12 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "and \"proxy_set_header Connection \"\"\"");
         return NGX_CONF_ERROR;
     }
+
+    /*
+     * the proxy's ticket cookie never reaches the upstream, even in an
+     * http block where no location issues tickets
+     */
+    ngx_http_ocs_sso_hide(cf);
 
     ucf = ngx_http_ocs_pass_proxy_conf(cf);
 

@@ -27,7 +27,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 57;
+plan tests => 60;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -383,6 +383,21 @@ is(scalar(grep { $_->{code} == 200 && $_->{user} eq 'OCS\\alice' } @s), 600,
 
 is(ntlm('/who', 'bob')->header('X-Upstream-User'), 'OCS\\bob',
    'after the reload: a new pair');
+
+# an http block where no location issues tickets: the ticket cookie a
+# client sends (for a CWA on another proxy of the cookie domain) still
+# never reaches the upstream
+
+my $plain = $conf;
+$plain =~ s/\n        location \/cwa\/ \{.*?\n        \}\n//s;
+$plain =~ s/\n        location = \/ocs\/signin \{.*?\n        \}\n//s;
+unlike($plain, qr/ocs_auth forms|ocs_auth_signin;/, 'no ticket issued here');
+ok($t->reload($plain), 'reloaded without a ticket-issuing location');
+
+$r = ntlm('/who', 'alice', headers => [
+    'Cookie: __Host-ocs_ticket=forged; app=1']);
+is($r->header('X-Saw-Cookie'), 'app=1',
+   'no ticket-issuing location: the ticket cookie not passed');
 
 unlike($t->error_log, qr/\[crit\]/, 'no crit in the error log');
 like($iis->error_log, qr/mod_auth_gssapi/, 'the upstream was Apache');
