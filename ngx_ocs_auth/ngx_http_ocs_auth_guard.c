@@ -6,8 +6,7 @@
  * and single-use sign-in states.  Every worker sees it, and it is kept
  * across reloads.  And the lockout admin page.
  *
- * An entry is a short key with a record (ocs_store_rec_t) on a
- * red-black tree and on a queue, most recently written first.  When
+ * The zone is the common store (ngx_http_ocs_store.c) that drops: when
  * memory runs out, the least recently written entries go first,
  * expired or not: the zone should be large enough for the entries of a
  * lock period (docs/security.md).
@@ -22,31 +21,6 @@
 
 #define OCS_GUARD_LIST_MAX  (256 * 1024)
 
-/* entries a write may drop to make room */
-#define OCS_GUARD_EVICT     64
-
-
-typedef struct {
-    ngx_rbtree_t                  rbtree;
-    ngx_rbtree_node_t             sentinel;
-    ngx_queue_t                   queue;         /* most recent first */
-} ngx_http_ocs_auth_guard_sh_t;
-
-
-typedef struct {
-    ngx_http_ocs_auth_guard_sh_t      *sh;
-    ngx_slab_pool_t              *shpool;
-    ocs_store_t                   store;         /* data: this */
-} ngx_http_ocs_auth_guard_ctx_t;
-
-
-typedef struct {
-    ngx_str_node_t                sn;            /* crc32 and key[] */
-    ngx_queue_t                   queue;
-    ocs_store_rec_t               rec;
-    u_char                        key[1];
-} ngx_http_ocs_auth_guard_node_t;
-
 
 /* the admin list being written */
 typedef struct {
@@ -59,24 +33,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_ocs_auth_guard_store_lock(void *data);
-static void ngx_http_ocs_auth_guard_store_unlock(void *data);
-static int ngx_http_ocs_auth_guard_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec);
-static int ngx_http_ocs_auth_guard_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec);
-static void ngx_http_ocs_auth_guard_store_remove(void *data,
-    const unsigned char *key, size_t len);
-static void ngx_http_ocs_auth_guard_store_expire(void *data, int64_t now,
-    size_t max);
-static void ngx_http_ocs_auth_guard_store_walk(void *data, ocs_store_walk_pt fn,
-    void *arg);
-static ngx_http_ocs_auth_guard_node_t *ngx_http_ocs_auth_guard_find(
-    ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key, size_t len);
-static ngx_http_ocs_auth_guard_node_t *ngx_http_ocs_auth_guard_alloc(
-    ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key, size_t len);
-static void ngx_http_ocs_auth_guard_free(ngx_http_ocs_auth_guard_ctx_t *ctx,
-    ngx_http_ocs_auth_guard_node_t *n);
 static const ocs_store_t *ngx_http_ocs_auth_guard_store(ngx_http_request_t *r);
 static size_t ngx_http_ocs_auth_guard_addr(struct sockaddr *sa, u_char *out);
 static void ngx_http_ocs_auth_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
@@ -120,271 +76,28 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 ngx_shm_zone_t *
 ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
 {
-    ngx_http_ocs_auth_guard_ctx_t  *ctx;
+    ngx_http_ocs_store_t  *zs;
 
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_auth_guard_ctx_t));
-    if (ctx == NULL) {
+    zs = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_store_t));
+    if (zs == NULL) {
         return NULL;
     }
 
-    ctx->store.lock = ngx_http_ocs_auth_guard_store_lock;
-    ctx->store.unlock = ngx_http_ocs_auth_guard_store_unlock;
-    ctx->store.get = ngx_http_ocs_auth_guard_store_get;
-    ctx->store.put = ngx_http_ocs_auth_guard_store_put;
-    ctx->store.remove = ngx_http_ocs_auth_guard_store_remove;
-    ctx->store.expire = ngx_http_ocs_auth_guard_store_expire;
-    ctx->store.walk = ngx_http_ocs_auth_guard_store_walk;
-    ctx->store.data = ctx;
+    ngx_http_ocs_store_conf(zs, "ocs_auth_zone", 0, 0);
 
     return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_auth_module,
                                  "ocs_auth_zone",
-                                 ngx_http_ocs_auth_guard_init_zone, ctx);
+                                 ngx_http_ocs_auth_guard_init_zone, zs);
 }
 
 
+/* on a reload, the counts and locks go on */
 static ngx_int_t
 ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_http_ocs_auth_guard_ctx_t  *octx = data;
+    ngx_uint_t  fresh;
 
-    ngx_uint_t                 fresh;
-    ngx_http_ocs_auth_guard_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        /* a reload: the counts and locks go on */
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-        return NGX_OK;
-    }
-
-    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-    ctx->sh = ngx_http_ocs_zone_state(shm_zone,
-                                      sizeof(ngx_http_ocs_auth_guard_sh_t),
-                                      "ocs_auth_zone", &fresh);
-    if (ctx->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (fresh) {
-        ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                        ngx_str_rbtree_insert_value);
-        ngx_queue_init(&ctx->sh->queue);
-    }
-
-    /* a full zone drops old entries: no "no memory" alerts for it */
-    ctx->shpool->log_nomem = 0;
-
-    return NGX_OK;
-}
-
-
-/*
- * The zone as an ocs_store_t: the zone's mutex is the store's lock, so
- * that the workers and their pool threads take turns.
- */
-
-static void
-ngx_http_ocs_auth_guard_store_lock(void *data)
-{
-    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-}
-
-
-static void
-ngx_http_ocs_auth_guard_store_unlock(void *data)
-{
-    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-}
-
-
-static int
-ngx_http_ocs_auth_guard_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    n = ngx_http_ocs_auth_guard_find(data, key, len);
-    if (n == NULL) {
-        return OCS_ERR_NOTFOUND;
-    }
-
-    *rec = n->rec;
-
-    return OCS_OK;
-}
-
-
-static int
-ngx_http_ocs_auth_guard_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_auth_guard_ctx_t   *ctx = data;
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    if (len == 0 || len > OCS_STORE_KEY_MAX) {
-        return OCS_ERR_INVALID;
-    }
-
-    n = ngx_http_ocs_auth_guard_find(ctx, key, len);
-
-    if (n != NULL) {
-        ngx_queue_remove(&n->queue);
-        ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
-
-    } else {
-        n = ngx_http_ocs_auth_guard_alloc(ctx, key, len);
-        if (n == NULL) {
-            return OCS_ERR_SPACE;
-        }
-    }
-
-    n->rec = *rec;
-
-    return OCS_OK;
-}
-
-
-static void
-ngx_http_ocs_auth_guard_store_remove(void *data, const unsigned char *key,
-    size_t len)
-{
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    n = ngx_http_ocs_auth_guard_find(data, key, len);
-
-    if (n != NULL) {
-        ngx_http_ocs_auth_guard_free(data, n);
-    }
-}
-
-
-/* drops up to max expired entries from the old end */
-static void
-ngx_http_ocs_auth_guard_store_expire(void *data, int64_t now, size_t max)
-{
-    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
-
-    ngx_queue_t                *q;
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    while (max-- && !ngx_queue_empty(&ctx->sh->queue)) {
-        q = ngx_queue_last(&ctx->sh->queue);
-        n = ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue);
-
-        if (n->rec.expires > now) {
-            return;
-        }
-
-        ngx_http_ocs_auth_guard_free(ctx, n);
-    }
-}
-
-
-static void
-ngx_http_ocs_auth_guard_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
-{
-    ngx_http_ocs_auth_guard_ctx_t  *ctx = data;
-
-    int                         rc;
-    ngx_queue_t                *q, *next;
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    for (q = ngx_queue_head(&ctx->sh->queue);
-         q != ngx_queue_sentinel(&ctx->sh->queue);
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        n = ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue);
-
-        rc = fn(arg, n->key, n->sn.str.len, &n->rec);
-
-        if (rc == OCS_STORE_REMOVE) {
-            ngx_http_ocs_auth_guard_free(ctx, n);
-
-        } else if (rc == OCS_STORE_STOP) {
-            return;
-        }
-    }
-}
-
-
-static ngx_http_ocs_auth_guard_node_t *
-ngx_http_ocs_auth_guard_find(ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key,
-    size_t len)
-{
-    ngx_str_t  k;
-
-    k.data = (u_char *) key;
-    k.len = len;
-
-    return (ngx_http_ocs_auth_guard_node_t *)
-               ngx_str_rbtree_lookup(&ctx->sh->rbtree, &k,
-                                     ngx_crc32_short(k.data, len));
-}
-
-
-/*
- * A new entry for key, its record zeroed; the oldest entries make room
- * when the zone is full.  NULL only when even an empty zone has no
- * room.  Zone locked.
- */
-static ngx_http_ocs_auth_guard_node_t *
-ngx_http_ocs_auth_guard_alloc(ngx_http_ocs_auth_guard_ctx_t *ctx, const u_char *key,
-    size_t len)
-{
-    ngx_uint_t                  i;
-    ngx_queue_t                *q;
-    ngx_http_ocs_auth_guard_node_t  *n;
-
-    n = NULL;
-
-    for (i = 0; i < OCS_GUARD_EVICT; i++) {
-        n = ngx_slab_alloc_locked(ctx->shpool,
-                                  offsetof(ngx_http_ocs_auth_guard_node_t, key)
-                                  + len);
-        if (n != NULL) {
-            break;
-        }
-
-        if (ngx_queue_empty(&ctx->sh->queue)) {
-            return NULL;
-        }
-
-        q = ngx_queue_last(&ctx->sh->queue);
-        ngx_http_ocs_auth_guard_free(ctx,
-                          ngx_queue_data(q, ngx_http_ocs_auth_guard_node_t, queue));
-    }
-
-    if (n == NULL) {
-        return NULL;
-    }
-
-    n->sn.node.key = ngx_crc32_short((u_char *) key, len);
-    n->sn.str.data = n->key;
-    n->sn.str.len = len;
-    ngx_memzero(&n->rec, sizeof(ocs_store_rec_t));
-    ngx_memcpy(n->key, key, len);
-
-    ngx_rbtree_insert(&ctx->sh->rbtree, &n->sn.node);
-    ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
-
-    return n;
-}
-
-
-static void
-ngx_http_ocs_auth_guard_free(ngx_http_ocs_auth_guard_ctx_t *ctx,
-    ngx_http_ocs_auth_guard_node_t *n)
-{
-    ngx_queue_remove(&n->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &n->sn.node);
-    ngx_slab_free_locked(ctx->shpool, n);
+    return ngx_http_ocs_store_init(shm_zone->data, shm_zone, data, &fresh);
 }
 
 
@@ -392,7 +105,7 @@ ngx_http_ocs_auth_guard_free(ngx_http_ocs_auth_guard_ctx_t *ctx,
 static const ocs_store_t *
 ngx_http_ocs_auth_guard_store(ngx_http_request_t *r)
 {
-    ngx_http_ocs_auth_guard_ctx_t       *ctx;
+    ngx_http_ocs_store_t           *zs;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
@@ -401,9 +114,9 @@ ngx_http_ocs_auth_guard_store(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx = amcf->guard->data;
+    zs = amcf->guard->data;
 
-    return &ctx->store;
+    return &zs->store;
 }
 
 

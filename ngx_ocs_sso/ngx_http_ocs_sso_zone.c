@@ -5,12 +5,12 @@
  * reloads.  And the ephemeral ticket key used when no key file is
  * configured.
  *
- * An entry is a short key with a record (ocs_store_rec_t) on a
- * red-black tree and on a queue, most recently written first.  The
- * store keeps its records (store->keep): a full zone drops nothing
- * that has not expired, and the core falls back to a single "not
- * before" time that revokes every session started until then, so that
- * nothing revoked ever comes back.
+ * The zone is the common store (ngx_http_ocs_store.c) that keeps its
+ * records (store->keep): a full zone drops nothing that has not
+ * expired, and the core falls back to a single "not before" time that
+ * revokes every session started until then, so that nothing revoked
+ * ever comes back.  Beside the entries, the zone holds the ephemeral
+ * key and the longest lifetime seen.
  */
 
 #include <ngx_config.h>
@@ -22,10 +22,8 @@
 #include <ocs/ocs_revoke.h>
 
 
+/* the zone's own state, beside the store's entries */
 typedef struct {
-    ngx_rbtree_t                    rbtree;
-    ngx_rbtree_node_t               sentinel;
-    ngx_queue_t                     queue;        /* most recent first */
     time_t                          max_lifetime; /* the longest seen
                                                      since the zone began */
     u_char                          ephemeral[OCS_KEY_LEN];
@@ -33,45 +31,16 @@ typedef struct {
 
 
 typedef struct {
-    ngx_http_ocs_sso_shctx_t       *sh;
-    ngx_slab_pool_t                *shpool;
+    ngx_http_ocs_store_t            zs;
+    ngx_http_ocs_sso_shctx_t       *sh;           /* zs.state */
     ngx_http_ocs_sso_main_conf_t   *smcf;
-    ocs_store_t                     store;        /* data: this */
 } ngx_http_ocs_sso_zone_ctx_t;
-
-
-/* 98 bytes and the key: a session's fits a 128-byte slab slot */
-typedef struct {
-    ngx_rbtree_node_t               node;         /* key: crc32 of key[] */
-    ngx_queue_t                     queue;
-    ocs_store_rec_t                 rec;
-    u_short                         len;
-    u_char                          key[1];
-} ngx_http_ocs_sso_node_t;
 
 
 static ngx_int_t ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_ocs_sso_zone_keys(ngx_http_ocs_sso_zone_ctx_t *ctx,
     ngx_log_t *log);
-static void ngx_http_ocs_sso_store_lock(void *data);
-static void ngx_http_ocs_sso_store_unlock(void *data);
-static int ngx_http_ocs_sso_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec);
-static int ngx_http_ocs_sso_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec);
-static void ngx_http_ocs_sso_store_remove(void *data,
-    const unsigned char *key, size_t len);
-static void ngx_http_ocs_sso_store_expire(void *data, int64_t now,
-    size_t max);
-static void ngx_http_ocs_sso_store_walk(void *data, ocs_store_walk_pt fn,
-    void *arg);
-static void ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_http_ocs_sso_node_t *ngx_http_ocs_sso_find(
-    ngx_http_ocs_sso_zone_ctx_t *ctx, const u_char *key, size_t len);
-static void ngx_http_ocs_sso_free(ngx_http_ocs_sso_zone_ctx_t *ctx,
-    ngx_http_ocs_sso_node_t *n);
 static int64_t ngx_http_ocs_sso_zone_now_ms(void);
 
 
@@ -88,15 +57,8 @@ ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
     ctx->smcf = smcf;
 
-    ctx->store.lock = ngx_http_ocs_sso_store_lock;
-    ctx->store.unlock = ngx_http_ocs_sso_store_unlock;
-    ctx->store.get = ngx_http_ocs_sso_store_get;
-    ctx->store.put = ngx_http_ocs_sso_store_put;
-    ctx->store.remove = ngx_http_ocs_sso_store_remove;
-    ctx->store.expire = ngx_http_ocs_sso_store_expire;
-    ctx->store.walk = ngx_http_ocs_sso_store_walk;
-    ctx->store.data = ctx;
-    ctx->store.keep = 1;
+    ngx_http_ocs_store_conf(&ctx->zs, "ocs_sso_zone",
+                            sizeof(ngx_http_ocs_sso_shctx_t), 1);
 
     return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_sso_module,
                                  "ocs_sso_zone", ngx_http_ocs_sso_zone_init,
@@ -115,28 +77,20 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx = shm_zone->data;
 
-    if (octx) {
-        /* a reload: keep the revocations and the ephemeral key */
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-        return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
-    }
-
-    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-    ctx->sh = ngx_http_ocs_zone_state(shm_zone,
-                                      sizeof(ngx_http_ocs_sso_shctx_t),
-                                      "ocs_sso_zone", &fresh);
-    if (ctx->sh == NULL) {
+    /* on a reload, the revocations and the ephemeral key go on */
+    if (ngx_http_ocs_store_init(&ctx->zs, shm_zone, octx ? &octx->zs : NULL,
+                                &fresh)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
+
+    ctx->sh = ctx->zs.state;
 
     if (!fresh) {
         return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
     }
 
-    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                    ngx_http_ocs_sso_rbtree_insert);
-    ngx_queue_init(&ctx->sh->queue);
     ctx->sh->max_lifetime = 0;
 
     env = ocs_env_default();
@@ -199,7 +153,7 @@ ngx_http_ocs_sso_zone_store(ngx_shm_zone_t *zone)
 
     ctx = zone->data;
 
-    return &ctx->store;
+    return &ctx->zs.store;
 }
 
 
@@ -224,7 +178,7 @@ ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone, ocs_ticket_t *t,
 
     ctx = zone->data;
 
-    rc = ocs_revoke_session(&ctx->store, t,
+    rc = ocs_revoke_session(&ctx->zs.store, t,
                             ngx_max(ctx->sh->max_lifetime,
                                     ctx->smcf->max_lifetime),
                             ngx_http_ocs_sso_zone_now_ms(), &info);
@@ -269,7 +223,7 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
     /* revocations must outlive every ticket issued since the zone began */
     lifetime = ngx_max(lifetime, ctx->sh->max_lifetime);
 
-    rc = ocs_revoke_user(&ctx->store, user, len, lifetime,
+    rc = ocs_revoke_user(&ctx->zs.store, user, len, lifetime,
                          ngx_http_ocs_sso_zone_now_ms(), NULL);
 
     if (rc == OCS_ERR_SPACE) {
@@ -289,230 +243,4 @@ ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone, const char *user,
     }
 
     return NGX_OK;
-}
-
-
-/*
- * The zone as an ocs_store_t: the zone's mutex is the store's lock, so
- * that the workers take turns.
- */
-
-static void
-ngx_http_ocs_sso_store_lock(void *data)
-{
-    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-}
-
-
-static void
-ngx_http_ocs_sso_store_unlock(void *data)
-{
-    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-}
-
-
-static int
-ngx_http_ocs_sso_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_sso_node_t  *n;
-
-    n = ngx_http_ocs_sso_find(data, key, len);
-    if (n == NULL) {
-        return OCS_ERR_NOTFOUND;
-    }
-
-    *rec = n->rec;
-
-    return OCS_OK;
-}
-
-
-/* a full zone drops nothing here (store->keep): the core decides */
-static int
-ngx_http_ocs_sso_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
-    ngx_http_ocs_sso_node_t      *n;
-
-    if (len == 0 || len > OCS_STORE_KEY_MAX) {
-        return OCS_ERR_INVALID;
-    }
-
-    n = ngx_http_ocs_sso_find(ctx, key, len);
-
-    if (n != NULL) {
-        ngx_queue_remove(&n->queue);
-
-    } else {
-        n = ngx_slab_alloc_locked(ctx->shpool,
-                                  offsetof(ngx_http_ocs_sso_node_t, key)
-                                  + len);
-        if (n == NULL) {
-            return OCS_ERR_SPACE;
-        }
-
-        n->node.key = ngx_crc32_short((u_char *) key, len);
-        n->len = (u_short) len;
-        ngx_memcpy(n->key, key, len);
-
-        ngx_rbtree_insert(&ctx->sh->rbtree, &n->node);
-    }
-
-    ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
-    n->rec = *rec;
-
-    return OCS_OK;
-}
-
-
-static void
-ngx_http_ocs_sso_store_remove(void *data, const unsigned char *key,
-    size_t len)
-{
-    ngx_http_ocs_sso_node_t  *n;
-
-    n = ngx_http_ocs_sso_find(data, key, len);
-
-    if (n != NULL) {
-        ngx_http_ocs_sso_free(data, n);
-    }
-}
-
-
-/*
- * Looks at the max oldest entries and drops those that have expired:
- * tickets expire in no order, so one still live does not stop it.
- */
-static void
-ngx_http_ocs_sso_store_expire(void *data, int64_t now, size_t max)
-{
-    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
-
-    ngx_queue_t              *q, *prev;
-    ngx_http_ocs_sso_node_t  *n;
-
-    for (q = ngx_queue_last(&ctx->sh->queue);
-         max-- && q != ngx_queue_sentinel(&ctx->sh->queue);
-         q = prev)
-    {
-        prev = ngx_queue_prev(q);
-        n = ngx_queue_data(q, ngx_http_ocs_sso_node_t, queue);
-
-        if (n->rec.expires <= now) {
-            ngx_http_ocs_sso_free(ctx, n);
-        }
-    }
-}
-
-
-static void
-ngx_http_ocs_sso_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
-{
-    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
-
-    int                       rc;
-    ngx_queue_t              *q, *next;
-    ngx_http_ocs_sso_node_t  *n;
-
-    for (q = ngx_queue_head(&ctx->sh->queue);
-         q != ngx_queue_sentinel(&ctx->sh->queue);
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        n = ngx_queue_data(q, ngx_http_ocs_sso_node_t, queue);
-
-        rc = fn(arg, n->key, n->len, &n->rec);
-
-        if (rc == OCS_STORE_REMOVE) {
-            ngx_http_ocs_sso_free(ctx, n);
-
-        } else if (rc == OCS_STORE_STOP) {
-            return;
-        }
-    }
-}
-
-
-static void
-ngx_http_ocs_sso_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t        **p;
-    ngx_http_ocs_sso_node_t   *nn, *nt;
-
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            nn = (ngx_http_ocs_sso_node_t *) node;
-            nt = (ngx_http_ocs_sso_node_t *) temp;
-
-            p = (ngx_memn2cmp(nn->key, nt->key, nn->len, nt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
-static ngx_http_ocs_sso_node_t *
-ngx_http_ocs_sso_find(ngx_http_ocs_sso_zone_ctx_t *ctx, const u_char *key,
-    size_t len)
-{
-    ngx_int_t                 rc;
-    ngx_rbtree_key_t          hash;
-    ngx_rbtree_node_t        *node, *sentinel;
-    ngx_http_ocs_sso_node_t  *n;
-
-    hash = ngx_crc32_short((u_char *) key, len);
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash != node->key) {
-            node = (hash < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        n = (ngx_http_ocs_sso_node_t *) node;
-        rc = ngx_memn2cmp((u_char *) key, n->key, len, n->len);
-
-        if (rc == 0) {
-            return n;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
-static void
-ngx_http_ocs_sso_free(ngx_http_ocs_sso_zone_ctx_t *ctx,
-    ngx_http_ocs_sso_node_t *n)
-{
-    ngx_queue_remove(&n->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &n->node);
-    ngx_slab_free_locked(ctx->shpool, n);
 }
