@@ -1,0 +1,1405 @@
+/*
+ * HTTP Digest (RFC 7616) for conference-key access: the parser, the
+ * nonces and their nc windows, the verification, the challenge and the
+ * conference key file.  See ocs_digest.h.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <ocs/ocs_digest.h>
+
+
+#define OCS_DIGEST_SKEW         5     /* seconds a nonce may be ahead */
+#define OCS_DIGEST_EXPIRE_STEP  4     /* expired records dropped a write */
+#define OCS_DIGEST_NONCE_LABEL  "ocs digest nonce"
+
+
+typedef struct {
+    const char        *name;
+    size_t             len;
+    size_t             offset;      /* of its ocs_digest_str_t */
+    size_t             max;         /* longest value, 0: the buffer */
+} ocs_digest_param_t;
+
+
+static int ocs_digest_tchar(unsigned char c);
+static int ocs_digest_hexval(unsigned char c);
+static int ocs_digest_hex_decode(const char *in, size_t len,
+    unsigned char *out);
+static void ocs_digest_hex_encode(const unsigned char *in, size_t len,
+    char *out);
+static int ocs_digest_ext_value(ocs_digest_cred_t *cred,
+    ocs_digest_str_t *v);
+static unsigned ocs_digest_alg_of(const ocs_digest_str_t *s);
+static int ocs_digest_alg_index(unsigned alg);
+static const EVP_MD *ocs_digest_md(unsigned alg);
+static int ocs_digest_nonce_mac(const ocs_key_t *key,
+    const unsigned char *raw, const char *realm, size_t realm_len,
+    unsigned char *mac);
+static const ocs_conference_t *ocs_digest_lookup(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, unsigned alg);
+static int ocs_digest_str_is(const ocs_digest_str_t *s, const char *want);
+
+
+static const ocs_digest_param_t  ocs_digest_params[] = {
+
+#define OCS_DIGEST_PARAM(name, field, max)                                    \
+    { name, sizeof(name) - 1, offsetof(ocs_digest_cred_t, field), max }
+
+    OCS_DIGEST_PARAM("username", username, OCS_DIGEST_USER_MAX),
+    OCS_DIGEST_PARAM("username*", username, 3 * OCS_DIGEST_USER_MAX + 64),
+    OCS_DIGEST_PARAM("realm", realm, OCS_DIGEST_REALM_MAX),
+    OCS_DIGEST_PARAM("nonce", nonce, OCS_DIGEST_NONCE_LEN),
+    OCS_DIGEST_PARAM("uri", uri, 0),
+    OCS_DIGEST_PARAM("response", response, 2 * OCS_DIGEST_HASH_MAX),
+    OCS_DIGEST_PARAM("algorithm", algorithm, 32),
+    OCS_DIGEST_PARAM("cnonce", cnonce, OCS_DIGEST_CNONCE_MAX),
+    OCS_DIGEST_PARAM("opaque", opaque, 256),
+    OCS_DIGEST_PARAM("qop", qop, 32),
+    OCS_DIGEST_PARAM("nc", nc, 8),
+    OCS_DIGEST_PARAM("userhash", userhash, 8),
+
+#undef OCS_DIGEST_PARAM
+};
+
+
+/* a zero HA1 for ids that are not there: the same work as a wrong key */
+static const unsigned char  ocs_digest_decoy[OCS_DIGEST_HASH_MAX];
+
+
+/*
+ * The auth-param list of RFC 7235 §2.1 and RFC 7616 §3.4, strictly:
+ *
+ *   credentials = "Digest" 1*SP auth-param *( OWS "," OWS auth-param )
+ *   auth-param  = token BWS "=" BWS ( token / quoted-string )
+ *
+ * A state machine over the bytes; values are copied, unescaped, into
+ * cred->buf, which cannot overflow: an unescaped value is never longer
+ * than its text, and the text fits the buffer.
+ */
+int
+ocs_digest_parse(const char *in, size_t len, ocs_digest_cred_t *cred,
+    ocs_err_t *err)
+{
+    size_t                     i, k, nnames, nlen, vstart;
+    unsigned char              c;
+    const char                *name;
+    const char                *names[OCS_DIGEST_PARAMS_MAX];
+    size_t                     lens[OCS_DIGEST_PARAMS_MAX];
+    ocs_digest_str_t           *slot;
+    const ocs_digest_param_t  *p;
+
+    memset(cred, 0, offsetof(ocs_digest_cred_t, buf));
+
+    if (len > OCS_DIGEST_HEADER_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "header longer than %d bytes",
+                       OCS_DIGEST_HEADER_MAX);
+    }
+
+    if (len < 7 || strncasecmp(in, "Digest", 6) != 0 || in[6] != ' ') {
+        return ocs_err(err, OCS_ERR_INVALID, "not a Digest header");
+    }
+
+    i = 7;
+    nnames = 0;
+
+    for ( ;; ) {
+
+        while (i < len && (in[i] == ' ' || in[i] == '\t')) {
+            i++;
+        }
+
+        /* the name */
+
+        name = in + i;
+
+        while (i < len && ocs_digest_tchar((unsigned char) in[i])) {
+            i++;
+        }
+
+        nlen = (size_t) (in + i - name);
+
+        if (nlen == 0) {
+            return ocs_err(err, OCS_ERR_INVALID, "%s at byte %zu",
+                           i < len ? "no parameter name" : "empty list",
+                           i);
+        }
+
+        for (k = 0; k < nnames; k++) {
+            if (lens[k] == nlen && strncasecmp(names[k], name, nlen) == 0) {
+                return ocs_err(err, OCS_ERR_INVALID,
+                               "parameter \"%.*s\" twice", (int) nlen, name);
+            }
+        }
+
+        if (nnames == OCS_DIGEST_PARAMS_MAX) {
+            return ocs_err(err, OCS_ERR_INVALID, "more than %d parameters",
+                           OCS_DIGEST_PARAMS_MAX);
+        }
+
+        names[nnames] = name;
+        lens[nnames] = nlen;
+        nnames++;
+
+        while (i < len && (in[i] == ' ' || in[i] == '\t')) {
+            i++;
+        }
+
+        if (i == len || in[i] != '=') {
+            return ocs_err(err, OCS_ERR_INVALID,
+                           "parameter \"%.*s\" without \"=\"", (int) nlen,
+                           name);
+        }
+
+        i++;
+
+        while (i < len && (in[i] == ' ' || in[i] == '\t')) {
+            i++;
+        }
+
+        /* the value, into the buffer */
+
+        vstart = cred->used;
+
+        if (i < len && in[i] == '"') {
+
+            for (i++; ; i++) {
+
+                if (i == len) {
+                    return ocs_err(err, OCS_ERR_INVALID,
+                                   "unterminated quoted-string");
+                }
+
+                c = (unsigned char) in[i];
+
+                if (c == '"') {
+                    i++;
+                    break;
+                }
+
+                if (c == '\\') {
+                    if (++i == len) {
+                        return ocs_err(err, OCS_ERR_INVALID,
+                                       "backslash at the end");
+                    }
+
+                    c = (unsigned char) in[i];
+                }
+
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    return ocs_err(err, OCS_ERR_INVALID,
+                                   "control character at byte %zu", i);
+                }
+
+                cred->buf[cred->used++] = (char) c;
+            }
+
+        } else {
+
+            while (i < len && ocs_digest_tchar((unsigned char) in[i])) {
+                cred->buf[cred->used++] = in[i++];
+            }
+
+            if (cred->used == vstart) {
+                return ocs_err(err, OCS_ERR_INVALID,
+                               "parameter \"%.*s\" without a value",
+                               (int) nlen, name);
+            }
+        }
+
+        /* a known name: its slot; unknown ones are only checked */
+
+        for (k = 0; k < sizeof(ocs_digest_params) / sizeof(ocs_digest_params[0]);
+             k++)
+        {
+            p = &ocs_digest_params[k];
+
+            if (p->len != nlen || strncasecmp(p->name, name, nlen) != 0) {
+                continue;
+            }
+
+            slot = (ocs_digest_str_t *) ((char *) cred + p->offset);
+
+            if (slot->data != NULL) {
+                /* username and username* together */
+                return ocs_err(err, OCS_ERR_INVALID,
+                               "username and username* both");
+            }
+
+            if (p->max && cred->used - vstart > p->max) {
+                return ocs_err(err, OCS_ERR_INVALID,
+                               "parameter \"%s\" longer than %zu bytes",
+                               p->name, p->max);
+            }
+
+            slot->data = cred->buf + vstart;
+            slot->len = cred->used - vstart;
+
+            if (name[nlen - 1] == '*') {
+                if (ocs_digest_ext_value(cred, slot) != OCS_OK) {
+                    return ocs_err(err, OCS_ERR_INVALID,
+                                   "username* not UTF-8''pct-encoded");
+                }
+
+                cred->ext = 1;
+            }
+
+            break;
+        }
+
+        /* the separator */
+
+        while (i < len && (in[i] == ' ' || in[i] == '\t')) {
+            i++;
+        }
+
+        if (i == len) {
+            return OCS_OK;
+        }
+
+        if (in[i] != ',') {
+            return ocs_err(err, OCS_ERR_INVALID,
+                           "unexpected byte 0x%02x at byte %zu",
+                           (unsigned char) in[i], i);
+        }
+
+        i++;
+    }
+}
+
+
+/*
+ * RFC 8187: charset "'" [ language ] "'" value-chars, decoded in place
+ * (the result is never longer); only UTF-8, and no control characters
+ * once decoded.
+ */
+static int
+ocs_digest_ext_value(ocs_digest_cred_t *cred, ocs_digest_str_t *v)
+{
+    char           *out;
+    size_t          i, n;
+    int             hi, lo;
+    unsigned char   c;
+    const char     *s;
+
+    (void) cred;
+
+    s = v->data;
+    n = v->len;
+
+    if (n < 7 || strncasecmp(s, "UTF-8'", 6) != 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    for (i = 6; i < n && s[i] != '\''; i++) {
+        c = (unsigned char) s[i];
+
+        if (!(c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')))
+        {
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    if (i == n) {
+        return OCS_ERR_INVALID;
+    }
+
+    out = (char *) v->data;
+    v->len = 0;
+
+    for (i++; i < n; i++) {
+        c = (unsigned char) s[i];
+
+        if (c == '%') {
+            if (i + 2 >= n) {
+                return OCS_ERR_INVALID;
+            }
+
+            hi = ocs_digest_hexval((unsigned char) s[i + 1]);
+            lo = ocs_digest_hexval((unsigned char) s[i + 2]);
+
+            if (hi < 0 || lo < 0) {
+                return OCS_ERR_INVALID;
+            }
+
+            c = (unsigned char) (hi << 4 | lo);
+            i += 2;
+
+            if (c < 0x20 || c == 0x7f) {
+                return OCS_ERR_INVALID;
+            }
+
+        } else if (!ocs_digest_tchar(c) || c == '*' || c == '\''
+                   || c == '%')
+        {
+            return OCS_ERR_INVALID;
+        }
+
+        out[v->len++] = (char) c;
+    }
+
+    return (v->len > 0 && v->len <= OCS_DIGEST_USER_MAX) ? OCS_OK
+                                                        : OCS_ERR_INVALID;
+}
+
+
+static int
+ocs_digest_tchar(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z'))
+    {
+        return 1;
+    }
+
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+
+static int
+ocs_digest_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}
+
+
+/* 2 * len hex digits at in into len bytes at out */
+static int
+ocs_digest_hex_decode(const char *in, size_t len, unsigned char *out)
+{
+    size_t  i;
+    int     hi, lo;
+
+    for (i = 0; i < len; i++) {
+        hi = ocs_digest_hexval((unsigned char) in[2 * i]);
+        lo = ocs_digest_hexval((unsigned char) in[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            return OCS_ERR_INVALID;
+        }
+
+        out[i] = (unsigned char) (hi << 4 | lo);
+    }
+
+    return OCS_OK;
+}
+
+
+static void
+ocs_digest_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+    size_t       i;
+    static const char  hex[] = "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 0x0f];
+    }
+
+    out[2 * len] = '\0';
+}
+
+
+unsigned
+ocs_digest_alg_next(unsigned algs, unsigned before)
+{
+    unsigned  bit;
+
+    bit = (before == 0) ? OCS_DIGEST_SHA512_256 : before >> 1;
+
+    for ( /* void */ ; bit != 0; bit >>= 1) {
+        if (algs & bit) {
+            return bit;
+        }
+    }
+
+    return 0;
+}
+
+
+const char *
+ocs_digest_alg_name(unsigned alg)
+{
+    switch (alg) {
+    case OCS_DIGEST_MD5:
+        return "MD5";
+    case OCS_DIGEST_SHA256:
+        return "SHA-256";
+    case OCS_DIGEST_SHA512_256:
+        return "SHA-512-256";
+    default:
+        return NULL;
+    }
+}
+
+
+size_t
+ocs_digest_alg_len(unsigned alg)
+{
+    switch (alg) {
+    case OCS_DIGEST_MD5:
+        return 16;
+    case OCS_DIGEST_SHA256:
+    case OCS_DIGEST_SHA512_256:
+        return 32;
+    default:
+        return 0;
+    }
+}
+
+
+static int
+ocs_digest_alg_index(unsigned alg)
+{
+    switch (alg) {
+    case OCS_DIGEST_MD5:
+        return 2;
+    case OCS_DIGEST_SHA256:
+        return 0;
+    case OCS_DIGEST_SHA512_256:
+        return 1;
+    default:
+        return -1;
+    }
+}
+
+
+static const EVP_MD *
+ocs_digest_md(unsigned alg)
+{
+    switch (alg) {
+    case OCS_DIGEST_MD5:
+        return EVP_md5();
+    case OCS_DIGEST_SHA256:
+        return EVP_sha256();
+    case OCS_DIGEST_SHA512_256:
+        return EVP_sha512_256();
+    default:
+        return NULL;
+    }
+}
+
+
+/* the algorithm a client named; absent means MD5 (RFC 7616 §3.4) */
+static unsigned
+ocs_digest_alg_of(const ocs_digest_str_t *s)
+{
+    unsigned  alg;
+
+    if (s->data == NULL) {
+        return OCS_DIGEST_MD5;
+    }
+
+    for (alg = OCS_DIGEST_MD5; alg <= OCS_DIGEST_SHA512_256; alg <<= 1) {
+        if (ocs_digest_str_is(s, ocs_digest_alg_name(alg))) {
+            return alg;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ocs_digest_str_is(const ocs_digest_str_t *s, const char *want)
+{
+    size_t  n;
+
+    n = strlen(want);
+
+    return s->data != NULL && s->len == n
+           && strncasecmp(s->data, want, n) == 0;
+}
+
+
+int
+ocs_digest_hash_hex(unsigned alg, const char *const *parts,
+    const size_t *lens, size_t nparts, char *out)
+{
+    int             rc;
+    size_t          i;
+    unsigned int    n;
+    EVP_MD_CTX     *md;
+    const EVP_MD   *type;
+    unsigned char   h[EVP_MAX_MD_SIZE];
+
+    type = ocs_digest_md(alg);
+    if (type == NULL) {
+        return OCS_ERR_INVALID;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    rc = OCS_ERR_SYS;
+
+    if (EVP_DigestInit_ex(md, type, NULL) != 1) {
+        goto cleanup;
+    }
+
+    for (i = 0; i < nparts; i++) {
+        if ((i > 0 && EVP_DigestUpdate(md, ":", 1) != 1)
+            || EVP_DigestUpdate(md, parts[i], lens[i]) != 1)
+        {
+            goto cleanup;
+        }
+    }
+
+    if (EVP_DigestFinal_ex(md, h, &n) != 1
+        || n != ocs_digest_alg_len(alg))
+    {
+        goto cleanup;
+    }
+
+    ocs_digest_hex_encode(h, n, out);
+    rc = OCS_OK;
+
+cleanup:
+
+    OPENSSL_cleanse(h, sizeof(h));
+    EVP_MD_CTX_free(md);
+
+    return rc;
+}
+
+
+/* the nonce's MAC: HMAC-SHA256 under the key's CSRF subkey, labelled */
+static int
+ocs_digest_nonce_mac(const ocs_key_t *key, const unsigned char *raw,
+    const char *realm, size_t realm_len, unsigned char *mac)
+{
+    size_t          n;
+    unsigned int    outlen;
+    unsigned char   in[sizeof(OCS_DIGEST_NONCE_LABEL) + OCS_DIGEST_NONCE_RAW
+                       + OCS_DIGEST_REALM_MAX];
+    unsigned char   out[EVP_MAX_MD_SIZE];
+
+    if (realm_len > OCS_DIGEST_REALM_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    n = sizeof(OCS_DIGEST_NONCE_LABEL);
+    memcpy(in, OCS_DIGEST_NONCE_LABEL, n);
+    memcpy(in + n, raw, OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN);
+    n += OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN;
+    memcpy(in + n, realm, realm_len);
+    n += realm_len;
+
+    if (HMAC(EVP_sha256(), key->csrf, OCS_KEY_LEN, in, n, out, &outlen)
+        == NULL)
+    {
+        return OCS_ERR_SYS;
+    }
+
+    memcpy(mac, out, OCS_DIGEST_MAC_LEN);
+    OPENSSL_cleanse(out, sizeof(out));
+
+    return OCS_OK;
+}
+
+
+int
+ocs_digest_nonce_issue(const ocs_digest_conf_t *conf, char *out,
+    size_t outlen, ocs_err_t *err)
+{
+    int              i, rc;
+    int64_t          now;
+    unsigned char    raw[OCS_DIGEST_NONCE_RAW];
+    unsigned char    key[1 + OCS_DIGEST_MAC_LEN];
+    ocs_store_rec_t  rec;
+
+    if (outlen < OCS_DIGEST_NONCE_LEN + 1) {
+        return ocs_err(err, OCS_ERR_SPACE, "no room for a nonce");
+    }
+
+    if (conf->ring == NULL || conf->ring->n == 0) {
+        return ocs_err(err, OCS_ERR_NOTFOUND, "no key to seal nonces with");
+    }
+
+    now = conf->env->now(conf->env->data);
+
+    memcpy(raw, conf->ring->keys[0].id, OCS_KEY_ID_LEN);
+
+    for (i = 0; i < 8; i++) {
+        raw[OCS_KEY_ID_LEN + i] = (unsigned char) ((uint64_t) now
+                                                   >> (56 - 8 * i));
+    }
+
+    if (conf->env->random(conf->env->data, raw + OCS_KEY_ID_LEN + 8, 12)
+        != OCS_OK)
+    {
+        return ocs_err(err, OCS_ERR_SYS, "no random bytes for a nonce");
+    }
+
+    if (ocs_digest_nonce_mac(&conf->ring->keys[0], raw, conf->realm,
+                             conf->realm_len,
+                             raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN)
+        != OCS_OK)
+    {
+        return ocs_err(err, OCS_ERR_SYS, "HMAC failed");
+    }
+
+    ocs_digest_hex_encode(raw, OCS_DIGEST_NONCE_RAW, out);
+
+    if (conf->store == NULL) {
+        return ocs_err(err, OCS_ERR_SPACE, "no store for nc windows");
+    }
+
+    key[0] = OCS_DIGEST_KIND;
+    memcpy(key + 1, raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN,
+           OCS_DIGEST_MAC_LEN);
+
+    memset(&rec, 0, sizeof(ocs_store_rec_t));
+    rec.first = now;
+    /* alive as long as the nonce is young enough, its last second too */
+    rec.expires = ocs_time_add(now, ocs_time_add(conf->max_age, 1));
+
+    conf->store->lock(conf->store->data);
+    conf->store->expire(conf->store->data, now, OCS_DIGEST_EXPIRE_STEP);
+    rc = conf->store->put(conf->store->data, key, sizeof(key), &rec);
+    conf->store->unlock(conf->store->data);
+
+    if (rc != OCS_OK) {
+        return ocs_err(err, rc, "no room in the store for a nonce's "
+                       "nc window");
+    }
+
+    return OCS_OK;
+}
+
+
+int
+ocs_digest_nonce_check(const ocs_digest_conf_t *conf, const char *nonce,
+    size_t len, unsigned char *mac)
+{
+    int             i;
+    size_t          k;
+    int64_t         ts, now, age;
+    uint64_t        t;
+    unsigned char   raw[OCS_DIGEST_NONCE_RAW];
+    unsigned char   want[OCS_DIGEST_MAC_LEN];
+    const ocs_key_t  *key;
+
+    if (len != OCS_DIGEST_NONCE_LEN
+        || ocs_digest_hex_decode(nonce, OCS_DIGEST_NONCE_RAW, raw) != OCS_OK)
+    {
+        return OCS_ERR_INVALID;
+    }
+
+    key = NULL;
+
+    for (k = 0; conf->ring != NULL && k < conf->ring->n; k++) {
+        if (memcmp(conf->ring->keys[k].id, raw, OCS_KEY_ID_LEN) == 0) {
+            key = &conf->ring->keys[k];
+            break;
+        }
+    }
+
+    if (key == NULL) {
+        /* sealed by a key that has left the ring: old */
+        return OCS_ERR_EXPIRED;
+    }
+
+    if (ocs_digest_nonce_mac(key, raw, conf->realm, conf->realm_len, want)
+        != OCS_OK)
+    {
+        return OCS_ERR_SYS;
+    }
+
+    if (CRYPTO_memcmp(want, raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN,
+                      OCS_DIGEST_MAC_LEN) != 0)
+    {
+        return OCS_ERR_AUTH;
+    }
+
+    t = 0;
+
+    for (i = 0; i < 8; i++) {
+        t = t << 8 | raw[OCS_KEY_ID_LEN + i];
+    }
+
+    ts = (int64_t) t;
+    now = conf->env->now(conf->env->data);
+    age = ocs_time_diff(now, ts);
+
+    if (age < -OCS_DIGEST_SKEW) {
+        return OCS_ERR_AUTH;
+    }
+
+    if (mac != NULL) {
+        memcpy(mac, want, OCS_DIGEST_MAC_LEN);
+    }
+
+    return (age > conf->max_age) ? OCS_ERR_EXPIRED : OCS_OK;
+}
+
+
+int
+ocs_digest_nc_use(const ocs_digest_conf_t *conf, const unsigned char *mac,
+    uint32_t nc)
+{
+    int              rc;
+    int64_t          now;
+    uint64_t         map, d;
+    unsigned char    key[1 + OCS_DIGEST_MAC_LEN];
+    ocs_store_rec_t  rec;
+
+    if (conf->store == NULL) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    if (nc == 0) {
+        return OCS_ERR_AUTH;
+    }
+
+    key[0] = OCS_DIGEST_KIND;
+    memcpy(key + 1, mac, OCS_DIGEST_MAC_LEN);
+
+    now = conf->env->now(conf->env->data);
+
+    conf->store->lock(conf->store->data);
+
+    if (conf->store->get(conf->store->data, key, sizeof(key), &rec)
+        != OCS_OK
+        || rec.expires <= now)
+    {
+        conf->store->unlock(conf->store->data);
+        return OCS_ERR_NOTFOUND;
+    }
+
+    /* value: the highest nc; inflight: bit i, nc (highest - i) seen */
+
+    memcpy(&map, &rec.inflight, sizeof(uint64_t));
+
+    if ((int64_t) nc > rec.value) {
+        d = (uint64_t) nc - (uint64_t) rec.value;
+        map = (d >= OCS_DIGEST_WINDOW) ? 0 : map << d;
+        map |= 1;
+        rec.value = nc;
+
+    } else {
+        d = (uint64_t) rec.value - nc;
+
+        if (d >= OCS_DIGEST_WINDOW || (map & ((uint64_t) 1 << d))) {
+            conf->store->unlock(conf->store->data);
+            return OCS_ERR_AUTH;
+        }
+
+        map |= (uint64_t) 1 << d;
+    }
+
+    memcpy(&rec.inflight, &map, sizeof(uint64_t));
+
+    rc = conf->store->put(conf->store->data, key, sizeof(key), &rec);
+
+    conf->store->unlock(conf->store->data);
+
+    return rc;
+}
+
+
+/* the conference a credential names, by id or by H(id:realm) */
+static const ocs_conference_t *
+ocs_digest_lookup(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, unsigned alg)
+{
+    int                      idx;
+    size_t                   i, hlen;
+    unsigned char            want[OCS_DIGEST_HASH_MAX];
+    const ocs_conference_t  *found;
+
+    if (!ocs_digest_str_is(&cred->userhash, "true")) {
+        return ocs_conference_find(conf->confs, conf->nconfs,
+                                   cred->username.data, cred->username.len);
+    }
+
+    hlen = ocs_digest_alg_len(alg);
+    idx = ocs_digest_alg_index(alg);
+
+    if (cred->ext || cred->username.len != 2 * hlen
+        || ocs_digest_hex_decode(cred->username.data, hlen, want) != OCS_OK)
+    {
+        return NULL;
+    }
+
+    /* every entry compared, so that the time says nothing of which */
+
+    found = NULL;
+
+    for (i = 0; i < conf->nconfs; i++) {
+        if ((conf->confs[i].algs & alg)
+            && CRYPTO_memcmp(conf->confs[i].uhash[idx], want, hlen) == 0)
+        {
+            found = &conf->confs[i];
+        }
+    }
+
+    return found;
+}
+
+
+int
+ocs_digest_verify(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, const char *method, size_t method_len,
+    const char *target, size_t target_len,
+    const ocs_conference_t **conf_out, unsigned *alg_out, ocs_err_t *err)
+{
+    int                      rc, idx, verdict;
+    size_t                   i, hlen;
+    unsigned                 alg;
+    uint32_t                 nc;
+    const char              *parts[6];
+    size_t                   lens[6];
+    char                     ha1[2 * OCS_DIGEST_HASH_MAX + 1];
+    char                     ha2[2 * OCS_DIGEST_HASH_MAX + 1];
+    char                     want[2 * OCS_DIGEST_HASH_MAX + 1];
+    char                     got[2 * OCS_DIGEST_HASH_MAX];
+    unsigned char            mac[OCS_DIGEST_MAC_LEN];
+    const unsigned char     *raw;
+    const ocs_conference_t  *c;
+
+    *conf_out = NULL;
+    *alg_out = 0;
+
+    if (cred->username.data == NULL || cred->realm.data == NULL
+        || cred->nonce.data == NULL || cred->uri.data == NULL
+        || cred->response.data == NULL)
+    {
+        return ocs_err(err, OCS_DIGEST_BAD, "a required parameter missing");
+    }
+
+    alg = ocs_digest_alg_of(&cred->algorithm);
+
+    if (alg == 0 || (conf->algs & alg) == 0) {
+        return ocs_err(err, OCS_DIGEST_BAD, "algorithm not offered");
+    }
+
+    if (!ocs_digest_str_is(&cred->qop, "auth")
+        || cred->nc.len != 8 || cred->cnonce.data == NULL
+        || cred->cnonce.len == 0)
+    {
+        return ocs_err(err, OCS_DIGEST_BAD, "qop=auth with nc and cnonce "
+                       "required");
+    }
+
+    nc = 0;
+
+    for (i = 0; i < 8; i++) {
+        if (ocs_digest_hexval((unsigned char) cred->nc.data[i]) < 0) {
+            return ocs_err(err, OCS_DIGEST_BAD, "nc not 8 hex digits");
+        }
+
+        nc = nc << 4 | (uint32_t) ocs_digest_hexval(
+                                      (unsigned char) cred->nc.data[i]);
+    }
+
+    if (cred->realm.len != conf->realm_len
+        || memcmp(cred->realm.data, conf->realm, conf->realm_len) != 0)
+    {
+        return ocs_err(err, OCS_DIGEST_BAD, "another realm");
+    }
+
+    if (cred->uri.len != target_len
+        || memcmp(cred->uri.data, target, target_len) != 0)
+    {
+        return ocs_err(err, OCS_DIGEST_BAD, "uri is not the request target");
+    }
+
+    hlen = ocs_digest_alg_len(alg);
+
+    if (cred->response.len != 2 * hlen) {
+        return ocs_err(err, OCS_DIGEST_BAD, "response of the wrong length");
+    }
+
+    for (i = 0; i < 2 * hlen; i++) {
+        if (ocs_digest_hexval((unsigned char) cred->response.data[i]) < 0) {
+            return ocs_err(err, OCS_DIGEST_BAD, "response not hex");
+        }
+
+        got[i] = (char) (cred->response.data[i] | 0x20);   /* lowercase */
+    }
+
+    idx = ocs_digest_alg_index(alg);
+    c = ocs_digest_lookup(conf, cred, alg);
+
+    raw = (c != NULL && (c->algs & alg)) ? c->ha1[idx] : ocs_digest_decoy;
+
+    ocs_digest_hex_encode(raw, hlen, ha1);
+
+    /* HA2 = H(method:uri); response = H(HA1:nonce:nc:cnonce:qop:HA2) */
+
+    parts[0] = method;
+    lens[0] = method_len;
+    parts[1] = cred->uri.data;
+    lens[1] = cred->uri.len;
+
+    rc = ocs_digest_hash_hex(alg, parts, lens, 2, ha2);
+
+    if (rc == OCS_OK) {
+        parts[0] = ha1;
+        lens[0] = 2 * hlen;
+        parts[1] = cred->nonce.data;
+        lens[1] = cred->nonce.len;
+        parts[2] = cred->nc.data;
+        lens[2] = 8;
+        parts[3] = cred->cnonce.data;
+        lens[3] = cred->cnonce.len;
+        parts[4] = cred->qop.data;
+        lens[4] = cred->qop.len;
+        parts[5] = ha2;
+        lens[5] = 2 * hlen;
+
+        rc = ocs_digest_hash_hex(alg, parts, lens, 6, want);
+    }
+
+    if (rc != OCS_OK) {
+        verdict = ocs_err(err, OCS_DIGEST_BAD, "hashing failed");
+        goto cleanup;
+    }
+
+    if (CRYPTO_memcmp(want, got, 2 * hlen) != 0
+        || c == NULL || (c->algs & alg) == 0)
+    {
+        verdict = ocs_err(err, OCS_DIGEST_FAIL, "%s",
+                          c == NULL ? "no such conference" : "wrong key");
+        goto cleanup;
+    }
+
+    *conf_out = c;
+    *alg_out = alg;
+
+    /* the key is right: now whether the nonce is fresh and nc new */
+
+    switch (ocs_digest_nonce_check(conf, cred->nonce.data, cred->nonce.len,
+                                   mac))
+    {
+    case OCS_OK:
+        break;
+
+    case OCS_ERR_EXPIRED:
+        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce too old");
+        goto cleanup;
+
+    default:
+        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce not ours");
+        goto cleanup;
+    }
+
+    switch (ocs_digest_nc_use(conf, mac, nc)) {
+    case OCS_OK:
+        verdict = OCS_DIGEST_PASS;
+        break;
+
+    case OCS_ERR_AUTH:
+        verdict = ocs_err(err, OCS_DIGEST_REPLAY, "nc %08x used before",
+                          (unsigned) nc);
+        break;
+
+    case OCS_ERR_SPACE:
+        verdict = ocs_err(err, OCS_DIGEST_STALE, "no room in the store for "
+                          "the nc window");
+        break;
+
+    default:
+        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce without its nc "
+                          "window");
+        break;
+    }
+
+cleanup:
+
+    OPENSSL_cleanse(ha1, sizeof(ha1));
+    OPENSSL_cleanse(want, sizeof(want));
+
+    return verdict;
+}
+
+
+size_t
+ocs_digest_challenge(const ocs_digest_conf_t *conf, unsigned alg,
+    const char *nonce, int stale, char *out, size_t outlen)
+{
+    int          n;
+    const char  *name;
+
+    name = ocs_digest_alg_name(alg);
+
+    if (name == NULL || conf->realm_len > OCS_DIGEST_REALM_MAX) {
+        return 0;
+    }
+
+    /* the realm is ours (configured, checked for '"' and '\\') */
+
+    n = snprintf(out, outlen,
+                 "Digest realm=\"%.*s\", qop=\"auth\", algorithm=%s, "
+                 "nonce=\"%s\", charset=UTF-8, userhash=true%s",
+                 (int) conf->realm_len, conf->realm, name, nonce,
+                 stale ? ", stale=true" : "");
+
+    if (n < 0 || (size_t) n >= outlen) {
+        if (outlen) {
+            out[0] = '\0';
+        }
+
+        return 0;
+    }
+
+    return (size_t) n;
+}
+
+
+int
+ocs_conference_parse_line(const char *line, size_t len, const char *realm,
+    size_t realm_len, ocs_conference_t *c, ocs_err_t *err)
+{
+    int          idx;
+    size_t       f, i, n, start, flen[7];
+    unsigned     alg;
+    const char  *field[7], *hi;
+    char         h[2 * OCS_DIGEST_HASH_MAX + 1];
+    const char  *parts[2];
+    size_t       lens[2];
+
+    static const unsigned  algs[3] = { OCS_DIGEST_SHA256,
+                                       OCS_DIGEST_SHA512_256,
+                                       OCS_DIGEST_MD5 };
+
+    memset(c, 0, sizeof(ocs_conference_t));
+
+    f = 0;
+    start = 0;
+
+    for (i = 0; i <= len; i++) {
+        if (i < len && line[i] != ':') {
+            if ((unsigned char) line[i] < 0x20 || line[i] == 0x7f) {
+                return ocs_err(err, OCS_ERR_INVALID, "a control character");
+            }
+
+            continue;
+        }
+
+        if (f == 7) {
+            return ocs_err(err, OCS_ERR_INVALID, "more than 7 fields");
+        }
+
+        field[f] = line + start;
+        flen[f] = i - start;
+        f++;
+        start = i + 1;
+    }
+
+    if (f != 7) {
+        return ocs_err(err, OCS_ERR_INVALID, "%zu fields, not 7", f);
+    }
+
+    if (flen[1] != realm_len || memcmp(field[1], realm, realm_len) != 0) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    /* the id */
+
+    if (flen[0] == 0 || flen[0] > OCS_CONF_ID_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "an id of 1 to %d bytes",
+                       OCS_CONF_ID_MAX);
+    }
+
+    for (i = 0; i < flen[0]; i++) {
+        n = (unsigned char) field[0][i];
+
+        if (!((n >= '0' && n <= '9') || (n >= 'a' && n <= 'z')
+              || (n >= 'A' && n <= 'Z') || n == '-' || n == '_' || n == '.'))
+        {
+            return ocs_err(err, OCS_ERR_INVALID, "the id has a byte other "
+                           "than letters, digits, '-', '_' and '.'");
+        }
+    }
+
+    memcpy(c->id, field[0], flen[0]);
+    c->id_len = flen[0];
+
+    /* the paths: absolute, comma-separated, none empty */
+
+    if (flen[2] == 0 || flen[2] > OCS_CONF_PATHS_MAX || field[2][0] != '/'
+        || field[2][flen[2] - 1] == ',')
+    {
+        return ocs_err(err, OCS_ERR_INVALID, "paths not absolute");
+    }
+
+    for (i = 0; i < flen[2]; i++) {
+        if (field[2][i] == ',' && (i + 1 == flen[2] || field[2][i + 1] != '/'))
+        {
+            return ocs_err(err, OCS_ERR_INVALID, "paths not absolute");
+        }
+
+        if (field[2][i] == ' ') {
+            return ocs_err(err, OCS_ERR_INVALID, "a space in the paths");
+        }
+    }
+
+    memcpy(c->paths, field[2], flen[2]);
+    c->paths_len = flen[2];
+
+    /* HA1 per algorithm, and H(id:realm) for userhash */
+
+    for (f = 0; f < 3; f++) {
+        alg = algs[f];
+        idx = ocs_digest_alg_index(alg);
+        n = ocs_digest_alg_len(alg);
+        hi = field[3 + f];
+
+        if (flen[3 + f] == 0) {
+            continue;
+        }
+
+        if (flen[3 + f] != 2 * n
+            || ocs_digest_hex_decode(hi, n, c->ha1[idx]) != OCS_OK)
+        {
+            return ocs_err(err, OCS_ERR_INVALID, "the %s HA1 is not %zu hex "
+                           "digits", ocs_digest_alg_name(alg), 2 * n);
+        }
+
+        parts[0] = c->id;
+        lens[0] = c->id_len;
+        parts[1] = realm;
+        lens[1] = realm_len;
+
+        if (ocs_digest_hash_hex(alg, parts, lens, 2, h) != OCS_OK
+            || ocs_digest_hex_decode(h, n, c->uhash[idx]) != OCS_OK)
+        {
+            return ocs_err(err, OCS_ERR_SYS, "hashing failed");
+        }
+
+        c->algs |= alg;
+    }
+
+    if (c->algs == 0) {
+        return ocs_err(err, OCS_ERR_INVALID, "no HA1 at all");
+    }
+
+    /* the join page's hash */
+
+    if (flen[6] > OCS_CONF_HASH_MAX
+        || (flen[6] > 0 && field[6][0] != '$'))
+    {
+        return ocs_err(err, OCS_ERR_INVALID, "the join hash is not a "
+                       "crypt(5) hash");
+    }
+
+    memcpy(c->join, field[6], flen[6]);
+
+    return OCS_OK;
+}
+
+
+int
+ocs_conference_parse(const char *text, size_t len, const char *realm,
+    size_t realm_len, ocs_conference_t *out, size_t max, size_t *n,
+    ocs_err_t *err)
+{
+    int                rc;
+    size_t             i, end, lineno, count;
+    ocs_conference_t   c;
+    ocs_err_t          e;
+
+    count = 0;
+    lineno = 0;
+
+    for (i = 0; i < len; i = end + 1) {
+
+        for (end = i; end < len && text[end] != '\n'; end++) {
+            /* void */
+        }
+
+        lineno++;
+
+        if (end - i > OCS_CONF_LINE_MAX) {
+            rc = ocs_err(err, OCS_ERR_INVALID, "line %zu: too long", lineno);
+            goto done;
+        }
+
+        if (end == i || text[i] == '#'
+            || (end - i == 1 && text[i] == '\r'))
+        {
+            continue;
+        }
+
+        rc = ocs_conference_parse_line(text + i,
+                                       end - i - (text[end - 1] == '\r'),
+                                       realm, realm_len, &c, &e);
+
+        if (rc == OCS_ERR_NOTFOUND) {
+            continue;
+        }
+
+        if (rc != OCS_OK) {
+            rc = ocs_err(err, rc, "line %zu: %s", lineno, e.text);
+            goto done;
+        }
+
+        if (ocs_conference_find(out, count < max ? count : max, c.id,
+                                c.id_len)
+            != NULL)
+        {
+            rc = ocs_err(err, OCS_ERR_INVALID, "line %zu: conference \"%s\" "
+                         "twice", lineno, c.id);
+            goto done;
+        }
+
+        if (count < max) {
+            out[count] = c;
+        }
+
+        count++;
+    }
+
+    rc = (count > max) ? ocs_err(err, OCS_ERR_SPACE, "%zu conferences, "
+                                 "room for %zu", count, max)
+                       : OCS_OK;
+
+done:
+
+    *n = count;
+    OPENSSL_cleanse(&c, sizeof(ocs_conference_t));
+
+    return rc;
+}
+
+
+size_t
+ocs_conference_format(const char *id, const char *realm, const char *paths,
+    const char *key, unsigned algs, const char *join, char *out,
+    size_t outlen)
+{
+    int               n;
+    size_t            f, len;
+    ocs_conference_t  check;
+    const char       *parts[3];
+    size_t            lens[3];
+    char              ha1[3][2 * OCS_DIGEST_HASH_MAX + 1];
+
+    static const unsigned  order[3] = { OCS_DIGEST_SHA256,
+                                        OCS_DIGEST_SHA512_256,
+                                        OCS_DIGEST_MD5 };
+
+    parts[0] = id;
+    lens[0] = strlen(id);
+    parts[1] = realm;
+    lens[1] = strlen(realm);
+    parts[2] = key;
+    lens[2] = strlen(key);
+
+    len = 0;
+
+    for (f = 0; f < 3; f++) {
+        ha1[f][0] = '\0';
+
+        if ((algs & order[f])
+            && ocs_digest_hash_hex(order[f], parts, lens, 3, ha1[f])
+               != OCS_OK)
+        {
+            goto cleanup;
+        }
+    }
+
+    n = snprintf(out, outlen, "%s:%s:%s:%s:%s:%s:%s\n", id, realm, paths,
+                 ha1[0], ha1[1], ha1[2], join);
+
+    if (n < 0 || (size_t) n >= outlen) {
+        goto cleanup;
+    }
+
+    /* what the parser would refuse is not written */
+
+    if (ocs_conference_parse_line(out, (size_t) n - 1, realm, lens[1],
+                                  &check, NULL)
+        != OCS_OK)
+    {
+        goto cleanup;
+    }
+
+    len = (size_t) n;
+
+cleanup:
+
+    OPENSSL_cleanse(ha1, sizeof(ha1));
+    OPENSSL_cleanse(&check, sizeof(ocs_conference_t));
+
+    if (len == 0 && outlen) {
+        OPENSSL_cleanse(out, outlen);
+        out[0] = '\0';
+    }
+
+    return len;
+}
+
+
+int
+ocs_conference_covers(const ocs_conference_t *c, const char *path,
+    size_t len)
+{
+    size_t       i, start, n;
+    const char  *p;
+
+    start = 0;
+
+    for (i = 0; i <= c->paths_len; i++) {
+        if (i < c->paths_len && c->paths[i] != ',') {
+            continue;
+        }
+
+        p = c->paths + start;
+        n = i - start;
+        start = i + 1;
+
+        if (len < n || memcmp(path, p, n) != 0) {
+            continue;
+        }
+
+        if (len == n || p[n - 1] == '/' || path[n] == '/') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+const ocs_conference_t *
+ocs_conference_find(const ocs_conference_t *confs, size_t n, const char *id,
+    size_t len)
+{
+    size_t  i;
+
+    if (id == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (confs[i].id_len == len && memcmp(confs[i].id, id, len) == 0) {
+            return &confs[i];
+        }
+    }
+
+    return NULL;
+}
