@@ -16,10 +16,12 @@
 #include <ocs/ocs_authz.h>
 #include <ocs/ocs_factor.h>
 #include <ocs/ocs_guard.h>
+#include <ocs/ocs_digest.h>
 
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
+#define NGX_HTTP_OCS_AUTH_CONFERENCE  2   /* conference keys alone */
 
 
 /* an ocs_ldap_directory block */
@@ -94,6 +96,14 @@ typedef struct {
     ngx_uint_t             lock_total;       /* per account, 0: off */
     time_t                 lock_window;
     time_t                 lock_time;
+
+    /* conference keys (ngx_http_ocs_auth_conference.c) */
+    ngx_str_t              conf_keys;        /* ocs_auth_conference_keys */
+    ngx_str_t              conf_realm;       /* ..._realm, NUL-terminated */
+    ngx_uint_t             conf_algs;        /* ..._digest: OCS_DIGEST_* */
+    time_t                 conf_nonce;       /* ..._nonce_timeout */
+    ocs_conference_t      *confs;            /* the key file, parsed */
+    ngx_uint_t             nconfs;
 } ngx_http_ocs_auth_loc_conf_t;
 
 
@@ -205,6 +215,7 @@ int ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct);
 void ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
     ngx_uint_t outcome);
+const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
 ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
@@ -226,6 +237,16 @@ ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
+
+/* ngx_http_ocs_auth_conference.c: ocs_auth conference, and its join page */
+ngx_int_t ngx_http_ocs_auth_conference(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_participant(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+char *ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,

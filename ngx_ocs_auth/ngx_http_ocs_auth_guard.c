@@ -77,7 +77,6 @@ static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_alloc(
     ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
 static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
     ngx_http_ocs_guard_node_t *n);
-static const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
 static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
 static void ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
     ocs_guard_limits_t *limits);
@@ -389,7 +388,8 @@ ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
 
 
 /* the zone's store, NULL when there is no ocs_auth_zone */
-static const ocs_store_t *
+/* the zone as a store, also for the Digest nonces' nc windows */
+const ocs_store_t *
 ngx_http_ocs_guard_store(ngx_http_request_t *r)
 {
     ngx_http_ocs_guard_ctx_t       *ctx;

@@ -1403,3 +1403,34 @@ ocs_conference_find(const ocs_conference_t *confs, size_t n, const char *id,
 
     return NULL;
 }
+
+
+int
+ocs_conference_ticket_admits(const char *tconf, size_t tlen,
+    const ocs_conference_t *confs, size_t n, const char *path, size_t len)
+{
+    const ocs_conference_t  *c;
+
+    if (tlen == 0) {
+        return n == 0;
+    }
+
+    c = ocs_conference_find(confs, n, tconf, tlen);
+
+    return c != NULL && ocs_conference_covers(c, path, len);
+}
+
+
+size_t
+ocs_conference_user(const ocs_conference_t *c, char *out)
+{
+    size_t  n;
+
+    n = sizeof(OCS_CONF_USER_PREFIX) - 1;
+
+    memcpy(out, OCS_CONF_USER_PREFIX, n);
+    memcpy(out + n, c->id, c->id_len);
+    out[n + c->id_len] = '\0';
+
+    return n + c->id_len;
+}

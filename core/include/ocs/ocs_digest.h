@@ -80,6 +80,9 @@
 #define OCS_CONF_PATHS_MAX       512     /* its paths, comma-separated */
 #define OCS_CONF_HASH_MAX        256     /* the join page's crypt(5) hash */
 #define OCS_CONF_LINE_MAX        2048
+#define OCS_CONF_USER_PREFIX     "anonymous:"
+#define OCS_CONF_USER_MAX        (sizeof(OCS_CONF_USER_PREFIX) - 1           \
+                                  + OCS_CONF_ID_MAX)
 
 
 /* what ocs_digest_verify() found */
@@ -295,6 +298,27 @@ size_t ocs_conference_format(const char *id, const char *realm,
  */
 int ocs_conference_covers(const ocs_conference_t *c, const char *path,
     size_t len);
+
+/*
+ * Whether a ticket may be used for path (len bytes, as for covers()):
+ * tconf (tlen bytes) is the ticket's conference, tlen 0 for a user's
+ * ticket; confs (n of them) the location's conferences, n 0 for a
+ * location that is not a conference's (ocs_auth forms).  A user's
+ * ticket opens what is not a conference's, never a conference's (keys
+ * alone open those); a participant's opens only its own conference's
+ * paths, and nothing elsewhere: no single sign-on to other services.
+ * Returns 1 or 0.  Pure.
+ */
+int ocs_conference_ticket_admits(const char *tconf, size_t tlen,
+    const ocs_conference_t *confs, size_t n, const char *path, size_t len);
+
+/*
+ * The identity a participant of conference c goes by, in the identity
+ * header and $ocs_user: OCS_CONF_USER_PREFIX and the id, into out (at
+ * least OCS_CONF_USER_MAX + 1 bytes), NUL-terminated.  Returns the
+ * length.  Pure.
+ */
+size_t ocs_conference_user(const ocs_conference_t *c, char *out);
 
 /* the conference with id (exactly), or NULL */
 const ocs_conference_t *ocs_conference_find(const ocs_conference_t *confs,
