@@ -11,8 +11,9 @@
  * for no or a wrong key, with stale=true for a right key on an old nonce
  * (or one whose nc window the zone no longer holds); 400 for a header
  * that does not parse or is not for this location (realm, uri,
- * algorithm); 403 for a right key on another conference's path, and
- * while the lockout holds the id from the client's address.
+ * algorithm); 403 for a right key on another conference's path; 429
+ * with Retry-After while the lockout holds the id from the client's
+ * address (every failure counts: wrong keys, unknown ids, replays).
  */
 
 #include <ngx_config.h>
@@ -34,6 +35,8 @@ static ngx_int_t ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
     ngx_str_t *account);
 static ngx_int_t ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
+static ngx_int_t ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r,
+    time_t left);
 static char *ngx_http_ocs_auth_conference_load(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *conf);
 
@@ -64,8 +67,9 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
 
     h = r->headers_in.authorization;
 
-    if (h == NULL || h->value.len < 7
-        || ngx_strncasecmp(h->value.data, (u_char *) "Digest ", 7) != 0)
+    if (h == NULL || h->value.len < 6
+        || ngx_strncasecmp(h->value.data, (u_char *) "Digest", 6) != 0
+        || (h->value.len > 6 && h->value.data[6] != ' '))
     {
         /* a participant's ticket from the join page does as well */
         ctx = ngx_http_ocs_sso_verify(r);
@@ -98,9 +102,24 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
                                                    "Authorization header.\n");
     }
 
-    /* the id as sent (or its hash) is what the lockout counts */
-    account.data = (u_char *) cred->username.data;
-    account.len = cred->username.len;
+    verdict = ocs_digest_verify(&dc, cred, (char *) r->method_name.data,
+                                r->method_name.len,
+                                (char *) r->unparsed_uri.data,
+                                r->unparsed_uri.len, &c, &alg, &err);
+
+    /*
+     * The lockout counts the conference's id however it was named (by
+     * id or by its userhash), an unknown one as sent; the key was
+     * checked already, but a lock refuses even the right one.
+     */
+    if (c != NULL) {
+        account.data = (u_char *) c->id;
+        account.len = c->id_len;
+
+    } else {
+        account.data = (u_char *) cred->username.data;
+        account.len = cred->username.len;
+    }
 
     if (account.data == NULL || account.len == 0) {
         ngx_str_set(&account, "-");
@@ -113,15 +132,8 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
                       "ocs auth: conference \"%V\" from %V locked for "
                       "%T s more (%s)", &account, &r->connection->addr_text,
                       left, why);
-        return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_FORBIDDEN,
-                                                   "Too many failed "
-                                                   "attempts.\n");
+        return ngx_http_ocs_auth_conference_locked(r, left);
     }
-
-    verdict = ocs_digest_verify(&dc, cred, (char *) r->method_name.data,
-                                r->method_name.len,
-                                (char *) r->unparsed_uri.data,
-                                r->unparsed_uri.len, &c, &alg, &err);
 
     switch (verdict) {
 
@@ -130,7 +142,7 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
 
     case OCS_DIGEST_STALE:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ocs auth: conference \"%s\": %s, stale", c->id,
+                      "ocs auth: conference \"%V\": %s, stale", &account,
                       err.text);
         return ngx_http_ocs_auth_conference_challenge(r, &dc, 1);
 
@@ -342,6 +354,29 @@ ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
     ngx_http_finalize_request(r, ngx_http_ocs_send_text(r, status, text));
 
     return NGX_DONE;
+}
+
+
+/* 429 with Retry-After, as a locked sign-in gets */
+static ngx_int_t
+ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r, time_t left)
+{
+    ngx_str_t  value;
+
+    value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    value.len = ngx_sprintf(value.data, "%T", left) - value.data;
+
+    if (ngx_http_ocs_header_out_add(r, "Retry-After", &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                               "Too many failed attempts; "
+                                               "try again later.\n");
 }
 
 

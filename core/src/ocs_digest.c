@@ -978,6 +978,9 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         goto cleanup;
     }
 
+    *conf_out = c;
+    *alg_out = alg;
+
     if (CRYPTO_memcmp(want, got, 2 * hlen) != 0
         || c == NULL || (c->algs & alg) == 0)
     {
@@ -985,9 +988,6 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
                           c == NULL ? "no such conference" : "wrong key");
         goto cleanup;
     }
-
-    *conf_out = c;
-    *alg_out = alg;
 
     /* the key is right: now whether the nonce is fresh and nc new */
 

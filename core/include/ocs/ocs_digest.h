@@ -209,9 +209,11 @@ int ocs_digest_nc_use(const ocs_digest_conf_t *conf,
  * uri equal to target, the response compared in constant time, and
  * only then the nonce's age and the nc window.  An unknown id is
  * checked against a decoy so that it takes as long as a wrong key.
- * Returns one of OCS_DIGEST_*; *conf_out gets the conference for PASS,
- * STALE and REPLAY, NULL otherwise; *alg the algorithm used (0 for
- * BAD); err a short reason (never a secret) for anything but PASS.
+ * Returns one of OCS_DIGEST_*; *conf_out gets the conference named (by
+ * id or userhash; NULL for an unknown one, and for BAD), so that a
+ * failure counts against the conference however it was named; *alg the
+ * algorithm used (0 for BAD); err a short reason (never a secret) for
+ * anything but PASS.
  */
 int ocs_digest_verify(const ocs_digest_conf_t *conf,
     const ocs_digest_cred_t *cred, const char *method, size_t method_len,
