@@ -102,6 +102,7 @@ typedef struct {
     ngx_str_t              conf_realm;       /* ..._realm, NUL-terminated */
     ngx_uint_t             conf_algs;        /* ..._digest: OCS_DIGEST_* */
     time_t                 conf_nonce;       /* ..._nonce_timeout */
+    ngx_uint_t             conf_join;        /* ..._join is here */
     ocs_conference_t      *confs;            /* the key file, parsed */
     ngx_uint_t             nconfs;
 } ngx_http_ocs_auth_loc_conf_t;
@@ -243,7 +244,10 @@ ngx_int_t ngx_http_ocs_auth_conference(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_ocs_auth_participant(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+ngx_int_t ngx_http_ocs_auth_join_handler(ngx_http_request_t *r);
 char *ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);

@@ -157,6 +157,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ocs_auth_conference_join"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_auth_conference_join,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ocs_auth_conference_nonce_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,

@@ -26,7 +26,7 @@ my $t = OCS::Test->new;
 my $tool = ($ENV{OCS_BUILD} || 'build') . '/ocs-conference';
 plan(skip_all => "no $tool (make all)") unless -x $tool;
 
-plan tests => 49;
+plan tests => 62;
 
 $t->users(alice => 'alice-pw');
 $t->keyfile('ticket.keys', 1);
@@ -74,6 +74,10 @@ http {
 
         location = /ocs/signin {
             ocs_auth_signin;
+        }
+
+        location = /join {
+            ocs_auth_conference_join;
         }
 
         location /Conf/Ext/ {
@@ -246,11 +250,44 @@ is(digest('/Conf/Ext/m-2/x', 'm-2', $key{'m-2'})->status, 200,
 
 # --- the participant's ticket (join page) ---------------------------------
 
-TODO: {
-    local $TODO = 'the join page';
+$r = $t->get('/join?c=m-1', jar => 'p');
+is($r->status, 200, 'join page: 200');
+is($r->field('c'), 'm-1', 'join page: the id from the link');
 
-    ok(0, 'join: a ticket') for 1 .. 4;
-}
+$r = join_post('p', 'm-1', 'wrong-key');
+is($r->status, 303, 'join, wrong key: 303');
+like($r->header('Location'), qr{^https://[^/]+/join\?e=1&c=m-1$},
+     'join, wrong key: back');
+is($t->get('/Conf/Ext/m-1/x', jar => 'p')->status, 401,
+   'join, wrong key: no ticket');
+
+$r = $t->post('/join', jar => 'p', form => [csrf => 'x', c => 'm-1',
+                                             key => $key{'m-1'}]);
+is($r->status, 403, 'join without the csrf token: 403');
+
+$r = join_post('p', 'm-1', $key{'m-1'});
+is($r->status, 303, 'join: 303');
+like($r->header('Location'), qr{^https://[^/]+/Conf/Ext/m-1/$},
+     'join: to the conference');
+my $cookie = $r->set_cookie('__Host-ocs_ticket') // '';
+ok($cookie && $cookie !~ /Max-Age|Expires/i,
+   'join: a ticket that ends with the browser');
+
+$r = $t->get('/Conf/Ext/m-1/x', jar => 'p');
+is($r->status, 200, 'participant: its conference');
+like($r->body, qr/^X-OCS-User: anonymous:m-1\r?$/m,
+     'participant: the identity header');
+is($r->header('X-Method'), 'anonymous', 'participant: $ocs_auth_method');
+is($t->get('/Conf/Ext/m-2/x', jar => 'p')->status, 403,
+   "participant: not another conference's");
+is($t->get('/cwa/', jar => 'p')->status, 403, 'participant: not CWA');
+is($t->get('/ABS/Ext/Handler/x.lsabs', jar => 'p')->status, 403,
+   'participant: not the Address Book');
+
+$t->signin('alice', 'alice-pw', jar => 'a');
+is($t->get('/cwa/', jar => 'a')->status, 200, 'a user: CWA');
+is($t->get('/Conf/Ext/m-1/x', jar => 'a')->status, 403,
+   "a user's ticket does not open a conference");
 
 # --- the log ----------------------------------------------------------------
 
@@ -262,6 +299,15 @@ unlike($log, qr/\Q$key{'m-1'}\E|\Q$key{'m-2'}\E/, 'log: no key');
 
 $t->done;
 
+
+# the join form, posted as a browser would
+sub join_post {
+    my ($jar, $id, $key) = @_;
+
+    my $csrf = $t->get("/join?c=$id", jar => $jar)->field('csrf');
+    return $t->post('/join', jar => $jar,
+                    form => [csrf => $csrf, c => $id, key => $key]);
+}
 
 # curl --digest: curl answers the server's challenge itself
 sub digest {
