@@ -221,7 +221,8 @@ ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
 
     if (t->sip_len > OCS_SIP_MAX || t->display_len > OCS_DISPLAY_MAX
         || t->dn_len > OCS_DN_MAX || t->groups_len > OCS_GROUPS_MAX
-        || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX)
+        || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX
+        || t->conference_len > OCS_TICKET_CONFERENCE_MAX)
     {
         return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
     }

@@ -491,6 +491,24 @@ test_flow(void)
     ok(!ocs_conference_covers(&confs[0], "/Conf/m-1", 9),
        "covers: not the parent of a slash prefix");
 
+    /* which tickets a location takes */
+
+    ok(ocs_conference_ticket_admits("", 0, NULL, 0, "/cwa/", 5),
+       "admits: a user's ticket elsewhere");
+    ok(!ocs_conference_ticket_admits("", 0, confs, 1, "/Conf/m-1/x", 11),
+       "admits: not a user's ticket at a conference");
+    ok(ocs_conference_ticket_admits("m-1", 3, confs, 1, "/Conf/m-1/x", 11),
+       "admits: a participant's on its conference");
+    ok(!ocs_conference_ticket_admits("m-1", 3, confs, 1, "/Conf/m-2/x", 11),
+       "admits: not on another conference's path");
+    ok(!ocs_conference_ticket_admits("m-2", 3, confs, 1, "/Conf/m-1/x", 11),
+       "admits: not another conference's ticket");
+    ok(!ocs_conference_ticket_admits("m-1", 3, NULL, 0, "/Conf/m-1/x", 11),
+       "admits: not a participant's elsewhere");
+
+    n = ocs_conference_user(&confs[0], line);
+    is_str(line, n, "anonymous:m-1", "user: marked anonymous");
+
     /* a full exchange */
 
     if (ocs_store_mem_create(&store, 64, &env) != OCS_OK
