@@ -254,6 +254,7 @@ ngx_http_ocs_auth_conference_setup(ngx_http_request_t *r,
     dc->algs = (unsigned) alcf->conf_algs;
     dc->max_age = alcf->conf_nonce;
     dc->ring = ngx_http_ocs_sso_keyring(r);
+    dc->cache = ngx_http_ocs_sso_cache(r);
     dc->store = ngx_http_ocs_guard_store(r);
     dc->env = ngx_http_ocs_env();
     dc->confs = alcf->confs;

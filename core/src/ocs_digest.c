@@ -12,12 +12,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <ocs/ocs_codec.h>
+#include <ocs/ocs_csrf.h>
 #include <ocs/ocs_digest.h>
 
 
 #define OCS_DIGEST_SKEW         5     /* seconds a nonce may be ahead */
 #define OCS_DIGEST_EXPIRE_STEP  4     /* expired records dropped a write */
-#define OCS_DIGEST_NONCE_LABEL  "ocs digest nonce"
+#define OCS_DIGEST_NONCE_PURPOSE  "digest nonce"    /* ocs_csrf.h */
+#define OCS_DIGEST_NONCE_BODY   20    /* the time and 12 random bytes */
 
 
 typedef struct {
@@ -39,9 +42,8 @@ static int ocs_digest_ext_value(ocs_digest_cred_t *cred,
 static unsigned ocs_digest_alg_of(const ocs_digest_str_t *s);
 static int ocs_digest_alg_index(unsigned alg);
 static const EVP_MD *ocs_digest_md(unsigned alg);
-static int ocs_digest_nonce_mac(const ocs_key_t *key,
-    const unsigned char *raw, const char *realm, size_t realm_len,
-    unsigned char *mac);
+static size_t ocs_digest_nonce_data(const ocs_digest_conf_t *conf,
+    const unsigned char *raw, unsigned char *data);
 static const ocs_conference_t *ocs_digest_lookup(const ocs_digest_conf_t *conf,
     const ocs_digest_cred_t *cred, unsigned alg);
 static int ocs_digest_str_is(const ocs_digest_str_t *s, const char *want);
@@ -584,38 +586,19 @@ cleanup:
 }
 
 
-/* the nonce's MAC: HMAC-SHA256 under the key's CSRF subkey, labelled */
-static int
-ocs_digest_nonce_mac(const ocs_key_t *key, const unsigned char *raw,
-    const char *realm, size_t realm_len, unsigned char *mac)
+/*
+ * The nonce's MAC, as a CSRF token of its own purpose (ocs_csrf.h):
+ * HMAC-SHA256 under the ring's CSRF key over the purpose, the time and
+ * random bytes, and the realm, through the cache's keyed contexts.
+ */
+static size_t
+ocs_digest_nonce_data(const ocs_digest_conf_t *conf,
+    const unsigned char *raw, unsigned char *data)
 {
-    size_t          n;
-    unsigned int    outlen;
-    unsigned char   in[sizeof(OCS_DIGEST_NONCE_LABEL) + OCS_DIGEST_NONCE_RAW
-                       + OCS_DIGEST_REALM_MAX];
-    unsigned char   out[EVP_MAX_MD_SIZE];
+    memcpy(data, raw, OCS_DIGEST_NONCE_BODY);
+    memcpy(data + OCS_DIGEST_NONCE_BODY, conf->realm, conf->realm_len);
 
-    if (realm_len > OCS_DIGEST_REALM_MAX) {
-        return OCS_ERR_INVALID;
-    }
-
-    n = sizeof(OCS_DIGEST_NONCE_LABEL);
-    memcpy(in, OCS_DIGEST_NONCE_LABEL, n);
-    memcpy(in + n, raw, OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN);
-    n += OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN;
-    memcpy(in + n, realm, realm_len);
-    n += realm_len;
-
-    if (HMAC(EVP_sha256(), key->csrf, OCS_KEY_LEN, in, n, out, &outlen)
-        == NULL)
-    {
-        return OCS_ERR_SYS;
-    }
-
-    memcpy(mac, out, OCS_DIGEST_MAC_LEN);
-    OPENSSL_cleanse(out, sizeof(out));
-
-    return OCS_OK;
+    return OCS_DIGEST_NONCE_BODY + conf->realm_len;
 }
 
 
@@ -624,8 +607,11 @@ ocs_digest_nonce_issue(const ocs_digest_conf_t *conf, char *out,
     size_t outlen, ocs_err_t *err)
 {
     int              i, rc;
+    size_t           n, len;
     int64_t          now;
+    char             token[OCS_CSRF_TOKEN_LEN + 1];
     unsigned char    raw[OCS_DIGEST_NONCE_RAW];
+    unsigned char    data[OCS_DIGEST_NONCE_BODY + OCS_DIGEST_REALM_MAX];
     unsigned char    key[1 + OCS_DIGEST_MAC_LEN];
     ocs_store_rec_t  rec;
 
@@ -637,27 +623,38 @@ ocs_digest_nonce_issue(const ocs_digest_conf_t *conf, char *out,
         return ocs_err(err, OCS_ERR_NOTFOUND, "no key to seal nonces with");
     }
 
-    now = conf->env->now(conf->env->data);
-
-    memcpy(raw, conf->ring->keys[0].id, OCS_KEY_ID_LEN);
-
-    for (i = 0; i < 8; i++) {
-        raw[OCS_KEY_ID_LEN + i] = (unsigned char) ((uint64_t) now
-                                                   >> (56 - 8 * i));
+    if (conf->realm_len > OCS_DIGEST_REALM_MAX) {
+        return ocs_err(err, OCS_ERR_INVALID, "realm too long");
     }
 
-    if (conf->env->random(conf->env->data, raw + OCS_KEY_ID_LEN + 8, 12)
+    now = conf->env->now(conf->env->data);
+
+    for (i = 0; i < 8; i++) {
+        raw[i] = (unsigned char) ((uint64_t) now >> (56 - 8 * i));
+    }
+
+    if (conf->env->random(conf->env->data, raw + 8,
+                          OCS_DIGEST_NONCE_BODY - 8)
         != OCS_OK)
     {
         return ocs_err(err, OCS_ERR_SYS, "no random bytes for a nonce");
     }
 
-    if (ocs_digest_nonce_mac(&conf->ring->keys[0], raw, conf->realm,
-                             conf->realm_len,
-                             raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN)
-        != OCS_OK)
+    len = ocs_digest_nonce_data(conf, raw, data);
+
+    rc = ocs_csrf_token(conf->ring, conf->cache, OCS_DIGEST_NONCE_PURPOSE,
+                        data, len, token, sizeof(token), err);
+    if (rc != OCS_OK) {
+        return rc;
+    }
+
+    if (ocs_b64url_decode(token, OCS_CSRF_TOKEN_LEN,
+                          raw + OCS_DIGEST_NONCE_BODY,
+                          OCS_DIGEST_NONCE_RAW - OCS_DIGEST_NONCE_BODY, &n)
+        != OCS_OK
+        || n != OCS_DIGEST_NONCE_RAW - OCS_DIGEST_NONCE_BODY)
     {
-        return ocs_err(err, OCS_ERR_SYS, "HMAC failed");
+        return ocs_err(err, OCS_ERR_SYS, "a MAC of the wrong size");
     }
 
     ocs_digest_hex_encode(raw, OCS_DIGEST_NONCE_RAW, out);
@@ -667,11 +664,11 @@ ocs_digest_nonce_issue(const ocs_digest_conf_t *conf, char *out,
     }
 
     key[0] = OCS_DIGEST_KIND;
-    memcpy(key + 1, raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN,
-           OCS_DIGEST_MAC_LEN);
+    memcpy(key + 1, raw + OCS_DIGEST_NONCE_BODY, OCS_DIGEST_MAC_LEN);
 
     memset(&rec, 0, sizeof(ocs_store_rec_t));
     rec.first = now;
+
     /* alive as long as the nonce is young enough, its last second too */
     rec.expires = ocs_time_add(now, ocs_time_add(conf->max_age, 1));
 
@@ -694,41 +691,34 @@ ocs_digest_nonce_check(const ocs_digest_conf_t *conf, const char *nonce,
     size_t len, unsigned char *mac)
 {
     int             i;
-    size_t          k;
+    size_t          n;
     int64_t         ts, now, age;
     uint64_t        t;
+    char            token[OCS_CSRF_TOKEN_LEN + 1];
     unsigned char   raw[OCS_DIGEST_NONCE_RAW];
-    unsigned char   want[OCS_DIGEST_MAC_LEN];
-    const ocs_key_t  *key;
+    unsigned char   data[OCS_DIGEST_NONCE_BODY + OCS_DIGEST_REALM_MAX];
 
     if (len != OCS_DIGEST_NONCE_LEN
-        || ocs_digest_hex_decode(nonce, OCS_DIGEST_NONCE_RAW, raw) != OCS_OK)
+        || ocs_digest_hex_decode(nonce, OCS_DIGEST_NONCE_RAW, raw) != OCS_OK
+        || conf->realm_len > OCS_DIGEST_REALM_MAX)
     {
         return OCS_ERR_INVALID;
     }
 
-    key = NULL;
-
-    for (k = 0; conf->ring != NULL && k < conf->ring->n; k++) {
-        if (memcmp(conf->ring->keys[k].id, raw, OCS_KEY_ID_LEN) == 0) {
-            key = &conf->ring->keys[k];
-            break;
-        }
-    }
-
-    if (key == NULL) {
-        /* sealed by a key that has left the ring: old */
+    if (conf->ring == NULL || conf->ring->n == 0) {
         return OCS_ERR_EXPIRED;
     }
 
-    if (ocs_digest_nonce_mac(key, raw, conf->realm, conf->realm_len, want)
-        != OCS_OK)
-    {
-        return OCS_ERR_SYS;
-    }
+    /* every key of the ring is tried: one that left it makes a stranger */
 
-    if (CRYPTO_memcmp(want, raw + OCS_DIGEST_NONCE_RAW - OCS_DIGEST_MAC_LEN,
-                      OCS_DIGEST_MAC_LEN) != 0)
+    if (ocs_b64url_encode(raw + OCS_DIGEST_NONCE_BODY,
+                          OCS_DIGEST_NONCE_RAW - OCS_DIGEST_NONCE_BODY, token,
+                          sizeof(token), &n)
+        != OCS_OK
+        || ocs_csrf_verify(conf->ring, conf->cache, OCS_DIGEST_NONCE_PURPOSE,
+                           data, ocs_digest_nonce_data(conf, raw, data),
+                           token, n)
+           != OCS_OK)
     {
         return OCS_ERR_AUTH;
     }
@@ -736,7 +726,7 @@ ocs_digest_nonce_check(const ocs_digest_conf_t *conf, const char *nonce,
     t = 0;
 
     for (i = 0; i < 8; i++) {
-        t = t << 8 | raw[OCS_KEY_ID_LEN + i];
+        t = t << 8 | raw[i];
     }
 
     ts = (int64_t) t;
@@ -748,7 +738,7 @@ ocs_digest_nonce_check(const ocs_digest_conf_t *conf, const char *nonce,
     }
 
     if (mac != NULL) {
-        memcpy(mac, want, OCS_DIGEST_MAC_LEN);
+        memcpy(mac, raw + OCS_DIGEST_NONCE_BODY, OCS_DIGEST_MAC_LEN);
     }
 
     return (age > conf->max_age) ? OCS_ERR_EXPIRED : OCS_OK;
@@ -1002,6 +992,7 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         goto cleanup;
 
     default:
+        /* not ours, or sealed with a key that has left the ring */
         verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce not ours");
         goto cleanup;
     }

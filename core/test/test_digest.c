@@ -75,8 +75,9 @@ static const parse_case_t  parse_cases[] = {
     { "Digest us\"er=a", OCS_ERR_INVALID, "a quote in a name" },
     { "Digest nc=000000001", OCS_ERR_INVALID, "nc over 8 bytes" },
     { "Digest nonce=\"" "0123456789012345678901234567890123456789"
-      "01234567890123456789012345678901234567890\"", OCS_ERR_INVALID,
-      "nonce over 80 bytes" },
+      "0123456789012345678901234567890123456789"
+      "0123456789012345678901234\"", OCS_ERR_INVALID,
+      "nonce over 104 bytes" },
 };
 
 

@@ -61,10 +61,14 @@
 #define OCS_DIGEST_PARAMS_MAX    24      /* parameters in one header */
 #define OCS_DIGEST_USER_MAX      256     /* username after unescaping */
 #define OCS_DIGEST_CNONCE_MAX    256
-#define OCS_DIGEST_REALM_MAX     128
+#define OCS_DIGEST_REALM_MAX     64      /* with the nonce, a CSRF input */
 
-/* a nonce: 4 bytes key id, 8 of time, 12 random, 16 of MAC, in hex */
-#define OCS_DIGEST_NONCE_RAW     40
+/*
+ * A nonce: 8 bytes of time, 12 random, and the 32 of their HMAC (with
+ * the realm's) under the ring's CSRF key, in hex.  Its window's key is
+ * the first OCS_DIGEST_MAC_LEN bytes of the HMAC.
+ */
+#define OCS_DIGEST_NONCE_RAW     52
 #define OCS_DIGEST_NONCE_LEN     (2 * OCS_DIGEST_NONCE_RAW)
 #define OCS_DIGEST_MAC_LEN       16
 
@@ -141,6 +145,8 @@ typedef struct {
     unsigned                 algs;           /* offered: OCS_DIGEST_* */
     int64_t                  max_age;        /* nonce lifetime, seconds */
     const ocs_keyring_t     *ring;           /* seals and opens nonces */
+    ocs_ticket_cache_t      *cache;          /* ring's, or NULL; one
+                                                thread at a time */
     const ocs_store_t       *store;          /* nc windows; NULL: none
                                                 (every nonce stale) */
     const ocs_env_t         *env;
@@ -181,9 +187,10 @@ int ocs_digest_nonce_issue(const ocs_digest_conf_t *conf, char *out,
 
 /*
  * Whether nonce (len bytes) is one of ours for conf's realm and younger
- * than conf->max_age: OCS_OK; OCS_ERR_EXPIRED when too old, or from a
- * key no longer in the ring; OCS_ERR_AUTH when its MAC is wrong or it
- * is from the future; OCS_ERR_INVALID when it is not a nonce at all.
+ * than conf->max_age: OCS_OK; OCS_ERR_EXPIRED when too old (or the ring
+ * is empty); OCS_ERR_AUTH when no key of the ring made its MAC (a forgery,
+ * or a key that has left the ring) or it is from the future;
+ * OCS_ERR_INVALID when it is not a nonce at all.
  * *mac (when not NULL, OCS_DIGEST_MAC_LEN bytes) gets its MAC, the key
  * of its window.  Pure.
  */
