@@ -46,6 +46,8 @@ typedef struct {
     ngx_str_t              ntlm_keytab;   /* the one keytab NTLM works with */
     ngx_shm_zone_t        *guard;         /* ocs_auth_zone */
     ngx_uint_t             guard_used;
+    ngx_shm_zone_t        *nonces;        /* ocs_auth_conference_zone */
+    ngx_uint_t             nonces_used;
 } ngx_http_ocs_auth_main_conf_t;
 
 
@@ -216,7 +218,7 @@ int ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct);
 void ngx_http_ocs_guard_settle(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
     ngx_uint_t outcome);
-const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
+const ocs_store_t *ngx_http_ocs_guard_zone_store(ngx_shm_zone_t *zone);
 ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
@@ -249,6 +251,9 @@ char *ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ocs_auth_conference_init(ngx_conf_t *cf);
 char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
 

@@ -222,6 +222,17 @@ ngx_http_ocs_auth_participant(ngx_http_request_t *r,
             return NGX_OK;
         }
 
+        /* a participant's request carries no credentials upstream */
+        if (r == r->main && r->headers_in.authorization != NULL) {
+            if (ngx_http_ocs_header_in_delete(r, r->headers_in.authorization)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            r->headers_in.authorization = NULL;
+        }
+
         return (ngx_http_ocs_sso_pass_identity(r, t) == NGX_OK)
                ? NGX_OK : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -249,13 +260,17 @@ static ngx_int_t
 ngx_http_ocs_auth_conference_setup(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_digest_conf_t *dc)
 {
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
     dc->realm = (char *) alcf->conf_realm.data;
     dc->realm_len = alcf->conf_realm.len;
     dc->algs = (unsigned) alcf->conf_algs;
     dc->max_age = alcf->conf_nonce;
     dc->ring = ngx_http_ocs_sso_keyring(r);
     dc->cache = ngx_http_ocs_sso_cache(r);
-    dc->store = ngx_http_ocs_guard_store(r);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
+    dc->store = (amcf->nonces != NULL)
+                ? ngx_http_ocs_guard_zone_store(amcf->nonces) : NULL;
     dc->env = ngx_http_ocs_env();
     dc->confs = alcf->confs;
     dc->nconfs = alcf->nconfs;
@@ -286,7 +301,8 @@ ngx_http_ocs_auth_conference_challenge(ngx_http_request_t *r,
     if (rc == OCS_ERR_SPACE) {
         /* the client will be answered stale: better than no answer */
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
-                      "ocs auth: %s: make ocs_auth_zone larger", err.text);
+                      "ocs auth: %s: make ocs_auth_conference_zone larger",
+                      err.text);
 
     } else if (rc != OCS_OK) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -826,6 +842,55 @@ ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r, time_t left)
 }
 
 
+/*
+ * ocs_auth_conference_zone name:size: the nonces' nc windows, in a zone
+ * of their own, so that a flood of challenges (each makes a window) can
+ * drop other nonces' windows but never the lockout's counts.
+ */
+char *
+ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf = conf;
+
+    size_t     size;
+    ngx_str_t  name;
+
+    if (amcf->nonces != NULL) {
+        return "is duplicate";
+    }
+
+    if (ngx_http_ocs_conf_zone(cf, cmd, &name, &size) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->nonces = ngx_http_ocs_guard_zone_add(cf, &name, size);
+
+    return amcf->nonces ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* the nonces' zone, made with its defaults if a location needs it */
+ngx_int_t
+ngx_http_ocs_auth_conference_init(ngx_conf_t *cf)
+{
+    ngx_str_t                       name;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    if (!amcf->nonces_used || amcf->nonces != NULL) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&name, "ocs_conference");
+
+    amcf->nonces = ngx_http_ocs_guard_zone_add(cf, &name, 1024 * 1024);
+
+    return amcf->nonces ? NGX_OK : NGX_ERROR;
+}
+
+
 /* ocs_auth_conference_digest sha-256 | sha-512-256 | md5 ... */
 char *
 ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -931,6 +996,12 @@ ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
         return NGX_CONF_OK;
     }
 
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_auth_module);
+
+    if (conf->mode == NGX_HTTP_OCS_AUTH_CONFERENCE) {
+        amcf->nonces_used = 1;
+    }
+
     if (conf->conf_keys.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" needs \"ocs_auth_conference_keys\"",
@@ -941,8 +1012,6 @@ ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
 
     if (conf->conf_join) {
         /* the key's hash is checked in a pool thread, counted in the zone */
-        amcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_ocs_auth_module);
         amcf->guard_used = 1;
         ngx_http_ocs_sso_require(cf);
 

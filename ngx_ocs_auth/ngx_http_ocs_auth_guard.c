@@ -75,6 +75,7 @@ static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_find(
     ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
 static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_alloc(
     ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
+static const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
 static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
     ngx_http_ocs_guard_node_t *n);
 static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
@@ -388,8 +389,19 @@ ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
 
 
 /* the zone's store, NULL when there is no ocs_auth_zone */
-/* the zone as a store, also for the Digest nonces' nc windows */
+/* a zone that ngx_http_ocs_guard_zone_add() made, as a store */
 const ocs_store_t *
+ngx_http_ocs_guard_zone_store(ngx_shm_zone_t *zone)
+{
+    ngx_http_ocs_guard_ctx_t  *ctx;
+
+    ctx = zone->data;
+
+    return &ctx->store;
+}
+
+
+static const ocs_store_t *
 ngx_http_ocs_guard_store(ngx_http_request_t *r)
 {
     ngx_http_ocs_guard_ctx_t       *ctx;

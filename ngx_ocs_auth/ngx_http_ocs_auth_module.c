@@ -136,6 +136,13 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ocs_auth_conference_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_conference_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ocs_auth_conference_keys"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -924,6 +931,10 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
         }
     }
 
+    if (ngx_http_ocs_auth_conference_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
@@ -964,8 +975,8 @@ ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid value \"%V\" in \"ocs_auth\": "
-                           "use \"forms\", \"conference\" or \"off\"",
-                           &value[1]);
+                           "use \"forms\" or \"off\" (or \"conference\" "
+                           "for conference keys)", &value[1]);
         return NGX_CONF_ERROR;
     }
 

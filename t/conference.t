@@ -26,7 +26,7 @@ my $t = OCS::Test->new;
 my $tool = ($ENV{OCS_BUILD} || 'build') . '/ocs-conference';
 plan(skip_all => "no $tool (make all)") unless -x $tool;
 
-plan tests => 62;
+plan tests => 68;
 
 $t->users(alice => 'alice-pw');
 $t->keyfile('ticket.keys', 1);
@@ -51,6 +51,47 @@ ok($file !~ /\Q$key{'m-1'}\E/ && $file =~ /^m-1:OCS conferences:/m,
 like(`$tool $keys revoke gone`, qr/revoked/, 'tool: revoke');
 chmod 0640, $keys;
 
+# --- nginx -t -------------------------------------------------------------
+
+sub conf_error {
+    my ($loc) = @_;
+
+    my ($ok, $out) = $t->try_config(<<"EOF");
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        location /c/ {
+            $loc
+        }
+    }
+}
+EOF
+    return ($ok, $out);
+}
+
+my ($ok, $out) = conf_error('ocs_auth conference;');
+like($out, qr/"ocs_auth conference" needs "ocs_auth_conference_keys"/,
+     'nginx -t: no key file');
+($ok, $out) = conf_error("ocs_auth conference; ocs_auth_conference_keys "
+                         . "$keys; ocs_auth_conference_digest SHA-1;");
+like($out, qr/invalid algorithm "SHA-1"/, 'nginx -t: an unknown algorithm');
+($ok, $out) = conf_error("ocs_auth conference; ocs_auth_conference_keys "
+                         . "$keys; ocs_auth_conference_realm 'a\"b';");
+like($out, qr/may not hold quotes/, 'nginx -t: a quote in the realm');
+chmod 0644, $keys;
+($ok, $out) = conf_error("ocs_auth conference; ocs_auth_conference_keys "
+                         . "$keys;");
+like($out, qr/readable by every user/, 'nginx -t: a key file others read');
+chmod 0640, $keys;
+($ok, $out) = conf_error("ocs_auth conference; ocs_auth_conference_keys "
+                         . "$keys; ocs_auth_conference_digest SHA-256 MD5;");
+ok($ok && $out =~ /\[warn\].*offers MD5/, 'nginx -t: MD5 warned about');
+
 my $echo = OCS::Echo->new($t)->start;
 
 $t->run(<<'EOF');
@@ -58,6 +99,7 @@ http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
     ocs_sso_identity_header X-OCS-User;
     ocs_auth_zone guard:1m;
+    ocs_auth_conference_zone nonces:1m;
 
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
@@ -273,8 +315,11 @@ my $cookie = $r->set_cookie('__Host-ocs_ticket') // '';
 ok($cookie && $cookie !~ /Max-Age|Expires/i,
    'join: a ticket that ends with the browser');
 
-$r = $t->get('/Conf/Ext/m-1/x', jar => 'p');
+$r = $t->get('/Conf/Ext/m-1/x', jar => 'p',
+             headers => ['Authorization: Basic bTox']);
 is($r->status, 200, 'participant: its conference');
+unlike($r->body, qr/^Authorization:/mi,
+       'participant: no credentials reach the upstream');
 like($r->body, qr/^X-OCS-User: anonymous:m-1\r?$/m,
      'participant: the identity header');
 is($r->header('X-Method'), 'anonymous', 'participant: $ocs_auth_method');

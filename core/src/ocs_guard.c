@@ -743,8 +743,7 @@ int
 ocs_guard_listed(const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec, int64_t now)
 {
-    return len > 0 && key[0] != OCS_GUARD_KIND_ONCE
-           && key[0] != OCS_GUARD_KIND_NONCE && rec->expires > now;
+    return len > 0 && key[0] != OCS_GUARD_KIND_ONCE && rec->expires > now;
 }
 
 
@@ -865,7 +864,7 @@ ocs_guard_clear_one(void *arg, const unsigned char *key, size_t len,
     (void) rec;
 
     if (ocs_guard_entry(key, len, &e) != OCS_OK
-        || e.kind == OCS_GUARD_KIND_ONCE || e.kind == OCS_GUARD_KIND_NONCE)
+        || e.kind == OCS_GUARD_KIND_ONCE)
     {
         return OCS_STORE_NEXT;
     }

@@ -73,7 +73,7 @@
 #define OCS_DIGEST_MAC_LEN       16
 
 /* the store's key of a nonce's nc window */
-#define OCS_DIGEST_KIND          'N'     /* OCS_GUARD_KIND_NONCE */
+#define OCS_DIGEST_KIND          'N'
 #define OCS_DIGEST_WINDOW        64      /* nc values below the highest */
 
 /* one challenge value ("Digest realm=..."), without the header name */

@@ -45,9 +45,6 @@
 #define OCS_GUARD_KIND_CODES    'C'    /* second-step codes of an account
                                           from an address */
 #define OCS_GUARD_KIND_ONCE     'O'    /* used codes and forms */
-#define OCS_GUARD_KIND_NONCE    'N'    /* Digest nonces' nc windows
-                                          (ocs_digest.h): neither listed
-                                          nor cleared here */
 
 /* the counts a password sign-in takes part in, as bits */
 #define OCS_GUARD_BY_ADDRESS    1      /* the account from the address */
