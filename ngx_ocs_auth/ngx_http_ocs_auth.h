@@ -48,6 +48,7 @@ typedef struct {
     ngx_uint_t             guard_used;
     ngx_shm_zone_t        *nonces;        /* ocs_auth_conference_zone */
     ngx_uint_t             nonces_used;
+    ocs_digest_hashes_t   *hashes;        /* per worker process */
 } ngx_http_ocs_auth_main_conf_t;
 
 
@@ -254,6 +255,8 @@ char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_ocs_auth_conference_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ocs_auth_conference_init_process(ngx_cycle_t *cycle);
+void ngx_http_ocs_auth_conference_exit_process(ngx_cycle_t *cycle);
 char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
 

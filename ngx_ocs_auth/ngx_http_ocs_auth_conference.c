@@ -271,6 +271,7 @@ ngx_http_ocs_auth_conference_setup(ngx_http_request_t *r,
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
     dc->store = (amcf->nonces != NULL)
                 ? ngx_http_ocs_guard_zone_store(amcf->nonces) : NULL;
+    dc->hashes = amcf->hashes;
     dc->env = ngx_http_ocs_env();
     dc->confs = alcf->confs;
     dc->nconfs = alcf->nconfs;
@@ -888,6 +889,46 @@ ngx_http_ocs_auth_conference_init(ngx_conf_t *cf)
     amcf->nonces = ngx_http_ocs_guard_zone_add(cf, &name, 1024 * 1024);
 
     return amcf->nonces ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the hash algorithms, fetched once per worker for its requests */
+ngx_int_t
+ngx_http_ocs_auth_conference_init_process(ngx_cycle_t *cycle)
+{
+    ocs_err_t                       err;
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_ocs_auth_module);
+
+    if (amcf == NULL || !amcf->nonces_used) {
+        return NGX_OK;
+    }
+
+    amcf->hashes = ocs_digest_hashes_create(&err);
+
+    if (amcf->hashes == NULL) {
+        /* every hash then fetches its algorithm: slower, still right */
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, 0, "ocs auth: %s", err.text);
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_ocs_auth_conference_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ocs_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_ocs_auth_module);
+
+    if (amcf != NULL) {
+        ocs_digest_hashes_destroy(amcf->hashes);
+        amcf->hashes = NULL;
+    }
 }
 
 

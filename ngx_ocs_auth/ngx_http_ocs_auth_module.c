@@ -24,6 +24,7 @@ static ngx_int_t ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 static ngx_int_t ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
+static void ngx_http_ocs_auth_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
 static void *ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -362,7 +363,7 @@ ngx_module_t  ngx_http_ocs_auth_module = {
     ngx_http_ocs_auth_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_http_ocs_auth_ldap_exit_process,   /* exit process */
+    ngx_http_ocs_auth_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -371,11 +372,21 @@ ngx_module_t  ngx_http_ocs_auth_module = {
 static ngx_int_t
 ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_ocs_auth_ldap_init_process(cycle) != NGX_OK) {
+    if (ngx_http_ocs_auth_ldap_init_process(cycle) != NGX_OK
+        || ngx_http_ocs_auth_conference_init_process(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_http_ocs_auth_negotiate_init_process(cycle);
+}
+
+
+static void
+ngx_http_ocs_auth_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ocs_auth_conference_exit_process(cycle);
+    ngx_http_ocs_auth_ldap_exit_process(cycle);
 }
 
 

@@ -49,6 +49,16 @@ static const ocs_conference_t *ocs_digest_lookup(const ocs_digest_conf_t *conf,
 static int ocs_digest_str_is(const ocs_digest_str_t *s, const char *want);
 
 
+struct ocs_digest_hashes_s {
+    EVP_MD            *md[OCS_DIGEST_ALGS];     /* by ocs_digest_alg_index */
+    EVP_MD_CTX        *ctx;
+};
+
+
+static int ocs_digest_hash(ocs_digest_hashes_t *h, unsigned alg,
+    const char *const *parts, const size_t *lens, size_t nparts, char *out);
+
+
 static const ocs_digest_param_t  ocs_digest_params[] = {
 
 #define OCS_DIGEST_PARAM(name, field, max)                                    \
@@ -533,23 +543,81 @@ ocs_digest_str_is(const ocs_digest_str_t *s, const char *want)
 }
 
 
+ocs_digest_hashes_t *
+ocs_digest_hashes_create(ocs_err_t *err)
+{
+    ocs_digest_hashes_t  *h;
+
+    h = OPENSSL_zalloc(sizeof(ocs_digest_hashes_t));
+    if (h == NULL) {
+        ocs_err(err, OCS_ERR_SYS, "no memory for the hashes");
+        return NULL;
+    }
+
+    h->md[0] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    h->md[1] = EVP_MD_fetch(NULL, "SHA2-512/256", NULL);
+    h->md[2] = EVP_MD_fetch(NULL, "MD5", NULL);
+    h->ctx = EVP_MD_CTX_new();
+
+    if (h->md[0] == NULL || h->md[1] == NULL || h->ctx == NULL) {
+        ocs_digest_hashes_destroy(h);
+        ocs_err(err, OCS_ERR_SYS, "OpenSSL has no SHA-256 or SHA-512/256");
+        return NULL;
+    }
+
+    return h;
+}
+
+
+void
+ocs_digest_hashes_destroy(ocs_digest_hashes_t *h)
+{
+    size_t  i;
+
+    if (h == NULL) {
+        return;
+    }
+
+    for (i = 0; i < OCS_DIGEST_ALGS; i++) {
+        EVP_MD_free(h->md[i]);
+    }
+
+    EVP_MD_CTX_free(h->ctx);
+    OPENSSL_free(h);
+}
+
+
 int
 ocs_digest_hash_hex(unsigned alg, const char *const *parts,
     const size_t *lens, size_t nparts, char *out)
 {
-    int             rc;
+    return ocs_digest_hash(NULL, alg, parts, lens, nparts, out);
+}
+
+
+/* with h: its fetched algorithm and its context, else fresh ones */
+static int
+ocs_digest_hash(ocs_digest_hashes_t *h, unsigned alg,
+    const char *const *parts, const size_t *lens, size_t nparts, char *out)
+{
+    int             rc, idx;
     size_t          i;
     unsigned int    n;
     EVP_MD_CTX     *md;
     const EVP_MD   *type;
-    unsigned char   h[EVP_MAX_MD_SIZE];
+    unsigned char   hash[EVP_MAX_MD_SIZE];
 
-    type = ocs_digest_md(alg);
+    idx = ocs_digest_alg_index(alg);
+    if (idx < 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    type = (h != NULL) ? h->md[idx] : ocs_digest_md(alg);
     if (type == NULL) {
         return OCS_ERR_INVALID;
     }
 
-    md = EVP_MD_CTX_new();
+    md = (h != NULL) ? h->ctx : EVP_MD_CTX_new();
     if (md == NULL) {
         return OCS_ERR_SYS;
     }
@@ -568,19 +636,22 @@ ocs_digest_hash_hex(unsigned alg, const char *const *parts,
         }
     }
 
-    if (EVP_DigestFinal_ex(md, h, &n) != 1
+    if (EVP_DigestFinal_ex(md, hash, &n) != 1
         || n != ocs_digest_alg_len(alg))
     {
         goto cleanup;
     }
 
-    ocs_digest_hex_encode(h, n, out);
+    ocs_digest_hex_encode(hash, n, out);
     rc = OCS_OK;
 
 cleanup:
 
-    OPENSSL_cleanse(h, sizeof(h));
-    EVP_MD_CTX_free(md);
+    OPENSSL_cleanse(hash, sizeof(hash));
+
+    if (h == NULL) {
+        EVP_MD_CTX_free(md);
+    }
 
     return rc;
 }
@@ -944,7 +1015,7 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
     parts[1] = cred->uri.data;
     lens[1] = cred->uri.len;
 
-    rc = ocs_digest_hash_hex(alg, parts, lens, 2, ha2);
+    rc = ocs_digest_hash(conf->hashes, alg, parts, lens, 2, ha2);
 
     if (rc == OCS_OK) {
         parts[0] = ha1;
@@ -960,7 +1031,7 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         parts[5] = ha2;
         lens[5] = 2 * hlen;
 
-        rc = ocs_digest_hash_hex(alg, parts, lens, 6, want);
+        rc = ocs_digest_hash(conf->hashes, alg, parts, lens, 6, want);
     }
 
     if (rc != OCS_OK) {

@@ -530,6 +530,8 @@ test_flow(void)
     conf.env = &env;
     conf.confs = confs;
     conf.nconfs = 1;
+    conf.hashes = ocs_digest_hashes_create(&err);
+    ok(conf.hashes != NULL, "hashes: fetched once");
 
     rc = ocs_digest_nonce_issue(&conf, nonce, sizeof(nonce), &err);
     is_int(rc, OCS_OK, "nonce: issued");
@@ -640,6 +642,7 @@ test_flow(void)
     is_int(try(&conf, "key one", OCS_DIGEST_SHA256, line, "00000001", 0),
            OCS_DIGEST_REPLAY, "full: and is still checked for replays");
 
+    ocs_digest_hashes_destroy(conf.hashes);
     ocs_store_mem_destroy(&store);
     ocs_store_mem_destroy(&empty);
     ocs_store_mem_destroy(&small);

@@ -138,6 +138,14 @@ typedef struct {
 } ocs_conference_t;
 
 
+/*
+ * The hash algorithms fetched once, and one hashing context: without
+ * them OpenSSL 3 fetches the algorithm again for every hash (most of a
+ * short hash's cost).  For one thread at a time.
+ */
+typedef struct ocs_digest_hashes_s  ocs_digest_hashes_t;
+
+
 /* a location's Digest set-up; the caller owns every pointer */
 typedef struct {
     const char              *realm;          /* NUL-terminated */
@@ -149,6 +157,7 @@ typedef struct {
                                                 thread at a time */
     const ocs_store_t       *store;          /* nc windows; NULL: none
                                                 (every nonce stale) */
+    ocs_digest_hashes_t     *hashes;         /* or NULL */
     const ocs_env_t         *env;
     const ocs_conference_t  *confs;
     size_t                   nconfs;
@@ -258,6 +267,17 @@ size_t ocs_digest_alg_len(unsigned alg);
  */
 int ocs_digest_hash_hex(unsigned alg, const char *const *parts,
     const size_t *lens, size_t nparts, char *out);
+
+/*
+ * Fetches the algorithms and makes the context.  Returns NULL (and err)
+ * when OpenSSL fails; an algorithm the library does not have (MD5 under
+ * a FIPS provider) is left out, and hashing with it then fails.  The
+ * caller destroys the handle.
+ */
+ocs_digest_hashes_t *ocs_digest_hashes_create(ocs_err_t *err);
+
+/* frees what create made; NULL is fine */
+void ocs_digest_hashes_destroy(ocs_digest_hashes_t *h);
 
 /*
  * Parses one line of the conference key file into *c:
