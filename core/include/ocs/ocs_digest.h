@@ -256,6 +256,12 @@ unsigned ocs_digest_alg_next(unsigned algs, unsigned before);
 /* the RFC 7616 name of one algorithm ("SHA-256"), or NULL */
 const char *ocs_digest_alg_name(unsigned alg);
 
+/*
+ * The slot of one algorithm in ocs_conference_t's ha1 and uhash: 0 for
+ * SHA-256, 1 for SHA-512-256, 2 for MD5; -1 for none.
+ */
+int ocs_digest_alg_index(unsigned alg);
+
 /* the bytes of one algorithm's H(), 0 for none */
 size_t ocs_digest_alg_len(unsigned alg);
 

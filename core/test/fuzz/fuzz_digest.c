@@ -4,6 +4,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
  *       core/test/fuzz/fuzz_digest.c core/src/ocs_digest.c \
+ *       core/src/ocs_conference.c \
  *       core/src/ocs_core.c core/src/ocs_codec.c core/src/ocs_csrf.c \
  *       core/src/ocs_keyring.c -lcrypto -lcurl -o fuzz_digest
  *   ./fuzz_digest -max_len=5000
