@@ -33,6 +33,18 @@
 #define NGX_HTTP_OCS_JOIN_KEY_MAX    256
 
 
+/*
+ * The conference whose key this request proved.  It hangs off a pool
+ * cleanup, not a module context: an internal redirect (index, try_files,
+ * error_page) clears the contexts, and the Authorization header is gone
+ * by then, so the location the redirect leads to finds the proof here.
+ */
+typedef struct {
+    u_char                    id[OCS_CONF_ID_MAX];
+    size_t                    len;
+} ngx_http_ocs_auth_proved_t;
+
+
 /* one post of the join form, from the event loop to a pool thread */
 typedef struct {
     ngx_str_t                 id;         /* as typed */
@@ -51,6 +63,11 @@ static ngx_int_t ngx_http_ocs_auth_conference_challenge(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, const ocs_conference_t *c,
     ngx_str_t *account);
+static ngx_int_t ngx_http_ocs_auth_conference_as(ngx_http_request_t *r,
+    const u_char *id, size_t len);
+static ngx_http_ocs_auth_proved_t *ngx_http_ocs_auth_proved(
+    ngx_http_request_t *r, ngx_uint_t create);
+static void ngx_http_ocs_auth_proved_cleanup(void *data);
 static ngx_int_t ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
 static ngx_int_t ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r,
@@ -82,20 +99,40 @@ ngx_int_t
 ngx_http_ocs_auth_conference(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf)
 {
-    int                      verdict;
-    time_t                   left;
-    unsigned                 alg;
-    ngx_str_t                account;
-    ocs_err_t                err;
-    ngx_table_elt_t         *h;
-    const char              *why;
-    ocs_digest_conf_t        dc;
-    ocs_digest_cred_t       *cred;
-    ngx_http_ocs_sso_ctx_t  *ctx;
-    const ocs_conference_t  *c;
+    int                          verdict;
+    time_t                       left;
+    unsigned                     alg;
+    ngx_str_t                    account;
+    ocs_err_t                    err;
+    ngx_table_elt_t             *h;
+    const char                  *why;
+    ocs_digest_conf_t            dc;
+    ocs_digest_cred_t           *cred;
+    ngx_http_ocs_sso_ctx_t      *ctx;
+    const ocs_conference_t      *c;
+    ngx_http_ocs_auth_proved_t  *proved;
 
     if (ngx_http_ocs_auth_conference_setup(r, alcf, &dc) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the key was proved before an internal redirect: this path too? */
+    proved = ngx_http_ocs_auth_proved(r, 0);
+
+    if (proved != NULL) {
+        if (!ocs_conference_ticket_admits((char *) proved->id, proved->len,
+                                          alcf->confs, alcf->nconfs,
+                                          (char *) r->uri.data, r->uri.len))
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ocs auth: conference \"%*s\" does not cover "
+                          "\"%V\"", proved->len, proved->id, &r->uri);
+            return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_FORBIDDEN,
+                                                       "Not part of this "
+                                                       "conference.\n");
+        }
+
+        return ngx_http_ocs_auth_conference_as(r, proved->id, proved->len);
     }
 
     h = r->headers_in.authorization;
@@ -349,7 +386,7 @@ ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, const ocs_conference_t *c,
     ngx_str_t *account)
 {
-    ngx_http_ocs_sso_ctx_t  *ctx;
+    ngx_http_ocs_auth_proved_t  *proved;
 
     if (!ocs_conference_covers(c, (char *) r->uri.data, r->uri.len)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -371,7 +408,28 @@ ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
 
     r->headers_in.authorization = NULL;
 
-    /* the request goes on as the participant: $ocs_user, $ocs_auth_method */
+    proved = ngx_http_ocs_auth_proved(r, 1);
+    if (proved == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(proved->id, c->id, c->id_len);
+    proved->len = c->id_len;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "ocs auth: conference \"%s\" key accepted", c->id);
+
+    return ngx_http_ocs_auth_conference_as(r, proved->id, proved->len);
+}
+
+
+/* the request goes on as the participant: $ocs_user, $ocs_auth_method */
+static ngx_int_t
+ngx_http_ocs_auth_conference_as(ngx_http_request_t *r, const u_char *id,
+    size_t len)
+{
+    ngx_http_ocs_sso_ctx_t  *ctx;
+    ocs_conference_t         c;
 
     ctx = ngx_http_ocs_sso_verify(r);
     if (ctx == NULL) {
@@ -380,21 +438,58 @@ ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
 
     ngx_memzero(&ctx->ticket, sizeof(ocs_ticket_t));
 
-    ctx->ticket.user_len = ocs_conference_user(c, ctx->ticket.user);
+    c.id_len = len;
+    ngx_memcpy(c.id, id, len);
+
+    ctx->ticket.user_len = ocs_conference_user(&c, ctx->ticket.user);
     ctx->ticket.methods = OCS_METHOD_DIGEST | OCS_METHOD_ANONYMOUS;
     ctx->ticket.auth_time = ngx_time();
     ctx->ticket.expires = ngx_time();
     ctx->ticket.last_seen = ngx_time();
-    ngx_memcpy(ctx->ticket.conference, c->id, c->id_len);
-    ctx->ticket.conference_len = c->id_len;
+    ngx_memcpy(ctx->ticket.conference, id, len);
+    ctx->ticket.conference_len = len;
     ctx->state = NGX_HTTP_OCS_SSO_VALID;
     ctx->refresh.len = 0;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "ocs auth: conference \"%s\" key accepted", c->id);
-
     return (ngx_http_ocs_sso_pass_identity(r, &ctx->ticket) == NGX_OK)
            ? NGX_OK : NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* the proof of this request, made if create and not there yet */
+static ngx_http_ocs_auth_proved_t *
+ngx_http_ocs_auth_proved(ngx_http_request_t *r, ngx_uint_t create)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_ocs_auth_proved_cleanup) {
+            return cln->data;
+        }
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ocs_auth_proved_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_ocs_auth_proved_cleanup;
+
+    return cln->data;
+}
+
+
+/* only the handler's address matters: it marks the proof among cleanups */
+static void
+ngx_http_ocs_auth_proved_cleanup(void *data)
+{
+    ngx_http_ocs_auth_proved_t  *proved = data;
+
+    proved->len = 0;
 }
 
 

@@ -26,7 +26,7 @@ my $t = OCS::Test->new;
 my $tool = ($ENV{OCS_BUILD} || 'build') . '/ocs-conference';
 plan(skip_all => "no $tool (make all)") unless -x $tool;
 
-plan tests => 68;
+plan tests => 70;
 
 $t->users(alice => 'alice-pw');
 $t->keyfile('ticket.keys', 1);
@@ -36,7 +36,8 @@ my $keys = $t->path('conference.keys');
 
 my %key;
 
-for (['m-1', '/Conf/Ext/m-1/,/sha512/m-1/,/md5/m-1/,/short/m-1/,/both/m-1/'],
+for (['m-1', '/Conf/Ext/m-1/,/sha512/m-1/,/md5/m-1/,/short/m-1/,/both/m-1/,'
+            . '/idx/m-1/'],
      ['m-2', '/Conf/Ext/m-2/'], ['gone', '/Conf/Ext/gone/'])
 {
     my ($id, $paths) = @$_;
@@ -93,6 +94,9 @@ chmod 0640, $keys;
 ok($ok && $out =~ /\[warn\].*offers MD5/, 'nginx -t: MD5 warned about');
 
 my $echo = OCS::Echo->new($t)->start;
+mkdir $t->path('idx');
+mkdir $t->path('idx/m-1');
+$t->write_file('idx/m-1/index.html', "index\n");
 
 $t->run(<<'EOF');
 http {
@@ -156,6 +160,12 @@ http {
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
         }
 
+        # static files: an index is an internal redirect
+        location /idx/ {
+            ocs_auth conference;
+            root %%TESTDIR%%;
+        }
+
         # a CWA-like and an Address Book-like service
         location /cwa/ {
             ocs_auth forms;
@@ -214,6 +224,10 @@ my ($major, $minor) = `curl --version` =~ /^curl (\d+)\.(\d+)/;
 $r = digest('/sha512/m-1/x', 'm-1', $key{'m-1'});
 is($r->status, ($major * 100 + $minor >= 808) ? 200 : 401,
    "curl --digest sha-512-256: as curl $major.$minor can");
+
+$r = digest('/idx/m-1/', 'm-1', $key{'m-1'});
+is($r->status, 200, 'an index after the key: 200');
+is($r->body, "index\n", 'an index after the key: the file');
 
 # --- the challenges, strongest first ------------------------------------
 
