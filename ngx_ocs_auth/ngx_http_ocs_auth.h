@@ -242,15 +242,14 @@ ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
 ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 
-/* ngx_http_ocs_auth_conference.c: ocs_auth conference, and its join page */
+/* ngx_http_ocs_auth_conference.c: ocs_auth conference */
 ngx_int_t ngx_http_ocs_auth_conference(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r,
+    time_t left);
 ngx_int_t ngx_http_ocs_auth_participant(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
-ngx_int_t ngx_http_ocs_auth_join_handler(ngx_http_request_t *r);
 char *ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -259,6 +258,11 @@ ngx_int_t ngx_http_ocs_auth_conference_init_process(ngx_cycle_t *cycle);
 void ngx_http_ocs_auth_conference_exit_process(ngx_cycle_t *cycle);
 char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
+
+/* ngx_http_ocs_auth_join.c: the join page */
+ngx_int_t ngx_http_ocs_auth_join_handler(ngx_http_request_t *r);
+char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,
