@@ -42,6 +42,9 @@ typedef struct {
 
 static ngx_int_t ngx_http_ocs_auth_conference_setup(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_digest_conf_t *dc);
+static ngx_int_t ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_digest_conf_t *dc,
+    ngx_table_elt_t *h);
 static ngx_int_t ngx_http_ocs_auth_conference_challenge(ngx_http_request_t *r,
     ocs_digest_conf_t *dc, ngx_uint_t stale);
 static ngx_int_t ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
@@ -66,17 +69,9 @@ ngx_int_t
 ngx_http_ocs_auth_conference(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf)
 {
-    int                          verdict;
-    time_t                       left;
-    unsigned                     alg;
-    ngx_str_t                    account;
-    ocs_err_t                    err;
     ngx_table_elt_t             *h;
-    const char                  *why;
     ocs_digest_conf_t            dc;
-    ocs_digest_cred_t           *cred;
     ngx_http_ocs_sso_ctx_t      *ctx;
-    const ocs_conference_t      *c;
     ngx_http_ocs_auth_proved_t  *proved;
 
     if (ngx_http_ocs_auth_conference_setup(r, alcf, &dc) != NGX_OK) {
@@ -124,6 +119,25 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
         return ngx_http_ocs_auth_conference_challenge(r, &dc, 0);
     }
 
+    return ngx_http_ocs_auth_conference_key(r, alcf, &dc, h);
+}
+
+
+/* an Authorization: Digest header, checked and answered */
+static ngx_int_t
+ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_digest_conf_t *dc,
+    ngx_table_elt_t *h)
+{
+    int                      verdict;
+    time_t                   left;
+    unsigned                 alg;
+    ngx_str_t                account;
+    ocs_err_t                err;
+    const char              *why;
+    ocs_digest_cred_t       *cred;
+    const ocs_conference_t  *c;
+
     cred = ngx_palloc(r->pool, sizeof(ocs_digest_cred_t));
     if (cred == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -139,7 +153,7 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
                                                    "Authorization header.\n");
     }
 
-    verdict = ocs_digest_verify(&dc, cred, (char *) r->method_name.data,
+    verdict = ocs_digest_verify(dc, cred, (char *) r->method_name.data,
                                 r->method_name.len,
                                 (char *) r->unparsed_uri.data,
                                 r->unparsed_uri.len, &c, &alg, &err);
@@ -181,7 +195,7 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ocs auth: conference \"%V\": %s, stale", &account,
                       err.text);
-        return ngx_http_ocs_auth_conference_challenge(r, &dc, 1);
+        return ngx_http_ocs_auth_conference_challenge(r, dc, 1);
 
     case OCS_DIGEST_REPLAY:
     case OCS_DIGEST_FAIL:
@@ -190,7 +204,7 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: conference \"%V\" from %V: %s", &account,
                       &r->connection->addr_text, err.text);
-        return ngx_http_ocs_auth_conference_challenge(r, &dc, 0);
+        return ngx_http_ocs_auth_conference_challenge(r, dc, 0);
 
     default:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
