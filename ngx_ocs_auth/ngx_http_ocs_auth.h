@@ -112,19 +112,6 @@ typedef struct {
 
 
 /* what a directory said about a user, filled in a pool thread */
-typedef ocs_authz_result_t  ngx_http_ocs_auth_dir_result_t;
-
-
-/* a password sign-in's part in the lockout counts (ocs/ocs_guard.h) */
-#define NGX_HTTP_OCS_GUARD_BY_ADDRESS   OCS_GUARD_BY_ADDRESS
-#define NGX_HTTP_OCS_GUARD_ANYWHERE     OCS_GUARD_ANYWHERE
-#define NGX_HTTP_OCS_GUARD_ADDRESS_ONLY OCS_GUARD_ADDRESS_ONLY
-
-#define NGX_HTTP_OCS_GUARD_FAILED      OCS_GUARD_FAILED    /* wrong */
-#define NGX_HTTP_OCS_GUARD_SUCCEEDED   OCS_GUARD_SUCCEEDED
-#define NGX_HTTP_OCS_GUARD_NEUTRAL     OCS_GUARD_NEUTRAL   /* not judged */
-
-typedef ocs_guard_attempt_t  ngx_http_ocs_guard_attempt_t;
 
 
 /* ngx_http_ocs_auth_page.c: the sign-in location's handler */
@@ -199,28 +186,24 @@ ngx_int_t ngx_http_ocs_auth_check(ngx_conf_t *cf);
 
 /* ngx_http_ocs_auth_guard.c */
 char *ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_shm_zone_t *ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+ngx_shm_zone_t *ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
-time_t ngx_http_ocs_guard_locked(ngx_http_request_t *r,
+time_t ngx_http_ocs_auth_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes, const char **why);
-void ngx_http_ocs_guard_failed(ngx_http_request_t *r,
+void ngx_http_ocs_auth_guard_failed(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes);
-void ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
+void ngx_http_ocs_auth_guard_succeeded(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes);
-ngx_int_t ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
+ngx_int_t ngx_http_ocs_auth_guard_attempt_init(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
-    ngx_http_ocs_guard_attempt_t *a);
-ngx_int_t ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a,
-    u_char *account, size_t len, const ocs_ldap_policy_t *policy);
-int ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct);
-void ngx_http_ocs_guard_settle(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+    ocs_guard_attempt_t *a);
+void ngx_http_ocs_auth_guard_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a,
     ngx_uint_t outcome);
-const ocs_store_t *ngx_http_ocs_guard_zone_store(ngx_shm_zone_t *zone);
-ngx_int_t ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind,
+ngx_int_t ngx_http_ocs_auth_guard_once(ngx_http_request_t *r, u_char kind,
     u_char *data, size_t len, int64_t value, time_t expires);
 ngx_int_t ngx_http_ocs_auth_lockout_admin_handler(ngx_http_request_t *r);
 
@@ -265,17 +248,16 @@ char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /* ngx_http_ocs_auth_ldap.c */
-char *ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_ocs_auth_ldap_directory(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_require(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_ocs_auth_internal_networks(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
-uint32_t ngx_http_ocs_auth_facts_gen(ngx_array_t *facts);
 ngx_int_t ngx_http_ocs_auth_ldap_init_process(ngx_cycle_t *cycle);
 void ngx_http_ocs_auth_ldap_policy_log(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
@@ -286,10 +268,6 @@ ngx_int_t ngx_http_ocs_auth_internal_client(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf);
 
 /* in a pool thread: facts and group names of an account (the core's) */
-int ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
-    ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err);
-void ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
-    ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen);
 
 /* on the event loop: the location's requirements against the ticket */
 ngx_int_t ngx_http_ocs_auth_authorize(ngx_http_request_t *r,

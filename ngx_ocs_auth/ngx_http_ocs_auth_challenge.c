@@ -70,10 +70,8 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
                       "location with \"ocs_auth_signin\"", signin_url);
 
         ngx_http_finalize_request(r,
-            ngx_http_ocs_send_message(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                      "Sign-in unavailable",
-                                      "The sign-in page is not set up. "
-                                      "Please tell the administrator."));
+            ngx_http_ocs_send_msg(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  OCS_MSG_SIGNIN_NOT_SET_UP));
         return NGX_DONE;
     }
 
@@ -111,8 +109,8 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_http_ocs_send_text(r, NGX_HTTP_UNAUTHORIZED,
-                                    "Sign-in required.\n");
+        rc = ngx_http_ocs_send_msg(r, NGX_HTTP_UNAUTHORIZED,
+                                   OCS_MSG_SIGNIN_REQUIRED);
     }
 
     ngx_http_finalize_request(r, rc);
@@ -153,43 +151,28 @@ ngx_http_ocs_auth_is_signin_url(ngx_http_request_t *r)
 /*
  * The body of the 401 that offers Kerberos: a browser that can answer
  * the challenge never shows it; any other goes on to the sign-in form.
+ * A built-in page, in the site's layout.
  */
 ngx_int_t
 ngx_http_ocs_auth_fallback_page(ngx_http_request_t *r, ngx_str_t *url)
 {
-    u_char  *html, *p;
-    size_t   n, len;
+    ocs_tpl_var_t     vars[4];
+    const ocs_msg_t  *msg;
 
-    static const char  head[] =
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-        "<meta charset=\"utf-8\">\n<title>Sign in</title>\n"
-        "<meta http-equiv=\"refresh\" content=\"0; url=";
-    static const char  middle[] =
-        "\">\n</head>\n<body>\n<main>\n<h1>Sign in</h1>\n"
-        "<p>This browser did not sign you in with your Windows account. "
-        "<a href=\"";
-    static const char  tail[] =
-        "\">Sign in with your user name and password</a>.</p>\n"
-        "</main>\n</body>\n</html>\n";
+    msg = ocs_msg(OCS_MSG_NEGOTIATE_FALLBACK);
 
-    /* the URL twice, each character escaped to at most 6 bytes */
-    len = sizeof(head) + sizeof(middle) + sizeof(tail) + 12 * url->len;
+    vars[0] = (ocs_tpl_var_t) { "title", msg->title, msg->title_len,
+                                OCS_TPL_TEXT };
+    vars[1] = (ocs_tpl_var_t) { "message", msg->text, msg->text_len,
+                                OCS_TPL_TEXT };
+    vars[2] = (ocs_tpl_var_t) { "signin", (char *) url->data, url->len,
+                                OCS_TPL_TEXT };
+    vars[3].name = "head";
+    vars[3].value = ocs_page(OCS_PAGE_PART_REFRESH, &vars[3].len);
+    vars[3].raw = OCS_TPL_NESTED;
 
-    html = ngx_pnalloc(r->pool, len);
-    if (html == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(html, head, sizeof(head) - 1);
-    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
-                           6 * url->len + 1, &n);
-    p = ngx_cpymem(p + n, middle, sizeof(middle) - 1);
-    (void) ocs_html_escape((char *) url->data, url->len, (char *) p,
-                           6 * url->len + 1, &n);
-    p = ngx_cpymem(p + n, tail, sizeof(tail) - 1);
-
-    return ngx_http_ocs_send(r, NGX_HTTP_UNAUTHORIZED,
-                             "text/html; charset=utf-8", html, p - html);
+    return ngx_http_ocs_send_page(r, NGX_HTTP_UNAUTHORIZED, OCS_PAGE_FALLBACK,
+                                  NULL, vars, 4);
 }
 
 

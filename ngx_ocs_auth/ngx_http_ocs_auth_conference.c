@@ -59,6 +59,10 @@ static ngx_int_t ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
 static char *ngx_http_ocs_auth_conference_load(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *conf);
+static ngx_shm_zone_t *ngx_http_ocs_auth_conference_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size);
+static ngx_int_t ngx_http_ocs_auth_conference_init_zone(
+    ngx_shm_zone_t *shm_zone, void *data);
 
 
 /*
@@ -176,7 +180,7 @@ ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
         ngx_str_set(&account, "-");
     }
 
-    left = ngx_http_ocs_guard_locked(r, alcf, &account, 0, &why);
+    left = ngx_http_ocs_auth_guard_locked(r, alcf, &account, 0, &why);
 
     if (left > 0) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -199,7 +203,7 @@ ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
 
     case OCS_DIGEST_REPLAY:
     case OCS_DIGEST_FAIL:
-        ngx_http_ocs_guard_failed(r, alcf, &account, 0);
+        ngx_http_ocs_auth_guard_failed(r, alcf, &account, 0);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: conference \"%V\" from %V: %s", &account,
@@ -288,7 +292,8 @@ ngx_http_ocs_auth_conference_setup(ngx_http_request_t *r,
     dc->cache = ngx_http_ocs_sso_cache(r);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
     dc->store = (amcf->nonces != NULL)
-                ? ngx_http_ocs_guard_zone_store(amcf->nonces) : NULL;
+                ? &((ngx_http_ocs_store_t *) amcf->nonces->data)->store
+                : NULL;
     dc->hashes = amcf->hashes;
     dc->env = ngx_http_ocs_env();
     dc->confs = alcf->confs;
@@ -378,7 +383,7 @@ ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
                                                    "conference.\n");
     }
 
-    ngx_http_ocs_guard_succeeded(r, alcf, account, 0);
+    ngx_http_ocs_auth_guard_succeeded(r, alcf, account, 0);
 
     if (r == r->main
         && ngx_http_ocs_header_in_delete(r, r->headers_in.authorization)
@@ -529,7 +534,7 @@ ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    amcf->nonces = ngx_http_ocs_guard_zone_add(cf, &name, size);
+    amcf->nonces = ngx_http_ocs_auth_conference_zone_add(cf, &name, size);
 
     return amcf->nonces ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
@@ -550,9 +555,43 @@ ngx_http_ocs_auth_conference_init(ngx_conf_t *cf)
 
     ngx_str_set(&name, "ocs_conference");
 
-    amcf->nonces = ngx_http_ocs_guard_zone_add(cf, &name, 1024 * 1024);
+    amcf->nonces = ngx_http_ocs_auth_conference_zone_add(cf, &name,
+                                                         1024 * 1024);
 
     return amcf->nonces ? NGX_OK : NGX_ERROR;
+}
+
+
+/*
+ * The common store (ngx_http_ocs_store.c) that drops the least recently
+ * written windows when full: see ocs_digest.h on why that is safe.
+ */
+static ngx_shm_zone_t *
+ngx_http_ocs_auth_conference_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size)
+{
+    ngx_http_ocs_store_t  *zs;
+
+    zs = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_store_t));
+    if (zs == NULL) {
+        return NULL;
+    }
+
+    ngx_http_ocs_store_conf(zs, "ocs_auth_conference_zone", 0, 0);
+
+    return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_auth_module,
+                                 "ocs_auth_conference_zone",
+                                 ngx_http_ocs_auth_conference_init_zone, zs);
+}
+
+
+/* on a reload, the windows go on */
+static ngx_int_t
+ngx_http_ocs_auth_conference_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_uint_t  fresh;
+
+    return ngx_http_ocs_store_init(shm_zone->data, shm_zone, data, &fresh);
 }
 
 

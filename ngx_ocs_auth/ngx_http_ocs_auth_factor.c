@@ -9,7 +9,7 @@
  * What the second step decides (its state, the code check, what each
  * outcome answers and logs) is core/src/ocs_step.c; this file reads the
  * form, posts the check to the thread pool, keeps the replay marks in
- * the ocs_auth_zone (ngx_http_ocs_guard_once()) and answers.
+ * the ocs_auth_zone (ngx_http_ocs_auth_guard_once()) and answers.
  */
 
 #include <ngx_config.h>
@@ -58,8 +58,8 @@ static ngx_int_t ngx_http_ocs_auth_step_note(ngx_http_request_t *r,
     ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
     ngx_uint_t want, const char *error);
 static ngx_int_t ngx_http_ocs_auth_step_end(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back,
-    const char *title, const char *message);
+    ngx_uint_t status, ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *action,
+    ngx_str_t *back, const char *title, const char *message);
 static ngx_int_t ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
     ngx_http_ocs_sso_ctx_t *sso, ocs_tpl_var_t *vars);
 static ngx_int_t ngx_http_ocs_auth_step_verify(ngx_http_request_t *r,
@@ -405,9 +405,12 @@ ngx_http_ocs_auth_factor_check(ngx_http_request_t *r,
                    t->user, &out);
 
     if (out.verdict == OCS_STEP_MESSAGE) {
+        /* a certificate needed: the way back posts to the sign-in page */
         ngx_http_ocs_auth_step_log(r, &out);
-        rc = ngx_http_ocs_send_message(r, out.status, out.title,
-                                       out.message);
+        rc = ngx_http_ocs_auth_step_end(r, out.status, ctx,
+                                        ngx_http_ocs_signin_url(r),
+                                        &r->unparsed_uri, out.title,
+                                        out.message);
         ngx_http_finalize_request(r, rc);
         return NGX_DONE;
     }
@@ -576,10 +579,8 @@ ngx_http_ocs_auth_step_get(ngx_http_request_t *r, ngx_str_t *back)
                                 ngx_http_ocs_auth_probe_done, task)
         != NGX_OK)
     {
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is busy. "
-                                         "Please try again in a moment.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     OCS_MSG_BUSY);
     }
 
     /* ngx_http_ocs_auth_probe_done() finalizes it */
@@ -674,11 +675,11 @@ ngx_http_ocs_auth_step_answer(ngx_http_request_t *r,
     user.len = sso->ticket.user_len;
 
     if (out->failed) {
-        ngx_http_ocs_guard_failed(r, alcf, &user, 1);
+        ngx_http_ocs_auth_guard_failed(r, alcf, &user, 1);
     }
 
     if (out->succeeded) {
-        ngx_http_ocs_guard_succeeded(r, alcf, &user, 1);
+        ngx_http_ocs_auth_guard_succeeded(r, alcf, &user, 1);
     }
 
     ngx_http_ocs_auth_step_log(r, out);
@@ -693,7 +694,7 @@ ngx_http_ocs_auth_step_answer(ngx_http_request_t *r,
                                            out->message);
 
     case OCS_STEP_END:
-        return ngx_http_ocs_auth_step_end(r, out->status, sso, back,
+        return ngx_http_ocs_auth_step_end(r, out->status, sso, NULL, back,
                                           out->title, out->message);
 
     case OCS_STEP_SIGNIN:
@@ -747,7 +748,7 @@ ngx_http_ocs_auth_step_once(void *data, int kind, const unsigned char *key,
 {
     ngx_http_request_t  *r = data;
 
-    switch (ngx_http_ocs_guard_once(r, (u_char) kind, (u_char *) key, len,
+    switch (ngx_http_ocs_auth_guard_once(r, (u_char) kind, (u_char *) key, len,
                                     value, (time_t) expires))
     {
     case NGX_OK:
@@ -806,7 +807,8 @@ ngx_http_ocs_auth_step_page(ngx_http_request_t *r, ngx_uint_t status,
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
-    vars[0] = (ocs_tpl_var_t) { "title", "Second step", 11, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title", ocs_msg(OCS_MSG_STEP)->title,
+                                ocs_msg(OCS_MSG_STEP)->title_len, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "state", form.state, OCS_STEP_STATE_LEN, 0 };
@@ -857,24 +859,29 @@ ngx_http_ocs_auth_step_note(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-/* a second step that cannot be taken: why, and the way back */
+/*
+ * A second step that cannot be taken: why, and the way back, a sign-out
+ * posted to action (the sign-in page; NULL: this one)
+ */
 static ngx_int_t
 ngx_http_ocs_auth_step_end(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *back, const char *title,
-    const char *message)
+    ngx_http_ocs_sso_ctx_t *sso, ngx_str_t *action, ngx_str_t *back,
+    const char *title, const char *message)
 {
     u_char         *p;
     ocs_tpl_var_t   vars[7];
 
-    p = ngx_strlchr(r->unparsed_uri.data,
-                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    if (action == NULL) {
+        action = &r->unparsed_uri;
+    }
+
+    p = ngx_strlchr(action->data, action->data + action->len, '?');
 
     vars[0] = (ocs_tpl_var_t) { "title", title, ngx_strlen(title), 0 };
     vars[1] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
-    vars[2] = (ocs_tpl_var_t) { "action", (char *) r->unparsed_uri.data,
-                                (p ? p : r->unparsed_uri.data
-                                         + r->unparsed_uri.len)
-                                - r->unparsed_uri.data, 0 };
+    vars[2] = (ocs_tpl_var_t) { "action", (char *) action->data,
+                                (p ? p : action->data + action->len)
+                                - action->data, 0 };
     vars[3] = (ocs_tpl_var_t) { "return", (char *) back->data, back->len,
                                 0 };
 
@@ -907,7 +914,7 @@ ngx_http_ocs_auth_step_back(ngx_http_request_t *r,
     }
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "step signout",
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_STEP_SIGNOUT,
                        sso->ticket.session, OCS_SESSION_LEN, token,
                        OCS_CSRF_TOKEN_LEN + 1, &err)
         != OCS_OK)
@@ -951,14 +958,15 @@ ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_ocs_auth_signin_note(r, back, "You have signed out.");
+        return ngx_http_ocs_auth_signin_note(r, back,
+                   ocs_msg(OCS_MSG_STEP_SIGNED_OUT)->text);
     }
 
     if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
                                 &csrf)
         != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "step signout",
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_STEP_SIGNOUT,
                            sso->ticket.session, OCS_SESSION_LEN,
                            (char *) csrf.data, csrf.len)
            != OCS_OK)
@@ -968,10 +976,8 @@ ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
                       "step without a valid csrf token refused",
                       sso->ticket.user);
 
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign-out refused",
-                                         "The sign-out request did not come "
-                                         "from this site's page.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_STEP_SIGNOUT_REFUSED);
     }
 
     if (ngx_http_ocs_sso_revoke(r, &sso->ticket) != NGX_OK
@@ -987,7 +993,8 @@ ngx_http_ocs_auth_step_signout(ngx_http_request_t *r, ngx_str_t *body,
                   "ocs auth: user \"%s\" signed out from the second step",
                   sso->ticket.user);
 
-    return ngx_http_ocs_auth_signin_note(r, back, "You have signed out.");
+    return ngx_http_ocs_auth_signin_note(r, back,
+                   ocs_msg(OCS_MSG_STEP_SIGNED_OUT)->text);
 }
 
 
@@ -1126,7 +1133,7 @@ ngx_http_ocs_auth_step_locked(ngx_http_request_t *r,
     user.data = (u_char *) sso->ticket.user;
     user.len = sso->ticket.user_len;
 
-    left = ngx_http_ocs_guard_locked(r, alcf, &user, 1, &why);
+    left = ngx_http_ocs_auth_guard_locked(r, alcf, &user, 1, &why);
 
     if (left == 0) {
         return NGX_DECLINED;
@@ -1198,10 +1205,8 @@ ngx_http_ocs_auth_code_post(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_explicit_memzero(task->code.code, sizeof(task->code.code));
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is busy. "
-                                         "Please try again in a moment.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     OCS_MSG_BUSY);
     }
 
     return NGX_DONE;

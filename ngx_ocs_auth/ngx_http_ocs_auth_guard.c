@@ -6,8 +6,7 @@
  * and single-use sign-in states.  Every worker sees it, and it is kept
  * across reloads.  And the lockout admin page.
  *
- * An entry is a short key with a record (ocs_store_rec_t) on a
- * red-black tree and on a queue, most recently written first.  When
+ * The zone is the common store (ngx_http_ocs_store.c) that drops: when
  * memory runs out, the least recently written entries go first,
  * expired or not: the zone should be large enough for the entries of a
  * lock period (docs/security.md).
@@ -20,32 +19,7 @@
 #include <ngx_http_ocs_auth.h>
 
 
-#define NGX_HTTP_OCS_GUARD_LIST_MAX  (256 * 1024)
-
-/* entries a write may drop to make room */
-#define NGX_HTTP_OCS_GUARD_EVICT     64
-
-
-typedef struct {
-    ngx_rbtree_t                  rbtree;
-    ngx_rbtree_node_t             sentinel;
-    ngx_queue_t                   queue;         /* most recent first */
-} ngx_http_ocs_guard_sh_t;
-
-
-typedef struct {
-    ngx_http_ocs_guard_sh_t      *sh;
-    ngx_slab_pool_t              *shpool;
-    ocs_store_t                   store;         /* data: this */
-} ngx_http_ocs_guard_ctx_t;
-
-
-typedef struct {
-    ngx_str_node_t                sn;            /* crc32 and key[] */
-    ngx_queue_t                   queue;
-    ocs_store_rec_t               rec;
-    u_char                        key[1];
-} ngx_http_ocs_guard_node_t;
+#define OCS_GUARD_LIST_MAX  (256 * 1024)
 
 
 /* the admin list being written */
@@ -54,40 +28,22 @@ typedef struct {
     u_char                       *last;
     time_t                        now;
     ngx_uint_t                    n;
-} ngx_http_ocs_guard_list_t;
+} ngx_http_ocs_auth_guard_list_t;
 
 
-static ngx_int_t ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone,
+static ngx_int_t ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_ocs_guard_store_lock(void *data);
-static void ngx_http_ocs_guard_store_unlock(void *data);
-static int ngx_http_ocs_guard_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec);
-static int ngx_http_ocs_guard_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec);
-static void ngx_http_ocs_guard_store_remove(void *data,
-    const unsigned char *key, size_t len);
-static void ngx_http_ocs_guard_store_expire(void *data, int64_t now,
-    size_t max);
-static void ngx_http_ocs_guard_store_walk(void *data, ocs_store_walk_pt fn,
-    void *arg);
-static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_find(
-    ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
-static ngx_http_ocs_guard_node_t *ngx_http_ocs_guard_alloc(
-    ngx_http_ocs_guard_ctx_t *ctx, const u_char *key, size_t len);
-static const ocs_store_t *ngx_http_ocs_guard_store(ngx_http_request_t *r);
-static void ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n);
-static size_t ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out);
-static void ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
+static const ocs_store_t *ngx_http_ocs_auth_guard_store(ngx_http_request_t *r);
+static size_t ngx_http_ocs_auth_guard_addr(struct sockaddr *sa, u_char *out);
+static void ngx_http_ocs_auth_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
     ocs_guard_limits_t *limits);
-static void ngx_http_ocs_guard_abandon(void *data);
-static void ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a);
+static void ngx_http_ocs_auth_guard_abandon(void *data);
+static void ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a);
 static ngx_int_t ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r);
-static int ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key,
+static int ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
-static u_char *ngx_http_ocs_guard_describe(u_char *p, u_char *last,
+static u_char *ngx_http_ocs_auth_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now);
 static void ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_auth_lockout_clear_arg(ngx_http_request_t *r,
@@ -111,300 +67,45 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name, size);
+    amcf->guard = ngx_http_ocs_auth_guard_zone_add(cf, &name, size);
 
     return amcf->guard ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 
 ngx_shm_zone_t *
-ngx_http_ocs_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
+ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
 {
-    ngx_http_ocs_guard_ctx_t  *ctx;
+    ngx_http_ocs_store_t  *zs;
 
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_guard_ctx_t));
-    if (ctx == NULL) {
+    zs = ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_store_t));
+    if (zs == NULL) {
         return NULL;
     }
 
-    ctx->store.lock = ngx_http_ocs_guard_store_lock;
-    ctx->store.unlock = ngx_http_ocs_guard_store_unlock;
-    ctx->store.get = ngx_http_ocs_guard_store_get;
-    ctx->store.put = ngx_http_ocs_guard_store_put;
-    ctx->store.remove = ngx_http_ocs_guard_store_remove;
-    ctx->store.expire = ngx_http_ocs_guard_store_expire;
-    ctx->store.walk = ngx_http_ocs_guard_store_walk;
-    ctx->store.data = ctx;
+    ngx_http_ocs_store_conf(zs, "ocs_auth_zone", 0, 0);
 
     return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_auth_module,
                                  "ocs_auth_zone",
-                                 ngx_http_ocs_guard_init_zone, ctx);
+                                 ngx_http_ocs_auth_guard_init_zone, zs);
 }
 
 
+/* on a reload, the counts and locks go on */
 static ngx_int_t
-ngx_http_ocs_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+ngx_http_ocs_auth_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_http_ocs_guard_ctx_t  *octx = data;
+    ngx_uint_t  fresh;
 
-    ngx_uint_t                 fresh;
-    ngx_http_ocs_guard_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        /* a reload: the counts and locks go on */
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-        return NGX_OK;
-    }
-
-    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-    ctx->sh = ngx_http_ocs_zone_state(shm_zone,
-                                      sizeof(ngx_http_ocs_guard_sh_t),
-                                      "ocs_auth_zone", &fresh);
-    if (ctx->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (fresh) {
-        ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                        ngx_str_rbtree_insert_value);
-        ngx_queue_init(&ctx->sh->queue);
-    }
-
-    /* a full zone drops old entries: no "no memory" alerts for it */
-    ctx->shpool->log_nomem = 0;
-
-    return NGX_OK;
-}
-
-
-/*
- * The zone as an ocs_store_t: the zone's mutex is the store's lock, so
- * that the workers and their pool threads take turns.
- */
-
-static void
-ngx_http_ocs_guard_store_lock(void *data)
-{
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-}
-
-
-static void
-ngx_http_ocs_guard_store_unlock(void *data)
-{
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-}
-
-
-static int
-ngx_http_ocs_guard_store_get(void *data, const unsigned char *key,
-    size_t len, ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_guard_node_t  *n;
-
-    n = ngx_http_ocs_guard_find(data, key, len);
-    if (n == NULL) {
-        return OCS_ERR_NOTFOUND;
-    }
-
-    *rec = n->rec;
-
-    return OCS_OK;
-}
-
-
-static int
-ngx_http_ocs_guard_store_put(void *data, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec)
-{
-    ngx_http_ocs_guard_ctx_t   *ctx = data;
-    ngx_http_ocs_guard_node_t  *n;
-
-    if (len == 0 || len > OCS_STORE_KEY_MAX) {
-        return OCS_ERR_INVALID;
-    }
-
-    n = ngx_http_ocs_guard_find(ctx, key, len);
-
-    if (n != NULL) {
-        ngx_queue_remove(&n->queue);
-        ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
-
-    } else {
-        n = ngx_http_ocs_guard_alloc(ctx, key, len);
-        if (n == NULL) {
-            return OCS_ERR_SPACE;
-        }
-    }
-
-    n->rec = *rec;
-
-    return OCS_OK;
-}
-
-
-static void
-ngx_http_ocs_guard_store_remove(void *data, const unsigned char *key,
-    size_t len)
-{
-    ngx_http_ocs_guard_node_t  *n;
-
-    n = ngx_http_ocs_guard_find(data, key, len);
-
-    if (n != NULL) {
-        ngx_http_ocs_guard_free(data, n);
-    }
-}
-
-
-/* drops up to max expired entries from the old end */
-static void
-ngx_http_ocs_guard_store_expire(void *data, int64_t now, size_t max)
-{
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
-
-    ngx_queue_t                *q;
-    ngx_http_ocs_guard_node_t  *n;
-
-    while (max-- && !ngx_queue_empty(&ctx->sh->queue)) {
-        q = ngx_queue_last(&ctx->sh->queue);
-        n = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
-
-        if (n->rec.expires > now) {
-            return;
-        }
-
-        ngx_http_ocs_guard_free(ctx, n);
-    }
-}
-
-
-static void
-ngx_http_ocs_guard_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
-{
-    ngx_http_ocs_guard_ctx_t  *ctx = data;
-
-    int                         rc;
-    ngx_queue_t                *q, *next;
-    ngx_http_ocs_guard_node_t  *n;
-
-    for (q = ngx_queue_head(&ctx->sh->queue);
-         q != ngx_queue_sentinel(&ctx->sh->queue);
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        n = ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue);
-
-        rc = fn(arg, n->key, n->sn.str.len, &n->rec);
-
-        if (rc == OCS_STORE_REMOVE) {
-            ngx_http_ocs_guard_free(ctx, n);
-
-        } else if (rc == OCS_STORE_STOP) {
-            return;
-        }
-    }
-}
-
-
-static ngx_http_ocs_guard_node_t *
-ngx_http_ocs_guard_find(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
-    size_t len)
-{
-    ngx_str_t  k;
-
-    k.data = (u_char *) key;
-    k.len = len;
-
-    return (ngx_http_ocs_guard_node_t *)
-               ngx_str_rbtree_lookup(&ctx->sh->rbtree, &k,
-                                     ngx_crc32_short(k.data, len));
-}
-
-
-/*
- * A new entry for key, its record zeroed; the oldest entries make room
- * when the zone is full.  NULL only when even an empty zone has no
- * room.  Zone locked.
- */
-static ngx_http_ocs_guard_node_t *
-ngx_http_ocs_guard_alloc(ngx_http_ocs_guard_ctx_t *ctx, const u_char *key,
-    size_t len)
-{
-    ngx_uint_t                  i;
-    ngx_queue_t                *q;
-    ngx_http_ocs_guard_node_t  *n;
-
-    n = NULL;
-
-    for (i = 0; i < NGX_HTTP_OCS_GUARD_EVICT; i++) {
-        n = ngx_slab_alloc_locked(ctx->shpool,
-                                  offsetof(ngx_http_ocs_guard_node_t, key)
-                                  + len);
-        if (n != NULL) {
-            break;
-        }
-
-        if (ngx_queue_empty(&ctx->sh->queue)) {
-            return NULL;
-        }
-
-        q = ngx_queue_last(&ctx->sh->queue);
-        ngx_http_ocs_guard_free(ctx,
-                          ngx_queue_data(q, ngx_http_ocs_guard_node_t, queue));
-    }
-
-    if (n == NULL) {
-        return NULL;
-    }
-
-    n->sn.node.key = ngx_crc32_short((u_char *) key, len);
-    n->sn.str.data = n->key;
-    n->sn.str.len = len;
-    ngx_memzero(&n->rec, sizeof(ocs_store_rec_t));
-    ngx_memcpy(n->key, key, len);
-
-    ngx_rbtree_insert(&ctx->sh->rbtree, &n->sn.node);
-    ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
-
-    return n;
-}
-
-
-static void
-ngx_http_ocs_guard_free(ngx_http_ocs_guard_ctx_t *ctx,
-    ngx_http_ocs_guard_node_t *n)
-{
-    ngx_queue_remove(&n->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, &n->sn.node);
-    ngx_slab_free_locked(ctx->shpool, n);
+    return ngx_http_ocs_store_init(shm_zone->data, shm_zone, data, &fresh);
 }
 
 
 /* the zone's store, NULL when there is no ocs_auth_zone */
-/* a zone that ngx_http_ocs_guard_zone_add() made, as a store */
-const ocs_store_t *
-ngx_http_ocs_guard_zone_store(ngx_shm_zone_t *zone)
-{
-    ngx_http_ocs_guard_ctx_t  *ctx;
-
-    ctx = zone->data;
-
-    return &ctx->store;
-}
-
-
 static const ocs_store_t *
-ngx_http_ocs_guard_store(ngx_http_request_t *r)
+ngx_http_ocs_auth_guard_store(ngx_http_request_t *r)
 {
-    ngx_http_ocs_guard_ctx_t       *ctx;
+    ngx_http_ocs_store_t           *zs;
     ngx_http_ocs_auth_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
@@ -413,15 +114,15 @@ ngx_http_ocs_guard_store(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx = amcf->guard->data;
+    zs = amcf->guard->data;
 
-    return &ctx->store;
+    return &zs->store;
 }
 
 
 /* the address bytes of a client: 4, 16, or none for unix sockets */
 static size_t
-ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out)
+ngx_http_ocs_auth_guard_addr(struct sockaddr *sa, u_char *out)
 {
     switch (sa->sa_family) {
 
@@ -443,7 +144,7 @@ ngx_http_ocs_guard_addr(struct sockaddr *sa, u_char *out)
 
 
 static void
-ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
+ngx_http_ocs_auth_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
     ocs_guard_limits_t *limits)
 {
     limits->account = (unsigned) alcf->lock_account;
@@ -459,7 +160,7 @@ ngx_http_ocs_guard_limits(ngx_http_ocs_auth_loc_conf_t *alcf,
  * for now: 0, or the seconds left of the lock (and why in *why).
  */
 time_t
-ngx_http_ocs_guard_locked(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes, const char **why)
 {
@@ -467,14 +168,14 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
     size_t              name_len, addr_len;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return 0;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
 
     return (time_t) ocs_guard_locked(store, ngx_http_ocs_env(), name,
                                      name_len, addr, addr_len, codes != 0,
@@ -484,7 +185,7 @@ ngx_http_ocs_guard_locked(ngx_http_request_t *r,
 
 /* one more failed second-step code of account from this client */
 void
-ngx_http_ocs_guard_failed(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_failed(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char              name[OCS_NAME_MAX], addr[16];
@@ -493,15 +194,15 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
     ocs_guard_limits_t  limits;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
-    ngx_http_ocs_guard_limits(alcf, &limits);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
+    ngx_http_ocs_auth_guard_limits(alcf, &limits);
 
     if (ocs_guard_failed(store, ngx_http_ocs_env(), &limits, name, name_len,
                          addr, addr_len, codes != 0, &started)
@@ -531,21 +232,21 @@ ngx_http_ocs_guard_failed(ngx_http_request_t *r,
 
 /* a second step of account from this client succeeded: its count restarts */
 void
-ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_succeeded(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account, ngx_uint_t codes)
 {
     u_char              name[OCS_NAME_MAX], addr[16];
     size_t              name_len, addr_len;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL || !alcf->lockout) {
         return;
     }
 
     name_len = ocs_guard_name((char *) account->data, account->len, name);
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
 
     ocs_guard_succeeded(store, ngx_http_ocs_env(), name, name_len, addr,
                         addr_len, codes != 0);
@@ -557,19 +258,19 @@ ngx_http_ocs_guard_succeeded(ngx_http_request_t *r,
  * attempt is counted before the password is tried and settled after.
  */
 ngx_int_t
-ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
+ngx_http_ocs_auth_guard_attempt_init(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *typed,
-    ngx_http_ocs_guard_attempt_t *a)
+    ocs_guard_attempt_t *a)
 {
     u_char               addr[16];
     size_t               addr_len;
     ocs_guard_limits_t   limits;
     ngx_pool_cleanup_t  *cln;
 
-    addr_len = ngx_http_ocs_guard_addr(r->connection->sockaddr, addr);
-    ngx_http_ocs_guard_limits(alcf, &limits);
+    addr_len = ngx_http_ocs_auth_guard_addr(r->connection->sockaddr, addr);
+    ngx_http_ocs_auth_guard_limits(alcf, &limits);
 
-    ocs_guard_attempt_init(a, alcf->lockout ? ngx_http_ocs_guard_store(r)
+    ocs_guard_attempt_init(a, alcf->lockout ? ngx_http_ocs_auth_guard_store(r)
                                             : NULL,
                            ngx_http_ocs_env(), &limits,
                            (char *) typed->data, typed->len, addr, addr_len);
@@ -580,41 +281,17 @@ ngx_http_ocs_guard_attempt_init(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    cln->handler = ngx_http_ocs_guard_abandon;
+    cln->handler = ngx_http_ocs_auth_guard_abandon;
     cln->data = a;
 
     return NGX_OK;
 }
 
 
-/*
- * Counts the attempt for the account key (NULL: the name as typed) and
- * the address, unless one of them is locked: NGX_OK to try the
- * password, NGX_DECLINED with a->left and a->why when locked.  It makes
- * no nginx call but ngx_time() and the zone's lock, so that a pool
- * thread may run it between the directory's search and the bind.
- */
-ngx_int_t
-ngx_http_ocs_guard_charge(ngx_http_ocs_guard_attempt_t *a, u_char *account,
-    size_t len, const ocs_ldap_policy_t *policy)
-{
-    return ocs_guard_charge(a, account, len, policy) == OCS_OK
-           ? NGX_OK : NGX_DECLINED;
-}
-
-
-/* ocs_ldap_authenticate()'s admission hook, in the pool thread */
-int
-ngx_http_ocs_guard_admit(void *data, const ocs_ldap_account_t *acct)
-{
-    return ocs_guard_admit(data, acct);
-}
-
-
 /* the outcome of a counted attempt, on the event loop */
 void
-ngx_http_ocs_guard_settle(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a,
+ngx_http_ocs_auth_guard_settle(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a,
     ngx_uint_t outcome)
 {
     if (a->store == NULL || !a->charged) {
@@ -623,8 +300,8 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
 
     ocs_guard_settle(a, (int) outcome);
 
-    if (outcome == NGX_HTTP_OCS_GUARD_FAILED) {
-        ngx_http_ocs_guard_report(r, alcf, a);
+    if (outcome == OCS_GUARD_FAILED) {
+        ngx_http_ocs_auth_guard_report(r, alcf, a);
     }
 }
 
@@ -636,7 +313,7 @@ ngx_http_ocs_guard_settle(ngx_http_request_t *r,
  * starts one, is not logged: there is no request left to log with).
  */
 static void
-ngx_http_ocs_guard_abandon(void *data)
+ngx_http_ocs_auth_guard_abandon(void *data)
 {
     ocs_guard_settle(data, OCS_GUARD_FAILED);
 }
@@ -644,8 +321,8 @@ ngx_http_ocs_guard_abandon(void *data)
 
 /* the log lines of the locks a failed attempt started */
 static void
-ngx_http_ocs_guard_report(ngx_http_request_t *r,
-    ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_guard_attempt_t *a)
+ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a)
 {
     u_char  why[64];
 
@@ -698,12 +375,12 @@ ngx_http_ocs_guard_report(ngx_http_request_t *r,
  * (a replay); NGX_ERROR when the zone has no room at all.
  */
 ngx_int_t
-ngx_http_ocs_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
+ngx_http_ocs_auth_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,
     size_t len, int64_t value, time_t expires)
 {
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL) {
         return NGX_ERROR;
@@ -766,37 +443,35 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 {
     u_char                     *body;
     const ocs_store_t          *store;
-    ngx_http_ocs_guard_list_t   list;
-    char                        at[OCS_TIME_ISO_LEN + 1];
+    const ocs_msg_t            *empty;
+    ngx_http_ocs_auth_guard_list_t   list;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
     if (store == NULL) {
         return NGX_HTTP_NOT_FOUND;
     }
 
-    body = ngx_pnalloc(r->pool, NGX_HTTP_OCS_GUARD_LIST_MAX);
+    body = ngx_pnalloc(r->pool, OCS_GUARD_LIST_MAX);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     list.p = body;
-    list.last = body + NGX_HTTP_OCS_GUARD_LIST_MAX;
+    list.last = body + OCS_GUARD_LIST_MAX;
     list.now = ngx_time();
     list.n = 0;
 
-    (void) ocs_time_iso(list.now, at, sizeof(at));
-
-    list.p = ngx_sprintf(list.p, "# sign-in locks and failure counts at %s; "
-                         "times in UTC\n", at);
+    (void) ocs_page_lockout_head(list.now, (char *) list.p,
+                                 list.last - list.p);
+    list.p += ngx_strlen(list.p);
 
     store->lock(store->data);
-    store->walk(store->data, ngx_http_ocs_guard_list_one, &list);
+    store->walk(store->data, ngx_http_ocs_auth_guard_list_one, &list);
     store->unlock(store->data);
 
     if (list.n == 0) {
-        list.p = ngx_cpymem(list.p, "no locks and no failed sign-ins counted\n",
-                            sizeof("no locks and no failed sign-ins "
-                                   "counted\n") - 1);
+        empty = ocs_msg(OCS_MSG_LOCKOUT_EMPTY);
+        list.p = ngx_cpymem(list.p, empty->text, empty->text_len);
     }
 
     return ngx_http_ocs_send(r, NGX_HTTP_OK, "text/plain", body,
@@ -806,10 +481,10 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 
 /* a line of the list for each live lock or count, while there is room */
 static int
-ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
+ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec)
 {
-    ngx_http_ocs_guard_list_t  *list = arg;
+    ngx_http_ocs_auth_guard_list_t  *list = arg;
 
     ocs_guard_entry_t  e;
 
@@ -820,7 +495,7 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
     if (ocs_guard_listed(key, len, rec, list->now)
         && ocs_guard_entry(key, len, &e) == OCS_OK)
     {
-        list->p = ngx_http_ocs_guard_describe(list->p, list->last, &e, rec,
+        list->p = ngx_http_ocs_auth_guard_describe(list->p, list->last, &e, rec,
                                               list->now);
         list->n++;
     }
@@ -831,7 +506,7 @@ ngx_http_ocs_guard_list_one(void *arg, const unsigned char *key, size_t len,
 
 /* one line of the list, at most OCS_GUARD_LINE_MAX bytes */
 static u_char *
-ngx_http_ocs_guard_describe(u_char *p, u_char *last,
+ngx_http_ocs_auth_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now)
 {
     u_char  text[NGX_INET6_ADDRSTRLEN + 1];
@@ -868,16 +543,15 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
     ngx_str_t           arg;
     const ocs_store_t  *store;
 
-    store = ngx_http_ocs_guard_store(r);
+    store = ngx_http_ocs_auth_guard_store(r);
 
     if (store == NULL
         || ngx_http_ocs_auth_lockout_clear_arg(r, &arg, &what, want, &len)
            != NGX_OK)
     {
         ngx_http_finalize_request(r,
-            ngx_http_ocs_send_text(r, NGX_HTTP_BAD_REQUEST,
-                                   "use clear=all, clear=user NAME or "
-                                   "clear=address ADDRESS\n"));
+            ngx_http_ocs_send_msg(r, NGX_HTTP_BAD_REQUEST,
+                                  OCS_MSG_LOCKOUT_USAGE));
         return;
     }
 
@@ -887,7 +561,7 @@ ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r)
                   "ocs auth: %uz sign-in lock and count entries cleared "
                   "(\"%V\")", n, &arg);
 
-    (void) ngx_sprintf(text, "cleared %uz\n%Z", n);
+    (void) ocs_page_lockout_cleared(n, (char *) text, sizeof(text));
 
     ngx_http_finalize_request(r, ngx_http_ocs_send_text(r, NGX_HTTP_OK,
                                                        (char *) text));

@@ -12,7 +12,7 @@
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_csrf.h>
-#include <ocs/ocs_signin.h>
+#include <ocs/ocs_password.h>
 
 
 #define NGX_HTTP_OCS_JOIN_BODY_MAX   4096
@@ -210,7 +210,7 @@ ngx_http_ocs_auth_join_post(ngx_http_request_t *r, ngx_str_t *body)
         return ngx_http_ocs_auth_join_again(r, NULL);
     }
 
-    left = ngx_http_ocs_guard_locked(r, alcf, &id, 0, &why);
+    left = ngx_http_ocs_auth_guard_locked(r, alcf, &id, 0, &why);
 
     if (left > 0) {
         ngx_explicit_memzero(key.data, key.len);
@@ -303,11 +303,11 @@ ngx_http_ocs_auth_join_done(ngx_http_request_t *r, void *data)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
     if (task->rc == OCS_OK && task->conf != NULL) {
-        ngx_http_ocs_guard_succeeded(r, alcf, &task->id, 0);
+        ngx_http_ocs_auth_guard_succeeded(r, alcf, &task->id, 0);
         rc = ngx_http_ocs_auth_join_issue(r, task->conf);
 
     } else {
-        ngx_http_ocs_guard_failed(r, alcf, &task->id, 0);
+        ngx_http_ocs_auth_guard_failed(r, alcf, &task->id, 0);
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: joining conference \"%V\" from %V: %s",

@@ -30,7 +30,7 @@ typedef struct {
     int                               rc;
     int                               state;
     ocs_err_t                         err;
-    ngx_http_ocs_auth_dir_result_t    res;
+    ocs_authz_result_t    res;
     ngx_http_ocs_sso_ctx_t           *sso;
     ngx_http_ocs_auth_loc_conf_t     *alcf;
 } ngx_http_ocs_auth_recheck_t;
@@ -78,7 +78,7 @@ static void ngx_http_ocs_auth_recheck_done(ngx_http_request_t *r,
  * here the lines are read, and the files they name.
  */
 char *
-ngx_http_ocs_auth_ldap_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_ldap_directory(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_main_conf_t  *amcf = conf;
 
@@ -543,7 +543,7 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /* ocs_auth_internal_networks CIDR ... | off; */
 char *
-ngx_http_ocs_auth_internal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_internal_networks(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 
@@ -687,31 +687,6 @@ ngx_http_ocs_auth_ldap_merge(ngx_conf_t *cf,
 }
 
 
-/* which set of requirements a ticket's facts were computed for */
-uint32_t
-ngx_http_ocs_auth_facts_gen(ngx_array_t *facts)
-{
-    return ocs_authz_gen(facts->elts, facts->nelts);
-}
-
-
-/* in a pool thread: see ocs_authz_evaluate() */
-int
-ngx_http_ocs_auth_evaluate(ocs_ldap_t *ld, ngx_array_t *facts,
-    ngx_http_ocs_auth_dir_result_t *res, ocs_err_t *err)
-{
-    return ocs_authz_evaluate(ld, facts->elts, facts->nelts, res, err);
-}
-
-
-void
-ngx_http_ocs_auth_fill_ticket(ocs_ticket_t *t,
-    ngx_http_ocs_auth_dir_result_t *res, uint32_t facts_gen)
-{
-    ocs_authz_fill_ticket(t, res, facts_gen, ngx_time());
-}
-
-
 /* the client's address as the core matches it: 4 or 16 bytes, or none */
 static size_t
 ngx_http_ocs_auth_client_addr(ngx_http_request_t *r, u_char **addr)
@@ -816,8 +791,9 @@ ngx_http_ocs_auth_deny(ngx_http_request_t *r, ocs_ticket_t *t, int verdict)
                   "ocs auth: user \"%s\" denied: %s", t->user,
                   ocs_authz_reason(verdict));
 
-    rc = ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN, "Access denied",
-                                   ocs_authz_message(verdict));
+    rc = ngx_http_ocs_send_msg_text(r, NGX_HTTP_FORBIDDEN,
+                                    OCS_MSG_ACCESS_DENIED,
+                                    ocs_authz_message(verdict));
 
     ngx_http_finalize_request(r, rc);
 
@@ -846,7 +822,7 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
     ngx_uint_t limit)
 {
     unsigned           version;
-    ngx_uint_t         below;
+    unsigned           below;
     ocs_ldap_policy_t  p;
 
     if (dir->handle == NULL) {
@@ -877,8 +853,7 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
         return;
     }
 
-    below = (p.threshold > 1) ? (ngx_uint_t) p.threshold - 1 : 1;
-    below = limit ? ngx_min(limit, below) : below;
+    below = ocs_guard_dir_limit(&p, (unsigned) limit);
 
     if (p.window == 0) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -892,7 +867,8 @@ ngx_http_ocs_auth_ldap_policy_say(ngx_log_t *log, ngx_http_ocs_ldap_dir_t *dir,
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "ocs auth: directory \"%V\" locks accounts after %d failed "
                   "passwords within %L s (\"%s\"); sign-ins here lock after "
-                  "%ui", &dir->name, p.threshold, p.window, p.source, below);
+                  "%ui", &dir->name, p.threshold, p.window, p.source,
+                  (ngx_uint_t) below);
 }
 
 

@@ -279,7 +279,7 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_ldap_directory"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
-      ngx_http_ocs_auth_ldap_block,
+      ngx_http_ocs_auth_ldap_directory,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -308,7 +308,7 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
 
     { ngx_string("ocs_auth_internal_networks"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_ocs_auth_internal,
+      ngx_http_ocs_auth_internal_networks,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -626,7 +626,7 @@ ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_ocs_auth_main_conf_t  *amcf = conf;
 
     /* every requirement is known now: the whole http block is parsed */
-    amcf->facts_gen = ngx_http_ocs_auth_facts_gen(&amcf->facts);
+    amcf->facts_gen = ocs_authz_gen(amcf->facts.elts, amcf->facts.nelts);
 
     return NGX_CONF_OK;
 }
@@ -935,7 +935,7 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
     if (amcf->guard_used && amcf->guard == NULL) {
         ngx_str_set(&name, OCS_CONF_GUARD_ZONE_NAME);
 
-        amcf->guard = ngx_http_ocs_guard_zone_add(cf, &name,
+        amcf->guard = ngx_http_ocs_auth_guard_zone_add(cf, &name,
                                                   OCS_CONF_GUARD_ZONE_SIZE);
         if (amcf->guard == NULL) {
             return NGX_ERROR;

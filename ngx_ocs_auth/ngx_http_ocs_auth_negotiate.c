@@ -70,7 +70,7 @@ typedef struct {
     ocs_login_input_t                 in;         /* in.method: proven by */
     ocs_login_result_t                result;
     ocs_login_outcome_t               out;
-    ngx_http_ocs_auth_dir_result_t   *res;
+    ocs_authz_result_t   *res;
 
     /* the outcome */
     const char                       *message;
@@ -265,7 +265,7 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
 
         /* the thread fills it; it holds nothing secret to clear first */
         neg->res = ngx_palloc(r->pool,
-                              sizeof(ngx_http_ocs_auth_dir_result_t));
+                              sizeof(ocs_authz_result_t));
         if (neg->res == NULL) {
             return NGX_ERROR;
         }
@@ -287,8 +287,7 @@ ngx_http_ocs_auth_negotiate_post(ngx_http_request_t *r,
         /* nginx has logged why; the answer is the one every full pool
            gets (ngx_http_ocs_thread_run()) */
         neg->state = NGX_HTTP_OCS_NEG_UNAVAILABLE;
-        neg->message = "The sign-in service is busy. Please try again in "
-                       "a moment.";
+        neg->message = ocs_msg(OCS_MSG_BUSY)->text;
 
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
@@ -309,12 +308,12 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
 
     neg = ngx_http_ocs_auth_negotiate_find(r);
 
-    message = (neg != NULL && neg->message != NULL)
-              ? neg->message : "Windows sign-in failed.";
+    /* the core's why, else the message's own text */
+    message = (neg != NULL) ? neg->message : NULL;
 
     if (status == NGX_HTTP_FORBIDDEN) {
-        return ngx_http_ocs_send_message(r, status, "Access denied",
-                                         message);
+        return ngx_http_ocs_send_msg_text(r, status, OCS_MSG_NEGOTIATE_FAILED,
+                                          message);
     }
 
     if (status == NGX_HTTP_UNAUTHORIZED) {
@@ -323,12 +322,11 @@ ngx_http_ocs_auth_negotiate_page(ngx_http_request_t *r, ngx_int_t status)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_ocs_send_message(r, status, "Signing in",
-                                         "Windows sign-in continues.");
+        return ngx_http_ocs_send_msg(r, status, OCS_MSG_NEGOTIATE_CONTINUES);
     }
 
-    return ngx_http_ocs_send_message(r, status, "Sign-in unavailable",
-                                     message);
+    return ngx_http_ocs_send_msg_text(r, status,
+                                      OCS_MSG_NEGOTIATE_UNAVAILABLE, message);
 }
 
 
@@ -591,8 +589,8 @@ ngx_http_ocs_auth_negotiate_evaluate(void *data, ocs_err_t *err)
 {
     ngx_http_ocs_auth_neg_t  *neg = data;
 
-    return ngx_http_ocs_auth_evaluate(neg->login.ld, neg->facts, neg->res,
-                                      err);
+    return ocs_authz_evaluate(neg->login.ld, neg->facts->elts,
+                              neg->facts->nelts, neg->res, err);
 }
 
 
@@ -688,7 +686,7 @@ ngx_http_ocs_auth_negotiate_issue(ngx_http_request_t *r,
 
     if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-        ngx_http_ocs_auth_fill_ticket(t, neg->res, amcf->facts_gen);
+        ocs_authz_fill_ticket(t, neg->res, amcf->facts_gen, ngx_time());
     }
 
     t->user_len = ngx_min(out->name_len, OCS_USER_MAX);

@@ -139,10 +139,8 @@ ngx_http_ocs_auth_page_step(ngx_http_request_t *r, ngx_str_t *body,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: second step posted from another site "
                       "refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign-in refused",
-                                         "The form was sent from "
-                                         "another site.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_STEP_CROSS_SITE);
     }
 
     return (step->len == 1) ? ngx_http_ocs_auth_step_post(r, body, back)

@@ -19,8 +19,6 @@
 
 
 #define NGX_HTTP_OCS_AUTH_NONCE_LEN  16
-#define NGX_HTTP_OCS_AUTH_FAILED                                             \
-    "The user name or password is incorrect."
 
 
 /*
@@ -34,13 +32,13 @@ typedef struct {
     ocs_login_outcome_t      out;
     /* the directory's facts of the account, when there is one */
     ngx_array_t             *facts;
-    ngx_http_ocs_auth_dir_result_t  *res;
+    ocs_authz_result_t  *res;
     /* kept for the answer */
     ngx_str_t                back;
     ngx_str_t                sip;
     ngx_uint_t               computer;
     /* the lockout counts: charged before the password is tried */
-    ngx_http_ocs_guard_attempt_t  attempt;
+    ocs_guard_attempt_t  attempt;
 } ngx_http_ocs_auth_task_t;
 
 
@@ -245,10 +243,8 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
     if (ngx_http_ocs_cross_site(r)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: sign-in posted from another site refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign-in refused",
-                                         "The sign-in form was sent from "
-                                         "another site.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_SIGNIN_CROSS_SITE);
     }
 
     if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
@@ -256,7 +252,7 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN, csrf.nonce,
                            sizeof(csrf.nonce), (char *) token.data,
                            token.len)
            != OCS_OK)
@@ -265,8 +261,7 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
                       "ocs auth: sign-in without a valid csrf token refused");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_FORBIDDEN, &task->back,
                                       NULL, NULL, task->computer,
-                                      "The sign-in page had expired. "
-                                      "Please sign in again.");
+                                      ocs_msg(OCS_MSG_SIGNIN_EXPIRED)->text);
     }
 
     return NGX_DECLINED;
@@ -281,9 +276,11 @@ static ngx_int_t
 ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
     ngx_http_ocs_auth_task_t *task, ngx_str_t *user, ngx_str_t *password)
 {
+    int                            kind;
     time_t                         locked;
     const char                    *why;
-    ocs_username_t                 parsed;
+    ocs_login_input_t              in;
+    ocs_login_outcome_t           *pre;
     ngx_http_ocs_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
@@ -298,20 +295,28 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                       "or password");
         return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
                                       NULL, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+                                      ocs_msg(OCS_MSG_SIGNIN_FAILED)->text);
     }
 
-    if (ocs_username_parse((char *) user->data, user->len, &parsed)
-        != OCS_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed: malformed user name");
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      NULL, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+    pre = ngx_palloc(r->pool, sizeof(ocs_login_outcome_t));
+    if (pre == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    locked = ngx_http_ocs_guard_locked(r, alcf, user, 0, &why);
+    ngx_memzero(&in, sizeof(ocs_login_input_t));
+    in.name = (const char *) user->data;
+    in.name_len = user->len;
+    in.password_len = password->len;
+
+    kind = ocs_login_precheck(&in, pre);
+
+    if (kind == OCS_LOGIN_BAD_NAME) {
+        ngx_http_ocs_auth_login_log(r, pre->level, pre->reason);
+        return ngx_http_ocs_auth_page(r, pre->status, &task->back, NULL,
+                                      NULL, task->computer, pre->message);
+    }
+
+    locked = ngx_http_ocs_auth_guard_locked(r, alcf, user, 0, &why);
 
     if (locked) {
         /* not even tried: a locked account is never guessed at */
@@ -319,19 +324,17 @@ ngx_http_ocs_auth_signin_user(ngx_http_request_t *r, ngx_str_t *body,
                                         why);
     }
 
-    if (ngx_http_ocs_guard_attempt_init(r, alcf, user, &task->attempt)
+    if (ngx_http_ocs_auth_guard_attempt_init(r, alcf, user, &task->attempt)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (password->len == 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ocs auth: sign-in failed for user \"%V\": "
-                      "empty password", user);
-        return ngx_http_ocs_auth_page(r, NGX_HTTP_UNAUTHORIZED, &task->back,
-                                      user, NULL, task->computer,
-                                      NGX_HTTP_OCS_AUTH_FAILED);
+    if (kind != OCS_LOGIN_OK) {
+        ngx_http_ocs_auth_login_log(r, pre->level, pre->reason);
+        return ngx_http_ocs_auth_page(r, pre->status, &task->back,
+                                      pre->name ? user : NULL, NULL,
+                                      task->computer, pre->message);
     }
 
     return NGX_DECLINED;
@@ -359,8 +362,8 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
      * Kerberos); without one, by the name typed, here.
      */
     if (conf->ld == NULL
-        && ngx_http_ocs_guard_charge(&task->attempt, NULL, 0, NULL)
-           != NGX_OK)
+        && ocs_guard_charge(&task->attempt, NULL, 0, NULL)
+           != OCS_OK)
     {
         return ngx_http_ocs_auth_locked(r, task, &task->back, user,
                                         task->attempt.left,
@@ -390,10 +393,8 @@ ngx_http_ocs_auth_signin_start(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_http_ocs_auth_signin_settle(r, task, OCS_LOGIN_COUNT_NEUTRAL);
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Sign-in unavailable",
-                                         "The sign-in service is busy. "
-                                         "Please try again in a moment.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     OCS_MSG_BUSY);
     }
 
     return NGX_DONE;
@@ -417,7 +418,7 @@ ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
 
         /* the thread fills it; it holds nothing secret to clear first */
         task->res = ngx_palloc(r->pool,
-                               sizeof(ngx_http_ocs_auth_dir_result_t));
+                               sizeof(ocs_authz_result_t));
         if (task->res == NULL) {
             return NGX_ERROR;
         }
@@ -427,7 +428,7 @@ ngx_http_ocs_auth_signin_sources(ngx_http_request_t *r,
         conf->directory = (const char *) alcf->directory->name.data;
         conf->directory_len = alcf->directory->name.len;
         conf->acct = &task->res->acct;
-        conf->admit = ngx_http_ocs_guard_admit;
+        conf->admit = ocs_guard_admit;
         conf->admit_data = &task->attempt;
         conf->evaluate = ngx_http_ocs_auth_signin_evaluate;
         conf->evaluate_data = task;
@@ -450,7 +451,6 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
     ngx_str_t *back, ngx_str_t *user, time_t left, const char *why)
 {
     u_char  *p;
-    time_t   minutes;
 
     if (task->attempt.busy) {
         /* as many in flight as failures may still come before a lock */
@@ -460,8 +460,8 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
 
         return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back,
                                       user, NULL, task->computer,
-                                      "Too many sign-ins at once. Please "
-                                      "try again in a moment.", 1);
+                                      ocs_msg(OCS_MSG_SIGNIN_IN_FLIGHT)->text,
+                                      1);
     }
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -473,10 +473,7 @@ ngx_http_ocs_auth_locked(ngx_http_request_t *r, ngx_http_ocs_auth_task_t *task,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    minutes = (left + 59) / 60;
-
-    ngx_sprintf(p, "Too many failed sign-ins. Please wait %T minute%s "
-                "and try again.%Z", minutes, minutes == 1 ? "" : "s");
+    (void) ocs_page_locked_message(left, (char *) p, 128);
 
     return ngx_http_ocs_auth_form(r, NGX_HTTP_TOO_MANY_REQUESTS, back, user,
                                   NULL, task->computer, (char *) p, left);
@@ -496,18 +493,18 @@ ngx_http_ocs_auth_signin_settle(ngx_http_request_t *r,
     switch (count) {
 
     case OCS_LOGIN_COUNT_FAILED:
-        outcome = NGX_HTTP_OCS_GUARD_FAILED;
+        outcome = OCS_GUARD_FAILED;
         break;
 
     case OCS_LOGIN_COUNT_SUCCEEDED:
-        outcome = NGX_HTTP_OCS_GUARD_SUCCEEDED;
+        outcome = OCS_GUARD_SUCCEEDED;
         break;
 
     default:
-        outcome = NGX_HTTP_OCS_GUARD_NEUTRAL;
+        outcome = OCS_GUARD_NEUTRAL;
     }
 
-    ngx_http_ocs_guard_settle(r, alcf, &task->attempt, outcome);
+    ngx_http_ocs_auth_guard_settle(r, alcf, &task->attempt, outcome);
 }
 
 
@@ -528,8 +525,8 @@ ngx_http_ocs_auth_signin_evaluate(void *data, ocs_err_t *err)
 {
     ngx_http_ocs_auth_task_t  *task = data;
 
-    return ngx_http_ocs_auth_evaluate(task->conf.ld, task->facts, task->res,
-                                      err);
+    return ocs_authz_evaluate(task->conf.ld, task->facts->elts,
+                              task->facts->nelts, task->res, err);
 }
 
 
@@ -664,7 +661,7 @@ ngx_http_ocs_auth_signin_issue(ngx_http_request_t *r,
 
     if (out->directory) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_auth_module);
-        ngx_http_ocs_auth_fill_ticket(t, task->res, amcf->facts_gen);
+        ocs_authz_fill_ticket(t, task->res, amcf->facts_gen, ngx_time());
 
         if (task->res->groups_truncated) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -745,7 +742,7 @@ ngx_http_ocs_auth_form(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "signin", csrf.nonce,
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN, csrf.nonce,
                        sizeof(csrf.nonce), token, sizeof(token), &err)
         != OCS_OK)
     {
@@ -827,7 +824,8 @@ ngx_http_ocs_auth_form_vars(ngx_http_request_t *r, ocs_tpl_var_t *vars,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_auth_module);
 
-    vars[0] = (ocs_tpl_var_t) { "title", "Sign in", 7, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title", ocs_msg(OCS_MSG_SIGNIN)->title,
+                                ocs_msg(OCS_MSG_SIGNIN)->title_len, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action->data, action->len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };

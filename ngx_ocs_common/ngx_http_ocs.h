@@ -2,8 +2,9 @@
  * Glue shared by the ocs nginx modules: the core's environment
  * (ngx_http_ocs_env.c), request headers, where a request comes from,
  * pages and forms (ngx_http_ocs_http.c), cookies (ngx_http_ocs_cookie.c),
- * the thread-pool runner (ngx_http_ocs_thread.c) and configuration
- * helpers (ngx_http_ocs_conf.c).
+ * the thread-pool runner (ngx_http_ocs_thread.c), configuration
+ * helpers (ngx_http_ocs_conf.c) and shared-memory zones as the core's
+ * store (ngx_http_ocs_store.c).
  */
 
 #ifndef NGX_HTTP_OCS_H
@@ -22,6 +23,7 @@
 #include <ocs/ocs_signin.h>
 #include <ocs/ocs_pages.h>
 #include <ocs/ocs_directory.h>
+#include <ocs/ocs_store.h>
 
 
 #if !(NGX_THREADS)
@@ -142,6 +144,16 @@ ngx_int_t ngx_http_ocs_send_text(ngx_http_request_t *r, ngx_uint_t status,
     const char *text);
 ngx_int_t ngx_http_ocs_send_message(ngx_http_request_t *r,
     ngx_uint_t status, const char *title, const char *message);
+
+/*
+ * Sends the core's message id (OCS_MSG_*): a plain one as a text/plain
+ * body, any other as a message page; ngx_http_ocs_send_msg_text() with
+ * the id's title and text instead of its own, when text is not empty.
+ */
+ngx_int_t ngx_http_ocs_send_msg(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t id);
+ngx_int_t ngx_http_ocs_send_msg_text(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_uint_t id, const char *text);
 u_char *ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
     ocs_tpl_var_t *vars, size_t nvars, size_t *len);
 
@@ -174,8 +186,42 @@ char *ngx_http_ocs_conf_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_shm_zone_t *ngx_http_ocs_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, void *tag, const char *directive,
     ngx_shm_zone_init_pt init, void *data);
-void *ngx_http_ocs_zone_state(ngx_shm_zone_t *shm_zone, size_t size,
-    const char *directive, ngx_uint_t *fresh);
+
+
+/*
+ * A shared-memory zone as the core's store (ngx_http_ocs_store.c):
+ * entries in the zone's slab pool under the zone's mutex, kept across
+ * reloads, and state_size bytes of the owner's own (state) beside them.
+ * keep 0: a full zone drops the least recently written entries, expired
+ * or not; keep 1: it drops only expired ones, and put() fails with
+ * OCS_ERR_SPACE (ocs/ocs_store.h, "Full" and "Keeping").
+ *
+ * The owner embeds one in the data of its shm_zone.
+ * ngx_http_ocs_store_conf(), at configuration time, sets the store up
+ * (directive names the zone's kind in slab pool messages).
+ * ngx_http_ocs_store_init(), from the zone's init with old the same
+ * store of the data init was given (NULL when none), attaches it to the
+ * zone: on a reload to old's entries and state, else to what the zone
+ * holds, setting *fresh when that is new: its entries are none then,
+ * and the owner sets up its state.  NGX_OK, or NGX_ERROR when the zone
+ * has no room for even that.  zs->store is the store afterwards.
+ */
+typedef struct ngx_http_ocs_store_sh_s  ngx_http_ocs_store_sh_t;
+
+typedef struct {
+    ngx_http_ocs_store_sh_t       *sh;
+    ngx_slab_pool_t               *shpool;
+    void                          *state;      /* state_size bytes */
+    size_t                         state_size;
+    const char                    *directive;
+    ocs_store_t                    store;      /* data: this */
+} ngx_http_ocs_store_t;
+
+void ngx_http_ocs_store_conf(ngx_http_ocs_store_t *zs, const char *directive,
+    size_t state_size, ngx_uint_t keep);
+ngx_int_t ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs,
+    ngx_shm_zone_t *shm_zone, ngx_http_ocs_store_t *old, ngx_uint_t *fresh);
+
 
 /*
  * What ngx_http_ocs_module holds for every module, per location: the

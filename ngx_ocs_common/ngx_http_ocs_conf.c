@@ -1,7 +1,6 @@
 /*
  * Configuration helpers: "off"-able strings, files read whole at
- * configuration time, and shared zones ("name:size", one per name,
- * their state on first use).
+ * configuration time, and shared zones ("name:size", one per name).
  */
 
 #include <ngx_config.h>
@@ -199,48 +198,4 @@ ngx_http_ocs_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
     shm_zone->data = data;
 
     return shm_zone;
-}
-
-
-/*
- * A zone's shared state on first use: the size bytes the caller sets up
- * (*fresh set), or the state a running nginx left there.  The slab
- * pool's log context names the zone.  NULL when memory runs out.
- */
-void *
-ngx_http_ocs_zone_state(ngx_shm_zone_t *shm_zone, size_t size,
-    const char *directive, ngx_uint_t *fresh)
-{
-    void             *sh;
-    size_t            len;
-    ngx_slab_pool_t  *shpool;
-
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-    *fresh = 0;
-
-    if (shm_zone->shm.exists) {
-        return shpool->data;
-    }
-
-    sh = ngx_slab_alloc(shpool, size);
-    if (sh == NULL) {
-        return NULL;
-    }
-
-    shpool->data = sh;
-
-    len = sizeof(" in  \"\"") + ngx_strlen(directive)
-          + shm_zone->shm.name.len;
-
-    shpool->log_ctx = ngx_slab_alloc(shpool, len);
-    if (shpool->log_ctx == NULL) {
-        return NULL;
-    }
-
-    ngx_sprintf(shpool->log_ctx, " in %s \"%V\"%Z", directive,
-                &shm_zone->shm.name);
-
-    *fresh = 1;
-
-    return sh;
 }

@@ -456,9 +456,8 @@ ngx_http_ocs_refuse_plain(ngx_http_request_t *r, ngx_uint_t https_port)
         r->keepalive = 0;
         r->lingering_close = 0;
 
-        return ngx_http_ocs_send_text(r, NGX_HTTP_FORBIDDEN,
-                                      "This service accepts requests over "
-                                      "HTTPS only.\n");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_HTTPS_ONLY);
     }
 
     len = sizeof("https://") - 1 + host->len + sizeof(":65535") - 1
@@ -643,6 +642,39 @@ ngx_http_ocs_send_message(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+ngx_int_t
+ngx_http_ocs_send_msg(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t id)
+{
+    return ngx_http_ocs_send_msg_text(r, status, id, NULL);
+}
+
+
+ngx_int_t
+ngx_http_ocs_send_msg_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_uint_t id, const char *text)
+{
+    const ocs_msg_t  *msg;
+
+    msg = ocs_msg((int) id);
+    if (msg == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ocs: no message %ui", id);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (text == NULL || text[0] == '\0') {
+        text = msg->text;
+    }
+
+    if (msg->plain) {
+        return ngx_http_ocs_send_text(r, status, text);
+    }
+
+    return ngx_http_ocs_send_message(r, status, msg->title, text);
+}
+
+
 u_char *
 ngx_http_ocs_render(ngx_http_request_t *r, ngx_str_t *tpl,
     ocs_tpl_var_t *vars, size_t nvars, size_t *len)
@@ -695,7 +727,7 @@ ngx_http_ocs_redirect(ngx_http_request_t *r, ngx_uint_t status,
 
     r->headers_out.location = h;
 
-    return ngx_http_ocs_send_text(r, status, "Redirecting.\n");
+    return ngx_http_ocs_send_msg(r, status, OCS_MSG_REDIRECTING);
 }
 
 
@@ -745,10 +777,8 @@ ngx_http_ocs_read_form(ngx_http_request_t *r, size_t max,
             return rc;
         }
 
-        return ngx_http_ocs_send_message(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                         "Unsupported form",
-                                         "The form must be sent as "
-                                         "application/x-www-form-urlencoded.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                     OCS_MSG_FORM_TYPE);
     }
 
     r->request_body_in_single_buf = 1;

@@ -213,10 +213,8 @@ ngx_http_ocs_logoff_body(ngx_http_request_t *r)
                       "csrf token refused", t->user);
 
         ngx_http_finalize_request(r,
-            ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                      "Sign-out refused",
-                                      "The sign-out request did not come "
-                                      "from this site's sign-out page."));
+            ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                  OCS_MSG_LOGOFF_REFUSED));
         return;
     }
 
@@ -247,9 +245,8 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     }
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_ocs_logoff_module);
-    question = llcf->everywhere
-               ? "Do you want to sign out everywhere, on every device?"
-               : "Do you want to sign out?";
+    question = ocs_msg(llcf->everywhere ? OCS_MSG_LOGOFF_EVERYWHERE
+                                        : OCS_MSG_LOGOFF)->text;
 
     p = ngx_strlchr(r->unparsed_uri.data,
                     r->unparsed_uri.data + r->unparsed_uri.len, '?');
@@ -257,7 +254,8 @@ ngx_http_ocs_logoff_confirm(ngx_http_request_t *r, ocs_ticket_t *t)
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
-    vars[0] = (ocs_tpl_var_t) { "title", "Sign out", 8, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title", ocs_msg(OCS_MSG_LOGOFF)->title,
+                                ocs_msg(OCS_MSG_LOGOFF)->title_len, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };
@@ -339,7 +337,10 @@ ngx_http_ocs_logoff_end(ngx_http_request_t *r, ocs_ticket_t *t)
     message = ocs_page_signedout_message(how);
     signin = ngx_http_ocs_signin_url(r);
 
-    vars[0] = (ocs_tpl_var_t) { "title", "Signed out", 10, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title",
+                                ocs_msg(OCS_MSG_LOGOFF_SIGNED_OUT)->title,
+                                ocs_msg(OCS_MSG_LOGOFF_SIGNED_OUT)->title_len,
+                                0 };
     vars[1] = (ocs_tpl_var_t) { "signin", (char *) signin->data, signin->len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message), 0 };
@@ -551,10 +552,8 @@ ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
     }
 
     if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Sign in first",
-                                         "Only a signed-in administrator "
-                                         "can end other users' sessions.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_ADMIN_SIGN_IN);
     }
 
     if (!ngx_http_ocs_logoff_is_admin(r, &ctx->ticket)) {
@@ -562,10 +561,8 @@ ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
                       "ocs logoff: user \"%s\" is not an administrator of "
                       "ocs_logoff_admin", ctx->ticket.user);
 
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Not an administrator",
-                                         "Your account may not end other "
-                                         "users' sessions.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_ADMIN_NOT_ADMIN);
     }
 
     if (r->method == NGX_HTTP_POST) {
@@ -583,8 +580,7 @@ ngx_http_ocs_logoff_admin_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_OK, &ctx->ticket,
-                                          "Enter the user name whose "
-                                          "sessions to end.");
+                                          ocs_msg(OCS_MSG_ADMIN)->text);
 }
 
 
@@ -608,7 +604,7 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
                           sizeof(token), &n)
            != OCS_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), "logoff admin",
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_LOGOFF_ADMIN,
                            admin->session, OCS_SESSION_LEN, token, n)
            != OCS_OK)
     {
@@ -616,10 +612,8 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
                       "ocs logoff: request of \"%s\" to end sessions "
                       "without a valid csrf token refused", admin->user);
         ngx_http_finalize_request(r,
-            ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                      "Request refused",
-                                      "The request did not come from this "
-                                      "site's form."));
+            ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                  OCS_MSG_ADMIN_REFUSED));
         return;
     }
 
@@ -630,7 +624,7 @@ ngx_http_ocs_logoff_admin_body(ngx_http_request_t *r)
     {
         ngx_http_finalize_request(r,
             ngx_http_ocs_logoff_admin_page(r, NGX_HTTP_BAD_REQUEST, admin,
-                                           "Enter a user name."));
+                                   ocs_msg(OCS_MSG_ADMIN_NO_USER)->text));
         return;
     }
 
@@ -668,7 +662,7 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     char            token[OCS_CSRF_TOKEN_LEN + 1];
 
     if (ocs_csrf_token(ngx_http_ocs_sso_keyring(r),
-                       ngx_http_ocs_sso_cache(r), "logoff admin",
+                       ngx_http_ocs_sso_cache(r), OCS_CSRF_LOGOFF_ADMIN,
                        admin->session, OCS_SESSION_LEN, token, sizeof(token),
                        &err)
         != OCS_OK)
@@ -684,7 +678,8 @@ ngx_http_ocs_logoff_admin_page(ngx_http_request_t *r, ngx_uint_t status,
     action.len = (p ? p : r->unparsed_uri.data + r->unparsed_uri.len)
                  - r->unparsed_uri.data;
 
-    vars[0] = (ocs_tpl_var_t) { "title", "End a user's sessions", 21, 0 };
+    vars[0] = (ocs_tpl_var_t) { "title", ocs_msg(OCS_MSG_ADMIN)->title,
+                                ocs_msg(OCS_MSG_ADMIN)->title_len, 0 };
     vars[1] = (ocs_tpl_var_t) { "action", (char *) action.data, action.len,
                                 0 };
     vars[2] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN, 0 };

@@ -26,6 +26,8 @@ typedef struct {
     ngx_array_t           *default_headers;    /* ocs_sso_strip_headers */
     ngx_int_t              http_cookie;    /* $http_cookie's index */
     ngx_uint_t             used;           /* some location needs tickets */
+    ngx_uint_t             hide;           /* some location's upstream must
+                                              not get them */
     time_t                 max_lifetime;   /* the longest ocs_sso_lifetime */
     ngx_array_t            services;       /* service ids, at most 16 */
 } ngx_http_ocs_sso_main_conf_t;
@@ -137,18 +139,34 @@ void ngx_http_ocs_sso_class_limits(ngx_http_request_t *r,
 /* a configuration-time hook: some location needs tickets */
 void ngx_http_ocs_sso_require(ngx_conf_t *cf);
 
+/*
+ * A configuration-time hook: some location publishes a service without
+ * tickets (ocs_publish), whose upstream must not get the modules'
+ * cookies or the headers like the identity header either, even where
+ * no location of the http block issues tickets: another proxy under a
+ * shared cookie domain may have.
+ */
+void ngx_http_ocs_sso_hide(ngx_conf_t *cf);
 
-/* the revocation zone, ngx_http_ocs_sso_zone.c */
+
+/*
+ * The revocation zone, ngx_http_ocs_sso_zone.c: the store of the
+ * revocations (ocs/ocs_revoke.h), which keeps its records.
+ * ngx_http_ocs_sso_zone_store() gives the zone's store, valid as long
+ * as the cycle.  ngx_http_ocs_sso_zone_revoke() and _revoke_user()
+ * revoke a session until its ticket expires, or every session of a
+ * user that started until now for lifetime seconds (at least as long
+ * as the longest lifetime seen since the zone began), logging a full
+ * zone's fallback; they return NGX_OK, or NGX_ERROR when nothing could
+ * be revoked (a bad user name, a zone too small for one record).
+ */
 ngx_shm_zone_t *ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, ngx_http_ocs_sso_main_conf_t *smcf);
-ngx_int_t ngx_http_ocs_sso_zone_revoked(ngx_shm_zone_t *zone,
-    const ocs_ticket_t *t);
+const ocs_store_t *ngx_http_ocs_sso_zone_store(ngx_shm_zone_t *zone);
 ngx_int_t ngx_http_ocs_sso_zone_revoke(ngx_shm_zone_t *zone,
     ocs_ticket_t *t, ngx_log_t *log);
 ngx_int_t ngx_http_ocs_sso_zone_revoke_user(ngx_shm_zone_t *zone,
     const char *user, size_t len, time_t lifetime, ngx_log_t *log);
-int64_t ngx_http_ocs_sso_zone_user_not_before(ngx_shm_zone_t *zone,
-    const char *user, size_t len);
 
 
 #endif /* NGX_HTTP_OCS_SSO_H */

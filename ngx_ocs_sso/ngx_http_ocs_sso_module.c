@@ -11,12 +11,13 @@
 
 #include <ngx_http_ocs_sso.h>
 
+#include <ocs/ocs_revoke.h>
+
 
 #define NGX_HTTP_OCS_SSO_ZONE_SIZE  (1024 * 1024)
 #define NGX_HTTP_OCS_SSO_KEY_MAX    4096
 
 
-static int ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t);
 static ngx_uint_t ngx_http_ocs_sso_check(ngx_http_request_t *r,
     ngx_str_t *value, ocs_ticket_t *t, ngx_uint_t log, ngx_uint_t *reseal);
 static ngx_int_t ngx_http_ocs_sso_pick(ngx_http_request_t *r,
@@ -277,16 +278,6 @@ static ngx_http_variable_t  ngx_http_ocs_sso_vars[] = {
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
-/* the revocation zone, as core asks it */
-static int
-ngx_http_ocs_sso_revoked(void *data, const ocs_ticket_t *t)
-{
-    ngx_shm_zone_t  *zone = data;
-
-    return ngx_http_ocs_sso_zone_revoked(zone, t) ? 1 : 0;
-}
-
-
 /*
  * One ticket cookie's value against the location's policy and the
  * revocation zone: the state it gives, with t filled when it opens and
@@ -314,8 +305,9 @@ ngx_http_ocs_sso_check(ngx_http_request_t *r, ngx_str_t *value,
 
     verdict = ocs_session_check(&slcf->policy, smcf->ring, smcf->cache,
                                 ngx_http_ocs_env(), (char *) value->data,
-                                value->len, ngx_http_ocs_sso_revoked,
-                                smcf->zone, t, &rs, &err);
+                                value->len,
+                                ngx_http_ocs_sso_zone_store(smcf->zone), t,
+                                &rs, &err);
 
     *reseal = (verdict == OCS_SESSION_VALID && rs);
     reason = ocs_session_reason(verdict);
@@ -483,8 +475,8 @@ ngx_http_ocs_sso_issue(ngx_http_request_t *r, ocs_ticket_t *t)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_ocs_sso_module);
 
     ctx = NULL;
-    nb = ngx_http_ocs_sso_zone_user_not_before(smcf->zone, t->user,
-                                               t->user_len);
+    nb = ocs_revoke_not_before(ngx_http_ocs_sso_zone_store(smcf->zone),
+                               t->user, t->user_len);
     tp = ngx_timeofday();
 
     rc = ocs_session_start(&slcf->policy, ngx_http_ocs_env(),
@@ -775,6 +767,16 @@ ngx_http_ocs_sso_require(ngx_conf_t *cf)
 }
 
 
+void
+ngx_http_ocs_sso_hide(ngx_conf_t *cf)
+{
+    ngx_http_ocs_sso_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
+    smcf->hide = 1;
+}
+
+
 /*
  * What the client must not pass upstream goes before any access check,
  * so that no "satisfy any" or unprotected location, no access module's
@@ -809,7 +811,7 @@ ngx_http_ocs_sso_preaccess_handler(ngx_http_request_t *r)
         }
     }
 
-    if (!smcf->used) {
+    if (!smcf->used && !smcf->hide) {
         return NGX_DECLINED;
     }
 
@@ -1018,6 +1020,7 @@ ngx_http_ocs_sso_create_main_conf(ngx_conf_t *cf)
      *     smcf->default_headers = NULL;
      *     smcf->http_cookie = 0;
      *     smcf->used = 0;
+     *     smcf->hide = 0;
      */
 
     smcf->ring = ngx_pcalloc(cf->pool, sizeof(ocs_keyring_t));
@@ -1312,7 +1315,7 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_sso_module);
 
-    if (!smcf->used) {
+    if (!smcf->used && !smcf->hide) {
         return NGX_OK;
     }
 
@@ -1321,6 +1324,10 @@ ngx_http_ocs_sso_init(ngx_conf_t *cf)
     smcf->http_cookie = ngx_http_get_variable_index(cf, &name);
     if (smcf->http_cookie == NGX_ERROR) {
         return NGX_ERROR;
+    }
+
+    if (!smcf->used) {
+        return NGX_OK;
     }
 
     if (smcf->zone == NULL) {

@@ -30,7 +30,7 @@
 
 #include <ocs/ocs.h>
 #include <ocs/ocs_digest.h>
-#include <ocs/ocs_signin.h>
+#include <ocs/ocs_password.h>
 
 
 #define OCS_CONFERENCE_OK        0

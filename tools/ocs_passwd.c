@@ -36,6 +36,7 @@
 #include <ocs/ocs.h>
 #include <ocs/ocs_factor.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 
 
 /* exit statuses */

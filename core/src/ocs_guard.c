@@ -376,12 +376,26 @@ ocs_guard_attempt_init(ocs_guard_attempt_t *a, const ocs_store_t *store,
 }
 
 
+
+unsigned
+ocs_guard_dir_limit(const ocs_ldap_policy_t *policy, unsigned limit)
+{
+    unsigned  below;
+
+    if (policy == NULL || !policy->known || policy->threshold <= 0) {
+        return limit;
+    }
+
+    below = (policy->threshold > 1) ? (unsigned) policy->threshold - 1 : 1;
+
+    return limit ? ocs_guard_min(limit, below) : below;
+}
+
 void
 ocs_guard_attempt_limits(ocs_guard_attempt_t *a,
     const ocs_ldap_policy_t *policy)
 {
-    unsigned  below;
-    int64_t   dir_window;
+    int64_t  dir_window;
 
     a->limit_account = a->conf.account;
     a->limit_total = a->conf.total;
@@ -392,13 +406,9 @@ ocs_guard_attempt_limits(ocs_guard_attempt_t *a,
         return;
     }
 
-    below = (policy->threshold > 1) ? (unsigned) policy->threshold - 1 : 1;
     a->threshold = policy->threshold;
-
-    a->limit_account = a->conf.account ? ocs_guard_min(a->conf.account, below)
-                                       : below;
-    a->limit_total = a->conf.total ? ocs_guard_min(a->conf.total, below)
-                                   : below;
+    a->limit_account = ocs_guard_dir_limit(policy, a->conf.account);
+    a->limit_total = ocs_guard_dir_limit(policy, a->conf.total);
 
     dir_window = (policy->window > 0
                   && policy->window < OCS_GUARD_DIR_WINDOW_MAX)

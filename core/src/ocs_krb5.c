@@ -45,6 +45,16 @@ typedef struct {
 
 static int ocs_krb5_client(krb5_context ctx, const char *name, size_t len,
     krb5_principal *client);
+static int ocs_krb5_service(krb5_context ctx, const char *keytab,
+    const char *server, krb5_keytab *kt, krb5_principal *service,
+    ocs_err_t *err);
+static int ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
+    krb5_principal client, const char *password, size_t password_len,
+    krb5_creds *creds, int *state, ocs_err_t *err);
+static int ocs_krb5_verify(krb5_context ctx, krb5_creds *creds,
+    krb5_principal service, krb5_keytab kt, ocs_err_t *err);
+static int ocs_krb5_canonical(krb5_context ctx, krb5_creds *creds,
+    char *principal, size_t principal_size, ocs_err_t *err);
 static krb5_error_code ocs_krb5_as(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
     krb5_principal client, const char *password,
     krb5_get_init_creds_opt *opt, krb5_creds *creds);
@@ -57,6 +67,10 @@ static krb5_error_code ocs_krb5_exchange(krb5_context ctx,
 static void ocs_krb5_note(ocs_krb5_kdcs_t *kdcs, const char *kdc, int e);
 static int ocs_krb5_tcp(const char *kdc, const krb5_data *req,
     krb5_data *reply, int timeout, int *written);
+static int ocs_krb5_hostport(const char *kdc, char *host, size_t size,
+    const char **port);
+static int ocs_krb5_tcp_one(const struct addrinfo *ai, const krb5_data *req,
+    krb5_data *reply, int64_t deadline, int *written);
 static int ocs_krb5_io(int fd, short events, uint8_t *buf, size_t len,
     int write, int64_t deadline);
 static int64_t ocs_krb5_now(void);
@@ -71,20 +85,12 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     const char *name, size_t len, const char *password, size_t password_len,
     char *principal, size_t principal_size, int *state, ocs_err_t *err)
 {
-    int                          rc;
-    char                         pw[OCS_KRB5_PASSWORD_MAX + 1];
-    char                        *canon;
-    size_t                       n;
-    krb5_creds                   creds;
-    krb5_keytab                  kt;
-    krb5_context                 ctx;
-    krb5_principal               client, service;
-    krb5_error_code              code;
-    krb5_kt_cursor               cursor;
-    krb5_keytab_entry            entry;
-    ocs_krb5_kdcs_t              kdcs;
-    krb5_get_init_creds_opt     *opt;
-    krb5_verify_init_creds_opt   vopt;
+    int               rc;
+    krb5_creds        creds;
+    krb5_keytab       kt;
+    krb5_context      ctx;
+    krb5_principal    client, service;
+    ocs_krb5_kdcs_t   kdcs;
 
     *state = OCS_ACCT_BAD_CREDENTIALS;
     principal[0] = '\0';
@@ -106,9 +112,7 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     /* the library's own requests (the verification) take our road too */
     krb5_set_kdc_send_hook(ctx, ocs_krb5_send_hook, &kdcs);
 
-    rc = OCS_ERR_SYS;
     kt = NULL;
-    opt = NULL;
     client = NULL;
     service = NULL;
     memset(&creds, 0, sizeof(creds));
@@ -116,117 +120,33 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
     if (ocs_krb5_client(ctx, name, len, &client) != OCS_OK) {
         /* a name no principal can have is a wrong name */
         rc = OCS_OK;
-        goto done;
+        goto cleanup;
     }
 
-    code = krb5_kt_resolve(ctx, keytab, &kt);
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "keytab");
-        goto done;
+    rc = ocs_krb5_service(ctx, keytab, server, &kt, &service, err);
+    if (rc != OCS_OK) {
+        goto cleanup;
     }
 
-    if (server != NULL) {
-        code = krb5_parse_name(ctx, server, &service);
-
-    } else {
-        /* the keytab's first principal */
-        code = krb5_kt_start_seq_get(ctx, kt, &cursor);
-
-        if (code == 0) {
-            code = krb5_kt_next_entry(ctx, kt, &entry, &cursor);
-
-            if (code == 0) {
-                code = krb5_copy_principal(ctx, entry.principal, &service);
-                (void) krb5_free_keytab_entry_contents(ctx, &entry);
-            }
-
-            (void) krb5_kt_end_seq_get(ctx, kt, &cursor);
-        }
+    rc = ocs_krb5_initial(ctx, &kdcs, client, password, password_len,
+                          &creds, state, err);
+    if (rc != OCS_OK || *state != OCS_ACCT_OK) {
+        goto cleanup;
     }
 
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS,
-                           "the service principal in the keytab");
-        goto done;
+    /* the password is right only if the KDC's ticket proves it */
+    *state = OCS_ACCT_BAD_CREDENTIALS;
+
+    rc = ocs_krb5_verify(ctx, &creds, service, kt, err);
+
+    if (rc == OCS_OK) {
+        rc = ocs_krb5_canonical(ctx, &creds, principal, principal_size, err);
     }
 
-    code = krb5_get_init_creds_opt_alloc(ctx, &opt);
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "options");
-        goto done;
+    if (rc != OCS_OK) {
+        goto cleanup;
     }
 
-    krb5_get_init_creds_opt_set_canonicalize(opt, 1);
-    krb5_get_init_creds_opt_set_forwardable(opt, 0);
-    krb5_get_init_creds_opt_set_proxiable(opt, 0);
-
-    memcpy(pw, password, password_len);
-    pw[password_len] = '\0';
-
-    /* no prompter: an expired password is an answer, not a dialogue */
-    code = ocs_krb5_as(ctx, &kdcs, client, pw, opt, &creds);
-
-    if (code == KRB5_REALM_CANT_RESOLVE) {
-        /* KDCs from DNS: libkrb5's transport, and its waits */
-        code = krb5_get_init_creds_password(ctx, &creds, client, pw, NULL,
-                                            NULL, 0, NULL, opt);
-    }
-    ocs_wipe(pw, sizeof(pw));
-
-    if (code != 0) {
-        *state = ocs_krb5_state(code);
-
-        if (*state < 0) {
-            *state = kdcs.delivered ? OCS_ACCT_UNANSWERED
-                                    : OCS_ACCT_BAD_CREDENTIALS;
-            rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
-            goto done;
-        }
-
-        rc = OCS_OK;
-        goto done;
-    }
-
-    krb5_verify_init_creds_opt_init(&vopt);
-    krb5_verify_init_creds_opt_set_ap_req_nofail(&vopt, 1);
-
-    code = krb5_verify_init_creds(ctx, &creds, service, kt, NULL, &vopt);
-
-    if (code != 0 && ocs_krb5_unreachable(code)) {
-        /* the password was right, but no KDC gave the service ticket */
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
-        goto done;
-    }
-
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_AUTH,
-                           "the ticket failed verification against the "
-                           "keytab");
-        goto done;
-    }
-
-    /* the name as the KDC spells it, without the realm */
-    code = krb5_unparse_name_flags(ctx, creds.client,
-                                   KRB5_PRINCIPAL_UNPARSE_NO_REALM
-                                   | KRB5_PRINCIPAL_UNPARSE_DISPLAY, &canon);
-    if (code != 0) {
-        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the client name");
-        goto done;
-    }
-
-    n = strlen(canon);
-
-    if (n == 0 || n >= principal_size) {
-        krb5_free_unparsed_name(ctx, canon);
-        rc = ocs_err(err, OCS_ERR_SYS, "Kerberos: a client name of %zu "
-                     "bytes", n);
-        goto done;
-    }
-
-    memcpy(principal, canon, n + 1);
-    krb5_free_unparsed_name(ctx, canon);
-
-    rc = OCS_OK;
     *state = OCS_ACCT_OK;
 
     if (kdcs.notes_len != 0) {
@@ -236,14 +156,9 @@ ocs_krb5_password(const char *keytab, const char *server, int timeout,
                        kdcs.notes);
     }
 
-done:
+cleanup:
 
     krb5_free_cred_contents(ctx, &creds);
-
-    if (opt != NULL) {
-        krb5_get_init_creds_opt_free(ctx, opt);
-    }
-
     krb5_free_principal(ctx, service);
     krb5_free_principal(ctx, client);
 
@@ -254,6 +169,183 @@ done:
     krb5_free_context(ctx);
 
     return rc;
+}
+
+
+/*
+ * The keytab, and the service principal to verify tickets with: server,
+ * or the keytab's first principal.  Returns OCS_OK, or OCS_ERR_SYS with
+ * err set; *kt (when not NULL) is the caller's to close either way.
+ */
+static int
+ocs_krb5_service(krb5_context ctx, const char *keytab, const char *server,
+    krb5_keytab *kt, krb5_principal *service, ocs_err_t *err)
+{
+    krb5_error_code     code;
+    krb5_kt_cursor      cursor;
+    krb5_keytab_entry   entry;
+
+    code = krb5_kt_resolve(ctx, keytab, kt);
+    if (code != 0) {
+        *kt = NULL;
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "keytab");
+    }
+
+    if (server != NULL) {
+        code = krb5_parse_name(ctx, server, service);
+
+    } else {
+        /* the keytab's first principal */
+        code = krb5_kt_start_seq_get(ctx, *kt, &cursor);
+
+        if (code == 0) {
+            code = krb5_kt_next_entry(ctx, *kt, &entry, &cursor);
+
+            if (code == 0) {
+                code = krb5_copy_principal(ctx, entry.principal, service);
+                (void) krb5_free_keytab_entry_contents(ctx, &entry);
+            }
+
+            (void) krb5_kt_end_seq_get(ctx, *kt, &cursor);
+        }
+    }
+
+    if (code != 0) {
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS,
+                             "the service principal in the keytab");
+    }
+
+    return OCS_OK;
+}
+
+
+/*
+ * The AS exchange with the password (password_len bytes, no NUL) and
+ * the options a sign-in asks for (no forwardable or proxiable tickets,
+ * the name canonicalized): on our transport, or libkrb5's when the KDCs come from DNS.  Returns
+ * OCS_OK with *state OCS_ACCT_OK and creds filled, OCS_OK with the
+ * KDC's answer in *state, or OCS_ERR_SYS (no answer) with err set.  The
+ * copy of the password is wiped on every path.
+ */
+static int
+ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
+    krb5_principal client, const char *password, size_t password_len,
+    krb5_creds *creds, int *state, ocs_err_t *err)
+{
+    int                       rc;
+    char                      pw[OCS_KRB5_PASSWORD_MAX + 1];
+    krb5_error_code           code;
+    krb5_get_init_creds_opt  *opt;
+
+    code = krb5_get_init_creds_opt_alloc(ctx, &opt);
+    if (code != 0) {
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "options");
+    }
+
+    krb5_get_init_creds_opt_set_canonicalize(opt, 1);
+    krb5_get_init_creds_opt_set_forwardable(opt, 0);
+    krb5_get_init_creds_opt_set_proxiable(opt, 0);
+
+    memcpy(pw, password, password_len);
+    pw[password_len] = '\0';
+
+    /* no prompter: an expired password is an answer, not a dialogue */
+    code = ocs_krb5_as(ctx, kdcs, client, pw, opt, creds);
+
+    if (code == KRB5_REALM_CANT_RESOLVE) {
+        /* KDCs from DNS: libkrb5's transport, and its waits */
+        code = krb5_get_init_creds_password(ctx, creds, client, pw, NULL,
+                                            NULL, 0, NULL, opt);
+    }
+
+    rc = OCS_OK;
+
+    if (code == 0) {
+        *state = OCS_ACCT_OK;
+        goto cleanup;
+    }
+
+    *state = ocs_krb5_state(code);
+
+    if (*state < 0) {
+        *state = kdcs->delivered ? OCS_ACCT_UNANSWERED
+                                 : OCS_ACCT_BAD_CREDENTIALS;
+        rc = ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
+    }
+
+cleanup:
+
+    ocs_wipe(pw, sizeof(pw));
+    krb5_get_init_creds_opt_free(ctx, opt);
+
+    return rc;
+}
+
+
+/*
+ * The initial ticket verified against the keytab (a KDC that knows the
+ * service proves the password).  Returns OCS_OK, OCS_ERR_SYS (no KDC
+ * gave the service ticket) or OCS_ERR_AUTH, err set for both.
+ */
+static int
+ocs_krb5_verify(krb5_context ctx, krb5_creds *creds, krb5_principal service,
+    krb5_keytab kt, ocs_err_t *err)
+{
+    krb5_error_code              code;
+    krb5_verify_init_creds_opt   vopt;
+
+    krb5_verify_init_creds_opt_init(&vopt);
+    krb5_verify_init_creds_opt_set_ap_req_nofail(&vopt, 1);
+
+    code = krb5_verify_init_creds(ctx, creds, service, kt, NULL, &vopt);
+
+    if (code == 0) {
+        return OCS_OK;
+    }
+
+    if (ocs_krb5_unreachable(code)) {
+        /* the password was right, but no KDC gave the service ticket */
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the KDC");
+    }
+
+    return ocs_krb5_fail(ctx, code, err, OCS_ERR_AUTH,
+                         "the ticket failed verification against the "
+                         "keytab");
+}
+
+
+/*
+ * The client's name as the KDC spells it, without the realm, into
+ * principal (principal_size bytes, NUL-terminated).  Returns OCS_OK or
+ * OCS_ERR_SYS with err set.
+ */
+static int
+ocs_krb5_canonical(krb5_context ctx, krb5_creds *creds, char *principal,
+    size_t principal_size, ocs_err_t *err)
+{
+    char             *canon;
+    size_t            n;
+    krb5_error_code   code;
+
+    code = krb5_unparse_name_flags(ctx, creds->client,
+                                   KRB5_PRINCIPAL_UNPARSE_NO_REALM
+                                   | KRB5_PRINCIPAL_UNPARSE_DISPLAY, &canon);
+    if (code != 0) {
+        return ocs_krb5_fail(ctx, code, err, OCS_ERR_SYS, "the client name");
+    }
+
+    n = strlen(canon);
+
+    if (n == 0 || n >= principal_size) {
+        krb5_free_unparsed_name(ctx, canon);
+        return ocs_err(err, OCS_ERR_SYS, "Kerberos: a client name of %zu "
+                       "bytes", n);
+    }
+
+    memcpy(principal, canon, n + 1);
+    krb5_free_unparsed_name(ctx, canon);
+
+    return OCS_OK;
 }
 
 
@@ -631,42 +723,17 @@ static int
 ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     int timeout, int *written)
 {
-    int               fd, e;
-    char              host[256], *p;
+    int               e;
+    char              host[256];
     const char       *port;
-    uint8_t           len[4];
-    size_t            n;
     int64_t           deadline;
     struct addrinfo   hints, *res, *ai;
 
     deadline = ocs_krb5_now() + timeout;
     *written = 0;
 
-    if (kdc[0] == '[') {
-        p = strchr(kdc, ']');
-        if (p == NULL || (size_t) (p - kdc - 1) >= sizeof(host)) {
-            return EHOSTUNREACH;
-        }
-
-        memcpy(host, kdc + 1, p - kdc - 1);
-        host[p - kdc - 1] = '\0';
-        port = (p[1] == ':') ? p + 2 : "88";
-
-    } else {
-        if (strlen(kdc) >= sizeof(host)) {
-            return EHOSTUNREACH;
-        }
-
-        memcpy(host, kdc, strlen(kdc) + 1);
-        p = strchr(host, ':');
-
-        if (p != NULL) {
-            *p = '\0';
-            port = p + 1;
-
-        } else {
-            port = "88";
-        }
+    if (ocs_krb5_hostport(kdc, host, sizeof(host), &port) != 0) {
+        return EHOSTUNREACH;
     }
 
     memset(&hints, 0, sizeof(hints));
@@ -681,75 +748,136 @@ ocs_krb5_tcp(const char *kdc, const krb5_data *req, krb5_data *reply,
     e = EHOSTUNREACH;
 
     /* every address of the name shares the one deadline */
-    for (ai = res; ai != NULL && e != 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK
-                                   | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd == -1) {
-            e = errno;
-            continue;
-        }
-
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1
-            && errno != EINPROGRESS)
-        {
-            e = errno;
-            close(fd);
-            continue;
-        }
-
-        len[0] = (uint8_t) (req->length >> 24);
-        len[1] = (uint8_t) (req->length >> 16);
-        len[2] = (uint8_t) (req->length >> 8);
-        len[3] = (uint8_t) req->length;
-
-        e = ocs_krb5_io(fd, POLLOUT, len, 4, 1, deadline);
-
-        if (e == 0) {
-            e = ocs_krb5_io(fd, POLLOUT, (uint8_t *) req->data, req->length,
-                            1, deadline);
-        }
-
-        if (e == 0) {
-            *written = 1;
-            e = ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline);
-        }
-
-        if (e != 0) {
-            close(fd);
-            continue;
-        }
-
-        n = ((size_t) len[0] << 24) | ((size_t) len[1] << 16)
-            | ((size_t) len[2] << 8) | len[3];
-
-        /* a reply with a big PAC is some KB; more is not a KDC */
-        if (n == 0 || n > 1024 * 1024) {
-            e = EPROTO;
-            close(fd);
-            continue;
-        }
-
-        reply->data = malloc(n);
-        if (reply->data == NULL) {
-            e = ENOMEM;
-            close(fd);
-            break;
-        }
-
-        e = ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline);
-        close(fd);
-
-        if (e != 0) {
-            free(reply->data);
-            reply->data = NULL;
-            continue;
-        }
-
-        reply->length = n;
-        reply->magic = KV5M_DATA;
+    for (ai = res; ai != NULL && e != 0 && e != ENOMEM; ai = ai->ai_next) {
+        e = ocs_krb5_tcp_one(ai, req, reply, deadline, written);
     }
 
     freeaddrinfo(res);
+
+    return e;
+}
+
+
+/*
+ * Splits "host", "host:port", "[v6]" or "[v6]:port" into host (size
+ * bytes) and *port (into kdc or host; "88" when none).  Returns 0, or
+ * EHOSTUNREACH for a name that does not fit.
+ */
+static int
+ocs_krb5_hostport(const char *kdc, char *host, size_t size,
+    const char **port)
+{
+    char  *p;
+
+    if (kdc[0] == '[') {
+        p = strchr(kdc, ']');
+        if (p == NULL || (size_t) (p - kdc - 1) >= size) {
+            return EHOSTUNREACH;
+        }
+
+        memcpy(host, kdc + 1, p - kdc - 1);
+        host[p - kdc - 1] = '\0';
+        *port = (p[1] == ':') ? p + 2 : "88";
+
+        return 0;
+    }
+
+    if (strlen(kdc) >= size) {
+        return EHOSTUNREACH;
+    }
+
+    memcpy(host, kdc, strlen(kdc) + 1);
+    p = strchr(host, ':');
+
+    if (p != NULL) {
+        *p = '\0';
+        *port = p + 1;
+
+    } else {
+        *port = "88";
+    }
+
+    return 0;
+}
+
+
+/*
+ * One request and its reply over TCP to one address, by the deadline:
+ * a 4-byte length and the message each way.  Returns 0 with reply
+ * filled (its data malloc()ed, the caller's), or an errno value;
+ * *written is set once the whole request was sent.
+ */
+static int
+ocs_krb5_tcp_one(const struct addrinfo *ai, const krb5_data *req,
+    krb5_data *reply, int64_t deadline, int *written)
+{
+    int       fd, e;
+    size_t    n;
+    uint8_t   len[4];
+
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK
+                               | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd == -1) {
+        return errno;
+    }
+
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1
+        && errno != EINPROGRESS)
+    {
+        e = errno;
+        goto cleanup;
+    }
+
+    len[0] = (uint8_t) (req->length >> 24);
+    len[1] = (uint8_t) (req->length >> 16);
+    len[2] = (uint8_t) (req->length >> 8);
+    len[3] = (uint8_t) req->length;
+
+    e = ocs_krb5_io(fd, POLLOUT, len, 4, 1, deadline);
+
+    if (e == 0) {
+        e = ocs_krb5_io(fd, POLLOUT, (uint8_t *) req->data, req->length,
+                        1, deadline);
+    }
+
+    if (e == 0) {
+        *written = 1;
+        e = ocs_krb5_io(fd, POLLIN, len, 4, 0, deadline);
+    }
+
+    if (e != 0) {
+        goto cleanup;
+    }
+
+    n = ((size_t) len[0] << 24) | ((size_t) len[1] << 16)
+        | ((size_t) len[2] << 8) | len[3];
+
+    /* a reply with a big PAC is some KB; more is not a KDC */
+    if (n == 0 || n > 1024 * 1024) {
+        e = EPROTO;
+        goto cleanup;
+    }
+
+    reply->data = malloc(n);
+    if (reply->data == NULL) {
+        e = ENOMEM;
+        goto cleanup;
+    }
+
+    e = ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline);
+
+    if (e != 0) {
+        free(reply->data);
+        reply->data = NULL;
+        goto cleanup;
+    }
+
+    reply->length = n;
+    reply->magic = KV5M_DATA;
+
+cleanup:
+
+    close(fd);
 
     return e;
 }

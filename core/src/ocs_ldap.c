@@ -32,6 +32,20 @@
 static int ocs_ldap_find(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *base,
     int scope, const char *filter, ocs_ldap_account_t *acct, int *found,
     ocs_err_t *err);
+static ocs_ldap_conn_t *ocs_ldap_account_search(ocs_ldap_t *h,
+    ocs_ldap_call_t *call, const char *filter, ocs_ldap_account_t *acct,
+    ocs_err_t *err);
+static int ocs_ldap_password_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, const char *password, size_t password_len,
+    int *state, ocs_err_t *err);
+static int ocs_ldap_bind_send(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    const char *dn, const char *password, size_t len, int *msgid);
+static int ocs_ldap_bind_answer(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    LDAPMessage *res, int *state, ocs_err_t *err);
+static int ocs_ldap_groups_ad(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
+static int ocs_ldap_groups_walk(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err);
 static int ocs_ldap_user_filter(ocs_ldap_t *h, const char *name, size_t len,
     char *filter, size_t size, ocs_err_t *err);
 static int ocs_ldap_fetch(ocs_ldap_t *h, const char *base, int scope,
@@ -77,9 +91,8 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
     const char *password, size_t password_len, ocs_ldap_admit_pt admit,
     void *admit_data, ocs_ldap_account_t *acct, int *state, ocs_err_t *err)
 {
-    int               rc, found, tries, sent;
+    int               rc, broken;
     char              filter[8 * OCS_NAME_MAX];
-    char              decoy[OCS_LDAP_DN_MAX];
     ocs_ldap_conn_t  *c;
     ocs_ldap_call_t   call;
 
@@ -100,13 +113,77 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
     }
 
     call.silent = 0;
+
+    c = ocs_ldap_account_search(h, &call, filter, acct, err);
+    if (c == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    broken = 0;
+
+    /* the proxy's own lockout, counted by the account the search found */
+    if (admit != NULL && admit(admit_data, acct) != OCS_OK) {
+        *state = OCS_ACCT_THROTTLED;
+        rc = OCS_OK;
+        goto release;
+    }
+
+    rc = ocs_ldap_password_bind(h, c, acct, password, password_len, state,
+                                err);
+    if (rc != OCS_OK) {
+        broken = 1;
+        goto release;
+    }
+
+    /* a state the directory reports only for the right password */
+    if (*state == OCS_ACCT_OK && acct->uac >= 0) {
+        *state = ocs_acct_state_from_uac(acct->uac);
+    }
+
+    if (*state == OCS_ACCT_OK) {
+        ocs_ldap_arm(c, h->conf.timeout);
+        rc = ocs_ldap_service_bind(h, c, err);
+
+        if (rc == OCS_OK) {
+            rc = ocs_ldap_groups(h, c, acct, err);
+        }
+
+        if (rc != OCS_OK) {
+            *state = OCS_ACCT_BAD_CREDENTIALS;
+            rc = OCS_ERR_SYS;
+            broken = 1;
+        }
+    }
+
+release:
+
+    ocs_ldap_release(h, c, &call, broken);
+
+    return rc;
+}
+
+
+/*
+ * Finds the account of filter, on a second connection when the first
+ * breaks, with the password policy that applies to it (the default
+ * one, acct zeroed, when there is none; acct->found says which).
+ * Returns the connection, the caller's to release, or NULL with err
+ * set.
+ */
+static ocs_ldap_conn_t *
+ocs_ldap_account_search(ocs_ldap_t *h, ocs_ldap_call_t *call,
+    const char *filter, ocs_ldap_account_t *acct, ocs_err_t *err)
+{
+    int               rc, found, tries;
+    ocs_ldap_conn_t  *c;
+
     c = NULL;
     found = 0;
 
     for (tries = 0; tries < 2; tries++) {
-        c = ocs_ldap_acquire(h, &call, err);
+        c = ocs_ldap_acquire(h, call, err);
         if (c == NULL) {
-            return OCS_ERR_SYS;
+            return NULL;
         }
 
         rc = ocs_ldap_policy_refresh(h, c, err);
@@ -124,12 +201,12 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
             break;
         }
 
-        ocs_ldap_release(h, c, &call, 1);
+        ocs_ldap_release(h, c, call, 1);
         c = NULL;
     }
 
     if (c == NULL) {
-        return OCS_ERR_SYS;
+        return NULL;
     }
 
     if (!found) {
@@ -139,21 +216,33 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
 
     acct->found = found;
 
-    /* the proxy's own lockout, counted by the account the search found */
-    if (admit != NULL && admit(admit_data, acct) != OCS_OK) {
-        ocs_ldap_release(h, c, &call, 0);
-        *state = OCS_ACCT_THROTTLED;
-        return OCS_OK;
-    }
+    return c;
+}
+
+
+/*
+ * Binds as the account found with the password, or as a decoy DN when
+ * none was (the same round trip as a wrong password, then the same
+ * no).  Returns OCS_OK with *state the directory's answer, or
+ * OCS_ERR_SYS with err set: c is broken then (the caller releases it
+ * so) and *state says whether the directory may have counted a
+ * password it never answered.
+ */
+static int
+ocs_ldap_password_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, const char *password, size_t password_len,
+    int *state, ocs_err_t *err)
+{
+    int   rc, sent;
+    char  decoy[OCS_LDAP_DN_MAX];
 
     sent = 0;
 
-    if (found) {
+    if (acct->found) {
         rc = ocs_ldap_user_bind(h, c, acct->dn, password, password_len, state,
                                 &sent, err);
 
     } else {
-        /* the same round trip as a wrong password, then the same no */
         (void) snprintf(decoy, sizeof(decoy), "cn=ocs-decoy-account,%s",
                         h->conf.base);
         rc = ocs_ldap_user_bind(h, c, decoy, password, password_len, state,
@@ -161,53 +250,25 @@ ocs_ldap_authenticate(ocs_ldap_t *h, const char *name, size_t len,
         *state = OCS_ACCT_BAD_CREDENTIALS;
     }
 
-    if (rc != OCS_OK) {
-        /*
-         * A wrong password can be slow to judge (AD asks its PDC
-         * emulator first): one late answer does not make the server
-         * silent for everyone, only this connection broken.
-         */
-        c->timed_out = 0;
-        ocs_ldap_release(h, c, &call, 1);
-
-        /* the directory may have counted a password it never answered */
-        *state = (sent && found) ? OCS_ACCT_UNANSWERED
-                                 : OCS_ACCT_BAD_CREDENTIALS;
-        return OCS_ERR_SYS;
+    if (rc == OCS_OK) {
+        return OCS_OK;
     }
 
-    /* a state the directory reports only for the right password */
-    if (*state == OCS_ACCT_OK && acct->uac >= 0) {
-        *state = ocs_acct_state_from_uac(acct->uac);
-    }
+    /*
+     * A wrong password can be slow to judge (AD asks its PDC emulator
+     * first): one late answer does not make the server silent for
+     * everyone, only this connection broken.
+     */
+    c->timed_out = 0;
 
-    if (*state == OCS_ACCT_OK) {
-        ocs_ldap_arm(c, h->conf.timeout);
-        rc = ocs_ldap_service_bind(h, c, err);
+    /* the directory may have counted a password it never answered */
+    *state = (sent && acct->found) ? OCS_ACCT_UNANSWERED
+                                   : OCS_ACCT_BAD_CREDENTIALS;
 
-        if (rc == OCS_OK) {
-            rc = ocs_ldap_groups(h, c, acct, err);
-        }
-
-        if (rc != OCS_OK) {
-            ocs_ldap_release(h, c, &call, 1);
-            *state = OCS_ACCT_BAD_CREDENTIALS;
-            return OCS_ERR_SYS;
-        }
-    }
-
-    ocs_ldap_release(h, c, &call, 0);
-
-    return OCS_OK;
+    return OCS_ERR_SYS;
 }
 
 
-/*
- * The search for an account by the name a user gave: by
- * userPrincipalName for user@domain, by sAMAccountName for DOMAIN\user
- * and bare names.  Returns OCS_ERR_INVALID for a name no account can
- * have, OCS_ERR_SYS when the filter does not fit.
- */
 static int
 ocs_ldap_user_filter(ocs_ldap_t *h, const char *name, size_t len,
     char *filter, size_t size, ocs_err_t *err)
@@ -577,13 +638,36 @@ ocs_ldap_constructed(ocs_ldap_t *h, ocs_ldap_conn_t *c,
 }
 
 
+/* where each kind of directory keeps its threshold, and its window */
+typedef struct {
+    const char  *threshold;
+    const char  *window;
+    int64_t      unit;               /* 0: seconds; else -100 ns units */
+    const char  *on;                 /* the switch that enables it */
+} ocs_ldap_policy_kind_t;
+
+
+static const ocs_ldap_policy_kind_t  ocs_ldap_policy_kinds[] = {
+    { "msDS-LockoutThreshold", "msDS-LockoutObservationWindow",
+      -10000000, NULL },
+    { "lockoutThreshold", "lockOutObservationWindow", -10000000, NULL },
+    { "pwdMaxFailure", "pwdFailureCountInterval", 0, "pwdLockout" },
+};
+
+#define OCS_LDAP_POLICY_KINDS                                                 \
+    (sizeof(ocs_ldap_policy_kinds) / sizeof(ocs_ldap_policy_kinds[0]))
+
+
+static int ocs_ldap_policy_kind(LDAP *ld, LDAPMessage *e,
+    const ocs_ldap_policy_kind_t *kind, const char *dn,
+    ocs_ldap_policy_t *policy);
+
+
 static int
 ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     ocs_ldap_policy_t *policy, ocs_err_t *err)
 {
     int              rc;
-    char             v[32], *end;
-    long             n;
     size_t           i;
     LDAPMessage     *res, *e;
 
@@ -593,19 +677,6 @@ ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
         "pwdMaxFailure", "pwdFailureCountInterval", "pwdLockout", NULL
     };
 
-    /* where each kind keeps its threshold, and how it writes the window */
-    static const struct {
-        const char  *threshold;
-        const char  *window;
-        int64_t      unit;           /* 0: seconds; else -100 ns units */
-        const char  *on;             /* the switch that enables it */
-    } kinds[] = {
-        { "msDS-LockoutThreshold", "msDS-LockoutObservationWindow",
-          -10000000, NULL },
-        { "lockoutThreshold", "lockOutObservationWindow", -10000000, NULL },
-        { "pwdMaxFailure", "pwdFailureCountInterval", 0, "pwdLockout" },
-    };
-
     memset(policy, 0, sizeof(ocs_ldap_policy_t));
 
     rc = ocs_ldap_read_base(h, c, dn, attrs, &res, &e, err);
@@ -613,54 +684,72 @@ ocs_ldap_policy_read(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
         return rc;
     }
 
-    for (i = 0; e != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        ocs_ldap_value(c->ld, e, kinds[i].threshold, v, sizeof(v));
-
-        errno = 0;
-        n = strtol(v, &end, 10);
-
-        if (v[0] == '\0' || errno != 0 || *end != '\0' || n < 0
-            || n > 1000000)
+    for (i = 0; e != NULL && i < OCS_LDAP_POLICY_KINDS; i++) {
+        if (ocs_ldap_policy_kind(c->ld, e, &ocs_ldap_policy_kinds[i], dn,
+                                 policy))
         {
-            continue;
+            break;
         }
-
-        policy->known = 1;
-        policy->threshold = (int) n;
-        (void) snprintf(policy->source, sizeof(policy->source), "%s", dn);
-
-        if (kinds[i].on != NULL) {
-            /* OpenLDAP locks no one unless pwdLockout is TRUE */
-            ocs_ldap_value(c->ld, e, kinds[i].on, v, sizeof(v));
-
-            if (strcasecmp(v, "TRUE") != 0) {
-                policy->threshold = 0;
-            }
-        }
-
-        ocs_ldap_value(c->ld, e, kinds[i].window, v, sizeof(v));
-
-        errno = 0;
-        policy->window = strtoll(v, &end, 10);
-
-        if (v[0] == '\0' || errno != 0 || *end != '\0') {
-            /* the directories' defaults: 30 min in AD, for ever in ppolicy */
-            policy->window = kinds[i].unit ? 1800 : 0;
-
-        } else if (kinds[i].unit) {
-            policy->window /= kinds[i].unit;
-        }
-
-        if (policy->window < 0) {
-            policy->window = 0;
-        }
-
-        break;
     }
 
     ldap_msgfree(res);
 
     return OCS_OK;
+}
+
+
+/*
+ * The policy of entry e (of dn) as one kind of directory writes it:
+ * 1 with policy filled when e has that kind's threshold, else 0.
+ */
+static int
+ocs_ldap_policy_kind(LDAP *ld, LDAPMessage *e,
+    const ocs_ldap_policy_kind_t *kind, const char *dn,
+    ocs_ldap_policy_t *policy)
+{
+    char  v[32], *end;
+    long  n;
+
+    ocs_ldap_value(ld, e, kind->threshold, v, sizeof(v));
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+
+    if (v[0] == '\0' || errno != 0 || *end != '\0' || n < 0 || n > 1000000) {
+        return 0;
+    }
+
+    policy->known = 1;
+    policy->threshold = (int) n;
+    (void) snprintf(policy->source, sizeof(policy->source), "%s", dn);
+
+    if (kind->on != NULL) {
+        /* OpenLDAP locks no one unless pwdLockout is TRUE */
+        ocs_ldap_value(ld, e, kind->on, v, sizeof(v));
+
+        if (strcasecmp(v, "TRUE") != 0) {
+            policy->threshold = 0;
+        }
+    }
+
+    ocs_ldap_value(ld, e, kind->window, v, sizeof(v));
+
+    errno = 0;
+    policy->window = strtoll(v, &end, 10);
+
+    if (v[0] == '\0' || errno != 0 || *end != '\0') {
+        /* the directories' defaults: 30 min in AD, for ever in ppolicy */
+        policy->window = kind->unit ? 1800 : 0;
+
+    } else if (kind->unit) {
+        policy->window /= kind->unit;
+    }
+
+    if (policy->window < 0) {
+        policy->window = 0;
+    }
+
+    return 1;
 }
 
 
@@ -934,37 +1023,14 @@ static int
 ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
     const char *password, size_t len, int *state, int *sent, ocs_err_t *err)
 {
-    int                  rc, msgid, result;
-    char                *diag;
-    LDAPControl         *req, *reqs[2], **ctrls, *pp;
-    LDAPMessage         *res;
-    struct berval        cred;
-    struct timeval       tv;
-    LDAPPasswordPolicyError  pperr;
-    ber_int_t            expire, grace;
+    int             rc, msgid, result;
+    LDAPMessage    *res;
+    struct timeval  tv;
 
     *state = OCS_ACCT_BAD_CREDENTIALS;
     c->service = 0;
 
-    cred.bv_val = (char *) password;
-    cred.bv_len = len;
-
-    req = NULL;
-    reqs[0] = NULL;
-    reqs[1] = NULL;
-
-    if (ldap_create_passwordpolicy_control(c->ld, &req) == LDAP_SUCCESS) {
-        reqs[0] = req;
-    }
-
-    ocs_ldap_arm(c, h->conf.timeout);
-
-    rc = ldap_sasl_bind(c->ld, dn, LDAP_SASL_SIMPLE, &cred, reqs, NULL,
-                        &msgid);
-
-    if (req != NULL) {
-        ldap_control_free(req);
-    }
+    rc = ocs_ldap_bind_send(h, c, dn, password, len, &msgid);
 
     if (rc != LDAP_SUCCESS) {
         if (ocs_ldap_down(rc) || c->timed_out) {
@@ -998,6 +1064,63 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
         return ocs_ldap_fail(h, c, err, "user bind", result);
     }
 
+    return ocs_ldap_bind_answer(h, c, res, state, err);
+}
+
+
+/*
+ * Sends a simple bind as dn with the password (len bytes), asking for
+ * the password policy control.  Returns LDAP_SUCCESS with *msgid set,
+ * or the library's error.
+ */
+static int
+ocs_ldap_bind_send(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
+    const char *password, size_t len, int *msgid)
+{
+    int            rc;
+    LDAPControl   *req, *reqs[2];
+    struct berval  cred;
+
+    cred.bv_val = (char *) password;
+    cred.bv_len = len;
+
+    req = NULL;
+    reqs[0] = NULL;
+    reqs[1] = NULL;
+
+    if (ldap_create_passwordpolicy_control(c->ld, &req) == LDAP_SUCCESS) {
+        reqs[0] = req;
+    }
+
+    ocs_ldap_arm(c, h->conf.timeout);
+
+    rc = ldap_sasl_bind(c->ld, dn, LDAP_SASL_SIMPLE, &cred, reqs, NULL,
+                        msgid);
+
+    if (req != NULL) {
+        ldap_control_free(req);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The account state a bind response res (freed here) tells: its result
+ * code, the password policy control and AD's diagnostic message.
+ * Returns OCS_OK with *state set, or OCS_ERR_SYS with err set for a
+ * response that does not parse or a server that went away.
+ */
+static int
+ocs_ldap_bind_answer(ocs_ldap_t *h, ocs_ldap_conn_t *c, LDAPMessage *res,
+    int *state, ocs_err_t *err)
+{
+    int                      rc, result;
+    char                    *diag;
+    LDAPControl            **ctrls, *pp;
+    ber_int_t                expire, grace;
+    LDAPPasswordPolicyError  pperr;
+
     diag = NULL;
     ctrls = NULL;
 
@@ -1016,6 +1139,8 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
                                                  &pperr);
     }
 
+    rc = OCS_OK;
+
     if (result == LDAP_SUCCESS) {
         *state = (pperr == PP_changeAfterReset) ? OCS_ACCT_MUST_CHANGE
                                                 : OCS_ACCT_OK;
@@ -1030,13 +1155,15 @@ ocs_ldap_user_bind(ocs_ldap_t *h, ocs_ldap_conn_t *c, const char *dn,
         *state = ocs_acct_state_from_ad(diag, strlen(diag));
 
     } else if (ocs_ldap_down(result)) {
-        ldap_memfree(diag);
-        ldap_controls_free(ctrls);
-        return ocs_ldap_fail(h, c, err, "user bind", result);
+        rc = OCS_ERR_SYS;
     }
 
     ldap_memfree(diag);
     ldap_controls_free(ctrls);
+
+    if (rc != OCS_OK) {
+        return ocs_ldap_fail(h, c, err, "user bind", result);
+    }
 
     return OCS_OK;
 }
@@ -1050,68 +1177,93 @@ static int
 ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
     ocs_err_t *err)
 {
+    switch (h->conf.nested) {
+
+    case OCS_LDAP_NESTED_OFF:
+        return OCS_OK;
+
+    case OCS_LDAP_NESTED_AD:
+        return ocs_ldap_groups_ad(h, c, acct, err);
+
+    default:
+        return ocs_ldap_groups_walk(h, c, acct, err);
+    }
+}
+
+
+/* the nested groups in one search, by AD's LDAP_MATCHING_RULE_IN_CHAIN */
+static int
+ocs_ldap_groups_ad(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err)
+{
     int                 rc;
-    char               *attrs[] = { "memberOf", NULL }, *dn;
+    char               *attrs[] = { "1.1", NULL }, *dn;
     char                esc[3 * OCS_LDAP_DN_MAX + 1];
     char                filter[3 * OCS_LDAP_DN_MAX + 64];
-    size_t              i, j, n;
+    size_t              n;
+    LDAPMessage        *res, *e;
+    struct timeval      tv;
+
+    if (ocs_ldap_escape(acct->dn, strlen(acct->dn), esc, sizeof(esc), &n)
+        != OCS_OK)
+    {
+        return OCS_OK;
+    }
+
+    (void) snprintf(filter, sizeof(filter),
+                    "(member:1.2.840.113556.1.4.1941:=%s)", esc);
+
+    ocs_ldap_timeval(h->conf.timeout, &tv);
+    ocs_ldap_arm(c, h->conf.timeout);
+    res = NULL;
+
+    rc = ldap_search_ext_s(c->ld, h->conf.base, LDAP_SCOPE_SUBTREE,
+                           filter, attrs, 0, NULL, NULL, &tv,
+                           OCS_LDAP_GROUPS_MAX, &res);
+
+    if (ocs_ldap_down(rc) || c->timed_out) {
+        ldap_msgfree(res);
+        return ocs_ldap_fail(h, c, err, "group search", rc);
+    }
+
+    /*
+     * AD's answer holds the direct groups too; a server without the
+     * rule finds nothing or refuses.  Either way the union is right.
+     */
+    for (e = (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
+             && res ? ldap_first_entry(c->ld, res) : NULL;
+         e != NULL;
+         e = ldap_next_entry(c->ld, e))
+    {
+        dn = ldap_get_dn(c->ld, e);
+
+        if (dn != NULL && strlen(dn) < OCS_LDAP_DN_MAX) {
+            ocs_ldap_add_group(acct, dn, strlen(dn));
+        }
+
+        ldap_memfree(dn);
+    }
+
+    acct->groups_truncated |= (rc == LDAP_SIZELIMIT_EXCEEDED);
+    ldap_msgfree(res);
+
+    return OCS_OK;
+}
+
+
+/* the nested groups by reading each group's memberOf in turn */
+static int
+ocs_ldap_groups_walk(ocs_ldap_t *h, ocs_ldap_conn_t *c,
+    ocs_ldap_account_t *acct, ocs_err_t *err)
+{
+    int                 rc;
+    char               *attrs[] = { "memberOf", NULL };
+    size_t              i, j;
     LDAPMessage        *res, *e;
     struct berval     **v;
     struct timeval      tv;
 
-    if (h->conf.nested == OCS_LDAP_NESTED_OFF) {
-        return OCS_OK;
-    }
-
-    if (h->conf.nested == OCS_LDAP_NESTED_AD) {
-        if (ocs_ldap_escape(acct->dn, strlen(acct->dn), esc, sizeof(esc), &n)
-            != OCS_OK)
-        {
-            return OCS_OK;
-        }
-
-        (void) snprintf(filter, sizeof(filter),
-                        "(member:1.2.840.113556.1.4.1941:=%s)", esc);
-
-        ocs_ldap_timeval(h->conf.timeout, &tv);
-        ocs_ldap_arm(c, h->conf.timeout);
-        res = NULL;
-        attrs[0] = "1.1";
-
-        rc = ldap_search_ext_s(c->ld, h->conf.base, LDAP_SCOPE_SUBTREE,
-                               filter, attrs, 0, NULL, NULL, &tv,
-                               OCS_LDAP_GROUPS_MAX, &res);
-
-        if (ocs_ldap_down(rc) || c->timed_out) {
-            ldap_msgfree(res);
-            return ocs_ldap_fail(h, c, err, "group search", rc);
-        }
-
-        /*
-         * AD's answer holds the direct groups too; a server without the
-         * rule finds nothing or refuses.  Either way the union is right.
-         */
-        for (e = (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
-                 && res ? ldap_first_entry(c->ld, res) : NULL;
-             e != NULL;
-             e = ldap_next_entry(c->ld, e))
-        {
-            dn = ldap_get_dn(c->ld, e);
-
-            if (dn != NULL && strlen(dn) < OCS_LDAP_DN_MAX) {
-                ocs_ldap_add_group(acct, dn, strlen(dn));
-            }
-
-            ldap_memfree(dn);
-        }
-
-        acct->groups_truncated |= (rc == LDAP_SIZELIMIT_EXCEEDED);
-        ldap_msgfree(res);
-
-        return OCS_OK;
-    }
-
-    /* walk: each group found so far may itself be a member of groups */
+    /* each group found so far may itself be a member of groups */
     for (i = 0; i < acct->ngroups; i++) {
         ocs_ldap_timeval(h->conf.timeout, &tv);
         ocs_ldap_arm(c, h->conf.timeout);
@@ -1143,7 +1295,6 @@ ocs_ldap_groups(ocs_ldap_t *h, ocs_ldap_conn_t *c, ocs_ldap_account_t *acct,
 }
 
 
-/* adds a group DN once; the list is bounded by OCS_LDAP_GROUPS_MAX */
 static void
 ocs_ldap_add_group(ocs_ldap_account_t *acct, const char *dn, size_t len)
 {

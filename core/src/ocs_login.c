@@ -10,9 +10,10 @@
 
 #include <ocs/ocs_krb5.h>
 #include <ocs/ocs_login.h>
+#include <ocs/ocs_pages.h>
 
 
-#define OCS_LOGIN_FAILED  "The user name or password is incorrect."
+#define OCS_LOGIN_FAILED  (ocs_msg(OCS_MSG_SIGNIN_FAILED)->text)
 #define OCS_LOGIN_LATER                                                     \
     "The sign-in service is unavailable. Please try again later."
 
@@ -45,6 +46,46 @@ static void ocs_login_say(char *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+
+int
+ocs_login_precheck(const ocs_login_input_t *in, ocs_login_outcome_t *out)
+{
+    ocs_username_t  parsed;
+
+    memset(out, 0, sizeof(ocs_login_outcome_t));
+
+    out->count = OCS_LOGIN_COUNT_NEUTRAL;
+    out->status = 401;
+    out->form = 1;
+    out->title = "";
+    out->message = OCS_LOGIN_FAILED;
+    out->level = OCS_LOGIN_LOG_ERR;
+
+    /* the answer of a wrong password: nothing tells which part was wrong */
+    if (ocs_username_parse(in->name, in->name_len, &parsed) != OCS_OK) {
+        out->kind = OCS_LOGIN_BAD_NAME;
+        ocs_login_say(out->reason, "sign-in failed: malformed user name");
+        return out->kind;
+    }
+
+    if (in->password_len == 0) {
+        out->kind = OCS_LOGIN_BAD;
+        out->name = in->name;
+        out->name_len = in->name_len;
+        ocs_login_say(out->reason, "sign-in failed for user \"%.*s\": "
+                      "empty password", (int) in->name_len, in->name);
+        return out->kind;
+    }
+
+    out->kind = OCS_LOGIN_OK;
+    out->status = 0;
+    out->form = 0;
+    out->message = "";
+    out->level = OCS_LOGIN_LOG_NONE;
+
+    return out->kind;
+}
 
 
 int

@@ -50,6 +50,7 @@ static const char  ocs_page_layout[] =
     "text-decoration:underline}\n"
     ".back{border-top:1px solid #ccc;margin-top:1.5rem;padding-top:.5rem}\n"
     "</style>\n"
+    "{{head}}"
     "</head>\n"
     "<body>\n"
     "<main>\n"
@@ -176,6 +177,21 @@ static const char  ocs_page_logoff[] =
     "</form>\n";
 
 
+/*
+ * A browser that does not answer Negotiate shows this and moves on to
+ * the form at once; a layout without {{head}} still has the link.
+ */
+static const char  ocs_page_fallback[] =
+    "<h1>{{title}}</h1>\n"
+    "<p>{{message}} "
+    "<a href=\"{{signin}}\">Sign in with your user name and password</a>."
+    "</p>\n";
+
+
+static const char  ocs_page_part_refresh[] =
+    "<meta http-equiv=\"refresh\" content=\"0; url={{signin}}\">\n";
+
+
 /* after the page's title, and above its heading, when the site has them */
 static const char  ocs_page_site_title[] = " \xe2\x80\x93 {{site_name}}";
 static const char  ocs_page_brand_both[] =
@@ -206,7 +222,155 @@ static const ocs_page_text_t  ocs_pages[] = {
     ocs_page_entry(ocs_page_layout),         /* OCS_PAGE_LAYOUT */
     ocs_page_entry(ocs_page_part_sip),       /* OCS_PAGE_PART_SIP */
     ocs_page_entry(ocs_page_part_signout),   /* OCS_PAGE_PART_SIGNOUT */
+    ocs_page_entry(ocs_page_fallback),       /* OCS_PAGE_FALLBACK */
+    ocs_page_entry(ocs_page_part_refresh),   /* OCS_PAGE_PART_REFRESH */
 };
+
+
+#define ocs_msg_entry(title, text, plain)                                    \
+    { title, sizeof(title) - 1, text, sizeof(text) - 1, plain }
+
+#define OCS_MSG_BUSY_TEXT                                                    \
+    "The sign-in service is busy. Please try again in a moment."
+
+/* in the order of OCS_MSG_*: test_pages.c checks that each has its place */
+static const ocs_msg_t  ocs_msgs[] = {
+    ocs_msg_entry("Sign in",
+                  "Sign in with your user name and password.", 0),
+    ocs_msg_entry("Sign in",
+                  "The user name or password is incorrect.", 0),
+    ocs_msg_entry("Sign in",
+                  "The sign-in page had expired. Please sign in again.", 0),
+    ocs_msg_entry("Sign-in refused",
+                  "The sign-in form was sent from another site.", 0),
+    ocs_msg_entry("Sign-in unavailable",
+                  "The sign-in page is not set up. Please tell the "
+                  "administrator.", 0),
+    ocs_msg_entry("Sign-in required",
+                  "Sign-in required.\n", 1),
+    ocs_msg_entry("Sign-in unavailable",
+                  OCS_MSG_BUSY_TEXT, 0),
+    ocs_msg_entry("Second step",
+                  "This service also needs a one-time code.", 0),
+    ocs_msg_entry("Sign-in refused",
+                  "The form was sent from another site.", 0),
+    ocs_msg_entry("Sign-out refused",
+                  "The sign-out request did not come from this site's "
+                  "page.", 0),
+    ocs_msg_entry("Sign in",
+                  "You have signed out.", 0),
+    ocs_msg_entry("Sign in",
+                  "This browser did not sign you in with your Windows "
+                  "account.", 0),
+    ocs_msg_entry("Access denied",
+                  "Windows sign-in failed.", 0),
+    ocs_msg_entry("Sign-in unavailable",
+                  "Windows sign-in failed.", 0),
+    ocs_msg_entry("Signing in",
+                  "Windows sign-in continues.", 0),
+    ocs_msg_entry("Access denied",
+                  "You may not use this service.", 0),
+    ocs_msg_entry("Sign out",
+                  "Do you want to sign out?", 0),
+    ocs_msg_entry("Sign out",
+                  "Do you want to sign out everywhere, on every device?", 0),
+    ocs_msg_entry("Signed out",
+                  "You have signed out.", 0),
+    ocs_msg_entry("Sign-out refused",
+                  "The sign-out request did not come from this site's "
+                  "sign-out page.", 0),
+    ocs_msg_entry("End a user's sessions",
+                  "Enter the user name whose sessions to end.", 0),
+    ocs_msg_entry("End a user's sessions",
+                  "Enter a user name.", 0),
+    ocs_msg_entry("Sign in first",
+                  "Only a signed-in administrator can end other users' "
+                  "sessions.", 0),
+    ocs_msg_entry("Not an administrator",
+                  "Your account may not end other users' sessions.", 0),
+    ocs_msg_entry("Request refused",
+                  "The request did not come from this site's form.", 0),
+    ocs_msg_entry("Sign-in locks",
+                  "use clear=all, clear=user NAME or clear=address "
+                  "ADDRESS\n", 1),
+    ocs_msg_entry("Sign-in locks",
+                  "no locks and no failed sign-ins counted\n", 1),
+    ocs_msg_entry("HTTPS only",
+                  "This service accepts requests over HTTPS only.\n", 1),
+    ocs_msg_entry("Redirecting",
+                  "Redirecting.\n", 1),
+    ocs_msg_entry("Unsupported form",
+                  "The form must be sent as "
+                  "application/x-www-form-urlencoded.", 0),
+    ocs_msg_entry("Sign in",
+                  "Too many sign-ins at once. Please try again in a "
+                  "moment.", 0),
+    ocs_msg_entry("HTTP/1.1 required",
+                  "This service authenticates the connection with NTLM or "
+                  "Kerberos, which HTTP/2 cannot carry. Connect again with "
+                  "HTTP/1.1.", 0),
+    ocs_msg_entry("Service busy",
+                  "The server has as many authenticated connections open "
+                  "as it allows. Please try again in a few minutes.", 0),
+};
+
+/* a message added to the list but not to the table fails to build */
+typedef char  ocs_msg_table_complete[
+    (sizeof(ocs_msgs) / sizeof(ocs_msgs[0]) == OCS_MSG_N) ? 1 : -1];
+
+
+const ocs_msg_t *
+ocs_msg(int id)
+{
+    if (id < 0 || id >= OCS_MSG_N) {
+        return NULL;
+    }
+
+    return &ocs_msgs[id];
+}
+
+
+int
+ocs_page_lockout_head(int64_t now, char *out, size_t outlen)
+{
+    int   n;
+    char  at[OCS_TIME_ISO_LEN + 1];
+
+    (void) ocs_time_iso(now, at, sizeof(at));
+
+    n = snprintf(out, outlen, "# sign-in locks and failure counts at %s; "
+                 "times in UTC\n", at);
+
+    return (n >= 0 && (size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
+}
+
+
+int
+ocs_page_locked_message(int64_t left, char *out, size_t outlen)
+{
+    int      n;
+    int64_t  minutes;
+
+    /* never "0 minutes" while a lock still holds */
+    minutes = (left > 0) ? (left + 59) / 60 : 1;
+
+    n = snprintf(out, outlen, "Too many failed sign-ins. Please wait %lld "
+                 "minute%s and try again.", (long long) minutes,
+                 minutes == 1 ? "" : "s");
+
+    return (n >= 0 && (size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
+}
+
+
+int
+ocs_page_lockout_cleared(size_t count, char *out, size_t outlen)
+{
+    int  n;
+
+    n = snprintf(out, outlen, "cleared %zu\n", count);
+
+    return (n >= 0 && (size_t) n < outlen) ? OCS_OK : OCS_ERR_SPACE;
+}
 
 
 const char *
@@ -513,11 +677,11 @@ ocs_page_note_mac(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     EVP_MD_CTX_free(md);
 
     if (token != NULL) {
-        rc = ocs_csrf_verify(ring, cache, "page note", digest, n, token,
+        rc = ocs_csrf_verify(ring, cache, OCS_CSRF_PAGE_NOTE, digest, n, token,
                              OCS_CSRF_TOKEN_LEN);
 
     } else {
-        rc = ocs_csrf_token(ring, cache, "page note", digest, n, out,
+        rc = ocs_csrf_token(ring, cache, OCS_CSRF_PAGE_NOTE, digest, n, out,
                             OCS_CSRF_TOKEN_LEN + 1, err);
     }
 

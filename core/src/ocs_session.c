@@ -3,6 +3,7 @@
  */
 
 #include <ocs/ocs_directory.h>
+#include <ocs/ocs_revoke.h>
 #include <ocs/ocs_session.h>
 
 
@@ -167,8 +168,8 @@ int
 ocs_session_check(const ocs_session_policy_t *policy,
     const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const ocs_env_t *env, const char *cookie, size_t len,
-    ocs_session_revoked_pt revoked, void *data, ocs_ticket_t *t,
-    int *reseal, ocs_err_t *err)
+    const ocs_store_t *revocations, ocs_ticket_t *t, int *reseal,
+    ocs_err_t *err)
 {
     int      verdict;
     int64_t  now;
@@ -179,11 +180,11 @@ ocs_session_check(const ocs_session_policy_t *policy,
         return OCS_SESSION_BAD;
     }
 
-    if (revoked != NULL && revoked(data, t)) {
+    now = env->now(env->data);
+
+    if (ocs_revoke_check(revocations, t, now)) {
         return OCS_SESSION_REVOKED;
     }
-
-    now = env->now(env->data);
 
     verdict = ocs_session_limits(policy, t, now);
 

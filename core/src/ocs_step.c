@@ -13,11 +13,12 @@
 
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 #include <ocs/ocs_step.h>
 
 
 /* the CSRF purpose of a code form's token */
-#define OCS_STEP_PURPOSE  "second step"
+#define OCS_STEP_PURPOSE  OCS_CSRF_SECOND_STEP
 
 #define OCS_STEP_EXPIRED_TEXT  "The page had expired. Please enter a new code."
 #define OCS_STEP_UNSET_TITLE   "Second factor not set up"

@@ -28,6 +28,7 @@ typedef struct {
     const ocs_env_t       *env;
     size_t                 capacity;
     size_t                 used;
+    unsigned               keep;           /* drops no live record */
     size_t                 head;           /* most recently written */
     size_t                 tail;
     ocs_store_mem_slot_t  *slots;
@@ -118,6 +119,16 @@ ocs_store_mem_destroy(ocs_store_t *store)
     free(m);
 
     memset(store, 0, sizeof(ocs_store_t));
+}
+
+
+void
+ocs_store_mem_keep(ocs_store_t *store)
+{
+    ocs_store_mem_t  *m = store->data;
+
+    m->keep = 1;
+    store->keep = 1;
 }
 
 
@@ -271,7 +282,8 @@ ocs_store_mem_find(ocs_store_mem_t *m, const unsigned char *key,
 
 /*
  * A free slot: an unused one, else one freed from expired records (by
- * the clock of now), else the least recently written one's.
+ * the clock of now), else the least recently written one's (unless the
+ * store keeps its records).
  */
 static size_t
 ocs_store_mem_room(ocs_store_mem_t *m)
@@ -296,6 +308,10 @@ ocs_store_mem_room(ocs_store_mem_t *m)
     }
 
     if (m->used == m->capacity) {
+        if (m->keep) {
+            return OCS_STORE_MEM_NONE;
+        }
+
         ocs_store_mem_drop(m, m->tail);
     }
 

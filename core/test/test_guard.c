@@ -425,6 +425,45 @@ test_directory(void)
 }
 
 
+/* the limit below the directory's threshold, as the log says it too */
+static void
+test_dir_limit(void)
+{
+    size_t             i;
+    ocs_ldap_policy_t  policy;
+
+    static const struct {
+        int       known;
+        int       threshold;
+        unsigned  limit;
+        unsigned  want;
+    } rows[] = {
+        { 0, 0, 4, 4 },         /* policy unknown: the configured limit */
+        { 0, 5, 4, 4 },
+        { 1, 0, 4, 4 },         /* the directory does not lock */
+        { 1, 0, 0, 0 },
+        { 1, 5, 4, 4 },         /* already below */
+        { 1, 5, 10, 4 },        /* one fewer than the directory's */
+        { 1, 5, 0, 4 },         /* no limit here: the directory's less one */
+        { 1, 1, 4, 1 },         /* a directory that locks at once: 1 */
+        { 1, 2, 4, 1 },
+        { 1, -3, 4, 4 },        /* nonsense from the directory: ignored */
+    };
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        memset(&policy, 0, sizeof(policy));
+        policy.known = rows[i].known;
+        policy.threshold = rows[i].threshold;
+
+        is_int(ocs_guard_dir_limit(&policy, rows[i].limit), rows[i].want,
+               "dir limit: known %d, threshold %d, limit %u",
+               rows[i].known, rows[i].threshold, rows[i].limit);
+    }
+
+    is_int(ocs_guard_dir_limit(NULL, 7), 7, "dir limit: no policy");
+}
+
+
 static void
 test_threshold(void)
 {
@@ -994,6 +1033,7 @@ main(void)
     test_attempts();
     test_total();
     test_directory();
+    test_dir_limit();
     test_threshold();
     test_admit();
     test_abandon();

@@ -442,12 +442,83 @@ test_proven_names(void)
 }
 
 
+static void
+test_precheck(void)
+{
+    size_t               i;
+    ocs_login_input_t    in;
+    ocs_login_outcome_t  out;
+
+    static const struct {
+        const char  *name;
+        size_t       password_len;
+        int          kind;
+        const char  *reason;
+    } cases[] = {
+        { "alice", 8, OCS_LOGIN_OK, "" },
+        { "CONTOSO\\alice", 1, OCS_LOGIN_OK, "" },
+        { "alice@contoso.com", 1024, OCS_LOGIN_OK, "" },
+        { "alice", 0, OCS_LOGIN_BAD,
+          "sign-in failed for user \"alice\": empty password" },
+        { "", 8, OCS_LOGIN_BAD_NAME, "sign-in failed: malformed user name" },
+        { " alice", 8, OCS_LOGIN_BAD_NAME,
+          "sign-in failed: malformed user name" },
+        { "a\\b\\c", 8, OCS_LOGIN_BAD_NAME,
+          "sign-in failed: malformed user name" },
+        { "al\x01ice", 8, OCS_LOGIN_BAD_NAME,
+          "sign-in failed: malformed user name" },
+        { "al\xffice", 8, OCS_LOGIN_BAD_NAME,
+          "sign-in failed: malformed user name" },
+        /* the name first: a malformed one is never shown again */
+        { "@", 0, OCS_LOGIN_BAD_NAME, "sign-in failed: malformed user name" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&in, 0, sizeof(in));
+        in.name = cases[i].name;
+        in.name_len = strlen(cases[i].name);
+        in.password_len = cases[i].password_len;
+
+        is_int(ocs_login_precheck(&in, &out), cases[i].kind,
+               "precheck \"%s\", %zu: kind", cases[i].name,
+               cases[i].password_len);
+        is_int(out.kind, cases[i].kind, "precheck %zu: out->kind", i);
+        is_int(out.count, OCS_LOGIN_COUNT_NEUTRAL,
+               "precheck %zu: never counted", i);
+        is_str(out.reason, strlen(out.reason), cases[i].reason,
+               "precheck %zu: log line", i);
+
+        if (cases[i].kind == OCS_LOGIN_OK) {
+            ok(out.level == OCS_LOGIN_LOG_NONE && !out.form
+               && out.name == NULL, "precheck %zu: nothing to answer", i);
+            continue;
+        }
+
+        ok(out.form && out.status == 401 && out.level == OCS_LOGIN_LOG_ERR,
+           "precheck %zu: the form again, 401, logged as an error", i);
+        is_str(out.message, strlen(out.message),
+               "The user name or password is incorrect.",
+               "precheck %zu: the answer of a wrong password", i);
+
+        if (cases[i].kind == OCS_LOGIN_BAD) {
+            ok(out.name == in.name && out.name_len == in.name_len,
+               "precheck %zu: the name shown again", i);
+
+        } else {
+            ok(out.name == NULL && out.name_len == 0,
+               "precheck %zu: a malformed name not shown again", i);
+        }
+    }
+}
+
+
 int
 main(void)
 {
     test_userfile();
     test_classify();
     test_proven_names();
+    test_precheck();
 
     return ocs_test_done();
 }

@@ -8,6 +8,7 @@
 #include <ocs_test.h>
 
 #include <ocs/ocs_keyring.h>
+#include <ocs/ocs_revoke.h>
 #include <ocs/ocs_session.h>
 #include <ocs/ocs_ticket.h>
 
@@ -519,16 +520,16 @@ test_cookie_max_age(void)
 }
 
 
-static int  revoke_all;
-static int  revoke_asked;
+static int    revoke_asked;
+static void (*mem_lock)(void *data);
 
 
-static int
-revoked(void *data, const ocs_ticket_t *t)
+/* the in-memory store's lock, counted */
+static void
+counted_lock(void *data)
 {
     revoke_asked++;
-
-    return revoke_all && data == &revoke_all && t->user_len == 5;
+    mem_lock(data);
 }
 
 
@@ -543,7 +544,20 @@ test_check(void)
     ocs_keyring_t         ring, other;
     ocs_ticket_cache_t   *cache;
     unsigned char         raw[OCS_KEY_LEN];
+    ocs_store_t           store, revoked;
     ocs_session_policy_t  p;
+
+    if (ocs_store_mem_create(&store, 16, &env) != OCS_OK
+        || ocs_store_mem_create(&revoked, 16, &env) != OCS_OK)
+    {
+        printf("Bail out! no memory for a store\n");
+        exit(1);
+    }
+
+    ocs_store_mem_keep(&store);
+    ocs_store_mem_keep(&revoked);
+    mem_lock = store.lock;
+    store.lock = counted_lock;
 
     memset(raw, 0x42, sizeof(raw));
     memset(&ring, 0, sizeof(ring));
@@ -559,40 +573,40 @@ test_check(void)
                        &err) == OCS_OK, "check: a ticket sealed");
 
     clock_.now = T0 + 30;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, &store,
+                             &got, &reseal, &err),
            OCS_SESSION_VALID, "check: valid");
     ok(reseal == 0 && got.last_seen == T0 && revoke_asked == 1,
        "check: valid: not due, the store asked once");
 
     clock_.now = T0 + 60;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, NULL, NULL,
-                             &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, NULL, &got,
+                             &reseal, &err),
            OCS_SESSION_VALID, "check: valid, no store");
     ok(reseal == 1 && got.last_seen == T0 + 60, "check: valid: resealed");
 
     clock_.now = T0 + 30 * MINUTE;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, &store,
+                             &got, &reseal, &err),
            OCS_SESSION_IDLE, "check: idle");
     ok(reseal == 0 && got.user_len == 5, "check: idle: opened, no reseal");
 
     clock_.now = T0 + 8 * HOUR;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, &store,
+                             &got, &reseal, &err),
            OCS_SESSION_EXPIRED, "check: expired");
 
     clock_.now = T0 + 30;
-    revoke_all = 1;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_revoke_session(&revoked, &t, 8 * HOUR, (T0 + 30) * 1000LL,
+                              NULL), OCS_OK, "check: the session revoked");
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, &revoked,
+                             &got, &reseal, &err),
            OCS_SESSION_REVOKED, "check: revoked");
     ok(reseal == 0, "check: revoked: no reseal");
-    revoke_all = 0;
 
     revoke_asked = 0;
-    is_int(ocs_session_check(&p, &other, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &other, NULL, &env, cookie, len, &store,
+                             &got, &reseal, &err),
            OCS_SESSION_BAD, "check: another key");
     ok(reseal == 0 && got.user_len == 0 && revoke_asked == 0,
        "check: another key: wiped, the store not asked");
@@ -600,20 +614,23 @@ test_check(void)
     cache = ocs_ticket_cache_create(&ring, NULL);
     clock_.now = T0 + 60;
     ok(cache != NULL
-       && ocs_session_check(&p, &ring, cache, &env, cookie, len, revoked,
-                            &revoke_all, &got, &reseal, &err)
+       && ocs_session_check(&p, &ring, cache, &env, cookie, len, &store,
+                            &got, &reseal, &err)
           == OCS_SESSION_VALID && reseal == 1,
        "check: valid, with the ring's cache");
     ocs_ticket_cache_destroy(cache);
 
     cookie[10] ^= 1;
-    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, revoked,
-                             &revoke_all, &got, &reseal, &err),
+    is_int(ocs_session_check(&p, &ring, NULL, &env, cookie, len, &store,
+                             &got, &reseal, &err),
            OCS_SESSION_BAD, "check: tampered");
     ok(err.text[0] != '\0', "check: tampered: why in err");
 
     ocs_keyring_wipe(&ring);
     ocs_keyring_wipe(&other);
+    store.lock = mem_lock;
+    ocs_store_mem_destroy(&store);
+    ocs_store_mem_destroy(&revoked);
 }
 
 

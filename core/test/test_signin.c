@@ -8,6 +8,7 @@
 
 #include <ocs_test.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 
 
 static ocs_test_env_data_t  env_data = { 1700000000, 9 };

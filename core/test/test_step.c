@@ -9,6 +9,7 @@
 
 #include <ocs_test.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 #include <ocs/ocs_step.h>
 
 

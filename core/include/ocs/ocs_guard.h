@@ -180,6 +180,16 @@ void ocs_guard_attempt_init(ocs_guard_attempt_t *a, const ocs_store_t *store,
     size_t addr_len);
 
 /*
+ * The failures an account may have here before the proxy locks it, given
+ * the configured limit (0: none) and the directory's lockout policy: at
+ * least one fewer than the directory's threshold, so that the proxy
+ * refuses before the directory locks the account.  Without a known
+ * threshold, the configured limit.  Pure.
+ */
+unsigned ocs_guard_dir_limit(const ocs_ldap_policy_t *policy,
+    unsigned limit);
+
+/*
  * The limits that apply to the attempt: the configured ones, and below
  * the directory's lockout threshold (policy, may be NULL), so that the
  * proxy refuses at least one failure before the directory would lock;

@@ -21,6 +21,7 @@
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_ldap.h>
 #include <ocs/ocs_signin.h>
+#include <ocs/ocs_userfile.h>
 #include <ocs/ocs_ticket.h>
 
 
@@ -138,6 +139,26 @@ typedef struct {
                                          lines */
 } ocs_login_outcome_t;
 
+
+/*
+ * What a typed name and password come to before any source is asked:
+ * pure, thread-safe, no I/O.  Returns out->kind:
+ *
+ *   OCS_LOGIN_OK        they may be tried (out says nothing)
+ *   OCS_LOGIN_BAD_NAME  a name no account can have (ocs_username_
+ *                       parse()): answered at once, before the lockout
+ *                       is asked, and never counted
+ *   OCS_LOGIN_BAD       an empty password: answered after the lockout
+ *                       is asked (a locked account says so whatever is
+ *                       typed), not counted
+ *
+ * For either refusal out is the sign-in form again (out->form) with the
+ * answer of a wrong password, out->name the name to show in it (in's;
+ * NULL for a malformed one) and out->reason the log line.  Only in->name
+ * and in->password_len are read.
+ */
+int ocs_login_precheck(const ocs_login_input_t *in,
+    ocs_login_outcome_t *out);
 
 /*
  * Checks in's password with the source conf names (a keytab: Kerberos;

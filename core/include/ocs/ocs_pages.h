@@ -5,7 +5,9 @@
  * (ocs_page_site()) and content, a nested variable holding the body.
  * Values are HTML-escaped unless marked raw or nested.
  *
- *   OCS_PAGE_LAYOUT    title, site_title, site_brand, content
+ *   OCS_PAGE_LAYOUT    title, site_title, site_brand, content, head
+ *                      (nested: what the page adds to the head, or
+ *                      nothing; a site's own layout may place it too)
  *   OCS_PAGE_SIGNIN    title, action, csrf, return, username, error, sip,
  *                      public_checked and private_checked (raw
  *                      "checked"), username_autofocus and
@@ -23,9 +25,14 @@
  *                      sign-in)
  *   OCS_PAGE_STEP_END  title, message, signout (a second step that
  *                      cannot be taken)
+ *   OCS_PAGE_FALLBACK  title, message, signin (a URL), head (nested:
+ *                      OCS_PAGE_PART_REFRESH): the body of the 401 that
+ *                      offers Kerberos, for a browser that does not
+ *                      answer it
  *   OCS_PAGE_PART_SIP      the sign-in address field: sip
  *   OCS_PAGE_PART_SIGNOUT  the way back from the second step: action,
  *                          signout_csrf, return, username, home (a URL)
+ *   OCS_PAGE_PART_REFRESH  a head that moves the browser on to signin
  */
 
 #ifndef OCS_PAGES_H
@@ -48,9 +55,86 @@
 #define OCS_PAGE_LAYOUT      7
 #define OCS_PAGE_PART_SIP    8
 #define OCS_PAGE_PART_SIGNOUT  9
+#define OCS_PAGE_FALLBACK    10
+#define OCS_PAGE_PART_REFRESH  11
 
 /* the template text of a page, or NULL for an unknown page */
 const char *ocs_page(int page, size_t *len);
+
+
+/*
+ * What the servers say in their own words, each sentence once for every
+ * server: a title and a text per OCS_MSG_*.  An HTML message goes into a
+ * page as text (OCS_TPL_TEXT: escaped), so a text holds no markup; a
+ * plain one is a whole text/plain body, ending in a newline.
+ */
+#define OCS_MSG_SIGNIN                0   /* the sign-in page's title */
+#define OCS_MSG_SIGNIN_FAILED         1   /* wrong name or password */
+#define OCS_MSG_SIGNIN_EXPIRED        2   /* csrf token refused */
+#define OCS_MSG_SIGNIN_CROSS_SITE     3   /* the form from another site */
+#define OCS_MSG_SIGNIN_NOT_SET_UP     4   /* the sign-in URL is protected */
+#define OCS_MSG_SIGNIN_REQUIRED       5   /* plain: a script's 401 */
+#define OCS_MSG_BUSY                  6   /* the thread pool is full */
+#define OCS_MSG_STEP                  7   /* the second step's title */
+#define OCS_MSG_STEP_CROSS_SITE       8   /* a step from another site */
+#define OCS_MSG_STEP_SIGNOUT_REFUSED  9   /* its sign-out, token refused */
+#define OCS_MSG_STEP_SIGNED_OUT      10   /* the note after that sign-out */
+#define OCS_MSG_NEGOTIATE_FALLBACK   11   /* OCS_PAGE_FALLBACK */
+#define OCS_MSG_NEGOTIATE_FAILED     12   /* 403, without the core's why */
+#define OCS_MSG_NEGOTIATE_UNAVAILABLE  13 /* 503, without the core's why */
+#define OCS_MSG_NEGOTIATE_CONTINUES  14   /* 401: the next NTLM leg */
+#define OCS_MSG_ACCESS_DENIED        15   /* title of ocs_authz_message() */
+#define OCS_MSG_LOGOFF               16   /* the sign-out question */
+#define OCS_MSG_LOGOFF_EVERYWHERE    17   /* ... with ocs_logoff_everywhere */
+#define OCS_MSG_LOGOFF_SIGNED_OUT    18   /* the signed-out page's title */
+#define OCS_MSG_LOGOFF_REFUSED       19   /* sign-out, token refused */
+#define OCS_MSG_ADMIN                20   /* ending sessions: the question */
+#define OCS_MSG_ADMIN_NO_USER        21   /* ... posted without a name */
+#define OCS_MSG_ADMIN_SIGN_IN        22   /* ... without a session */
+#define OCS_MSG_ADMIN_NOT_ADMIN      23   /* ... by another user */
+#define OCS_MSG_ADMIN_REFUSED        24   /* ... token refused */
+#define OCS_MSG_LOCKOUT_USAGE        25   /* plain: a bad clear= */
+#define OCS_MSG_LOCKOUT_EMPTY        26   /* plain: nothing to list */
+#define OCS_MSG_HTTPS_ONLY           27   /* plain: a post over http */
+#define OCS_MSG_REDIRECTING          28   /* plain: a redirect's body */
+#define OCS_MSG_FORM_TYPE            29   /* 415 */
+#define OCS_MSG_SIGNIN_IN_FLIGHT     30   /* 429: as many sign-ins in
+                                             flight as may still fail */
+#define OCS_MSG_PASS_HTTP11          31   /* 505: pass-through over
+                                             HTTP/2 */
+#define OCS_MSG_PASS_BUSY            32   /* 503: as many pinned
+                                             connections as allowed */
+#define OCS_MSG_N                    33   /* how many there are */
+
+typedef struct {
+    const char  *title;
+    size_t       title_len;
+    const char  *text;
+    size_t       text_len;
+    int          plain;      /* text is a text/plain body */
+} ocs_msg_t;
+
+/*
+ * The message of id (OCS_MSG_*), static; for an unknown id, NULL.
+ * Thread-safe.
+ */
+const ocs_msg_t *ocs_msg(int id);
+
+/*
+ * The lockout list's first line ("# sign-in locks and failure counts at
+ * <now, UTC>; times in UTC") and the answer to clearing n entries
+ * ("cleared <n>"), each with its newline, NUL-terminated in out.
+ * Returns OCS_OK or OCS_ERR_SPACE (out cut short).
+ */
+int ocs_page_lockout_head(int64_t now, char *out, size_t outlen);
+int ocs_page_lockout_cleared(size_t n, char *out, size_t outlen);
+
+/*
+ * What the sign-in form says while sign-ins are locked for left more
+ * seconds: the wait in whole minutes, rounded up.  Text, NUL-terminated.
+ * Returns OCS_OK or OCS_ERR_SPACE (out cut short).
+ */
+int ocs_page_locked_message(int64_t left, char *out, size_t outlen);
 
 
 /* how many variables ocs_page_site() fills */

@@ -27,6 +27,7 @@
 
 #include <ocs/ocs.h>
 #include <ocs/ocs_keyring.h>
+#include <ocs/ocs_store.h>
 #include <ocs/ocs_ticket.h>
 
 
@@ -76,14 +77,6 @@ typedef struct {
 
 
 /*
- * Asks the caller's revocation store whether the opened ticket t has
- * been revoked: 1 when it has, else 0.  Called at most once per
- * ocs_session_check(), from the caller's thread.
- */
-typedef int (*ocs_session_revoked_pt)(void *data, const ocs_ticket_t *t);
-
-
-/*
  * The limits a session of the class computer (OCS_COMPUTER_*; anything
  * else counts as public) gets under policy, as the sign-in page states
  * them: the policy's own idle and lifetime when set, else the class's.
@@ -125,7 +118,8 @@ int ocs_session_refresh(const ocs_session_policy_t *policy, ocs_ticket_t *t,
 /*
  * One ticket cookie's value (len bytes, no NUL needed) at env's now:
  * opens it with ring and cache (NULL or a cache of ring) into t, asks
- * revoked (NULL: nothing is revoked) with data, applies
+ * the revocation store revocations (ocs_revoke_check(); NULL: nothing
+ * is revoked), applies
  * ocs_session_limits() and, for a valid ticket, ocs_session_refresh().
  *
  * Returns an OCS_SESSION_* verdict.  t is filled for every verdict but
@@ -136,8 +130,8 @@ int ocs_session_refresh(const ocs_session_policy_t *policy, ocs_ticket_t *t,
 int ocs_session_check(const ocs_session_policy_t *policy,
     const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
     const ocs_env_t *env, const char *cookie, size_t len,
-    ocs_session_revoked_pt revoked, void *data, ocs_ticket_t *t,
-    int *reseal, ocs_err_t *err);
+    const ocs_store_t *revocations, ocs_ticket_t *t, int *reseal,
+    ocs_err_t *err);
 
 /*
  * A short lowercase reason for a verdict other than OCS_SESSION_VALID,

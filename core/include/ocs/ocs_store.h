@@ -3,8 +3,9 @@
  * process and thread that serves requests, for state that outlives a
  * request (failed sign-ins and the locks they lead to, one-time codes
  * and forms already used, revocations).  The core decides what the
- * records mean (ocs_guard.h); the server supplies the store: the nginx
- * shared-memory zones (slab and rbtree, the zone's mutex), Apache's
+ * records mean (ocs_guard.h, ocs_revoke.h); the server supplies the
+ * store: the nginx shared-memory zones (slab and rbtree, the zone's
+ * mutex: ocs_auth_zone, and ocs_sso_zone, which keeps), Apache's
  * slotmem under a global mutex, a network store later, and
  * ocs_store_mem_create() here for tests and single-process servers.
  *
@@ -37,6 +38,13 @@
  * for the record, a store of no capacity) does put() fail with
  * OCS_ERR_SPACE; the caller then goes on without the record (and
  * logs that the store has no room).
+ *
+ * Keeping.  A store whose keep is 1 drops no record that has not
+ * expired to make room: when the records that have expired do not make
+ * room, put() fails with OCS_ERR_SPACE.  It is for records whose loss
+ * would be unsafe, revocations (ocs_revoke.h), whose caller has its
+ * own answer to a full store.  The implementation sets keep when it
+ * makes the store; callers only read it.
  */
 
 #ifndef OCS_STORE_H
@@ -110,6 +118,8 @@ typedef struct {
     void   (*walk)(void *data, ocs_store_walk_pt fn, void *arg);
 
     void    *data;
+    unsigned keep;                 /* 1: a full put() drops only expired
+                                      records (see "Keeping" above) */
 } ocs_store_t;
 
 
@@ -145,6 +155,13 @@ int ocs_store_add(const ocs_store_t *store, const unsigned char *key,
 int ocs_store_mem_create(ocs_store_t *store, size_t capacity,
     const ocs_env_t *env);
 void ocs_store_mem_destroy(ocs_store_t *store);
+
+/*
+ * Makes an in-memory store keep its records (store->keep, see above):
+ * when full, put() drops the records that have expired by env's clock
+ * and no others.  Call it before the store is shared.
+ */
+void ocs_store_mem_keep(ocs_store_t *store);
 
 /* how many records the in-memory store holds, expired ones included */
 size_t ocs_store_mem_count(const ocs_store_t *store);

@@ -1,0 +1,435 @@
+/*
+ * A shared-memory zone as the core's store (ocs/ocs_store.h): the
+ * lockout zone (ocs_auth_zone) and the revocation zone (ocs_sso_zone)
+ * are each one of these, with a few bytes of their own beside it.
+ *
+ * An entry is a short key with a record (ocs_store_rec_t) on a
+ * red-black tree and on a queue, most recently written first, in the
+ * zone's slab pool; the zone's mutex is the store's lock, so that the
+ * workers and their pool threads take turns.  A store that drops
+ * (keep 0) makes room for a new entry by dropping the least recently
+ * written, expired or not; one that keeps (keep 1) drops nothing that
+ * has not expired, and its put() fails with OCS_ERR_SPACE instead.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ngx_http_ocs.h>
+
+
+/* entries a write may drop to make room */
+#define NGX_HTTP_OCS_STORE_EVICT  64
+
+
+struct ngx_http_ocs_store_sh_s {
+    ngx_rbtree_t                  rbtree;
+    ngx_rbtree_node_t             sentinel;
+    ngx_queue_t                   queue;         /* most recent first */
+};
+
+
+/* 98 bytes and the key: a session's revocation fits a 128-byte slot */
+typedef struct {
+    ngx_rbtree_node_t             node;          /* key: crc32 of key[] */
+    ngx_queue_t                   queue;
+    ocs_store_rec_t               rec;
+    u_short                       len;
+    u_char                        key[1];
+} ngx_http_ocs_store_node_t;
+
+
+static void *ngx_http_ocs_store_state(ngx_shm_zone_t *shm_zone, size_t size,
+    const char *directive, ngx_uint_t *fresh);
+static void ngx_http_ocs_store_lock(void *data);
+static void ngx_http_ocs_store_unlock(void *data);
+static int ngx_http_ocs_store_get(void *data, const unsigned char *key,
+    size_t len, ocs_store_rec_t *rec);
+static int ngx_http_ocs_store_put(void *data, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec);
+static void ngx_http_ocs_store_remove(void *data, const unsigned char *key,
+    size_t len);
+static void ngx_http_ocs_store_expire(void *data, int64_t now, size_t max);
+static void ngx_http_ocs_store_walk(void *data, ocs_store_walk_pt fn,
+    void *arg);
+static void ngx_http_ocs_store_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_ocs_store_node_t *ngx_http_ocs_store_find(
+    ngx_http_ocs_store_t *zs, const u_char *key, size_t len);
+static ngx_http_ocs_store_node_t *ngx_http_ocs_store_alloc(
+    ngx_http_ocs_store_t *zs, const u_char *key, size_t len);
+static void ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
+    ngx_http_ocs_store_node_t *n);
+
+
+void
+ngx_http_ocs_store_conf(ngx_http_ocs_store_t *zs, const char *directive,
+    size_t state_size, ngx_uint_t keep)
+{
+    zs->directive = directive;
+    zs->state_size = state_size;
+
+    zs->store.lock = ngx_http_ocs_store_lock;
+    zs->store.unlock = ngx_http_ocs_store_unlock;
+    zs->store.get = ngx_http_ocs_store_get;
+    zs->store.put = ngx_http_ocs_store_put;
+    zs->store.remove = ngx_http_ocs_store_remove;
+    zs->store.expire = ngx_http_ocs_store_expire;
+    zs->store.walk = ngx_http_ocs_store_walk;
+    zs->store.data = zs;
+    zs->store.keep = keep ? 1 : 0;
+}
+
+
+ngx_int_t
+ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs, ngx_shm_zone_t *shm_zone,
+    ngx_http_ocs_store_t *old, ngx_uint_t *fresh)
+{
+    size_t  size;
+
+    *fresh = 0;
+
+    if (old != NULL) {
+        /* a reload: the entries (and the owner's state) go on */
+        zs->sh = old->sh;
+        zs->shpool = old->shpool;
+        zs->state = old->state;
+        return NGX_OK;
+    }
+
+    size = ngx_align(sizeof(ngx_http_ocs_store_sh_t), NGX_ALIGNMENT)
+           + zs->state_size;
+
+    zs->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    zs->sh = ngx_http_ocs_store_state(shm_zone, size, zs->directive, fresh);
+    if (zs->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    zs->state = (u_char *) zs->sh
+                + ngx_align(sizeof(ngx_http_ocs_store_sh_t), NGX_ALIGNMENT);
+
+    if (*fresh) {
+        ngx_rbtree_init(&zs->sh->rbtree, &zs->sh->sentinel,
+                        ngx_http_ocs_store_rbtree_insert);
+        ngx_queue_init(&zs->sh->queue);
+    }
+
+    /*
+     * A full zone that drops old entries is no news: no "no memory"
+     * alerts for it.  One that keeps says so, as slab pools do.
+     */
+    if (!zs->store.keep) {
+        zs->shpool->log_nomem = 0;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A zone's shared state on first use: the size bytes the caller sets up
+ * (*fresh set), or the state a running nginx left there.  The slab
+ * pool's log context names the zone.  NULL when memory runs out.
+ */
+static void *
+ngx_http_ocs_store_state(ngx_shm_zone_t *shm_zone, size_t size,
+    const char *directive, ngx_uint_t *fresh)
+{
+    void             *sh;
+    size_t            len;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    *fresh = 0;
+
+    if (shm_zone->shm.exists) {
+        return shpool->data;
+    }
+
+    sh = ngx_slab_alloc(shpool, size);
+    if (sh == NULL) {
+        return NULL;
+    }
+
+    shpool->data = sh;
+
+    len = sizeof(" in  \"\"") + ngx_strlen(directive)
+          + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in %s \"%V\"%Z", directive,
+                &shm_zone->shm.name);
+
+    *fresh = 1;
+
+    return sh;
+}
+
+
+static void
+ngx_http_ocs_store_lock(void *data)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_shmtx_lock(&zs->shpool->mutex);
+}
+
+
+static void
+ngx_http_ocs_store_unlock(void *data)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_shmtx_unlock(&zs->shpool->mutex);
+}
+
+
+static int
+ngx_http_ocs_store_get(void *data, const unsigned char *key, size_t len,
+    ocs_store_rec_t *rec)
+{
+    ngx_http_ocs_store_node_t  *n;
+
+    n = ngx_http_ocs_store_find(data, key, len);
+    if (n == NULL) {
+        return OCS_ERR_NOTFOUND;
+    }
+
+    *rec = n->rec;
+
+    return OCS_OK;
+}
+
+
+static int
+ngx_http_ocs_store_put(void *data, const unsigned char *key, size_t len,
+    const ocs_store_rec_t *rec)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_http_ocs_store_node_t  *n;
+
+    if (len == 0 || len > OCS_STORE_KEY_MAX) {
+        return OCS_ERR_INVALID;
+    }
+
+    n = ngx_http_ocs_store_find(zs, key, len);
+
+    if (n != NULL) {
+        ngx_queue_remove(&n->queue);
+
+    } else {
+        n = ngx_http_ocs_store_alloc(zs, key, len);
+        if (n == NULL) {
+            return OCS_ERR_SPACE;
+        }
+    }
+
+    ngx_queue_insert_head(&zs->sh->queue, &n->queue);
+    n->rec = *rec;
+
+    return OCS_OK;
+}
+
+
+static void
+ngx_http_ocs_store_remove(void *data, const unsigned char *key, size_t len)
+{
+    ngx_http_ocs_store_node_t  *n;
+
+    n = ngx_http_ocs_store_find(data, key, len);
+
+    if (n != NULL) {
+        ngx_http_ocs_store_free(data, n);
+    }
+}
+
+
+/*
+ * Drops the expired among the max oldest entries.  A store that keeps
+ * looks past the live ones (records expire in no order, and a missed
+ * one may leave it full); one that drops stops at the first live one,
+ * since a full write makes room from the old end anyway.
+ */
+static void
+ngx_http_ocs_store_expire(void *data, int64_t now, size_t max)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_queue_t                *q, *prev;
+    ngx_http_ocs_store_node_t  *n;
+
+    for (q = ngx_queue_last(&zs->sh->queue);
+         max-- && q != ngx_queue_sentinel(&zs->sh->queue);
+         q = prev)
+    {
+        prev = ngx_queue_prev(q);
+        n = ngx_queue_data(q, ngx_http_ocs_store_node_t, queue);
+
+        if (n->rec.expires <= now) {
+            ngx_http_ocs_store_free(zs, n);
+
+        } else if (!zs->store.keep) {
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_ocs_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    int                         rc;
+    ngx_queue_t                *q, *next;
+    ngx_http_ocs_store_node_t  *n;
+
+    for (q = ngx_queue_head(&zs->sh->queue);
+         q != ngx_queue_sentinel(&zs->sh->queue);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        n = ngx_queue_data(q, ngx_http_ocs_store_node_t, queue);
+
+        rc = fn(arg, n->key, n->len, &n->rec);
+
+        if (rc == OCS_STORE_REMOVE) {
+            ngx_http_ocs_store_free(zs, n);
+
+        } else if (rc == OCS_STORE_STOP) {
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_ocs_store_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t          **p;
+    ngx_http_ocs_store_node_t   *nn, *nt;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            nn = (ngx_http_ocs_store_node_t *) node;
+            nt = (ngx_http_ocs_store_node_t *) temp;
+
+            p = (ngx_memn2cmp(nn->key, nt->key, nn->len, nt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_ocs_store_node_t *
+ngx_http_ocs_store_find(ngx_http_ocs_store_t *zs, const u_char *key,
+    size_t len)
+{
+    ngx_int_t                   rc;
+    ngx_rbtree_key_t            hash;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_ocs_store_node_t  *n;
+
+    hash = ngx_crc32_short((u_char *) key, len);
+    node = zs->sh->rbtree.root;
+    sentinel = zs->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        n = (ngx_http_ocs_store_node_t *) node;
+        rc = ngx_memn2cmp((u_char *) key, n->key, len, n->len);
+
+        if (rc == 0) {
+            return n;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * A new entry for key, on the tree but not yet on the queue.  A store
+ * that drops makes room from the old end when the zone is full; NULL
+ * when it keeps, or when even an empty zone has no room.  Zone locked.
+ */
+static ngx_http_ocs_store_node_t *
+ngx_http_ocs_store_alloc(ngx_http_ocs_store_t *zs, const u_char *key,
+    size_t len)
+{
+    size_t                      size;
+    ngx_uint_t                  i;
+    ngx_queue_t                *q;
+    ngx_http_ocs_store_node_t  *n;
+
+    size = offsetof(ngx_http_ocs_store_node_t, key) + len;
+    n = NULL;
+
+    for (i = 0; i < NGX_HTTP_OCS_STORE_EVICT; i++) {
+        n = ngx_slab_alloc_locked(zs->shpool, size);
+        if (n != NULL) {
+            break;
+        }
+
+        if (zs->store.keep || ngx_queue_empty(&zs->sh->queue)) {
+            return NULL;
+        }
+
+        q = ngx_queue_last(&zs->sh->queue);
+        ngx_http_ocs_store_free(zs,
+                     ngx_queue_data(q, ngx_http_ocs_store_node_t, queue));
+    }
+
+    if (n == NULL) {
+        return NULL;
+    }
+
+    n->node.key = ngx_crc32_short((u_char *) key, len);
+    n->len = (u_short) len;
+    ngx_memcpy(n->key, key, len);
+
+    ngx_rbtree_insert(&zs->sh->rbtree, &n->node);
+
+    return n;
+}
+
+
+static void
+ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
+    ngx_http_ocs_store_node_t *n)
+{
+    ngx_queue_remove(&n->queue);
+    ngx_rbtree_delete(&zs->sh->rbtree, &n->node);
+    ngx_slab_free_locked(zs->shpool, n);
+}
