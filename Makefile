@@ -23,7 +23,7 @@ CORE_OBJS  = $(patsubst core/src/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 UNIT_SRCS  = $(wildcard core/test/test_*.c)
 UNIT_OBJS  = $(patsubst core/test/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 UNIT_BINS  = $(patsubst core/test/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
-TOOLS      = $(BUILD)/ocs-passwd
+TOOLS      = $(BUILD)/ocs-passwd $(BUILD)/ocs-conference
 
 NGX_TREE   = $(BUILD)/nginx
 MODULE     = $(NGX_TREE)/objs/ngx_http_ocs_module.so
@@ -109,8 +109,12 @@ $(BUILD)/tools/%.o: tools/%.c $(CORE_HDRS)
 $(BUILD)/ocs-passwd: $(BUILD)/tools/ocs_passwd.o $(BUILD)/libocs.a
 	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) -lqrencode
 
+$(BUILD)/ocs-conference: $(BUILD)/tools/ocs_conference.o $(BUILD)/libocs.a
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS)
+
 # kept: without them every make would relink the unit tests
-.SECONDARY: $(UNIT_OBJS) $(BUILD)/tools/ocs_passwd.o
+.SECONDARY: $(UNIT_OBJS) $(BUILD)/tools/ocs_passwd.o \
+            $(BUILD)/tools/ocs_conference.o
 
 test: deps
 	@+$(MAKE) check

@@ -16,10 +16,12 @@
 #include <ocs/ocs_authz.h>
 #include <ocs/ocs_factor.h>
 #include <ocs/ocs_guard.h>
+#include <ocs/ocs_digest.h>
 
 
 #define NGX_HTTP_OCS_AUTH_OFF     0
 #define NGX_HTTP_OCS_AUTH_FORMS   1
+#define NGX_HTTP_OCS_AUTH_CONFERENCE  2   /* conference keys alone */
 
 
 /* an ocs_ldap_directory block */
@@ -44,6 +46,9 @@ typedef struct {
     ngx_str_t              ntlm_keytab;   /* the one keytab NTLM works with */
     ngx_shm_zone_t        *guard;         /* ocs_auth_zone */
     ngx_uint_t             guard_used;
+    ngx_shm_zone_t        *nonces;        /* ocs_auth_conference_zone */
+    ngx_uint_t             nonces_used;
+    ocs_digest_hashes_t   *hashes;        /* per worker process */
 } ngx_http_ocs_auth_main_conf_t;
 
 
@@ -94,6 +99,15 @@ typedef struct {
     ngx_uint_t             lock_total;       /* per account, 0: off */
     time_t                 lock_window;
     time_t                 lock_time;
+
+    /* conference keys (ngx_http_ocs_auth_conference.c) */
+    ngx_str_t              conf_keys;        /* ocs_auth_conference_keys */
+    ngx_str_t              conf_realm;       /* ..._realm, NUL-terminated */
+    ngx_uint_t             conf_algs;        /* ..._digest: OCS_DIGEST_* */
+    time_t                 conf_nonce;       /* ..._nonce_timeout */
+    ngx_uint_t             conf_join;        /* ..._join is here */
+    ocs_conference_t      *confs;            /* the key file, parsed */
+    ngx_uint_t             nconfs;
 } ngx_http_ocs_auth_loc_conf_t;
 
 
@@ -210,6 +224,28 @@ ngx_int_t ngx_http_ocs_auth_step_post(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
 ngx_int_t ngx_http_ocs_auth_step_signout(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *back);
+
+/* ngx_http_ocs_auth_conference.c: ocs_auth conference */
+ngx_int_t ngx_http_ocs_auth_conference(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r,
+    time_t left);
+ngx_int_t ngx_http_ocs_auth_participant(ngx_http_request_t *r,
+    ngx_http_ocs_auth_loc_conf_t *alcf, ocs_ticket_t *t);
+char *ngx_http_ocs_auth_conference_digest(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ocs_auth_conference_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ocs_auth_conference_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ocs_auth_conference_init_process(ngx_cycle_t *cycle);
+void ngx_http_ocs_auth_conference_exit_process(ngx_cycle_t *cycle);
+char *ngx_http_ocs_auth_conference_merge(ngx_conf_t *cf,
+    ngx_http_ocs_auth_loc_conf_t *prev, ngx_http_ocs_auth_loc_conf_t *conf);
+
+/* ngx_http_ocs_auth_join.c: the join page */
+ngx_int_t ngx_http_ocs_auth_join_handler(ngx_http_request_t *r);
+char *ngx_http_ocs_auth_conference_join(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_ocs_auth_ldap.c */
 char *ngx_http_ocs_auth_ldap_directory(ngx_conf_t *cf, ngx_command_t *cmd,

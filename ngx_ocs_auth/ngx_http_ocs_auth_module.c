@@ -24,6 +24,7 @@ static ngx_int_t ngx_http_ocs_auth_recheck_due(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
 static ngx_int_t ngx_http_ocs_auth_app_signout(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_http_ocs_sso_ctx_t *ctx);
+static void ngx_http_ocs_auth_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle);
 static void *ngx_http_ocs_auth_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_auth_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -134,6 +135,48 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       ngx_http_ocs_auth_lockout_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("ocs_auth_conference_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ocs_auth_conference_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_conference_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, conf_keys),
+      NULL },
+
+    { ngx_string("ocs_auth_conference_realm"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, conf_realm),
+      NULL },
+
+    { ngx_string("ocs_auth_conference_digest"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ocs_auth_conference_digest,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_conference_join"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ocs_auth_conference_join,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ocs_auth_conference_nonce_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ocs_auth_loc_conf_t, conf_nonce),
       NULL },
 
     { ngx_string("ocs_auth_second_factor"),
@@ -320,7 +363,7 @@ ngx_module_t  ngx_http_ocs_auth_module = {
     ngx_http_ocs_auth_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_http_ocs_auth_ldap_exit_process,   /* exit process */
+    ngx_http_ocs_auth_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -329,11 +372,21 @@ ngx_module_t  ngx_http_ocs_auth_module = {
 static ngx_int_t
 ngx_http_ocs_auth_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_ocs_auth_ldap_init_process(cycle) != NGX_OK) {
+    if (ngx_http_ocs_auth_ldap_init_process(cycle) != NGX_OK
+        || ngx_http_ocs_auth_conference_init_process(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_http_ocs_auth_negotiate_init_process(cycle);
+}
+
+
+static void
+ngx_http_ocs_auth_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ocs_auth_conference_exit_process(cycle);
+    ngx_http_ocs_auth_ldap_exit_process(cycle);
 }
 
 
@@ -359,9 +412,18 @@ ngx_http_ocs_auth_access_handler(ngx_http_request_t *r)
         return NGX_DONE;
     }
 
+    if (alcf->mode == NGX_HTTP_OCS_AUTH_CONFERENCE) {
+        return ngx_http_ocs_auth_conference(r, alcf);
+    }
+
     ctx = ngx_http_ocs_sso_verify(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->state == NGX_HTTP_OCS_SSO_VALID && ctx->ticket.conference_len) {
+        /* a participant's ticket opens its conference and nothing else */
+        return ngx_http_ocs_auth_participant(r, alcf, &ctx->ticket);
     }
 
     if (ctx->state != NGX_HTTP_OCS_SSO_VALID) {
@@ -618,6 +680,8 @@ ngx_http_ocs_auth_create_loc_conf(ngx_conf_t *cf)
     conf->lock_total = NGX_CONF_UNSET_UINT;
     conf->lock_window = NGX_CONF_UNSET;
     conf->lock_time = NGX_CONF_UNSET;
+    conf->conf_algs = NGX_CONF_UNSET_UINT;
+    conf->conf_nonce = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -643,6 +707,10 @@ ngx_http_ocs_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_auth_merge_kerberos(prev, conf);
     ngx_http_ocs_auth_merge_factor(prev, conf);
     ngx_http_ocs_auth_merge_lockout(prev, conf);
+
+    if (ngx_http_ocs_auth_conference_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return ngx_http_ocs_auth_merge_rules(cf, conf);
 }
@@ -737,6 +805,7 @@ ngx_http_ocs_auth_conf_values(ngx_http_ocs_auth_loc_conf_t *conf,
     ngx_memzero(c, sizeof(ocs_conf_loc_t));
 
     c->protect = (conf->mode != NGX_HTTP_OCS_AUTH_OFF);
+    c->conference = (conf->mode == NGX_HTTP_OCS_AUTH_CONFERENCE);
     c->signin = (conf->signin != 0);
     c->quick = (conf->quick != 0);
     c->signin_sip = (conf->signin_sip == NGX_CONF_UNSET) ? -1
@@ -873,6 +942,10 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
         }
     }
 
+    if (ngx_http_ocs_auth_conference_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
@@ -887,7 +960,7 @@ ngx_http_ocs_auth_init(ngx_conf_t *cf)
 }
 
 
-/* ocs_auth forms | off */
+/* ocs_auth forms | conference | off */
 static char *
 ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -904,13 +977,17 @@ ngx_http_ocs_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_strcmp(value[1].data, "forms") == 0) {
         alcf->mode = NGX_HTTP_OCS_AUTH_FORMS;
 
+    } else if (ngx_strcmp(value[1].data, "conference") == 0) {
+        alcf->mode = NGX_HTTP_OCS_AUTH_CONFERENCE;
+
     } else if (ngx_strcmp(value[1].data, "off") == 0) {
         alcf->mode = NGX_HTTP_OCS_AUTH_OFF;
 
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid value \"%V\" in \"ocs_auth\": "
-                           "use \"forms\" or \"off\"", &value[1]);
+                           "use \"forms\" or \"off\" (or \"conference\" "
+                           "for conference keys)", &value[1]);
         return NGX_CONF_ERROR;
     }
 

@@ -50,6 +50,11 @@ ocs_conf_needs(const ocs_conf_loc_t *c)
         need |= OCS_CONF_NEED_GUARD;
     }
 
+    /* conference keys: the nonces' nc windows live in the zone */
+    if (c->conference) {
+        need |= OCS_CONF_NEED_GUARD;
+    }
+
     if (c->signin || (c->protect && c->directory) || ocs_conf_kerberos(c)) {
         need |= OCS_CONF_NEED_THREADS;
     }

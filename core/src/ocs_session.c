@@ -254,6 +254,13 @@ ocs_session_start(const ocs_session_policy_t *policy, const ocs_env_t *env,
         t->expires = OCS_TIME_MAX;
     }
 
+    /* a participant's ticket is short whatever the location gives */
+    if (t->conference_len
+        && t->expires > t->auth_time + OCS_SESSION_PARTICIPANT_LIFETIME)
+    {
+        t->expires = t->auth_time + OCS_SESSION_PARTICIPANT_LIFETIME;
+    }
+
     return OCS_OK;
 }
 
@@ -265,7 +272,7 @@ ocs_session_cookie_max_age(const ocs_session_policy_t *policy,
     int64_t  left;
 
     /* a private computer may keep the ticket until it expires */
-    if (t->computer > OCS_COMPUTER_PRIVATE
+    if (t->computer > OCS_COMPUTER_PRIVATE || t->conference_len
         || !policy->computer[t->computer].persistent)
     {
         return -1;

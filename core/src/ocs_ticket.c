@@ -35,6 +35,7 @@
 #define OCS_T_FACTS      14
 #define OCS_T_SERVICES   15
 #define OCS_T_AUTH_MS    16
+#define OCS_T_CONFERENCE 17
 
 #define OCS_T_REQUIRED   (1u << OCS_T_SESSION | 1u << OCS_T_AUTH_TIME      \
                           | 1u << OCS_T_EXPIRES | 1u << OCS_T_LAST_SEEN    \
@@ -72,7 +73,8 @@ static void ocs_ticket_ctx_done(ocs_ticket_cache_t *cache,
 
 
 static const char  *ocs_method_names[] = {
-    "password", "kerberos", "ntlm", "totp", "certificate", "otp", "digest"
+    "password", "kerberos", "ntlm", "totp", "certificate", "otp", "digest",
+    "anonymous"
 };
 
 
@@ -160,7 +162,9 @@ ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
         goto cleanup;
     }
 
-    sealed[0] = OCS_TICKET_VERSION;
+    /* a participant's ticket is one that older code refuses outright */
+    sealed[0] = t->conference_len ? OCS_TICKET_VERSION_PARTICIPANT
+                                  : OCS_TICKET_VERSION;
     memcpy(sealed + 1, ring->keys[0].id, OCS_KEY_ID_LEN);
 
     if (env->random(env->data, sealed + 1 + OCS_KEY_ID_LEN, OCS_NONCE_LEN)
@@ -217,7 +221,8 @@ ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
 
     if (t->sip_len > OCS_SIP_MAX || t->display_len > OCS_DISPLAY_MAX
         || t->dn_len > OCS_DN_MAX || t->groups_len > OCS_GROUPS_MAX
-        || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX)
+        || t->nfacts > OCS_FACTS_MAX || t->nservices > OCS_SERVICES_MAX
+        || t->conference_len > OCS_TICKET_CONFERENCE_MAX)
     {
         return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
     }
@@ -266,6 +271,10 @@ ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
         ocs_tlv_put_services(&w, t);
     }
 
+    if (t->conference_len) {
+        ocs_tlv_put(&w, OCS_T_CONFERENCE, t->conference, t->conference_len);
+    }
+
     if (w.overflow) {
         ocs_wipe(plain, size);
         return ocs_err(err, OCS_ERR_INVALID, "the ticket's fields do not fit "
@@ -301,7 +310,9 @@ ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
         return ocs_err(err, OCS_ERR_INVALID, "not a ticket: %zu bytes", total);
     }
 
-    if (sealed[0] != OCS_TICKET_VERSION) {
+    if (sealed[0] != OCS_TICKET_VERSION
+        && sealed[0] != OCS_TICKET_VERSION_PARTICIPANT)
+    {
         return ocs_err(err, OCS_ERR_INVALID, "unknown ticket version %u",
                        sealed[0]);
     }
@@ -340,6 +351,14 @@ ocs_ticket_open(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
 
     rc = ocs_ticket_parse(plain, clen, t);
     ocs_wipe(plain, clen);
+
+    /* the version and the conference come together or not at all */
+    if (rc == OCS_OK
+        && (sealed[0] == OCS_TICKET_VERSION_PARTICIPANT)
+           != (t->conference_len > 0))
+    {
+        rc = OCS_ERR_INVALID;
+    }
 
     if (rc != OCS_OK) {
         ocs_wipe(t, sizeof(ocs_ticket_t));
@@ -507,6 +526,17 @@ ocs_ticket_parse(const unsigned char *p, size_t len, ocs_ticket_t *t)
                     (uint32_t) ocs_get_int(p + 12 * t->nservices, 4);
                 t->services[t->nservices].last_seen =
                     ocs_get_int(p + 12 * t->nservices + 4, 8);
+            }
+
+            break;
+
+        case OCS_T_CONFERENCE:
+            if (flen == 0
+                || ocs_tlv_string(p, flen, OCS_TICKET_CONFERENCE_MAX,
+                                  t->conference, &t->conference_len)
+                   != OCS_OK)
+            {
+                return OCS_ERR_INVALID;
             }
 
             break;

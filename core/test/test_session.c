@@ -454,6 +454,16 @@ test_start(void)
     ok(ocs_session_start(&p, &env, T0 * 1000, 0, &t, &err) == OCS_OK
        && t.expires == OCS_TIME_MAX, "start: endless lifetime capped");
 
+    t.conference_len = 3;
+    memcpy(t.conference, "m-1", 3);
+    ok(ocs_session_start(&p, &env, T0 * 1000, 0, &t, &err) == OCS_OK
+       && t.expires == T0 + OCS_SESSION_PARTICIPANT_LIFETIME,
+       "start: a participant's lifetime is short");
+    p.lifetime = 60;
+    ok(ocs_session_start(&p, &env, T0 * 1000, 0, &t, &err) == OCS_OK
+       && t.expires == T0 + 60, "start: a participant's, shorter still");
+    t.conference_len = 0;
+
     p = policy_default();
     t = ticket(&p, PUB);
     t.user_len = 0;
@@ -502,6 +512,11 @@ test_cookie_max_age(void)
     t = ticket(&p, PUB);
     is_int(ocs_session_cookie_max_age(&p, &t, T0), 8 * HOUR,
            "max-age: persistent public");
+
+    t.conference_len = 1;
+    t.conference[0] = 'm';
+    is_int(ocs_session_cookie_max_age(&p, &t, T0), -1,
+           "max-age: a participant's: a session cookie");
 }
 
 

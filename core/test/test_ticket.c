@@ -269,6 +269,49 @@ test_directory_fields(void)
 }
 
 
+/* a participant's ticket: its own version, so older code refuses it */
+static void
+test_participant(void)
+{
+    size_t          n;
+    ocs_err_t       err;
+    ocs_ticket_t    t, got;
+    ocs_keyring_t   ring;
+    char            text[OCS_TICKET_TEXT_MAX];
+    unsigned char   raw[OCS_TICKET_TEXT_MAX];
+
+    make_ring(&ring, (const unsigned char *) "\x06", 1);
+    make_ticket(&t);
+
+    ok(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_b64url_decode(text, n, raw, sizeof(raw), &n)
+       == OCS_OK && raw[0] == OCS_TICKET_VERSION,
+       "participant: a user's ticket keeps version 1");
+
+    t.conference_len = 3;
+    memcpy(t.conference, "m-1", 3);
+    t.methods = OCS_METHOD_ANONYMOUS;
+
+    ok(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n, &err)
+       == OCS_OK && ocs_ticket_open(&ring, NULL, text, n, &got, &err)
+       == OCS_OK, "participant: round trip");
+    is_str(got.conference, got.conference_len, "m-1",
+           "participant: the conference");
+    ok(ocs_b64url_decode(text, n, raw, sizeof(raw), &n) == OCS_OK
+       && raw[0] == OCS_TICKET_VERSION_PARTICIPANT,
+       "participant: sealed as version 2");
+
+    n = ocs_methods_format(OCS_METHOD_DIGEST | OCS_METHOD_ANONYMOUS, text,
+                           sizeof(text));
+    is_str(text, n, "digest,anonymous", "participant: methods named");
+
+    t.conference_len = OCS_TICKET_CONFERENCE_MAX + 1;
+    is_int(ocs_ticket_seal(&ring, NULL, &env, &t, text, sizeof(text), &n,
+                           &err),
+           OCS_ERR_INVALID, "participant: conference over its limit");
+}
+
+
 static void
 test_services(void)
 {
@@ -702,6 +745,7 @@ main(void)
     drop_caches();
     use_cache = 0;
     test_directory_fields();
+    test_participant();
     test_services();
     test_check();
     test_time_fields();

@@ -57,7 +57,8 @@
  * Flags are 0 or 1.
  */
 typedef struct {
-    int            protect;        /* ocs_auth forms */
+    int            protect;        /* ocs_auth forms or conference */
+    int            conference;     /* ocs_auth conference */
     int            signin;         /* ocs_auth_signin */
     int            quick;          /* ocs_auth_quick_signin */
     int            signin_sip;     /* ocs_auth_signin_sip: -1 unset, 0, 1 */

@@ -40,6 +40,9 @@
 #define OCS_SESSION_PRIVATE_PERSISTENT   1
 #define OCS_SESSION_REFRESH              60
 
+/* a participant's ticket (one with a conference) lasts at most this */
+#define OCS_SESSION_PARTICIPANT_LIFETIME (2 * 3600)
+
 
 /* the limits of a computer class, in seconds */
 typedef struct {
@@ -147,7 +150,9 @@ const char *ocs_session_reason(int verdict);
  * the user's sessions, so that a sign-in in the same millisecond as a
  * "log off everywhere" does not fall under it.  The session expires
  * after the lifetime policy gives its class, at OCS_TIME_MAX at the
- * latest.
+ * latest; a participant's (t->conference set) after OCS_SESSION_
+ * PARTICIPANT_LIFETIME at the latest, and its cookie never outlives the
+ * browser.
  *
  * Returns OCS_OK; OCS_ERR_INVALID when the user name is empty or
  * longer than OCS_USER_MAX; OCS_ERR_SYS when env has no random bytes.

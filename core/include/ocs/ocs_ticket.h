@@ -28,6 +28,7 @@
 #define OCS_USER_MAX          256
 
 #define OCS_TICKET_VERSION      1
+#define OCS_TICKET_VERSION_PARTICIPANT  2   /* with a conference */
 
 /* upper bound of a sealed ticket in base64url characters: a cookie
    must stay under the 4096 bytes browsers keep */
@@ -48,6 +49,9 @@
 #define OCS_METHOD_CERT       0x0010
 #define OCS_METHOD_OTP        0x0020
 #define OCS_METHOD_DIGEST     0x0040
+#define OCS_METHOD_ANONYMOUS  0x0080   /* a participant by conference key */
+
+#define OCS_TICKET_CONFERENCE_MAX  64   /* a conference id (ocs_digest.h) */
 
 /* what the user said about the computer at sign-in */
 #define OCS_COMPUTER_PUBLIC     0
@@ -103,6 +107,14 @@ typedef struct {
         uint32_t    id;
         int64_t     last_seen;
     }               services[OCS_SERVICES_MAX];
+
+    /*
+     * A participant's ticket (ocs_digest.h): the conference whose paths
+     * alone it opens, "" for a user's.  Sealed as its own ticket version,
+     * so that code that does not know the field refuses the ticket.
+     */
+    size_t          conference_len;
+    char            conference[OCS_TICKET_CONFERENCE_MAX + 1];
 } ocs_ticket_t;
 
 
