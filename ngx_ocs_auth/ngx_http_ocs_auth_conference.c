@@ -56,7 +56,7 @@ static ngx_http_ocs_auth_proved_t *ngx_http_ocs_auth_proved(
     ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_ocs_auth_proved_cleanup(void *data);
 static ngx_int_t ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *text);
+    ngx_uint_t status, ngx_uint_t msg);
 static char *ngx_http_ocs_auth_conference_load(ngx_conf_t *cf,
     ngx_http_ocs_auth_loc_conf_t *conf);
 static ngx_shm_zone_t *ngx_http_ocs_auth_conference_zone_add(ngx_conf_t *cf,
@@ -94,8 +94,7 @@ ngx_http_ocs_auth_conference(ngx_http_request_t *r,
                           "ocs auth: conference \"%*s\" does not cover "
                           "\"%V\"", proved->len, proved->id, &r->uri);
             return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_FORBIDDEN,
-                                                       "Not part of this "
-                                                       "conference.\n");
+                                                   OCS_MSG_CONF_NOT_MEMBER);
         }
 
         return ngx_http_ocs_auth_conference_as(r, proved->id, proved->len);
@@ -153,8 +152,7 @@ ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: malformed Digest header: %s", err.text);
         return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_BAD_REQUEST,
-                                                   "Malformed "
-                                                   "Authorization header.\n");
+                                                   OCS_MSG_CONF_MALFORMED);
     }
 
     verdict = ocs_digest_verify(dc, cred, (char *) r->method_name.data,
@@ -214,9 +212,7 @@ ngx_http_ocs_auth_conference_key(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: Digest header refused: %s", err.text);
         return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_BAD_REQUEST,
-                                                   "Authorization header "
-                                                   "not for this "
-                                                   "location.\n");
+                                                   OCS_MSG_CONF_WRONG_URI);
     }
 }
 
@@ -273,8 +269,7 @@ ngx_http_ocs_auth_participant(ngx_http_request_t *r,
                   "\"%V\"", t->conference, &r->uri);
 
     return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_FORBIDDEN,
-                                               "Not part of this "
-                                               "conference.\n");
+                                                   OCS_MSG_CONF_NOT_MEMBER);
 }
 
 
@@ -356,8 +351,8 @@ ngx_http_ocs_auth_conference_challenge(ngx_http_request_t *r,
     }
 
     ngx_http_finalize_request(r,
-        ngx_http_ocs_send_text(r, NGX_HTTP_UNAUTHORIZED,
-                               "Conference key required.\n"));
+        ngx_http_ocs_send_msg(r, NGX_HTTP_UNAUTHORIZED,
+                              OCS_MSG_CONF_KEY_REQUIRED));
 
     return NGX_DONE;
 }
@@ -379,8 +374,7 @@ ngx_http_ocs_auth_conference_pass(ngx_http_request_t *r,
                       "ocs auth: conference \"%s\" does not cover \"%V\"",
                       c->id, &r->uri);
         return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_FORBIDDEN,
-                                                   "Not part of this "
-                                                   "conference.\n");
+                                                   OCS_MSG_CONF_NOT_MEMBER);
     }
 
     ngx_http_ocs_auth_guard_succeeded(r, alcf, account, 0);
@@ -481,9 +475,9 @@ ngx_http_ocs_auth_proved_cleanup(void *data)
 
 static ngx_int_t
 ngx_http_ocs_auth_conference_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *text)
+    ngx_uint_t status, ngx_uint_t msg)
 {
-    ngx_http_finalize_request(r, ngx_http_ocs_send_text(r, status, text));
+    ngx_http_finalize_request(r, ngx_http_ocs_send_msg(r, status, msg));
 
     return NGX_DONE;
 }
@@ -507,8 +501,7 @@ ngx_http_ocs_auth_conference_locked(ngx_http_request_t *r, time_t left)
     }
 
     return ngx_http_ocs_auth_conference_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS,
-                                               "Too many failed attempts; "
-                                               "try again later.\n");
+                                               OCS_MSG_CONF_LOCKED);
 }
 
 

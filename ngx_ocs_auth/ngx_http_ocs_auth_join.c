@@ -81,7 +81,7 @@ ngx_http_ocs_auth_join_handler(ngx_http_request_t *r)
 
         return ngx_http_ocs_auth_join_form(r, &id,
                    ngx_http_arg(r, (u_char *) "e", 1, &e) == NGX_OK
-                   ? "The conference ID or key is not right." : "");
+                   ? ocs_msg(OCS_MSG_JOIN_FAILED)->text : "");
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -97,13 +97,11 @@ static ngx_int_t
 ngx_http_ocs_auth_join_form(ngx_http_request_t *r, ngx_str_t *id,
     const char *message)
 {
-    u_char         *page;
-    size_t          len;
-    ngx_str_t       tpl;
-    ocs_err_t       err;
-    ocs_tpl_var_t   vars[3];
-    u_char          nonce[NGX_HTTP_OCS_JOIN_NONCE_LEN];
-    char            token[OCS_CSRF_TOKEN_LEN + 1];
+    u_char            nonce[NGX_HTTP_OCS_JOIN_NONCE_LEN];
+    char              token[OCS_CSRF_TOKEN_LEN + 1];
+    ocs_err_t         err;
+    ocs_tpl_var_t     vars[4];
+    const ocs_msg_t  *msg;
 
     if (ngx_http_ocs_auth_join_nonce(r, nonce, 1) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -119,22 +117,20 @@ ngx_http_ocs_auth_join_form(ngx_http_request_t *r, ngx_str_t *id,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    vars[0] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN,
+    msg = ocs_msg(OCS_MSG_JOIN);
+
+    vars[0] = (ocs_tpl_var_t) { "title", msg->title, msg->title_len,
                                 OCS_TPL_TEXT };
-    vars[1] = (ocs_tpl_var_t) { "id", (char *) id->data, id->len,
+    vars[1] = (ocs_tpl_var_t) { "csrf", token, OCS_CSRF_TOKEN_LEN,
                                 OCS_TPL_TEXT };
-    vars[2] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message),
+    vars[2] = (ocs_tpl_var_t) { "id", (char *) id->data, id->len,
+                                OCS_TPL_TEXT };
+    vars[3] = (ocs_tpl_var_t) { "message", message, ngx_strlen(message),
                                 OCS_TPL_TEXT };
 
-    tpl.data = (u_char *) ocs_conference_join_page(&tpl.len);
-
-    page = ngx_http_ocs_render(r, &tpl, vars, 3, &len);
-    if (page == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_ocs_send(r, *message ? NGX_HTTP_UNAUTHORIZED : NGX_HTTP_OK,
-                             "text/html; charset=utf-8", page, len);
+    return ngx_http_ocs_send_page(r, *message ? NGX_HTTP_UNAUTHORIZED
+                                              : NGX_HTTP_OK,
+                                  OCS_PAGE_JOIN, NULL, vars, 4);
 }
 
 
@@ -175,10 +171,8 @@ ngx_http_ocs_auth_join_post(ngx_http_request_t *r, ngx_str_t *body)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: join form posted from another site "
                       "refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Join refused",
-                                         "The form was sent from "
-                                         "another site.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_JOIN_CROSS_SITE);
     }
 
     if (ngx_http_ocs_form_field(r, body, "csrf", OCS_CSRF_TOKEN_LEN + 1,
@@ -193,10 +187,8 @@ ngx_http_ocs_auth_join_post(ngx_http_request_t *r, ngx_str_t *body)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ocs auth: join without a valid csrf token refused");
-        return ngx_http_ocs_send_message(r, NGX_HTTP_FORBIDDEN,
-                                         "Join refused",
-                                         "The form has expired. Please "
-                                         "open the join page again.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_FORBIDDEN,
+                                     OCS_MSG_JOIN_EXPIRED);
     }
 
     if (ngx_http_ocs_form_field(r, body, "c", OCS_CONF_ID_MAX, &id)
@@ -268,10 +260,8 @@ ngx_http_ocs_auth_join_start(ngx_http_request_t *r,
            != NGX_OK)
     {
         ngx_explicit_memzero(key->data, key->len);
-        return ngx_http_ocs_send_message(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "Join unavailable",
-                                         "The service is busy. Please try "
-                                         "again in a moment.");
+        return ngx_http_ocs_send_msg(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     OCS_MSG_JOIN_BUSY);
     }
 
     return NGX_DONE;

@@ -57,6 +57,13 @@ typedef struct {
 } ngx_http_ocs_pass_pair_t;
 
 
+/* a pair reserved by a request, released with it if never used */
+typedef struct {
+    ngx_connection_t                *connection;
+    ngx_http_ocs_pass_pair_t        *pair;
+} ngx_http_ocs_pass_reserve_t;
+
+
 typedef struct {
     ngx_http_ocs_pass_srv_conf_t    *conf;
     ngx_http_request_t              *request;
@@ -117,6 +124,7 @@ static void ngx_http_ocs_pass_save_session(ngx_peer_connection_t *pc,
 #endif
 
 static ngx_int_t ngx_http_ocs_pass_handler(ngx_http_request_t *r);
+static void ngx_http_ocs_pass_unreserve(void *data);
 static ngx_int_t ngx_http_ocs_pass_refuse(ngx_http_request_t *r,
     ngx_uint_t status, ngx_uint_t msg);
 
@@ -261,6 +269,8 @@ ngx_http_ocs_pass_get_peer(ngx_peer_connection_t *pc, void *data)
     }
 
     if (pair == NULL || pair->upstream == NULL) {
+        /* a retry after a pinned connection failed starts afresh */
+        pp->pinned = 0;
         pp->original = 1;
         return pp->original_get_peer(pc, pp->data);
     }
@@ -720,6 +730,10 @@ ngx_http_ocs_pass_set_session(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_ocs_pass_peer_t  *pp = data;
 
+    if (!pp->original) {
+        return NGX_OK;
+    }
+
     return pp->original_set_session(pc, pp->data);
 }
 
@@ -728,6 +742,16 @@ static void
 ngx_http_ocs_pass_save_session(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_ocs_pass_peer_t  *pp = data;
+
+    /*
+     * A pinned connection came from the pair, not from the balancer,
+     * whose state (round robin's current peer) is then unset: a TLS 1.3
+     * session ticket arriving on it must not reach the balancer.  Its
+     * session is the client's own anyway, never to be resumed by another.
+     */
+    if (!pp->original) {
+        return;
+    }
 
     pp->original_save_session(pc, pp->data);
 }
@@ -746,7 +770,9 @@ static ngx_int_t
 ngx_http_ocs_pass_handler(ngx_http_request_t *r)
 {
     ngx_table_elt_t               *h;
+    ngx_pool_cleanup_t            *cln;
     ngx_http_ocs_pass_pair_t      *pair;
+    ngx_http_ocs_pass_reserve_t   *rs;
     ngx_http_ocs_pass_srv_conf_t  *pin;
     ngx_http_ocs_pass_loc_conf_t  *plcf;
 
@@ -786,7 +812,21 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
     }
 
     /* reserved now, bound to a connection when the response is in */
-    if (ngx_http_ocs_pass_pair_new(pin, r->connection) != NULL) {
+    pair = ngx_http_ocs_pass_pair_new(pin, r->connection);
+
+    if (pair != NULL) {
+        cln = ngx_pool_cleanup_add(r->pool,
+                                   sizeof(ngx_http_ocs_pass_reserve_t));
+        if (cln == NULL) {
+            ngx_http_ocs_pass_pair_end(pair);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rs = cln->data;
+        rs->connection = r->connection;
+        rs->pair = pair;
+        cln->handler = ngx_http_ocs_pass_unreserve;
+
         return NGX_DECLINED;
     }
 
@@ -799,6 +839,27 @@ ngx_http_ocs_pass_handler(ngx_http_request_t *r)
 
     return ngx_http_ocs_pass_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                     OCS_MSG_PASS_BUSY);
+}
+
+
+/*
+ * A pair reserved by a request that never reached the upstream (refused
+ * by limit_except, deny, a body too large...) ends with that request:
+ * otherwise any client sending "Authorization: NTLM" could hold a slot
+ * for as long as it keeps its connection, and fill the worker's max.
+ */
+static void
+ngx_http_ocs_pass_unreserve(void *data)
+{
+    ngx_http_ocs_pass_reserve_t  *rs = data;
+
+    ngx_http_ocs_pass_pair_t  *pair;
+
+    pair = ngx_http_ocs_pass_pair(rs->connection);
+
+    if (pair == rs->pair && pair->upstream == NULL && pair->served == 0) {
+        ngx_http_ocs_pass_pair_end(pair);
+    }
 }
 
 
@@ -914,6 +975,18 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_hide(cf);
 
     ucf = ngx_http_ocs_pass_proxy_conf(cf);
+
+#if (NGX_HTTP_CACHE)
+    if (ucf != NULL && (ucf->cache_zone != NULL || ucf->cache_value != NULL))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ocs_pass_through\" cannot be used with "
+                           "\"proxy_cache\": the cache does not know which "
+                           "user a response was for; use \"proxy_cache "
+                           "off\" in this location");
+        return NGX_CONF_ERROR;
+    }
+#endif
 
     if (ucf == NULL || ucf->upstream == NULL) {
         /* no proxy_pass here, or one with variables */

@@ -27,7 +27,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 60;
+plan tests => 64;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -135,6 +135,12 @@ http {
             proxy_pass https://iis_one/;
         }
 
+        location /one-denied/ {
+            ocs_pass_through on;
+            deny all;
+            proxy_pass https://iis_one/;
+        }
+
         location /short/ {
             ocs_pass_through on;
             proxy_pass https://iis_short/;
@@ -210,6 +216,18 @@ $bad = $conf =~ s/ocs_upstream_pin max=1;/ocs_upstream_pin max=1 limit=2;/r;
 ($ok, $out) = $t->try_config($bad);
 like($out, qr/invalid parameter "limit=2" in "ocs_upstream_pin"/,
      'nginx -t: an unknown parameter refused');
+
+$bad = $conf;
+$bad =~ s/(location \/one\/ \{\n\s*ocs_pass_through on;)/$1\n            proxy_cache c;/;
+$bad =~ s/(upstream iis \{)/proxy_cache_path %%TESTDIR%%\/cache keys_zone=c:1m;\n\n    $1/;
+($ok, $out) = $t->try_config($bad);
+like($out, qr/"ocs_pass_through" cannot be used with "proxy_cache"/,
+     'nginx -t: proxy_cache refused');
+
+$bad = $conf =~ s/ocs_upstream_pin max=1;/ocs_upstream_pin max=1 requests=2;/r;
+($ok, $out) = $t->try_config($bad);
+like($out, qr/requests=2 is too few: an NTLM sign-in alone takes 3 requests/,
+     'nginx -t: requests=2 refused, why said');
 
 $t->run($conf);
 
@@ -297,6 +315,18 @@ wait_for(sub { ntlm('/one/who', 'bob')->status == 200 });
 $r = ntlm('/one/who', 'bob');
 is($r->status, 200, 'client gone mid-handshake: the pair released');
 is($r->header('X-Upstream-User'), 'OCS\\bob', 'released: bob on a new pair');
+
+# a request that reserves a pair but never reaches the upstream (denied
+# after the reservation) gives the slot back: junk NTLM headers on kept
+# connections cannot fill the worker's max
+
+my $junk = IO::Socket::INET->new(PeerAddr => '127.0.0.1:'
+                                 . $t->port('plain'), Timeout => 5);
+($code) = exchange($junk, '/one-denied/who', type1());
+is($code, 403, 'reserved, then denied: 403');
+$r = ntlm('/one/who', 'bob');
+is($r->status, 200, 'reserved, then denied: the slot given back');
+close $junk;
 
 # the upstream ends a pinned connection (MaxKeepAliveRequests 3): the
 # pair ends, the client signs in again on a new one
@@ -437,8 +467,8 @@ sub start_session {
         exec 'curl', '-s', '-k', '--max-time', 120, $how, @auth,
              '-w', '%{http_code} %{local_port} [%header{x-upstream-user}] '
                    . '%header{x-upstream-port}\n',
-             '-K', $t->path("session-$tag.cfg");
-        POSIX::_exit(127);
+             '-K', $t->path("session-$tag.cfg")
+            or POSIX::_exit(127);
     }
 
     return { pid => $pid, tag => $tag };

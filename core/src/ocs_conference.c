@@ -362,41 +362,6 @@ ocs_conference_user(const ocs_conference_t *c, char *out)
 }
 
 
-static const char  ocs_conference_join_html[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head>\n"
-    "<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width\">\n"
-    "<title>Join a conference</title>\n"
-    "</head>\n"
-    "<body>\n"
-    "<main>\n"
-    "<h1>Join a conference</h1>\n"
-    "<p id=\"message\" role=\"alert\">{{message}}</p>\n"
-    "<form method=\"post\" action=\"\" autocomplete=\"off\">\n"
-    "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
-    "<p><label for=\"c\">Conference ID</label>\n"
-    "<input id=\"c\" name=\"c\" value=\"{{id}}\" required "
-    "maxlength=\"64\"></p>\n"
-    "<p><label for=\"key\">Conference key</label>\n"
-    "<input id=\"key\" name=\"key\" type=\"password\" required "
-    "maxlength=\"256\"></p>\n"
-    "<p><button type=\"submit\">Join</button></p>\n"
-    "</form>\n"
-    "</main>\n"
-    "</body>\n"
-    "</html>\n";
-
-
-const char *
-ocs_conference_join_page(size_t *len)
-{
-    *len = sizeof(ocs_conference_join_html) - 1;
-
-    return ocs_conference_join_html;
-}
-
 
 /* 2 * len hex digits at in into len bytes at out */
 static int

@@ -188,6 +188,21 @@ static const char  ocs_page_fallback[] =
     "</p>\n";
 
 
+static const char  ocs_page_join[] =
+    "<h1>{{title}}</h1>\n"
+    "<p id=\"message\" role=\"alert\">{{message}}</p>\n"
+    "<form method=\"post\" action=\"\" autocomplete=\"off\">\n"
+    "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">\n"
+    "<p><label for=\"c\">Conference ID</label>\n"
+    "<input id=\"c\" name=\"c\" value=\"{{id}}\" required "
+    "maxlength=\"64\"></p>\n"
+    "<p><label for=\"key\">Conference key</label>\n"
+    "<input id=\"key\" name=\"key\" type=\"password\" required "
+    "maxlength=\"256\"></p>\n"
+    "<p><button type=\"submit\">Join</button></p>\n"
+    "</form>\n";
+
+
 static const char  ocs_page_part_refresh[] =
     "<meta http-equiv=\"refresh\" content=\"0; url={{signin}}\">\n";
 
@@ -224,6 +239,7 @@ static const ocs_page_text_t  ocs_pages[] = {
     ocs_page_entry(ocs_page_part_signout),   /* OCS_PAGE_PART_SIGNOUT */
     ocs_page_entry(ocs_page_fallback),       /* OCS_PAGE_FALLBACK */
     ocs_page_entry(ocs_page_part_refresh),   /* OCS_PAGE_PART_REFRESH */
+    ocs_page_entry(ocs_page_join),           /* OCS_PAGE_JOIN */
 };
 
 
@@ -312,6 +328,26 @@ static const ocs_msg_t  ocs_msgs[] = {
     ocs_msg_entry("Service busy",
                   "The server has as many authenticated connections open "
                   "as it allows. Please try again in a few minutes.", 0),
+    ocs_msg_entry("Conference key required",
+                  "Conference key required.\n", 1),
+    ocs_msg_entry("Not part of this conference",
+                  "Not part of this conference.\n", 1),
+    ocs_msg_entry("Malformed Authorization header",
+                  "Malformed Authorization header.\n", 1),
+    ocs_msg_entry("Authorization header not for this location",
+                  "Authorization header not for this location.\n", 1),
+    ocs_msg_entry("Too many failed attempts",
+                  "Too many failed attempts; try again later.\n", 1),
+    ocs_msg_entry("Join a conference",
+                  "Enter the conference ID and key you were given.", 0),
+    ocs_msg_entry("Join refused", "The form was sent from another site.", 0),
+    ocs_msg_entry("Join refused",
+                  "The form has expired. Please open the join page again.",
+                  0),
+    ocs_msg_entry("Join unavailable",
+                  "The service is busy. Please try again in a moment.", 0),
+    ocs_msg_entry("Join a conference",
+                  "The conference ID or key is not right.", 0),
 };
 
 /* a message added to the list but not to the table fails to build */

@@ -30,9 +30,11 @@ ocs_pin_limits_check(const ocs_pin_limits_t *l, ocs_err_t *err)
                        (unsigned) OCS_PIN_MAX_LIMIT);
     }
 
-    if (l->requests < 1) {
-        return ocs_err(err, OCS_ERR_INVALID, "requests=0: a pinned pair "
-                       "serves at least the request that made it");
+    if (l->requests < 3) {
+        return ocs_err(err, OCS_ERR_INVALID, "requests=%u is too few: an "
+                       "NTLM sign-in alone takes 3 requests (the 401, "
+                       "the negotiate and the authenticate message) on one "
+                       "connection", l->requests);
     }
 
     if (l->idle < 1 || l->idle > OCS_PIN_IDLE_LIMIT) {

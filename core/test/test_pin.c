@@ -136,7 +136,15 @@ test_limits(void)
            "requests=0: invalid");
     ok(strstr(err.text, "requests=0") != NULL, "requests=0: said");
 
-    l.requests = 1;
+    /* an NTLM sign-in's three legs must fit in one pair */
+    l.requests = 2;
+    is_int(ocs_pin_limits_check(&l, &err), OCS_ERR_INVALID,
+           "requests=2: invalid");
+    ok(strstr(err.text, "3 requests") != NULL, "requests=2: why said");
+
+    l.requests = 3;
+    is_int(ocs_pin_limits_check(&l, &err), OCS_OK, "requests=3: valid");
+
     l.idle = 0;
     is_int(ocs_pin_limits_check(&l, &err), OCS_ERR_INVALID, "idle=0: invalid");
 

@@ -355,14 +355,6 @@ int ocs_conference_ticket_admits(const char *tconf, size_t tlen,
  */
 size_t ocs_conference_user(const ocs_conference_t *c, char *out);
 
-/*
- * The join page: a form that posts "csrf", "c" (the conference id) and
- * "key" to itself, for ocs_tpl_render() with the variables "csrf",
- * "id" and "message" (text, may be empty).  A static string; *len gets
- * its length.
- */
-const char *ocs_conference_join_page(size_t *len);
-
 /* the CSRF purpose of the join form (ocs_csrf.h) */
 #define OCS_CSRF_CONFERENCE_JOIN  "conference join"
 

@@ -29,6 +29,8 @@
  *                      OCS_PAGE_PART_REFRESH): the body of the 401 that
  *                      offers Kerberos, for a browser that does not
  *                      answer it
+ *   OCS_PAGE_JOIN      title, csrf, id, message: a conference's join
+ *                      form, posted to itself
  *   OCS_PAGE_PART_SIP      the sign-in address field: sip
  *   OCS_PAGE_PART_SIGNOUT  the way back from the second step: action,
  *                          signout_csrf, return, username, home (a URL)
@@ -57,6 +59,7 @@
 #define OCS_PAGE_PART_SIGNOUT  9
 #define OCS_PAGE_FALLBACK    10
 #define OCS_PAGE_PART_REFRESH  11
+#define OCS_PAGE_JOIN        12
 
 /* the template text of a page, or NULL for an unknown page */
 const char *ocs_page(int page, size_t *len);
@@ -104,7 +107,17 @@ const char *ocs_page(int page, size_t *len);
                                              HTTP/2 */
 #define OCS_MSG_PASS_BUSY            32   /* 503: as many pinned
                                              connections as allowed */
-#define OCS_MSG_N                    33   /* how many there are */
+#define OCS_MSG_CONF_KEY_REQUIRED    33   /* plain: Digest's 401 */
+#define OCS_MSG_CONF_NOT_MEMBER      34   /* plain: another conference's */
+#define OCS_MSG_CONF_MALFORMED       35   /* plain: a bad Digest header */
+#define OCS_MSG_CONF_WRONG_URI       36   /* plain: uri of another target */
+#define OCS_MSG_CONF_LOCKED          37   /* plain: 429 */
+#define OCS_MSG_JOIN                 38   /* the join page's title */
+#define OCS_MSG_JOIN_CROSS_SITE      39   /* the join form from elsewhere */
+#define OCS_MSG_JOIN_EXPIRED         40   /* its csrf token refused */
+#define OCS_MSG_JOIN_BUSY            41   /* the thread pool is full */
+#define OCS_MSG_JOIN_FAILED          42   /* a wrong conference or key */
+#define OCS_MSG_N                    43   /* how many there are */
 
 typedef struct {
     const char  *title;
