@@ -251,6 +251,7 @@ ngx_http_ocs_pass_get_peer(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_ocs_pass_peer_t  *pp = data;
 
+    ngx_str_t                 *name;
     ngx_connection_t          *c;
     ngx_http_request_t        *r;
     ngx_http_ocs_pass_pair_t  *pair;
@@ -290,9 +291,24 @@ ngx_http_ocs_pass_get_peer(ngx_peer_connection_t *pc, void *data)
         ngx_del_timer(c->read);
     }
 
+    /*
+     * the request's own copy of the name: $upstream_addr and the log
+     * read it after the pair may have ended and served another client
+     */
+    name = ngx_palloc(r->pool, sizeof(ngx_str_t) + pair->name.len);
+    if (name == NULL) {
+        ngx_http_ocs_pass_close(c);
+        ngx_http_ocs_pass_pair_end(pair);
+        return NGX_ERROR;
+    }
+
+    name->len = pair->name.len;
+    name->data = (u_char *) (name + 1);
+    ngx_memcpy(name->data, pair->name.data, name->len);
+
     pc->sockaddr = (struct sockaddr *) &pair->sockaddr;
     pc->socklen = pair->socklen;
-    pc->name = &pair->name;
+    pc->name = name;
     pc->connection = c;
     pc->cached = 1;
 
@@ -975,6 +991,15 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_sso_hide(cf);
 
     ucf = ngx_http_ocs_pass_proxy_conf(cf);
+
+    if (ucf != NULL && ucf->intercept_errors == 1) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"proxy_intercept_errors on\" with "
+                           "\"ocs_pass_through\": an \"error_page\" for 401 "
+                           "would replace the upstream's NTLM or Negotiate "
+                           "challenge and close its connection, so no client "
+                           "could sign in");
+    }
 
 #if (NGX_HTTP_CACHE)
     if (ucf != NULL && (ucf->cache_zone != NULL || ucf->cache_value != NULL))
