@@ -920,28 +920,19 @@ ocs_digest_lookup(const ocs_digest_conf_t *conf,
 }
 
 
-int
-ocs_digest_verify(const ocs_digest_conf_t *conf,
-    const ocs_digest_cred_t *cred, const char *method, size_t method_len,
-    const char *target, size_t target_len,
-    const ocs_conference_t **conf_out, unsigned *alg_out, ocs_err_t *err)
+/*
+ * The credentials' form, before any hashing: every required parameter,
+ * an algorithm offered, qop=auth with nc and cnonce, this realm, the
+ * request target as the uri, a response of hex of the right length
+ * (lowercased into got).  OCS_OK with *alg and *nc set, or
+ * OCS_DIGEST_BAD with err.
+ */
+static int
+ocs_digest_check_form(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, const char *target, size_t target_len,
+    unsigned *alg, uint32_t *nc, char *got, ocs_err_t *err)
 {
-    int                      rc, idx, verdict;
-    size_t                   i, hlen;
-    unsigned                 alg;
-    uint32_t                 nc;
-    const char              *parts[6];
-    size_t                   lens[6];
-    char                     ha1[2 * OCS_DIGEST_HASH_MAX + 1];
-    char                     ha2[2 * OCS_DIGEST_HASH_MAX + 1];
-    char                     want[2 * OCS_DIGEST_HASH_MAX + 1];
-    char                     got[2 * OCS_DIGEST_HASH_MAX];
-    unsigned char            mac[OCS_DIGEST_MAC_LEN];
-    const unsigned char     *raw;
-    const ocs_conference_t  *c;
-
-    *conf_out = NULL;
-    *alg_out = 0;
+    size_t  i, hlen;
 
     if (cred->username.data == NULL || cred->realm.data == NULL
         || cred->nonce.data == NULL || cred->uri.data == NULL
@@ -950,9 +941,9 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         return ocs_err(err, OCS_DIGEST_BAD, "a required parameter missing");
     }
 
-    alg = ocs_digest_alg_of(&cred->algorithm);
+    *alg = ocs_digest_alg_of(&cred->algorithm);
 
-    if (alg == 0 || (conf->algs & alg) == 0) {
+    if (*alg == 0 || (conf->algs & *alg) == 0) {
         return ocs_err(err, OCS_DIGEST_BAD, "algorithm not offered");
     }
 
@@ -964,15 +955,15 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
                        "required");
     }
 
-    nc = 0;
+    *nc = 0;
 
     for (i = 0; i < 8; i++) {
         if (ocs_digest_hexval((unsigned char) cred->nc.data[i]) < 0) {
             return ocs_err(err, OCS_DIGEST_BAD, "nc not 8 hex digits");
         }
 
-        nc = nc << 4 | (uint32_t) ocs_digest_hexval(
-                                      (unsigned char) cred->nc.data[i]);
+        *nc = *nc << 4 | (uint32_t) ocs_digest_hexval(
+                                        (unsigned char) cred->nc.data[i]);
     }
 
     if (cred->realm.len != conf->realm_len
@@ -987,7 +978,7 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         return ocs_err(err, OCS_DIGEST_BAD, "uri is not the request target");
     }
 
-    hlen = ocs_digest_alg_len(alg);
+    hlen = ocs_digest_alg_len(*alg);
 
     if (cred->response.len != 2 * hlen) {
         return ocs_err(err, OCS_DIGEST_BAD, "response of the wrong length");
@@ -1001,14 +992,26 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         got[i] = (char) (cred->response.data[i] | 0x20);   /* lowercase */
     }
 
-    idx = ocs_digest_alg_index(alg);
-    c = ocs_digest_lookup(conf, cred, alg);
+    return OCS_OK;
+}
 
-    raw = (c != NULL && (c->algs & alg)) ? c->ha1[idx] : ocs_digest_decoy;
 
-    ocs_digest_hex_encode(raw, hlen, ha1);
+/*
+ * The response the key would give, in hex into want, from ha1 (hex):
+ * HA2 = H(method:uri); response = H(HA1:nonce:nc:cnonce:qop:HA2).
+ */
+static int
+ocs_digest_expected(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, unsigned alg, const char *ha1,
+    const char *method, size_t method_len, char *want)
+{
+    int          rc;
+    size_t       hlen;
+    const char  *parts[6];
+    size_t       lens[6];
+    char         ha2[2 * OCS_DIGEST_HASH_MAX + 1];
 
-    /* HA2 = H(method:uri); response = H(HA1:nonce:nc:cnonce:qop:HA2) */
+    hlen = ocs_digest_alg_len(alg);
 
     parts[0] = method;
     lens[0] = method_len;
@@ -1016,25 +1019,106 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
     lens[1] = cred->uri.len;
 
     rc = ocs_digest_hash(conf->hashes, alg, parts, lens, 2, ha2);
-
-    if (rc == OCS_OK) {
-        parts[0] = ha1;
-        lens[0] = 2 * hlen;
-        parts[1] = cred->nonce.data;
-        lens[1] = cred->nonce.len;
-        parts[2] = cred->nc.data;
-        lens[2] = 8;
-        parts[3] = cred->cnonce.data;
-        lens[3] = cred->cnonce.len;
-        parts[4] = cred->qop.data;
-        lens[4] = cred->qop.len;
-        parts[5] = ha2;
-        lens[5] = 2 * hlen;
-
-        rc = ocs_digest_hash(conf->hashes, alg, parts, lens, 6, want);
+    if (rc != OCS_OK) {
+        return rc;
     }
 
+    parts[0] = ha1;
+    lens[0] = 2 * hlen;
+    parts[1] = cred->nonce.data;
+    lens[1] = cred->nonce.len;
+    parts[2] = cred->nc.data;
+    lens[2] = 8;
+    parts[3] = cred->cnonce.data;
+    lens[3] = cred->cnonce.len;
+    parts[4] = cred->qop.data;
+    lens[4] = cred->qop.len;
+    parts[5] = ha2;
+    lens[5] = 2 * hlen;
+
+    return ocs_digest_hash(conf->hashes, alg, parts, lens, 6, want);
+}
+
+
+/* the key is right: whether the nonce is fresh and its nc new */
+static int
+ocs_digest_fresh(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, uint32_t nc, ocs_err_t *err)
+{
+    unsigned char  mac[OCS_DIGEST_MAC_LEN];
+
+    switch (ocs_digest_nonce_check(conf, cred->nonce.data, cred->nonce.len,
+                                   mac))
+    {
+    case OCS_OK:
+        break;
+
+    case OCS_ERR_EXPIRED:
+        return ocs_err(err, OCS_DIGEST_STALE, "nonce too old");
+
+    default:
+        /* not ours, or sealed with a key that has left the ring */
+        return ocs_err(err, OCS_DIGEST_STALE, "nonce not ours");
+    }
+
+    switch (ocs_digest_nc_use(conf, mac, nc)) {
+    case OCS_OK:
+        return OCS_DIGEST_PASS;
+
+    case OCS_ERR_AUTH:
+        return ocs_err(err, OCS_DIGEST_REPLAY, "nc %08x used before",
+                       (unsigned) nc);
+
+    case OCS_ERR_SPACE:
+        return ocs_err(err, OCS_DIGEST_STALE, "no room in the store for "
+                       "the nc window");
+
+    default:
+        return ocs_err(err, OCS_DIGEST_STALE, "nonce without its nc "
+                       "window");
+    }
+}
+
+
+int
+ocs_digest_verify(const ocs_digest_conf_t *conf,
+    const ocs_digest_cred_t *cred, const char *method, size_t method_len,
+    const char *target, size_t target_len,
+    const ocs_conference_t **conf_out, unsigned *alg_out, ocs_err_t *err)
+{
+    int                      rc, idx, verdict;
+    size_t                   hlen;
+    unsigned                 alg;
+    uint32_t                 nc;
+    char                     ha1[2 * OCS_DIGEST_HASH_MAX + 1];
+    char                     want[2 * OCS_DIGEST_HASH_MAX + 1];
+    char                     got[2 * OCS_DIGEST_HASH_MAX];
+    const unsigned char     *raw;
+    const ocs_conference_t  *c;
+
+    *conf_out = NULL;
+    *alg_out = 0;
+    alg = 0;
+    nc = 0;
+
+    rc = ocs_digest_check_form(conf, cred, target, target_len, &alg, &nc,
+                               got, err);
     if (rc != OCS_OK) {
+        return rc;
+    }
+
+    hlen = ocs_digest_alg_len(alg);
+    idx = ocs_digest_alg_index(alg);
+    c = ocs_digest_lookup(conf, cred, alg);
+
+    /* an unknown conference costs what a wrong key does */
+    raw = (c != NULL && (c->algs & alg)) ? c->ha1[idx] : ocs_digest_decoy;
+
+    ocs_digest_hex_encode(raw, hlen, ha1);
+
+    if (ocs_digest_expected(conf, cred, alg, ha1, method, method_len, want)
+        != OCS_OK)
+    {
         verdict = ocs_err(err, OCS_DIGEST_BAD, "hashing failed");
         goto cleanup;
     }
@@ -1050,44 +1134,7 @@ ocs_digest_verify(const ocs_digest_conf_t *conf,
         goto cleanup;
     }
 
-    /* the key is right: now whether the nonce is fresh and nc new */
-
-    switch (ocs_digest_nonce_check(conf, cred->nonce.data, cred->nonce.len,
-                                   mac))
-    {
-    case OCS_OK:
-        break;
-
-    case OCS_ERR_EXPIRED:
-        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce too old");
-        goto cleanup;
-
-    default:
-        /* not ours, or sealed with a key that has left the ring */
-        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce not ours");
-        goto cleanup;
-    }
-
-    switch (ocs_digest_nc_use(conf, mac, nc)) {
-    case OCS_OK:
-        verdict = OCS_DIGEST_PASS;
-        break;
-
-    case OCS_ERR_AUTH:
-        verdict = ocs_err(err, OCS_DIGEST_REPLAY, "nc %08x used before",
-                          (unsigned) nc);
-        break;
-
-    case OCS_ERR_SPACE:
-        verdict = ocs_err(err, OCS_DIGEST_STALE, "no room in the store for "
-                          "the nc window");
-        break;
-
-    default:
-        verdict = ocs_err(err, OCS_DIGEST_STALE, "nonce without its nc "
-                          "window");
-        break;
-    }
+    verdict = ocs_digest_fresh(conf, cred, nc, err);
 
 cleanup:
 
