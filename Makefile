@@ -93,7 +93,8 @@ $(BUILD)/libocs.a: $(CORE_OBJS)
 
 unit: $(UNIT_BINS)
 
-$(BUILD)/unit/%.o: core/test/%.c core/test/ocs_test.h $(CORE_HDRS)
+$(BUILD)/unit/%.o: core/test/%.c core/test/ocs_test.h core/test/ocs_test_ring.h \
+                    $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -Icore/test -c -o $@ $<
 

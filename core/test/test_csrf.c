@@ -7,66 +7,13 @@
 #include <openssl/hmac.h>
 
 #include <ocs_test.h>
+#include <ocs_test_ring.h>
 #include <ocs/ocs_codec.h>
 #include <ocs/ocs_csrf.h>
 #include <ocs/ocs_keyring.h>
 
 
-/* every test runs twice: without and with a context cache */
-static int                  use_cache;
-static const ocs_keyring_t *cached_ring[8];
-static ocs_ticket_cache_t  *caches[8];
-static size_t               ncaches;
-
-
-static ocs_ticket_cache_t *
-C(const ocs_keyring_t *ring)
-{
-    size_t  i;
-
-    if (!use_cache) {
-        return NULL;
-    }
-
-    for (i = 0; i < ncaches; i++) {
-        if (cached_ring[i] == ring) {
-            return caches[i];
-        }
-    }
-
-    cached_ring[ncaches] = ring;
-    caches[ncaches] = ocs_ticket_cache_create(ring, NULL);
-
-    return caches[ncaches++];
-}
-
-
 #define VERIFY(ring, ...)  ocs_csrf_verify(&ring, C(&ring), __VA_ARGS__)
-
-
-static void
-drop_caches(void)
-{
-    while (ncaches) {
-        ncaches--;
-        ocs_ticket_cache_destroy(caches[ncaches]);
-    }
-}
-
-
-static void
-make_ring(ocs_keyring_t *ring, const unsigned char *fill, size_t nkeys)
-{
-    size_t          i;
-    unsigned char   raw[OCS_KEY_LEN];
-
-    memset(ring, 0, sizeof(*ring));
-
-    for (i = 0; i < nkeys; i++) {
-        memset(raw, fill[i], sizeof(raw));
-        (void) ocs_keyring_add(ring, raw, sizeof(raw), NULL);
-    }
-}
 
 
 static void
