@@ -20,6 +20,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ocs/ocs_conf.h>
 #include <ocs/ocs_ldap.h>
@@ -51,17 +52,18 @@ check_arg(const char *s, size_t len)
     const char   *value, *fragment;
 
     if (ocs_conf_check_url(s, len) == NULL) {
-        check_text(s, len, " \"'\\");
+        check_text(s, len, " \"\\");
 
         if (len == 0 || (s[0] != '/' && (len < 8
-                                         || strncmp(s, "https://", 8) != 0)))
+                                         || strncasecmp(s, "https://", 8)
+                                            != 0)))
         {
             abort();
         }
     }
 
     if (ocs_conf_check_redirect(s, len) == NULL) {
-        check_text(s, len, " \"'\\");
+        check_text(s, len, " ");
     }
 
     if (ocs_conf_check_return_host(s, len) == OCS_OK) {
