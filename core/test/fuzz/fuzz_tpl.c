@@ -1,0 +1,211 @@
+/*
+ * A libFuzzer target for the page template renderer (ocs_tpl_render)
+ * with hostile values in the built-in pages (ocs_page, ocs_page_site):
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
+ *       core/test/fuzz/fuzz_tpl.c core/src/ocs_pages.c \
+ *       core/src/ocs_codec.c core/src/ocs_core.c ... -o fuzz_tpl
+ *   ./fuzz_tpl -dict=core/test/fuzz/fuzz_tpl.dict \
+ *       core/test/fuzz/corpus/fuzz_tpl
+ *
+ * The first byte picks the page, the rest are the text values, one a
+ * line, in the order of names[] below, then the site's name and logo.
+ * The page is rendered as the layout's nested content, as the server
+ * does, once with the hostile values and once with each non-empty value
+ * replaced by "x".  The oracle: both have exactly as many '<', '>', '"'
+ * and '\'' (the templates' own), so no value put one in the page raw;
+ * and *needed is the length of what a large enough buffer gets, which a
+ * buffer one byte short refuses.  The input is also rendered as a
+ * template of its own, for the renderer's parsing.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <ocs/ocs_pages.h>
+
+
+#define FUZZ_OUT  (1024 * 1024)
+
+
+static const char  *names[] = {
+    "title", "action", "csrf", "return", "username", "error", "sip",
+    "public_hint", "private_hint", "message", "signin", "question",
+    "state", "factors", "id", "signout_csrf", "home"
+};
+
+#define NNAMES  (sizeof(names) / sizeof(names[0]))
+#define NVARS   (NNAMES + OCS_PAGE_SITE_VARS + 8)
+
+
+static size_t
+setup(int page, const char **val, const size_t *len, ocs_tpl_var_t *vars)
+{
+    size_t       i, n, plen;
+    const char  *p;
+
+    for (i = 0; i < NNAMES; i++) {
+        vars[i].name = names[i];
+        vars[i].value = val[i];
+        vars[i].len = len[i];
+        vars[i].raw = OCS_TPL_TEXT;
+    }
+
+    n = NNAMES;
+
+    ocs_page_site(val[NNAMES], len[NNAMES], val[NNAMES + 1], len[NNAMES + 1],
+                  vars + n);
+    n += OCS_PAGE_SITE_VARS;
+
+    p = ocs_page(page, &plen);
+    vars[n].name = "content";
+    vars[n].value = p;
+    vars[n].len = plen;
+    vars[n++].raw = OCS_TPL_NESTED;
+
+    p = ocs_page(OCS_PAGE_PART_REFRESH, &plen);
+    vars[n].name = "head";
+    vars[n].value = page == OCS_PAGE_FALLBACK ? p : "";
+    vars[n].len = page == OCS_PAGE_FALLBACK ? plen : 0;
+    vars[n++].raw = OCS_TPL_NESTED;
+
+    p = ocs_page(OCS_PAGE_PART_SIP, &plen);
+    vars[n].name = "sip_field";
+    vars[n].value = p;
+    vars[n].len = plen;
+    vars[n++].raw = OCS_TPL_NESTED;
+
+    p = ocs_page(OCS_PAGE_PART_SIGNOUT, &plen);
+    vars[n].name = "signout";
+    vars[n].value = p;
+    vars[n].len = plen;
+    vars[n++].raw = OCS_TPL_NESTED;
+
+    vars[n].name = "public_checked";
+    vars[n].value = "checked";
+    vars[n].len = 7;
+    vars[n++].raw = OCS_TPL_RAW;
+
+    vars[n].name = "username_autofocus";
+    vars[n].value = "autofocus";
+    vars[n].len = 9;
+    vars[n++].raw = OCS_TPL_RAW;
+
+    return n;
+}
+
+
+static size_t
+render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
+    size_t n, char *out)
+{
+    size_t  needed, again;
+
+    if (ocs_tpl_render(tpl, tpl_len, vars, n, NULL, 0, &needed)
+        != OCS_ERR_SPACE)
+    {
+        abort();
+    }
+
+    if (needed > FUZZ_OUT) {
+        return (size_t) -1;
+    }
+
+    if (ocs_tpl_render(tpl, tpl_len, vars, n, out, needed, &again) != OCS_OK
+        || again != needed)
+    {
+        abort();
+    }
+
+    if (needed > 0
+        && ocs_tpl_render(tpl, tpl_len, vars, n, out, needed - 1, &again)
+           != OCS_ERR_SPACE)
+    {
+        abort();
+    }
+
+    (void) ocs_tpl_render(tpl, tpl_len, vars, n, out, needed, &again);
+
+    return needed;
+}
+
+
+static void
+count(const char *s, size_t len, size_t *c)
+{
+    size_t  i;
+
+    memset(c, 0, 4 * sizeof(size_t));
+
+    for (i = 0; i < len; i++) {
+        c[0] += (s[i] == '<');
+        c[1] += (s[i] == '>');
+        c[2] += (s[i] == '"');
+        c[3] += (s[i] == '\'');
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    int             page;
+    size_t          i, n, a, b, llen, ca[4], cb[4], len[NNAMES + 2];
+    const char     *val[NNAMES + 2], *p, *end, *nl, *layout;
+    ocs_tpl_var_t   vars[NVARS];
+    static char     outa[FUZZ_OUT], outb[FUZZ_OUT];
+
+    if (size < 1 || size > 16384) {
+        return 0;
+    }
+
+    page = data[0] % (OCS_PAGE_JOIN + 1);
+    p = (const char *) data + 1;
+    end = (const char *) data + size;
+
+    for (i = 0; i < NNAMES + 2; i++) {
+        nl = p < end ? memchr(p, '\n', (size_t) (end - p)) : NULL;
+        val[i] = p < end ? p : "";
+        len[i] = p < end ? (size_t) ((nl ? nl : end) - p) : 0;
+        p = nl ? nl + 1 : end;
+    }
+
+    layout = ocs_page(OCS_PAGE_LAYOUT, &llen);
+
+    if (layout == NULL) {
+        abort();
+    }
+
+    n = setup(page, val, len, vars);
+    a = render(layout, llen, vars, n, outa);
+
+    for (i = 0; i < NNAMES + 2; i++) {
+        val[i] = len[i] ? "x" : "";
+        len[i] = len[i] ? 1 : 0;
+    }
+
+    n = setup(page, val, len, vars);
+    b = render(layout, llen, vars, n, outb);
+
+    if (a != (size_t) -1 && b != (size_t) -1) {
+        count(outa, a, ca);
+        count(outb, b, cb);
+
+        if (memcmp(ca, cb, sizeof(ca)) != 0) {
+            abort();
+        }
+    }
+
+    /* the input as a template, with the hostile values */
+    p = (const char *) data + 1;
+
+    for (i = 0; i < NNAMES + 2; i++) {
+        val[i] = p;
+        len[i] = (size_t) (end - p);
+    }
+
+    n = setup(page, val, len, vars);
+    (void) render((const char *) data, size, vars, n, outa);
+
+    return 0;
+}
