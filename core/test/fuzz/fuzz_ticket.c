@@ -100,20 +100,24 @@ ticket_eq(const ocs_ticket_t *a, const ocs_ticket_t *b)
         || memcmp(a->dn, b->dn, a->dn_len) != 0
         || memcmp(a->groups, b->groups, a->groups_len) != 0
         || memcmp(a->conference, b->conference, a->conference_len) != 0
-        || a->nfacts != b->nfacts || a->nservices != b->nservices)
+        || a->nservices != b->nservices)
     {
         return 0;
     }
 
-    if (a->dn_len && a->checked != b->checked) {
+    /* the directory's check and facts are sealed with a DN only */
+    if (a->dn_len == 0) {
+        if (b->nfacts != 0 && a->nfacts != b->nfacts) {
+            return 0;
+        }
+
+    } else if (a->checked != b->checked || a->facts_gen != b->facts_gen
+               || a->nfacts != b->nfacts)
+    {
         return 0;
     }
 
-    if (a->nfacts && a->facts_gen != b->facts_gen) {
-        return 0;
-    }
-
-    for (i = 0; i < a->nfacts; i++) {
+    for (i = 0; i < b->nfacts; i++) {
         if (a->facts[i] != b->facts[i]) {
             return 0;
         }
