@@ -55,7 +55,8 @@ rel = $(patsubst $(CURDIR)/%,%,$(1))
 NGX_MAKE = $(MAKE) $(NGX_Q) -C $(NGX_TREE) -f objs/Makefile CC='$(STEP) $(CC)'
 
 .PHONY: all modules nginx-binary unit tools test check test-unit \
-        test-nginx test-clang test-upstream demo bench deps clean FORCE
+        test-nginx test-clang test-upstream demo bench deps clean FORCE \
+        fuzz fuzz-build fuzz-replay
 
 all: modules tools unit
 
@@ -116,6 +117,71 @@ $(BUILD)/ocs-conference: $(BUILD)/tools/ocs_conference.o $(BUILD)/libocs.a
 # kept: without them every make would relink the unit tests
 .SECONDARY: $(UNIT_OBJS) $(BUILD)/tools/ocs_passwd.o \
             $(BUILD)/tools/ocs_conference.o
+
+# libFuzzer targets (core/test/fuzz/fuzz_*.c), built with clang and the
+# sanitizers against their own copy of the core in build/fuzz/.  "make
+# fuzz" runs each for FUZZ_SECONDS over its seed corpus
+# (core/test/fuzz/corpus/<target>/, new inputs go to build/fuzz/corpus/)
+# with its dictionary (core/test/fuzz/<target>.dict) and prints
+# libFuzzer's final figures; "make fuzz-replay" only runs every target
+# once over each committed input.  Either fails on any crash.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_DIR      = $(BUILD)/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wshadow \
+                -Wpointer-arith -Wstrict-prototypes -Icore/include $(FUZZ_SAN)
+FUZZ_SRCS     = $(wildcard core/test/fuzz/fuzz_*.c)
+FUZZ_BINS     = $(patsubst core/test/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_OBJS     = $(patsubst core/src/%.c,$(FUZZ_DIR)/core/%.o,$(CORE_SRCS))
+
+$(FUZZ_DIR)/core/%.o: core/src/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libocs.a: $(FUZZ_OBJS)
+	$(call say,AR,$(call rel,$@))
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
+
+$(FUZZ_DIR)/fuzz_%: core/test/fuzz/fuzz_%.c $(FUZZ_DIR)/libocs.a $(CORE_HDRS)
+	$(Q)$(STEP) $(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_DIR)/libocs.a $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@rc=0; for bin in $(FUZZ_BINS); do \
+	    t=$$(basename $$bin); seeds=core/test/fuzz/corpus/$$t; \
+	    dict=core/test/fuzz/$$t.dict; work=$(FUZZ_DIR)/corpus/$$t; \
+	    mkdir -p $$work $(FUZZ_DIR)/crash; \
+	    [ -f $$dict ] && d=-dict=$$dict || d=; \
+	    [ -d $$seeds ] || seeds=; \
+	    printf '  FUZZ %s (%ss)\n' $$t '$(FUZZ_SECONDS)'; \
+	    if nice $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crash/$$t- $$d $(FUZZ_FLAGS) \
+	        $$work $$seeds > $(FUZZ_DIR)/$$t.log 2>&1; \
+	    then \
+	        grep -E '^#[0-9]+.*DONE' $(FUZZ_DIR)/$$t.log | tail -1 \
+	            | sed 's/^/       /'; \
+	        grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' \
+	            $(FUZZ_DIR)/$$t.log | sed 's/^/       /'; \
+	    else \
+	        tail -40 $(FUZZ_DIR)/$$t.log; rc=1; \
+	        echo "make: $$t crashed, see $(call rel,$(FUZZ_DIR))/$$t.log" >&2; \
+	    fi; \
+	done; exit $$rc
+
+fuzz-replay: fuzz-build
+	@rc=0; for bin in $(FUZZ_BINS); do \
+	    t=$$(basename $$bin); seeds=core/test/fuzz/corpus/$$t; \
+	    [ -d $$seeds ] || continue; \
+	    n=$$(find $$seeds -type f | wc -l); \
+	    printf '  REPLAY %s (%s inputs)\n' $$t $$n; \
+	    [ $$n -gt 0 ] || continue; \
+	    find $$seeds -type f -print0 | xargs -0 $$bin -runs=1 \
+	        > $(FUZZ_DIR)/$$t.replay.log 2>&1 \
+	        || { tail -40 $(FUZZ_DIR)/$$t.replay.log; rc=1; }; \
+	done; exit $$rc
 
 test: deps
 	@+$(MAKE) check

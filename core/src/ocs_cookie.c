@@ -108,7 +108,11 @@ ocs_cookie_remove(const char *header, size_t len,
                 return OCS_ERR_SPACE;
             }
 
-            memcpy(out + n, prev, sep);
+            /* prev is NULL before the first pair kept: no separator */
+            if (sep) {
+                memcpy(out + n, prev, sep);
+            }
+
             memcpy(out + n + sep, pair.start, plen);
         }
 

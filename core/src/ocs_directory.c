@@ -182,10 +182,23 @@ ocs_sip_strip(const char **p, size_t *len)
 int
 ocs_sip_uri_eq(const char *a, size_t alen, const char *b, size_t blen)
 {
+    size_t  i;
+
     ocs_sip_strip(&a, &alen);
     ocs_sip_strip(&b, &blen);
 
-    return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0;
+    if (alen != blen || alen == 0) {
+        return 0;
+    }
+
+    /* every byte: strncasecmp() would stop at a NUL */
+    for (i = 0; i < alen; i++) {
+        if (tolower((unsigned char) a[i]) != tolower((unsigned char) b[i])) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

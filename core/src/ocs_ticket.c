@@ -227,7 +227,20 @@ ocs_ticket_write(const ocs_ticket_t *t, unsigned char *plain, size_t size,
         return ocs_err(err, OCS_ERR_INVALID, "a ticket field is too long");
     }
 
-    /* what the parser would refuse is never sealed */
+    /* what the parser would refuse is never sealed: a NUL in a string
+       (a directory may return one) would make a ticket that never opens */
+    if (memchr(t->user, '\0', t->user_len) != NULL
+        || memchr(t->sip, '\0', t->sip_len) != NULL
+        || memchr(t->display, '\0', t->display_len) != NULL
+        || memchr(t->dn, '\0', t->dn_len) != NULL
+        || memchr(t->groups, '\0', t->groups_len) != NULL
+        || memchr(t->conference, '\0', t->conference_len) != NULL
+        || t->computer > OCS_COMPUTER_PRIVATE)
+    {
+        return ocs_err(err, OCS_ERR_INVALID, "a ticket field holds a NUL "
+                       "or an unknown value");
+    }
+
     if (!ocs_ticket_times_ok(t, t->dn_len > 0)) {
         return ocs_err(err, OCS_ERR_INVALID, "ticket times out of range or "
                        "out of order");

@@ -128,6 +128,12 @@ test_sip(void)
                               strlen(cases[i].b)),
                cases[i].eq, "sip \"%s\" vs \"%s\"", cases[i].a, cases[i].b);
     }
+
+    /* found by core/test/fuzz/fuzz_principal.c: a NUL ended the compare */
+    is_int(ocs_sip_uri_eq("sip:a@b\0x", 9, "sip:a@b\0y", 9), 0,
+           "sip: bytes after a NUL count");
+    is_int(ocs_sip_uri_eq("sip:a@b\0x", 9, "A@B\0X", 5), 1,
+           "sip: bytes after a NUL compared without case");
 }
 
 

@@ -563,6 +563,46 @@ test_time_fields(void)
 }
 
 
+/* found by core/test/fuzz/fuzz_ticket.c: sealing made tickets that the
+   parser refuses */
+static void
+test_seal_refuses_unopenable(void)
+{
+    size_t          n;
+    ocs_err_t       err;
+    ocs_ticket_t    t;
+    ocs_keyring_t   one;
+    char            text[OCS_TICKET_TEXT_MAX];
+
+    make_ring(&one, (const unsigned char *) "\x01", 1);
+
+    make_ticket(&t);
+    t.user[2] = '\0';
+    is_int(ocs_ticket_seal(&one, NULL, &env, &t, text, sizeof(text), &n,
+                           &err), OCS_ERR_INVALID, "seal: NUL in the user");
+
+    make_ticket(&t);
+    t.display_len = 3;
+    memcpy(t.display, "a\0b", 3);
+    is_int(ocs_ticket_seal(&one, NULL, &env, &t, text, sizeof(text), &n,
+                           &err), OCS_ERR_INVALID,
+           "seal: NUL in the display name");
+
+    make_ticket(&t);
+    t.dn_len = 4;
+    memcpy(t.dn, "CN=\0", 4);
+    t.checked = t.auth_time;
+    is_int(ocs_ticket_seal(&one, NULL, &env, &t, text, sizeof(text), &n,
+                           &err), OCS_ERR_INVALID, "seal: NUL in the DN");
+
+    make_ticket(&t);
+    t.computer = 2;
+    is_int(ocs_ticket_seal(&one, NULL, &env, &t, text, sizeof(text), &n,
+                           &err), OCS_ERR_INVALID,
+           "seal: unknown computer value");
+}
+
+
 static void
 test_time_arithmetic(void)
 {
@@ -697,6 +737,7 @@ main(void)
     test_check();
     test_time_fields();
     test_time_arithmetic();
+    test_seal_refuses_unopenable();
 
     return ocs_test_done();
 }

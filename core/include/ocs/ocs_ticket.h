@@ -122,7 +122,8 @@ typedef struct {
  * Seals t with the first key of the ring into out as base64url text.
  * cache is NULL or a cache of this ring.
  * Returns OCS_OK, OCS_ERR_NOTFOUND (empty ring), OCS_ERR_INVALID (a
- * field too long, or times that break the rules above), OCS_ERR_SPACE
+ * field too long, a string holding a NUL, a computer value other than
+ * OCS_COMPUTER_*, or times that break the rules above), OCS_ERR_SPACE
  * or OCS_ERR_SYS.
  */
 int ocs_ticket_seal(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
