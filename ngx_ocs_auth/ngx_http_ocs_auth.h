@@ -186,8 +186,8 @@ ngx_int_t ngx_http_ocs_auth_check(ngx_conf_t *cf);
 
 /* ngx_http_ocs_auth_guard.c */
 char *ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_shm_zone_t *ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf, ngx_str_t *name,
-    size_t size);
+ngx_shm_zone_t *ngx_http_ocs_auth_guard_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size);
 time_t ngx_http_ocs_auth_guard_locked(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ngx_str_t *account,
     ngx_uint_t codes, const char **why);

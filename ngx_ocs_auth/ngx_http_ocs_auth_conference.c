@@ -1,9 +1,10 @@
 /*
  * ocs_auth conference: a participant who is not in the directory but
  * holds a conference key reaches that conference's content, and only
- * that.  (The join page, for browsers, is ngx_http_ocs_auth_join.c.)  Clients prove the key with HTTP Digest (RFC 7616) on every
- * request; a participant's ticket (see ocs_conference_ticket_admits())
- * opens the same paths.  The decisions are the core's (ocs_digest.h):
+ * that.  (The join page, for browsers, is ngx_http_ocs_auth_join.c.)
+ * Clients prove the key with HTTP Digest (RFC 7616) on every request;
+ * a participant's ticket (see ocs_conference_ticket_admits()) opens the
+ * same paths.  The decisions are the core's (ocs_digest.h):
  * this file reads the key file at configuration time, hands the core the
  * request, the key ring and the zone, and answers as the core says.
  *

@@ -41,8 +41,8 @@ static void ngx_http_ocs_auth_guard_abandon(void *data);
 static void ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
     ngx_http_ocs_auth_loc_conf_t *alcf, ocs_guard_attempt_t *a);
 static ngx_int_t ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r);
-static int ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key,
-    size_t len, const ocs_store_rec_t *rec);
+static int ngx_http_ocs_auth_guard_list_one(void *arg,
+    const unsigned char *key, size_t len, const ocs_store_rec_t *rec);
 static u_char *ngx_http_ocs_auth_guard_describe(u_char *p, u_char *last,
     const ocs_guard_entry_t *e, const ocs_store_rec_t *rec, time_t now);
 static void ngx_http_ocs_auth_lockout_clear(ngx_http_request_t *r);
@@ -481,8 +481,8 @@ ngx_http_ocs_auth_lockout_list(ngx_http_request_t *r)
 
 /* a line of the list for each live lock or count, while there is room */
 static int
-ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key, size_t len,
-    const ocs_store_rec_t *rec)
+ngx_http_ocs_auth_guard_list_one(void *arg, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec)
 {
     ngx_http_ocs_auth_guard_list_t  *list = arg;
 

@@ -543,7 +543,8 @@ ngx_http_ocs_auth_remote_access(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /* ocs_auth_internal_networks CIDR ... | off; */
 char *
-ngx_http_ocs_auth_internal_networks(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_ocs_auth_internal_networks(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_ocs_auth_loc_conf_t  *alcf = conf;
 

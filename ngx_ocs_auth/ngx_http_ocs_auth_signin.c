@@ -252,9 +252,9 @@ ngx_http_ocs_auth_signin_origin(ngx_http_request_t *r, ngx_str_t *body,
         != NGX_OK
         || ngx_http_ocs_auth_csrf(r, &csrf, 0) != NGX_OK
         || ocs_csrf_verify(ngx_http_ocs_sso_keyring(r),
-                           ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN, csrf.nonce,
-                           sizeof(csrf.nonce), (char *) token.data,
-                           token.len)
+                           ngx_http_ocs_sso_cache(r), OCS_CSRF_SIGNIN,
+                           csrf.nonce, sizeof(csrf.nonce),
+                           (char *) token.data, token.len)
            != OCS_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

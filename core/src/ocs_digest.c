@@ -227,7 +227,8 @@ ocs_digest_parse(const char *in, size_t len, ocs_digest_cred_t *cred,
 
         /* a known name: its slot; unknown ones are only checked */
 
-        for (k = 0; k < sizeof(ocs_digest_params) / sizeof(ocs_digest_params[0]);
+        for (k = 0;
+             k < sizeof(ocs_digest_params) / sizeof(ocs_digest_params[0]);
              k++)
         {
             p = &ocs_digest_params[k];

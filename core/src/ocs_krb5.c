@@ -222,10 +222,11 @@ ocs_krb5_service(krb5_context ctx, const char *keytab, const char *server,
 /*
  * The AS exchange with the password (password_len bytes, no NUL) and
  * the options a sign-in asks for (no forwardable or proxiable tickets,
- * the name canonicalized): on our transport, or libkrb5's when the KDCs come from DNS.  Returns
- * OCS_OK with *state OCS_ACCT_OK and creds filled, OCS_OK with the
- * KDC's answer in *state, or OCS_ERR_SYS (no answer) with err set.  The
- * copy of the password is wiped on every path.
+ * the name canonicalized): on our transport, or libkrb5's when the KDCs
+ * come from DNS.  Returns OCS_OK with *state OCS_ACCT_OK and creds
+ * filled, OCS_OK with the KDC's answer in *state, or OCS_ERR_SYS (no
+ * answer) with err set.  The copy of the password is wiped on every
+ * path.
  */
 static int
 ocs_krb5_initial(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,

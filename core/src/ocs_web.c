@@ -258,7 +258,8 @@ ocs_web_caseeq(const char *a, size_t alen, const char *b, size_t blen)
     }
 
     for (i = 0; i < alen; i++) {
-        if (ocs_web_lc((unsigned char) a[i]) != ocs_web_lc((unsigned char) b[i]))
+        if (ocs_web_lc((unsigned char) a[i])
+            != ocs_web_lc((unsigned char) b[i]))
         {
             return 0;
         }

@@ -56,7 +56,8 @@ test_username(void)
         { "Sam Spaces", OCS_OK, NULL, "Sam Spaces", 0 },
         { "\xef\xbd\x8e\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x81", OCS_OK, NULL,
           "\xef\xbd\x8e\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x81", 0 },
-        { "J\xc3\xbcrgen@contoso.com", OCS_OK, "contoso.com", "J\xc3\xbcrgen", 1 },
+        { "J\xc3\xbcrgen@contoso.com", OCS_OK, "contoso.com",
+          "J\xc3\xbcrgen", 1 },
     };
 
     size_t          i;

@@ -3,9 +3,9 @@
  * (ocs_pin_credentials, ocs_pin_challenge).  The oracle for credentials
  * restates ocs_pin.h: the token before the first blank (leading blanks
  * skipped), without case, is "NTLM" or "Negotiate"; and whenever
- * ocs_gss_token finds a token, the connection binds to its scheme.  A challenge answer is one of the three
- * values, and a list naming Negotiate first (before any quoted string)
- * reports Negotiate.
+ * ocs_gss_token finds a token, the connection binds to its scheme.  A
+ * challenge answer is one of the three values, and a list naming
+ * Negotiate first (before any quoted string) reports Negotiate.
  */
 
 #include <stdlib.h>
