@@ -26,7 +26,7 @@ my $t = OCS::Test->new;
 my $tool = ($ENV{OCS_BUILD} || 'build') . '/ocs-conference';
 plan(skip_all => "no $tool (make all)") unless -x $tool;
 
-plan tests => 70;
+plan tests => 72;
 
 $t->users(alice => 'alice-pw');
 $t->keyfile('ticket.keys', 1);
@@ -146,6 +146,10 @@ http {
             ocs_auth conference;
             ocs_auth_conference_digest MD5;
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
+
+            location /md5/m-1/in/ {
+                proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            }
         }
 
         location /both/ {
@@ -218,6 +222,14 @@ is($r->status, 401, 'curl --digest md5, wrong key: 401');
 
 is($t->get('/Conf/Ext/open/x')->status, 200,
    'ocs_auth off in a nested location');
+
+# a nested location keeps its parent's ocs_auth and algorithms
+$r = $t->get('/md5/m-1/in/x');
+ok($r->status == 401 && $r->raw_headers =~ /algorithm=MD5/
+   && $r->raw_headers !~ /algorithm=SHA-256/,
+   'nested location: the parent\'s algorithm offered, alone');
+is(digest('/md5/m-1/in/x', 'm-1', $key{'m-1'})->status, 200,
+   'nested location: MD5 inherited, the key accepted');
 
 # curl hashes SHA-512-256 right from 8.8 on; 7.88 uses SHA-256 for it
 my ($major, $minor) = `curl --version` =~ /^curl (\d+)\.(\d+)/;
