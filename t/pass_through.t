@@ -18,6 +18,7 @@ use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 use OCS::Apache;
+use OCS::Silent;
 use OCS::Test::Nginx;
 use Test::More;
 
@@ -27,7 +28,7 @@ if (my $why = OCS::Apache->missing) {
     plan skip_all => $why;
 }
 
-plan tests => 64;
+plan tests => 68;
 
 my ($so) = glob('/usr/lib/*/gssntlmssp/gssntlmssp.so');
 
@@ -52,6 +53,10 @@ $iis->start(sites => [
     { port => $t->port('iis_idle'), keepalive_timeout => 1 },
 ]);
 
+# an upstream that accepts and never answers
+my $silent = OCS::Silent->new;
+my $silent_port = $silent->port;
+
 my $ca = $iis->ca;
 my $name = $iis->name;
 my $h2 = $t->built_with('http_v2_module');
@@ -71,6 +76,11 @@ http {
 
     upstream iis_one {
         server 127.0.0.1:%%PORT_iis%%;
+        ocs_upstream_pin max=1;
+    }
+
+    upstream iis_silent {
+        server 127.0.0.1:$silent_port;
         ocs_upstream_pin max=1;
     }
 
@@ -133,6 +143,14 @@ http {
         location /one/ {
             ocs_pass_through on;
             proxy_pass https://iis_one/;
+        }
+
+        location /silent/ {
+            ocs_pass_through on;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 1s;
+            proxy_send_timeout 1s;
+            proxy_pass http://iis_silent/;
         }
 
         location /one-denied/ {
@@ -316,6 +334,17 @@ $r = ntlm('/one/who', 'bob');
 is($r->status, 200, 'client gone mid-handshake: the pair released');
 is($r->header('X-Upstream-User'), 'OCS\\bob', 'released: bob on a new pair');
 
+# a silent upstream: the request ends at proxy_read_timeout with a 504,
+# and the slot its credentials reserved is given back (max=1: the second
+# is not a 503)
+
+my $start = time;
+is(ntlm('/silent/who', 'alice')->status, 504, 'silent upstream: 504');
+ok(time - $start < 10, 'silent upstream: within the timeout');
+is(ntlm('/silent/who', 'alice')->status, 504,
+   'silent upstream: the slot given back');
+ok($silent->accepted >= 2, 'silent upstream: it was asked');
+
 # a request that reserves a pair but never reaches the upstream (denied
 # after the reservation) gives the slot back: junk NTLM headers on kept
 # connections cannot fill the worker's max
@@ -433,6 +462,7 @@ unlike($t->error_log, qr/\[crit\]/, 'no crit in the error log');
 like($iis->error_log, qr/mod_auth_gssapi/, 'the upstream was Apache');
 
 $iis->stop;
+$silent->stop;
 $t->done;
 
 
