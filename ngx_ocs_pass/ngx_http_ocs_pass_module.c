@@ -57,6 +57,12 @@ typedef struct {
 } ngx_http_ocs_pass_pair_t;
 
 
+/* whether any location passes through: else no phase handler at all */
+typedef struct {
+    ngx_uint_t                       used;
+} ngx_http_ocs_pass_main_conf_t;
+
+
 /* a pair reserved by a request, released with it if never used */
 typedef struct {
     ngx_connection_t                *connection;
@@ -125,6 +131,7 @@ static void ngx_http_ocs_pass_save_session(ngx_peer_connection_t *pc,
 
 static ngx_int_t ngx_http_ocs_pass_handler(ngx_http_request_t *r);
 static void ngx_http_ocs_pass_unreserve(void *data);
+static void *ngx_http_ocs_pass_create_main_conf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_ocs_pass_refuse(ngx_http_request_t *r,
     ngx_uint_t status, ngx_uint_t msg);
 
@@ -165,7 +172,7 @@ static ngx_http_module_t  ngx_http_ocs_pass_module_ctx = {
     NULL,                                  /* preconfiguration */
     ngx_http_ocs_pass_init,                /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_ocs_pass_create_main_conf,    /* create main configuration */
     NULL,                                  /* init main configuration */
 
     ngx_http_ocs_pass_create_srv_conf,     /* create server configuration */
@@ -901,6 +908,13 @@ ngx_http_ocs_pass_refuse(ngx_http_request_t *r, ngx_uint_t status,
 
 
 static void *
+ngx_http_ocs_pass_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_pass_main_conf_t));
+}
+
+
+static void *
 ngx_http_ocs_pass_create_srv_conf(ngx_conf_t *cf)
 {
     ngx_http_ocs_pass_srv_conf_t  *conf;
@@ -961,15 +975,19 @@ ngx_http_ocs_pass_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ocs_pass_loc_conf_t *prev = parent;
     ngx_http_ocs_pass_loc_conf_t *conf = child;
 
-    ngx_http_upstream_conf_t      *ucf;
-    ngx_http_ocs_loc_conf_t       *olcf;
-    ngx_http_ocs_pass_srv_conf_t  *pscf;
+    ngx_http_upstream_conf_t       *ucf;
+    ngx_http_ocs_loc_conf_t        *olcf;
+    ngx_http_ocs_pass_srv_conf_t   *pscf;
+    ngx_http_ocs_pass_main_conf_t  *pmcf;
 
     ngx_conf_merge_value(conf->pass_through, prev->pass_through, 0);
 
     if (!conf->pass_through) {
         return NGX_CONF_OK;
     }
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_pass_module);
+    pmcf->used = 1;
 
     olcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_ocs_module);
 
@@ -1073,6 +1091,7 @@ ngx_http_ocs_pass_init(ngx_conf_t *cf)
     ngx_http_handler_pt             *h;
     ngx_http_core_main_conf_t       *cmcf;
     ngx_http_ocs_pass_srv_conf_t    *pscf;
+    ngx_http_ocs_pass_main_conf_t   *pmcf;
     ngx_http_upstream_srv_conf_t   **uscfp;
     ngx_http_upstream_main_conf_t   *umcf;
 
@@ -1096,6 +1115,13 @@ ngx_http_ocs_pass_init(ngx_conf_t *cf)
                           &uscfp[i]->host);
             return NGX_ERROR;
         }
+    }
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_pass_module);
+
+    /* merged before this runs: a request never pays for an unused module */
+    if (!pmcf->used) {
+        return NGX_OK;
     }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);

@@ -37,9 +37,16 @@ typedef struct {
 } ngx_http_ocs_publish_loc_conf_t;
 
 
+/* whether any location uses the module: else no phase handler at all */
+typedef struct {
+    ngx_uint_t              used;
+} ngx_http_ocs_publish_main_conf_t;
+
+
 static ngx_int_t ngx_http_ocs_publish_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_publish_strict(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_publish_anonymous(ngx_http_request_t *r);
+static void *ngx_http_ocs_publish_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_ocs_publish_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ocs_publish_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -86,7 +93,7 @@ static ngx_http_module_t  ngx_http_ocs_publish_module_ctx = {
     NULL,                                  /* preconfiguration */
     ngx_http_ocs_publish_init,             /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_ocs_publish_create_main_conf, /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -203,6 +210,13 @@ ngx_http_ocs_publish_anonymous(ngx_http_request_t *r)
 
 
 static void *
+ngx_http_ocs_publish_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_ocs_publish_main_conf_t));
+}
+
+
+static void *
 ngx_http_ocs_publish_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_ocs_publish_loc_conf_t  *conf;
@@ -226,9 +240,17 @@ ngx_http_ocs_publish_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_ocs_publish_loc_conf_t  *prev = parent;
     ngx_http_ocs_publish_loc_conf_t  *conf = child;
 
+    ngx_http_ocs_publish_main_conf_t  *pmcf;
+
     ngx_conf_merge_value(conf->strict, prev->strict, 0);
     ngx_conf_merge_uint_value(conf->publish, prev->publish,
                               NGX_HTTP_OCS_PUBLISH_OFF);
+
+    if (conf->strict || conf->publish != NGX_HTTP_OCS_PUBLISH_OFF) {
+        pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_ocs_publish_module);
+        pmcf->used = 1;
+    }
 
     /*
      * HTTPS only, so ocs_auth_hsts applies as on protected locations;
@@ -247,8 +269,16 @@ ngx_http_ocs_publish_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t
 ngx_http_ocs_publish_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt               *h;
+    ngx_http_core_main_conf_t         *cmcf;
+    ngx_http_ocs_publish_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ocs_publish_module);
+
+    /* merged before this runs: a request never pays for an unused module */
+    if (!pmcf->used) {
+        return NGX_OK;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
