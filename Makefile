@@ -54,11 +54,38 @@ rel = $(patsubst $(CURDIR)/%,%,$(1))
 # lists them): it runs every time and does nothing when nothing changed
 NGX_MAKE = $(MAKE) $(NGX_Q) -C $(NGX_TREE) -f objs/Makefile CC='$(STEP) $(CC)'
 
-.PHONY: all modules nginx-binary unit tools test check test-unit \
+# the Apache httpd module (mod_ocs_apache/), built with apxs's flags
+# against its own copy of nothing: the same core objects, linked in
+APXS       ?= apxs
+AP_BUILD    = $(BUILD)/apache
+AP_MODULE   = $(AP_BUILD)/mod_auth_ocs.so
+AP_SRCS     = $(wildcard mod_ocs_apache/*.c)
+AP_HDRS     = $(wildcard mod_ocs_apache/*.h)
+AP_OBJS     = $(patsubst mod_ocs_apache/%.c,$(AP_BUILD)/%.o,$(AP_SRCS))
+AP_CFLAGS   = $(CORE_CFLAGS) -Wno-strict-prototypes -fvisibility=hidden \
+              $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) \
+              -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) \
+              -I$(shell $(APXS) -q APR_INCLUDEDIR 2>/dev/null)
+
+export OCS_APACHE_MODULE = $(AP_MODULE)
+
+.PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
         fuzz fuzz-build fuzz-replay
 
-all: modules tools unit
+all: modules tools unit apache
+
+apache: $(AP_MODULE)
+
+$(AP_BUILD)/%.o: mod_ocs_apache/%.c $(AP_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CC) $(AP_CFLAGS) -c -o $@ $<
+
+# only the module record is visible: the core stays inside the .so
+$(AP_MODULE): $(AP_OBJS) $(BUILD)/libocs.a
+	$(Q)$(STEP) $(CC) -shared -Wl,--exclude-libs,ALL -o $@ $(AP_OBJS) \
+	    $(BUILD)/libocs.a \
+	    $(CORE_LIBS)
 
 modules: $(NGX_TREE)/objs/Makefile
 	$(Q)+$(NGX_MAKE) modules

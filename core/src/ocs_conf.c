@@ -380,3 +380,142 @@ ocs_conf_param_check(const ocs_conf_param_t *param, int64_t value)
 
     return OCS_OK;
 }
+
+
+int
+ocs_conf_parse_time(const char *s, size_t len, int64_t *sec)
+{
+    size_t          i;
+    int64_t         total, n, unit;
+    unsigned        step, order;
+    int             digits;
+
+    static const struct {
+        char        c;
+        int64_t     seconds;
+    }  units[] = {
+        { 'y', 365 * 86400 }, { 'M', 30 * 86400 }, { 'w', 7 * 86400 },
+        { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 }
+    };
+
+    total = 0;
+    step = 0;
+    i = 0;
+
+    while (i < len && s[i] == ' ') {
+        i++;
+    }
+
+    if (i == len) {
+        return OCS_ERR_INVALID;
+    }
+
+    while (i < len) {
+        n = 0;
+        digits = 0;
+
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            n = n * 10 + (s[i++] - '0');
+            digits = 1;
+
+            if (n > OCS_CONF_TIME_MAX) {
+                return OCS_ERR_INVALID;
+            }
+        }
+
+        if (!digits) {
+            return OCS_ERR_INVALID;
+        }
+
+        unit = 1;
+        order = sizeof(units) / sizeof(units[0]);
+
+        if (i < len && s[i] != ' ') {
+            for (order = 0; order < sizeof(units) / sizeof(units[0]);
+                 order++)
+            {
+                if (units[order].c == s[i]) {
+                    break;
+                }
+            }
+
+            if (order == sizeof(units) / sizeof(units[0])) {
+                return OCS_ERR_INVALID;
+            }
+
+            unit = units[order].seconds;
+            i++;
+        }
+
+        /* each unit once, the larger first; a bare number ends it */
+        if (order + 1 <= step) {
+            return OCS_ERR_INVALID;
+        }
+
+        step = order + 1;
+        total += n * unit;
+
+        if (total > OCS_CONF_TIME_MAX) {
+            return OCS_ERR_INVALID;
+        }
+
+        while (i < len && s[i] == ' ') {
+            i++;
+        }
+    }
+
+    *sec = total;
+
+    return OCS_OK;
+}
+
+
+int
+ocs_conf_parse_size(const char *s, size_t len, int64_t *size)
+{
+    size_t   i;
+    int64_t  n, scale;
+
+    if (len == 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    scale = 1;
+
+    switch (s[len - 1]) {
+    case 'k': case 'K':
+        scale = 1024;
+        len--;
+        break;
+    case 'm': case 'M':
+        scale = 1024 * 1024;
+        len--;
+        break;
+    case 'g': case 'G':
+        scale = 1024 * 1024 * 1024;
+        len--;
+        break;
+    }
+
+    if (len == 0) {
+        return OCS_ERR_INVALID;
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return OCS_ERR_INVALID;
+        }
+
+        n = n * 10 + (s[i] - '0');
+
+        if (n > INT64_C(0x7fffffffffff) / scale) {
+            return OCS_ERR_INVALID;
+        }
+    }
+
+    *size = n * scale;
+
+    return OCS_OK;
+}

@@ -556,6 +556,82 @@ test_lockout_params(void)
 }
 
 
+typedef struct {
+    const char  *in;
+    int          rc;
+    int64_t      value;
+} parse_case_t;
+
+
+static const parse_case_t  times[] = {
+    { "90", OCS_OK, 90 },
+    { "30s", OCS_OK, 30 },
+    { "15m", OCS_OK, 900 },
+    { "1h30m", OCS_OK, 5400 },
+    { "1h 30m", OCS_OK, 5400 },
+    { "7d", OCS_OK, 7 * 86400 },
+    { "1w", OCS_OK, 7 * 86400 },
+    { "1M", OCS_OK, 30 * 86400 },
+    { "1y", OCS_OK, 365 * 86400 },
+    { "0", OCS_OK, 0 },
+    { "", OCS_ERR_INVALID, 0 },
+    { " ", OCS_ERR_INVALID, 0 },
+    { "h", OCS_ERR_INVALID, 0 },
+    { "5x", OCS_ERR_INVALID, 0 },
+    { "30m1h", OCS_ERR_INVALID, 0 },
+    { "1h1h", OCS_ERR_INVALID, 0 },
+    { "10 20", OCS_ERR_INVALID, 0 },
+    { "-5", OCS_ERR_INVALID, 0 },
+    { "99999999999", OCS_ERR_INVALID, 0 },
+    { "100y", OCS_ERR_INVALID, 0 },
+};
+
+
+static const parse_case_t  sizes[] = {
+    { "512", OCS_OK, 512 },
+    { "64k", OCS_OK, 65536 },
+    { "10m", OCS_OK, 10485760 },
+    { "1g", OCS_OK, 1073741824 },
+    { "1G", OCS_OK, 1073741824 },
+    { "", OCS_ERR_INVALID, 0 },
+    { "k", OCS_ERR_INVALID, 0 },
+    { "1.5m", OCS_ERR_INVALID, 0 },
+    { "-1", OCS_ERR_INVALID, 0 },
+    { "99999999999999999g", OCS_ERR_INVALID, 0 },
+};
+
+
+static void
+test_parse(void)
+{
+    size_t   i;
+    int64_t  v;
+    char     name[80];
+
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        v = -1;
+        snprintf(name, sizeof(name), "time \"%s\"", times[i].in);
+        is_int(ocs_conf_parse_time(times[i].in, strlen(times[i].in), &v),
+               times[i].rc, name);
+
+        if (times[i].rc == OCS_OK) {
+            is_int(v, times[i].value, name);
+        }
+    }
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        v = -1;
+        snprintf(name, sizeof(name), "size \"%s\"", sizes[i].in);
+        is_int(ocs_conf_parse_size(sizes[i].in, strlen(sizes[i].in), &v),
+               sizes[i].rc, name);
+
+        if (sizes[i].rc == OCS_OK) {
+            is_int(v, sizes[i].value, name);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -568,6 +644,7 @@ main(void)
     test_site();
     test_hsts();
     test_lockout_params();
+    test_parse();
 
     return ocs_test_done();
 }

@@ -220,4 +220,24 @@ int ocs_conf_param_find(const ocs_conf_param_t *params, size_t n,
 int ocs_conf_param_check(const ocs_conf_param_t *param, int64_t value);
 
 
+/*
+ * A time as nginx writes one in its configuration ("90", "30s", "15m",
+ * "1h30m", "7d", "1w", "1M", "1y"): numbers each followed by a unit
+ * (y M w d h m s; none: seconds), the units in decreasing order, each
+ * once, optionally separated by spaces, so that both servers read the
+ * same text the same way.  Returns OCS_OK with *sec set, or
+ * OCS_ERR_INVALID (empty, unknown unit, units out of order, over
+ * OCS_CONF_TIME_MAX).
+ */
+#define OCS_CONF_TIME_MAX  INT64_C(0x7fffffff)
+
+int ocs_conf_parse_time(const char *s, size_t len, int64_t *sec);
+
+/*
+ * A size as nginx writes one ("512", "64k", "10m", "1g"): OCS_OK with
+ * *size set, or OCS_ERR_INVALID.
+ */
+int ocs_conf_parse_size(const char *s, size_t len, int64_t *size);
+
+
 #endif /* OCS_CONF_H */

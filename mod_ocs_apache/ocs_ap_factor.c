@@ -1,0 +1,92 @@
+/*
+ * Second factors in mod_auth_ocs: TOTP, an external OTP server, client
+ * certificates through mod_ssl, and the step-up.
+ */
+
+#include "mod_auth_ocs.h"
+
+
+void
+ocs_ap_factor_srv_init(apr_pool_t *p, ocs_ap_factor_srv_t *conf)
+{
+    (void) p;
+    conf->unused = 0;
+}
+
+
+void
+ocs_ap_factor_srv_merge(apr_pool_t *p, ocs_ap_factor_srv_t *conf,
+    const ocs_ap_factor_srv_t *base, const ocs_ap_factor_srv_t *add)
+{
+    (void) p;
+    (void) base;
+    (void) add;
+    conf->unused = 0;
+}
+
+
+void
+ocs_ap_factor_dir_init(apr_pool_t *p, ocs_ap_factor_dir_t *conf)
+{
+    (void) p;
+    conf->unused = 0;
+}
+
+
+void
+ocs_ap_factor_dir_merge(apr_pool_t *p, ocs_ap_factor_dir_t *conf,
+    const ocs_ap_factor_dir_t *base, const ocs_ap_factor_dir_t *add)
+{
+    (void) p;
+    (void) base;
+    (void) add;
+    conf->unused = 0;
+}
+
+
+int
+ocs_ap_factor_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+    apr_pool_t *ptemp, server_rec *s)
+{
+    (void) pconf;
+    (void) plog;
+    (void) ptemp;
+    (void) s;
+
+    return OK;
+}
+
+
+void
+ocs_ap_factor_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void) p;
+    (void) s;
+}
+
+
+void
+ocs_ap_factor_register_hooks(apr_pool_t *p)
+{
+    (void) p;
+}
+
+
+int
+ocs_ap_factor_check(request_rec *r, ocs_ap_sso_ctx_t *ctx)
+{
+    (void) r;
+    (void) ctx;
+
+    return OK;
+}
+
+
+int
+ocs_ap_factor_cert_signin(request_rec *r, ocs_ap_sso_ctx_t *ctx)
+{
+    (void) r;
+    (void) ctx;
+
+    return DECLINED;
+}
