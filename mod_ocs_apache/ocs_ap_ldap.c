@@ -92,3 +92,32 @@ ocs_ap_ldap_authorize(request_rec *r, ocs_ticket_t *t)
 
     return OK;
 }
+
+
+int
+ocs_ap_ldap_login_conf(request_rec *r, ocs_login_conf_t *conf)
+{
+    (void) r;
+    (void) conf;
+
+    return DECLINED;
+}
+
+
+void
+ocs_ap_ldap_fill_ticket(request_rec *r, const ocs_login_conf_t *conf,
+    ocs_ticket_t *t)
+{
+    (void) r;
+    (void) conf;
+    (void) t;
+}
+
+
+int
+ocs_ap_ldap_has_sip(request_rec *r)
+{
+    (void) r;
+
+    return 0;
+}

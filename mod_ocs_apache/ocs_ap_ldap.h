@@ -13,6 +13,8 @@
 
 #include "ocs_ap_sso.h"
 
+#include <ocs/ocs_login.h>
+
 
 typedef struct {
     int                  unused;
@@ -48,5 +50,26 @@ int ocs_ap_ldap_recheck(request_rec *r, ocs_ap_sso_ctx_t *ctx);
 
 /* the directory's requirements against t: OK, or DONE (403 sent) */
 int ocs_ap_ldap_authorize(request_rec *r, ocs_ticket_t *t);
+
+/*
+ * The directory part of a sign-in (forms, Kerberos, certificate): with a
+ * directory for r (OCSLDAP), fills conf->ld, directory, directory_len,
+ * evaluate, evaluate_data and acct (in r->pool; evaluate_data keeps the
+ * facts the evaluation finds) and returns OK; DECLINED when r signs in
+ * without a directory.  conf->admit and admit_data stay the caller's
+ * (the lockout's).  Used by ocs_ap_signin, ocs_ap_negotiate and
+ * ocs_ap_factor.
+ */
+int ocs_ap_ldap_login_conf(request_rec *r, ocs_login_conf_t *conf);
+
+/*
+ * After OCS_LOGIN_OK with a directory (conf as ocs_ap_ldap_login_conf()
+ * filled it): the directory's facts of the account into t.
+ */
+void ocs_ap_ldap_fill_ticket(request_rec *r, const ocs_login_conf_t *conf,
+    ocs_ticket_t *t);
+
+/* whether r's sign-in page asks for the sign-in address (SIP URI) */
+int ocs_ap_ldap_has_sip(request_rec *r);
 
 #endif /* OCS_AP_LDAP_H */
