@@ -98,8 +98,8 @@ die "cannot fork: $!\n" unless defined $wrk;
 if ($wrk == 0) {
     open STDOUT, '>', $out or POSIX::_exit(1);
     open STDERR, '>&', \*STDOUT;
-    exec 'wrk', '-t1', '-c4', '-d12s', '--timeout', '5s',
-         '-H', "Cookie: $cookie", $url;
+    { exec 'wrk', '-t1', '-c4', '-d12s', '--timeout', '5s',
+         '-H', "Cookie: $cookie", $url; }
     POSIX::_exit(1);
 }
 
