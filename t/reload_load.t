@@ -129,7 +129,10 @@ while (time < $deadline) {
 
 my $new = $t->read_file('nginx.pid') =~ /(\d+)/ ? $1 : 0;
 ok($new && $new != $old, 'USR2: a new master');
-sleep 1;
+
+# its workers up before the old master goes
+$deadline = time + 10;
+sleep 0.1 while time < $deadline && workers($new) < 2;
 kill 'QUIT', $old;
 $deadline = time + 10;
 sleep 0.05 while time < $deadline && kill 0, $old;
@@ -156,8 +159,15 @@ still('again, before the crash');
 sleep 1;
 my @workers = workers($new);
 kill 'SEGV', $workers[0] if @workers;
-sleep 1;
-my @after = workers($new);
+
+my @after;
+$deadline = time + 10;
+while (time < $deadline) {
+    @after = workers($new);
+    last if @after == 2 && !grep { $_ == $workers[0] } @after;
+    sleep 0.1;
+}
+
 ok(@workers == 2 && @after == 2 && !grep({ $_ == $workers[0] } @after),
    'a worker killed by SIGSEGV is replaced');
 
