@@ -21,7 +21,7 @@ use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 72;
+plan tests => 74;
 # a clock skew of 1 s instead of 5 min, so that a ticket can expire
 # within the test
 my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
@@ -258,6 +258,28 @@ for my $case (['/echo/', 'up1', 200], ['/redirect/x', 'up2', 200]) {
     $r = $t->get("$local/echo/", jar => $jar, resolve => $resolve);
     is($r->header('X-Session'), $session,
        "$path: the same session on the next request");
+}
+
+# many sign-ins at once, on the threads of mpm_event: one GSSAPI
+# context per call, every one accepted, each its own session
+
+{
+    my $url = "$local/echo/";
+    my $cmd = join ' ', map {
+        "curl -s -k --negotiate -u : --resolve $resolve -H 'Accept: text/html'"
+        . " -o " . $t->path("par$_.body") . " -D " . $t->path("par$_.head")
+        . " '$url' &"
+    } 1 .. 12;
+    system("$cmd wait");
+
+    my (%sessions, $ok);
+    for (1 .. 12) {
+        my $head = $t->read_file("par$_.head");
+        $ok++ if $head =~ m{^HTTP/1\.1 200 }m;
+        $sessions{$1} = 1 if $head =~ /^X-Session: ([0-9a-f]{32})\r?$/m;
+    }
+    is($ok, 12, 'parallel sign-ins: all 12 in');
+    is(scalar keys %sessions, 12, 'parallel sign-ins: 12 sessions');
 }
 
 # a token sent along with a valid ticket is not read, nor passed on
