@@ -16,12 +16,13 @@ use warnings;
 
 use lib 't/lib';
 use OCS::Test::Apache;
+use OCS::Test::Nginx;
 use OCS::Kdc;
 use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 74;
+plan tests => 75;
 # a clock skew of 1 s instead of 5 min, so that a ticket can expire
 # within the test
 my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
@@ -238,6 +239,47 @@ my $resolve = 'localhost:' . $t->port('https') . ':127.0.0.1';
 
 is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
    'later requests ride the cookie, no Kerberos');
+
+# a mixed fleet: the ticket of a Kerberos sign-in on Apache opens nginx,
+# with the same user and method
+
+{
+    my $n = OCS::Test::Nginx->new;
+    my $keys = $t->path('ticket.keys');
+    my $app = $t->path('app');
+    $n->users(bob => 'bob-pw');
+
+    $n->run(<<"NGINX");
+http {
+    ocs_sso_key_file $keys;
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        location /app/ {
+            ocs_auth forms;
+            alias $app/;
+            add_header X-Info "\$ocs_user|\$ocs_auth_method" always;
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+    }
+}
+NGINX
+
+    $n->write_file('jar-k', $t->read_file('jar-k'));
+    my $np = $n->port('https');
+    my $nr = $n->get("https://localhost:$np/app/", jar => 'k',
+                     resolve => "localhost:$np:127.0.0.1");
+    is($nr->header('X-Info'), 'alice|kerberos',
+       'mixed fleet: Apache\'s Kerberos ticket opens nginx');
+    $n->stop;
+}
 
 # what the upstream gets: no Authorization header, and the session of
 # the ticket just issued
