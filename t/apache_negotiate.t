@@ -22,7 +22,7 @@ use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 75;
+plan tests => 79;
 # a clock skew of 1 s instead of 5 min, so that a ticket can expire
 # within the test
 my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
@@ -127,6 +127,13 @@ $tls
         OCSNegotiateKeepRealm off
     </Location>
 
+    # a larger token allowed here than in the vhost
+    <Location /big/>
+        AuthType OCS-Negotiate
+        Require valid-user
+        OCSNegotiateMaxToken 64k
+    </Location>
+
     <Location /nonego/>
         AuthType OCS-Forms
         Require valid-user
@@ -137,6 +144,7 @@ $tls
     Alias /keep/off/ %%TESTDIR%%/app/
     Alias /keep/ %%TESTDIR%%/app/
     Alias /nonego/ %%TESTDIR%%/app/
+    Alias /big/ %%TESTDIR%%/app/
 </VirtualHost>
 
 <VirtualHost 127.0.0.1:%%PORT_external%%>
@@ -448,6 +456,26 @@ like($r->body, qr{url=/ocs/signin\?r=%2Fapp%2F"},
      'quick without Kerberos: on to the form, same return');
 
 is($t->post('/ocs/quick', form => [a => 1])->status, 405, 'quick: POST 405');
+
+# a principal no user can have (longer than a ticket's user name): the
+# core's refusal, 401 and one line
+
+my $long = 'l' x 300;
+$kdc->addprinc($long, 'long-pw');
+($rc, $out) = $kdc->kinit($long, 'long-pw', ccache => $t->path('long.cc'));
+is($rc, 0, 'kinit a 300-character principal') or diag($out);
+
+{
+    local $ENV{KRB5CCNAME} = 'FILE:' . $t->path('long.cc');
+    ($r) = negotiate('/app/');
+    is($r->status, 401, 'a ticket over OCSNegotiateMaxToken: 401');
+    ($r) = negotiate('/big/');
+}
+
+is($r->status, 401, 'a name too long, where the token may be: 401');
+like($t->error_log,
+     qr/\[auth_ocs:error\].*Kerberos client name of 300 bytes refused/,
+     'a name too long: one ERR line');
 
 # external clients: never offered, refused if sent
 
