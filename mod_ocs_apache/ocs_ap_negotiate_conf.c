@@ -32,8 +32,10 @@ typedef struct {
 
 static int ocs_ap_negotiate_check_config(apr_pool_t *pconf,
     apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+static int ocs_ap_negotiate_check_sections(ocs_ap_negotiate_check_t *ck,
+    apr_pool_t *p, ap_conf_vector_t *base, apr_array_header_t *sections);
 static int ocs_ap_negotiate_check_one(ocs_ap_negotiate_check_t *ck,
-    apr_pool_t *p, ap_conf_vector_t *base, ap_conf_vector_t *section);
+    const ocs_ap_negotiate_dir_t *conf);
 static void ocs_ap_negotiate_check_access(apr_pool_t *p, server_rec *s,
     apr_array_header_t *keytabs);
 static int ocs_ap_negotiate_may(apr_pool_t *p, const char *path, int want);
@@ -231,10 +233,9 @@ static int
 ocs_ap_negotiate_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
 {
-    int                        i;
     server_rec                *vs;
+    ocs_ap_dir_t              *d;
     core_server_config        *sconf;
-    ap_conf_vector_t         **sec;
     ocs_ap_negotiate_check_t   ck;
 
     (void) pconf;
@@ -247,32 +248,25 @@ ocs_ap_negotiate_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     for (vs = s; vs != NULL; vs = vs->next) {
         ck.s = vs;
 
-        if (ocs_ap_negotiate_check_one(&ck, ptemp, NULL, vs->lookup_defaults)
-            != OK)
+        d = ap_get_module_config(vs->lookup_defaults, &auth_ocs_module);
+
+        if (d != NULL && ocs_ap_negotiate_check_one(&ck, &d->negotiate)
+                         != OK)
         {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
 
         sconf = ap_get_core_module_config(vs->module_config);
 
-        sec = (ap_conf_vector_t **) sconf->sec_dir->elts;
-        for (i = 0; i < sconf->sec_dir->nelts; i++) {
-            if (ocs_ap_negotiate_check_one(&ck, ptemp, vs->lookup_defaults,
-                                           sec[i])
-                != OK)
-            {
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-
-        sec = (ap_conf_vector_t **) sconf->sec_url->elts;
-        for (i = 0; i < sconf->sec_url->nelts; i++) {
-            if (ocs_ap_negotiate_check_one(&ck, ptemp, vs->lookup_defaults,
-                                           sec[i])
-                != OK)
-            {
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
+        if (ocs_ap_negotiate_check_sections(&ck, ptemp, vs->lookup_defaults,
+                                            sconf->sec_dir)
+            != OK
+            || ocs_ap_negotiate_check_sections(&ck, ptemp,
+                                               vs->lookup_defaults,
+                                               sconf->sec_url)
+               != OK)
+        {
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
@@ -286,48 +280,97 @@ ocs_ap_negotiate_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 }
 
 
+/*
+ * Each section as a request for its own path sees it: the server's
+ * configuration, then every section before it (in the order Apache
+ * merges them) whose path is a prefix of its own, then itself.  A regex
+ * section is taken alone with the server's.
+ */
 static int
-ocs_ap_negotiate_check_one(ocs_ap_negotiate_check_t *ck, apr_pool_t *p,
-    ap_conf_vector_t *base, ap_conf_vector_t *section)
+ocs_ap_negotiate_check_sections(ocs_ap_negotiate_check_t *ck,
+    apr_pool_t *p, ap_conf_vector_t *base, apr_array_header_t *sections)
 {
-    int                      i;
-    const char             **kt;
-    ocs_ap_dir_t            *b, *d;
-    ocs_ap_negotiate_dir_t   conf;
+    int                      i, j;
+    size_t                   len;
+    ocs_ap_dir_t            *d;
+    core_dir_config         *ci, *cj;
+    ap_conf_vector_t       **sec;
+    ocs_ap_negotiate_dir_t   conf, merged;
 
-    d = ap_get_module_config(section, &auth_ocs_module);
-    if (d == NULL) {
-        return OK;
+    sec = (ap_conf_vector_t **) sections->elts;
+    d = ap_get_module_config(base, &auth_ocs_module);
+
+    for (i = 0; i < sections->nelts; i++) {
+        ci = ap_get_core_module_config(sec[i]);
+
+        if (d != NULL) {
+            conf = d->negotiate;
+
+        } else {
+            ocs_ap_negotiate_dir_init(p, &conf);
+        }
+
+        for (j = 0; j <= i; j++) {
+            cj = ap_get_core_module_config(sec[j]);
+
+            if (j < i) {
+                if (ci->d == NULL || cj->d == NULL || ci->r || cj->r) {
+                    continue;
+                }
+
+                len = strlen(cj->d);
+
+                if (strncmp(ci->d, cj->d, len) != 0) {
+                    continue;
+                }
+            }
+
+            d = ap_get_module_config(sec[j], &auth_ocs_module);
+            if (d == NULL) {
+                continue;
+            }
+
+            ocs_ap_negotiate_dir_merge(p, &merged, &conf, &d->negotiate);
+            conf = merged;
+        }
+
+        if (ocs_ap_negotiate_check_one(ck, &conf) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        d = ap_get_module_config(base, &auth_ocs_module);
     }
 
-    b = (base != NULL) ? ap_get_module_config(base, &auth_ocs_module) : NULL;
+    return OK;
+}
 
-    if (b != NULL) {
-        ocs_ap_negotiate_dir_merge(p, &conf, &b->negotiate, &d->negotiate);
 
-    } else {
-        conf = d->negotiate;
-    }
+static int
+ocs_ap_negotiate_check_one(ocs_ap_negotiate_check_t *ck,
+    const ocs_ap_negotiate_dir_t *conf)
+{
+    int           i;
+    const char  **kt;
 
-    if (conf.keytab != NULL) {
+    if (conf->keytab != NULL) {
         kt = (const char **) ck->keytabs->elts;
 
         for (i = 0; i < ck->keytabs->nelts; i++) {
-            if (strcmp(kt[i], conf.keytab) == 0) {
+            if (strcmp(kt[i], conf->keytab) == 0) {
                 break;
             }
         }
 
         if (i == ck->keytabs->nelts) {
-            *(const char **) apr_array_push(ck->keytabs) = conf.keytab;
+            *(const char **) apr_array_push(ck->keytabs) = conf->keytab;
         }
     }
 
-    if (conf.ntlm != 1) {
+    if (conf->ntlm != 1) {
         return OK;
     }
 
-    if (conf.keytab == NULL) {
+    if (conf->keytab == NULL) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, ck->s,
                      "ocs auth: \"OCSNTLM\" needs \"OCSKeytab\": "
                      "NTLM comes with Negotiate, which needs it");
@@ -335,13 +378,13 @@ ocs_ap_negotiate_check_one(ocs_ap_negotiate_check_t *ck, apr_pool_t *p,
     }
 
     if (ck->ntlm_keytab == NULL) {
-        ck->ntlm_keytab = conf.keytab;
+        ck->ntlm_keytab = conf->keytab;
 
-    } else if (strcmp(ck->ntlm_keytab, conf.keytab) != 0) {
+    } else if (strcmp(ck->ntlm_keytab, conf->keytab) != 0) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, ck->s,
                      "ocs auth: \"OCSNTLM\" needs the same \"OCSKeytab\" "
                      "everywhere it is on: \"%s\" and \"%s\"",
-                     ck->ntlm_keytab, conf.keytab);
+                     ck->ntlm_keytab, conf->keytab);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -22,7 +22,7 @@ plan skip_all => 'gss-ntlmssp is not installed (tools/install-deps '
                  . 'installs it)' unless $so;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 2 * 24 + 5;
+plan tests => 2 * 24 + 7;
 my $kdc = OCS::Kdc->new($t);
 
 # Negotiate needs a keytab even when only NTLM is used
@@ -221,6 +221,23 @@ EOF
 ok(!$ok, 'two keytabs with OCSNTLM: refused');
 like($out, qr/"OCSNTLM" needs the same "OCSKeytab" everywhere it is on: "\/k1" and "\/k2"/,
      'two keytabs with OCSNTLM: the message names both');
+
+# a keytab of a nested section, under a section with OCSNTLM on
+($ok, $out) = $t->try_config(<<'EOF');
+OCSKeytab /k1
+<Location /a/>
+    OCSNTLM on
+</Location>
+<Location /a/b/>
+    OCSKeytab /k2
+</Location>
+<Location /c/>
+    OCSKeytab /k3
+</Location>
+EOF
+ok(!$ok, 'a nested section with another keytab under OCSNTLM: refused');
+like($out, qr/"OCSNTLM" needs the same "OCSKeytab" everywhere it is on: "\/k1" and "\/k2"/,
+     'the nested section: the message names both');
 
 ($ok, $out) = $t->try_config(<<'EOF');
 <Location /a/>
