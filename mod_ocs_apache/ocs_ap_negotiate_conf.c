@@ -120,6 +120,25 @@ ocs_ap_negotiate_max_token_cmd(cmd_parms *cmd, void *mconfig,
 }
 
 
+/* for OCSKerberosPassword (the sign-in part), which checks with them */
+const char *
+ocs_ap_negotiate_keytab(request_rec *r)
+{
+    return ocs_ap_dir(r)->negotiate.keytab;
+}
+
+
+const char *
+ocs_ap_negotiate_principal(request_rec *r)
+{
+    const char  *principal;
+
+    principal = ocs_ap_dir(r)->negotiate.principal;
+
+    return (principal != NULL && principal[0] != '\0') ? principal : NULL;
+}
+
+
 void
 ocs_ap_negotiate_srv_init(apr_pool_t *p, ocs_ap_negotiate_srv_t *conf)
 {
