@@ -102,11 +102,11 @@ ocs_ap_negotiate_try(request_rec *r, ocs_ap_sso_ctx_t *ctx)
     case OCS_AP_NEG_ERROR:
         return HTTP_INTERNAL_SERVER_ERROR;
 
-    case OCS_AP_NEG_REFUSED:
-        /* the token is no good: the challenge again, as nginx does */
-        return ocs_ap_signin_challenge(r);
-
     default:
+        /*
+         * no token, or one refused (logged): the challenge, whose
+         * Negotiate part is ocs_ap_negotiate_challenge()
+         */
         return DECLINED;
     }
 }
@@ -760,7 +760,12 @@ ocs_ap_quick_signin_url(request_rec *r, const char *back)
     size_t       n, len;
     const char  *url;
 
-    url = ocs_ap_signin_url(r);
+    /* the sign-in part's OCSSignInURL (the sign-in part calls this one) */
+    url = ocs_ap_dir(r)->signin.signin_url;
+    if (url == NULL) {
+        url = OCS_CONF_SIGNIN_URL;
+    }
+
     len = strlen(back);
 
     out = apr_palloc(r->pool, 3 * len + 1);
