@@ -22,7 +22,7 @@ use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 79;
+plan tests => 83;
 # a clock skew of 1 s instead of 5 min, so that a ticket can expire
 # within the test
 my $kdc = OCS::Kdc->new($t, libdefaults => "clockskew = 1\n");
@@ -257,7 +257,7 @@ is($t->get("$local/app/", jar => 'k', resolve => $resolve)->status, 200,
     my $app = $t->path('app');
     $n->users(bob => 'bob-pw');
 
-    $n->run(<<"NGINX");
+    $n->run(<<"NGINX", main => "env KRB5_CONFIG;\nenv KRB5RCACHEDIR;\n");
 http {
     ocs_sso_key_file $keys;
 
@@ -268,6 +268,9 @@ http {
 
         location /app/ {
             ocs_auth forms;
+            ocs_auth_negotiate on;
+            ocs_auth_keytab $keytab;
+            ocs_auth_internal_networks 127.0.0.0/8;
             alias $app/;
             add_header X-Info "\$ocs_user|\$ocs_auth_method" always;
         }
@@ -286,6 +289,19 @@ NGINX
                      resolve => "localhost:$np:127.0.0.1");
     is($nr->header('X-Info'), 'alice|kerberos',
        'mixed fleet: Apache\'s Kerberos ticket opens nginx');
+
+    # the same challenge from both: headers and page
+    for my $h ($page, ['Accept: application/json']) {
+        my $a = $t->get('/app/', headers => $h);
+        my $b = $n->get('/app/', headers => $h);
+        my $what = $h->[0];
+        is($a->status . ' ' . join(', ', $a->raw_headers
+                                   =~ /^WWW-Authenticate: (.*?)\r?$/mg),
+           $b->status . ' ' . join(', ', $b->raw_headers
+                                   =~ /^WWW-Authenticate: (.*?)\r?$/mg),
+           "$what: the same status and challenges as nginx");
+        is($a->body, $b->body, "$what: the same page as nginx");
+    }
     $n->stop;
 }
 
