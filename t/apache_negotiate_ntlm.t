@@ -22,7 +22,7 @@ plan skip_all => 'gss-ntlmssp is not installed (tools/install-deps '
                  . 'installs it)' unless $so;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 2 * 24 + 7;
+plan tests => 2 * 25 + 7;
 my $kdc = OCS::Kdc->new($t);
 
 # Negotiate needs a keytab even when only NTLM is used
@@ -142,6 +142,23 @@ for my $mpm (qw(event prefork)) {
     $r = ntlm('/app/', 'alice:alice-pw');
     is($r->status, 200, "$mpm: no domain sent: the file's entry still "
        . 'matches');
+
+    # handshakes at once, each on its connection: 8 with the right
+    # password, 4 with a wrong one
+    {
+        my $url = $t->url('/app/');
+        my $cmd = join ' ', map {
+            my $pw = $_ > 8 ? 'wrong' : 'alice-pw';
+            "curl -s -k --ntlm -u 'OCS\\alice:$pw' -H 'Accept: text/html'"
+            . " -o /dev/null -w '%{http_code}' '$url' > "
+            . $t->path("par$_") . " &"
+        } 1 .. 12;
+        system("$cmd wait");
+
+        my @codes = map { $t->read_file("par$_") } 1 .. 12;
+        is(join(' ', @codes), join(' ', ('200') x 8, ('401') x 4),
+           "$mpm: 12 handshakes at once: each its own outcome");
+    }
 
     # refusals
 
