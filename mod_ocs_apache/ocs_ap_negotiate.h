@@ -86,9 +86,11 @@ void ocs_ap_negotiate_register_hooks(apr_pool_t *p);
 void ocs_ap_negotiate_conf_hooks(apr_pool_t *p);
 
 /*
- * Negotiate for a request without a valid ticket: DECLINED (not for
- * this request: go on to the challenge), OK (signed in: ctx holds the
- * new ticket), DONE (the next leg, a 401 or an error page, was sent).
+ * Negotiate for a request without a valid ticket: DECLINED (no token,
+ * or a token refused and logged: go on to the challenge, which offers
+ * Negotiate again), OK (signed in: the new ticket is the request's),
+ * DONE (NTLM's next leg, or the 403 or 503 of the directory's answer,
+ * was sent), or 500.
  */
 int ocs_ap_negotiate_try(request_rec *r, ocs_ap_sso_ctx_t *ctx);
 
