@@ -122,6 +122,11 @@ ocs_ap_negotiate_accept(request_rec *r)
     int            rc;
     ocs_ap_neg_t  *neg;
 
+    /* most requests without a ticket carry no token: nothing to make */
+    if (apr_table_get(r->headers_in, "Authorization") == NULL) {
+        return OCS_AP_NEG_NONE;
+    }
+
     neg = apr_pcalloc(r->pool, sizeof(ocs_ap_neg_t));
     apr_pool_cleanup_register(r->pool, neg, ocs_ap_negotiate_cleanup,
                               apr_pool_cleanup_null);
