@@ -27,9 +27,6 @@
 
 #include <apr_base64.h>
 
-/* log lines as [auth_ocs:level], under "LogLevel auth_ocs:..." */
-APLOG_USE_MODULE(auth_ocs);
-
 
 /* what one token came to */
 #define OCS_AP_NEG_NONE      0   /* no Negotiate or NTLM token */

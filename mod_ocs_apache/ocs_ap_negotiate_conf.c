@@ -18,9 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* log lines as [auth_ocs:level], under "LogLevel auth_ocs:..." */
-APLOG_USE_MODULE(auth_ocs);
-
 
 /* what the configuration check found, across every server */
 typedef struct {
