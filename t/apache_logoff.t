@@ -20,7 +20,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 93;
+plan tests => 94;
 
 $n->users(alice => 'pw', bob => 'pw2');
 my $keys = $n->keyfile('ticket.keys', 1);
@@ -114,9 +114,16 @@ OCSKeyFile $keys
         OCSLogoffClearSiteData off
     </Location>
 
+    <Location /admin/>
+        OCSLogoffAdmin carol
+        OCSLogoffAdmin ALICE
+    </Location>
     <Location /admin/sessions>
         SetHandler ocs-logoff-admin
-        OCSLogoffAdmin carol ALICE
+    </Location>
+    <Location /admin/carol>
+        SetHandler ocs-logoff-admin
+        OCSLogoffAdmin carol
     </Location>
 </VirtualHost>
 EOF
@@ -304,7 +311,7 @@ like($r->body, qr/Your account may not end other users&#39; sessions\./,
 
 ticket('alice', 'pw', 'adm');
 $r = $a->get('/admin/sessions', jar => 'adm');
-is($r->status, 200, 'admin: alice (named ALICE) gets the form');
+is($r->status, 200, 'admin: alice (ALICE, inherited) gets the form');
 like($r->body, qr/<label for="user">User name<\/label>/, 'admin: form');
 $token = $r->field('csrf');
 
@@ -323,6 +330,9 @@ like($r->body, qr/every ticket issued to BOB before \d{4}-\d\d-\d\dT\d\d:\d\d:\d
      'admin: says what was done');
 ok(!signed_in('b'), "admin: bob's session ended");
 ok(signed_in('adm'), "admin: the administrator's own goes on");
+
+$r = $a->get('/admin/carol', jar => 'adm');
+is($r->status, 403, "admin: a nested Location's own list replaces");
 
 # the application's own sign-out URL
 
