@@ -20,7 +20,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my %apache = map { $_ => OCS::Test::Apache->new } qw(prefork event);
-plan tests => 2 + 2 * 20;
+plan tests => 2 + 2 * 22;
 
 $n->users(alice => 'pw', bob => 'pw2');
 my $keys = $n->keyfile('ticket.keys', 1);
@@ -104,6 +104,29 @@ sub burst {
     return (\@codes, scalar keys %pids);
 }
 
+# one request per jar at once, each with its own ticket: the statuses
+sub together {
+    my ($a, $uri, $headers, @jars) = @_;
+
+    my @cmd = ('curl', '-s', '-k', '--no-progress-meter', '--max-time', 20,
+               '--parallel', '--parallel-immediate', '--parallel-max',
+               scalar @jars);
+
+    for my $i (0 .. $#jars) {
+        my $cookie = $a->jar_cookies($jars[$i])->{$COOKIE} // 'none';
+        push @cmd, '--next' if $i;
+        push @cmd, '-s', '-k', '-H', "Cookie: $COOKIE=$cookie",
+                   (map { ('-H', $_) } @$headers),
+                   '-w', '%{http_code}\n', '-o', '/dev/null', $a->url($uri);
+    }
+
+    open my $p, '-|', @cmd or die "cannot run curl: $!\n";
+    my @codes = map { /(\d+)/ ? $1 : () } <$p>;
+    close $p;
+
+    return \@codes;
+}
+
 sub status {
     my ($a, $jar) = @_;
     return $a->get("/app/index.html", jar => $jar)->status;
@@ -144,6 +167,20 @@ for my $mpm (qw(prefork event)) {
 
     ($codes) = burst($a, 'b', "$mpm-2", 12);
     is_deeply($codes, [(200) x 12], "$mpm: another session goes on");
+
+    # many sign-outs at once, in every child: none is lost
+    my @many = map { "m$_" } 1 .. 16;
+
+    for my $jar (@many) {
+        ticket($a, 'bob', 'pw2', $jar);
+        $a->copy_jar($jar, "$jar-copy");
+    }
+
+    is_deeply(together($a, '/ocs/logoff', ['Sec-Fetch-Site: same-origin'],
+                       @many),
+              [(200) x 16], "$mpm: 16 sign-outs at once");
+    is_deeply(together($a, '/app/index.html', [], map { "$_-copy" } @many),
+              [(302) x 16], "$mpm: every one of them revoked");
 
     # graceful restarts: slotmem's saved copy comes back
     ok($a->reload, "$mpm: graceful restart");
