@@ -25,8 +25,6 @@
 #include <ocs/ocs_web.h>
 
 
-APLOG_USE_MODULE(auth_ocs);
-
 
 #define OCS_AP_LOGOFF_BODY_MAX  2048
 

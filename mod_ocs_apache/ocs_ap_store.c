@@ -25,8 +25,6 @@
 #include <ocs/ocs_store_region.h>
 
 
-APLOG_USE_MODULE(auth_ocs);
-
 
 #define OCS_AP_STORE_SIZE_MAX    (1024 * 1024 * 1024)
 #define OCS_AP_STORE_MUTEX       "ocs-store"
