@@ -20,6 +20,10 @@
 #include <ocs/ocs_pages.h>
 
 
+/* log lines carry the module: [auth_ocs:level], LogLevel auth_ocs:... */
+APLOG_USE_MODULE(auth_ocs);
+
+
 #define OCS_AP_GUARD_LIST_MAX  (256 * 1024)
 
 

@@ -615,7 +615,7 @@ ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
     {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ocs: form body of type \"%s\" refused",
-                      type ? type : "none");
+                      type ? type : "(none)");
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 

@@ -23,6 +23,10 @@
 #include <ocs/ocs_signin.h>
 
 
+/* log lines carry the module: [auth_ocs:level], LogLevel auth_ocs:... */
+APLOG_USE_MODULE(auth_ocs);
+
+
 #define OCS_AP_SIGNIN_BODY_MAX   8192
 #define OCS_AP_SIGNIN_NOTE_TTL   60      /* seconds a page note lives */
 #define OCS_AP_SIGNIN_VARS       14

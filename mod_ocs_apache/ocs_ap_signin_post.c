@@ -16,6 +16,10 @@
 #include <ocs/ocs_password.h>
 
 
+/* log lines carry the module: [auth_ocs:level], LogLevel auth_ocs:... */
+APLOG_USE_MODULE(auth_ocs);
+
+
 /* one password sign-in */
 typedef struct {
     ocs_login_conf_t         conf;
