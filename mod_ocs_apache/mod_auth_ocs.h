@@ -109,7 +109,8 @@ extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
 /* whether r's directory asks for one of the module's AuthTypes */
 int ocs_ap_auth_mode(request_rec *r);
 
-/* whether r is served by one of the module's own page handlers */
+/* whether r is served by one of the module's own page handlers: 1, or
+   2 for an administrator's page (behind Apache's own access checks) */
 int ocs_ap_is_page(request_rec *r);
 
 #endif /* MOD_AUTH_OCS_H */
