@@ -148,6 +148,10 @@ ocs_ap_signin_return_hosts(cmd_parms *cmd, void *mconfig, const char *arg)
         return NULL;
     }
 
+    if (conf->return_hosts != NULL && conf->return_hosts->nelts == 0) {
+        return "OCSReturnHosts: \"off\" goes alone";
+    }
+
     if (ocs_conf_check_return_host(arg, strlen(arg)) != OCS_OK) {
         return apr_psprintf(cmd->pool, "invalid return host \"%s\" in "
                             "OCSReturnHosts: use host or host:port", arg);
