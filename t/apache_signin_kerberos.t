@@ -19,7 +19,7 @@ use IO::Socket::INET;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 34;
+plan tests => 38;
 my $kdc = OCS::Kdc->new($t);
 
 $kdc->start;
@@ -100,6 +100,17 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
 
     <Location /kpw/>
         OCSKerberosPassword on
+        OCSServicePrincipal HTTP/nothere\@OCS.TEST
+        OCSKerberosTimeout 1s
+    </Location>
+
+    <Location /kpw/signin>
+        SetHandler ocs-signin
+        OCSServicePrincipal any
+    </Location>
+
+    <Location /kpw/pinned/signin>
+        SetHandler ocs-signin
     </Location>
 
     <Location /kpw/off/signin>
@@ -136,6 +147,10 @@ is(signin('lou', 'lou-pw', signin => '/kpw/off/signin')->status, 303,
    'kerberos_password off in a nested location: the user file');
 is(signin('kim', 'kim-pw', signin => '/kpw/off/signin')->status, 401,
    'kerberos_password off: the KDC is not asked');
+is(signin('kim', 'kim-pw', signin => '/kpw/signin')->status, 303,
+   'OCSKerberosPassword on inherited; OCSServicePrincipal any below a pin');
+is(signin('kim', 'kim-pw', signin => '/kpw/pinned/signin')->status, 401,
+   'OCSServicePrincipal inherited: a principal not in the keytab');
 is(signin('kim', 'kim-pw')->status, 303,
    'kim: the KDC knows her where the password goes to Kerberos');
 
@@ -216,6 +231,11 @@ is($r->status, 503, 'silent KDC: 503 after the timeout');
 like($t->error_log,
      qr/\[auth_ocs:error\].*Kerberos password check unavailable: Kerberos: the KDC: no KDC of realm "OCS.TEST" answered: "127.0.0.1:${\ $kdc->port}" \(no answer in 1000 ms\)/,
      'silent KDC: logged, with the KDC');
+
+my $t0 = time;
+$r = signin('alice', 'alice-pw', signin => '/kpw/signin');
+is($r->status, 503, 'OCSKerberosTimeout inherited: 503');
+ok(time - $t0 < 4, 'OCSKerberosTimeout inherited: 1s, not the default 5s');
 
 close $silent;
 
