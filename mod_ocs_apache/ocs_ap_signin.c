@@ -721,6 +721,53 @@ ocs_ap_signin_form_note(request_rec *r, ocs_ap_signin_csrf_t *csrf,
 }
 
 
+int
+ocs_ap_signin_note(request_rec *r, const char *back, const char *message)
+{
+    int                    rc;
+    char                  *enc;
+    size_t                 n;
+    const char            *url;
+    ocs_page_note_t       *note;
+    ocs_ap_signin_csrf_t   csrf;
+
+    note = apr_pcalloc(r->pool, sizeof(ocs_page_note_t));
+
+    note->status = HTTP_OK;
+    n = strlen(message);
+    note->message_len = n < OCS_PAGE_NOTE_TEXT_MAX ? n
+                                                   : OCS_PAGE_NOTE_TEXT_MAX;
+    memcpy(note->message, message, note->message_len);
+
+    /* the session's cookies are cleared: a new nonce carries the note */
+    rc = ocs_ap_signin_csrf(r, &csrf, 2);
+    if (rc == OK) {
+        rc = ocs_ap_signin_csrf_cookie(r, &csrf);
+    }
+
+    if (rc != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ocs_ap_signin_note_redirect(r, csrf.nonce, sizeof(csrf.nonce),
+                                     note, "", back);
+    if (rc != DECLINED) {
+        return rc;
+    }
+
+    /* a path that cannot carry the note: the configured form, without */
+    url = ocs_ap_signin_url(r);
+    enc = apr_palloc(r->pool, 3 * strlen(back) + 1);
+    (void) ocs_pct_encode(back, strlen(back), enc, 3 * strlen(back), &n);
+    enc[n] = '\0';
+
+    return ocs_ap_redirect(r, HTTP_SEE_OTHER,
+                           apr_pstrcat(r->pool, url,
+                                       strchr(url, '?') ? "&r=" : "?r=",
+                                       enc, NULL));
+}
+
+
 /* the form's template variables */
 static void
 ocs_ap_signin_form_vars(request_rec *r, ocs_tpl_var_t *vars,

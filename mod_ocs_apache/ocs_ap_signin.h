@@ -158,6 +158,15 @@ int ocs_ap_signin_note_take(request_rec *r, const unsigned char *bind,
     size_t bind_len, ocs_page_note_t *note);
 
 
+/*
+ * The first step's form with message, as the answer to a post of
+ * another form of the sign-in page (signing out from the second step):
+ * a 303 to the form with a note under a new nonce.  DONE or 500.
+ */
+int ocs_ap_signin_note(request_rec *r, const char *back,
+    const char *message);
+
+
 /* ocs_ap_signin.c, for ocs_ap_signin_post.c: the sign-in nonce */
 #define OCS_AP_SIGNIN_NONCE_LEN  16
 
