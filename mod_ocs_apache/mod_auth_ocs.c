@@ -107,28 +107,47 @@ ocs_ap_auth_type_check(request_rec *r, int *mode)
 }
 
 
-int
-ocs_ap_is_page(request_rec *r)
+const char *
+ocs_ap_page_handler(request_rec *r)
 {
     const char        *h, *err;
     core_dir_config   *cd;
 
     h = r->handler;
 
-    /* SetHandler becomes r->handler only after the access checks */
+    /*
+     * SetHandler becomes r->handler only after the access checks, and a
+     * ProxyPass that covers the section may have taken r->handler: the
+     * section's own SetHandler says whose page it is
+     */
     if (h == NULL || strncmp(h, "ocs-", 4) != 0) {
         cd = ap_get_core_module_config(r->per_dir_config);
 
         if (cd == NULL || cd->expr_handler == NULL) {
-            return 0;
+            return NULL;
         }
 
         err = NULL;
         h = ap_expr_str_exec(r, cd->expr_handler, &err);
 
-        if (err != NULL || h == NULL) {
-            return 0;
+        if (err != NULL || h == NULL || strncmp(h, "ocs-", 4) != 0) {
+            return NULL;
         }
+    }
+
+    return h;
+}
+
+
+int
+ocs_ap_is_page(request_rec *r)
+{
+    const char  *h;
+
+    h = ocs_ap_page_handler(r);
+
+    if (h == NULL) {
+        return 0;
     }
 
     if (strcmp(h, OCS_AP_HANDLER_LOGOFF_ADMIN) == 0

@@ -218,9 +218,11 @@ ocs_ap_guard_child_init(apr_pool_t *p, server_rec *s)
 void
 ocs_ap_guard_register_hooks(apr_pool_t *p)
 {
+    static const char *const  before[] = { "mod_proxy.c", NULL };
+
     (void) p;
 
-    ap_hook_handler(ocs_ap_guard_handler, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(ocs_ap_guard_handler, NULL, before, APR_HOOK_FIRST);
 }
 
 
@@ -511,11 +513,12 @@ ocs_ap_guard_report(request_rec *r, ocs_guard_attempt_t *a)
 static int
 ocs_ap_guard_handler(request_rec *r)
 {
-    int  rc;
+    int          rc;
+    const char  *h;
 
-    if (r->handler == NULL
-        || strcmp(r->handler, OCS_AP_HANDLER_LOCKOUT_ADMIN) != 0)
-    {
+    h = ocs_ap_page_handler(r);
+
+    if (h == NULL || strcmp(h, OCS_AP_HANDLER_LOCKOUT_ADMIN) != 0) {
         return DECLINED;
     }
 

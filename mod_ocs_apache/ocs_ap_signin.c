@@ -392,10 +392,12 @@ ocs_ap_signin_child_init(apr_pool_t *p, server_rec *s)
 void
 ocs_ap_signin_register_hooks(apr_pool_t *p)
 {
+    /* the page is ours whatever else covers it: before mod_proxy */
+    static const char *const  before[] = { "mod_proxy.c", NULL };
+
     (void) p;
 
-    /* before mod_proxy and the rest: the page is ours whatever follows */
-    ap_hook_handler(ocs_ap_signin_handler, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(ocs_ap_signin_handler, NULL, before, APR_HOOK_FIRST);
 }
 
 
@@ -403,11 +405,12 @@ ocs_ap_signin_register_hooks(apr_pool_t *p)
 static int
 ocs_ap_signin_handler(request_rec *r)
 {
-    int  rc;
+    int          rc;
+    const char  *h;
 
-    if (r->handler == NULL
-        || strcmp(r->handler, OCS_AP_HANDLER_SIGNIN) != 0)
-    {
+    h = ocs_ap_page_handler(r);
+
+    if (h == NULL || strcmp(h, OCS_AP_HANDLER_SIGNIN) != 0) {
         return DECLINED;
     }
 

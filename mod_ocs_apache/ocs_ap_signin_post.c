@@ -255,8 +255,8 @@ static int
 ocs_ap_signin_start(request_rec *r, ocs_ap_signin_task_t *task,
     const char *user, size_t user_len, char *password, size_t password_len)
 {
-    int                rc;
-    ocs_login_conf_t  *conf;
+    int                   rc;
+    ocs_login_conf_t     *conf;
     ocs_login_outcome_t  *out;
 
     conf = &task->conf;

@@ -15,7 +15,7 @@ use OCS::Echo;
 use Test::More;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 85;
+plan tests => 86;
 
 $t->users(alice => 'correct horse: battery staple', bob => 'bob-pw');
 open my $uf, '>>', $t->path('users') or die;
@@ -47,10 +47,7 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
     SSLCertificateKeyFile %%KEY%%
     OCSIdentityHeader X-User
 
-    ProxyPass /ocs/ !
-    ProxyPass /custom/ !
-    ProxyPass /nul/ !
-    ProxyPass /broken/ !
+    # covers the sign-in pages too: SetHandler ocs-signin wins
     ProxyPass / http://127.0.0.1:%%PORT_echo%%/
 
     <Location />
@@ -94,10 +91,11 @@ sub user_of {
     return $r->body =~ /^X-User: (.*?)\r?$/mi ? $1 : '';
 }
 
-# the page
+# the page, under a ProxyPass that covers it
 
 my $r = $t->get('/ocs/signin?r=%2Fcwa%2F%3Fa%3D1', jar => 'a');
 is($r->status, 200, 'page');
+unlike($r->body, qr/^GET \/ocs\/signin/, 'the page, not the upstream');
 like($r->header('content-type'), qr{^text/html; charset=utf-8}, 'html');
 is($r->header('cache-control'), 'no-store', 'page not cached');
 is($r->header('x-frame-options'), 'DENY', 'page not framed');
