@@ -2,9 +2,11 @@
  * The sign-in of mod_auth_ocs: the challenge of a request without a
  * ticket (302 to the sign-in page, 401 for scripts), and the sign-in
  * page (SetHandler ocs-signin): the form, its POST, the user file, the
- * directory and Kerberos, the ticket issued.  ocs_ap_signin.c holds the
- * configuration, the challenge and the form; ocs_ap_signin_post.c the
- * POST.
+ * directory and Kerberos, the ticket issued.  From the bottom up:
+ * ocs_ap_signin_conf.c (the directives, the return URL, the challenge),
+ * ocs_ap_signin_form.c (the form, its CSRF nonce, the note of a failed
+ * post), ocs_ap_signin_post.c (the POST), ocs_ap_signin.c (the handler,
+ * the configuration made and merged).
  */
 
 #ifndef OCS_AP_SIGNIN_H
@@ -167,7 +169,7 @@ int ocs_ap_signin_note(request_rec *r, const char *back,
     const char *message);
 
 
-/* ocs_ap_signin.c, for ocs_ap_signin_post.c: the sign-in nonce */
+/* ocs_ap_signin_form.c, for the POST: the sign-in nonce */
 #define OCS_AP_SIGNIN_NONCE_LEN  16
 
 typedef struct {
