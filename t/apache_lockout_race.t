@@ -23,8 +23,10 @@ $t->users(ned => 'ned-pw');
 $t->keyfile('ticket.keys', 1);
 
 $t->run(<<'EOF');
+# one process serves (MaxRequestWorkers / ThreadsPerChild); a second
+# slot is room for the old one during a graceful restart
 StartServers 1
-ServerLimit 1
+ServerLimit 2
 ThreadsPerChild 16
 MaxRequestWorkers 16
 Listen 127.0.0.1:%%PORT_https%%
