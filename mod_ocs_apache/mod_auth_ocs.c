@@ -261,15 +261,17 @@ ocs_ap_no_ticket(request_rec *r, ocs_ap_dir_t *dir, ocs_ap_sso_ctx_t *ctx)
 
 
 /*
- * The sign-in, logoff and admin pages are never behind an inherited
- * Require: an access_checker_ex that says OK ends the access checks
- * before authentication (server/request.c), as nginx never protects
- * them.  Their own handlers do what each page needs.
+ * The sign-in and logoff pages are never behind an inherited Require:
+ * an access_checker_ex that says OK ends the access checks before
+ * authentication (server/request.c), as nginx never protects them.
+ * Their own handlers do what each page needs.  The admin pages (2) go
+ * through Apache's checks, which protect them as allow/deny and
+ * auth_basic do on nginx.
  */
 static int
 ocs_ap_pages_access(request_rec *r)
 {
-    if (!ocs_ap_is_page(r)) {
+    if (ocs_ap_is_page(r) != 1) {
         return DECLINED;
     }
 

@@ -121,10 +121,18 @@ int ocs_ap_auth_mode(request_rec *r);
 /* the AuthType's name when it is one of the module's, with *mode */
 const char *ocs_ap_auth_type_check(request_rec *r, int *mode);
 
-/* whether r is served by one of the module's own page handlers */
+/*
+ * The module's page handler (SetHandler ocs-*) of r's section, or NULL:
+ * what the page handlers answer for, whatever r->handler says.
+ */
+const char *ocs_ap_page_handler(request_rec *r);
+
+/* whether r is served by one of the module's own page handlers: 1, or
+   2 for an administrator's page (behind Apache's own access checks) */
 int ocs_ap_is_page(request_rec *r);
 
-/* (ocs_ap_auth_mode(), ocs_ap_auth_type_check() and ocs_ap_is_page()
-   live in ocs_ap_http.c, so that no part calls back into this file) */
+/* (ocs_ap_auth_mode(), ocs_ap_auth_type_check(), ocs_ap_page_handler()
+   and ocs_ap_is_page() live in ocs_ap_http.c, so that no part calls back
+   into this file) */
 
 #endif /* MOD_AUTH_OCS_H */
