@@ -188,18 +188,14 @@ is(signin('dave', 'x', signin => '/open/signin')->status, 401, "open $_")
 is(signin('alice', 'alice-pw', signin => '/open/signin')->status, 303,
    'ocs_auth_lockout off: no lock');
 
-# a graceful restart keeps the locks: the slotmem store's to do
+# a graceful restart keeps the locks (the slotmem store persists)
 
 is(signin('alice', 'wrong')->status, 401, "failure $_ before a restart")
     for 1 .. 3;
 
-TODO: {
-    local $TODO = 'the per-process placeholder store forgets on a graceful '
-                  . 'restart (ocs_ap_store.c)';
-    $t->reload;
-    is(signin('alice', 'alice-pw')->status, 429,
-       'after a graceful restart: still locked');
-}
+$t->reload;
+is(signin('alice', 'alice-pw')->status, 429,
+   'after a graceful restart: still locked');
 
 unlike($t->logs, qr/alice-pw|bob-pw|carol-pw/, 'no password in the logs');
 

@@ -2,8 +2,8 @@
 
 # Lockout across Apache processes (mpm_prefork, each connection to any
 # of three processes): a lock started in one process holds in every
-# other.  The store is a per-process placeholder until the slotmem store
-# lands (ocs_ap_store.c): the cross-process checks are TODO until then.
+# other (the slotmem store, ocs_ap_store.c), and after a graceful
+# restart.
 
 use strict;
 use warnings;
@@ -48,17 +48,13 @@ ok(@kids >= 2, 'prefork: more than one process serves');
 
 $t->signin('alice', 'wrong', jar => "f$_") for 1 .. 3;
 
-TODO: {
-    local $TODO = 'the per-process placeholder store (ocs_ap_store.c)';
+my @got = map { $t->signin('alice', 'alice-pw', jar => "s$_")->status }
+          1 .. 6;
+is(scalar(grep { $_ == 429 } @got), 6,
+   'locked in every process: six tries, six 429');
 
-    my @got = map { $t->signin('alice', 'alice-pw', jar => "s$_")->status }
-              1 .. 6;
-    is(scalar(grep { $_ == 429 } @got), 6,
-       'locked in every process: six tries, six 429');
-
-    $t->reload;
-    is($t->signin('alice', 'alice-pw', jar => 'after')->status, 429,
-       'locked after a graceful restart');
-}
+$t->reload;
+is($t->signin('alice', 'alice-pw', jar => 'after')->status, 429,
+   'locked after a graceful restart');
 
 $t->done;
