@@ -19,7 +19,10 @@
 
 #include "mod_auth_ocs.h"
 
+#include <apr_atomic.h>
+
 #include <ocs/ocs_conf.h>
+#include <ocs/ocs_guard.h>
 
 
 /* log lines say [auth_ocs:level], and LogLevel auth_ocs:info applies */
@@ -655,4 +658,59 @@ ocs_ap_ldap_recheck(request_rec *r, ocs_ap_sso_ctx_t *ctx)
     (void) ocs_ap_sso_update(r, ctx);
 
     return OK;
+}
+
+
+void
+ocs_ap_ldap_policy_log(request_rec *r, unsigned limit)
+{
+    unsigned                  version, below;
+    ocs_ldap_policy_t         p;
+    ocs_ap_ldap_directory_t  *dir;
+
+    dir = ocs_ap_ldap_directory(r);
+
+    if (dir == NULL || dir->handle == NULL) {
+        return;
+    }
+
+    version = ocs_ldap_policy(dir->handle, &p);
+
+    /* one thread of the child says it */
+    if (apr_atomic_xchg32(&dir->policy_logged, version) == version) {
+        return;
+    }
+
+    if (!p.known) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ocs auth: directory \"%s\": its lockout policy "
+                      "cannot be read; keep OCSLockout account= below its "
+                      "threshold, or name the policy entry with \"policy\" "
+                      "in <OCSDirectory>", dir->name);
+        return;
+    }
+
+    if (p.threshold == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "ocs auth: directory \"%s\" does not lock accounts "
+                      "(\"%s\")", dir->name, p.source);
+        return;
+    }
+
+    below = ocs_guard_dir_limit(&p, limit);
+
+    if (p.window == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ocs auth: directory \"%s\" locks accounts after %d "
+                      "failed passwords and keeps them until a good one "
+                      "(\"%s\"); sign-ins here lock after %u, for a day",
+                      dir->name, p.threshold, p.source, below);
+        return;
+    }
+
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                  "ocs auth: directory \"%s\" locks accounts after %d failed "
+                  "passwords within %" APR_INT64_T_FMT " s (\"%s\"); "
+                  "sign-ins here lock after %u", dir->name, p.threshold,
+                  (apr_int64_t) p.window, p.source, below);
 }

@@ -27,6 +27,7 @@ typedef struct {
                                             the configuration */
     size_t               password_len;
     ocs_ldap_t          *handle;         /* one per child process */
+    volatile apr_uint32_t  policy_logged;  /* the policy's version said */
 } ocs_ap_ldap_directory_t;
 
 
@@ -168,5 +169,13 @@ void ocs_ap_ldap_fill_ticket(request_rec *r, const ocs_login_conf_t *conf,
 
 /* whether r's sign-in page asks for the sign-in address (SIP URI) */
 int ocs_ap_ldap_has_sip(request_rec *r);
+
+/*
+ * After a sign-in against r's directory: says once per child, and again
+ * when it changes, which lockout policy the directory has and what the
+ * proxy makes of it with limit (the configured account limit, 0: none),
+ * as nginx does.  Thread-safe.  For the lockout part.
+ */
+void ocs_ap_ldap_policy_log(request_rec *r, unsigned limit);
 
 #endif /* OCS_AP_LDAP_H */
