@@ -305,24 +305,6 @@ ocs_ap_ldap_recheck_time(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
-/* OCSSignInSIP on | off */
-const char *
-ocs_ap_ldap_signin_sip(cmd_parms *cmd, void *mconfig, int on)
-{
-    ocs_ap_ldap_dir_t  *conf = &ocs_ap_cmd_dir(mconfig)->ldap;
-
-    (void) cmd;
-
-    if (conf->signin_sip != OCS_AP_UNSET) {
-        return "OCSSignInSIP is duplicate";
-    }
-
-    conf->signin_sip = on;
-
-    return NULL;
-}
-
-
 void
 ocs_ap_ldap_srv_init(apr_pool_t *p, ocs_ap_ldap_srv_t *conf)
 {
@@ -353,7 +335,6 @@ ocs_ap_ldap_dir_init(apr_pool_t *p, ocs_ap_ldap_dir_t *conf)
     conf->internal = NULL;
     conf->sip_claim = NULL;
     conf->recheck = OCS_AP_UNSET;
-    conf->signin_sip = OCS_AP_UNSET;
 }
 
 
@@ -379,7 +360,6 @@ ocs_ap_ldap_dir_merge(apr_pool_t *p, ocs_ap_ldap_dir_t *conf,
     ocs_ap_ldap_merge_ptr(internal);
     ocs_ap_ldap_merge_ptr(sip_claim);
     ocs_ap_ldap_merge_int(recheck);
-    ocs_ap_ldap_merge_int(signin_sip);
 }
 
 
@@ -557,18 +537,11 @@ ocs_ap_ldap_fill_ticket(request_rec *r, const ocs_login_conf_t *conf,
 }
 
 
-/*
- * As nginx's ocs_auth_signin_sip: shown by default where there is a
- * directory to check the address against, never where there is none.
- */
+/* as nginx's ocs_auth_signin_sip when it is not set */
 int
 ocs_ap_ldap_has_sip(request_rec *r)
 {
-    if (ocs_ap_ldap_directory(r) == NULL) {
-        return 0;
-    }
-
-    return ocs_ap_dir(r)->ldap.signin_sip != 0;
+    return ocs_ap_ldap_directory(r) != NULL;
 }
 
 

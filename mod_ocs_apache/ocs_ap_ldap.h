@@ -61,7 +61,6 @@ typedef struct {
     /* OCSSIPClaim: NULL unset; &ocs_ap_ldap_expr_off: off */
     const ap_expr_info_t     *sip_claim;
     int64_t                   recheck;   /* OCSRecheck: OCS_AP_UNSET */
-    int                       signin_sip;  /* OCSSignInSIP: OCS_AP_UNSET */
 } ocs_ap_ldap_dir_t;
 
 
@@ -84,10 +83,6 @@ extern const ap_expr_info_t     ocs_ap_ldap_expr_off;
                   RSRC_CONF | ACCESS_CONF,                                   \
                   "how often the directory is asked again about a session "  \
                   "(default 5m; 0: only when the requirements change)"),    \
-    AP_INIT_FLAG("OCSSignInSIP", ocs_ap_ldap_signin_sip, NULL,               \
-                 RSRC_CONF | ACCESS_CONF,                                    \
-                 "whether the sign-in page asks for the sign-in address "    \
-                 "(default on with OCSLDAP)"),                               \
     AP_INIT_TAKE12("OCSRequire", ocs_ap_ldap_require, NULL,                  \
                    RSRC_CONF | ACCESS_CONF,                                  \
                    "ocs_enabled | enhanced_presence | group NAME | "        \
@@ -109,7 +104,6 @@ const char *ocs_ap_ldap_section(cmd_parms *cmd, void *mconfig,
 const char *ocs_ap_ldap_use(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *ocs_ap_ldap_recheck_time(cmd_parms *cmd, void *mconfig,
     const char *arg);
-const char *ocs_ap_ldap_signin_sip(cmd_parms *cmd, void *mconfig, int on);
 const char *ocs_ap_ldap_require(cmd_parms *cmd, void *mconfig,
     const char *kind, const char *value);
 const char *ocs_ap_ldap_remote_access(cmd_parms *cmd, void *mconfig,
@@ -167,7 +161,11 @@ int ocs_ap_ldap_login_conf(request_rec *r, ocs_login_conf_t *conf);
 void ocs_ap_ldap_fill_ticket(request_rec *r, const ocs_login_conf_t *conf,
     ocs_ticket_t *t);
 
-/* whether r's sign-in page asks for the sign-in address (SIP URI) */
+/*
+ * Whether r's sign-in page asks for the sign-in address (SIP URI) by
+ * default, where OCSSignInSIP (the sign-in's) is not set: with a
+ * directory to check it against.
+ */
 int ocs_ap_ldap_has_sip(request_rec *r);
 
 /*
