@@ -25,7 +25,7 @@ plan(skip_all => 'no sign-in POST in this build (ocs_ap_signin)')
     unless $posts =~ /ocs_ap_ldap_login_conf\s*\(/;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 47;
+plan tests => 50;
 
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;
