@@ -21,7 +21,7 @@ use Time::HiRes qw(sleep);
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 64;
+plan tests => 66;
 
 my $ldap = OCS::Slapd->new($n);
 $ldap->start;
@@ -303,6 +303,31 @@ like($r->header('Location') // '', qr{/ocs/signin\?r=%2Flive%2F$},
         if $fh && grep { /PLACEHOLDER/ } <$fh>;
     is(status('disable', '/cwa/'), 302, 'disabled account: everywhere');
 }
+
+# re-checks at once in the threads of a child (mpm_event): they share
+# the child's handle, each on a connection of its own
+
+for my $k (1 .. 8) {
+    signin('alice', "p$k");
+}
+
+my $before = () = $a->error_log =~ /user "alice" re-checked/g;
+sleep 3.2;
+
+my @curls;
+for my $k (1 .. 8) {
+    my $jar = $a->path("jar-p$k");
+    open my $c, '-|', 'curl', '-s', '-k', '--max-time', '15', '-o',
+         '/dev/null', '-w', '%{http_code}', '-b', $jar, '-c', $jar,
+         $a->url('/live/')
+        or die "cannot run curl: $!\n";
+    push @curls, $c;
+}
+my @codes = map { my $code = <$_>; close $_; $code } @curls;
+is(join(' ', @codes), join(' ', ('200') x 8),
+   'eight re-checks at once: all answered');
+my $after = () = $a->error_log =~ /user "alice" re-checked/g;
+is($after - $before, 8, 'eight re-checks at once: each asked the directory');
 
 # the directory down: the session goes on with its facts
 
