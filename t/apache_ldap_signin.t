@@ -13,6 +13,7 @@ use warnings;
 use lib 't/lib';
 use OCS::Slapd;
 use OCS::Test;
+use OCS::Test::Nginx;
 use OCS::Test::Apache;
 use OCS::Echo;
 use Test::More;
@@ -25,7 +26,7 @@ plan(skip_all => 'no sign-in POST in this build (ocs_ap_signin)')
     unless $posts =~ /ocs_ap_ldap_login_conf\s*\(/;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 50;
+plan tests => 57;
 
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;
@@ -85,6 +86,13 @@ OCSKeyFile $keys
     <Location /adrule/signin>
         SetHandler ocs-signin
         OCSLDAP adrule
+    </Location>
+
+    <Location /cwa/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSRequire ocs_enabled
+        ProxyPass http://127.0.0.1:%%PORT_echo%%/cwa/
     </Location>
 
     <Location /local/signin>
@@ -203,6 +211,52 @@ is($t->signin('jeremy', 'jeremy-pw', jar => 'local2',
    401, 'OCSLDAP off: a directory user is unknown there');
 is(signin('lou', 'lou-pw')->status, 401,
    'the directory does not know the user file\'s user');
+
+# the other way round: Apache's tickets, with Apache's facts, on nginx
+# (the same requirements: no re-check there)
+
+my $ng = OCS::Test::Nginx->new;
+$ng->write_file('ticket.keys', $t->read_file('ticket.keys'));
+chmod 0600, $ng->path('ticket.keys');
+my $ndir = $ldap->nginx_directory();
+
+$ng->run(<<"NGINX");
+http {
+    ocs_sso_key_file %%TESTDIR%%/ticket.keys;
+
+    $ndir
+
+    server {
+        listen 127.0.0.1:%%PORT_https%% ssl;
+        ssl_certificate %%CERT%%;
+        ssl_certificate_key %%KEY%%;
+
+        ocs_auth_ldap contoso;
+
+        location /cwa/ {
+            ocs_auth forms;
+            ocs_auth_require ocs_enabled;
+            return 200 "cwa \$ocs_user \$ocs_groups\n";
+        }
+    }
+}
+NGINX
+
+for my $user (qw(alice nora)) {
+    signin($user, "$user-pw", jar => "fleet-$user");
+    is($t->get('/cwa/', jar => "fleet-$user")->status,
+       $user eq 'alice' ? 200 : 403, "apache: $user, her own ticket");
+    $ng->write_file("jar-fleet-$user", $t->read_file("jar-fleet-$user"));
+}
+
+my $nr = $ng->get('/cwa/', jar => 'fleet-alice');
+is($nr->status, 200, 'nginx: Apache\'s ticket, its facts met');
+is($nr->body, "cwa alice CWA Users,Remote Access\n",
+   'nginx: the user and groups Apache read');
+$nr = $ng->get('/cwa/', jar => 'fleet-nora');
+is($nr->status, 403, 'nginx: Apache\'s facts, not enabled');
+unlike($ng->error_log, qr/re-checked/, 'nginx: Apache\'s facts as they are');
+$ng->stop;
 
 my $log = $t->error_log;
 like($log, qr/\[auth_ocs:notice\].*user "alice" signed in with a password from directory "contoso"/,
