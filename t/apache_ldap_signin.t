@@ -26,7 +26,7 @@ plan(skip_all => 'no sign-in POST in this build (ocs_ap_signin)')
     unless $posts =~ /ocs_ap_ldap_login_conf\s*\(/;
 
 my $t = OCS::Test::Apache->new;
-plan tests => 57;
+plan tests => 56;
 
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;
@@ -219,6 +219,7 @@ my $ng = OCS::Test::Nginx->new;
 $ng->write_file('ticket.keys', $t->read_file('ticket.keys'));
 chmod 0600, $ng->path('ticket.keys');
 my $ndir = $ldap->nginx_directory();
+my $eport = $echo->port;
 
 $ng->run(<<"NGINX");
 http {
@@ -236,7 +237,12 @@ http {
         location /cwa/ {
             ocs_auth forms;
             ocs_auth_require ocs_enabled;
-            return 200 "cwa \$ocs_user \$ocs_groups\n";
+            proxy_pass http://127.0.0.1:$eport;
+            proxy_set_header X-Fleet "\$ocs_user \$ocs_groups";
+        }
+
+        location = /ocs/signin {
+            ocs_auth_signin;
         }
     }
 }
@@ -251,7 +257,7 @@ for my $user (qw(alice nora)) {
 
 my $nr = $ng->get('/cwa/', jar => 'fleet-alice');
 is($nr->status, 200, 'nginx: Apache\'s ticket, its facts met');
-is($nr->body, "cwa alice CWA Users,Remote Access\n",
+like($nr->body, qr/^X-Fleet: alice CWA Users,Remote Access\r?$/m,
    'nginx: the user and groups Apache read');
 $nr = $ng->get('/cwa/', jar => 'fleet-nora');
 is($nr->status, 403, 'nginx: Apache\'s facts, not enabled');
