@@ -25,9 +25,6 @@
 #include <ocs/ocs_guard.h>
 
 
-/* log lines say [auth_ocs:level], and LogLevel auth_ocs:info applies */
-APLOG_USE_MODULE(auth_ocs);
-
 
 /* what a sign-in's evaluation needs, in its request's pool */
 typedef struct {

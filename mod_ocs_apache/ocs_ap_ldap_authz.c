@@ -26,9 +26,6 @@
 #include <ocs/ocs_pages.h>
 
 
-/* log lines say [auth_ocs:level], and LogLevel auth_ocs:info applies */
-APLOG_USE_MODULE(auth_ocs);
-
 
 static const char *ocs_ap_ldap_fact(cmd_parms *cmd, int kind,
     const char *value, const ocs_authz_req_t **fact);
