@@ -139,6 +139,13 @@ ocs_ap_ldap_directory_t *ocs_ap_ldap_directory(request_rec *r);
  */
 int ocs_ap_ldap_recheck(request_rec *r, ocs_ap_sso_ctx_t *ctx);
 
+/*
+ * Whether r's client is in OCSInternalNetworks (nginx's
+ * ngx_http_ocs_auth_internal_client): 1 or 0; 0 where none are set.
+ * For Negotiate and the second factor, which ask it too.
+ */
+int ocs_ap_ldap_internal_client(request_rec *r);
+
 /* the directory's requirements against t: OK, or DONE (403 sent) */
 int ocs_ap_ldap_authorize(request_rec *r, ocs_ticket_t *t);
 

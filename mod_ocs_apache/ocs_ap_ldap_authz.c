@@ -376,6 +376,27 @@ ocs_ap_ldap_client_addr(request_rec *r, const unsigned char **addr)
 }
 
 
+int
+ocs_ap_ldap_internal_client(request_rec *r)
+{
+    size_t                len;
+    ocs_ap_ldap_dir_t    *conf;
+    const unsigned char  *addr;
+
+    conf = &ocs_ap_dir(r)->ldap;
+
+    if (conf->internal == NULL) {
+        return 0;
+    }
+
+    len = ocs_ap_ldap_client_addr(r, &addr);
+
+    return ocs_authz_net_match((const ocs_authz_net_t *)
+                               conf->internal->elts,
+                               (size_t) conf->internal->nelts, addr, len);
+}
+
+
 /*
  * The directory's requirements against the ticket.  Returns OK, DONE
  * after sending the 403 page that says why, or 500.
