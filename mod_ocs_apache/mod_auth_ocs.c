@@ -208,6 +208,12 @@ ocs_ap_check_authn(request_rec *r)
     }
 
     rc = ocs_ap_ldap_recheck(r, ctx);
+
+    if (rc == OK && ctx->state != OCS_AP_SSO_VALID) {
+        /* the re-check ended the session: as a request without a ticket */
+        rc = ocs_ap_no_ticket(r, dir, ctx);
+    }
+
     if (rc != OK) {
         return rc;
     }
