@@ -412,16 +412,11 @@ ocs_ap_negotiate_offered(request_rec *r)
 }
 
 
-/*
- * STUB until OCSInternalNetworks lands (the directory part owns it):
- * every client counts as internal.  Replace with that part's check.
- */
+/* OCSInternalNetworks (the directory part's): none set, nobody */
 static int
 ocs_ap_negotiate_internal(request_rec *r)
 {
-    (void) r;
-
-    return 1;
+    return ocs_ap_ldap_internal_client(r);
 }
 
 
