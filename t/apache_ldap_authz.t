@@ -295,14 +295,8 @@ $r = $a->get('/live/', jar => 'disable');
 is($r->status, 302, 'disabled account: signed out');
 like($r->header('Location') // '', qr{/ocs/signin\?r=%2Flive%2F$},
      'disabled account: to the sign-in page');
-{
-    # another child sees the revocation once OCSSessionStore is shared
-    open my $fh, '<', $a->root . '/mod_ocs_apache/ocs_ap_store.c';
-    local $TODO = 'revocations stay in their process until the slotmem '
-                  . 'store lands (ocs_ap_store.c is a placeholder)'
-        if $fh && grep { /PLACEHOLDER/ } <$fh>;
-    is(status('disable', '/cwa/'), 302, 'disabled account: everywhere');
-}
+# another child sees the revocation: OCSSessionStore is shared
+is(status('disable', '/cwa/'), 302, 'disabled account: everywhere');
 
 # re-checks at once in the threads of a child (mpm_event): they share
 # the child's handle, each on a connection of its own
