@@ -32,6 +32,40 @@ ocs_ap_signin_signin_url(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
+/* OCSUserFile path | off */
+const char *
+ocs_ap_signin_user_file_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    const char  *path;
+
+    if (strcasecmp(arg, "off") == 0) {
+        ocs_ap_cmd_dir(mconfig)->signin.user_file = "";
+        return NULL;
+    }
+
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (path == NULL) {
+        return apr_psprintf(cmd->pool, "invalid file name \"%s\" in "
+                            "OCSUserFile", arg);
+    }
+
+    ocs_ap_cmd_dir(mconfig)->signin.user_file = path;
+
+    return NULL;
+}
+
+
+const char *
+ocs_ap_signin_user_file(request_rec *r)
+{
+    const char  *path;
+
+    path = ocs_ap_dir(r)->signin.user_file;
+
+    return (path != NULL && path[0] != '\0') ? path : NULL;
+}
+
+
 const char *
 ocs_ap_signin_url(request_rec *r)
 {
@@ -68,6 +102,7 @@ ocs_ap_signin_dir_init(apr_pool_t *p, ocs_ap_signin_dir_t *conf)
     (void) p;
 
     conf->signin_url = NULL;
+    conf->user_file = NULL;
 }
 
 
@@ -78,6 +113,7 @@ ocs_ap_signin_dir_merge(apr_pool_t *p, ocs_ap_signin_dir_t *conf,
     (void) p;
 
     conf->signin_url = add->signin_url ? add->signin_url : base->signin_url;
+    conf->user_file = add->user_file ? add->user_file : base->user_file;
 }
 
 

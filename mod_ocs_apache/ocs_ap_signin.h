@@ -21,6 +21,7 @@ typedef struct {
 
 typedef struct {
     const char          *signin_url;     /* NULL: unset (/ocs/signin) */
+    const char          *user_file;      /* NULL: unset; "": off */
 } ocs_ap_signin_dir_t;
 
 
@@ -30,13 +31,23 @@ typedef struct {
 #define OCS_AP_SIGNIN_CMDS                                                   \
     AP_INIT_TAKE1("OCSSignInURL", ocs_ap_signin_signin_url, NULL,            \
                   RSRC_CONF | ACCESS_CONF,                                   \
-                  "where requests without a ticket are sent to sign in"),
+                  "where requests without a ticket are sent to sign in"),\
+    AP_INIT_TAKE1("OCSUserFile", ocs_ap_signin_user_file_cmd, NULL,          \
+                  RSRC_CONF | ACCESS_CONF,                                   \
+                  "the file of users, password hashes and TOTP secrets "     \
+                  "| off"),
 
 const char *ocs_ap_signin_signin_url(cmd_parms *cmd, void *mconfig,
     const char *arg);
 
+const char *ocs_ap_signin_user_file_cmd(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+
 /* the directory's sign-in URL */
 const char *ocs_ap_signin_url(request_rec *r);
+
+/* the directory's user file, or NULL */
+const char *ocs_ap_signin_user_file(request_rec *r);
 
 
 void ocs_ap_signin_srv_init(apr_pool_t *p, ocs_ap_signin_srv_t *conf);
