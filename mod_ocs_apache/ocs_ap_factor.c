@@ -20,6 +20,10 @@
 #include <ocs/ocs_step.h>
 
 
+/* log lines as [auth_ocs:level], so that LogLevel auth_ocs:info applies */
+APLOG_USE_MODULE(auth_ocs);
+
+
 static const char *ocs_ap_factor_otp_timeout(const char *v, long *ms);
 static int ocs_ap_factor_cert_identity(request_rec *r,
     const ocs_ap_factor_dir_t *conf, char *out, size_t len);
