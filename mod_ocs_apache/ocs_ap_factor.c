@@ -539,25 +539,3 @@ ocs_ap_factor_cert_identity(request_rec *r, const ocs_ap_factor_dir_t *conf,
     return OK;
 }
 
-
-void
-ocs_ap_factor_log(request_rec *r, int level, const char *reason)
-{
-    switch (level) {
-
-    case OCS_STEP_LOG_NONE:
-        return;
-
-    case OCS_STEP_LOG_INFO:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ocs auth: %s", reason);
-        return;
-
-    case OCS_STEP_LOG_NOTICE:
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "ocs auth: %s",
-                      reason);
-        return;
-
-    default:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ocs auth: %s", reason);
-    }
-}
