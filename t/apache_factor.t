@@ -30,7 +30,7 @@ my $a = OCS::Test::Apache->new;
 
 plan(skip_all => 'no oathtool (apt-get install oathtool)')
     unless -x '/usr/bin/oathtool';
-plan tests => 90;
+plan tests => 96;
 
 my $ALICE = 'JBSWY3DPEHPK3PXPJBSWY3DP';
 my $DAVE = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -120,7 +120,7 @@ sub otp_backend {
 my $backend = otp_backend();
 END { kill 'KILL', $backend if $backend; }
 
-$n->run(<<'EOF');
+my $nginx_conf = <<'EOF';
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
 
@@ -132,6 +132,19 @@ http {
         location = /ocs/signin {
             ocs_auth_signin;
             ocs_auth_user_file %%TESTDIR%%/users;
+            ocs_auth_totp on;
+        }
+
+        location = /bare/signin {
+            ocs_auth_signin;
+            ocs_auth_user_file %%TESTDIR%%/users;
+        }
+
+        # the same directory as Apache's, for the pages compared below
+        location /app/ {
+            ocs_auth forms;
+            ocs_auth_second_factor totp otp;
+            proxy_pass http://127.0.0.1:%%ECHO%%;
         }
     }
 
@@ -148,6 +161,11 @@ http {
     }
 }
 EOF
+
+# nginx's /app/ passes to Apache's echo upstream
+my $echo_port = $a->port('echo');
+$nginx_conf =~ s/%%ECHO%%/$echo_port/;
+$n->run($nginx_conf);
 
 my $echo = OCS::Echo->new($a);
 $echo->start;
@@ -536,6 +554,46 @@ $r = $a->post('/ocs/signin', jar => 'tina2',
 is($r->status, 403, 'posted from another site: 403');
 like($a->error_log, qr/second step posted from another site refused/,
      'posted from another site: logged');
+
+# the same answers and pages as nginx, tokens aside
+
+sub same {
+    my ($what, $rn, $ra) = @_;
+    my @norm = map {
+        my $b = $_->body;
+        $b =~ s/value="[\w-]{20,}"/value="TOKEN"/g;
+        $b
+    } ($rn, $ra);
+    is($ra->status . ' ' . $norm[1], $rn->status . ' ' . $norm[0],
+       "as nginx: $what");
+}
+
+signin('erin', 'cmp');
+$n->write_file('jar-cmp', $a->read_file('jar-cmp'));
+my @h = ('Accept: application/json');
+same('the 401 to a script',
+     $n->get('/app/', jar => 'cmp', headers => \@h),
+     $a->get('/app/', jar => 'cmp', headers => \@h));
+is($a->get('/app/', jar => 'cmp', headers => \@h)
+   ->header('WWW-Authenticate'),
+   $n->get('/app/', jar => 'cmp', headers => \@h)
+   ->header('WWW-Authenticate'), 'as nginx: the challenge');
+same('the step page', $n->get('/ocs/signin?step=2&f=40&r=%2Fapp%2F',
+                              jar => 'cmp'),
+     $a->get('/ocs/signin?step=2&f=40&r=%2Fapp%2F', jar => 'cmp'));
+same('a wrong code', step_n('cmp', '000000'), step('cmp', '000000'));
+same('a sign-in page without a factor',
+     $n->get('/bare/signin?step=2&r=%2Fapp%2F', jar => 'cmp'),
+     $a->get('/bare/signin?step=2&r=%2Fapp%2F', jar => 'cmp'));
+
+sub step_n {
+    my ($jar, $code) = @_;
+    my $p = $n->get('/ocs/signin?step=2&r=%2Fapp%2F', jar => $jar);
+    return $n->post('/ocs/signin', jar => $jar,
+                    form => [step => 2, state => $p->field('state'),
+                             csrf => $p->field('csrf'), r => '/app/',
+                             code => $code]);
+}
 
 unlike($a->logs, qr/alice-pw|$ALICE|$DAVE|$ERIN|123456|654321/,
        'no secret in the logs');
