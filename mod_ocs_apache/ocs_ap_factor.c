@@ -16,6 +16,7 @@
 #include <http_ssl.h>
 
 #include <ocs/ocs_conf.h>
+#include <ocs/ocs_login.h>
 #include <ocs/ocs_pages.h>
 #include <ocs/ocs_step.h>
 
@@ -29,6 +30,10 @@ static int ocs_ap_factor_cert_identity(request_rec *r,
     const ocs_ap_factor_dir_t *conf, char *out, size_t len);
 static int ocs_ap_factor_cert_step(request_rec *r,
     const ocs_ap_factor_dir_t *conf, ocs_ap_sso_ctx_t *ctx);
+static int ocs_ap_factor_cert_directory(request_rec *r,
+    ocs_ap_sso_ctx_t *ctx, const char *name, size_t len);
+static void ocs_ap_factor_login_log(request_rec *r, int level,
+    const char *text);
 
 
 /* OCSSecondFactor totp | otp | certificate ... [external] | off */
@@ -453,7 +458,8 @@ ocs_ap_factor_cert_step(request_rec *r, const ocs_ap_factor_dir_t *conf,
 
 /*
  * OCSClientCertificate ... only: a certificate that mod_ssl verified
- * signs the user in, without a directory.
+ * signs the user in (with the directory's account, when the directory
+ * part gives the request one).
  */
 int
 ocs_ap_factor_cert_signin(request_rec *r, ocs_ap_sso_ctx_t *ctx)
@@ -475,6 +481,11 @@ ocs_ap_factor_cert_signin(request_rec *r, ocs_ap_sso_ctx_t *ctx)
     n = ocs_step_cert_user(id, conf->cert_domain,
                            conf->cert_domain ? strlen(conf->cert_domain) : 0);
 
+    rc = ocs_ap_factor_cert_directory(r, ctx, id, n);
+    if (rc != DECLINED) {
+        return rc;
+    }
+
     t = &ctx->ticket;
     memset(t, 0, sizeof(ocs_ticket_t));
     memcpy(t->user, id, n);
@@ -492,6 +503,102 @@ ocs_ap_factor_cert_signin(request_rec *r, ocs_ap_sso_ctx_t *ctx)
                   "certificate", t->user);
 
     return OK;
+}
+
+
+/*
+ * OCSClientCertificate ... only with a directory: the account the
+ * certificate names, its state and facts, as a Kerberos user's (the
+ * request's thread waits for the directory, within its timeouts).
+ * DECLINED without a directory; OK (signed in), DONE (refused, the
+ * page sent) or 500.
+ */
+static int
+ocs_ap_factor_cert_directory(request_rec *r, ocs_ap_sso_ctx_t *ctx,
+    const char *name, size_t len)
+{
+    int                   rc;
+    ocs_ticket_t         *t;
+    ocs_login_conf_t      lc;
+    ocs_login_input_t     in;
+    ocs_login_result_t   *res;
+    ocs_login_outcome_t   out;
+
+    memset(&lc, 0, sizeof(ocs_login_conf_t));
+
+    if (ocs_ap_ldap_login_conf(r, &lc) != OK) {
+        return DECLINED;
+    }
+
+    memset(&in, 0, sizeof(ocs_login_input_t));
+    in.name = name;
+    in.name_len = len;
+    in.method = OCS_METHOD_CERT;
+    in.computer = OCS_COMPUTER_PUBLIC;
+
+    res = apr_pcalloc(r->pool, sizeof(ocs_login_result_t));
+
+    (void) ocs_login_proven(&lc, &in, res, &out);
+
+    ocs_ap_factor_login_log(r, out.note_level, out.note);
+
+    if (out.kind != OCS_LOGIN_OK) {
+        ocs_ap_factor_login_log(r, out.level, out.reason);
+
+        if (out.status == HTTP_FORBIDDEN) {
+            return ocs_ap_send_msg(r, HTTP_FORBIDDEN,
+                                   OCS_MSG_NEGOTIATE_FAILED, out.message);
+        }
+
+        if (out.status == HTTP_SERVICE_UNAVAILABLE) {
+            return ocs_ap_send_msg(r, HTTP_SERVICE_UNAVAILABLE,
+                                   OCS_MSG_NEGOTIATE_UNAVAILABLE,
+                                   out.message);
+        }
+
+        /* not signed in: the challenge */
+        return ocs_ap_signin_challenge(r);
+    }
+
+    t = &ctx->ticket;
+    memset(t, 0, sizeof(ocs_ticket_t));
+
+    if (out.directory) {
+        ocs_ap_ldap_fill_ticket(r, &lc, t);
+    }
+
+    t->user_len = (out.name_len < OCS_USER_MAX) ? out.name_len
+                                                : OCS_USER_MAX;
+    memcpy(t->user, out.name, t->user_len);
+    t->methods = OCS_METHOD_CERT;
+    t->computer = OCS_COMPUTER_PUBLIC;
+
+    rc = ocs_ap_sso_issue(r, t);
+    if (rc != OK) {
+        return rc;
+    }
+
+    ocs_ap_factor_login_log(r, out.level, out.reason);
+
+    return OK;
+}
+
+
+/* a line of ocs_login.h at its level */
+static void
+ocs_ap_factor_login_log(request_rec *r, int level, const char *text)
+{
+    int  l;
+
+    if (level == OCS_LOGIN_LOG_NONE || text[0] == '\0') {
+        return;
+    }
+
+    l = (level == OCS_LOGIN_LOG_CRIT) ? APLOG_CRIT
+        : (level == OCS_LOGIN_LOG_WARN) ? APLOG_WARNING
+        : (level == OCS_LOGIN_LOG_NOTICE) ? APLOG_NOTICE : APLOG_ERR;
+
+    ap_log_rerror(APLOG_MARK, l, 0, r, "ocs auth: %s", text);
 }
 
 
