@@ -44,7 +44,7 @@ static const command_rec  ocs_ap_cmds[] = {
 };
 
 
-AP_DECLARE_MODULE(auth_ocs) = {
+module AP_MODULE_DECLARE_DATA  auth_ocs_module = {
     STANDARD20_MODULE_STUFF,
     ocs_ap_create_dir,
     ocs_ap_merge_dir,

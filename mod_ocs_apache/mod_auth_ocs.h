@@ -93,6 +93,15 @@ typedef struct {
 extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
     __attribute__((visibility("default")));
 
+/*
+ * Every file's log lines are the module's ([auth_ocs:info]), so that
+ * "LogLevel auth_ocs:info" shows them all; mod_auth_ocs.c therefore
+ * defines the module record without AP_DECLARE_MODULE.
+ */
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(auth_ocs);
+#endif
+
 
 #define ocs_ap_srv(s)                                                        \
     ((ocs_ap_srv_t *) ap_get_module_config((s)->module_config,              \

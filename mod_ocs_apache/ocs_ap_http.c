@@ -858,5 +858,6 @@ ocs_ap_is_page(request_rec *r)
            || strcmp(h, OCS_AP_HANDLER_LOGOFF) == 0
            || strcmp(h, OCS_AP_HANDLER_LOGOFF_ADMIN) == 0
            || strcmp(h, OCS_AP_HANDLER_LOCKOUT_ADMIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_JOIN) == 0;
+           || strcmp(h, OCS_AP_HANDLER_JOIN) == 0
+           || strcmp(h, OCS_AP_HANDLER_QUICK) == 0;
 }
