@@ -21,9 +21,6 @@
 #include <ocs/ocs_step.h>
 
 
-/* log lines as [auth_ocs:level], so that LogLevel auth_ocs:info applies */
-APLOG_USE_MODULE(auth_ocs);
-
 
 static const char *ocs_ap_factor_otp_timeout(const char *v, long *ms);
 static int ocs_ap_factor_cert_identity(request_rec *r,
@@ -374,7 +371,7 @@ ocs_ap_factor_check(request_rec *r, ocs_ap_sso_ctx_t *ctx)
     required = (conf->second != OCS_AP_UNSET) ? conf->second : 0;
 
     /*
-     * "external": the internal networks are the Negotiate part's
+     * "external": the internal networks are the directory part's
      * (OCSInternalNetworks); until it lands every client is outside
      */
     if (!ocs_step_needed((uint32_t) required, t->methods, conf->external, 0))

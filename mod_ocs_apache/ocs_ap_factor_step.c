@@ -27,9 +27,6 @@
 #include <ocs/ocs_step.h>
 
 
-/* log lines as [auth_ocs:level], so that LogLevel auth_ocs:info applies */
-APLOG_USE_MODULE(auth_ocs);
-
 
 #define OCS_AP_STEP_BODY_MAX   8192
 #define OCS_AP_STEP_NOTE_TTL   60       /* seconds a page note lives */
