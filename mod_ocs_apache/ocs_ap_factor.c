@@ -379,6 +379,16 @@ ocs_ap_factor_check(request_rec *r, ocs_ap_sso_ctx_t *ctx)
         return OK;
     }
 
+    if ((required & OCS_METHOD_CERT)
+        && (conf->cert_source == OCS_AP_UNSET
+            || conf->cert_source == OCS_CERT_NONE))
+    {
+        /* nginx -t refuses it; Apache merges directories per request */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "ocs auth: \"OCSSecondFactor certificate\" needs "
+                      "\"OCSClientCertificate\" for \"%s\"", r->uri);
+    }
+
     /* a smart card on this connection: step up at once */
     rc = ocs_ap_factor_cert_step(r, conf, ctx);
     if (rc != DECLINED) {

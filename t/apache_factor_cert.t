@@ -22,7 +22,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 32;
+plan tests => 34;
 
 my $ca = $a->path('ca');
 mkdir $ca;
@@ -165,6 +165,13 @@ OCSKeyFile $keys
     <Location /card/off/>
         OCSClientCertificate off
     </Location>
+
+    <Location /nocert/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSClientCertificate off
+        OCSSecondFactor certificate
+    </Location>
 </VirtualHost>
 EOF
 
@@ -274,6 +281,14 @@ ok(!$r->set_cookie('__Host-ocs_ticket'), 'certificate off: no ticket');
 $r = with_cert('/card/sub/', $alice, jar => 'subcard');
 is(info($r), 'alice|certificate',
    'OCSClientCertificate inherited by a nested location: signed in');
+
+# a certificate required where none is read: said in the log
+
+$r = with_cert('/nocert/', $alice, jar => 'alice2');
+is($r->status, 403, 'OCSSecondFactor certificate without a certificate '
+   . 'source: 403');
+like($a->error_log, qr/"OCSSecondFactor certificate" needs "OCSClientCertificate" for "\/nocert\/"/,
+     'the missing OCSClientCertificate logged');
 
 $n->stop;
 $echo->stop;
