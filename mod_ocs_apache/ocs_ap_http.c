@@ -589,17 +589,33 @@ ocs_ap_redirect(request_rec *r, int status, const char *location)
 }
 
 
+#define OCS_AP_FORM_KEY  "ocs_ap_read_form"
+
+typedef struct {
+    char                *body;
+    size_t               len;
+} ocs_ap_form_read_t;
+
 int
 ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
 {
-    int          rc;
-    char        *buf;
-    long         n;
-    size_t       got;
-    const char  *type, *cl, *te;
+    int                  rc;
+    char                *buf;
+    long                 n;
+    size_t               got;
+    const char          *type, *cl, *te;
+    ocs_ap_form_read_t  *read;
 
     *body = "";
     *len = 0;
+
+    if (apr_pool_userdata_get((void **) &read, OCS_AP_FORM_KEY, r->pool)
+        == APR_SUCCESS && read != NULL)
+    {
+        *body = read->body;
+        *len = read->len;
+        return OK;
+    }
 
     type = apr_table_get(r->headers_in, "Content-Type");
     cl = apr_table_get(r->headers_in, "Content-Length");
@@ -663,6 +679,12 @@ ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
     buf[got] = '\0';
     *body = buf;
     *len = got;
+
+    /* for a later call in this request */
+    read = apr_palloc(r->pool, sizeof(ocs_ap_form_read_t));
+    read->body = buf;
+    read->len = got;
+    (void) apr_pool_userdata_setn(read, OCS_AP_FORM_KEY, NULL, r->pool);
 
     return OK;
 }

@@ -86,6 +86,9 @@ const char *ocs_ap_signin_krb5_password(cmd_parms *cmd, void *mconfig,
 const char *ocs_ap_signin_krb5_timeout(cmd_parms *cmd, void *mconfig,
     const char *arg);
 
+const char *ocs_ap_signin_user_file_cmd(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+
 /* the directory's sign-in URL */
 const char *ocs_ap_signin_url(request_rec *r);
 
@@ -186,5 +189,8 @@ int ocs_ap_signin_form(request_rec *r, int status, const char *back,
 /* ocs_ap_signin_post.c: the first step's POST, its body read (wiped) */
 int ocs_ap_signin_post(request_rec *r, char *body, size_t len,
     const char *back);
+
+/* the directory's user file (OCSUserFile), or NULL for none */
+const char *ocs_ap_signin_user_file_path(request_rec *r);
 
 #endif /* OCS_AP_SIGNIN_H */

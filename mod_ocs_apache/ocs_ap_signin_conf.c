@@ -63,6 +63,18 @@ ocs_ap_signin_user_file(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
+/* the directory's user file, or NULL for none (the second step reads it) */
+const char *
+ocs_ap_signin_user_file_path(request_rec *r)
+{
+    const char  *path;
+
+    path = ocs_ap_dir(r)->signin.user_file;
+
+    return (path != NULL && path[0] != '\0') ? path : NULL;
+}
+
+
 /* OCSSignInTemplate FILE | off: the file is read once, at start */
 const char *
 ocs_ap_signin_template(cmd_parms *cmd, void *mconfig, const char *arg)
