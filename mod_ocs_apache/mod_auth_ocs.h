@@ -115,6 +115,13 @@ APLOG_USE_MODULE(auth_ocs);
 #define ocs_ap_cmd_srv(cmd)      ocs_ap_srv((cmd)->server)
 
 
+/*
+ * For the page handlers: registered before mod_proxy's, so that a page
+ * of ours under a covering ProxyPass is still ours (our access hook has
+ * let the request through as one of our pages).
+ */
+static const char *const  ocs_ap_before_proxy[] = { "mod_proxy.c", NULL };
+
 /* whether r's directory asks for one of the module's AuthTypes */
 int ocs_ap_auth_mode(request_rec *r);
 

@@ -346,7 +346,10 @@ ocs_ap_factor_register_hooks(apr_pool_t *p)
     (void) p;
 
     /* before the sign-in's own handler, which serves the first step */
-    ap_hook_handler(ocs_ap_factor_step_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* the step's requests of the sign-in page: before its handler
+       (APR_HOOK_FIRST) and before mod_proxy */
+    ap_hook_handler(ocs_ap_factor_step_handler, NULL, ocs_ap_before_proxy,
+                    APR_HOOK_REALLY_FIRST);
 }
 
 

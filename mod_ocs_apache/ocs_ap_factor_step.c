@@ -128,8 +128,8 @@ ocs_ap_factor_step_handler(request_rec *r)
 
     rc = ocs_ap_read_form(r, OCS_AP_STEP_BODY_MAX, &body, &len);
     if (rc != OK) {
-        /* the sign-in would refuse it the same way */
-        return rc;
+        /* the sign-in refuses it the same way, with its own page */
+        return DECLINED;
     }
 
     if (ocs_ap_form_field(r, body, len, "step", 7, &v, &n) != OK

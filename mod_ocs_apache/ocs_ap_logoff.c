@@ -291,7 +291,9 @@ ocs_ap_logoff_register_hooks(apr_pool_t *p)
     (void) p;
 
     /* before mod_proxy, which may also claim the directory */
-    ap_hook_handler(ocs_ap_logoff_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* the page is ours whatever else covers it: before mod_proxy */
+    ap_hook_handler(ocs_ap_logoff_handler, NULL, ocs_ap_before_proxy,
+                    APR_HOOK_FIRST);
 }
 
 

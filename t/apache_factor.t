@@ -173,16 +173,8 @@ $echo->start;
 my $ca = $n->path('cert.pem');
 my $otp = 'https://127.0.0.1:' . $n->port('otp') . '/validate/check';
 
-# event: its one child serves every request (the prefork case is
-# t/apache_factor_procs.t)
+# event (the prefork case is t/apache_factor_procs.t)
 $a->run(<<"EOF", mpm => 'event');
-# one child: the guard store is per process until the shared one lands
-ServerLimit 1
-StartServers 1
-MaxRequestWorkers 8
-MinSpareThreads 1
-MaxSpareThreads 8
-
 Listen 127.0.0.1:%%PORT_https%%
 OCSKeyFile $keys
 

@@ -4,9 +4,7 @@
 # three children, no keep-alive, so that requests spread): a TOTP code
 # and a code form count once whichever child sees them again, and wrong
 # codes count towards one lock.  They live in the guard store
-# (ocs_ap_store(s, OCS_AP_STORE_GUARD)); the assertions that need it
-# shared across processes are TODO while that store is the per-process
-# placeholder, and pass once the shared one lands.
+# (ocs_ap_store(s, OCS_AP_STORE_GUARD)), shared by every child.
 
 use strict;
 use warnings;
@@ -121,21 +119,16 @@ signin('erin', 'e0');
 my @wrong = map { step('e0', '000000') } 1 .. 4;
 my $last = step('e0', totp($DAVE, 30));
 
-TODO: {
-    local $TODO = 'the guard store is per process until the shared one '
-                  . 'lands';
+is(scalar(grep { $_ == 303 } @again), 0,
+   'the same code in six sessions: never taken again')
+    or diag("answers: @again");
 
-    is(scalar(grep { $_ == 303 } @again), 0,
-       'the same code in six sessions: never taken again')
-        or diag("answers: @again");
+is(scalar(grep { $_ != 403 } @forms), 0,
+   'the same form six times: refused by every child')
+    or diag("answers: @forms");
 
-    is(scalar(grep { $_ != 403 } @forms), 0,
-       'the same form six times: refused by every child')
-        or diag("answers: @forms");
-
-    is($last, 429, 'four wrong codes across the children: locked')
-        or diag("answers: @wrong, then $last");
-}
+is($last, 429, 'four wrong codes across the children: locked')
+    or diag("answers: @wrong, then $last");
 
 my %children = map { $_ => 1 }
                $a->error_log =~ /\[pid (\d+)[^\]]*\] \[client [^\]]+\] ocs auth: second step of user "erin" failed/g;
