@@ -396,16 +396,6 @@ ocs_ap_conference_child_init(apr_pool_t *p, server_rec *s)
 }
 
 
-void
-ocs_ap_conference_register_hooks(apr_pool_t *p)
-{
-    (void) p;
-
-    ap_hook_handler(ocs_ap_conference_join_handler, NULL, NULL,
-                    APR_HOOK_FIRST);
-}
-
-
 const ocs_conference_t *
 ocs_ap_conference_list(request_rec *r, size_t *n, const char **realm)
 {

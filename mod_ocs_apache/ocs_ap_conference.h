@@ -117,7 +117,7 @@ void ocs_ap_conference_guard_failed(request_rec *r, const char *account,
 void ocs_ap_conference_guard_succeeded(request_rec *r, const char *account,
     size_t len);
 
-/* the join page (SetHandler ocs-join): ocs_ap_conference_join.c */
+/* the join page (SetHandler ocs-join) and the hooks: _join.c */
 int ocs_ap_conference_join_handler(request_rec *r);
 
 #endif /* OCS_AP_CONFERENCE_H */

@@ -35,6 +35,17 @@ static int ocs_ap_join_nonce(request_rec *r, unsigned char *nonce,
 static int ocs_ap_join_cross_site(request_rec *r);
 
 
+/* the part's hooks: the join page is its only handler */
+void
+ocs_ap_conference_register_hooks(apr_pool_t *p)
+{
+    (void) p;
+
+    ap_hook_handler(ocs_ap_conference_join_handler, NULL, NULL,
+                    APR_HOOK_FIRST);
+}
+
+
 int
 ocs_ap_conference_join_handler(request_rec *r)
 {
