@@ -28,7 +28,7 @@ my $t = OCS::Test::Apache->new;
 my $tool = ($ENV{OCS_BUILD} || 'build') . '/ocs-conference';
 plan(skip_all => "no $tool (make all)") unless -x $tool;
 
-plan tests => 74;
+plan tests => 78;
 
 my $keyfile = $t->keyfile('ticket.keys', 1);
 
@@ -168,6 +168,11 @@ OCSKeyFile $keyfile
         Require valid-user
     </Location>
 
+    # another realm: the file's conferences of that realm (none)
+    <Location /Conf/Ext/elsewhere/>
+        OCSConferenceRealm elsewhere
+    </Location>
+
     <Location /Conf/Ext/open/>
         AuthType None
         Require all granted
@@ -261,6 +266,12 @@ is($r->status, 401, 'curl --digest md5, wrong key: 401');
 
 is($t->get('/Conf/Ext/open/x')->status, 200,
    'AuthType None in a nested Location');
+
+$r = $t->get('/Conf/Ext/elsewhere/x');
+like($r->header('www-authenticate') // '', qr/^Digest realm="elsewhere"/,
+     'nested OCSConferenceRealm: its own realm offered');
+is(digest('/Conf/Ext/elsewhere/x', 'm-1', $key{'m-1'})->status, 401,
+   'nested OCSConferenceRealm: the other realm\'s key does not open it');
 
 # a nested Location keeps its parent's AuthType and algorithms
 $r = $t->get('/md5/m-1/in/x');
@@ -360,6 +371,11 @@ is($t->get('/join?e=1&c=m-1', jar => 'p')->status, 401,
    'join, wrong key: the form again, with its message');
 is($t->get('/Conf/Ext/m-1/x', jar => 'p')->status, 401,
    'join, wrong key: no ticket');
+
+$r = join_post('q', 'no-such', 'x');
+like($r->header('Location') // '', qr{^https://[^/]+/join\?e=1$},
+     'join, no such conference: back, without the id');
+is($t->http('PUT', '/join')->status, 405, 'join page: PUT 405');
 
 $r = $t->post('/join', jar => 'p', form => [csrf => 'x', c => 'm-1',
                                              key => $key{'m-1'}]);
