@@ -40,6 +40,7 @@ static const command_rec  ocs_ap_cmds[] = {
     OCS_AP_NEGOTIATE_CMDS
     OCS_AP_FACTOR_CMDS
     OCS_AP_CONFERENCE_CMDS
+    OCS_AP_PUBLISH_CMDS
     { NULL }
 };
 
@@ -125,6 +126,7 @@ ocs_ap_create_dir(apr_pool_t *p, char *path)
     ocs_ap_negotiate_dir_init(p, &conf->negotiate);
     ocs_ap_factor_dir_init(p, &conf->factor);
     ocs_ap_conference_dir_init(p, &conf->conference);
+    ocs_ap_publish_dir_init(p, &conf->publish);
 
     return conf;
 }
@@ -152,6 +154,8 @@ ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv)
     ocs_ap_factor_dir_merge(p, &conf->factor, &base->factor, &add->factor);
     ocs_ap_conference_dir_merge(p, &conf->conference, &base->conference,
                                 &add->conference);
+    ocs_ap_publish_dir_merge(p, &conf->publish, &base->publish,
+                             &add->publish);
 
     return conf;
 }
@@ -371,4 +375,5 @@ ocs_ap_register_hooks(apr_pool_t *p)
     ocs_ap_negotiate_register_hooks(p);
     ocs_ap_factor_register_hooks(p);
     ocs_ap_conference_register_hooks(p);
+    ocs_ap_publish_register_hooks(p);
 }

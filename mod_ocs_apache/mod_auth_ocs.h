@@ -42,6 +42,7 @@
 #include "ocs_ap_negotiate.h"
 #include "ocs_ap_factor.h"
 #include "ocs_ap_conference.h"
+#include "ocs_ap_publish.h"
 
 
 #define OCS_AP_UNSET        -1
@@ -86,6 +87,7 @@ typedef struct {
     ocs_ap_negotiate_dir_t   negotiate;
     ocs_ap_factor_dir_t      factor;
     ocs_ap_conference_dir_t  conference;
+    ocs_ap_publish_dir_t     publish;
 } ocs_ap_dir_t;
 
 
