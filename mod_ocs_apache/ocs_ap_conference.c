@@ -813,16 +813,12 @@ ocs_ap_conference_locked(request_rec *r, int64_t left)
 }
 
 
+/* a conference's wrong keys count as a user's passwords (OCSLockout) */
 int64_t
 ocs_ap_conference_guard_locked(request_rec *r, const char *account,
     size_t len, const char **why)
 {
-    (void) r;
-    (void) account;
-    (void) len;
-    (void) why;
-
-    return 0;
+    return ocs_ap_guard_locked(r, account, len, 0, why);
 }
 
 
@@ -830,9 +826,7 @@ void
 ocs_ap_conference_guard_failed(request_rec *r, const char *account,
     size_t len)
 {
-    (void) r;
-    (void) account;
-    (void) len;
+    ocs_ap_guard_failed(r, account, len, 0);
 }
 
 
@@ -840,9 +834,7 @@ void
 ocs_ap_conference_guard_succeeded(request_rec *r, const char *account,
     size_t len)
 {
-    (void) r;
-    (void) account;
-    (void) len;
+    ocs_ap_guard_succeeded(r, account, len, 0);
 }
 
 

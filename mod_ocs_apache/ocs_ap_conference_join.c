@@ -41,8 +41,9 @@ ocs_ap_conference_register_hooks(apr_pool_t *p)
 {
     (void) p;
 
-    ap_hook_handler(ocs_ap_conference_join_handler, NULL, NULL,
-                    APR_HOOK_FIRST);
+    /* the page is ours whatever else covers it: before mod_proxy */
+    ap_hook_handler(ocs_ap_conference_join_handler, NULL,
+                    ocs_ap_before_proxy, APR_HOOK_FIRST);
 }
 
 

@@ -8,8 +8,8 @@
 # directories, and a user's ticket (from nginx, same key file) refused
 # at a conference.
 #
-# The nonce store is one process's until the shared store lands, so this
-# file runs one Apache process (a nonce and its nc window meet there).
+# The nonces live in the shared store (OCSConferenceStore): any process
+# takes any nonce (t/apache_conference_mpm.t).
 
 use strict;
 use warnings;
@@ -127,14 +127,6 @@ my $echo_url = 'http://127.0.0.1:%%PORT_echo%%';
 
 $t->run(<<"EOF");
 LoadModule dir_module %%MODULES%%/mod_dir.so
-# one process: see the head of this file
-ServerLimit 1
-StartServers 1
-MaxRequestWorkers 8
-ThreadsPerChild 8
-MinSpareThreads 1
-MaxSpareThreads 8
-
 Listen 127.0.0.1:%%PORT_https%%
 OCSKeyFile $keyfile
 
