@@ -17,7 +17,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 10;
+plan tests => 11;
 
 my $users = $n->users(alice => 'alice-pw');
 my $keys = $n->keyfile('ticket.keys', 1);
@@ -36,7 +36,16 @@ http {
             ocs_auth_user_file %%TESTDIR%%/users;
         }
 
-        location /app/ { ocs_auth forms; return 200 "nginx app\n"; }
+        location /app/ {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-User $ocs_user;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / { return 200 "nginx app for $http_x_user\n"; }
     }
 }
 EOF
@@ -78,8 +87,9 @@ is($r->status, 303, 'apache: nginx\'s form signs in');
 like($r->header('location') // '', qr{/app/x$}, 'apache: to the return url');
 
 carry($a, $n, 'j');
-is($n->get('/app/x', jar => 'j')->status, 200,
+is($n->get('/app/x', jar => 'j')->body, "nginx app for alice\n",
    'nginx: the ticket Apache issued opens');
+is($n->get('/app/x')->status, 302, 'nginx: without it, the sign-in page');
 
 # a failed post on Apache, its note read by nginx's form
 
