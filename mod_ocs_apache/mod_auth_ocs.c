@@ -367,6 +367,7 @@ ocs_ap_register_hooks(apr_pool_t *p)
 
     ocs_ap_http_register_hooks(p);
     ocs_ap_sso_register_hooks(p);
+    ocs_ap_identity_register_hooks(p);
     ocs_ap_store_register_hooks(p);
     ocs_ap_signin_register_hooks(p);
     ocs_ap_ldap_register_hooks(p);
