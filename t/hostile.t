@@ -12,7 +12,7 @@
 # For every case: no 5xx, nothing reaches the upstream without a valid
 # ticket (each request carries its case number, which the upstream
 # records), and at the end no [alert] or [crit] and no secret in any
-# log.
+# log.  The same cases run against Apache httpd (t/apache_hostile.t).
 
 use strict;
 use warnings;
@@ -43,7 +43,7 @@ die "ktutil made no keytab\n" unless -s $keytab;
 my $echo = OCS::Echo->new($t);
 $echo->start;
 
-$t->run(<<'EOF');
+my %conf = (nginx => <<'EOF', apache => <<'EOF');
 http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
     ocs_sso_identity_header X-User;
@@ -95,6 +95,56 @@ http {
     }
 }
 EOF
+LimitRequestFieldSize 16384
+Listen 127.0.0.1:%%PORT_https%%
+OCSKeyFile %%TESTDIR%%/ticket.keys
+
+<VirtualHost 127.0.0.1:%%PORT_https%%>
+    SSLEngine on
+    SSLCertificateFile %%CERT%%
+    SSLCertificateKeyFile %%KEY%%
+    OCSIdentityHeader X-User
+    OCSUserFile %%TESTDIR%%/users
+    OCSKeytab %%TESTDIR%%/http.keytab
+    OCSConferenceKeys %%TESTDIR%%/conference.keys
+
+    ProxyPass /ocs/ !
+    ProxyPass / http://127.0.0.1:%%PORT_echo%%/
+
+    <Location /ocs/signin>
+        SetHandler ocs-signin
+        OCSTOTP On
+        OCSLockout account=1000 address=100000
+    </Location>
+    <Location /ocs/logoff>
+        SetHandler ocs-logoff
+    </Location>
+    <Location /ocs/lockout>
+        SetHandler ocs-lockout-admin
+        Require ip 127.0.0.1
+    </Location>
+    <Location /app/>
+        AuthType OCS-Forms
+        Require valid-user
+    </Location>
+    <Location /step/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSSecondFactor totp
+    </Location>
+    <Location /neg/>
+        AuthType OCS-Negotiate
+        Require valid-user
+        OCSInternalNetworks 127.0.0.0/8
+    </Location>
+    <Location /conf/>
+        AuthType OCS-Conference
+        Require valid-user
+    </Location>
+</VirtualHost>
+EOF
+
+$t->run($conf{$t->{server}});
 
 my $r = $t->signin('alice', 'alice-secret-pw', jar => 'a');
 my $c = $t->jar_cookies('a');
@@ -279,7 +329,7 @@ is($r->status, 200, 'the real ticket still opens');
 like($r->body, qr/^X-User: alice\r?$/mi, 'as alice');
 
 my $log = $t->error_log;
-my @bad = grep { /\[(alert|crit|emerg)\]/ } split /\n/, $log;
+my @bad = grep { /\[(?:\w*:)?(alert|crit|emerg)\]/ } split /\n/, $log;
 is_deeply(\@bad, [], 'no [alert], [crit] or [emerg]')
     or diag(join "\n", @bad[0 .. ($#bad < 10 ? $#bad : 10)]);
 unlike($t->logs, qr/alice-secret-pw|\Q$ticket\E/,

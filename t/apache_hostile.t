@@ -1,0 +1,10 @@
+#!/usr/bin/perl
+
+# t/hostile.t's hostile requests against the Apache module.
+
+use strict;
+use warnings;
+
+$ENV{OCS_SERVER} = 'apache';
+do './t/hostile.t';
+die $@ if $@;
