@@ -46,7 +46,8 @@ static const command_rec  ocs_ap_cmds[] = {
 };
 
 
-AP_DECLARE_MODULE(auth_ocs) = {
+/* AP_DECLARE_MODULE without its APLOG_USE_MODULE: mod_auth_ocs.h has it */
+module AP_MODULE_DECLARE_DATA  auth_ocs_module = {
     STANDARD20_MODULE_STUFF,
     ocs_ap_create_dir,
     ocs_ap_merge_dir,

@@ -93,6 +93,9 @@ typedef struct {
 extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
     __attribute__((visibility("default")));
 
+/* every file logs as auth_ocs, so that "LogLevel auth_ocs:info" works */
+APLOG_USE_MODULE(auth_ocs);
+
 
 #define ocs_ap_srv(s)                                                        \
     ((ocs_ap_srv_t *) ap_get_module_config((s)->module_config,              \
