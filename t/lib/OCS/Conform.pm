@@ -337,20 +337,36 @@ sub log_mark {
     $self->{mark} = length $self->t->error_log;
 }
 
+# the module's lines of the error log after the mark, in one form for
+# both servers: "[level] message", one a line; nginx's ", client: ..."
+# tail and Apache's [pid] and [client] fields go, so that a pattern
+# may end with $
 sub _log_since {
     my ($self) = @_;
-    return substr($self->t->error_log, $self->{mark} || 0);
+
+    my $text = substr($self->t->error_log, $self->{mark} || 0);
+    my @out;
+
+    my $apache = qr/^\[[^\]]*\]\ \[auth_ocs:(\w+)\]\ \[pid\ [^\]]*\]
+                    (?:\ \[client\ [^\]]*\])?\ (.*)$/x;
+    my $nginx = qr/^\S+\ \S+\ \[(\w+)\]\ \d+\#\d+:\ (?:\*\d+\ )?
+                   (.*?)(?:,\ client:\ .*)?$/x;
+
+    for my $line (split /\n/, $text) {
+        my $re = $self->{server} eq 'apache' ? $apache : $nginx;
+        push @out, "[$1] $2" if $line =~ $re;
+    }
+
+    return join '', map { "$_\n" } @out;
 }
 
-# the server's form of a log line of the module at level (info, notice,
-# error, crit, ...): nginx "[info] ... msg", Apache "[auth_ocs:info] ...
-# msg"
+# the form of a log line at level (info, notice, error, crit, ...) with
+# a message that matches re, on either server: nginx writes "[info]
+# ... ocs auth: not signed in, client: ...", Apache "[auth_ocs:info]
+# [pid ...] [client ...] ocs auth: not signed in"
 sub log_pattern {
     my ($self, $level, $re) = @_;
-
-    return $self->{server} eq 'apache'
-        ? qr/\[auth_ocs:\Q$level\E\] [^\n]*?$re/
-        : qr/\[\Q$level\E\] [^\n]*?$re/;
+    return qr/^\[\Q$level\E\] (?:$re)/m;
 }
 
 sub log_like {
@@ -367,13 +383,16 @@ sub log_unlike {
                   $name || "log: no [$level] $re");
 }
 
-# how many module lines at level match re since the mark
+# how many lines at level match re since the mark
 sub log_count {
     my ($self, $level, $re) = @_;
     my $p = $self->log_pattern($level, $re);
     my @n = $self->_log_since =~ /$p/g;
     return scalar @n;
 }
+
+# the module's log lines since the mark, in the neutral form
+sub log_lines { $_[0]->_log_since }
 
 # --- tickets ---------------------------------------------------------------
 
