@@ -19,7 +19,7 @@ my @CASES = qw(missing garbage empty truncated bit-flipped unknown-key-id
                wrong-key huge expired idle);
 
 # per case: GET 302, POST 401, the challenge's log line, the ticket's
-my $c = OCS::Conform->new(tests => 4 + 4 * @CASES + 4);
+my $c = OCS::Conform->new(tests => 3 + 4 * @CASES + 4);
 
 $c->users(alice => 'pw');
 $c->keyfile('ticket.keys');
@@ -135,6 +135,7 @@ $c->run(sub {
     # the ticket's own log line: level and reason, as both servers say it
     my %log = (
         'garbage'        => ['error', qr/ocs sso: ticket rejected: not a ticket/],
+        'empty'          => ['error', qr/ocs sso: ticket rejected: /],
         'truncated'      => ['error', qr/ocs sso: ticket rejected: /],
         'bit-flipped'    => ['error', qr/ocs sso: ticket rejected: ticket /
                                       . qr/authentication failed/],

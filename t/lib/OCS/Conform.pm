@@ -43,6 +43,10 @@ package OCS::Conform;
 # capitals; it is never a silent pass.  Once the part is merged, the
 # same file runs on Apache for real.
 #
+# Sameness.  same(key, value, name) compares a value across the
+# servers: what the first one gave is what the second must give, byte
+# for byte (a page, a header), without pasting it into the file.
+#
 # Differences.  Where the servers cannot answer alike, the block asks
 # differ(what, nginx => value, apache => value, why => reason) for the
 # value this server must give; the table of every difference and its
@@ -327,6 +331,24 @@ sub differ {
     return $o{$self->{server}};
 }
 
+# the same value on both servers: the first server's run records it
+# (and passes when it is defined), the second's must equal it, so that
+# a page or a header is compared byte for byte without pasting it
+sub same {
+    my ($self, $key, $value, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+
+    my $seen = $self->{same};
+
+    if (!exists $seen->{$key}) {
+        $seen->{$key} = $value;
+        return ok(defined $value, $name || $key);
+    }
+
+    return is($value, $seen->{$key}, ($name || $key)
+              . ' (as on ' . $SERVERS[0] . ')');
+}
+
 # the upstream of this server's run (when its configuration has
 # %%PORT_echo%%)
 sub echo { $_[0]{echo} }
@@ -366,29 +388,37 @@ sub _log_since {
 # [pid ...] [client ...] ocs auth: not signed in"
 sub log_pattern {
     my ($self, $level, $re) = @_;
-    return qr/^\[\Q$level\E\] (?:$re)/m;
+    return qr/^\[\Q$level\E\] (?:$re)/;
 }
 
+sub _log_match {
+    my ($self, $level, $re) = @_;
+    my $p = $self->log_pattern($level, $re);
+    return grep { $_ =~ $p } split /\n/, $self->_log_since;
+}
+
+# whether a line of the module at level matches re since the mark (re
+# is matched against one line: it may end with $)
 sub log_like {
     my ($self, $level, $re, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    return like($self->_log_since, $self->log_pattern($level, $re),
-                $name || "log: [$level] $re");
+    return ok(scalar($self->_log_match($level, $re)),
+              $name || "log: [$level] $re")
+        || diag("no [$level] line matches $re in:\n" . $self->_log_since);
 }
 
 sub log_unlike {
     my ($self, $level, $re, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    return unlike($self->_log_since, $self->log_pattern($level, $re),
-                  $name || "log: no [$level] $re");
+    my @hit = $self->_log_match($level, $re);
+    return ok(!@hit, $name || "log: no [$level] $re")
+        || diag("unexpected:\n" . join "\n", @hit);
 }
 
 # how many lines at level match re since the mark
 sub log_count {
     my ($self, $level, $re) = @_;
-    my $p = $self->log_pattern($level, $re);
-    my @n = $self->_log_since =~ /$p/g;
-    return scalar @n;
+    return scalar $self->_log_match($level, $re);
 }
 
 # the module's log lines since the mark, in the neutral form
