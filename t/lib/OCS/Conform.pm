@@ -388,7 +388,7 @@ sub _log_since {
 # [pid ...] [client ...] ocs auth: not signed in"
 sub log_pattern {
     my ($self, $level, $re) = @_;
-    return qr/^\[\Q$level\E\] (?:$re)/;
+    return qr/^\[\Q$level\E\] .*?(?:$re)/;
 }
 
 sub _log_match {
