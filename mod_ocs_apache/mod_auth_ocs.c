@@ -13,14 +13,12 @@
 #include "mod_auth_ocs.h"
 
 #include <mod_auth.h>
-#include <ap_expr.h>
 
 
 static void *ocs_ap_create_srv(apr_pool_t *p, server_rec *s);
 static void *ocs_ap_merge_srv(apr_pool_t *p, void *basev, void *addv);
 static void *ocs_ap_create_dir(apr_pool_t *p, char *path);
 static void *ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv);
-static const char *ocs_ap_auth_type_check(request_rec *r, int *mode);
 static int ocs_ap_check_authn(request_rec *r);
 static int ocs_ap_no_ticket(request_rec *r, ocs_ap_dir_t *dir,
     ocs_ap_sso_ctx_t *ctx);
@@ -46,7 +44,6 @@ static const command_rec  ocs_ap_cmds[] = {
 };
 
 
-/* AP_DECLARE_MODULE without its APLOG_USE_MODULE: mod_auth_ocs.h has it */
 module AP_MODULE_DECLARE_DATA  auth_ocs_module = {
     STANDARD20_MODULE_STUFF,
     ocs_ap_create_dir,
@@ -59,85 +56,6 @@ module AP_MODULE_DECLARE_DATA  auth_ocs_module = {
     , AP_MODULE_FLAG_ALWAYS_MERGE
 #endif
 };
-
-
-/* the AuthType names and what each asks */
-static const struct {
-    const char  *name;
-    int          mode;
-} ocs_ap_auth_types[] = {
-    { "OCS-Forms", OCS_AP_AUTH_FORMS },
-    { "OCS-Negotiate", OCS_AP_AUTH_NEGOTIATE },
-    { "OCS-Conference", OCS_AP_AUTH_CONFERENCE },
-    { NULL, 0 }
-};
-
-
-int
-ocs_ap_auth_mode(request_rec *r)
-{
-    int  mode;
-
-    (void) ocs_ap_auth_type_check(r, &mode);
-
-    return mode;
-}
-
-
-static const char *
-ocs_ap_auth_type_check(request_rec *r, int *mode)
-{
-    int          i;
-    const char  *type;
-
-    *mode = OCS_AP_AUTH_OFF;
-    type = ap_auth_type(r);
-
-    if (type == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; ocs_ap_auth_types[i].name != NULL; i++) {
-        if (strcasecmp(type, ocs_ap_auth_types[i].name) == 0) {
-            *mode = ocs_ap_auth_types[i].mode;
-            return ocs_ap_auth_types[i].name;
-        }
-    }
-
-    return NULL;
-}
-
-
-int
-ocs_ap_is_page(request_rec *r)
-{
-    const char        *h, *err;
-    core_dir_config   *cd;
-
-    h = r->handler;
-
-    /* SetHandler becomes r->handler only after the access checks */
-    if (h == NULL || strncmp(h, "ocs-", 4) != 0) {
-        cd = ap_get_core_module_config(r->per_dir_config);
-
-        if (cd == NULL || cd->expr_handler == NULL) {
-            return 0;
-        }
-
-        err = NULL;
-        h = ap_expr_str_exec(r, cd->expr_handler, &err);
-
-        if (err != NULL || h == NULL) {
-            return 0;
-        }
-    }
-
-    return strcmp(h, OCS_AP_HANDLER_SIGNIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOGOFF) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOGOFF_ADMIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOCKOUT_ADMIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_JOIN) == 0;
-}
 
 
 static void *

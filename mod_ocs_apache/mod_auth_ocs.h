@@ -93,8 +93,14 @@ typedef struct {
 extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
     __attribute__((visibility("default")));
 
-/* every file logs as auth_ocs, so that "LogLevel auth_ocs:info" works */
+/*
+ * Every file's log lines are the module's ([auth_ocs:info]), so that
+ * "LogLevel auth_ocs:info" shows them all; mod_auth_ocs.c therefore
+ * defines the module record without AP_DECLARE_MODULE.
+ */
+#ifdef APLOG_USE_MODULE
 APLOG_USE_MODULE(auth_ocs);
+#endif
 
 
 #define ocs_ap_srv(s)                                                        \
@@ -112,7 +118,13 @@ APLOG_USE_MODULE(auth_ocs);
 /* whether r's directory asks for one of the module's AuthTypes */
 int ocs_ap_auth_mode(request_rec *r);
 
+/* the AuthType's name when it is one of the module's, with *mode */
+const char *ocs_ap_auth_type_check(request_rec *r, int *mode);
+
 /* whether r is served by one of the module's own page handlers */
 int ocs_ap_is_page(request_rec *r);
+
+/* (ocs_ap_auth_mode(), ocs_ap_auth_type_check() and ocs_ap_is_page()
+   live in ocs_ap_http.c, so that no part calls back into this file) */
 
 #endif /* MOD_AUTH_OCS_H */

@@ -112,6 +112,7 @@ ocs_ap_signin_register_hooks(apr_pool_t *p)
 int
 ocs_ap_signin_challenge(request_rec *r)
 {
+    int          rc;
     const char  *url;
 
     if (ocs_ap_signin_is_signin_url(r)) {
@@ -128,11 +129,17 @@ ocs_ap_signin_challenge(request_rec *r)
                                OCS_MSG_SIGNIN_NOT_SET_UP, NULL);
     }
 
+    url = ocs_ap_signin_location(r);
+
+    /* Negotiate's offer, and its page for a browser (ocs_ap_negotiate) */
+    rc = ocs_ap_negotiate_challenge(r, url);
+    if (rc != DECLINED) {
+        return rc;
+    }
+
     if (ocs_ap_wants_page(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ocs auth: not signed in, sent to the sign-in page");
-
-        url = ocs_ap_signin_location(r);
 
         return ocs_ap_redirect(r, HTTP_MOVED_TEMPORARILY, url);
     }
