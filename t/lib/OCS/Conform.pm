@@ -156,6 +156,14 @@ sub _prepare {
         $t->write_file(@$f);
     }
     $t->users(@$_) for @{$self->{users}};
+    $_->($t) for @{$self->{prepare} || []};
+}
+
+# more to do in each server's directory before it starts (after the
+# files and users): sub { my ($t) = @_; ... }
+sub prepare {
+    my ($self, $code) = @_;
+    push @{$self->{prepare}}, $code;
 }
 
 # --- the run -------------------------------------------------------------
