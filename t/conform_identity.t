@@ -13,7 +13,7 @@ use lib 't/lib';
 use OCS::Conform;
 use Test::More;
 
-my $c = OCS::Conform->new(tests => 37);
+my $c = OCS::Conform->new(tests => 38);
 
 $c->users(alice => 'pw');
 $c->keyfile('ticket.keys');
@@ -52,6 +52,12 @@ http {
         }
 
         location /open/ {
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+        }
+
+        location /pass/ {
+            ocs_auth forms;
+            ocs_sso_pass_cookies on;
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
         }
 
@@ -130,6 +136,13 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
 
     <Location /open/>
         ProxyPass http://127.0.0.1:%%PORT_echo%%/open/
+    </Location>
+
+    <Location /pass/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSPassCookies on
+        ProxyPass http://127.0.0.1:%%PORT_echo%%/pass/
     </Location>
 
     <Location /hsts/>
@@ -223,6 +236,10 @@ $c->run(sub {
 
     $r = $t->get('/app/', headers => [$cookie]);
     unlike($r->body, qr/^Cookie:/mi, 'only the ticket: no Cookie upstream');
+
+    $r = $t->get('/pass/', headers => ["Cookie: a=1; __Host-ocs_ticket=$ticket"]);
+    like($r->body, qr/^Cookie: a=1; __Host-ocs_ticket=\Q$ticket\E\r?$/mi,
+         'pass cookies on: the ticket goes upstream too');
 
     # the responses of the module: the security headers
 

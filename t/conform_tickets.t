@@ -19,7 +19,7 @@ my @CASES = qw(missing garbage empty truncated bit-flipped unknown-key-id
                wrong-key huge expired idle);
 
 # per case: GET 302, POST 401, the challenge's log line, the ticket's
-my $c = OCS::Conform->new(tests => 3 + 4 * @CASES + 4);
+my $c = OCS::Conform->new(tests => 6 + 4 * @CASES + 4);
 
 $c->users(alice => 'pw');
 $c->keyfile('ticket.keys');
@@ -50,6 +50,17 @@ http {
             ocs_sso_idle_timeout 2s;
             ocs_sso_refresh 1h;
             proxy_pass http://127.0.0.1:%%PORT_echo%%;
+        }
+
+        location /refresh/ {
+            ocs_auth forms;
+            ocs_sso_refresh 1s;
+            proxy_pass http://127.0.0.1:%%PORT_echo%%;
+
+            location /refresh/slow/ {
+                ocs_sso_refresh 1h;
+                proxy_pass http://127.0.0.1:%%PORT_echo%%;
+            }
         }
 
         location = /ocs/signin {
@@ -96,6 +107,17 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
         OCSIdleTimeout 2s
         OCSRefresh 1h
         ProxyPass http://127.0.0.1:%%PORT_echo%%/idle/
+    </Location>
+
+    <Location /refresh/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSRefresh 1s
+        ProxyPass http://127.0.0.1:%%PORT_echo%%/refresh/
+    </Location>
+
+    <Location /refresh/slow/>
+        OCSRefresh 1h
     </Location>
 </VirtualHost>
 EOF
@@ -152,7 +174,18 @@ $c->run(sub {
 
     my %where = (expired => '/short/', idle => '/idle/');
 
+    # whole seconds: a 1 s interval may be due a moment after sign-in
+    ok(!$t->get('/refresh/slow/', headers => [$c->cookie($ticket)])
+          ->set_cookie('__Host-ocs_ticket'), 'refresh: not yet');
+
     sleep 2.2;
+
+    my $r = $t->get('/refresh/', headers => [$c->cookie($ticket)]);
+    like($r->set_cookie('__Host-ocs_ticket') // '',
+         qr/^__Host-ocs_ticket=[\w-]{60,}; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+         'refresh: a new cookie after the interval, on the proxied answer');
+    ok(!$t->get('/refresh/slow/', headers => [$c->cookie($ticket)])
+          ->set_cookie('__Host-ocs_ticket'), 'refresh: a nested interval, not due yet');
 
     for my $case (@CASES) {
         my $where = $where{$case} || '/app/';
@@ -185,7 +218,7 @@ $c->run(sub {
     # a good ticket over plain http: never looked at
 
     $c->log_mark;
-    my $r = $t->get('/app/', plain => 1, headers => [$c->cookie($ticket)]);
+    $r = $t->get('/app/', plain => 1, headers => [$c->cookie($ticket)]);
     is($r->status, 301, 'over http: sent to https');
     $r = $t->post('/app/', plain => 1, headers => [$c->cookie($ticket)],
                   body => 'a=b');
