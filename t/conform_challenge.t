@@ -13,7 +13,7 @@ use lib 't/lib';
 use OCS::Conform;
 use Test::More;
 
-my $c = OCS::Conform->new(tests => 32);
+my $c = OCS::Conform->new(tests => 35);
 
 $c->users(alice => 'pw');
 $c->keyfile('ticket.keys');
@@ -161,6 +161,15 @@ $c->run(sub {
     is($r->header('WWW-Authenticate'), 'OCS-Forms signin="/login?lang=en"',
        'the challenge names the directory\'s sign-in URL');
     like($r->header('Content-Type') // '', qr{^text/plain}, '401: text/plain');
+
+    # the same headers and bodies on both, but for the server's own
+    my $shape = sub { $c->shape($_[0]) };
+    $c->same('302 shape', $shape->($t->get('/app/x?a=1')),
+             'the 302: its headers and body');
+    $c->same('401 shape', $shape->($t->post('/app/x', body => 'a=b')),
+             'the 401: its headers and body');
+    $c->same('head 302 shape', $shape->($t->head('/app/x')),
+             'a HEAD 302: its headers, no body');
 
     # the sign-in URL reached a protected place: never redirected to itself
 

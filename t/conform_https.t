@@ -13,7 +13,7 @@ use lib 't/lib';
 use OCS::Conform;
 use Test::More;
 
-my $c = OCS::Conform->new(tests => 21);
+my $c = OCS::Conform->new(tests => 23);
 
 $c->users(alice => 'pw');
 $c->keyfile('ticket.keys');
@@ -122,6 +122,13 @@ $c->run(sub {
         is(lc($r->header('connection') // ''), 'close',
            "$method: connection closed");
     }
+
+    # the same headers and bodies on both, but for the server's own
+    $c->same('301 shape', $c->shape($t->get('/app/x', plain => 1)),
+             'the 301: its headers and body');
+    $c->same('403 shape', $c->shape($t->post('/app/x', plain => 1,
+                                             body => 'a=b')),
+             'the 403: its headers and body');
 
     # a refused request's body is never read: the answer comes first
 

@@ -357,6 +357,20 @@ sub same {
               . ' (as on ' . $SERVERS[0] . ')');
 }
 
+# a response as both servers must give it alike: the names of its
+# headers, each once and sorted, without the server's own (Date,
+# Server, Connection, Keep-Alive), then its body
+sub shape {
+    my ($self, $r) = @_;
+
+    my %seen;
+    my @names = grep { !$seen{$_}++ }
+                sort grep { !/^(?:date|server|connection|keep-alive)$/ }
+                map { lc } ($r->raw_headers // '') =~ /^([^:\s]+):/mg;
+
+    return join(' ', @names) . "\n" . ($r->body // '');
+}
+
 # the upstream of this server's run (when its configuration has
 # %%PORT_echo%%)
 sub echo { $_[0]{echo} }
