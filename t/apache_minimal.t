@@ -22,7 +22,7 @@ use Test::More;
 
 my $a = OCS::Test::Apache->new;
 my $n = OCS::Test::Nginx->new;
-plan tests => 26;
+plan tests => 28;
 
 my $doc = $a->read_file($a->root . '/docs/apache.md');
 my ($conf) = $doc =~ /<!-- t\/apache_minimal\.t[^>]*-->\n```apache\n(.*?)^```/ms;
@@ -160,4 +160,26 @@ SKIP: {
 
 $n->stop;
 $echo->stop;
+$a->stop;
+
+# the .load file of the page: with the modules its Depends line names
+# (and the MPM and Debian's default authn_core/authz_core/authz_user),
+# Apache takes the page's configuration
+my ($load) = $doc =~ /^```apache\n(# \/etc\/apache2\/mods-available\/auth_ocs\.load\n.*?)^```/ms;
+ok($load, 'the .load file is in the page');
+$load //= '';
+my ($depends) = $load =~ /^# Depends: (.*)$/m;
+my $mods = '/usr/lib/apache2/modules';
+my $d = $a->dir;
+my $alone = "ServerRoot \"$d\"\nDefaultRuntimeDir \"$d\"\nPidFile \"$d/t.pid\"\n"
+    . "ErrorLog \"$d/t.log\"\nServerName localhost\nMutex file:$d default\n"
+    . join('', map { "LoadModule ${_}_module $mods/mod_$_.so\n" }
+                   'mpm_event', qw(authn_core authz_core authz_user),
+                   split ' ', $depends // '')
+    . ($load =~ s{/usr/lib/apache2/modules/mod_auth_ocs\.so}{$a->{module}}r)
+    . $a->expand($listen . $conf);
+$a->write_file('alone.conf', $alone);
+my $t_out = `$a->{apache} -t -f $d/alone.conf 2>&1`;
+is($?, 0, 'the modules the .load file names are enough') or diag($t_out);
+
 $a->done;
