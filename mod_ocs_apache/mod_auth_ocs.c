@@ -40,6 +40,7 @@ static const command_rec  ocs_ap_cmds[] = {
     OCS_AP_NEGOTIATE_CMDS
     OCS_AP_FACTOR_CMDS
     OCS_AP_CONFERENCE_CMDS
+    OCS_AP_PUBLISH_CMDS
     { NULL }
 };
 
@@ -125,6 +126,7 @@ ocs_ap_create_dir(apr_pool_t *p, char *path)
     ocs_ap_negotiate_dir_init(p, &conf->negotiate);
     ocs_ap_factor_dir_init(p, &conf->factor);
     ocs_ap_conference_dir_init(p, &conf->conference);
+    ocs_ap_publish_dir_init(p, &conf->publish);
 
     return conf;
 }
@@ -152,6 +154,8 @@ ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv)
     ocs_ap_factor_dir_merge(p, &conf->factor, &base->factor, &add->factor);
     ocs_ap_conference_dir_merge(p, &conf->conference, &base->conference,
                                 &add->conference);
+    ocs_ap_publish_dir_merge(p, &conf->publish, &base->publish,
+                             &add->publish);
 
     return conf;
 }
@@ -208,6 +212,12 @@ ocs_ap_check_authn(request_rec *r)
     }
 
     rc = ocs_ap_ldap_recheck(r, ctx);
+
+    if (rc == OK && ctx->state != OCS_AP_SSO_VALID) {
+        /* the re-check ended the session: as a request without a ticket */
+        rc = ocs_ap_no_ticket(r, dir, ctx);
+    }
+
     if (rc != OK) {
         return rc;
     }
@@ -261,15 +271,17 @@ ocs_ap_no_ticket(request_rec *r, ocs_ap_dir_t *dir, ocs_ap_sso_ctx_t *ctx)
 
 
 /*
- * The sign-in, logoff and admin pages are never behind an inherited
- * Require: an access_checker_ex that says OK ends the access checks
- * before authentication (server/request.c), as nginx never protects
- * them.  Their own handlers do what each page needs.
+ * The sign-in and logoff pages are never behind an inherited Require:
+ * an access_checker_ex that says OK ends the access checks before
+ * authentication (server/request.c), as nginx never protects them.
+ * Their own handlers do what each page needs.  The admin pages (2) go
+ * through Apache's checks, which protect them as allow/deny and
+ * auth_basic do on nginx.
  */
 static int
 ocs_ap_pages_access(request_rec *r)
 {
-    if (!ocs_ap_is_page(r)) {
+    if (ocs_ap_is_page(r) != 1) {
         return DECLINED;
     }
 
@@ -355,6 +367,7 @@ ocs_ap_register_hooks(apr_pool_t *p)
 
     ocs_ap_http_register_hooks(p);
     ocs_ap_sso_register_hooks(p);
+    ocs_ap_identity_register_hooks(p);
     ocs_ap_store_register_hooks(p);
     ocs_ap_signin_register_hooks(p);
     ocs_ap_ldap_register_hooks(p);
@@ -363,4 +376,5 @@ ocs_ap_register_hooks(apr_pool_t *p)
     ocs_ap_negotiate_register_hooks(p);
     ocs_ap_factor_register_hooks(p);
     ocs_ap_conference_register_hooks(p);
+    ocs_ap_publish_register_hooks(p);
 }

@@ -412,16 +412,11 @@ ocs_ap_negotiate_offered(request_rec *r)
 }
 
 
-/*
- * STUB until OCSInternalNetworks lands (the directory part owns it):
- * every client counts as internal.  Replace with that part's check.
- */
+/* OCSInternalNetworks (the directory part's): none set, nobody */
 static int
 ocs_ap_negotiate_internal(request_rec *r)
 {
-    (void) r;
-
-    return 1;
+    return ocs_ap_ldap_internal_client(r);
 }
 
 
@@ -613,7 +608,9 @@ ocs_ap_negotiate_register_hooks(apr_pool_t *p)
     ocs_ap_negotiate_conf_hooks(p);
 
     /* before mod_proxy, as the other pages of the module */
-    ap_hook_handler(ocs_ap_quick_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* the page is ours whatever else covers it: before mod_proxy */
+    ap_hook_handler(ocs_ap_quick_handler, NULL, ocs_ap_before_proxy,
+                    APR_HOOK_FIRST);
 }
 
 

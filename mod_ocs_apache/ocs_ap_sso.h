@@ -177,4 +177,10 @@ void ocs_ap_sso_policy(request_rec *r, ocs_session_policy_t *policy);
 /* the revocation store (ocs_ap_store.h) */
 const ocs_store_t *ocs_ap_sso_store(request_rec *r);
 
+/* RFC 9110 token characters: NULL, or why value is not one */
+const char *ocs_ap_sso_token(cmd_parms *cmd, const char *value);
+
+/* the identity's fixup (ocs_ap_identity.c) */
+void ocs_ap_identity_register_hooks(apr_pool_t *p);
+
 #endif /* OCS_AP_SSO_H */

@@ -6,10 +6,8 @@
 # without a form and then rides the proxy's own ticket; bad, foreign,
 # oversized and replayed tokens get 401 and one log line; the token
 # never goes upstream.
-#
-# OCSInternalNetworks belongs to the directory part and is not there
-# yet: until it is, every client counts as internal, and the external
-# vhost's checks are TODO.
+# A vhost whose OCSInternalNetworks does not hold the client offers no
+# Negotiate and refuses a token sent anyway.
 
 use strict;
 use warnings;
@@ -64,6 +62,7 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
 $tls
     OCSKeytab $keytab
     OCSNegotiateMaxToken 1k
+    OCSInternalNetworks 127.0.0.0/8
 
     <Location /app/>
         AuthType OCS-Negotiate
@@ -150,7 +149,7 @@ $tls
 <VirtualHost 127.0.0.1:%%PORT_external%%>
 $tls
     OCSKeytab $keytab
-    # OCSInternalNetworks 10.0.0.0/8, once the directory part has it
+    OCSInternalNetworks 10.0.0.0/8
 
     <Location /app/>
         AuthType OCS-Negotiate
@@ -495,25 +494,21 @@ like($t->error_log,
 
 # external clients: never offered, refused if sent
 
-TODO: {
-    local $TODO = 'OCSInternalNetworks comes with the directory part';
+$r = $t->get('/ocs/quick?r=%2Fapp%2F', port => 'external');
+is($r->status, 302, 'quick, external: 302');
+like($r->header('Location') // '',
+     qr{^https://127\.0\.0\.1:\d+/ocs/signin\?r=%2Fapp%2F$},
+     'quick, external: the form');
 
-    $r = $t->get('/ocs/quick?r=%2Fapp%2F', port => 'external');
-    is($r->status, 302, 'quick, external: 302');
-    like($r->header('Location') // '',
-         qr{^https://127\.0\.0\.1:\d+/ocs/signin\?r=%2Fapp%2F$},
-         'quick, external: the form');
+$r = $t->get('/app/', port => 'external', headers => $page);
+is($r->status, 302, 'external: the form');
+unlike($r->raw_headers, qr/Negotiate/, 'external: Negotiate not offered');
 
-    $r = $t->get('/app/', port => 'external', headers => $page);
-    is($r->status, 302, 'external: the form');
-    unlike($r->raw_headers, qr/Negotiate/, 'external: Negotiate not offered');
-
-    $r = $t->get('/app/', port => 'external',
-                 headers => [@$page, "Authorization: $sent"]);
-    is($r->status, 302, 'external with a token: refused, the form');
-    like($t->error_log, qr/\[auth_ocs:error\].*Negotiate from a client outside "OCSInternalNetworks" refused/,
-         'log: external');
-}
+$r = $t->get('/app/', port => 'external',
+             headers => [@$page, "Authorization: $sent"]);
+is($r->status, 302, 'external with a token: refused, the form');
+like($t->error_log, qr/\[auth_ocs:error\].*Negotiate from a client outside "OCSInternalNetworks" refused/,
+     'log: external');
 
 my $log = $t->error_log;
 like($log, qr/\[auth_ocs:notice\].*user "alice" signed in with Kerberos/,

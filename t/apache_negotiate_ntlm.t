@@ -60,6 +60,7 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
 
     OCSKeytab $keytab
     OCSNTLM on
+    OCSInternalNetworks 127.0.0.0/8
 
     <Location /app/>
         AuthType OCS-Negotiate
