@@ -61,8 +61,6 @@ http {
 }
 EOF
 
-# every client counts as internal until the directory part brings
-# OCSInternalNetworks
 $c->apache(<<"EOF");
 Listen 127.0.0.1:%%PORT_https%%
 OCSKeyFile %%TESTDIR%%/ticket.keys
@@ -77,6 +75,7 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
         AuthType OCS-Negotiate
         Require valid-user
         OCSNegotiateMaxToken 1k
+        OCSInternalNetworks 127.0.0.0/8
         ProxyPass http://127.0.0.1:%%PORT_echo%%/app/
     </Location>
 </VirtualHost>
