@@ -204,6 +204,11 @@ ocs_ap_hsts_fixup(request_rec *r)
         return DECLINED;
     }
 
+    /* as on nginx: protected directories and our pages only */
+    if (ocs_ap_auth_mode(r) == OCS_AP_AUTH_OFF && !ocs_ap_is_page(r)) {
+        return DECLINED;
+    }
+
     apr_table_setn(r->err_headers_out, "Strict-Transport-Security",
                    dir->http.hsts);
 
@@ -461,6 +466,9 @@ ocs_ap_send(request_rec *r, int status, const char *type, const char *body,
     for (sh = ocs_web_security_headers; sh->name != NULL; sh++) {
         apr_table_setn(r->err_headers_out, sh->name, sh->value);
     }
+
+    /* an answer from check_authn never reaches the fixup that adds it */
+    (void) ocs_ap_hsts_fixup(r);
 
     r->status = status;
     ap_set_content_type(r, type);

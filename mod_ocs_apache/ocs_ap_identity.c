@@ -11,10 +11,13 @@
 #include "mod_auth_ocs.h"
 
 #include <apr_escape.h>
+#include <apr_lib.h>
 
 
 static int ocs_ap_sso_fixup(request_rec *r);
 static void ocs_ap_sso_strip(request_rec *r, ocs_ap_dir_t *dir);
+static void ocs_ap_sso_unset(request_rec *r, const char *name, int level);
+static size_t ocs_ap_sso_unset_alike(apr_table_t *t, const char *name);
 
 
 /*
@@ -185,23 +188,25 @@ ocs_ap_sso_strip(request_rec *r, ocs_ap_dir_t *dir)
     ocs_cookie_name_t    names[4];
     apr_array_header_t  *strip;
 
+    /* a forged identity is the client's fault; the look-alikes come from
+       forward proxies and tools in good faith (nginx's levels) */
     if (dir->sso.identity_header != NULL
         && dir->sso.identity_header[0] != '\0')
     {
-        apr_table_unset(r->headers_in, dir->sso.identity_header);
+        ocs_ap_sso_unset(r, dir->sso.identity_header, APLOG_ERR);
     }
 
     strip = dir->sso.strip_headers;
 
     if (strip == NULL) {
         for (i = 0; ocs_ap_sso_identity_headers[i] != NULL; i++) {
-            apr_table_unset(r->headers_in, ocs_ap_sso_identity_headers[i]);
+            ocs_ap_sso_unset(r, ocs_ap_sso_identity_headers[i], APLOG_INFO);
         }
 
     } else {
         for (i = 0; i < strip->nelts; i++) {
             h = ((const char **) strip->elts)[i];
-            apr_table_unset(r->headers_in, h);
+            ocs_ap_sso_unset(r, h, APLOG_INFO);
         }
     }
 
@@ -220,6 +225,81 @@ ocs_ap_sso_strip(request_rec *r, ocs_ap_dir_t *dir)
 
     (void) ocs_ap_cookie_strip(r, names,
                                ocs_ap_srv(r->server)->sso.cookie ? 2 : 4);
+}
+
+
+/* removes the client's copies of a header, logged as nginx logs them */
+static void
+ocs_ap_sso_unset(request_rec *r, const char *name, int level)
+{
+    size_t  n;
+
+    n = ocs_ap_sso_unset_alike(r->headers_in, name);
+
+    /* a subrequest's copies were the main request's, logged there */
+    if (n && r->main == NULL) {
+        ap_log_rerror(APLOG_MARK, level, 0, r,
+                      "ocs sso: removed %" APR_SIZE_T_FMT " client-supplied "
+                      "\"%s\" header%s", n, name, n > 1 ? "s" : "");
+    }
+}
+
+
+/*
+ * Removes every header whose name is name without case and with "-"
+ * and "_" alike: CGI, PHP and many frameworks read X_User as X-User.
+ * Returns how many went.
+ */
+static size_t
+ocs_ap_sso_unset_alike(apr_table_t *t, const char *name)
+{
+    int                        i;
+    size_t                     n, len;
+    const char                *key, *a, *b;
+    apr_table_entry_t         *e;
+    const apr_array_header_t  *elts;
+
+    n = 0;
+    len = strlen(name);
+
+    do {
+        key = NULL;
+        elts = apr_table_elts(t);
+        e = (apr_table_entry_t *) elts->elts;
+
+        for (i = 0; i < elts->nelts; i++) {
+            if (e[i].key == NULL || strlen(e[i].key) != len) {
+                continue;
+            }
+
+            for (a = e[i].key, b = name; *a != '\0'; a++, b++) {
+                if (apr_tolower(*a) != apr_tolower(*b)
+                    && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+                {
+                    break;
+                }
+            }
+
+            if (*a != '\0') {
+                continue;
+            }
+
+            if (key == NULL) {
+                key = e[i].key;
+            }
+
+            if (strcasecmp(e[i].key, key) == 0) {
+                n++;
+            }
+        }
+
+        if (key != NULL) {
+            apr_table_unset(t, key);
+        }
+
+    } while (key != NULL);
+
+    return n;
 }
 
 

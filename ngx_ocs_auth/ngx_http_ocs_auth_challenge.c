@@ -58,6 +58,16 @@ ngx_http_ocs_auth_challenge(ngx_http_request_t *r,
         return NGX_HTTP_UNAUTHORIZED;
     }
 
+    /*
+     * The answer goes before the body is read: the body must still be
+     * read and dropped, or the connection would take it for the next
+     * request (a POST whose body is a request would be answered twice).
+     */
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     if (ngx_http_ocs_auth_is_signin_url(r)) {
         /*
          * nginx -t checks where the sign-in URL goes, but a rewrite can
