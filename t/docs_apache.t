@@ -7,7 +7,9 @@
 # module answers).  Every directive of either server has a row; every
 # row names an nginx directive that exists and, in its Apache cell,
 # Apache directives that exist, or says "not yet" (listed at the end)
-# or "none" with the reason.  And the differences the conformance
+# or "none" with the reason.  Every Apache directive, AuthType and
+# handler has an entry in docs/apache.md's reference.  And the
+# differences the conformance
 # scenarios declare (differ() in t/conform_*.t) are each recorded in
 # docs/apache.md.  Plain Perl, no server.
 
@@ -118,6 +120,27 @@ ok($named{$_}, "Apache $_: in the table") for sort keys %apache;
 
 note('not yet on Apache: ' . join(', ', @not_yet)) if @not_yet;
 note('none on Apache: ' . join(', ', @none)) if @none;
+
+# --- the reference of docs/apache.md -----------------------------------
+
+my $apache_ref = read_text("$root/docs/apache.md");
+my ($reference) = $apache_ref =~ /^## Directive reference\n(.*)\z/ms;
+ok($reference, 'docs/apache.md has its "Directive reference"');
+
+my %entry;
+for my $h (($reference // '') =~ /^#{3,4} (.*)$/mg) {
+    $h =~ s/&lt;/</g;
+    $h =~ s/&gt;/>/g;
+    $entry{$1} = 1 while $h =~ /(<?OCS\w+>?)/g;
+    $entry{"AuthType $1"} = 1 while $h =~ /AuthType (OCS-[\w-]+)/g;
+    $entry{"SetHandler $1"} = 1 while $h =~ /SetHandler (ocs-[\w-]+)/g;
+}
+
+ok($entry{$_}, "Apache $_: an entry in docs/apache.md") for sort keys %apache;
+ok($entry{"AuthType $_"}, "AuthType $_: an entry in docs/apache.md")
+    for sort keys %auth_type;
+ok($entry{"SetHandler $_"}, "SetHandler $_: an entry in docs/apache.md")
+    for sort keys %handler;
 
 # --- the differences the conformance scenarios declare -------------------
 
