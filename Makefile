@@ -71,7 +71,8 @@ export OCS_APACHE_MODULE = $(AP_MODULE)
 
 .PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
-        fuzz fuzz-build fuzz-replay
+        fuzz fuzz-build fuzz-replay test-fuzz-replay unit-asan \
+        test-unit-asan
 
 all: modules tools unit apache
 
@@ -201,14 +202,62 @@ fuzz: fuzz-build
 fuzz-replay: fuzz-build
 	@rc=0; for bin in $(FUZZ_BINS); do \
 	    t=$$(basename $$bin); seeds=core/test/fuzz/corpus/$$t; \
-	    [ -d $$seeds ] || continue; \
-	    n=$$(find $$seeds -type f | wc -l); \
+	    n=$$(find $$seeds -type f 2>/dev/null | wc -l); \
 	    printf '  REPLAY %s (%s inputs)\n' $$t $$n; \
-	    [ $$n -gt 0 ] || continue; \
+	    [ $$n -gt 0 ] || { echo "make: $$t has no corpus" >&2; rc=1; \
+	                       continue; }; \
 	    find $$seeds -type f -print0 | xargs -0 $$bin -runs=1 \
 	        > $(FUZZ_DIR)/$$t.replay.log 2>&1 \
 	        || { tail -40 $(FUZZ_DIR)/$$t.replay.log; rc=1; }; \
 	done; exit $$rc
+
+# The core and its unit tests built with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer in build/asan/ (never mixed with the normal
+# build), and a canary that makes each kind of report on purpose;
+# tools/test-unit-asan runs them, failing on any report.
+ASAN_DIR        = $(BUILD)/asan
+ASAN_CFLAGS     = -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
+                  -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+                  -Icore/include $(FUZZ_SAN)
+ASAN_CORE_OBJS  = $(patsubst core/src/%.c,$(ASAN_DIR)/core/%.o,$(CORE_SRCS))
+ASAN_UNIT_BINS  = $(patsubst core/test/%.c,$(ASAN_DIR)/unit/%.t,$(UNIT_SRCS))
+
+$(ASAN_DIR)/core/%.o: core/src/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -c -o $@ $<
+
+$(ASAN_DIR)/libocs.a: $(ASAN_CORE_OBJS)
+	$(call say,AR,$(call rel,$@))
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
+
+$(ASAN_DIR)/unit/%.t: core/test/%.c core/test/ocs_test.h \
+                      core/test/ocs_test_ring.h $(ASAN_DIR)/libocs.a \
+                      $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -Icore/test -o $@ $< \
+	    $(ASAN_DIR)/libocs.a $(CORE_LIBS)
+
+$(ASAN_DIR)/san_canary: core/test/san_canary.c
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -o $@ $<
+
+unit-asan: $(ASAN_UNIT_BINS) $(ASAN_DIR)/san_canary
+
+# in "make check": skipped (or failed with OCS_TEST_STRICT) without
+# clang and its sanitizer runtimes, as test-clang is
+test-unit-asan:
+	@if tools/need-clang $@ '$(CLANG)' address,undefined; then \
+	    $(MAKE) unit-asan && tools/test-unit-asan; \
+	else \
+	    [ $$? -eq 1 ]; \
+	fi
+
+test-fuzz-replay:
+	@if tools/need-clang $@ '$(CLANG)' fuzzer,address,undefined; then \
+	    $(MAKE) fuzz-replay; \
+	else \
+	    [ $$? -eq 1 ]; \
+	fi
 
 test: deps
 	@+$(MAKE) check
@@ -217,7 +266,8 @@ test: deps
 # with -j.  A part that cannot run (no clang, Debian's archive
 # unreachable) says why when it stops, and again here after the last
 # summary.
-CHECKS = test-unit test-clang test-upstream test-nginx
+CHECKS = test-unit test-unit-asan test-fuzz-replay test-clang \
+         test-upstream test-nginx
 
 check: all
 	@rm -f $(SKIPPED)
