@@ -72,7 +72,7 @@ export OCS_APACHE_MODULE = $(AP_MODULE)
 .PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
         fuzz fuzz-build fuzz-replay test-fuzz-replay unit-asan \
-        test-unit-asan
+        test-unit-asan test-valgrind
 
 all: modules tools unit apache
 
@@ -243,6 +243,15 @@ $(ASAN_DIR)/san_canary: core/test/san_canary.c
 
 unit-asan: $(ASAN_UNIT_BINS) $(ASAN_DIR)/san_canary
 
+# the unit tests under valgrind's memcheck (tools/test-valgrind), with
+# the canary built as they are
+$(BUILD)/valgrind/san_canary: core/test/san_canary.c
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $<
+
+test-valgrind: unit $(BUILD)/valgrind/san_canary
+	$(Q)tools/test-valgrind
+
 # in "make check": skipped (or failed with OCS_TEST_STRICT) without
 # clang and its sanitizer runtimes, as test-clang is
 test-unit-asan:
@@ -266,8 +275,8 @@ test: deps
 # with -j.  A part that cannot run (no clang, Debian's archive
 # unreachable) says why when it stops, and again here after the last
 # summary.
-CHECKS = test-unit test-unit-asan test-fuzz-replay test-clang \
-         test-upstream test-nginx
+CHECKS = test-unit test-unit-asan test-valgrind test-fuzz-replay \
+         test-clang test-upstream test-nginx
 
 check: all
 	@rm -f $(SKIPPED)

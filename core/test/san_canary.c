@@ -1,8 +1,9 @@
 /*
- * Deliberate sanitizer reports: "make test-unit-asan" (and valgrind's
- * "make test-valgrind") first run this with each argument and expect a
- * report and a failed exit, so that a silent run of the unit tests
- * means they are clean, not that reports go nowhere.
+ * Deliberate sanitizer reports: "make test-unit-asan" (ASan and UBSan)
+ * and "make test-valgrind" (memcheck) first run this with each argument
+ * they can see and expect a report and a failed exit, so that a silent
+ * run of the unit tests means they are clean, not that reports go
+ * nowhere.
  *
  *   san_canary heap|use-after-free|ub|leak|uninit
  *
@@ -44,8 +45,9 @@ main(int argc, char **argv)
         p[i] = 'y';
 
     } else if (strcmp(argv[1], "use-after-free") == 0) {
+        canary_ptr = p;
         free(p);
-        i = p[canary_int - INT_MAX];
+        i = ((char *) canary_ptr)[canary_int - INT_MAX];
         return i == 'x' ? 0 : 1;
 
     } else if (strcmp(argv[1], "ub") == 0) {
