@@ -103,7 +103,9 @@ $(BUILD)/nginx.id: FORCE
 	@mkdir -p $(BUILD)
 	@id=$$(echo 'src $(abspath $(NGINX_SRC))'; echo 'cc $(CC)'; \
 	       grep -hs 'define NGINX_VERSION ' $(NGINX_SRC)/src/core/nginx.h; \
-	       cat $(NGINX_SRC)/conf_flags 2>/dev/null); \
+	       cat $(NGINX_SRC)/conf_flags 2>/dev/null; \
+	       $(if $(OCS_NGX_CC_OPT)$(OCS_NGX_LD_OPT),echo \
+	           'opt $(OCS_NGX_CC_OPT) | $(OCS_NGX_LD_OPT)')); \
 	 [ "$$id" = "$$(cat $@ 2>/dev/null)" ] || echo "$$id" > $@
 
 $(NGX_TREE)/objs/Makefile: $(BUILD)/nginx.id config tools/configure-nginx
