@@ -72,7 +72,7 @@ export OCS_APACHE_MODULE = $(AP_MODULE)
 .PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
         fuzz fuzz-build fuzz-replay test-fuzz-replay unit-asan \
-        test-unit-asan test-valgrind
+        test-unit-asan test-valgrind test-asan
 
 all: modules tools unit apache
 
@@ -308,6 +308,13 @@ test-clang:
 # the same tests against nginx built from a pristine upstream tree
 test-upstream: tools
 	@$(TEST_ENV) tools/test-upstream
+
+# the integration suite against that nginx and the module built with
+# ASan+UBSan, one file at a time, failing on any report (not in "make
+# check": it takes several times the suite's time); TESTS picks files
+TESTS ?=
+test-asan:
+	@$(TEST_ENV) OCS_CLANG='$(CLANG)' tools/test-asan $(TESTS)
 
 TEST_ENV = MAKEFLAGS= MAKELEVEL= NGINX_SRC='$(NGINX_SRC)' CC='$(CC)' V='$(V)'
 
