@@ -13,14 +13,12 @@
 #include "mod_auth_ocs.h"
 
 #include <mod_auth.h>
-#include <ap_expr.h>
 
 
 static void *ocs_ap_create_srv(apr_pool_t *p, server_rec *s);
 static void *ocs_ap_merge_srv(apr_pool_t *p, void *basev, void *addv);
 static void *ocs_ap_create_dir(apr_pool_t *p, char *path);
 static void *ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv);
-static const char *ocs_ap_auth_type_check(request_rec *r, int *mode);
 static int ocs_ap_check_authn(request_rec *r);
 static int ocs_ap_no_ticket(request_rec *r, ocs_ap_dir_t *dir,
     ocs_ap_sso_ctx_t *ctx);
@@ -42,11 +40,12 @@ static const command_rec  ocs_ap_cmds[] = {
     OCS_AP_NEGOTIATE_CMDS
     OCS_AP_FACTOR_CMDS
     OCS_AP_CONFERENCE_CMDS
+    OCS_AP_PUBLISH_CMDS
     { NULL }
 };
 
 
-AP_DECLARE_MODULE(auth_ocs) = {
+module AP_MODULE_DECLARE_DATA  auth_ocs_module = {
     STANDARD20_MODULE_STUFF,
     ocs_ap_create_dir,
     ocs_ap_merge_dir,
@@ -58,85 +57,6 @@ AP_DECLARE_MODULE(auth_ocs) = {
     , AP_MODULE_FLAG_ALWAYS_MERGE
 #endif
 };
-
-
-/* the AuthType names and what each asks */
-static const struct {
-    const char  *name;
-    int          mode;
-} ocs_ap_auth_types[] = {
-    { "OCS-Forms", OCS_AP_AUTH_FORMS },
-    { "OCS-Negotiate", OCS_AP_AUTH_NEGOTIATE },
-    { "OCS-Conference", OCS_AP_AUTH_CONFERENCE },
-    { NULL, 0 }
-};
-
-
-int
-ocs_ap_auth_mode(request_rec *r)
-{
-    int  mode;
-
-    (void) ocs_ap_auth_type_check(r, &mode);
-
-    return mode;
-}
-
-
-static const char *
-ocs_ap_auth_type_check(request_rec *r, int *mode)
-{
-    int          i;
-    const char  *type;
-
-    *mode = OCS_AP_AUTH_OFF;
-    type = ap_auth_type(r);
-
-    if (type == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; ocs_ap_auth_types[i].name != NULL; i++) {
-        if (strcasecmp(type, ocs_ap_auth_types[i].name) == 0) {
-            *mode = ocs_ap_auth_types[i].mode;
-            return ocs_ap_auth_types[i].name;
-        }
-    }
-
-    return NULL;
-}
-
-
-int
-ocs_ap_is_page(request_rec *r)
-{
-    const char        *h, *err;
-    core_dir_config   *cd;
-
-    h = r->handler;
-
-    /* SetHandler becomes r->handler only after the access checks */
-    if (h == NULL || strncmp(h, "ocs-", 4) != 0) {
-        cd = ap_get_core_module_config(r->per_dir_config);
-
-        if (cd == NULL || cd->expr_handler == NULL) {
-            return 0;
-        }
-
-        err = NULL;
-        h = ap_expr_str_exec(r, cd->expr_handler, &err);
-
-        if (err != NULL || h == NULL) {
-            return 0;
-        }
-    }
-
-    return strcmp(h, OCS_AP_HANDLER_SIGNIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOGOFF) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOGOFF_ADMIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_LOCKOUT_ADMIN) == 0
-           || strcmp(h, OCS_AP_HANDLER_JOIN) == 0;
-}
 
 
 static void *
@@ -206,6 +126,7 @@ ocs_ap_create_dir(apr_pool_t *p, char *path)
     ocs_ap_negotiate_dir_init(p, &conf->negotiate);
     ocs_ap_factor_dir_init(p, &conf->factor);
     ocs_ap_conference_dir_init(p, &conf->conference);
+    ocs_ap_publish_dir_init(p, &conf->publish);
 
     return conf;
 }
@@ -233,6 +154,8 @@ ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv)
     ocs_ap_factor_dir_merge(p, &conf->factor, &base->factor, &add->factor);
     ocs_ap_conference_dir_merge(p, &conf->conference, &base->conference,
                                 &add->conference);
+    ocs_ap_publish_dir_merge(p, &conf->publish, &base->publish,
+                             &add->publish);
 
     return conf;
 }
@@ -289,6 +212,12 @@ ocs_ap_check_authn(request_rec *r)
     }
 
     rc = ocs_ap_ldap_recheck(r, ctx);
+
+    if (rc == OK && ctx->state != OCS_AP_SSO_VALID) {
+        /* the re-check ended the session: as a request without a ticket */
+        rc = ocs_ap_no_ticket(r, dir, ctx);
+    }
+
     if (rc != OK) {
         return rc;
     }
@@ -342,15 +271,17 @@ ocs_ap_no_ticket(request_rec *r, ocs_ap_dir_t *dir, ocs_ap_sso_ctx_t *ctx)
 
 
 /*
- * The sign-in, logoff and admin pages are never behind an inherited
- * Require: an access_checker_ex that says OK ends the access checks
- * before authentication (server/request.c), as nginx never protects
- * them.  Their own handlers do what each page needs.
+ * The sign-in and logoff pages are never behind an inherited Require:
+ * an access_checker_ex that says OK ends the access checks before
+ * authentication (server/request.c), as nginx never protects them.
+ * Their own handlers do what each page needs.  The admin pages (2) go
+ * through Apache's checks, which protect them as allow/deny and
+ * auth_basic do on nginx.
  */
 static int
 ocs_ap_pages_access(request_rec *r)
 {
-    if (!ocs_ap_is_page(r)) {
+    if (ocs_ap_is_page(r) != 1) {
         return DECLINED;
     }
 
@@ -444,4 +375,5 @@ ocs_ap_register_hooks(apr_pool_t *p)
     ocs_ap_negotiate_register_hooks(p);
     ocs_ap_factor_register_hooks(p);
     ocs_ap_conference_register_hooks(p);
+    ocs_ap_publish_register_hooks(p);
 }

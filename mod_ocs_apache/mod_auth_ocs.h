@@ -42,6 +42,7 @@
 #include "ocs_ap_negotiate.h"
 #include "ocs_ap_factor.h"
 #include "ocs_ap_conference.h"
+#include "ocs_ap_publish.h"
 
 
 #define OCS_AP_UNSET        -1
@@ -86,12 +87,22 @@ typedef struct {
     ocs_ap_negotiate_dir_t   negotiate;
     ocs_ap_factor_dir_t      factor;
     ocs_ap_conference_dir_t  conference;
+    ocs_ap_publish_dir_t     publish;
 } ocs_ap_dir_t;
 
 
 /* the one symbol the .so shows (built with -fvisibility=hidden) */
 extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
     __attribute__((visibility("default")));
+
+/*
+ * Every file's log lines are the module's ([auth_ocs:info]), so that
+ * "LogLevel auth_ocs:info" shows them all; mod_auth_ocs.c therefore
+ * defines the module record without AP_DECLARE_MODULE.
+ */
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(auth_ocs);
+#endif
 
 
 #define ocs_ap_srv(s)                                                        \
@@ -106,10 +117,31 @@ extern module AP_MODULE_DECLARE_DATA  auth_ocs_module
 #define ocs_ap_cmd_srv(cmd)      ocs_ap_srv((cmd)->server)
 
 
+/*
+ * For the page handlers: registered before mod_proxy's, so that a page
+ * of ours under a covering ProxyPass is still ours (our access hook has
+ * let the request through as one of our pages).
+ */
+static const char *const  ocs_ap_before_proxy[] = { "mod_proxy.c", NULL };
+
 /* whether r's directory asks for one of the module's AuthTypes */
 int ocs_ap_auth_mode(request_rec *r);
 
-/* whether r is served by one of the module's own page handlers */
+/* the AuthType's name when it is one of the module's, with *mode */
+const char *ocs_ap_auth_type_check(request_rec *r, int *mode);
+
+/*
+ * The module's page handler (SetHandler ocs-*) of r's section, or NULL:
+ * what the page handlers answer for, whatever r->handler says.
+ */
+const char *ocs_ap_page_handler(request_rec *r);
+
+/* whether r is served by one of the module's own page handlers: 1, or
+   2 for an administrator's page (behind Apache's own access checks) */
 int ocs_ap_is_page(request_rec *r);
+
+/* (ocs_ap_auth_mode(), ocs_ap_auth_type_check(), ocs_ap_page_handler()
+   and ocs_ap_is_page() live in ocs_ap_http.c, so that no part calls back
+   into this file) */
 
 #endif /* MOD_AUTH_OCS_H */

@@ -8,6 +8,7 @@
 #include "mod_auth_ocs.h"
 
 #include <http_ssl.h>
+#include <ap_expr.h>
 #include <apr_file_io.h>
 #include <apr_file_info.h>
 
@@ -588,17 +589,33 @@ ocs_ap_redirect(request_rec *r, int status, const char *location)
 }
 
 
+#define OCS_AP_FORM_KEY  "ocs_ap_read_form"
+
+typedef struct {
+    char                *body;
+    size_t               len;
+} ocs_ap_form_read_t;
+
 int
 ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
 {
-    int          rc;
-    char        *buf;
-    long         n;
-    size_t       got;
-    const char  *type, *cl, *te;
+    int                  rc;
+    char                *buf;
+    long                 n;
+    size_t               got;
+    const char          *type, *cl, *te;
+    ocs_ap_form_read_t  *read;
 
     *body = "";
     *len = 0;
+
+    if (apr_pool_userdata_get((void **) &read, OCS_AP_FORM_KEY, r->pool)
+        == APR_SUCCESS && read != NULL)
+    {
+        *body = read->body;
+        *len = read->len;
+        return OK;
+    }
 
     type = apr_table_get(r->headers_in, "Content-Type");
     cl = apr_table_get(r->headers_in, "Content-Length");
@@ -615,7 +632,7 @@ ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
     {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ocs: form body of type \"%s\" refused",
-                      type ? type : "none");
+                      type ? type : "(none)");
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
@@ -662,6 +679,12 @@ ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len)
     buf[got] = '\0';
     *body = buf;
     *len = got;
+
+    /* for a later call in this request */
+    read = apr_palloc(r->pool, sizeof(ocs_ap_form_read_t));
+    read->body = buf;
+    read->len = got;
+    (void) apr_pool_userdata_setn(read, OCS_AP_FORM_KEY, NULL, r->pool);
 
     return OK;
 }
@@ -757,4 +780,107 @@ ocs_ap_read_conf_file(cmd_parms *cmd, const char *name, size_t max,
     *len = n;
 
     return NULL;
+}
+
+
+/* the AuthType names and what each asks */
+static const struct {
+    const char  *name;
+    int          mode;
+} ocs_ap_auth_types[] = {
+    { "OCS-Forms", OCS_AP_AUTH_FORMS },
+    { "OCS-Negotiate", OCS_AP_AUTH_NEGOTIATE },
+    { "OCS-Conference", OCS_AP_AUTH_CONFERENCE },
+    { NULL, 0 }
+};
+
+
+int
+ocs_ap_auth_mode(request_rec *r)
+{
+    int  mode;
+
+    (void) ocs_ap_auth_type_check(r, &mode);
+
+    return mode;
+}
+
+
+const char *
+ocs_ap_auth_type_check(request_rec *r, int *mode)
+{
+    int          i;
+    const char  *type;
+
+    *mode = OCS_AP_AUTH_OFF;
+    type = ap_auth_type(r);
+
+    if (type == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; ocs_ap_auth_types[i].name != NULL; i++) {
+        if (strcasecmp(type, ocs_ap_auth_types[i].name) == 0) {
+            *mode = ocs_ap_auth_types[i].mode;
+            return ocs_ap_auth_types[i].name;
+        }
+    }
+
+    return NULL;
+}
+
+
+const char *
+ocs_ap_page_handler(request_rec *r)
+{
+    const char        *h, *err;
+    core_dir_config   *cd;
+
+    h = r->handler;
+
+    /*
+     * SetHandler becomes r->handler only after the access checks, and a
+     * ProxyPass that covers the section may have taken r->handler: the
+     * section's own SetHandler says whose page it is
+     */
+    if (h == NULL || strncmp(h, "ocs-", 4) != 0) {
+        cd = ap_get_core_module_config(r->per_dir_config);
+
+        if (cd == NULL || cd->expr_handler == NULL) {
+            return NULL;
+        }
+
+        err = NULL;
+        h = ap_expr_str_exec(r, cd->expr_handler, &err);
+
+        if (err != NULL || h == NULL || strncmp(h, "ocs-", 4) != 0) {
+            return NULL;
+        }
+    }
+
+    return h;
+}
+
+
+int
+ocs_ap_is_page(request_rec *r)
+{
+    const char  *h;
+
+    h = ocs_ap_page_handler(r);
+
+    if (h == NULL) {
+        return 0;
+    }
+
+    if (strcmp(h, OCS_AP_HANDLER_LOGOFF_ADMIN) == 0
+        || strcmp(h, OCS_AP_HANDLER_LOCKOUT_ADMIN) == 0)
+    {
+        return 2;
+    }
+
+    return strcmp(h, OCS_AP_HANDLER_SIGNIN) == 0
+           || strcmp(h, OCS_AP_HANDLER_LOGOFF) == 0
+           || strcmp(h, OCS_AP_HANDLER_JOIN) == 0
+           || strcmp(h, OCS_AP_HANDLER_QUICK) == 0;
 }

@@ -140,7 +140,10 @@ int ocs_ap_redirect(request_rec *r, int status, const char *location);
  * Reads a form body of at most max bytes into *body (NUL-terminated,
  * in r->pool; empty for no body).  Returns OK, or a status that was
  * not sent (413 too large, 415 not a form, 400 unreadable).  The caller
- * wipes the body when it is done with it.
+ * wipes the body when it is done with it.  A body is read once per
+ * request: a later call returns the same one (as the first caller left
+ * it), so that a handler may look at a form and leave it to the next
+ * (the second step's, then the sign-in's).
  */
 int ocs_ap_read_form(request_rec *r, size_t max, char **body, size_t *len);
 

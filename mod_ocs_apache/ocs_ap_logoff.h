@@ -19,12 +19,45 @@ typedef struct {
 
 
 typedef struct {
-    int                  unused;
+    int                  everywhere;     /* OCS_AP_UNSET: off */
+    apr_array_header_t  *admins;         /* const char *; NULL: unset */
+    const char          *redirect;       /* NULL: unset; "": off */
+    const char          *clear_site;     /* the header's value; "": off;
+                                            NULL: unset (the default) */
+    apr_array_header_t  *app_logoff;     /* const char *; NULL: unset;
+                                            empty: off */
 } ocs_ap_logoff_dir_t;
 
 
 /* this part's directives, in the module's command table */
-#define OCS_AP_LOGOFF_CMDS
+#define OCS_AP_LOGOFF_CMDS                                                   \
+    AP_INIT_FLAG("OCSLogoffEverywhere", ocs_ap_logoff_everywhere, NULL,      \
+                 RSRC_CONF | ACCESS_CONF,                                    \
+                 "whether ocs-logoff ends every session of the user"),      \
+    AP_INIT_ITERATE("OCSLogoffAdmin", ocs_ap_logoff_admin, NULL,             \
+                    RSRC_CONF | ACCESS_CONF,                                 \
+                    "the users who may use ocs-logoff-admin"),              \
+    AP_INIT_TAKE1("OCSLogoffRedirect", ocs_ap_logoff_redirect, NULL,         \
+                  RSRC_CONF | ACCESS_CONF,                                   \
+                  "where the browser goes after signing out | off"),        \
+    AP_INIT_RAW_ARGS("OCSLogoffClearSiteData", ocs_ap_logoff_clear_site,     \
+                     NULL, RSRC_CONF | ACCESS_CONF,                          \
+                     "the Clear-Site-Data types of a sign-out | off"),      \
+    AP_INIT_RAW_ARGS("OCSAppLogoff", ocs_ap_logoff_app_logoff, NULL,         \
+                     RSRC_CONF | ACCESS_CONF,                                \
+                     "the application's sign-out URLs: /path, ?arg[=value] "\
+                     "... | off"),
+
+
+const char *ocs_ap_logoff_everywhere(cmd_parms *cmd, void *mconfig, int on);
+const char *ocs_ap_logoff_admin(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+const char *ocs_ap_logoff_redirect(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+const char *ocs_ap_logoff_clear_site(cmd_parms *cmd, void *mconfig,
+    const char *args);
+const char *ocs_ap_logoff_app_logoff(cmd_parms *cmd, void *mconfig,
+    const char *args);
 
 
 void ocs_ap_logoff_srv_init(apr_pool_t *p, ocs_ap_logoff_srv_t *conf);

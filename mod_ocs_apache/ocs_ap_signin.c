@@ -1,46 +1,28 @@
 /*
- * The sign-in of mod_auth_ocs: the challenge of a request without a
- * ticket (302 to the sign-in page, 401 for scripts), and the sign-in
- * page (SetHandler ocs-signin): the form, its POST, the user file and
- * the directory, the ticket issued.
+ * The sign-in page of mod_auth_ocs (SetHandler ocs-signin), the
+ * counterpart of ngx_http_ocs_auth_page.c: which of its answers a
+ * request is for.  GET shows the form (ocs_ap_signin_form.c) with the
+ * note a failed post left; POST reads the form body and hands it to
+ * ocs_ap_signin_post.c.  And the part's configuration as the module
+ * makes and merges it (the directives are ocs_ap_signin_conf.c's).
  */
 
 #include "mod_auth_ocs.h"
 
-#include <ocs/ocs_conf.h>
-#include <ocs/ocs_pages.h>
+#include <ocs/ocs_signin.h>
 
 
-static int ocs_ap_signin_is_signin_url(request_rec *r);
-static const char *ocs_ap_signin_location(request_rec *r);
+/* log lines carry the module: [auth_ocs:level], LogLevel auth_ocs:... */
 
 
-const char *
-ocs_ap_signin_signin_url(cmd_parms *cmd, void *mconfig, const char *arg)
-{
-    const char  *why;
 
-    why = ocs_conf_check_url(arg, strlen(arg));
-    if (why != NULL) {
-        return apr_psprintf(cmd->pool, "invalid OCSSignInURL \"%s\": %s",
-                            arg, why);
-    }
-
-    ocs_ap_cmd_dir(mconfig)->signin.signin_url = arg;
-
-    return NULL;
-}
+#define OCS_AP_SIGNIN_BODY_MAX   8192
 
 
-const char *
-ocs_ap_signin_url(request_rec *r)
-{
-    const char  *url;
-
-    url = ocs_ap_dir(r)->signin.signin_url;
-
-    return url ? url : OCS_AP_SIGNIN_URL_DEFAULT;
-}
+static int ocs_ap_signin_handler(request_rec *r);
+static int ocs_ap_signin_get(request_rec *r);
+static int ocs_ap_signin_again(request_rec *r, const char *back);
+static int ocs_ap_signin_read(request_rec *r);
 
 
 void
@@ -68,16 +50,38 @@ ocs_ap_signin_dir_init(apr_pool_t *p, ocs_ap_signin_dir_t *conf)
     (void) p;
 
     conf->signin_url = NULL;
+    conf->user_file = NULL;
+    conf->template = NULL;
+    conf->signin_sip = OCS_AP_UNSET;
+    conf->return_hosts = NULL;
+    conf->default_return = NULL;
+    conf->krb5_password = OCS_AP_UNSET;
+    conf->krb5_timeout = OCS_AP_UNSET;
 }
 
 
+/* every field inherits as a whole; the defaults apply where it is read */
 void
 ocs_ap_signin_dir_merge(apr_pool_t *p, ocs_ap_signin_dir_t *conf,
     const ocs_ap_signin_dir_t *base, const ocs_ap_signin_dir_t *add)
 {
     (void) p;
 
-    conf->signin_url = add->signin_url ? add->signin_url : base->signin_url;
+#define OCS_AP_MERGE_PTR(f)  conf->f = add->f ? add->f : base->f
+#define OCS_AP_MERGE_INT(f)                                                  \
+    conf->f = (add->f != OCS_AP_UNSET) ? add->f : base->f
+
+    OCS_AP_MERGE_PTR(signin_url);
+    OCS_AP_MERGE_PTR(user_file);
+    OCS_AP_MERGE_PTR(template);
+    OCS_AP_MERGE_INT(signin_sip);
+    OCS_AP_MERGE_PTR(return_hosts);
+    OCS_AP_MERGE_PTR(default_return);
+    OCS_AP_MERGE_INT(krb5_password);
+    OCS_AP_MERGE_INT(krb5_timeout);
+
+#undef OCS_AP_MERGE_PTR
+#undef OCS_AP_MERGE_INT
 }
 
 
@@ -105,97 +109,137 @@ ocs_ap_signin_child_init(apr_pool_t *p, server_rec *s)
 void
 ocs_ap_signin_register_hooks(apr_pool_t *p)
 {
+    /* the page is ours whatever else covers it: before mod_proxy */
+    static const char *const  before[] = { "mod_proxy.c", NULL };
+
     (void) p;
+
+    ap_hook_handler(ocs_ap_signin_handler, NULL, before, APR_HOOK_FIRST);
 }
 
 
-int
-ocs_ap_signin_challenge(request_rec *r)
-{
-    const char  *url;
-
-    if (ocs_ap_signin_is_signin_url(r)) {
-        /*
-         * A rewrite or an inherited AuthType can still lead the sign-in
-         * URL to a protected directory: never send the sign-in page to
-         * itself, round and round.
-         */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "ocs auth: the sign-in URL \"%s\" reached a protected "
-                      "directory: not redirected to itself; give it "
-                      "\"SetHandler ocs-signin\"", ocs_ap_signin_url(r));
-        return ocs_ap_send_msg(r, HTTP_INTERNAL_SERVER_ERROR,
-                               OCS_MSG_SIGNIN_NOT_SET_UP, NULL);
-    }
-
-    if (ocs_ap_wants_page(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ocs auth: not signed in, sent to the sign-in page");
-
-        url = ocs_ap_signin_location(r);
-
-        return ocs_ap_redirect(r, HTTP_MOVED_TEMPORARILY, url);
-    }
-
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ocs auth: not signed in");
-
-    apr_table_addn(r->err_headers_out, "WWW-Authenticate",
-                   apr_psprintf(r->pool, "OCS-Forms signin=\"%s\"",
-                                ocs_ap_signin_url(r)));
-
-    return ocs_ap_send_msg(r, HTTP_UNAUTHORIZED, OCS_MSG_SIGNIN_REQUIRED,
-                           NULL);
-}
-
-
-/* whether the request, as the client sent it, is for the sign-in URL */
+/* SetHandler ocs-signin */
 static int
-ocs_ap_signin_is_signin_url(request_rec *r)
+ocs_ap_signin_handler(request_rec *r)
 {
-    size_t       want, got;
-    const char  *url, *q;
+    int          rc;
+    const char  *h;
 
-    url = ocs_ap_signin_url(r);
+    h = ocs_ap_page_handler(r);
 
-    if (url[0] != '/') {
-        return 0;
+    if (h == NULL || strcmp(h, OCS_AP_HANDLER_SIGNIN) != 0) {
+        return DECLINED;
     }
 
-    q = strchr(url, '?');
-    want = q ? (size_t) (q - url) : strlen(url);
+    rc = ocs_ap_refuse_plain(r);
+    if (rc != DECLINED) {
+        return rc;
+    }
 
-    q = strchr(r->unparsed_uri, '?');
-    got = q ? (size_t) (q - r->unparsed_uri) : strlen(r->unparsed_uri);
+    if (r->method_number == M_GET) {
+        rc = ap_discard_request_body(r);
+        if (rc != OK) {
+            return rc;
+        }
 
-    return got == want && strncmp(r->unparsed_uri, url, got) == 0;
+        return ocs_ap_signin_get(r);
+    }
+
+    if (r->method_number != M_POST) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+
+    return ocs_ap_signin_read(r);
 }
 
 
 /*
- * The sign-in URL with the request as its "r" argument, percent-encoded
- * whole.  An absolute sign-in URL (another host) gets an absolute
- * return URL.
+ * The form, even for a user who holds a ticket: the directory that sent
+ * the user here may have refused that ticket under stricter limits than
+ * this one, and only a new sign-in can satisfy it.
  */
-static const char *
-ocs_ap_signin_location(request_rec *r)
+static int
+ocs_ap_signin_get(request_rec *r)
 {
-    char        *out;
-    size_t       n;
-    const char  *url, *back, *host;
+    char        *arg;
+    size_t       len;
+    const char  *args;
 
-    url = ocs_ap_signin_url(r);
-    back = r->unparsed_uri;
+    args = r->args ? r->args : "";
 
-    if (url[0] != '/') {
-        host = apr_table_get(r->headers_in, "Host");
-        back = apr_pstrcat(r->pool, "https://", host ? host : r->hostname,
-                           r->unparsed_uri, NULL);
+    if (ocs_ap_form_field(r, args, strlen(args), "r", 3 * OCS_RETURN_MAX,
+                          &arg, &len)
+        != OK)
+    {
+        arg = NULL;
+        len = 0;
     }
 
-    out = apr_palloc(r->pool, 3 * strlen(back) + 1);
-    (void) ocs_pct_encode(back, strlen(back), out, 3 * strlen(back), &n);
-    out[n] = '\0';
+    return ocs_ap_signin_again(r, ocs_ap_signin_return(r, arg, len));
+}
 
-    return apr_pstrcat(r->pool, url, strchr(url, '?') ? "&r=" : "?r=", out,
-                       NULL);
+
+/*
+ * The form, with what a failed post said when the browser was sent here
+ * after it (its note, bound to the sign-in nonce)
+ */
+static int
+ocs_ap_signin_again(request_rec *r, const char *back)
+{
+    int                    rc;
+    ocs_page_note_t       *note;
+    ocs_ap_signin_csrf_t   csrf;
+
+    note = apr_pcalloc(r->pool, sizeof(ocs_page_note_t));
+
+    if (ocs_ap_signin_csrf(r, &csrf, 0) != OK) {
+        memset(csrf.nonce, 0, sizeof(csrf.nonce));
+    }
+
+    rc = ocs_ap_signin_note_take(r, csrf.nonce, sizeof(csrf.nonce), note);
+
+    if (rc == OK) {
+        return ocs_ap_signin_form(r, note->status, back, note->user,
+                                  note->sip, note->computer, note->message,
+                                  note->retry);
+    }
+
+    if (rc != DECLINED) {
+        return rc;
+    }
+
+    return ocs_ap_signin_form(r, HTTP_OK, back, NULL, NULL,
+                              OCS_COMPUTER_PUBLIC, "", 0);
+}
+
+
+/* the POST: its body read, the return URL taken, the body wiped after */
+static int
+ocs_ap_signin_read(request_rec *r)
+{
+    int      rc;
+    char    *body, *arg;
+    size_t   len, n;
+
+    rc = ocs_ap_read_form(r, OCS_AP_SIGNIN_BODY_MAX, &body, &len);
+
+    if (rc == HTTP_UNSUPPORTED_MEDIA_TYPE) {
+        return ocs_ap_send_msg(r, rc, OCS_MSG_FORM_TYPE, NULL);
+    }
+
+    if (rc != OK) {
+        return rc;
+    }
+
+    if (ocs_ap_form_field(r, body, len, "r", OCS_RETURN_MAX, &arg, &n)
+        != OK)
+    {
+        arg = NULL;
+        n = 0;
+    }
+
+    /* ocs_ap_signin_post() wipes the body */
+    return ocs_ap_signin_post(r, body, len,
+                              ocs_ap_signin_return(r, arg, n));
 }

@@ -34,7 +34,25 @@ typedef struct {
 
 
 /* this part's directives, in the module's command table */
-#define OCS_AP_STORE_CMDS
+#define OCS_AP_STORE_CMDS                                                    \
+    AP_INIT_TAKE1("OCSSessionStore", ocs_ap_store_size,                      \
+                  (void *) OCS_AP_STORE_SESSIONS, RSRC_CONF,                 \
+                  "the size of the revocation store (default 1m)"),         \
+    AP_INIT_TAKE1("OCSLockoutStore", ocs_ap_store_size,                      \
+                  (void *) OCS_AP_STORE_GUARD, RSRC_CONF,                    \
+                  "the size of the lockout store (default 1m)"),            \
+    AP_INIT_TAKE1("OCSConferenceStore", ocs_ap_store_size,                   \
+                  (void *) OCS_AP_STORE_CONFERENCE, RSRC_CONF,               \
+                  "the size of the conference nonce store (default 1m)"),
+
+
+/* the default size of each store, and the least */
+#define OCS_AP_STORE_SIZE        (1024 * 1024)
+#define OCS_AP_STORE_SIZE_MIN    4096
+
+
+const char *ocs_ap_store_size(cmd_parms *cmd, void *mconfig,
+    const char *arg);
 
 
 void ocs_ap_store_srv_init(apr_pool_t *p, ocs_ap_store_srv_t *conf);
@@ -53,5 +71,8 @@ void ocs_ap_store_register_hooks(apr_pool_t *p);
  * and thread of Apache; NULL before post_config.
  */
 const ocs_store_t *ocs_ap_store(server_rec *s, int which);
+
+/* the directive that sizes the store which, for log lines */
+const char *ocs_ap_store_name(int which);
 
 #endif /* OCS_AP_STORE_H */

@@ -3,7 +3,10 @@
 # A mixed fleet: nginx and Apache httpd behind one cookie, with the same
 # key file.  A ticket nginx issues opens on Apache, with the same user,
 # identity header and facts; the Apache module's HTTPS policy and
-# challenge answer as nginx's do.
+# challenge answer as nginx's do.  A logoff on Apache ends the session
+# on Apache; nginx keeps its own revocations, so a copy of the ticket
+# still opens there until it expires: what a mixed fleet without a
+# shared store gives (docs/apache.md, "A mixed nginx and Apache fleet").
 
 use strict;
 use warnings;
@@ -17,7 +20,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 16;
+plan tests => 21;
 
 $n->users(alice => 'pw');
 my $keys = $n->keyfile('ticket.keys', 1);
@@ -36,7 +39,15 @@ http {
             ocs_auth_user_file %%TESTDIR%%/users;
         }
 
-        location /app/ { ocs_auth forms; return 200 "nginx app\n"; }
+        location /app/ {
+            ocs_auth forms;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_backend%%;
+        location / { return 200 "nginx app\n"; }
     }
 }
 EOF
@@ -67,6 +78,11 @@ OCSKeyFile $keys
         OCSIdentityHeader X-User
         RequestHeader set X-Vars "%{OCS_USER}e|%{OCS_AUTH_METHOD}e|%{OCS_COMPUTER}e"
         ProxyPass http://127.0.0.1:%%PORT_echo%%/app/
+    </Location>
+
+    <Location /ocs/logoff>
+        SetHandler ocs-logoff
+        OCSLogoffRedirect off
     </Location>
 </VirtualHost>
 EOF
@@ -107,6 +123,26 @@ like($r->body, qr/^X-Vars: alice\|password\|public\r?$/mi,
      'apache: OCS_* in RequestHeader');
 unlike($r->body, qr/ocs_ticket/, 'apache: the ticket cookie does not go '
        . 'upstream');
+
+# the ticket, kept as a copy would be
+my $c = $a->jar_cookies('a');
+my ($name) = grep { /ocs_ticket$/ } keys %$c;
+my $copy = "Cookie: $name=$c->{$name}";
+
+is($n->get('/app/', headers => [$copy])->body, "nginx app\n",
+   'nginx: the same ticket');
+
+# a logoff on Apache
+my $token = $a->get('/ocs/logoff', jar => 'a')->field('csrf');
+$r = $a->post('/ocs/logoff', jar => 'a', form => [csrf => $token]);
+is($r->status, 200, 'apache: signed out');
+
+is($a->get('/app/page', headers => [$copy])->status, 302,
+   'apache: the copy of the ticket refused there');
+is($n->get('/app/', headers => [$copy])->status, 200,
+   'nginx: the copy still opens (revocations are not shared)');
+like($r->raw_headers, qr/^Set-Cookie: __Host-ocs_ticket=; Path=\/; Max-Age=0;/m,
+     'the browser that signed out: its ticket cookie cleared, for both');
 
 $n->stop;
 $echo->stop;

@@ -1,11 +1,10 @@
 #!/usr/bin/perl
 
 # The layering of the built objects, read from their symbol tables with
-# nm: the core calls nothing of nginx's; no glue object calls GSSAPI,
-# Kerberos, LDAP or libcurl (that is the core's business); and no two
-# source files call each other, directly or around a ring, so that each
-# file can be read (and the Apache module can reuse the core) from the
-# bottom up.
+# nm: the core calls nothing of nginx's or Apache's; no glue object (of
+# either server) calls GSSAPI, Kerberos, LDAP or libcurl (that is the
+# core's business); and no two source files call each other, directly
+# or around a ring, so that each file can be read from the bottom up.
 
 use strict;
 use warnings;
@@ -18,6 +17,8 @@ my $ROOT = abs_path(dirname(__FILE__) . '/..');
 my $MODULE = $ENV{OCS_MODULE}
              || "$ROOT/build/nginx/objs/ngx_http_ocs_module.so";
 my $ADDON = dirname($MODULE) . '/addon';
+my $APACHE = dirname($ENV{OCS_APACHE_MODULE}
+                     || "$ROOT/build/apache/mod_auth_ocs.so");
 
 plan(skip_all => "no objects next to the module: $ADDON") unless -d $ADDON;
 plan(skip_all => 'no nm (binutils)')
@@ -25,11 +26,12 @@ plan(skip_all => 'no nm (binutils)')
 
 my (%defines, %uses, %kind);
 
-for my $obj (glob("$ADDON/*/*.o")) {
+for my $obj (glob("$ADDON/*/*.o"), glob("$APACHE/*.o")) {
     my $dir = basename(dirname($obj));
     my $file = basename($obj, '.o');
 
-    $kind{$file} = $dir eq 'src' ? 'core' : 'glue';
+    $kind{$file} = $dir eq 'src' ? 'core'
+                   : $dir eq basename($APACHE) ? 'apache' : 'glue';
 
     open my $nm, '-|', 'nm', $obj or die "nm $obj: $!\n";
 
@@ -49,20 +51,31 @@ for my $obj (glob("$ADDON/*/*.o")) {
 
 my @core = sort grep { $kind{$_} eq 'core' } keys %kind;
 my @glue = sort grep { $kind{$_} eq 'glue' } keys %kind;
+my @apache = sort grep { $kind{$_} eq 'apache' } keys %kind;
 
-plan tests => 4;
+plan tests => 6;
 
 ok(@core >= 10 && @glue >= 10, scalar(@core) . ' core and '
-   . scalar(@glue) . ' glue objects read');
+   . scalar(@glue) . ' nginx glue objects read');
 
-my @bad = map { my $f = $_; map { "$f: $_" } grep { /^ngx_/ }
+SKIP: {
+    skip("no Apache module objects in $APACHE (make apache)", 1)
+        unless @apache;
+    ok(@apache >= 5, scalar(@apache) . ' Apache glue objects read');
+}
+
+my @bad = map { my $f = $_; map { "$f: $_" } grep { /^(ngx|ap|apr)_/ }
                 sort keys %{$uses{$f}} } @core;
-is_deeply(\@bad, [], 'the core calls nothing of nginx');
+is_deeply(\@bad, [], 'the core calls nothing of nginx or Apache');
 
 @bad = map { my $f = $_; map { "$f: $_" }
              grep { /^(gss|krb5|ldap|ber|curl)_/ } sort keys %{$uses{$f}} }
-       @glue;
+       @glue, @apache;
 is_deeply(\@bad, [], 'no GSSAPI, Kerberos, LDAP or libcurl call in the glue');
+
+@bad = map { my $f = $_; map { "$f: $_" } grep { /^ngx_/ }
+             sort keys %{$uses{$f}} } @apache;
+is_deeply(\@bad, [], 'the Apache glue calls nothing of nginx');
 
 # file -> the files whose symbols it uses
 my %edges;

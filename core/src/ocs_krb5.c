@@ -55,6 +55,7 @@ static int ocs_krb5_verify(krb5_context ctx, krb5_creds *creds,
     krb5_principal service, krb5_keytab kt, ocs_err_t *err);
 static int ocs_krb5_canonical(krb5_context ctx, krb5_creds *creds,
     char *principal, size_t principal_size, ocs_err_t *err);
+static int ocs_krb5_reply_plausible(const uint8_t *data, size_t len);
 static krb5_error_code ocs_krb5_as(krb5_context ctx, ocs_krb5_kdcs_t *kdcs,
     krb5_principal client, const char *password,
     krb5_get_init_creds_opt *opt, krb5_creds *creds);
@@ -867,6 +868,16 @@ ocs_krb5_tcp_one(const struct addrinfo *ai, const krb5_data *req,
 
     e = ocs_krb5_io(fd, POLLIN, (uint8_t *) reply->data, n, 0, deadline);
 
+    /*
+     * A KDC answers with an AS-REP, a TGS-REP or a KRB-ERROR (RFC 4120
+     * 5.4.2, 5.9.1: DER, [APPLICATION 11, 13, 30]): anything else is
+     * not this KDC's verdict on the password, so the next one is asked
+     * and the log names this one.
+     */
+    if (e == 0 && !ocs_krb5_reply_plausible((uint8_t *) reply->data, n)) {
+        e = EPROTO;
+    }
+
     if (e != 0) {
         free(reply->data);
         reply->data = NULL;
@@ -881,6 +892,15 @@ cleanup:
     close(fd);
 
     return e;
+}
+
+
+/* the first byte of a KDC's reply: [APPLICATION 11], [13] or [30] */
+static int
+ocs_krb5_reply_plausible(const uint8_t *data, size_t len)
+{
+    return len >= 2
+           && (data[0] == 0x6b || data[0] == 0x6d || data[0] == 0x7e);
 }
 
 

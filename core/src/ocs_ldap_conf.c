@@ -112,6 +112,7 @@ ocs_ldap_conf_init(ocs_ldap_conf_t *conf)
 {
     memset(conf, 0, sizeof(ocs_ldap_conf_t));
 
+    conf->section = "ocs_ldap_directory";
     conf->tls_verify = 1;
     conf->scope = OCS_LDAP_SCOPE_SUB;
     conf->filter = "(objectClass=user)";
@@ -136,8 +137,8 @@ ocs_ldap_conf_set(ocs_ldap_conf_t *conf, const char *name, const char *key,
 
     if (n != 1) {
         return ocs_err(err, OCS_ERR_INVALID,
-                       "\"%s\" in ocs_ldap_directory \"%s\" takes one value",
-                       key, name);
+                       "\"%s\" in %s \"%s\" takes one value",
+                       key, conf->section, name);
     }
 
     for (set = ocs_ldap_settings; set->key != NULL; set++) {
@@ -148,15 +149,15 @@ ocs_ldap_conf_set(ocs_ldap_conf_t *conf, const char *name, const char *key,
 
     if (set->key == NULL) {
         return ocs_err(err, OCS_ERR_NOTFOUND,
-                       "unknown directive \"%s\" in ocs_ldap_directory "
-                       "\"%s\"", key, name);
+                       "unknown directive \"%s\" in %s \"%s\"", key,
+                       conf->section, name);
     }
 
     rc = ocs_ldap_conf_one(conf, set, values[0]);
 
     if (rc == OCS_ERR_INVALID) {
-        return ocs_err(err, rc, "\"%s\" in ocs_ldap_directory \"%s\" %s",
-                       key, name, set->wrong);
+        return ocs_err(err, rc, "\"%s\" in %s \"%s\" %s",
+                       key, conf->section, name, set->wrong);
     }
 
     return rc;
@@ -171,8 +172,9 @@ ocs_ldap_conf_urls(ocs_ldap_conf_t *conf, const char *name,
 
     if (n == 0 || conf->nurls + n > OCS_LDAP_URLS_MAX) {
         return ocs_err(err, OCS_ERR_INVALID,
-                       "\"url\" in ocs_ldap_directory \"%s\" needs between "
-                       "1 and %d URLs in all", name, OCS_LDAP_URLS_MAX);
+                       "\"url\" in %s \"%s\" needs between 1 and %d "
+                       "URLs in all", conf->section, name,
+                       OCS_LDAP_URLS_MAX);
     }
 
     for (i = 0; i < n; i++) {
@@ -180,9 +182,8 @@ ocs_ldap_conf_urls(ocs_ldap_conf_t *conf, const char *name,
             && strncasecmp(values[i], "ldaps://", 8) != 0)
         {
             return ocs_err(err, OCS_ERR_INVALID,
-                           "invalid url \"%s\" in ocs_ldap_directory "
-                           "\"%s\": use ldap:// or ldaps://", values[i],
-                           name);
+                           "invalid url \"%s\" in %s \"%s\": use ldap:// "
+                           "or ldaps://", values[i], conf->section, name);
         }
 
         conf->urls[conf->nurls++] = values[i];
@@ -422,8 +423,9 @@ ocs_ldap_conf_password(ocs_ldap_conf_t *conf, const char *name, char *text,
     /* an empty password makes an "unauthenticated bind" */
     if (i == 0) {
         return ocs_err(err, OCS_ERR_INVALID,
-                       "\"bind_password_file\" in ocs_ldap_directory \"%s\" "
-                       "names a file whose first line is empty", name);
+                       "\"bind_password_file\" in %s \"%s\" names a "
+                       "file whose first line is empty", conf->section,
+                       name);
     }
 
     conf->bind_password = text;
@@ -438,14 +440,15 @@ ocs_ldap_conf_check(const ocs_ldap_conf_t *conf, const char *name,
 {
     if (conf->nurls == 0 || conf->base == NULL) {
         return ocs_err(err, OCS_ERR_INVALID,
-                       "ocs_ldap_directory \"%s\" needs \"url\" and "
-                       "\"base\"", name);
+                       "%s \"%s\" needs \"url\" and \"base\"",
+                       conf->section, name);
     }
 
     if ((conf->bind_dn == NULL) != (conf->bind_password == NULL)) {
         return ocs_err(err, OCS_ERR_INVALID,
-                       "ocs_ldap_directory \"%s\" needs both \"bind_dn\" "
-                       "and \"bind_password_file\", or neither", name);
+                       "%s \"%s\" needs both \"bind_dn\" and "
+                       "\"bind_password_file\", or neither", conf->section,
+                       name);
     }
 
     return OCS_OK;
@@ -464,17 +467,17 @@ ocs_ldap_conf_warnings(const ocs_ldap_conf_t *conf, const char *name,
         if (!conf->starttls && strncasecmp(conf->urls[i], "ldap://", 7) == 0)
         {
             (void) ocs_err(&warn[n++], OCS_OK,
-                           "ocs_ldap_directory \"%s\": \"%s\" without "
-                           "starttls sends passwords in clear", name,
+                           "%s \"%s\": \"%s\" without starttls sends "
+                           "passwords in clear", conf->section, name,
                            conf->urls[i]);
         }
     }
 
     if (!conf->tls_verify && n < max) {
         (void) ocs_err(&warn[n++], OCS_OK,
-                       "ocs_ldap_directory \"%s\": certificate verification "
-                       "is off, the directory's identity is not checked",
-                       name);
+                       "%s \"%s\": certificate verification is off, "
+                       "the directory's identity is not checked",
+                       conf->section, name);
     }
 
     return n;

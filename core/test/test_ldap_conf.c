@@ -510,6 +510,79 @@ test_warnings(void)
 }
 
 
+/* a server with its own word for the section: every sentence uses it */
+static void
+test_section(void)
+{
+    char             text[] = "\nrest";
+    size_t           kept;
+    ocs_err_t        err, w[2];
+    ocs_ldap_conf_t  c;
+    const char      *urls[1] = { "ldap://dc1" };
+
+    ocs_ldap_conf_init(&c);
+    is_str(c.section, strlen(c.section), "ocs_ldap_directory",
+           "section: nginx's by default");
+
+    c.section = "OCSDirectory";
+
+    is_int(set1(&c, "scope", "all", &err), OCS_ERR_INVALID,
+           "section: a bad value");
+    is_str(err.text, strlen(err.text),
+           "\"scope\" in OCSDirectory \"corp\" must be \"base\", \"one\" "
+           "or \"sub\"", "section: a bad value, text");
+
+    is_int(set1(&c, "bogus", "x", &err), OCS_ERR_NOTFOUND,
+           "section: an unknown key");
+    is_str(err.text, strlen(err.text),
+           "unknown directive \"bogus\" in OCSDirectory \"corp\"",
+           "section: an unknown key, text");
+
+    (void) ocs_ldap_conf_set(&c, NAME, "base", urls, 0, &err);
+    is_str(err.text, strlen(err.text),
+           "\"base\" in OCSDirectory \"corp\" takes one value",
+           "section: a count, text");
+
+    (void) set1(&c, "url", "http://x", &err);
+    is_str(err.text, strlen(err.text),
+           "invalid url \"http://x\" in OCSDirectory \"corp\": use ldap:// "
+           "or ldaps://", "section: a url, text");
+
+    (void) ocs_ldap_conf_set(&c, NAME, "url", urls, 0, &err);
+    is_str(err.text, strlen(err.text),
+           "\"url\" in OCSDirectory \"corp\" needs between 1 and 8 URLs "
+           "in all", "section: no url, text");
+
+    (void) ocs_ldap_conf_password(&c, NAME, text, sizeof(text) - 1, &kept,
+                                  &err);
+    is_str(err.text, strlen(err.text),
+           "\"bind_password_file\" in OCSDirectory \"corp\" names a file "
+           "whose first line is empty", "section: a password, text");
+
+    (void) ocs_ldap_conf_check(&c, NAME, &err);
+    is_str(err.text, strlen(err.text),
+           "OCSDirectory \"corp\" needs \"url\" and \"base\"",
+           "section: check, text");
+
+    (void) ocs_ldap_conf_set(&c, NAME, "url", urls, 1, &err);
+    (void) set1(&c, "base", "DC=corp", &err);
+    (void) set1(&c, "bind_dn", "CN=svc", &err);
+    (void) ocs_ldap_conf_check(&c, NAME, &err);
+    is_str(err.text, strlen(err.text),
+           "OCSDirectory \"corp\" needs both \"bind_dn\" and "
+           "\"bind_password_file\", or neither", "section: bind, text");
+
+    (void) set1(&c, "tls_verify", "off", &err);
+    is_int(ocs_ldap_conf_warnings(&c, NAME, w, 2), 2, "section: warnings");
+    is_str(w[0].text, strlen(w[0].text),
+           "OCSDirectory \"corp\": \"ldap://dc1\" without starttls sends "
+           "passwords in clear", "section: clear, text");
+    is_str(w[1].text, strlen(w[1].text),
+           "OCSDirectory \"corp\": certificate verification is off, the "
+           "directory's identity is not checked", "section: verify, text");
+}
+
+
 int
 main(void)
 {
@@ -523,6 +596,7 @@ main(void)
     test_password();
     test_check();
     test_warnings();
+    test_section();
 
     return ocs_test_done();
 }

@@ -51,6 +51,9 @@ typedef struct {
     int           timeout;          /* milliseconds, per step */
     size_t        connections;      /* connections kept open */
     int           nested;
+    /* the server's word for the section, in the configuration errors:
+       "ocs_ldap_directory" (nginx, the default) or "OCSDirectory" */
+    const char   *section;
 } ocs_ldap_conf_t;
 
 
@@ -78,7 +81,9 @@ typedef struct ocs_ldap_s  ocs_ldap_t;
  * The defaults an AD administrator expects: StartTLS off, certificates
  * verified, scope sub, filter (objectClass=user), remote access in
  * msNPAllowDialin, 3 s to connect, 5 s per step, 4 connections, nested
- * groups walked.  Everything else is unset (NULL, 0).
+ * groups walked, errors naming an "ocs_ldap_directory" (a server with
+ * another word for the section sets conf->section after this).
+ * Everything else is unset (NULL, 0).
  */
 void ocs_ldap_conf_init(ocs_ldap_conf_t *conf);
 

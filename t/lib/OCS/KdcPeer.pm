@@ -15,12 +15,17 @@ package OCS::KdcPeer;
 #       'too_big'  answers each with KRB_ERR_RESPONSE_TOO_BIG (RFC 4120
 #                  7.2.1), which sends a client on to TCP; the error
 #                  names realm => 'OCS.TEST' unless told otherwise;
+#       'garbage'  answers each with 200 bytes of noise;
 #       'none'     no UDP socket: the kernel refuses (ICMP unreachable).
 # tcp:  'hold'     accepts, reads and never answers, keeping each
 #                  connection open;
 #       'relay:N:PORT'  relays the first N requests to the KDC on PORT,
 #                  then holds as 'hold' does: a KDC that answers the
 #                  password exchange and then goes silent;
+#       'garbage'  answers each request with a well-framed message of
+#                  noise (a 4-byte length, then random bytes);
+#       'cut'      answers each with a length of 4096 and 10 bytes, then
+#                  closes the connection: a KDC gone mid-answer;
 #       'none'     no listener: connections are refused.
 #
 # The process ends by itself after 300 s (an alarm), so that no peer
@@ -153,6 +158,8 @@ sub _serve {
                 $self->_note('udp');
                 $udp->send(_too_big($self->{realm}), 0, $peer)
                     if $self->{udp} eq 'too_big';
+                $udp->send(_noise(200), 0, $peer)
+                    if $self->{udp} eq 'garbage';
 
             } elsif (defined $tcp && $fh == $tcp) {
                 my $c = $tcp->accept or next;
@@ -183,11 +190,23 @@ sub _serve {
                 if (defined $relay && $relay > 0) {
                     $relay--;
                     syswrite $fh, _relay($kdc, $msg);
+
+                } elsif ($self->{tcp} eq 'garbage') {
+                    syswrite $fh, pack('N', 300) . _noise(300);
+
+                } elsif ($self->{tcp} eq 'cut') {
+                    syswrite $fh, pack('N', 4096) . _noise(10);
+                    $sel->remove($fh);
+                    delete $held{$fh};
+                    delete $buf{$fh};
+                    close $fh;
                 }
             }
         }
     }
 }
+
+sub _noise { join '', map { chr int rand 256 } 1 .. $_[0] }
 
 sub _note {
     my ($self, $what) = @_;
