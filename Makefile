@@ -71,7 +71,8 @@ export OCS_APACHE_MODULE = $(AP_MODULE)
 
 .PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
-        fuzz fuzz-build fuzz-replay
+        fuzz fuzz-build fuzz-replay test-fuzz-replay unit-asan \
+        test-unit-asan test-valgrind test-asan
 
 all: modules tools unit apache
 
@@ -102,7 +103,9 @@ $(BUILD)/nginx.id: FORCE
 	@mkdir -p $(BUILD)
 	@id=$$(echo 'src $(abspath $(NGINX_SRC))'; echo 'cc $(CC)'; \
 	       grep -hs 'define NGINX_VERSION ' $(NGINX_SRC)/src/core/nginx.h; \
-	       cat $(NGINX_SRC)/conf_flags 2>/dev/null); \
+	       cat $(NGINX_SRC)/conf_flags 2>/dev/null; \
+	       $(if $(OCS_NGX_CC_OPT)$(OCS_NGX_LD_OPT),echo \
+	           'opt $(OCS_NGX_CC_OPT) | $(OCS_NGX_LD_OPT)')); \
 	 [ "$$id" = "$$(cat $@ 2>/dev/null)" ] || echo "$$id" > $@
 
 $(NGX_TREE)/objs/Makefile: $(BUILD)/nginx.id config tools/configure-nginx
@@ -201,14 +204,71 @@ fuzz: fuzz-build
 fuzz-replay: fuzz-build
 	@rc=0; for bin in $(FUZZ_BINS); do \
 	    t=$$(basename $$bin); seeds=core/test/fuzz/corpus/$$t; \
-	    [ -d $$seeds ] || continue; \
-	    n=$$(find $$seeds -type f | wc -l); \
+	    n=$$(find $$seeds -type f 2>/dev/null | wc -l); \
 	    printf '  REPLAY %s (%s inputs)\n' $$t $$n; \
-	    [ $$n -gt 0 ] || continue; \
+	    [ $$n -gt 0 ] || { echo "make: $$t has no corpus" >&2; rc=1; \
+	                       continue; }; \
 	    find $$seeds -type f -print0 | xargs -0 $$bin -runs=1 \
 	        > $(FUZZ_DIR)/$$t.replay.log 2>&1 \
 	        || { tail -40 $(FUZZ_DIR)/$$t.replay.log; rc=1; }; \
 	done; exit $$rc
+
+# The core and its unit tests built with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer in build/asan/ (never mixed with the normal
+# build), and a canary that makes each kind of report on purpose;
+# tools/test-unit-asan runs them, failing on any report.
+ASAN_DIR        = $(BUILD)/asan
+ASAN_CFLAGS     = -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
+                  -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+                  -Icore/include $(FUZZ_SAN)
+ASAN_CORE_OBJS  = $(patsubst core/src/%.c,$(ASAN_DIR)/core/%.o,$(CORE_SRCS))
+ASAN_UNIT_BINS  = $(patsubst core/test/%.c,$(ASAN_DIR)/unit/%.t,$(UNIT_SRCS))
+
+$(ASAN_DIR)/core/%.o: core/src/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -c -o $@ $<
+
+$(ASAN_DIR)/libocs.a: $(ASAN_CORE_OBJS)
+	$(call say,AR,$(call rel,$@))
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
+
+$(ASAN_DIR)/unit/%.t: core/test/%.c core/test/ocs_test.h \
+                      core/test/ocs_test_ring.h $(ASAN_DIR)/libocs.a \
+                      $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -Icore/test -o $@ $< \
+	    $(ASAN_DIR)/libocs.a $(CORE_LIBS)
+
+$(ASAN_DIR)/san_canary: core/test/san_canary.c
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CLANG) $(ASAN_CFLAGS) -o $@ $<
+
+unit-asan: $(ASAN_UNIT_BINS) $(ASAN_DIR)/san_canary
+
+# the unit tests under valgrind's memcheck (tools/test-valgrind), with
+# the canary built as they are
+$(BUILD)/valgrind/san_canary: core/test/san_canary.c
+	@mkdir -p $(dir $@)
+	$(Q)$(STEP) $(CC) $(CORE_CFLAGS) -o $@ $<
+
+test-valgrind: unit $(BUILD)/valgrind/san_canary
+	$(Q)tools/test-valgrind
+
+# in "make check": skipped (or failed with OCS_TEST_STRICT) without
+# clang and its sanitizer runtimes, as test-clang is
+test-unit-asan:
+	@if tools/need-clang $@ '$(CLANG)' address,undefined; then \
+	    $(MAKE) unit-asan && tools/test-unit-asan; \
+	else \
+	    [ $$? -eq 1 ]; \
+	fi
+
+test-fuzz-replay:
+	@if tools/need-clang $@ '$(CLANG)' fuzzer,address,undefined; then \
+	    $(MAKE) fuzz-replay; \
+	else \
+	    [ $$? -eq 1 ]; \
+	fi
 
 test: deps
 	@+$(MAKE) check
@@ -217,7 +277,8 @@ test: deps
 # with -j.  A part that cannot run (no clang, Debian's archive
 # unreachable) says why when it stops, and again here after the last
 # summary.
-CHECKS = test-unit test-clang test-upstream test-nginx
+CHECKS = test-unit test-unit-asan test-valgrind test-fuzz-replay \
+         test-clang test-upstream test-nginx
 
 check: all
 	@rm -f $(SKIPPED)
@@ -247,6 +308,13 @@ test-clang:
 # the same tests against nginx built from a pristine upstream tree
 test-upstream: tools
 	@$(TEST_ENV) tools/test-upstream
+
+# the integration suite against that nginx and the module built with
+# ASan+UBSan, one file at a time, failing on any report (not in "make
+# check": it takes several times the suite's time); TESTS picks files
+TESTS ?=
+test-asan:
+	@$(TEST_ENV) OCS_CLANG='$(CLANG)' tools/test-asan $(TESTS)
 
 TEST_ENV = MAKEFLAGS= MAKELEVEL= NGINX_SRC='$(NGINX_SRC)' CC='$(CC)' V='$(V)'
 

@@ -1090,8 +1090,13 @@ ngx_http_ocs_auth_return(ngx_http_request_t *r, u_char *arg, size_t len,
         return;
     }
 
-    /* a query argument is still encoded; a form field arrives decoded */
-    if (arg >= r->args.data && arg < r->args.data + r->args.len) {
+    /*
+     * a query argument is still encoded; a form field arrives decoded
+     * (no query: r->args.data is NULL, and NULL + 0 is undefined)
+     */
+    if (r->args.len != 0
+        && arg >= r->args.data && arg < r->args.data + r->args.len)
+    {
         if (ocs_pct_decode((char *) arg, len, 1, (char *) buf, len, &n)
             != OCS_OK)
         {

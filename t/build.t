@@ -37,7 +37,8 @@ my $build = "$dir/build";
 # the other builds under build/ are not this one's
 mkdir $build or die "$build: $!\n";
 for my $entry (glob("$from/*")) {
-    next if $entry =~ m{/(upstream-[^/]*|clang|test-skipped)$};
+    next if $entry
+        =~ m{/(upstream-[^/]*|clang|asan|fuzz|valgrind|test-skipped)$};
     system('cp', '-a', $entry, "$build/") == 0 or die "cp $entry failed\n";
 }
 

@@ -271,6 +271,11 @@ ocs_form_field(const char *body, size_t len, const char *name, char *out,
         return OCS_ERR_SPACE;
     }
 
+    /* body is NULL when there is none: NULL + 0 would be undefined */
+    if (len == 0) {
+        return OCS_ERR_NOTFOUND;
+    }
+
     nlen = strlen(name);
     p = body;
     end = body + len;

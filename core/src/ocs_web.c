@@ -136,7 +136,8 @@ ocs_web_arg(const char *args, size_t len, const char *name, size_t name_len,
 {
     const char  *p, *last, *amp;
 
-    if (name_len == 0) {
+    /* no query string is NULL, 0: NULL + 0 would be undefined */
+    if (name_len == 0 || len == 0) {
         return OCS_ERR_NOTFOUND;
     }
 
@@ -171,6 +172,10 @@ ocs_web_has_arg(const char *args, size_t len, const char *name,
     size_t name_len)
 {
     const char  *p, *last, *amp;
+
+    if (len == 0) {
+        return 0;
+    }
 
     p = args;
     last = args + len;

@@ -155,6 +155,10 @@ test_form(void)
 
     is_int(ocs_form_field(body, sizeof(body) - 1, "x", out, sizeof(out), &n),
            OCS_ERR_NOTFOUND, "form: name without '=' is not a field");
+
+    /* an empty body as nginx has it (a POST to logoff without one) */
+    is_int(ocs_form_field(NULL, 0, "csrf", out, sizeof(out), &n),
+           OCS_ERR_NOTFOUND, "form: no body has no field");
     is_int(ocs_form_field(body, sizeof(body) - 1, "user", out, sizeof(out),
                           &n),
            OCS_ERR_NOTFOUND, "form: prefix is not a match");

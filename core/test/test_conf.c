@@ -612,10 +612,10 @@ test_parse(void)
         v = -1;
         snprintf(name, sizeof(name), "time \"%s\"", times[i].in);
         is_int(ocs_conf_parse_time(times[i].in, strlen(times[i].in), &v),
-               times[i].rc, name);
+               times[i].rc, "%s", name);
 
         if (times[i].rc == OCS_OK) {
-            is_int(v, times[i].value, name);
+            is_int(v, times[i].value, "%s", name);
         }
     }
 
@@ -623,10 +623,10 @@ test_parse(void)
         v = -1;
         snprintf(name, sizeof(name), "size \"%s\"", sizes[i].in);
         is_int(ocs_conf_parse_size(sizes[i].in, strlen(sizes[i].in), &v),
-               sizes[i].rc, name);
+               sizes[i].rc, "%s", name);
 
         if (sizes[i].rc == OCS_OK) {
-            is_int(v, sizes[i].value, name);
+            is_int(v, sizes[i].value, "%s", name);
         }
     }
 }

@@ -315,6 +315,11 @@ test_args(void)
            "arg: '=' past the end does not count");
     is_int(ocs_web_arg("a=1", 3, "", 0, &v, &len), OCS_ERR_NOTFOUND,
            "arg: empty name");
+
+    /* no query string, as nginx has it: NULL, 0 */
+    is_int(ocs_web_arg(NULL, 0, "a", 1, &v, &len), OCS_ERR_NOTFOUND,
+           "arg: no query string");
+    is_int(ocs_web_has_arg(NULL, 0, "a", 1), 0, "has arg: no query string");
 }
 
 
@@ -365,6 +370,11 @@ test_app_logoff(void)
                cases[i].want, "app logoff %zu: %s for %s?%s", i,
                cases[i].pattern, cases[i].uri, cases[i].args);
     }
+
+    is_int(ocs_web_app_logoff("?Cmd=logoff", 11, "/", 1, NULL, 0), 0,
+           "app logoff: no query string");
+    is_int(ocs_web_app_logoff("?logout", 7, "/", 1, NULL, 0), 0,
+           "app logoff: no query string, a bare argument");
 }
 
 

@@ -105,7 +105,8 @@ int ocs_web_same_site(const ocs_hdr_t *hdr, const char *host,
 
 /*
  * The value of the first query argument called name (name_len > 0,
- * without case) in args (the query string without '?'): OCS_OK with
+ * without case) in args (the query string without '?'; NULL when len
+ * is 0): OCS_OK with
  * *value pointing into args, or OCS_ERR_NOTFOUND.  Only "name=value"
  * counts, as for nginx's $arg_name; a bare "name" has no value.
  */
