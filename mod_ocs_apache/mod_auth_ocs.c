@@ -41,7 +41,7 @@ static const command_rec  ocs_ap_cmds[] = {
     OCS_AP_FACTOR_CMDS
     OCS_AP_CONFERENCE_CMDS
     OCS_AP_PUBLISH_CMDS
-    { NULL }
+    { .name = NULL }
 };
 
 
