@@ -258,7 +258,8 @@ static void
 ocs_ap_step_task(request_rec *r, ocs_ap_sso_ctx_t *sso, unsigned want,
     ocs_step_code_t *task)
 {
-    const ocs_ap_factor_dir_t  *conf;
+    const ocs_ap_factor_dir_t      *conf;
+    const ocs_ap_ldap_directory_t  *dir;
 
     conf = &ocs_ap_dir(r)->factor;
 
@@ -266,11 +267,12 @@ ocs_ap_step_task(request_rec *r, ocs_ap_sso_ctx_t *sso, unsigned want,
     memcpy(task->dn, sso->ticket.dn, sso->ticket.dn_len);
     task->now = apr_time_sec(apr_time_now());
 
-    /*
-     * The directory's TOTP attribute comes with the directory part; until
-     * then the secrets are the user file's
-     */
-    ocs_step_code_source(task, want, conf->totp == 1, NULL, 0,
+    /* the secret is the directory's (its totp attribute), or the file's */
+    dir = ocs_ap_ldap_directory(r);
+
+    ocs_step_code_source(task, want, conf->totp == 1,
+                         dir ? dir->handle : NULL,
+                         dir != NULL && dir->conf.totp_attr != NULL,
                          ocs_ap_signin_user_file_path(r), conf->otp);
 }
 
