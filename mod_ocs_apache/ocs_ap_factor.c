@@ -373,11 +373,9 @@ ocs_ap_factor_check(request_rec *r, ocs_ap_sso_ctx_t *ctx)
 
     required = (conf->second != OCS_AP_UNSET) ? conf->second : 0;
 
-    /*
-     * "external": the internal networks are the directory part's
-     * (OCSInternalNetworks); until it lands every client is outside
-     */
-    if (!ocs_step_needed((uint32_t) required, t->methods, conf->external, 0))
+    /* "external": only from outside OCSInternalNetworks */
+    if (!ocs_step_needed((uint32_t) required, t->methods, conf->external,
+                         conf->external && ocs_ap_ldap_internal_client(r)))
     {
         return OK;
     }

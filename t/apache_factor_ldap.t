@@ -3,7 +3,8 @@
 # The Apache module's second step with a TOTP secret held in the
 # directory (ocsTotpSecret, "totp_attribute" in <OCSDirectory>): read
 # through the service bind, as t/second_factor_ldap.t shows for nginx.
-# A real slapd; codes from oathtool.
+# And "external": the step only from outside OCSInternalNetworks.  A
+# real slapd; codes from oathtool.
 
 use strict;
 use warnings;
@@ -18,7 +19,7 @@ my $t = OCS::Test::Apache->new;
 
 plan(skip_all => 'no oathtool (apt-get install oathtool)')
     unless -x '/usr/bin/oathtool';
-plan tests => 9;
+plan tests => 11;
 
 my $ldap = OCS::Slapd->new($t);
 $ldap->start;
@@ -59,6 +60,22 @@ OCSKeyFile %%TESTDIR%%/ticket.keys
         ProxyPass http://127.0.0.1:%%PORT_echo%%/app/
     </Location>
 
+    # "external": the step only from outside the internal networks
+    <Location /inside/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSSecondFactor totp external
+        OCSInternalNetworks 127.0.0.0/8
+        ProxyPass http://127.0.0.1:%%PORT_echo%%/inside/
+    </Location>
+    <Location /outside/>
+        AuthType OCS-Forms
+        Require valid-user
+        OCSSecondFactor totp external
+        OCSInternalNetworks 10.0.0.0/8
+        ProxyPass http://127.0.0.1:%%PORT_echo%%/outside/
+    </Location>
+
     <Location /ocs/signin>
         SetHandler ocs-signin
         OCSTOTP On
@@ -87,6 +104,11 @@ is($t->signin('alice', 'alice-pw', jar => 'alice')->status, 303,
    'alice: the directory password');
 is($t->get('/app/', jar => 'alice', headers => ['Accept: text/html'])
    ->status, 302, 'alice: on to the second step');
+is($t->get('/inside/', jar => 'alice')->status, 200,
+   'external, from inside: the password is enough');
+is($t->get('/outside/', jar => 'alice', headers => ['Accept: text/html'])
+   ->status, 302, 'external, from outside: the second step');
+
 is(step('alice', '000000')->status, 401, 'a wrong code: 401');
 
 my $r = step('alice', totp());
