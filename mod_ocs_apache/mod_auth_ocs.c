@@ -70,13 +70,8 @@ ocs_ap_create_srv(apr_pool_t *p, server_rec *s)
 
     ocs_ap_sso_srv_init(p, &conf->sso);
     ocs_ap_store_srv_init(p, &conf->store);
-    ocs_ap_signin_srv_init(p, &conf->signin);
     ocs_ap_ldap_srv_init(p, &conf->ldap);
-    ocs_ap_logoff_srv_init(p, &conf->logoff);
-    ocs_ap_guard_srv_init(p, &conf->guard);
     ocs_ap_negotiate_srv_init(p, &conf->negotiate);
-    ocs_ap_factor_srv_init(p, &conf->factor);
-    ocs_ap_conference_srv_init(p, &conf->conference);
 
     return conf;
 }
@@ -93,15 +88,9 @@ ocs_ap_merge_srv(apr_pool_t *p, void *basev, void *addv)
 
     ocs_ap_sso_srv_merge(p, &conf->sso, &base->sso, &add->sso);
     ocs_ap_store_srv_merge(p, &conf->store, &base->store, &add->store);
-    ocs_ap_signin_srv_merge(p, &conf->signin, &base->signin, &add->signin);
     ocs_ap_ldap_srv_merge(p, &conf->ldap, &base->ldap, &add->ldap);
-    ocs_ap_logoff_srv_merge(p, &conf->logoff, &base->logoff, &add->logoff);
-    ocs_ap_guard_srv_merge(p, &conf->guard, &base->guard, &add->guard);
     ocs_ap_negotiate_srv_merge(p, &conf->negotiate, &base->negotiate,
                                &add->negotiate);
-    ocs_ap_factor_srv_merge(p, &conf->factor, &base->factor, &add->factor);
-    ocs_ap_conference_srv_merge(p, &conf->conference, &base->conference,
-                                &add->conference);
 
     return conf;
 }
@@ -116,7 +105,6 @@ ocs_ap_create_dir(apr_pool_t *p, char *path)
 
     conf = apr_pcalloc(p, sizeof(ocs_ap_dir_t));
 
-    conf->auth = OCS_AP_AUTH_UNSET;
     ocs_ap_http_dir_init(p, &conf->http);
     ocs_ap_sso_dir_init(p, &conf->sso);
     ocs_ap_signin_dir_init(p, &conf->signin);
@@ -142,7 +130,6 @@ ocs_ap_merge_dir(apr_pool_t *p, void *basev, void *addv)
 
     conf = apr_pcalloc(p, sizeof(ocs_ap_dir_t));
 
-    conf->auth = (add->auth != OCS_AP_AUTH_UNSET) ? add->auth : base->auth;
     ocs_ap_http_dir_merge(p, &conf->http, &base->http, &add->http);
     ocs_ap_sso_dir_merge(p, &conf->sso, &base->sso, &add->sso);
     ocs_ap_signin_dir_merge(p, &conf->signin, &base->signin, &add->signin);
@@ -309,25 +296,7 @@ ocs_ap_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     }
 
     for (vs = s; vs != NULL && rc == OK; vs = vs->next) {
-        rc = ocs_ap_signin_post_config(pconf, plog, ptemp, vs);
-        if (rc == OK) {
-            rc = ocs_ap_ldap_post_config(pconf, plog, ptemp, vs);
-        }
-        if (rc == OK) {
-            rc = ocs_ap_logoff_post_config(pconf, plog, ptemp, vs);
-        }
-        if (rc == OK) {
-            rc = ocs_ap_guard_post_config(pconf, plog, ptemp, vs);
-        }
-        if (rc == OK) {
-            rc = ocs_ap_negotiate_post_config(pconf, plog, ptemp, vs);
-        }
-        if (rc == OK) {
-            rc = ocs_ap_factor_post_config(pconf, plog, ptemp, vs);
-        }
-        if (rc == OK) {
-            rc = ocs_ap_conference_post_config(pconf, plog, ptemp, vs);
-        }
+        rc = ocs_ap_ldap_post_config(pconf, plog, ptemp, vs);
     }
 
     return rc;
@@ -343,12 +312,8 @@ ocs_ap_child_init(apr_pool_t *p, server_rec *s)
     ocs_ap_store_child_init(p, s);
 
     for (vs = s; vs != NULL; vs = vs->next) {
-        ocs_ap_signin_child_init(p, vs);
         ocs_ap_ldap_child_init(p, vs);
-        ocs_ap_logoff_child_init(p, vs);
-        ocs_ap_guard_child_init(p, vs);
         ocs_ap_negotiate_child_init(p, vs);
-        ocs_ap_factor_child_init(p, vs);
         ocs_ap_conference_child_init(p, vs);
     }
 }
@@ -370,7 +335,6 @@ ocs_ap_register_hooks(apr_pool_t *p)
     ocs_ap_identity_register_hooks(p);
     ocs_ap_store_register_hooks(p);
     ocs_ap_signin_register_hooks(p);
-    ocs_ap_ldap_register_hooks(p);
     ocs_ap_logoff_register_hooks(p);
     ocs_ap_guard_register_hooks(p);
     ocs_ap_negotiate_register_hooks(p);

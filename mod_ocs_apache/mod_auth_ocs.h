@@ -63,21 +63,14 @@
 
 
 typedef struct {
-    ocs_ap_http_srv_t        http;
     ocs_ap_sso_srv_t         sso;
     ocs_ap_store_srv_t       store;
-    ocs_ap_signin_srv_t      signin;
     ocs_ap_ldap_srv_t        ldap;
-    ocs_ap_logoff_srv_t      logoff;
-    ocs_ap_guard_srv_t       guard;
     ocs_ap_negotiate_srv_t   negotiate;
-    ocs_ap_factor_srv_t      factor;
-    ocs_ap_conference_srv_t  conference;
 } ocs_ap_srv_t;
 
 
 typedef struct {
-    int                      auth;       /* OCS_AP_AUTH_* */
     ocs_ap_http_dir_t        http;
     ocs_ap_sso_dir_t         sso;
     ocs_ap_signin_dir_t      signin;

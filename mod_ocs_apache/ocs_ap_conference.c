@@ -318,25 +318,6 @@ ocs_ap_conference_nonce_timeout(cmd_parms *cmd, void *mconfig,
 
 
 void
-ocs_ap_conference_srv_init(apr_pool_t *p, ocs_ap_conference_srv_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_conference_srv_merge(apr_pool_t *p, ocs_ap_conference_srv_t *conf,
-    const ocs_ap_conference_srv_t *base, const ocs_ap_conference_srv_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
-void
 ocs_ap_conference_dir_init(apr_pool_t *p, ocs_ap_conference_dir_t *conf)
 {
     (void) p;
@@ -359,19 +340,6 @@ ocs_ap_conference_dir_merge(apr_pool_t *p, ocs_ap_conference_dir_t *conf,
     conf->algs = (add->algs != OCS_AP_UNSET) ? add->algs : base->algs;
     conf->nonce_timeout = (add->nonce_timeout != OCS_AP_UNSET)
                           ? add->nonce_timeout : base->nonce_timeout;
-}
-
-
-int
-ocs_ap_conference_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
 }
 
 

@@ -38,11 +38,6 @@ typedef struct {
 
 
 typedef struct {
-    int                      unused;
-} ocs_ap_conference_srv_t;
-
-
-typedef struct {
     const ocs_ap_conference_keys_t  *keys;    /* NULL: unset */
     const char              *realm;          /* NULL: "conference" */
     int                      algs;           /* OCS_AP_UNSET: SHA-256 */
@@ -75,14 +70,9 @@ const char *ocs_ap_conference_digest(cmd_parms *cmd, void *mconfig,
 const char *ocs_ap_conference_nonce_timeout(cmd_parms *cmd, void *mconfig,
     const char *arg);
 
-void ocs_ap_conference_srv_init(apr_pool_t *p, ocs_ap_conference_srv_t *conf);
-void ocs_ap_conference_srv_merge(apr_pool_t *p, ocs_ap_conference_srv_t *conf,
-    const ocs_ap_conference_srv_t *base, const ocs_ap_conference_srv_t *add);
 void ocs_ap_conference_dir_init(apr_pool_t *p, ocs_ap_conference_dir_t *conf);
 void ocs_ap_conference_dir_merge(apr_pool_t *p, ocs_ap_conference_dir_t *conf,
     const ocs_ap_conference_dir_t *base, const ocs_ap_conference_dir_t *add);
-int ocs_ap_conference_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
 void ocs_ap_conference_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_conference_register_hooks(apr_pool_t *p);
 

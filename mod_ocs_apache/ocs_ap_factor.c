@@ -259,25 +259,6 @@ ocs_ap_factor_certificate(cmd_parms *cmd, void *mconfig, const char *args)
 
 
 void
-ocs_ap_factor_srv_init(apr_pool_t *p, ocs_ap_factor_srv_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_factor_srv_merge(apr_pool_t *p, ocs_ap_factor_srv_t *conf,
-    const ocs_ap_factor_srv_t *base, const ocs_ap_factor_srv_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
-void
 ocs_ap_factor_dir_init(apr_pool_t *p, ocs_ap_factor_dir_t *conf)
 {
     (void) p;
@@ -316,27 +297,6 @@ ocs_ap_factor_dir_merge(apr_pool_t *p, ocs_ap_factor_dir_t *conf,
     conf->cert_source = from->cert_source;
     conf->cert_domain = from->cert_domain;
     conf->cert_only = from->cert_only;
-}
-
-
-int
-ocs_ap_factor_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
-}
-
-
-void
-ocs_ap_factor_child_init(apr_pool_t *p, server_rec *s)
-{
-    (void) p;
-    (void) s;
 }
 
 

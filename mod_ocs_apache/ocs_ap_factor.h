@@ -24,11 +24,6 @@
 
 
 typedef struct {
-    int                  unused;
-} ocs_ap_factor_srv_t;
-
-
-typedef struct {
     int                  second;         /* OCS_METHOD_* bits, 0 off;
                                             OCS_AP_UNSET */
     int                  external;       /* goes with second */
@@ -67,15 +62,9 @@ const char *ocs_ap_factor_certificate(cmd_parms *cmd, void *mconfig,
     const char *args);
 
 
-void ocs_ap_factor_srv_init(apr_pool_t *p, ocs_ap_factor_srv_t *conf);
-void ocs_ap_factor_srv_merge(apr_pool_t *p, ocs_ap_factor_srv_t *conf,
-    const ocs_ap_factor_srv_t *base, const ocs_ap_factor_srv_t *add);
 void ocs_ap_factor_dir_init(apr_pool_t *p, ocs_ap_factor_dir_t *conf);
 void ocs_ap_factor_dir_merge(apr_pool_t *p, ocs_ap_factor_dir_t *conf,
     const ocs_ap_factor_dir_t *base, const ocs_ap_factor_dir_t *add);
-int ocs_ap_factor_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
-void ocs_ap_factor_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_factor_register_hooks(apr_pool_t *p);
 
 /*

@@ -141,25 +141,6 @@ ocs_ap_guard_lockout(cmd_parms *cmd, void *mconfig, int argc,
 
 
 void
-ocs_ap_guard_srv_init(apr_pool_t *p, ocs_ap_guard_srv_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_guard_srv_merge(apr_pool_t *p, ocs_ap_guard_srv_t *conf,
-    const ocs_ap_guard_srv_t *base, const ocs_ap_guard_srv_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
-void
 ocs_ap_guard_dir_init(apr_pool_t *p, ocs_ap_guard_dir_t *conf)
 {
     (void) p;
@@ -191,27 +172,6 @@ ocs_ap_guard_dir_merge(apr_pool_t *p, ocs_ap_guard_dir_t *conf,
     OCS_AP_MERGE(lock);
 
 #undef OCS_AP_MERGE
-}
-
-
-int
-ocs_ap_guard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
-}
-
-
-void
-ocs_ap_guard_child_init(apr_pool_t *p, server_rec *s)
-{
-    (void) p;
-    (void) s;
 }
 
 

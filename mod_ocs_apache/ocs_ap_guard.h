@@ -14,11 +14,6 @@
 #include <ocs/ocs_guard.h>
 
 
-typedef struct {
-    int                  unused;
-} ocs_ap_guard_srv_t;
-
-
 /* OCSLockout, parameter by parameter: OCS_AP_UNSET for each unset */
 typedef struct {
     int                  lockout;        /* 0 off, 1 on */
@@ -41,15 +36,9 @@ const char *ocs_ap_guard_lockout(cmd_parms *cmd, void *mconfig, int argc,
     char *const argv[]);
 
 
-void ocs_ap_guard_srv_init(apr_pool_t *p, ocs_ap_guard_srv_t *conf);
-void ocs_ap_guard_srv_merge(apr_pool_t *p, ocs_ap_guard_srv_t *conf,
-    const ocs_ap_guard_srv_t *base, const ocs_ap_guard_srv_t *add);
 void ocs_ap_guard_dir_init(apr_pool_t *p, ocs_ap_guard_dir_t *conf);
 void ocs_ap_guard_dir_merge(apr_pool_t *p, ocs_ap_guard_dir_t *conf,
     const ocs_ap_guard_dir_t *base, const ocs_ap_guard_dir_t *add);
-int ocs_ap_guard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
-void ocs_ap_guard_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_guard_register_hooks(apr_pool_t *p);
 
 

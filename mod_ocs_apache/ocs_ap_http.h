@@ -20,11 +20,6 @@
 
 
 typedef struct {
-    int                  unused;
-} ocs_ap_http_srv_t;
-
-
-typedef struct {
     int                  https_port;     /* OCS_AP_UNSET: 443 */
     const char          *hsts;           /* the header's value; "": off;
                                             NULL: unset */

@@ -432,13 +432,6 @@ ocs_ap_ldap_destroy(void *data)
 }
 
 
-void
-ocs_ap_ldap_register_hooks(apr_pool_t *p)
-{
-    (void) p;
-}
-
-
 ocs_ap_ldap_directory_t *
 ocs_ap_ldap_directory(request_rec *r)
 {

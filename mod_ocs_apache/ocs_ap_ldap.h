@@ -126,7 +126,6 @@ void ocs_ap_ldap_dir_merge(apr_pool_t *p, ocs_ap_ldap_dir_t *conf,
 int ocs_ap_ldap_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s);
 void ocs_ap_ldap_child_init(apr_pool_t *p, server_rec *s);
-void ocs_ap_ldap_register_hooks(apr_pool_t *p);
 
 /* r's directory (OCSLDAP), or NULL when it has none */
 ocs_ap_ldap_directory_t *ocs_ap_ldap_directory(request_rec *r);

@@ -218,25 +218,6 @@ ocs_ap_logoff_app_logoff(cmd_parms *cmd, void *mconfig, const char *args)
 
 
 void
-ocs_ap_logoff_srv_init(apr_pool_t *p, ocs_ap_logoff_srv_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_logoff_srv_merge(apr_pool_t *p, ocs_ap_logoff_srv_t *conf,
-    const ocs_ap_logoff_srv_t *base, const ocs_ap_logoff_srv_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
-void
 ocs_ap_logoff_dir_init(apr_pool_t *p, ocs_ap_logoff_dir_t *conf)
 {
     (void) p;
@@ -261,27 +242,6 @@ ocs_ap_logoff_dir_merge(apr_pool_t *p, ocs_ap_logoff_dir_t *conf,
     conf->redirect = add->redirect ? add->redirect : base->redirect;
     conf->clear_site = add->clear_site ? add->clear_site : base->clear_site;
     conf->app_logoff = add->app_logoff ? add->app_logoff : base->app_logoff;
-}
-
-
-int
-ocs_ap_logoff_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
-}
-
-
-void
-ocs_ap_logoff_child_init(apr_pool_t *p, server_rec *s)
-{
-    (void) p;
-    (void) s;
 }
 
 

@@ -14,11 +14,6 @@
 
 
 typedef struct {
-    int                  unused;
-} ocs_ap_logoff_srv_t;
-
-
-typedef struct {
     int                  everywhere;     /* OCS_AP_UNSET: off */
     apr_array_header_t  *admins;         /* const char *; NULL: unset */
     const char          *redirect;       /* NULL: unset; "": off */
@@ -60,15 +55,9 @@ const char *ocs_ap_logoff_app_logoff(cmd_parms *cmd, void *mconfig,
     const char *args);
 
 
-void ocs_ap_logoff_srv_init(apr_pool_t *p, ocs_ap_logoff_srv_t *conf);
-void ocs_ap_logoff_srv_merge(apr_pool_t *p, ocs_ap_logoff_srv_t *conf,
-    const ocs_ap_logoff_srv_t *base, const ocs_ap_logoff_srv_t *add);
 void ocs_ap_logoff_dir_init(apr_pool_t *p, ocs_ap_logoff_dir_t *conf);
 void ocs_ap_logoff_dir_merge(apr_pool_t *p, ocs_ap_logoff_dir_t *conf,
     const ocs_ap_logoff_dir_t *base, const ocs_ap_logoff_dir_t *add);
-int ocs_ap_logoff_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
-void ocs_ap_logoff_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_logoff_register_hooks(apr_pool_t *p);
 
 /*

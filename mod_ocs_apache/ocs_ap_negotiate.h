@@ -77,8 +77,6 @@ void ocs_ap_negotiate_srv_merge(apr_pool_t *p, ocs_ap_negotiate_srv_t *conf,
 void ocs_ap_negotiate_dir_init(apr_pool_t *p, ocs_ap_negotiate_dir_t *conf);
 void ocs_ap_negotiate_dir_merge(apr_pool_t *p, ocs_ap_negotiate_dir_t *conf,
     const ocs_ap_negotiate_dir_t *base, const ocs_ap_negotiate_dir_t *add);
-int ocs_ap_negotiate_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
 void ocs_ap_negotiate_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_negotiate_register_hooks(apr_pool_t *p);
 

@@ -186,19 +186,6 @@ ocs_ap_negotiate_dir_merge(apr_pool_t *p, ocs_ap_negotiate_dir_t *conf,
 }
 
 
-int
-ocs_ap_negotiate_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
-}
-
-
 /*
  * NTLM and Kerberos in one SPNEGO exchange take the default acceptor
  * credentials (see ocs_gss_register_keytab()): the keytab of OCSNTLM

@@ -26,25 +26,6 @@ static int ocs_ap_signin_read(request_rec *r);
 
 
 void
-ocs_ap_signin_srv_init(apr_pool_t *p, ocs_ap_signin_srv_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_signin_srv_merge(apr_pool_t *p, ocs_ap_signin_srv_t *conf,
-    const ocs_ap_signin_srv_t *base, const ocs_ap_signin_srv_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
-void
 ocs_ap_signin_dir_init(apr_pool_t *p, ocs_ap_signin_dir_t *conf)
 {
     (void) p;
@@ -82,27 +63,6 @@ ocs_ap_signin_dir_merge(apr_pool_t *p, ocs_ap_signin_dir_t *conf,
 
 #undef OCS_AP_MERGE_PTR
 #undef OCS_AP_MERGE_INT
-}
-
-
-int
-ocs_ap_signin_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s)
-{
-    (void) pconf;
-    (void) plog;
-    (void) ptemp;
-    (void) s;
-
-    return OK;
-}
-
-
-void
-ocs_ap_signin_child_init(apr_pool_t *p, server_rec *s)
-{
-    (void) p;
-    (void) s;
 }
 
 

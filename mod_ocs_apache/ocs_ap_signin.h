@@ -22,11 +22,6 @@
 
 
 typedef struct {
-    int                  unused;
-} ocs_ap_signin_srv_t;
-
-
-typedef struct {
     const char          *signin_url;     /* NULL: unset (/ocs/signin) */
     const char          *user_file;      /* NULL: unset; "": off */
     const char          *template;       /* the page's text; NULL: unset;
@@ -102,15 +97,9 @@ const char *ocs_ap_signin_principal(request_rec *r);
 int ocs_ap_signin_krb5_timeout_ms(request_rec *r);
 
 
-void ocs_ap_signin_srv_init(apr_pool_t *p, ocs_ap_signin_srv_t *conf);
-void ocs_ap_signin_srv_merge(apr_pool_t *p, ocs_ap_signin_srv_t *conf,
-    const ocs_ap_signin_srv_t *base, const ocs_ap_signin_srv_t *add);
 void ocs_ap_signin_dir_init(apr_pool_t *p, ocs_ap_signin_dir_t *conf);
 void ocs_ap_signin_dir_merge(apr_pool_t *p, ocs_ap_signin_dir_t *conf,
     const ocs_ap_signin_dir_t *base, const ocs_ap_signin_dir_t *add);
-int ocs_ap_signin_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-    apr_pool_t *ptemp, server_rec *s);
-void ocs_ap_signin_child_init(apr_pool_t *p, server_rec *s);
 void ocs_ap_signin_register_hooks(apr_pool_t *p);
 
 /*

@@ -373,7 +373,6 @@ ocs_ap_sso_srv_init(apr_pool_t *p, ocs_ap_sso_srv_t *conf)
     conf->key_file = NULL;
     conf->ring = NULL;
     conf->cookie = NULL;
-    conf->domains = 0;
     conf->max_lifetime = 0;
 }
 
@@ -388,7 +387,6 @@ ocs_ap_sso_srv_merge(apr_pool_t *p, ocs_ap_sso_srv_t *conf,
     conf->key_file = base->key_file;
     conf->ring = base->ring;
     conf->cookie = base->cookie;
-    conf->domains = base->domains || add->domains;
     conf->max_lifetime = (add->max_lifetime > base->max_lifetime)
                          ? add->max_lifetime : base->max_lifetime;
 }

@@ -30,7 +30,6 @@ typedef struct {
     ocs_keyring_t       *ring;           /* loaded from key_file, or the
                                             temporary key */
     const char          *cookie;         /* NULL: the default */
-    int                  domains;        /* unused */
     int64_t              max_lifetime;   /* for "everywhere" records */
 } ocs_ap_sso_srv_t;
 

@@ -125,25 +125,6 @@ ocs_ap_store_srv_merge(apr_pool_t *p, ocs_ap_store_srv_t *conf,
 }
 
 
-void
-ocs_ap_store_dir_init(apr_pool_t *p, ocs_ap_store_dir_t *conf)
-{
-    (void) p;
-    conf->unused = 0;
-}
-
-
-void
-ocs_ap_store_dir_merge(apr_pool_t *p, ocs_ap_store_dir_t *conf,
-    const ocs_ap_store_dir_t *base, const ocs_ap_store_dir_t *add)
-{
-    (void) p;
-    (void) base;
-    (void) add;
-    conf->unused = 0;
-}
-
-
 static int
 ocs_ap_store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp)

@@ -28,11 +28,6 @@ typedef struct {
 } ocs_ap_store_srv_t;
 
 
-typedef struct {
-    int                  unused;
-} ocs_ap_store_dir_t;
-
-
 /* this part's directives, in the module's command table */
 #define OCS_AP_STORE_CMDS                                                    \
     AP_INIT_TAKE1("OCSSessionStore", ocs_ap_store_size,                      \
@@ -58,9 +53,6 @@ const char *ocs_ap_store_size(cmd_parms *cmd, void *mconfig,
 void ocs_ap_store_srv_init(apr_pool_t *p, ocs_ap_store_srv_t *conf);
 void ocs_ap_store_srv_merge(apr_pool_t *p, ocs_ap_store_srv_t *conf,
     const ocs_ap_store_srv_t *base, const ocs_ap_store_srv_t *add);
-void ocs_ap_store_dir_init(apr_pool_t *p, ocs_ap_store_dir_t *conf);
-void ocs_ap_store_dir_merge(apr_pool_t *p, ocs_ap_store_dir_t *conf,
-    const ocs_ap_store_dir_t *base, const ocs_ap_store_dir_t *add);
 int ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s);
 void ocs_ap_store_child_init(apr_pool_t *p, server_rec *s);

@@ -132,7 +132,7 @@ ok($new && $new != $old, 'USR2: a new master');
 
 # its workers up before the old master goes
 $deadline = time + 10;
-sleep 0.1 while time < $deadline && workers($new) < 2;
+sleep 0.1 while time < $deadline && scalar(my @w = workers($new)) < 2;
 kill 'QUIT', $old;
 $deadline = time + 10;
 sleep 0.05 while time < $deadline && kill 0, $old;
