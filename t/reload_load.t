@@ -57,6 +57,12 @@ http {
 }
 EOF
 
+# an nginx built from an upstream tree opens logs/error.log under its
+# prefix before it reads error_log: the new binary of the upgrade would
+# say [alert] that it cannot
+mkdir $t->path('logs');
+chmod 0755, $t->path('logs');
+
 $t->run($conf, workers => 2);
 
 is($t->signin('alice', 'pw', jar => 'a')->status, 303, 'alice signed in');

@@ -76,11 +76,6 @@ events { worker_connections 256; }
 $main
 EOF
 
-    # an nginx built from an upstream tree opens logs/error.log under
-    # its prefix before it reads error_log (a new binary after USR2 too)
-    mkdir "$self->{dir}/logs";
-    chmod 0755, "$self->{dir}/logs";
-
     $http = $self->expand($http);
     $http =~ s/^(\s*http\s*\{)/$1\n    access_log $self->{dir}\/access.log;\n    client_body_temp_path $self->{dir}\/body;\n    proxy_temp_path $self->{dir}\/proxy;/m;
 
