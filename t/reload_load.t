@@ -43,7 +43,15 @@ http {
 
         location = /ocs/logoff { ocs_logoff; }
 
+        # what wrk asks for: a file behind the ticket, so that a worker
+        # killed mid-traffic loses only its own clients' connections
+        # (an upstream in the same nginx would answer 502 for them)
         location /app/ {
+            ocs_auth forms;
+            root %%TESTDIR%%;
+        }
+
+        location /who/ {
             ocs_auth forms;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
             proxy_set_header X-User $ocs_user;
@@ -62,6 +70,9 @@ EOF
 # say [alert] that it cannot
 mkdir $t->path('logs');
 chmod 0755, $t->path('logs');
+
+mkdir $t->path('app');
+$t->write_file('app/index.html', "app\n");
 
 $t->run($conf, workers => 2);
 
@@ -191,7 +202,7 @@ diag('socket errors (connections closed by reloads and the killed '
 
 still('after the crash');
 
-is($t->get('/app/', jar => 'a')->body, "app for alice\n",
+is($t->get('/who/', jar => 'a')->body, "app for alice\n",
    'the ticket sealed with the old key still opens');
 
 my @segv = grep { /exited on signal 11/ } split /\n/, $t->error_log;

@@ -895,12 +895,39 @@ cleanup:
 }
 
 
-/* the first byte of a KDC's reply: [APPLICATION 11], [13] or [30] */
+/*
+ * Whether a KDC's reply is a DER [APPLICATION 11], [13] or [30] whose
+ * length is the reply's: noise that merely starts with one of those
+ * bytes has the right length by chance once in billions.
+ */
 static int
 ocs_krb5_reply_plausible(const uint8_t *data, size_t len)
 {
-    return len >= 2
-           && (data[0] == 0x6b || data[0] == 0x6d || data[0] == 0x7e);
+    size_t  i, n, body;
+
+    if (len < 2
+        || (data[0] != 0x6b && data[0] != 0x6d && data[0] != 0x7e))
+    {
+        return 0;
+    }
+
+    if (data[1] < 0x80) {
+        return (size_t) data[1] == len - 2;
+    }
+
+    n = data[1] & 0x7f;
+
+    if (n == 0 || n > 4 || len < 2 + n) {
+        return 0;
+    }
+
+    body = 0;
+
+    for (i = 0; i < n; i++) {
+        body = (body << 8) | data[2 + i];
+    }
+
+    return body == len - 2 - n;
 }
 
 
