@@ -71,8 +71,6 @@ static int ocs_ap_step_cross_site(request_rec *r);
 static int ocs_ap_step_note_path(request_rec *r);
 static int ocs_ap_step_note_redirect(request_rec *r, ocs_ap_sso_ctx_t *sso,
     int status, const char *back, unsigned want, const char *error);
-static int ocs_ap_step_note_take(request_rec *r, ocs_ap_sso_ctx_t *sso,
-    ocs_page_note_t *note);
 static size_t ocs_ap_step_addr(request_rec *r, unsigned char *addr);
 static void ocs_ap_step_limits(ocs_guard_limits_t *limits);
 static void ocs_ap_step_failed(request_rec *r, ocs_ap_sso_ctx_t *sso);
@@ -287,7 +285,8 @@ ocs_ap_step_form(request_rec *r, ocs_ap_sso_ctx_t *sso, const char *back,
 
     note = apr_palloc(r->pool, sizeof(ocs_page_note_t));
 
-    rc = ocs_ap_step_note_take(r, sso, note);
+    rc = ocs_ap_signin_note_take(r, sso->ticket.session, OCS_SESSION_LEN,
+                                 note);
 
     if (rc == OK) {
         return ocs_ap_step_page(r, note->status, sso, back, want,
@@ -938,69 +937,6 @@ ocs_ap_step_note_redirect(request_rec *r, ocs_ap_sso_ctx_t *sso, int status,
                            apr_psprintf(r->pool, "%s?step=2&f=%u&r=%s",
                                         r->uri, want,
                                         ocs_ap_step_pct(r, back)));
-}
-
-
-/*
- * The note a browser brought back to the form, bound to the session;
- * its cookie is cleared whatever it holds.  OK with note filled,
- * DECLINED (none, or none of ours), 500.
- */
-static int
-ocs_ap_step_note_take(request_rec *r, ocs_ap_sso_ctx_t *sso,
-    ocs_page_note_t *note)
-{
-    int                    rc, seen;
-    size_t                 len;
-    const char            *name, *value;
-    ocs_cookie_t           c;
-    ocs_ap_cookie_iter_t   it;
-
-    name = ocs_ap_sso_cookie_name(r, OCS_AP_COOKIE_NOTE);
-    memset(&it, 0, sizeof(ocs_ap_cookie_iter_t));
-    rc = OCS_ERR_NOTFOUND;
-    seen = 0;
-
-    /* the first good one of its name: another may shadow it */
-    while (ocs_ap_cookie_next(r, name, &it, &value, &len) == OK) {
-        seen = 1;
-        rc = ocs_page_note_open(ocs_ap_sso_keyring(r), ocs_ap_sso_cache(r),
-                                sso->ticket.session, OCS_SESSION_LEN, value,
-                                len, apr_time_sec(apr_time_now()), note);
-        if (rc == OCS_OK) {
-            break;
-        }
-    }
-
-    if (!seen) {
-        return DECLINED;
-    }
-
-    memset(&c, 0, sizeof(ocs_cookie_t));
-    c.name = name;
-    c.name_len = strlen(name);
-    c.value = "";
-    c.path = r->uri;
-    c.path_len = strlen(r->uri);
-    c.same_site = "Strict";
-    c.same_site_len = 6;
-    c.max_age = 0;
-
-    if (ocs_ap_cookie_set(r, &c) != OK) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == OCS_ERR_EXPIRED) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ocs auth: an expired page note ignored");
-
-    } else if (rc != OCS_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "ocs auth: a page note that is not this browser's "
-                      "refused (%s)", ocs_strerror(rc));
-    }
-
-    return (rc == OCS_OK) ? OK : DECLINED;
 }
 
 
