@@ -53,8 +53,9 @@ int ocs_form_type_ok(const char *type, size_t len);
 /*
  * Finds the first field called name in an application/x-www-form-urlencoded
  * body (or a query string) and decodes its value into out, NUL-terminated.
- * body may be NULL when len is 0 (no body).  Returns OCS_OK, OCS_ERR_NOTFOUND, OCS_ERR_INVALID (bad escape) or
- * OCS_ERR_SPACE (value longer than outlen - 1).
+ * body may be NULL when len is 0 (no body).  Returns OCS_OK,
+ * OCS_ERR_NOTFOUND, OCS_ERR_INVALID (bad escape) or OCS_ERR_SPACE (value
+ * longer than outlen - 1).
  */
 int ocs_form_field(const char *body, size_t len, const char *name,
     char *out, size_t outlen, size_t *written);
