@@ -14,6 +14,7 @@
 
 #include <ocs/ocs_conf.h>
 #include <ocs/ocs_pages.h>
+#include <ocs/ocs_login.h>
 
 
 static int ocs_ap_hdr_get(void *data, const char *name, size_t name_len,
@@ -891,4 +892,38 @@ ocs_ap_is_page(request_rec *r)
            || strcmp(h, OCS_AP_HANDLER_LOGOFF) == 0
            || strcmp(h, OCS_AP_HANDLER_JOIN) == 0
            || strcmp(h, OCS_AP_HANDLER_QUICK) == 0;
+}
+
+
+void
+ocs_ap_log_login(request_rec *r, int level, const char *text)
+{
+    int  l;
+
+    switch (level) {
+
+    case OCS_LOGIN_LOG_NONE:
+        return;
+
+    case OCS_LOGIN_LOG_CRIT:
+        l = APLOG_CRIT;
+        break;
+
+    case OCS_LOGIN_LOG_WARN:
+        l = APLOG_WARNING;
+        break;
+
+    case OCS_LOGIN_LOG_NOTICE:
+        l = APLOG_NOTICE;
+        break;
+
+    default:
+        l = APLOG_ERR;
+    }
+
+    if (text[0] == '\0') {
+        return;
+    }
+
+    ap_log_rerror(APLOG_MARK, l, 0, r, "ocs auth: %s", text);
 }

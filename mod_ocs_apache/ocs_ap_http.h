@@ -154,4 +154,8 @@ int ocs_ap_form_field(request_rec *r, const char *body, size_t len,
 const char *ocs_ap_read_conf_file(cmd_parms *cmd, const char *name,
     size_t max, int secret, char **text, size_t *len);
 
+/* a line of the core's sign-in outcome (ocs_login.h), at the level the
+   core chose (OCS_LOGIN_LOG_*); "" or OCS_LOGIN_LOG_NONE: nothing */
+void ocs_ap_log_login(request_rec *r, int level, const char *text);
+
 #endif /* OCS_AP_HTTP_H */

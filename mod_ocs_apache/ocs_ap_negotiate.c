@@ -73,8 +73,6 @@ static apr_status_t ocs_ap_negotiate_conn_cleanup(void *data);
 static apr_status_t ocs_ap_negotiate_cleanup(void *data);
 static void ocs_ap_negotiate_header(request_rec *r, ocs_ap_neg_t *neg);
 static void ocs_ap_negotiate_gss_error(request_rec *r, ocs_ap_neg_t *neg);
-static void ocs_ap_negotiate_log(request_rec *r, int level,
-    const char *text);
 static int ocs_ap_negotiate_fallback(request_rec *r, const char *signin);
 static int ocs_ap_negotiate_internal(request_rec *r);
 static int ocs_ap_quick_handler(request_rec *r);
@@ -329,7 +327,7 @@ ocs_ap_negotiate_login(request_rec *r, ocs_ap_neg_t *neg)
         return ocs_ap_negotiate_issue(r, neg);
     }
 
-    ocs_ap_negotiate_log(r, out->level, out->reason);
+    ocs_ap_log_login(r, out->level, out->reason);
 
     if (out->status == HTTP_FORBIDDEN) {
         (void) ocs_ap_send_msg(r, HTTP_FORBIDDEN, OCS_MSG_NEGOTIATE_FAILED,
@@ -374,7 +372,7 @@ ocs_ap_negotiate_issue(request_rec *r, ocs_ap_neg_t *neg)
         return OCS_AP_NEG_ERROR;
     }
 
-    ocs_ap_negotiate_log(r, out->level, out->reason);
+    ocs_ap_log_login(r, out->level, out->reason);
 
     return OCS_AP_NEG_OK;
 }
@@ -564,41 +562,6 @@ ocs_ap_negotiate_gss_error(request_rec *r, ocs_ap_neg_t *neg)
 
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "ocs auth: %s: %s: %s",
                   neg->raw ? "NTLM" : "Negotiate", neg->accepted.what, text);
-}
-
-
-/* a line of the core's sign-in outcome, at the level the core chose */
-static void
-ocs_ap_negotiate_log(request_rec *r, int level, const char *text)
-{
-    int  l;
-
-    switch (level) {
-
-    case OCS_LOGIN_LOG_NONE:
-        return;
-
-    case OCS_LOGIN_LOG_CRIT:
-        l = APLOG_CRIT;
-        break;
-
-    case OCS_LOGIN_LOG_WARN:
-        l = APLOG_WARNING;
-        break;
-
-    case OCS_LOGIN_LOG_NOTICE:
-        l = APLOG_NOTICE;
-        break;
-
-    default:
-        l = APLOG_ERR;
-    }
-
-    if (text[0] == '\0') {
-        return;
-    }
-
-    ap_log_rerror(APLOG_MARK, l, 0, r, "ocs auth: %s", text);
 }
 
 

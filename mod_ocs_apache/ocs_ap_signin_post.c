@@ -52,7 +52,6 @@ static void ocs_ap_signin_settle(request_rec *r, ocs_ap_signin_task_t *task,
 static int ocs_ap_signin_refused(request_rec *r,
     ocs_ap_signin_task_t *task, const char *typed);
 static int ocs_ap_signin_issue(request_rec *r, ocs_ap_signin_task_t *task);
-static void ocs_ap_signin_log(request_rec *r, int level, const char *text);
 
 
 /*
@@ -224,7 +223,7 @@ ocs_ap_signin_user(request_rec *r, const char *body, size_t len,
     kind = ocs_login_precheck(&in, pre);
 
     if (kind == OCS_LOGIN_BAD_NAME) {
-        ocs_ap_signin_log(r, pre->level, pre->reason);
+        ocs_ap_log_login(r, pre->level, pre->reason);
         return ocs_ap_signin_form(r, pre->status, task->back, NULL, NULL,
                                   task->computer, pre->message, 0);
     }
@@ -240,7 +239,7 @@ ocs_ap_signin_user(request_rec *r, const char *body, size_t len,
     ocs_ap_guard_attempt_init(r, *user, *user_len, &task->attempt);
 
     if (kind != OCS_LOGIN_OK) {
-        ocs_ap_signin_log(r, pre->level, pre->reason);
+        ocs_ap_log_login(r, pre->level, pre->reason);
         return ocs_ap_signin_form(r, pre->status, task->back,
                                   pre->name ? *user : NULL, NULL,
                                   task->computer, pre->message, 0);
@@ -291,7 +290,7 @@ ocs_ap_signin_start(request_rec *r, ocs_ap_signin_task_t *task,
 
     out = &task->out;
 
-    ocs_ap_signin_log(r, out->note_level, out->note);
+    ocs_ap_log_login(r, out->note_level, out->note);
 
     switch (out->kind) {
 
@@ -443,7 +442,7 @@ ocs_ap_signin_refused(request_rec *r, ocs_ap_signin_task_t *task,
     ocs_login_outcome_t  *out = &task->out;
 
     ocs_ap_signin_settle(r, task, out->count);
-    ocs_ap_signin_log(r, out->level, out->reason);
+    ocs_ap_log_login(r, out->level, out->reason);
 
     if (!out->form) {
         vars[0] = (ocs_tpl_var_t) { "title", out->title, strlen(out->title),
@@ -500,42 +499,9 @@ ocs_ap_signin_issue(request_rec *r, ocs_ap_signin_task_t *task)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ocs_ap_signin_log(r, out->level, out->reason);
+    ocs_ap_log_login(r, out->level, out->reason);
 
     return ocs_ap_redirect(r, HTTP_SEE_OTHER, task->back);
 }
 
 
-/* one line of the core's outcome, "" for none, at its level */
-static void
-ocs_ap_signin_log(request_rec *r, int level, const char *text)
-{
-    int  l;
-
-    switch (level) {
-
-    case OCS_LOGIN_LOG_NONE:
-        return;
-
-    case OCS_LOGIN_LOG_CRIT:
-        l = APLOG_CRIT;
-        break;
-
-    case OCS_LOGIN_LOG_WARN:
-        l = APLOG_WARNING;
-        break;
-
-    case OCS_LOGIN_LOG_NOTICE:
-        l = APLOG_NOTICE;
-        break;
-
-    default:
-        l = APLOG_ERR;
-    }
-
-    if (text[0] == '\0') {
-        return;
-    }
-
-    ap_log_rerror(APLOG_MARK, l, 0, r, "ocs auth: %s", text);
-}
