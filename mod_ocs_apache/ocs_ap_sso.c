@@ -29,6 +29,8 @@ static void ocs_ap_sso_pick(request_rec *r, ocs_ap_sso_ctx_t *ctx,
 static int ocs_ap_sso_seal_cookie(request_rec *r, const ocs_ticket_t *t);
 static apr_status_t ocs_ap_sso_wipe_ring(void *data);
 static void ocs_ap_sso_cache_free(void *data);
+static void ocs_ap_sso_cookie_names(apr_pool_t *p,
+    const ocs_ap_sso_srv_t *conf);
 static apr_status_t ocs_ap_sso_wipe_ctx(void *data);
 static int ocs_ap_sso_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp);
@@ -39,6 +41,9 @@ static ocs_keyring_t  *ocs_ap_sso_ring;
 
 /* some directory sets a cookie domain: the default name has no __Host- */
 static int             ocs_ap_sso_domains;
+
+/* the ticket, nonce and note cookies' names (ocs_ap_sso_cookie_names) */
+static const char       *ocs_ap_sso_names[3];
 
 /* the ring's keyed contexts, one set per thread of a child */
 static apr_threadkey_t  *ocs_ap_sso_cache_key;
@@ -518,6 +523,8 @@ ocs_ap_sso_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     conf = &ocs_ap_srv(s)->sso;
 
+    ocs_ap_sso_cookie_names(pconf, conf);
+
     if (conf->ring != NULL) {
         ocs_ap_sso_ring = conf->ring;
         return OK;
@@ -554,7 +561,6 @@ ocs_ap_sso_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
 
     ocs_ap_sso_ring = data;
-    (void) pconf;
 
     return OK;
 }
@@ -659,16 +665,25 @@ ocs_ap_sso_cache(request_rec *r)
 const char *
 ocs_ap_sso_cookie_name(request_rec *r, int which)
 {
-    const char        *base;
-    ocs_ap_sso_srv_t  *conf;
+    (void) r;
 
-    conf = &ocs_ap_srv(r->server)->sso;
+    return ocs_ap_sso_names[which];
+}
 
-    /*
-     * A __Host- cookie cannot be set by a sibling host or for a longer
-     * path, so no planted cookie can shadow the ticket; browsers refuse
-     * it with a Domain, which single sign-on across hosts needs.
-     */
+
+/*
+ * The cookies' names, made once per configuration (every server reads
+ * the main server's cookie).  A __Host- cookie cannot be set by a
+ * sibling host or for a longer path, so no planted cookie can shadow
+ * the ticket; browsers refuse it with a Domain, which single sign-on
+ * across hosts needs.  The nonce cookie never has a Domain; a note
+ * lives on one path.
+ */
+static void
+ocs_ap_sso_cookie_names(apr_pool_t *p, const ocs_ap_sso_srv_t *conf)
+{
+    const char  *base;
+
     if (conf->cookie != NULL) {
         base = conf->cookie;
 
@@ -676,18 +691,16 @@ ocs_ap_sso_cookie_name(request_rec *r, int which)
         base = ocs_ap_sso_domains ? "ocs_ticket" : "__Host-ocs_ticket";
     }
 
-    if (which == OCS_AP_COOKIE_TICKET) {
-        return base;
-    }
+    ocs_ap_sso_names[OCS_AP_COOKIE_TICKET] = base;
 
     if (strncmp(base, "__Host-", 7) == 0) {
         base += 7;
     }
 
-    /* the nonce cookie never has a Domain; a note lives on one path */
-    return (which == OCS_AP_COOKIE_CSRF)
-           ? apr_pstrcat(r->pool, "__Host-", base, "_csrf", NULL)
-           : apr_pstrcat(r->pool, "__Secure-", base, "_note", NULL);
+    ocs_ap_sso_names[OCS_AP_COOKIE_CSRF] =
+        apr_pstrcat(p, "__Host-", base, "_csrf", NULL);
+    ocs_ap_sso_names[OCS_AP_COOKIE_NOTE] =
+        apr_pstrcat(p, "__Secure-", base, "_note", NULL);
 }
 
 
