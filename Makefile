@@ -201,6 +201,10 @@ fuzz: fuzz-build
 	    fi; \
 	done; exit $$rc
 
+# the documented long run: FUZZ_RUNS executions per target (10^7)
+fuzz-long: fuzz-build
+	$(Q)tools/fuzz-long
+
 fuzz-replay: fuzz-build
 	@rc=0; for bin in $(FUZZ_BINS); do \
 	    t=$$(basename $$bin); seeds=core/test/fuzz/corpus/$$t; \

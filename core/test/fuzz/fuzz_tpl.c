@@ -15,7 +15,9 @@
  * replaced by "x".  The oracle: both have exactly as many '<', '>', '"'
  * and '\'' (the templates' own), so no value put one in the page raw;
  * and *needed is the length of what a large enough buffer gets, which a
- * buffer one byte short refuses.  The input is also rendered as a
+ * buffer one byte short refuses (checked on the input's own template:
+ * the layout's two renders cost most of the time and take the same
+ * path).  The input is also rendered as a
  * template of its own, for the renderer's parsing.
  */
 
@@ -97,7 +99,7 @@ setup(int page, const char **val, const size_t *len, ocs_tpl_var_t *vars)
 
 static size_t
 render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
-    size_t n, char *out)
+    size_t n, char *out, int short_too)
 {
     size_t  needed, again;
 
@@ -111,20 +113,19 @@ render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
         return (size_t) -1;
     }
 
-    if (ocs_tpl_render(tpl, tpl_len, vars, n, out, needed, &again) != OCS_OK
-        || again != needed)
-    {
-        abort();
-    }
-
-    if (needed > 0
+    /* one byte short first: the full render then leaves out whole */
+    if (short_too && needed > 0
         && ocs_tpl_render(tpl, tpl_len, vars, n, out, needed - 1, &again)
            != OCS_ERR_SPACE)
     {
         abort();
     }
 
-    (void) ocs_tpl_render(tpl, tpl_len, vars, n, out, needed, &again);
+    if (ocs_tpl_render(tpl, tpl_len, vars, n, out, needed, &again) != OCS_OK
+        || again != needed)
+    {
+        abort();
+    }
 
     return needed;
 }
@@ -177,7 +178,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     }
 
     n = setup(page, val, len, vars);
-    a = render(layout, llen, vars, n, outa);
+    a = render(layout, llen, vars, n, outa, 0);
 
     for (i = 0; i < NNAMES + 2; i++) {
         val[i] = len[i] ? "x" : "";
@@ -185,7 +186,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     }
 
     n = setup(page, val, len, vars);
-    b = render(layout, llen, vars, n, outb);
+    b = render(layout, llen, vars, n, outb, 0);
 
     if (a != (size_t) -1 && b != (size_t) -1) {
         count(outa, a, ca);
@@ -205,7 +206,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     }
 
     n = setup(page, val, len, vars);
-    (void) render((const char *) data, size, vars, n, outa);
+    (void) render((const char *) data, size, vars, n, outa, 1);
 
     return 0;
 }

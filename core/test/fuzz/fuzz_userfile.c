@@ -51,8 +51,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     const char            *nl;
     ocs_userfile_entry_t   entry;
 
+    /* the file lives in memory where it can: a disk write per input
+     * took most of the time */
     if (path[0] == '\0') {
-        (void) snprintf(path, sizeof(path), "/tmp/fuzz_userfile.%ld",
+        (void) snprintf(path, sizeof(path), "%s/fuzz_userfile.%ld",
+                        access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
                         (long) getpid());
         atexit(done);
     }
