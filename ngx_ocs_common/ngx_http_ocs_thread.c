@@ -24,11 +24,20 @@ typedef struct {
     void                     *data;
     ngx_uint_t                done;
     ngx_http_event_handler_pt read_event_handler;
+    ngx_event_t               hold;
 } ngx_http_ocs_thread_ctx_t;
+
+
+/*
+ * How often the hold timer (below) comes round while a task runs; it
+ * does nothing but come round again.
+ */
+#define NGX_HTTP_OCS_THREAD_HOLD  10000
 
 
 static void ngx_http_ocs_thread_handler(void *data, ngx_log_t *log);
 static void ngx_http_ocs_thread_event_handler(ngx_event_t *ev);
+static void ngx_http_ocs_thread_hold_handler(ngx_event_t *ev);
 static void ngx_http_ocs_thread_write_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ocs_terminated(ngx_http_request_t *r);
 
@@ -89,7 +98,32 @@ ngx_http_ocs_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,
     ctx->read_event_handler = r->read_event_handler;
     r->read_event_handler = ngx_http_test_reading;
 
+    /*
+     * A request waiting for its task has no timer of its own (the body
+     * is read, nothing is being sent), and a worker that shuts down
+     * after a reload leaves as soon as no timer but cancelable ones is
+     * left (ngx_event_no_timers_left): it would close the connection
+     * under the task with "open socket ... left in connection" at
+     * ALERT, and the sign-in would be lost.  A timer that is not
+     * cancelable keeps the worker until the task is done; the task's
+     * own deadlines bound how long.
+     */
+    ctx->hold.handler = ngx_http_ocs_thread_hold_handler;
+    ctx->hold.data = ctx;
+    ctx->hold.log = r->connection->log;
+    ngx_add_timer(&ctx->hold, NGX_HTTP_OCS_THREAD_HOLD);
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_ocs_thread_hold_handler(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "ocs thread task still running");
+
+    ngx_add_timer(ev, NGX_HTTP_OCS_THREAD_HOLD);
 }
 
 
@@ -132,6 +166,10 @@ ngx_http_ocs_thread_event_handler(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
     ctx->done = 1;
+
+    if (ctx->hold.timer_set) {
+        ngx_del_timer(&ctx->hold);
+    }
 
     if (r->read_event_handler == ngx_http_test_reading) {
         r->read_event_handler = ctx->read_event_handler;

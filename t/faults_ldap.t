@@ -7,6 +7,8 @@
 # one [error] line naming the directory, or the sign-in itself when the
 # answer comes in time; signed-in users go on; a directory that comes
 # back is used again without a reload; no pool thread is left stuck.
+# A reload while a sign-in waits on a slow directory: the old worker
+# stays until the sign-in is done (no "open socket left" alert).
 
 use strict;
 use warnings;
@@ -16,10 +18,11 @@ use OCS::BadPeer;
 use OCS::Slapd;
 use OCS::Test;
 use Test::More;
-use Time::HiRes qw(time);
+use POSIX ();
+use Time::HiRes qw(sleep time);
 
 my $t = OCS::Test->new;
-plan tests => 25;
+plan tests => 28;
 my $ldap = OCS::Slapd->new($t);
 
 $ldap->start;
@@ -32,6 +35,8 @@ my %peer = (
     slow_ok  => OCS::BadPeer->new(mode => 'slow', delay => 0.3,
                                   to => $ldap->port('ldap')),
     slow_bad => OCS::BadPeer->new(mode => 'slow', delay => 3,
+                                  to => $ldap->port('ldap')),
+    reload   => OCS::BadPeer->new(mode => 'slow', delay => 1, tell => 1,
                                   to => $ldap->port('ldap')),
 );
 
@@ -153,6 +158,32 @@ for my $i (1 .. 6) {
     $all &&= $r->status == 303 && $took < 1 + $SLACK;
 }
 ok($all, 'after the faults: six sign-ins in a row, each prompt');
+
+# a reload while a sign-in waits in a pool thread on the directory:
+# the old worker is told to leave once the directory has the request
+# and its answer is held back, and must finish the sign-in first
+{
+    my $jar = 'reload-' . rand();
+    my $page = $t->get('/reload/signin', jar => $jar);
+    my $mark = length $t->error_log;
+    my $before = $peer{reload}->accepted;
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        my $r = $t->post('/reload/signin', jar => $jar, timeout => 60,
+                         form => [csrf => $page->field('csrf'),
+                                  r => $page->field('r'),
+                                  username => 'alice', password => 'alice-pw',
+                                  computer => 'public']);
+        POSIX::_exit($r->status == 303 ? 0 : 1);
+    }
+    my $deadline = time + 30;
+    sleep 0.02 while time < $deadline && $peer{reload}->accepted == $before;
+    ok($t->reload, 'reloaded while the sign-in waits on the directory');
+    waitpid $pid, 0;
+    is($? >> 8, 0, 'the sign-in in the old worker ends with its 303');
+    unlike(substr($t->error_log, $mark), qr/open socket|\[alert\]/,
+           'the old worker waited for it: no alert');
+}
 
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');
 

@@ -21,6 +21,9 @@ package OCS::BadPeer;
 #
 # port => N takes that port instead of a free one (a peer started
 # later on the port a refusing one had: the server comes back).
+# tell => 1 (slow mode) also counts, in accepted(), each request the
+# relay passes on: a test sees that a request over a pooled connection
+# is on its way, and that its answer is held.
 
 use strict;
 use warnings;
@@ -77,7 +80,7 @@ sub _serve {
         if ($self->{mode} eq 'slow') {
             my $pid = fork;
             if (defined $pid && $pid == 0) {
-                _relay($self, $c);
+                _relay($self, $c, $w);
                 POSIX::_exit(0);
             }
             close $c;
@@ -99,7 +102,7 @@ sub _serve {
 
 # forwards both ways, each answer held back for the delay
 sub _relay {
-    my ($self, $c) = @_;
+    my ($self, $c, $w) = @_;
 
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$self->{to}",
                                   Proto => 'tcp', Timeout => 5)
@@ -118,6 +121,7 @@ sub _relay {
                 syswrite($c, $buf);
             } else {
                 syswrite($s, $buf);
+                syswrite($w, '.') if $self->{tell};
             }
         }
     }
