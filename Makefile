@@ -13,7 +13,7 @@ V         ?= 0
 CORE_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
               -Wpointer-arith -Wstrict-prototypes -fPIC \
               -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-              -Icore/include
+              -Icore/include $(OCS_EXTRA_CFLAGS)
 CORE_LIBS   = -lcrypto -lcrypt -lldap -llber -lgssapi_krb5 -lkrb5 -lcurl \
               -ljansson -lunistring -lpthread
 
@@ -186,9 +186,10 @@ fuzz: fuzz-build
 	    mkdir -p $$work $(FUZZ_DIR)/crash; \
 	    [ -f $$dict ] && d=-dict=$$dict || d=; \
 	    [ -d $$seeds ] || seeds=; \
+	    f=$$(cat core/test/fuzz/$$t.flags 2>/dev/null); \
 	    printf '  FUZZ %s (%ss)\n' $$t '$(FUZZ_SECONDS)'; \
 	    if nice $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=$(FUZZ_DIR)/crash/$$t- $$d $(FUZZ_FLAGS) \
+	        -artifact_prefix=$(FUZZ_DIR)/crash/$$t- $$d $$f $(FUZZ_FLAGS) \
 	        $$work $$seeds > $(FUZZ_DIR)/$$t.log 2>&1; \
 	    then \
 	        grep -E '^#[0-9]+.*DONE' $(FUZZ_DIR)/$$t.log | tail -1 \
