@@ -72,7 +72,7 @@ export OCS_APACHE_MODULE = $(AP_MODULE)
 .PHONY: all modules nginx-binary apache unit tools test check test-unit \
         test-nginx test-clang test-upstream demo bench deps clean FORCE \
         fuzz fuzz-build fuzz-replay test-fuzz-replay unit-asan \
-        test-unit-asan test-valgrind test-asan
+        test-unit-asan test-valgrind test-asan fuzz-coverage
 
 all: modules tools unit apache
 
@@ -201,6 +201,10 @@ fuzz: fuzz-build
 	        echo "make: $$t crashed, see $(call rel,$(FUZZ_DIR))/$$t.log" >&2; \
 	    fi; \
 	done; exit $$rc
+
+# what each target's corpus covers (tools/fuzz-coverage)
+fuzz-coverage:
+	$(Q)CLANG='$(CLANG)' tools/fuzz-coverage
 
 # the documented long run: FUZZ_RUNS executions per target (10^7)
 fuzz-long: fuzz-build
