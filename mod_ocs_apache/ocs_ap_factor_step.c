@@ -940,25 +940,18 @@ ocs_ap_step_note_redirect(request_rec *r, ocs_ap_sso_ctx_t *sso, int status,
 }
 
 
-/* the replay marks of the second step, in the store every process shares */
+/*
+ * The replay marks of the second step, in the store every process
+ * shares.  No room is the core's outcome to log (a 503), as on nginx.
+ */
 static int
 ocs_ap_step_once(void *data, int kind, const unsigned char *key, size_t len,
     int64_t value, int64_t expires)
 {
-    int           rc;
     request_rec  *r = data;
 
-    rc = ocs_guard_once(ocs_ap_store(r->server, OCS_AP_STORE_GUARD),
-                        ocs_ap_env(), kind, key, len, value, expires);
-
-    if (rc == OCS_ERR_SPACE) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "ocs auth: the lockout store has no room for a "
-                      "one-time mark");
-        return OCS_ERR_SYS;
-    }
-
-    return (rc == OCS_OK || rc == OCS_ERR_AUTH) ? rc : OCS_ERR_SYS;
+    return ocs_guard_once(ocs_ap_store(r->server, OCS_AP_STORE_GUARD),
+                          ocs_ap_env(), kind, key, len, value, expires);
 }
 
 

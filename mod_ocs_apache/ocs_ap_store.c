@@ -235,6 +235,7 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ocs_ap_regions[i].lock = ocs_ap_store_lock;
         ocs_ap_regions[i].unlock = ocs_ap_store_unlock;
         ocs_ap_regions[i].arg = NULL;
+        ocs_ap_regions[i].env = ocs_ap_env();
 
         /* no child uses this block yet: the old ones have their own */
         if (ocs_store_region_open(&ocs_ap_stores[i], &ocs_ap_regions[i],

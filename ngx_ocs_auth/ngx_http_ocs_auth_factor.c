@@ -758,7 +758,7 @@ ngx_http_ocs_auth_step_once(void *data, int kind, const unsigned char *key,
         return OCS_ERR_AUTH;
 
     default:
-        return OCS_ERR_SYS;
+        return OCS_ERR_SPACE;
     }
 }
 

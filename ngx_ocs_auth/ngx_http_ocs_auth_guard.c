@@ -370,9 +370,11 @@ ngx_http_ocs_auth_guard_report(ngx_http_request_t *r,
 
 /*
  * Records that value (a one-time code's time step, say) was used under
- * key (kind and data), until expires.  NGX_OK when it is new: greater
- * than what was used before under that key; NGX_DECLINED when it is not
- * (a replay); NGX_ERROR when the zone has no room at all.
+ * key (kind and data), until expires; the zone keeps the mark until
+ * then, full or not.  NGX_OK when it is new: greater than what was used
+ * before under that key; NGX_DECLINED when it is not (a replay);
+ * NGX_ERROR when the zone has no room for it (its old end all marks
+ * still in use), and the use must be refused.
  */
 ngx_int_t
 ngx_http_ocs_auth_guard_once(ngx_http_request_t *r, u_char kind, u_char *data,

@@ -8,8 +8,10 @@
  * zone's slab pool; the zone's mutex is the store's lock, so that the
  * workers and their pool threads take turns.  A store that drops
  * (keep 0) makes room for a new entry by dropping the least recently
- * written, expired or not; one that keeps (keep 1) drops nothing that
- * has not expired, and its put() fails with OCS_ERR_SPACE instead.
+ * written, expired or not, but for entries kept until they expire (the
+ * one-use marks of codes in the lockout zone); one that keeps (keep 1)
+ * drops nothing that has not expired, and its put() fails with
+ * OCS_ERR_SPACE instead.
  */
 
 #include <ngx_config.h>
@@ -19,10 +21,6 @@
 #include <ngx_http_ocs.h>
 
 
-/* entries a write may drop to make room */
-#define NGX_HTTP_OCS_STORE_EVICT  64
-
-
 struct ngx_http_ocs_store_sh_s {
     ngx_rbtree_t                  rbtree;
     ngx_rbtree_node_t             sentinel;
@@ -30,12 +28,31 @@ struct ngx_http_ocs_store_sh_s {
 };
 
 
-/* 98 bytes and the key: a session's revocation fits a 128-byte slot */
+/* a record's numbers, as ocs_store_rec_t has them; its keep is apart */
+typedef struct {
+    int64_t                       first;
+    int64_t                       until;
+    int64_t                       expires;
+    int64_t                       value;
+    int64_t                       inflight;
+} ngx_http_ocs_store_rec_t;
+
+/* a field the core adds to its record must be kept here too */
+_Static_assert(offsetof(ocs_store_rec_t, keep)
+               == sizeof(ngx_http_ocs_store_rec_t), "a record's numbers");
+
+
+/*
+ * 99 bytes and the key: a session's revocation fits a 128-byte slot.
+ * The record's keep is a byte beside the key, not a padded word in the
+ * record, so that an account's count of a short name fits one too.
+ */
 typedef struct {
     ngx_rbtree_node_t             node;          /* key: crc32 of key[] */
     ngx_queue_t                   queue;
-    ocs_store_rec_t               rec;
+    ngx_http_ocs_store_rec_t      rec;
     u_short                       len;
+    u_char                        keep;
     u_char                        key[1];
 } ngx_http_ocs_store_node_t;
 
@@ -61,6 +78,10 @@ static ngx_http_ocs_store_node_t *ngx_http_ocs_store_alloc(
     ngx_http_ocs_store_t *zs, const u_char *key, size_t len);
 static void ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
     ngx_http_ocs_store_node_t *n);
+static void ngx_http_ocs_store_load(ngx_http_ocs_store_node_t *n,
+    ocs_store_rec_t *rec);
+static void ngx_http_ocs_store_save(ngx_http_ocs_store_node_t *n,
+    const ocs_store_rec_t *rec);
 
 
 void
@@ -201,7 +222,7 @@ ngx_http_ocs_store_get(void *data, const unsigned char *key, size_t len,
         return OCS_ERR_NOTFOUND;
     }
 
-    *rec = n->rec;
+    ngx_http_ocs_store_load(n, rec);
 
     return OCS_OK;
 }
@@ -232,7 +253,7 @@ ngx_http_ocs_store_put(void *data, const unsigned char *key, size_t len,
     }
 
     ngx_queue_insert_head(&zs->sh->queue, &n->queue);
-    n->rec = *rec;
+    ngx_http_ocs_store_save(n, rec);
 
     return OCS_OK;
 }
@@ -289,6 +310,7 @@ ngx_http_ocs_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
 
     int                         rc;
     ngx_queue_t                *q, *next;
+    ocs_store_rec_t             rec;
     ngx_http_ocs_store_node_t  *n;
 
     for (q = ngx_queue_head(&zs->sh->queue);
@@ -298,7 +320,8 @@ ngx_http_ocs_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
         next = ngx_queue_next(q);
         n = ngx_queue_data(q, ngx_http_ocs_store_node_t, queue);
 
-        rc = fn(arg, n->key, n->len, &n->rec);
+        ngx_http_ocs_store_load(n, &rec);
+        rc = fn(arg, n->key, n->len, &rec);
 
         if (rc == OCS_STORE_REMOVE) {
             ngx_http_ocs_store_free(zs, n);
@@ -381,38 +404,60 @@ ngx_http_ocs_store_find(ngx_http_ocs_store_t *zs, const u_char *key,
 
 /*
  * A new entry for key, on the tree but not yet on the queue.  A store
- * that drops makes room from the old end when the zone is full; NULL
- * when it keeps, or when even an empty zone has no room.  Zone locked.
+ * that drops makes room from the old end when the zone is full,
+ * passing over the entries kept until they expire; it looks at
+ * OCS_STORE_EVICT_MAX of them at most (a slab of another size may take
+ * several to free a page).  NULL when it keeps, when none of those may
+ * go, or when even an empty zone has no room.  Zone locked.
  */
 static ngx_http_ocs_store_node_t *
 ngx_http_ocs_store_alloc(ngx_http_ocs_store_t *zs, const u_char *key,
     size_t len)
 {
     size_t                      size;
-    ngx_uint_t                  i;
+    int64_t                     now;
+    ngx_uint_t                  looked;
     ngx_queue_t                *q;
-    ngx_http_ocs_store_node_t  *n;
+    const ocs_env_t            *env;
+    ngx_http_ocs_store_node_t  *n, *old;
 
     size = offsetof(ngx_http_ocs_store_node_t, key) + len;
-    n = NULL;
 
-    for (i = 0; i < NGX_HTTP_OCS_STORE_EVICT; i++) {
+    env = ngx_http_ocs_env();
+    now = env->now(env->data);
+
+    q = ngx_queue_last(&zs->sh->queue);
+    looked = 0;
+
+    for ( ;; ) {
         n = ngx_slab_alloc_locked(zs->shpool, size);
         if (n != NULL) {
             break;
         }
 
-        if (zs->store.keep || ngx_queue_empty(&zs->sh->queue)) {
+        if (zs->store.keep) {
             return NULL;
         }
 
-        q = ngx_queue_last(&zs->sh->queue);
-        ngx_http_ocs_store_free(zs,
-                     ngx_queue_data(q, ngx_http_ocs_store_node_t, queue));
-    }
+        /* the next oldest that may go */
+        old = NULL;
 
-    if (n == NULL) {
-        return NULL;
+        while (old == NULL) {
+            if (q == ngx_queue_sentinel(&zs->sh->queue)
+                || looked++ == OCS_STORE_EVICT_MAX)
+            {
+                return NULL;
+            }
+
+            old = ngx_queue_data(q, ngx_http_ocs_store_node_t, queue);
+            q = ngx_queue_prev(q);
+
+            if (!ocs_store_may_drop(old->keep, old->rec.expires, now)) {
+                old = NULL;
+            }
+        }
+
+        ngx_http_ocs_store_free(zs, old);
     }
 
     n->node.key = ngx_crc32_short((u_char *) key, len);
@@ -432,4 +477,29 @@ ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
     ngx_queue_remove(&n->queue);
     ngx_rbtree_delete(&zs->sh->rbtree, &n->node);
     ngx_slab_free_locked(zs->shpool, n);
+}
+
+
+static void
+ngx_http_ocs_store_load(ngx_http_ocs_store_node_t *n, ocs_store_rec_t *rec)
+{
+    rec->first = n->rec.first;
+    rec->until = n->rec.until;
+    rec->expires = n->rec.expires;
+    rec->value = n->rec.value;
+    rec->inflight = n->rec.inflight;
+    rec->keep = n->keep;
+}
+
+
+static void
+ngx_http_ocs_store_save(ngx_http_ocs_store_node_t *n,
+    const ocs_store_rec_t *rec)
+{
+    n->rec.first = rec->first;
+    n->rec.until = rec->until;
+    n->rec.expires = rec->expires;
+    n->rec.value = rec->value;
+    n->rec.inflight = rec->inflight;
+    n->keep = rec->keep ? 1 : 0;
 }

@@ -338,13 +338,20 @@ ocs_guard_once(const ocs_store_t *store, const ocs_env_t *env, int kind,
 
     } else if (rec.expires > now && rec.value >= value) {
         /* a replay: the mark stays as it was, used again */
+        rec.keep = 1;
         rc = store->put(store->data, key, len + 2, &rec);
         store->unlock(store->data);
         return (rc == OCS_OK) ? OCS_ERR_AUTH : rc;
     }
 
+    /*
+     * Kept until it expires: failure counts written after it must not
+     * push it out of a full store, or the code could be used again.
+     * A store with no room for it says so, and the code is refused.
+     */
     rec.value = value;
     rec.expires = expires;
+    rec.keep = 1;
 
     rc = store->put(store->data, key, len + 2, &rec);
 

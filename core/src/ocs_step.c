@@ -24,6 +24,10 @@
 #define OCS_STEP_UNSET_TITLE   "Second factor not set up"
 #define OCS_STEP_DOWN_TITLE    "Second factor unavailable"
 
+/* a mark the store has no room for: nothing would refuse a replay */
+#define OCS_STEP_FULL_TEXT     "Your code cannot be checked now. Please " \
+                               "try again in a few minutes."
+
 
 static int ocs_step_state_mac(const ocs_keyring_t *ring,
     ocs_ticket_cache_t *cache, const unsigned char *session,
@@ -41,6 +45,7 @@ static void ocs_step_code_refusal(const ocs_step_code_t *task, int rc,
 static const char *ocs_step_factor(const ocs_step_code_t *task);
 static int ocs_step_totp_once(const ocs_step_code_t *task, int64_t now,
     ocs_step_once_pt once, void *data);
+static int ocs_step_unmarked(int rc);
 
 
 int
@@ -113,7 +118,7 @@ ocs_step_state_verify(const ocs_keyring_t *ring,
     const char *token, size_t token_len, ocs_step_once_pt once, void *data,
     const char *user, ocs_step_outcome_t *out)
 {
-    int             i, rc;
+    int             i, rc, used;
     size_t          n;
     int64_t         exp;
     unsigned char   raw[OCS_STEP_RAW_LEN];
@@ -149,11 +154,16 @@ ocs_step_state_verify(const ocs_keyring_t *ring,
 
     rc = OCS_ERR_EXPIRED;
 
-    if (exp < env->now(env->data)
-        || once(data, OCS_STEP_ONCE_STATE, raw + 8, OCS_STEP_NONCE_LEN, 1,
-                exp)
-           != OCS_OK)
-    {
+    if (exp < env->now(env->data)) {
+        goto cleanup;
+    }
+
+    used = once(data, OCS_STEP_ONCE_STATE, raw + 8, OCS_STEP_NONCE_LEN, 1,
+                exp);
+
+    if (used != OCS_OK) {
+        /* a form the store cannot mark would be good twice: refused */
+        rc = ocs_step_unmarked(used) ? OCS_ERR_SPACE : OCS_ERR_EXPIRED;
         goto cleanup;
     }
 
@@ -168,6 +178,13 @@ cleanup:
     } else if (rc == OCS_ERR_EXPIRED) {
         ocs_step_reason(out, "second step of user \"%s\" refused: the form "
                         "expired or was used before", user);
+
+    } else if (rc == OCS_ERR_SPACE) {
+        ocs_step_outcome(out, OCS_STEP_MESSAGE, 503, OCS_STEP_LOG_ERR,
+                         OCS_STEP_DOWN_TITLE, OCS_STEP_FULL_TEXT);
+        ocs_step_reason(out, "second step of user \"%s\" refused: the "
+                        "lockout store has no room to mark the form used",
+                        user);
 
     } else {
         ocs_step_outcome(out, OCS_STEP_NONE, 0, OCS_STEP_LOG_NONE, NULL, "");
@@ -439,13 +456,25 @@ ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
         return;
     }
 
-    if (ocs_step_totp_once(task, now, once, data) != OCS_OK) {
+    rc = ocs_step_totp_once(task, now, once, data);
+
+    if (rc == OCS_ERR_AUTH) {
         ocs_step_outcome(out, OCS_STEP_FORM, 401, OCS_STEP_LOG_ERR, NULL,
                          "This code was used already. Please wait for the "
                          "next one.");
         out->failed = 1;
         ocs_step_reason(out, "second step of user \"%s\" refused: the TOTP "
                         "code was used before", task->user);
+        return;
+    }
+
+    if (rc != OCS_OK) {
+        /* the user's code is right: the server is short, not the user */
+        ocs_step_outcome(out, OCS_STEP_MESSAGE, 503, OCS_STEP_LOG_ERR,
+                         OCS_STEP_DOWN_TITLE, OCS_STEP_FULL_TEXT);
+        ocs_step_reason(out, "second step of user \"%s\" refused: the "
+                        "lockout store has no room to mark the TOTP code "
+                        "used", task->user);
         return;
     }
 
@@ -525,7 +554,11 @@ ocs_step_factor(const ocs_step_code_t *task)
 }
 
 
-/* a TOTP time step counts once: later than the last one used */
+/*
+ * A TOTP time step counts once: later than the last one used.  OCS_OK,
+ * OCS_ERR_AUTH for a step used before, OCS_ERR_SPACE when it cannot be
+ * marked used (no store, or no room in it).
+ */
 static int
 ocs_step_totp_once(const ocs_step_code_t *task, int64_t now,
     ocs_step_once_pt once, void *data)
@@ -539,7 +572,7 @@ ocs_step_totp_once(const ocs_step_code_t *task, int64_t now,
     }
 
     if (once == NULL) {
-        return OCS_ERR_SYS;
+        return OCS_ERR_SPACE;
     }
 
     n = strlen(task->user);
@@ -556,7 +589,19 @@ ocs_step_totp_once(const ocs_step_code_t *task, int64_t now,
     rc = once(data, OCS_STEP_ONCE_TOTP, lower, i, (int64_t) task->counter,
               ocs_time_add(now, OCS_STEP_TOTP_KEEP));
 
-    return (rc == OCS_OK) ? OCS_OK : OCS_ERR_AUTH;
+    if (rc == OCS_OK) {
+        return OCS_OK;
+    }
+
+    return ocs_step_unmarked(rc) ? OCS_ERR_SPACE : OCS_ERR_AUTH;
+}
+
+
+/* whether once's answer is "cannot record it", not "used before" */
+static int
+ocs_step_unmarked(int rc)
+{
+    return rc == OCS_ERR_SPACE || rc == OCS_ERR_SYS;
 }
 
 

@@ -1,7 +1,8 @@
 /*
  * The in-memory store (ocs_store.h): a bounded array of records in one
  * process, most recently written first on a list, under a pthread
- * mutex.  And ocs_store_add(), the counter every store has.
+ * mutex.  And what every store shares: ocs_store_may_drop(), the rule
+ * of what a full one may drop, and ocs_store_add(), the counter.
  */
 
 #include <pthread.h>
@@ -282,13 +283,13 @@ ocs_store_mem_find(ocs_store_mem_t *m, const unsigned char *key,
 
 /*
  * A free slot: an unused one, else one freed from expired records (by
- * the clock of now), else the least recently written one's (unless the
- * store keeps its records).
+ * the clock of now), else that of the least recently written record
+ * that is not kept, near the old end (unless the store keeps them all).
  */
 static size_t
 ocs_store_mem_room(ocs_store_mem_t *m)
 {
-    size_t   i, next;
+    size_t   i, n, next;
     int64_t  now;
 
     if (m->capacity == 0) {
@@ -305,14 +306,28 @@ ocs_store_mem_room(ocs_store_mem_t *m)
                 ocs_store_mem_drop(m, i);
             }
         }
-    }
 
-    if (m->used == m->capacity) {
-        if (m->keep) {
-            return OCS_STORE_MEM_NONE;
+        if (m->used == m->capacity) {
+            if (m->keep) {
+                return OCS_STORE_MEM_NONE;
+            }
+
+            /* the oldest that may go, the kept ones passed over */
+            i = m->tail;
+            n = 0;
+
+            while (!ocs_store_may_drop(m->slots[i].rec.keep,
+                                       m->slots[i].rec.expires, now))
+            {
+                i = m->slots[i].prev;
+
+                if (i == OCS_STORE_MEM_NONE || ++n == OCS_STORE_EVICT_MAX) {
+                    return OCS_STORE_MEM_NONE;
+                }
+            }
+
+            ocs_store_mem_drop(m, i);
         }
-
-        ocs_store_mem_drop(m, m->tail);
     }
 
     for (i = 0; i < m->capacity; i++) {
@@ -372,6 +387,13 @@ ocs_store_mem_drop(ocs_store_mem_t *m, size_t i)
     ocs_store_mem_unlink(m, i);
     ocs_wipe(&m->slots[i], sizeof(ocs_store_mem_slot_t));
     m->used--;
+}
+
+
+int
+ocs_store_may_drop(unsigned keep, int64_t expires, int64_t now)
+{
+    return !keep || expires <= now;
 }
 
 

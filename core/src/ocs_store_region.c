@@ -5,6 +5,7 @@
  * zeroed block is a valid empty one once its header is written.
  */
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,14 @@
 
 
 #define OCS_STORE_REGION_MAGIC    0x4f435352u      /* "OCSR" */
+
+/*
+ * Still 1 since records can be kept (ocs_store_rec_t's keep): keep went
+ * into bytes of the slot that every writer before left zero (a block is
+ * formatted zeroed, a freed slot is wiped), so that a block saved by an
+ * older module is read as it was, with no record kept, and an older
+ * module reads a newer block, passing keep by.
+ */
 #define OCS_STORE_REGION_VERSION  1
 
 
@@ -30,15 +39,25 @@ typedef struct {
 } ocs_store_region_hdr_t;
 
 
+/* a record's numbers as the block lays them out; its keep is apart */
 typedef struct {
-    uint32_t           prev;               /* more recently written */
-    uint32_t           next;               /* less recently written */
-    uint32_t           chain;              /* next in the hash bucket */
-    uint16_t           len;                /* 0: free */
-    uint16_t           unused;
-    uint64_t           seq;                /* when written */
-    ocs_store_rec_t    rec;
-    unsigned char      key[OCS_STORE_KEY_MAX];
+    int64_t            first;
+    int64_t            until;
+    int64_t            expires;
+    int64_t            value;
+    int64_t            inflight;
+} ocs_store_region_rec_t;
+
+
+typedef struct {
+    uint32_t                prev;          /* more recently written */
+    uint32_t                next;          /* less recently written */
+    uint32_t                chain;         /* next in the hash bucket */
+    uint16_t                len;           /* 0: free */
+    uint16_t                keep;          /* the record's keep */
+    uint64_t                seq;           /* when written */
+    ocs_store_region_rec_t  rec;
+    unsigned char           key[OCS_STORE_KEY_MAX];
 } ocs_store_region_slot_t;
 
 
@@ -53,6 +72,8 @@ _Static_assert(sizeof(ocs_store_region_hdr_t) == OCS_STORE_REGION_HEADER,
                "the header's size");
 _Static_assert(sizeof(ocs_store_region_slot_t) + 4
                == OCS_STORE_REGION_RECORD, "a record's size");
+_Static_assert(offsetof(ocs_store_rec_t, keep)
+               == sizeof(ocs_store_region_rec_t), "a record's numbers");
 
 
 #define ocs_store_region_align(n)  (((n) + 7) & ~((size_t) 7))
@@ -83,6 +104,11 @@ static uint32_t ocs_store_region_find(ocs_store_region_t *rg,
 static void ocs_store_region_unlink(ocs_store_region_t *rg, uint32_t idx);
 static void ocs_store_region_front(ocs_store_region_t *rg, uint32_t idx);
 static void ocs_store_region_drop(ocs_store_region_t *rg, uint32_t idx);
+static uint32_t ocs_store_region_victim(ocs_store_region_t *rg);
+static void ocs_store_region_load(const ocs_store_region_slot_t *s,
+    ocs_store_rec_t *rec);
+static void ocs_store_region_save(ocs_store_region_slot_t *s,
+    const ocs_store_rec_t *rec);
 
 
 /* the records of n slots fit with the header and the hash table */
@@ -336,7 +362,7 @@ ocs_store_region_get(void *data, const unsigned char *key, size_t len,
         return OCS_ERR_NOTFOUND;
     }
 
-    *rec = ocs_store_region_slot(rg, idx)->rec;
+    ocs_store_region_load(ocs_store_region_slot(rg, idx), rec);
 
     return OCS_OK;
 }
@@ -346,7 +372,7 @@ static int
 ocs_store_region_put(void *data, const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec)
 {
-    uint32_t                  idx, *link;
+    uint32_t                  idx, victim, *link;
     ocs_store_region_t       *rg = data;
     ocs_store_region_hdr_t   *h;
     ocs_store_region_slot_t  *s;
@@ -365,11 +391,13 @@ ocs_store_region_put(void *data, const unsigned char *key, size_t len,
     } else {
         if (h->free == 0) {
             /* full: a store that keeps drops nothing live here */
-            if (h->tail == 0 || rg->keep) {
+            victim = rg->keep ? 0 : ocs_store_region_victim(rg);
+
+            if (victim == 0) {
                 return OCS_ERR_SPACE;
             }
 
-            ocs_store_region_drop(rg, h->tail);
+            ocs_store_region_drop(rg, victim);
 
             /* the dropped record may have been on the new key's chain */
             (void) ocs_store_region_find(rg, key, len, &link);
@@ -386,7 +414,7 @@ ocs_store_region_put(void *data, const unsigned char *key, size_t len,
         h->count++;
     }
 
-    s->rec = *rec;
+    ocs_store_region_save(s, rec);
     s->seq = h->seq++;
     ocs_store_region_front(rg, idx);
 
@@ -445,6 +473,7 @@ ocs_store_region_walk(void *data, ocs_store_walk_pt fn, void *arg)
 {
     int                       rc;
     uint32_t                  idx, next;
+    ocs_store_rec_t           rec;
     ocs_store_region_t       *rg = data;
     ocs_store_region_slot_t  *s;
 
@@ -452,7 +481,8 @@ ocs_store_region_walk(void *data, ocs_store_walk_pt fn, void *arg)
         s = ocs_store_region_slot(rg, idx);
         next = s->next;
 
-        rc = fn(arg, s->key, s->len, &s->rec);
+        ocs_store_region_load(s, &rec);
+        rc = fn(arg, s->key, s->len, &rec);
 
         if (rc == OCS_STORE_REMOVE) {
             ocs_store_region_drop(rg, idx);
@@ -606,4 +636,58 @@ ocs_store_region_drop(ocs_store_region_t *rg, uint32_t idx)
     s->next = h->free;
     h->free = idx;
     h->count--;
+}
+
+
+/*
+ * The record a full store drops for a new one: the least recently
+ * written that may go (ocs_store_may_drop()), the kept ones that have
+ * not expired passed over, within OCS_STORE_EVICT_MAX of the old end;
+ * 0 when there is none.  Without a clock a kept record always stays.
+ */
+static uint32_t
+ocs_store_region_victim(ocs_store_region_t *rg)
+{
+    uint32_t                  idx, n;
+    int64_t                   now;
+    ocs_store_region_slot_t  *s;
+
+    now = (rg->env != NULL) ? rg->env->now(rg->env->data) : INT64_MIN;
+
+    for (idx = ocs_store_region_hdr(rg)->tail, n = 0;
+         idx != 0 && n < OCS_STORE_EVICT_MAX;
+         idx = s->prev, n++)
+    {
+        s = ocs_store_region_slot(rg, idx);
+
+        if (ocs_store_may_drop(s->keep, s->rec.expires, now)) {
+            return idx;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ocs_store_region_load(const ocs_store_region_slot_t *s, ocs_store_rec_t *rec)
+{
+    rec->first = s->rec.first;
+    rec->until = s->rec.until;
+    rec->expires = s->rec.expires;
+    rec->value = s->rec.value;
+    rec->inflight = s->rec.inflight;
+    rec->keep = s->keep;
+}
+
+
+static void
+ocs_store_region_save(ocs_store_region_slot_t *s, const ocs_store_rec_t *rec)
+{
+    s->rec.first = rec->first;
+    s->rec.until = rec->until;
+    s->rec.expires = rec->expires;
+    s->rec.value = rec->value;
+    s->rec.inflight = rec->inflight;
+    s->keep = rec->keep ? 1 : 0;
 }

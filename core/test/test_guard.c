@@ -3,7 +3,8 @@
  * (ocs_store.h) with a frozen clock: counts per account and address,
  * per address and per account, windows and locks running out, success
  * restarting a count, attempts in flight, the directory's threshold,
- * once marks, the admin clear, and a store that is full.
+ * once marks (kept through a flood of failures, refused when there is
+ * no room), the admin clear, and a store that is full.
  */
 
 #include <pthread.h>
@@ -692,6 +693,121 @@ listed(const ocs_store_t *s)
 }
 
 
+/* whether the store holds the once mark of kind and data */
+static int
+has_mark(const ocs_store_t *s, int kind, const char *data)
+{
+    int              rc;
+    size_t           len;
+    unsigned char    key[OCS_GUARD_KEY_MAX];
+    ocs_store_rec_t  rec;
+
+    len = strlen(data);
+    key[0] = OCS_GUARD_KIND_ONCE;
+    key[1] = (unsigned char) kind;
+    memcpy(key + 2, data, len);
+
+    s->lock(s->data);
+    rc = s->get(s->data, key, len + 2, &rec);
+    s->unlock(s->data);
+
+    return rc == OCS_OK && rec.keep == 1;
+}
+
+
+/*
+ * A used code's mark in a store that drops: a flood of failures makes
+ * room by dropping counts, never the live mark, so the code stays
+ * refused; a store of live marks has no room for another, and says so;
+ * a mark that has expired goes like any record.
+ */
+static void
+test_once_kept(void)
+{
+    int             i, rc;
+    size_t          len;
+    char            name[16];
+    unsigned char   key[OCS_NAME_MAX];
+    ocs_store_t     s;
+
+    s = new_store(8);
+
+    is_int(ocs_guard_once(&s, &env, 'T', (const unsigned char *) "pat", 3,
+                          1000, T0 + 120),
+           OCS_OK, "kept: a code used");
+    ok(has_mark(&s, 'T', "pat"), "kept: its mark is a kept record");
+
+    /* as many failures as the store holds, and more, each a new count */
+    rc = OCS_OK;
+
+    for (i = 0; i < 40; i++) {
+        clock_data.now = T0 + 1 + i;
+        snprintf(name, sizeof(name), "flood%d", i);
+        len = key_of(name, key);
+        rc |= ocs_guard_failed(&s, &env, &limits, key, len, addr_b, 4, 0,
+                               NULL);
+    }
+
+    is_int(rc, OCS_OK, "kept: every failure of the flood counted");
+    is_int(ocs_store_mem_count(&s), 8, "kept: the store is full");
+    is_int(listed(&s), 7, "kept: the oldest counts made room");
+    ok(has_mark(&s, 'T', "pat"), "kept: the mark did not");
+    is_int(ocs_guard_once(&s, &env, 'T', (const unsigned char *) "pat", 3,
+                          1000, T0 + 120),
+           OCS_ERR_AUTH, "kept: the code is still refused after the flood");
+
+    /* past its expiry the mark may go to make room, as a count would */
+    clock_data.now = T0 + 120;
+    rc = OCS_OK;
+
+    for (i = 0; i < 8; i++) {
+        snprintf(name, sizeof(name), "late%d", i);
+        len = key_of(name, key);
+        rc |= ocs_guard_failed(&s, &env, &limits, key, len, addr_a, 4, 0,
+                               NULL);
+    }
+
+    is_int(rc, OCS_OK, "kept: failures once the mark expired");
+    ok(!has_mark(&s, 'T', "pat"), "kept: the expired mark went");
+
+    ocs_store_mem_destroy(&s);
+
+    /* a store of live marks: no room for one more, the code refused */
+    s = new_store(4);
+
+    for (i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "user%d", i);
+        (void) ocs_guard_once(&s, &env, 'T', (const unsigned char *) name,
+                              strlen(name), 1000, T0 + 100 + i);
+    }
+
+    is_int(ocs_guard_once(&s, &env, 'T', (const unsigned char *) "pat", 3,
+                          1000, T0 + 120),
+           OCS_ERR_SPACE, "full of marks: a new one has no room");
+    is_int(ocs_guard_once(&s, &env, 'S', (const unsigned char *) "nonce",
+                          5, 1, T0 + 300),
+           OCS_ERR_SPACE, "full of marks: nor a form's");
+    is_int(ocs_guard_once(&s, &env, 'T', (const unsigned char *) "user2", 5,
+                          1000, T0 + 120),
+           OCS_ERR_AUTH, "full of marks: a replay is still a replay");
+    len = key_of("vera", key);
+    is_int(ocs_guard_failed(&s, &env, &limits, key, len, addr_a, 4, 0,
+                            NULL),
+           OCS_ERR_SPACE, "full of marks: no room for a count either");
+    ok(has_mark(&s, 'T', "user0") && has_mark(&s, 'T', "user3"),
+       "full of marks: every mark stays");
+
+    clock_data.now = T0 + 100;
+    is_int(ocs_guard_once(&s, &env, 'T', (const unsigned char *) "pat", 3,
+                          1000, T0 + 220),
+           OCS_OK, "full of marks: room once the oldest expired");
+    ok(!has_mark(&s, 'T', "user0") && has_mark(&s, 'T', "user1"),
+       "full of marks: the expired one went");
+
+    ocs_store_mem_destroy(&s);
+}
+
+
 static void
 test_clear(void)
 {
@@ -960,6 +1076,42 @@ test_store(void)
     is_int(ocs_store_add(&s, (const unsigned char *) "c", 1, 1, T0 + 30, T0,
                          &v), OCS_ERR_SPACE, "add: no room");
     ocs_store_mem_destroy(&s);
+
+    ok(ocs_store_may_drop(0, T0 + 10, T0) && ocs_store_may_drop(1, T0, T0)
+       && !ocs_store_may_drop(1, T0 + 1, T0),
+       "may drop: any record but a kept one that has not expired");
+
+    /* full: kept records passed over, within OCS_STORE_EVICT_MAX */
+    s = new_store(OCS_STORE_EVICT_MAX + 2);
+    s.lock(s.data);
+    memset(&rec, 0, sizeof(rec));
+    rec.expires = T0 + 1000;
+    rec.keep = 1;
+
+    for (n = 0; n < OCS_STORE_EVICT_MAX; n++) {
+        big[0] = (unsigned char) ('0' + n / 10);
+        big[1] = (unsigned char) ('0' + n % 10);
+        (void) s.put(s.data, big, 2, &rec);
+    }
+
+    rec.keep = 0;
+    (void) s.put(s.data, (const unsigned char *) "c0", 2, &rec);
+    (void) s.put(s.data, (const unsigned char *) "c1", 2, &rec);
+    is_int(s.put(s.data, (const unsigned char *) "c2", 2, &rec),
+           OCS_ERR_SPACE, "kept: %d at the old end, no room",
+           OCS_STORE_EVICT_MAX);
+    s.remove(s.data, (const unsigned char *) "00", 2);
+    rec.keep = 1;
+    (void) s.put(s.data, (const unsigned char *) "00", 2, &rec);
+    rec.keep = 0;
+    is_int(s.put(s.data, (const unsigned char *) "c2", 2, &rec), OCS_OK,
+           "kept: one fewer, the count behind them made room");
+    ok(s.get(s.data, (const unsigned char *) "c0", 2, &rec)
+       == OCS_ERR_NOTFOUND
+       && s.get(s.data, (const unsigned char *) "00", 2, &rec) == OCS_OK
+       && rec.keep == 1, "kept: the count went, the kept record stayed");
+    s.unlock(s.data);
+    ocs_store_mem_destroy(&s);
 }
 
 
@@ -1039,6 +1191,7 @@ main(void)
     test_abandon();
     test_stale();
     test_once();
+    test_once_kept();
     test_clear();
     test_describe();
     test_full();

@@ -50,7 +50,7 @@ store_once(void *data, int kind, const unsigned char *key, size_t len,
     s->calls++;
 
     if (s->full) {
-        return OCS_ERR_SYS;
+        return OCS_ERR_SPACE;
     }
 
     for (i = 0; i < s->n; i++) {
@@ -208,11 +208,22 @@ test_state_replay(void)
     is_int(verify(&ring, session, &g, &s, &out), OCS_OK,
            "replay: another form of the session still good");
 
-    /* a store that cannot record refuses as a replay would */
+    /* a store that cannot record refuses: try again later */
     (void) ocs_step_state_make(&ring, NULL, &env, session, &f, &err);
     s.full = 1;
-    is_int(verify(&ring, session, &f, &s, &out), OCS_ERR_EXPIRED,
+    is_int(verify(&ring, session, &f, &s, &out), OCS_ERR_SPACE,
            "replay: a full store refuses");
+    ok(out.verdict == OCS_STEP_MESSAGE && out.status == 503
+       && out.level == OCS_STEP_LOG_ERR, "replay: full, a 503 logged");
+    is_str(out.reason, strlen(out.reason), "second step of user \"alice\" "
+           "refused: the lockout store has no room to mark the form used",
+           "replay: full, the reason");
+    is_str(out.message, strlen(out.message), "Your code cannot be checked "
+           "now. Please try again in a few minutes.",
+           "replay: full, the user's message");
+    s.full = 0;
+    is_int(verify(&ring, session, &f, &s, &out), OCS_OK,
+           "replay: room again, the form is good");
 }
 
 
@@ -590,8 +601,25 @@ test_totp_replay(void)
     ocs_step_code_outcome(&task, T0, store_once, &s, &out);
     is_int(out.verdict, OCS_STEP_PASS, "totp once: a later step passes");
 
+    /* no room for the mark: refused, the user not blamed */
+    task.counter++;
+    s.full = 1;
+    ocs_step_code_outcome(&task, T0, store_once, &s, &out);
+    ok(out.verdict == OCS_STEP_MESSAGE && out.status == 503,
+       "totp once: a full store, 503");
+    ok(!out.failed && !out.succeeded && out.method == 0,
+       "totp once: full, not a failure, not a pass");
+    is_int(out.level, OCS_STEP_LOG_ERR, "totp once: full, logged as error");
+    is_str(out.reason, strlen(out.reason), "second step of user \"alice\" "
+           "refused: the lockout store has no room to mark the TOTP code "
+           "used", "totp once: full, the reason");
+    s.full = 0;
+    ocs_step_code_outcome(&task, T0, store_once, &s, &out);
+    is_int(out.verdict, OCS_STEP_PASS, "totp once: room again, it passes");
+
     ocs_step_code_outcome(&task, T0, NULL, NULL, &out);
-    is_int(out.verdict, OCS_STEP_FORM, "totp once: no store, refused");
+    ok(out.verdict == OCS_STEP_MESSAGE && out.status == 503,
+       "totp once: no store, refused");
 
     task.method = OCS_METHOD_OTP;
     ocs_step_code_outcome(&task, T0, NULL, NULL, &out);

@@ -1,9 +1,10 @@
 /*
  * The store in a block of memory (ocs_store_region.h): the semantics of
  * ocs_store.h (get, put, remove, expire, walk, full with and without
- * keep), a block saved and loaded again elsewhere (its records, their
- * order), a torn copy, a block of another size, and the revocations of
- * ocs_revoke.h over it when it is full.
+ * keep, records kept until they expire in a store that drops), a block
+ * saved and loaded again elsewhere (its records, their order, what they
+ * keep), a torn copy, a block of another size, and the revocations of
+ * ocs_revoke.h over it when it is full.  The clock is frozen.
  */
 
 #include <ocs_test.h>
@@ -11,7 +12,11 @@
 #include <ocs/ocs_store_region.h>
 
 
-static int  locks;
+static int                   locks;
+
+static ocs_test_env_data_t   clock_data = { 0, 1 };
+static const ocs_env_t       env = { ocs_test_now, ocs_test_random,
+                                     &clock_data };
 
 
 static void
@@ -52,6 +57,7 @@ open_store(ocs_store_t *s, ocs_store_region_t *rg, void *mem, size_t size,
     rg->lock = lock;
     rg->unlock = unlock;
     rg->arg = NULL;
+    rg->env = &env;
 
     return ocs_store_region_open(s, rg, mem, size, keep, fresh);
 }
@@ -67,6 +73,37 @@ put(ocs_store_t *s, const char *key, int64_t value, int64_t expires)
     rec.expires = expires;
 
     return s->put(s->data, (const unsigned char *) key, strlen(key), &rec);
+}
+
+
+/* a record kept until it expires, as a one-use mark is */
+static int
+put_kept(ocs_store_t *s, const char *key, int64_t value, int64_t expires)
+{
+    ocs_store_rec_t  rec;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.value = value;
+    rec.expires = expires;
+    rec.keep = 1;
+
+    return s->put(s->data, (const unsigned char *) key, strlen(key), &rec);
+}
+
+
+/* the record's keep, -1 for none */
+static int
+kept(ocs_store_t *s, const char *key)
+{
+    ocs_store_rec_t  rec;
+
+    if (s->get(s->data, (const unsigned char *) key, strlen(key), &rec)
+        != OCS_OK)
+    {
+        return -1;
+    }
+
+    return (int) rec.keep;
 }
 
 
@@ -277,6 +314,100 @@ test_full(void)
 }
 
 
+/* a store that drops passes over kept records until they expire */
+static void
+test_kept(void)
+{
+    int                  i;
+    size_t               size;
+    char                 key[16];
+    ocs_store_t          s;
+    ocs_store_region_t   rg;
+    void                *mem;
+
+    clock_data.now = 50;
+    size = OCS_STORE_REGION_HEADER + 4 * OCS_STORE_REGION_RECORD;
+    mem = block(size);
+    (void) open_store(&s, &rg, mem, size, 0, NULL);
+
+    (void) put_kept(&s, "m0", 1, 100);
+    (void) put(&s, "c1", 1, 1000);
+    (void) put_kept(&s, "m2", 1, 200);
+    (void) put(&s, "c3", 1, 1000);
+    is_int(kept(&s, "m0"), 1, "kept: get says so");
+    is_int(kept(&s, "c1"), 0, "kept: a count is not");
+
+    /* the counts go, oldest first; the marks stay however old */
+    is_int(put(&s, "c4", 1, 1000), OCS_OK, "kept: full, a count fits");
+    ok(get(&s, "c1") == -1 && get(&s, "m0") == 1,
+       "kept: the oldest count went, the older mark stayed");
+    is_int(put(&s, "c5", 1, 1000), OCS_OK, "kept: another count fits");
+    ok(get(&s, "c3") == -1 && get(&s, "m2") == 1,
+       "kept: the next count went, not the marks");
+    is_int(put(&s, "c6", 1, 1000), OCS_OK, "kept: and another");
+    ok(get(&s, "c4") == -1 && get(&s, "c5") == 1, "kept: counts in order");
+
+    /* rewritten as it was, a mark is still kept */
+    is_int(put_kept(&s, "m0", 2, 100), OCS_OK, "kept: rewritten");
+    is_int(kept(&s, "m0"), 1, "kept: still kept");
+
+    /* all kept: no room, and nothing changed */
+    is_int(put_kept(&s, "m7", 1, 300), OCS_OK, "kept: a mark for a count");
+    is_int(put_kept(&s, "m8", 1, 300), OCS_OK, "kept: and another");
+    is_int(put(&s, "c9", 1, 1000), OCS_ERR_SPACE, "kept: all marks: full");
+    is_int(put_kept(&s, "m9", 1, 300), OCS_ERR_SPACE,
+           "kept: no room for a mark either");
+    ok(ocs_store_region_count(&s) == 4 && get(&s, "m0") == 2
+       && get(&s, "m2") == 1 && get(&s, "m7") == 1 && get(&s, "m8") == 1,
+       "kept: full, the records as they were");
+
+    /* a mark that has expired may go, the oldest such first */
+    clock_data.now = 150;
+    is_int(put(&s, "c9", 1, 1000), OCS_OK, "kept: an expired mark made room");
+    ok(get(&s, "m0") == -1 && get(&s, "m2") == 1,
+       "kept: the expired one went, the live one stayed");
+
+    /* a store with no clock drops no kept record to make room */
+    clock_data.now = 1000;
+    rg.env = NULL;
+    is_int(put_kept(&s, "m10", 1, 300), OCS_OK,
+           "no clock: the count made room");
+    ok(get(&s, "c9") == -1 && get(&s, "m2") == 1,
+       "no clock: the count went, not the expired marks");
+    is_int(put(&s, "c11", 1, 1000), OCS_ERR_SPACE,
+           "no clock: kept ones only, full");
+    s.expire(s.data, 1000, 10);
+    ok(ocs_store_region_count(&s) == 0, "no clock: expire drops them");
+    rg.env = &env;
+
+    free(mem);
+
+    /* room is looked for within OCS_STORE_EVICT_MAX of the old end */
+    size = OCS_STORE_REGION_HEADER
+           + (OCS_STORE_EVICT_MAX + 2) * OCS_STORE_REGION_RECORD;
+    mem = block(size);
+    (void) open_store(&s, &rg, mem, size, 0, NULL);
+
+    for (i = 0; i < OCS_STORE_EVICT_MAX; i++) {
+        snprintf(key, sizeof(key), "m%d", i);
+        (void) put_kept(&s, key, 1, 2000);
+    }
+
+    (void) put(&s, "c0", 1, 2000);
+    (void) put(&s, "c1", 1, 2000);
+    is_int(put(&s, "c2", 1, 2000), OCS_ERR_SPACE,
+           "bounded: %d marks at the old end, full", OCS_STORE_EVICT_MAX);
+    s.remove(s.data, (const unsigned char *) "m0", 2);
+    (void) put_kept(&s, "m0", 1, 2000);
+    is_int(put(&s, "c2", 1, 2000), OCS_OK,
+           "bounded: one fewer, the count after them went");
+    is_int(get(&s, "c0"), -1, "bounded: the oldest count");
+
+    free(mem);
+    clock_data.now = 0;
+}
+
+
 static void
 test_reload(void)
 {
@@ -297,6 +428,7 @@ test_reload(void)
     }
 
     (void) put(&s, "r2", 22, 100);
+    (void) put_kept(&s, "r5", 5, 100);
     s.remove(s.data, (const unsigned char *) "r4", 2);
 
     /* saved and loaded at another address */
@@ -309,10 +441,12 @@ test_reload(void)
     is_int(ocs_store_region_count(&s), 5, "reload: 5 records");
     is_int(get(&s, "r2"), 22, "reload: a value");
     is_int(get(&s, "r4"), -1, "reload: a removed one stays removed");
-    ok(strcmp(walk(&s, 0, 0), "r2 r5 r3 r1 r0 ") == 0,
+    ok(strcmp(walk(&s, 0, 0), "r5 r2 r3 r1 r0 ") == 0,
        "reload: the order of writing (%s)", walk(&s, 0, 0));
+    ok(kept(&s, "r5") == 1 && kept(&s, "r2") == 0,
+       "reload: what is kept stays kept");
     is_int(put(&s, "r6", 6, 100), OCS_OK, "reload: written to");
-    ok(strcmp(walk(&s, 0, 0), "r6 r2 r5 r3 r1 r0 ") == 0,
+    ok(strcmp(walk(&s, 0, 0), "r6 r5 r2 r3 r1 r0 ") == 0,
        "reload: a new write is the newest");
 
     /* a torn copy: its hash table broken */
@@ -383,6 +517,7 @@ main(void)
     test_sizes();
     test_basics();
     test_full();
+    test_kept();
     test_reload();
     test_revoke();
 

@@ -158,11 +158,14 @@ void ocs_guard_succeeded(const ocs_store_t *store, const ocs_env_t *env,
 /*
  * Marks that value (a TOTP code's time step, 1 for a form) was used
  * under kind and data (a user's key, a form's nonce), until expires.
- * Returns OCS_OK when it is new: no live mark of that key holds value
- * or more; OCS_ERR_AUTH when one does (a replay: the mark stays);
- * OCS_ERR_SPACE when the store had no room (or store is NULL: a mark
- * cannot be kept without one); OCS_ERR_INVALID when data is longer than
- * a key has room for.
+ * The mark is a kept record (ocs_store.h, "Keeping"): a full store
+ * drops failure counts and locks before it, never the mark while it
+ * holds.  Returns OCS_OK when it is new: no live mark of that key holds
+ * value or more; OCS_ERR_AUTH when one does (a replay: the mark stays);
+ * OCS_ERR_SPACE when the store had no room (full of live marks, or
+ * store is NULL: a mark cannot be kept without one), and then the use
+ * must be refused, since nothing would refuse it a second time;
+ * OCS_ERR_INVALID when data is longer than a key has room for.
  */
 int ocs_guard_once(const ocs_store_t *store, const ocs_env_t *env,
     int kind, const unsigned char *data, size_t len, int64_t value,

@@ -55,9 +55,12 @@
  * Records that value was used under key (kind and len bytes at key),
  * until expires (seconds since the epoch).  Returns OCS_OK when value is
  * greater than any value recorded under that key that has not expired
- * (the first use), anything else when it is not (a replay) or when the
- * store cannot record it; both refuse.  The server implements it with
- * its store (nginx: ngx_http_ocs_guard_once(), the ocs_auth_zone).
+ * (the first use), OCS_ERR_SPACE (or OCS_ERR_SYS) when the store cannot
+ * record it (no room), anything else (OCS_ERR_AUTH) when it is not new
+ * (a replay).  All but OCS_OK refuse: a replay as used, no room as "try
+ * again later", since a use not recorded could be made again.
+ * The server implements it with its store (ocs_guard_once(); nginx's
+ * ocs_auth_zone, Apache's OCSLockoutStore).
  */
 typedef int (*ocs_step_once_pt)(void *data, int kind,
     const unsigned char *key, size_t len, int64_t value, int64_t expires);
@@ -125,9 +128,11 @@ int ocs_step_state_make(const ocs_keyring_t *ring, ocs_ticket_cache_t *cache,
  * until the expiry).  once is asked only about a state that passed the
  * other checks.  Returns OCS_OK; OCS_ERR_AUTH for a state that is
  * malformed, tampered with or another session's; OCS_ERR_EXPIRED for
- * one that expired or was used before.  out (not NULL) gets the outcome
- * of a refusal: the form again, with the log reason; user names the
- * session's user in it.
+ * one that expired or was used before; OCS_ERR_SPACE when once could
+ * not record it (a state not marked used would be good twice).  out
+ * (not NULL) gets the outcome of a refusal: the form again, or for
+ * OCS_ERR_SPACE a 503 message to try again later, with the log reason;
+ * user names the session's user in it.
  */
 int ocs_step_state_verify(const ocs_keyring_t *ring,
     ocs_ticket_cache_t *cache, const ocs_env_t *env,
@@ -227,8 +232,9 @@ void ocs_step_check_code(ocs_step_code_t *task);
  * that passed counts only once (once records the time step under the
  * lowercased user name until now + OCS_STEP_TOTP_KEEP; once may be NULL
  * for a probe).  Fills out: PASS with the method, the code form again
- * (a wrong or used code: failed is set), or an END or MESSAGE page.
- * Never fails.
+ * (a wrong or used code: failed is set), or an END or MESSAGE page (a
+ * 503 to try again later when once cannot record the step: the code is
+ * refused, and not counted as a failure).  Never fails.
  */
 void ocs_step_code_outcome(const ocs_step_code_t *task, int64_t now,
     ocs_step_once_pt once, void *data, ocs_step_outcome_t *out);

@@ -31,13 +31,16 @@
  * Full.  A store has a bound (bytes of a zone, slots of a slotmem).
  * When a put() finds it full, the store makes room by dropping other
  * records, the least recently written first, expired or not, as the
- * nginx zones do today: the newest state wins, and a store large
- * enough for the records of one lock period loses nothing that still
- * matters.  An implementation may drop expired records first.  Only
- * when nothing can be dropped to make room (an empty store too small
- * for the record, a store of no capacity) does put() fail with
- * OCS_ERR_SPACE; the caller then goes on without the record (and
- * logs that the store has no room).
+ * nginx zones do: the newest state wins, and a store large enough for
+ * the records of one lock period loses nothing that still matters.
+ * An implementation may drop expired records first.  Making room looks
+ * at no more than OCS_STORE_EVICT_MAX records from the old end, so that
+ * a write costs little under the lock.  Only when nothing can be
+ * dropped within them (a store of no capacity, an empty store too small
+ * for the record, an old end of kept records, below) does put() fail
+ * with OCS_ERR_SPACE; the caller then goes on without the record (and
+ * logs that the store has no room), or refuses what the record was to
+ * guard.
  *
  * Keeping.  A store whose keep is 1 drops no record that has not
  * expired to make room: when the records that have expired do not make
@@ -45,6 +48,16 @@
  * would be unsafe, revocations (ocs_revoke.h), whose caller has its
  * own answer to a full store.  The implementation sets keep when it
  * makes the store; callers only read it.
+ *
+ * A record whose keep is 1 is kept so in a store that drops: making
+ * room passes over it until it expires (ocs_store_may_drop()).  It is
+ * for the marks of one-time codes (ocs_guard_once()), which share the
+ * lockout's store with failure counts: a flood of failures must not
+ * push out the mark of a code used, or the code could be used again.
+ * When the old end holds only kept records that have not expired, a
+ * new record finds the store full (OCS_ERR_SPACE), and the caller of
+ * a mark refuses the code: no room is a "try again later", never a
+ * code let through twice.
  */
 
 #ifndef OCS_STORE_H
@@ -64,7 +77,13 @@ typedef struct {
     int64_t        expires;        /* may be dropped after */
     int64_t        value;          /* a count; a mark's value */
     int64_t        inflight;       /* reservations not yet settled */
+    unsigned       keep;           /* 1: not dropped to make room until
+                                      it expires (see "Keeping") */
 } ocs_store_rec_t;
+
+
+/* the records a full put() looks at, from the old end, to make room */
+#define OCS_STORE_EVICT_MAX  64
 
 
 /* what a walk callback returns: go on, drop the record, or stop */
@@ -124,6 +143,15 @@ typedef struct {
 
 
 /*
+ * Whether a full store that drops (store keep 0) may drop a record
+ * whose keep and expires are these to make room at now: any record but
+ * a kept one that has not expired.  Every store's put() asks it, so
+ * that all of them pass over the same records.  Pure.
+ */
+int ocs_store_may_drop(unsigned keep, int64_t expires, int64_t now);
+
+
+/*
  * An atomic counter: takes the lock, adds delta to the value of key (a
  * record past its expiry at now counts from 0, with first = now), moves
  * its expiry to expires if that is later, and gives the lock back.
@@ -142,8 +170,9 @@ int ocs_store_add(const ocs_store_t *store, const unsigned char *key,
  * process may share it (tests, a single-process server).  Records are
  * found by a linear search: meant for thousands of records, not
  * millions.  When full, put() drops the records that have expired by
- * env's clock, and then the least recently written.  capacity 0 makes
- * a store that is always full (for tests).
+ * env's clock, and then the least recently written that is not kept
+ * (within OCS_STORE_EVICT_MAX of the old end).  capacity 0 makes a
+ * store that is always full (for tests).
  *
  * ocs_store_mem_create() fills *store (its data is the store's memory,
  * which store->data then owns) and returns OCS_OK, or OCS_ERR_SYS when

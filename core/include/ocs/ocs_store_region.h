@@ -10,8 +10,10 @@
  *
  * The lock is the server's: the functions given to
  * ocs_store_region_open() (a global mutex across processes and
- * threads).  A full store drops the least recently written record for
- * a new one; one that keeps (keep 1) fails with OCS_ERR_SPACE instead.
+ * threads), and so is the clock.  A full store drops the least
+ * recently written record for a new one, passing over the records kept
+ * until they expire (ocs_store.h, "Keeping"), by the clock of rg->env;
+ * one that keeps (keep 1) fails with OCS_ERR_SPACE instead.
  *
  * Loading.  A block whose header does not match this layout and its
  * size (zeroed memory, another version, another size) is formatted
@@ -19,7 +21,8 @@
  * from the records themselves, in the order of the sequence number
  * each write stamps, so that a copy taken while a process was writing
  * (the server saves without the lock) loses at most the record being
- * written, never the others.
+ * written, never the others.  A block saved before records could be
+ * kept has the layout of today's, with no record kept.
  */
 
 #ifndef OCS_STORE_REGION_H
@@ -38,13 +41,16 @@
 
 
 typedef struct {
-    void          (*lock)(void *arg);      /* set by the caller */
-    void          (*unlock)(void *arg);
-    void           *arg;
+    void                  (*lock)(void *arg);      /* set by the caller */
+    void                  (*unlock)(void *arg);
+    void                   *arg;
+    const ocs_env_t        *env;       /* the clock kept records are
+                                          judged by; NULL: kept until
+                                          expire() drops them */
 
-    void           *mem;                   /* set by open */
-    size_t          size;
-    unsigned        keep;
+    void                   *mem;                   /* set by open */
+    size_t                  size;
+    unsigned                keep;
 } ocs_store_region_t;
 
 
@@ -53,12 +59,12 @@ size_t ocs_store_region_records(size_t size);
 
 /*
  * Makes *store the store in mem (size bytes, 8-byte aligned), with
- * rg's lock (rg->lock, rg->unlock and rg->arg set by the caller; rg
- * must outlive the store, and store->data is rg).  The block is
- * formatted or rebuilt as said above; *fresh (may be NULL) is 1 when it
- * was formatted, 0 when its records were kept.  Not locked: call it
- * before the block is shared, or under the lock.  Returns OCS_OK, or
- * OCS_ERR_INVALID for a block too small for one record.
+ * rg's lock and clock (rg->lock, rg->unlock, rg->arg and rg->env set by
+ * the caller; rg must outlive the store, and store->data is rg).  The
+ * block is formatted or rebuilt as said above; *fresh (may be NULL) is
+ * 1 when it was formatted, 0 when its records were kept.  Not locked:
+ * call it before the block is shared, or under the lock.  Returns
+ * OCS_OK, or OCS_ERR_INVALID for a block too small for one record.
  */
 int ocs_store_region_open(ocs_store_t *store, ocs_store_region_t *rg,
     void *mem, size_t size, unsigned keep, int *fresh);
