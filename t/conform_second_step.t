@@ -15,11 +15,11 @@ use warnings;
 
 use lib 't/lib';
 use OCS::Conform;
+use OCS::Step qw(totp totp_users);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-plan(skip_all => 'no oathtool (apt-get install oathtool)')
-    unless -x '/usr/bin/oathtool';
+plan(skip_all => OCS::Step::missing()) if OCS::Step::missing();
 
 my $ALICE = 'JBSWY3DPEHPK3PXPJBSWY3DP';
 
@@ -31,9 +31,7 @@ $c->keyfile('ticket.keys');
 # the servers' user file has alice's TOTP secret; the issuer's has not
 $c->prepare(sub {
     my ($t) = @_;
-    my $users = $t->read_file('users');
-    $users =~ s/^(alice:[^\n]*)$/$1:totp=$ALICE/m;
-    $t->write_file('users', $users);
+    totp_users($t, alice => $ALICE);
 });
 
 $c->nginx(<<'EOF');
@@ -93,17 +91,6 @@ sub step_page {
     my $r = $t->get('/ocs/signin');
     return $r->status == 200 && $r->body =~ /name="csrf"/ ? ''
          : 'GET /ocs/signin answers ' . $r->status . ', not the form';
-}
-
-sub totp {
-    my ($secret, $offset) = @_;
-    my $now = time + ($offset || 0);
-    open my $p, '-|', '/usr/bin/oathtool', '--totp', '--digits=6', '-b',
-        "--now=\@$now", $secret or die "cannot run oathtool: $!\n";
-    my $code = <$p>;
-    close $p;
-    chomp $code;
-    return $code;
 }
 
 $c->run(sub {

@@ -318,6 +318,75 @@ sub jar_cookies {
     return \%c;
 }
 
+# many POSTs of forms (each [name => value, ...]) to one path over one
+# connection, as a flood comes: one curl; their statuses, in order.
+# $t->posts('/ocs/signin', \@forms, jar => 'a', curl => [...])
+sub posts {
+    my ($self, $uri, $forms, %o) = @_;
+
+    return () unless @$forms;
+
+    my @cmd = ('curl');
+
+    for my $i (0 .. $#$forms) {
+        push @cmd, '--next' if $i;
+        push @cmd, $self->_batch_args(%o), '-o', '/dev/null',
+                   '-w', '%{http_code}\n';
+
+        my @f = @{$forms->[$i]};
+        while (my ($k, $v) = splice @f, 0, 2) {
+            push @cmd, '--data-urlencode', "$k=" . ($v // '');
+        }
+
+        push @cmd, $self->url($uri, %o);
+    }
+
+    open my $p, '-|', @cmd or die "cannot run curl: $!\n";
+    chomp(my @codes = <$p>);
+    close $p;
+
+    return @codes;
+}
+
+# n GETs of one path over one connection: one curl; their bodies ('' for
+# one that failed)
+sub gets {
+    my ($self, $uri, $n, %o) = @_;
+
+    return () unless $n > 0;
+
+    my @cmd = ('curl');
+    my @files = map { $self->path(".curl-batch-$_") } 1 .. $n;
+
+    unlink @files;
+
+    for my $i (0 .. $n - 1) {
+        push @cmd, '--next' if $i;
+        push @cmd, $self->_batch_args(%o), '-o', $files[$i],
+                   $self->url($uri, %o);
+    }
+
+    system(@cmd);
+
+    my @bodies = map { $self->read_file($_) } @files;
+    unlink @files;
+
+    return @bodies;
+}
+
+sub _batch_args {
+    my ($self, %o) = @_;
+
+    my @args = ('-s', '-k', '--max-time', $o{timeout} || 300);
+
+    if ($o{jar}) {
+        my $jar = $self->path("jar-$o{jar}");
+        push @args, '-b', $jar, '-c', $jar;
+    }
+
+    return (@args, @{$o{curl} || []});
+}
+
 sub copy_jar {
     my ($self, $from, $to) = @_;
     $self->write_file("jar-$to", $self->read_file("jar-$from"));
