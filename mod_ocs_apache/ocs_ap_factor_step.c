@@ -10,16 +10,16 @@
  * What each outcome answers and logs is core/ocs_step: this file reads
  * the form, checks the code where it is (Apache's request threads may
  * block: the OTP server's call keeps its own timeout), keeps the replay
- * marks and the wrong codes in the guard store that every process
- * shares, and answers.
+ * marks in the guard store that every process shares, counts the wrong
+ * codes there through the lockout part (ocs_ap_guard.c), with the
+ * section's OCSLockout as nginx counts them with its location's
+ * ocs_auth_lockout, and answers.
  */
 
 #include "mod_auth_ocs.h"
 
 #include <apr_lib.h>
-#include <apr_network_io.h>
 
-#include <ocs/ocs_conf.h>
 #include <ocs/ocs_csrf.h>
 #include <ocs/ocs_guard.h>
 #include <ocs/ocs_pages.h>
@@ -71,10 +71,6 @@ static int ocs_ap_step_cross_site(request_rec *r);
 static int ocs_ap_step_note_path(request_rec *r);
 static int ocs_ap_step_note_redirect(request_rec *r, ocs_ap_sso_ctx_t *sso,
     int status, const char *back, unsigned want, const char *error);
-static size_t ocs_ap_step_addr(request_rec *r, unsigned char *addr);
-static void ocs_ap_step_limits(ocs_guard_limits_t *limits);
-static void ocs_ap_step_failed(request_rec *r, ocs_ap_sso_ctx_t *sso);
-static void ocs_ap_step_succeeded(request_rec *r, ocs_ap_sso_ctx_t *sso);
 
 
 int
@@ -436,24 +432,22 @@ ocs_ap_step_verify(request_rec *r, ocs_ap_sso_ctx_t *sso, const char *body,
 }
 
 
-/* DECLINED, or the answer to a user locked out for wrong codes */
+/*
+ * DECLINED, or the answer to a user locked out for wrong codes: the
+ * lockout of this section (OCSLockout), as nginx asks its location's
+ */
 static int
 ocs_ap_step_locked(request_rec *r, ocs_ap_sso_ctx_t *sso, const char *back,
     unsigned want)
 {
-    size_t               name_len, addr_len;
     int64_t              left;
     const char          *why;
-    unsigned char        name[OCS_NAME_MAX], addr[OCS_GUARD_ADDR_MAX];
     ocs_step_outcome_t   out;
 
-    name_len = ocs_guard_name(sso->ticket.user, sso->ticket.user_len, name);
-    addr_len = ocs_ap_step_addr(r, addr);
     why = NULL;
 
-    left = ocs_guard_locked(ocs_ap_store(r->server, OCS_AP_STORE_GUARD),
-                            ocs_ap_env(), name, name_len, addr, addr_len, 1,
-                            &why);
+    left = ocs_ap_guard_locked(r, sso->ticket.user, sso->ticket.user_len, 1,
+                               &why);
 
     if (left == 0) {
         return DECLINED;
@@ -566,18 +560,19 @@ ocs_ap_step_signout(request_rec *r, const char *body, size_t len,
 
 /*
  * An outcome of the second step, other than a certificate's: counted for
- * the lockout, logged and answered
+ * the lockout with the limits of this section's OCSLockout, logged and
+ * answered
  */
 static int
 ocs_ap_step_answer(request_rec *r, ocs_ap_sso_ctx_t *sso, const char *back,
     unsigned want, ocs_step_outcome_t *out)
 {
     if (out->failed) {
-        ocs_ap_step_failed(r, sso);
+        ocs_ap_guard_failed(r, sso->ticket.user, sso->ticket.user_len, 1);
     }
 
     if (out->succeeded) {
-        ocs_ap_step_succeeded(r, sso);
+        ocs_ap_guard_succeeded(r, sso->ticket.user, sso->ticket.user_len, 1);
     }
 
     ocs_ap_factor_log(r, out->level, out->reason);
@@ -952,106 +947,4 @@ ocs_ap_step_once(void *data, int kind, const unsigned char *key, size_t len,
 
     return ocs_guard_once(ocs_ap_store(r->server, OCS_AP_STORE_GUARD),
                           ocs_ap_env(), kind, key, len, value, expires);
-}
-
-
-/* the client's address bytes, as the guard counts them */
-static size_t
-ocs_ap_step_addr(request_rec *r, unsigned char *addr)
-{
-    apr_sockaddr_t  *sa;
-
-    sa = r->useragent_addr ? r->useragent_addr : r->connection->client_addr;
-
-    if (sa == NULL || sa->ipaddr_len > OCS_GUARD_ADDR_MAX
-        || (sa->ipaddr_len != 4 && sa->ipaddr_len != 16))
-    {
-        return 0;
-    }
-
-    memcpy(addr, sa->ipaddr_ptr, sa->ipaddr_len);
-
-    return (size_t) sa->ipaddr_len;
-}
-
-
-/*
- * The lockout's limits: the core's defaults, as ocs_auth_lockout has
- * them, until the lockout part's OCSLockout gives a directory its own
- */
-static void
-ocs_ap_step_limits(ocs_guard_limits_t *limits)
-{
-    limits->account = OCS_CONF_LOCK_ACCOUNT;
-    limits->address = OCS_CONF_LOCK_ADDRESS;
-    limits->total = OCS_CONF_LOCK_TOTAL;
-    limits->window = OCS_CONF_LOCK_WINDOW;
-    limits->lock = OCS_CONF_LOCK_TIME;
-}
-
-
-/* one more wrong code of the session's user from this client */
-static void
-ocs_ap_step_failed(request_rec *r, ocs_ap_sso_ctx_t *sso)
-{
-    size_t               name_len, addr_len;
-    unsigned             started;
-    unsigned char        name[OCS_NAME_MAX], addr[OCS_GUARD_ADDR_MAX];
-    const ocs_store_t   *store;
-    ocs_guard_limits_t   limits;
-
-    store = ocs_ap_store(r->server, OCS_AP_STORE_GUARD);
-    if (store == NULL) {
-        return;
-    }
-
-    name_len = ocs_guard_name(sso->ticket.user, sso->ticket.user_len, name);
-    addr_len = ocs_ap_step_addr(r, addr);
-    ocs_ap_step_limits(&limits);
-    started = 0;
-
-    if (ocs_guard_failed(store, ocs_ap_env(), &limits, name, name_len, addr,
-                         addr_len, 1, &started)
-        != OCS_OK)
-    {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "ocs auth: the lockout store has no room for a "
-                      "failure count");
-    }
-
-    if (started & OCS_GUARD_BY_ADDRESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ocs auth: sign-ins of user \"%.*s\" from %s locked "
-                      "for %" APR_INT64_T_FMT " s after %u failed codes",
-                      (int) name_len, (const char *) name, r->useragent_ip,
-                      (apr_int64_t) limits.lock, limits.account);
-    }
-
-    if (started & OCS_GUARD_ADDRESS_ONLY) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ocs auth: sign-ins from %s locked for %"
-                      APR_INT64_T_FMT " s after %u failures",
-                      r->useragent_ip, (apr_int64_t) limits.lock,
-                      limits.address);
-    }
-}
-
-
-static void
-ocs_ap_step_succeeded(request_rec *r, ocs_ap_sso_ctx_t *sso)
-{
-    size_t               name_len, addr_len;
-    unsigned char        name[OCS_NAME_MAX], addr[OCS_GUARD_ADDR_MAX];
-    const ocs_store_t   *store;
-
-    store = ocs_ap_store(r->server, OCS_AP_STORE_GUARD);
-    if (store == NULL) {
-        return;
-    }
-
-    name_len = ocs_guard_name(sso->ticket.user, sso->ticket.user_len, name);
-    addr_len = ocs_ap_step_addr(r, addr);
-
-    ocs_guard_succeeded(store, ocs_ap_env(), name, name_len, addr, addr_len,
-                        1);
 }
