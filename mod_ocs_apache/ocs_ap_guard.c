@@ -341,33 +341,6 @@ ocs_ap_guard_succeeded(request_rec *r, const char *account, size_t len,
 }
 
 
-int
-ocs_ap_guard_once(request_rec *r, int kind, const unsigned char *data,
-    size_t len, int64_t value, int64_t expires)
-{
-    const ocs_store_t  *store;
-
-    store = ocs_ap_guard_store(r);
-
-    if (store == NULL) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    switch (ocs_guard_once(store, ocs_ap_env(), kind, data, len, value,
-                           expires))
-    {
-    case OCS_OK:
-        return OK;
-
-    case OCS_ERR_AUTH:
-        return DECLINED;
-
-    default:
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
-
 void
 ocs_ap_guard_attempt_init(request_rec *r, const char *typed, size_t len,
     ocs_guard_attempt_t *a)

@@ -59,14 +59,6 @@ void ocs_ap_guard_succeeded(request_rec *r, const char *account,
     size_t len, int codes);
 
 /*
- * Records that value was used under kind and data until expires: OK
- * when it is new, DECLINED for a replay, 500 when there is no store or
- * no room.
- */
-int ocs_ap_guard_once(request_rec *r, int kind, const unsigned char *data,
-    size_t len, int64_t value, int64_t expires);
-
-/*
  * A password sign-in's part in the counts: made before the password is
  * tried (the typed name, len bytes), charged by the caller or the
  * directory's admission hook, settled after with OCS_GUARD_*.  An
