@@ -12,14 +12,14 @@
  * line, in the order of names[] below, then the site's name and logo.
  * The page is rendered as the layout's nested content, as the server
  * does, once with the hostile values and once with each non-empty value
- * replaced by "x" (kept for the page and its empty values).  The oracle: both have exactly as many '<', '>', '"'
- * and '\'' (the templates' own), so no value put one in the page raw;
- * and *needed is the length of what a large enough buffer gets, which a
- * buffer one byte short refuses (checked on the input's own template:
- * the layout's two renders cost most of the time and take the same
- * path).  The input is also rendered as a
- * template of its own, for the renderer's parsing, with its first 64
- * bytes for every value.
+ * replaced by "x" (kept for the page and its empty values).  The
+ * oracle: both have exactly as many '<', '>', '"' and '\'' (the
+ * templates' own), so no value put one in the page raw; and *needed is
+ * the length of what a large enough buffer gets, which a buffer one
+ * byte short refuses (checked on the input's own template: the
+ * layout's renders cost most of the time and take the same path).  The
+ * input is also rendered as a template of its own, for the renderer's
+ * parsing, with its first 64 bytes for every value.
  */
 
 #include <stdlib.h>
