@@ -829,7 +829,10 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
     if (len > max) {
         /* refused unread, but it may hold a password: wipe it */
         for (cl = r->request_body->bufs; cl; cl = cl->next) {
-            ngx_explicit_memzero(cl->buf->pos, cl->buf->last - cl->buf->pos);
+            if (cl->buf->last != cl->buf->pos) {
+                ngx_explicit_memzero(cl->buf->pos,
+                                     cl->buf->last - cl->buf->pos);
+            }
         }
 
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
@@ -854,9 +857,18 @@ ngx_http_ocs_form_body(ngx_http_request_t *r, size_t max, ngx_str_t *body)
 
     p = body->data;
 
-    /* the copy is what the caller wipes: wipe the pieces here */
+    /*
+     * the copy is what the caller wipes: wipe the pieces here.  A
+     * chunked body may end on an empty buffer with no memory (a NULL
+     * pos): nothing to copy from it, and memcpy() must not see it.
+     */
     for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;
+
+        if (b->last == b->pos) {
+            continue;
+        }
+
         p = ngx_cpymem(p, b->pos, b->last - b->pos);
         ngx_explicit_memzero(b->pos, b->last - b->pos);
     }

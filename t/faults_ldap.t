@@ -36,7 +36,7 @@ my %peer = (
                                   to => $ldap->port('ldap')),
     slow_bad => OCS::BadPeer->new(mode => 'slow', delay => 3,
                                   to => $ldap->port('ldap')),
-    reload   => OCS::BadPeer->new(mode => 'slow', delay => 1, tell => 1,
+    reload   => OCS::BadPeer->new(mode => 'slow', delay => 0.6, tell => 1,
                                   to => $ldap->port('ldap')),
 );
 
