@@ -4,8 +4,10 @@
 # directory only root may write in): nginx -t and the start say so
 # (t/config.t), and at run time a real Negotiate token is refused, never
 # accepted without its replay check: a 401 with the form offered, and
-# one log line with GSSAPI's own words for the cause.  The same token
-# is accepted once the directory is writable (a reload).
+# one log line with GSSAPI's own words for the cause.  The same client
+# gets in once the directory is writable (a reload).  And a replay
+# cache on a full file system (a tmpfs of the test's own, when mount is
+# allowed) is refused the same way.
 
 use strict;
 use warnings;
@@ -20,7 +22,7 @@ my $t = OCS::Test->new;
 plan(skip_all => 'workers run as our own user when the tests are not '
                  . 'root: the replay cache stays writable to them')
     if $> != 0;
-plan tests => 9;
+plan tests => 13;
 
 my $kdc = OCS::Kdc->new($t);
 
@@ -107,5 +109,42 @@ $t->reload;
 
 $r = negotiate();
 is($r->status, 200, 'a writable replay cache: signed in');
+
+# a replay cache on a full file system (a 64 KiB tmpfs of the test's
+# own, filled): refused as well, with the cause
+my $full = $t->path('full');
+mkdir $full, 0777;
+my $mounted = system("mount -t tmpfs -o size=64k,mode=0777 tmpfs $full "
+                     . '2>/dev/null') == 0;
+END { system("umount $full 2>/dev/null") if $mounted }
+
+SKIP: {
+    my $why = 'no tmpfs mount here (mount -t tmpfs refused): the full '
+              . 'disk is not tried';
+    diag("SKIPPED: $why") unless $mounted;
+    skip $why, 4 unless $mounted;
+
+    if (open my $fill, '>', "$full/fill") {
+        my $block = "\0" x 4096;
+        for (1 .. 64) { last unless print $fill $block }
+        close $fill;
+    }
+
+    $t->stop;
+    $ENV{KRB5RCACHEDIR} = $full;
+    $t->run($conf, main => "env KRB5_CONFIG;\nenv KRB5RCACHEDIR;\n");
+
+    $mark = length $t->error_log;
+    $r = negotiate();
+    is($r->status, 401, 'a full replay cache file system: 401');
+    ok(!$r->set_cookie('__Host-ocs_ticket'), 'full: no ticket');
+
+    @lines = grep { /\[(warn|error|crit|alert)\]/ }
+             split /\n/, substr($t->error_log, $mark);
+    is(scalar @lines, 1, 'full: one log line')
+        or diag(substr($t->error_log, $mark));
+    like($lines[0] // '', qr/\[error\].*token refused: .*No space/,
+         'full: at error, "No space left on device"');
+}
 
 $t->done;
