@@ -28,20 +28,6 @@ struct ngx_http_ocs_store_sh_s {
 };
 
 
-/* a record's numbers, as ocs_store_rec_t has them; its keep is apart */
-typedef struct {
-    int64_t                       first;
-    int64_t                       until;
-    int64_t                       expires;
-    int64_t                       value;
-    int64_t                       inflight;
-} ngx_http_ocs_store_rec_t;
-
-/* a field the core adds to its record must be kept here too */
-_Static_assert(offsetof(ocs_store_rec_t, keep)
-               == sizeof(ngx_http_ocs_store_rec_t), "a record's numbers");
-
-
 /*
  * 99 bytes and the key: a session's revocation fits a 128-byte slot.
  * The record's keep is a byte beside the key, not a padded word in the
@@ -50,7 +36,7 @@ _Static_assert(offsetof(ocs_store_rec_t, keep)
 typedef struct {
     ngx_rbtree_node_t             node;          /* key: crc32 of key[] */
     ngx_queue_t                   queue;
-    ngx_http_ocs_store_rec_t      rec;
+    ocs_store_nums_t              rec;
     u_short                       len;
     u_char                        keep;
     u_char                        key[1];
@@ -78,10 +64,6 @@ static ngx_http_ocs_store_node_t *ngx_http_ocs_store_alloc(
     ngx_http_ocs_store_t *zs, const u_char *key, size_t len);
 static void ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
     ngx_http_ocs_store_node_t *n);
-static void ngx_http_ocs_store_load(ngx_http_ocs_store_node_t *n,
-    ocs_store_rec_t *rec);
-static void ngx_http_ocs_store_save(ngx_http_ocs_store_node_t *n,
-    const ocs_store_rec_t *rec);
 
 
 void
@@ -222,7 +204,7 @@ ngx_http_ocs_store_get(void *data, const unsigned char *key, size_t len,
         return OCS_ERR_NOTFOUND;
     }
 
-    ngx_http_ocs_store_load(n, rec);
+    ocs_store_nums_load(&n->rec, n->keep, rec);
 
     return OCS_OK;
 }
@@ -253,7 +235,8 @@ ngx_http_ocs_store_put(void *data, const unsigned char *key, size_t len,
     }
 
     ngx_queue_insert_head(&zs->sh->queue, &n->queue);
-    ngx_http_ocs_store_save(n, rec);
+    ocs_store_nums_save(&n->rec, rec);
+    n->keep = rec->keep ? 1 : 0;
 
     return OCS_OK;
 }
@@ -320,7 +303,7 @@ ngx_http_ocs_store_walk(void *data, ocs_store_walk_pt fn, void *arg)
         next = ngx_queue_next(q);
         n = ngx_queue_data(q, ngx_http_ocs_store_node_t, queue);
 
-        ngx_http_ocs_store_load(n, &rec);
+        ocs_store_nums_load(&n->rec, n->keep, &rec);
         rc = fn(arg, n->key, n->len, &rec);
 
         if (rc == OCS_STORE_REMOVE) {
@@ -479,27 +462,3 @@ ngx_http_ocs_store_free(ngx_http_ocs_store_t *zs,
     ngx_slab_free_locked(zs->shpool, n);
 }
 
-
-static void
-ngx_http_ocs_store_load(ngx_http_ocs_store_node_t *n, ocs_store_rec_t *rec)
-{
-    rec->first = n->rec.first;
-    rec->until = n->rec.until;
-    rec->expires = n->rec.expires;
-    rec->value = n->rec.value;
-    rec->inflight = n->rec.inflight;
-    rec->keep = n->keep;
-}
-
-
-static void
-ngx_http_ocs_store_save(ngx_http_ocs_store_node_t *n,
-    const ocs_store_rec_t *rec)
-{
-    n->rec.first = rec->first;
-    n->rec.until = rec->until;
-    n->rec.expires = rec->expires;
-    n->rec.value = rec->value;
-    n->rec.inflight = rec->inflight;
-    n->keep = rec->keep ? 1 : 0;
-}

@@ -2,10 +2,12 @@
  * The in-memory store (ocs_store.h): a bounded array of records in one
  * process, most recently written first on a list, under a pthread
  * mutex.  And what every store shares: ocs_store_may_drop(), the rule
- * of what a full one may drop, and ocs_store_add(), the counter.
+ * of what a full one may drop, the copies of a record's numbers
+ * (ocs_store_nums_*), and ocs_store_add(), the counter.
  */
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -394,6 +396,37 @@ int
 ocs_store_may_drop(unsigned keep, int64_t expires, int64_t now)
 {
     return !keep || expires <= now;
+}
+
+
+/* a field the core adds to its record must be in the numbers too */
+_Static_assert(offsetof(ocs_store_rec_t, keep) == sizeof(ocs_store_nums_t),
+               "a record's numbers");
+
+
+void
+ocs_store_nums_save(ocs_store_nums_t *nums, const ocs_store_rec_t *rec)
+{
+    nums->first = rec->first;
+    nums->until = rec->until;
+    nums->expires = rec->expires;
+    nums->value = rec->value;
+    nums->inflight = rec->inflight;
+}
+
+
+void
+ocs_store_nums_load(const ocs_store_nums_t *nums, unsigned keep,
+    ocs_store_rec_t *rec)
+{
+    memset(rec, 0, sizeof(ocs_store_rec_t));
+
+    rec->first = nums->first;
+    rec->until = nums->until;
+    rec->expires = nums->expires;
+    rec->value = nums->value;
+    rec->inflight = nums->inflight;
+    rec->keep = keep;
 }
 
 

@@ -5,7 +5,6 @@
  * zeroed block is a valid empty one once its header is written.
  */
 
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,16 +38,6 @@ typedef struct {
 } ocs_store_region_hdr_t;
 
 
-/* a record's numbers as the block lays them out; its keep is apart */
-typedef struct {
-    int64_t            first;
-    int64_t            until;
-    int64_t            expires;
-    int64_t            value;
-    int64_t            inflight;
-} ocs_store_region_rec_t;
-
-
 typedef struct {
     uint32_t                prev;          /* more recently written */
     uint32_t                next;          /* less recently written */
@@ -56,7 +45,7 @@ typedef struct {
     uint16_t                len;           /* 0: free */
     uint16_t                keep;          /* the record's keep */
     uint64_t                seq;           /* when written */
-    ocs_store_region_rec_t  rec;
+    ocs_store_nums_t        rec;
     unsigned char           key[OCS_STORE_KEY_MAX];
 } ocs_store_region_slot_t;
 
@@ -72,8 +61,6 @@ _Static_assert(sizeof(ocs_store_region_hdr_t) == OCS_STORE_REGION_HEADER,
                "the header's size");
 _Static_assert(sizeof(ocs_store_region_slot_t) + 4
                == OCS_STORE_REGION_RECORD, "a record's size");
-_Static_assert(offsetof(ocs_store_rec_t, keep)
-               == sizeof(ocs_store_region_rec_t), "a record's numbers");
 
 
 #define ocs_store_region_align(n)  (((n) + 7) & ~((size_t) 7))
@@ -105,10 +92,6 @@ static void ocs_store_region_unlink(ocs_store_region_t *rg, uint32_t idx);
 static void ocs_store_region_front(ocs_store_region_t *rg, uint32_t idx);
 static void ocs_store_region_drop(ocs_store_region_t *rg, uint32_t idx);
 static uint32_t ocs_store_region_victim(ocs_store_region_t *rg);
-static void ocs_store_region_load(const ocs_store_region_slot_t *s,
-    ocs_store_rec_t *rec);
-static void ocs_store_region_save(ocs_store_region_slot_t *s,
-    const ocs_store_rec_t *rec);
 
 
 /* the records of n slots fit with the header and the hash table */
@@ -350,8 +333,9 @@ static int
 ocs_store_region_get(void *data, const unsigned char *key, size_t len,
     ocs_store_rec_t *rec)
 {
-    uint32_t             idx, *link;
-    ocs_store_region_t  *rg = data;
+    uint32_t                  idx, *link;
+    ocs_store_region_t       *rg = data;
+    ocs_store_region_slot_t  *s;
 
     if (len == 0 || len > OCS_STORE_KEY_MAX) {
         return OCS_ERR_NOTFOUND;
@@ -362,7 +346,8 @@ ocs_store_region_get(void *data, const unsigned char *key, size_t len,
         return OCS_ERR_NOTFOUND;
     }
 
-    ocs_store_region_load(ocs_store_region_slot(rg, idx), rec);
+    s = ocs_store_region_slot(rg, idx);
+    ocs_store_nums_load(&s->rec, s->keep, rec);
 
     return OCS_OK;
 }
@@ -414,7 +399,8 @@ ocs_store_region_put(void *data, const unsigned char *key, size_t len,
         h->count++;
     }
 
-    ocs_store_region_save(s, rec);
+    ocs_store_nums_save(&s->rec, rec);
+    s->keep = rec->keep ? 1 : 0;
     s->seq = h->seq++;
     ocs_store_region_front(rg, idx);
 
@@ -481,7 +467,7 @@ ocs_store_region_walk(void *data, ocs_store_walk_pt fn, void *arg)
         s = ocs_store_region_slot(rg, idx);
         next = s->next;
 
-        ocs_store_region_load(s, &rec);
+        ocs_store_nums_load(&s->rec, s->keep, &rec);
         rc = fn(arg, s->key, s->len, &rec);
 
         if (rc == OCS_STORE_REMOVE) {
@@ -668,26 +654,3 @@ ocs_store_region_victim(ocs_store_region_t *rg)
     return 0;
 }
 
-
-static void
-ocs_store_region_load(const ocs_store_region_slot_t *s, ocs_store_rec_t *rec)
-{
-    rec->first = s->rec.first;
-    rec->until = s->rec.until;
-    rec->expires = s->rec.expires;
-    rec->value = s->rec.value;
-    rec->inflight = s->rec.inflight;
-    rec->keep = s->keep;
-}
-
-
-static void
-ocs_store_region_save(ocs_store_region_slot_t *s, const ocs_store_rec_t *rec)
-{
-    s->rec.first = rec->first;
-    s->rec.until = rec->until;
-    s->rec.expires = rec->expires;
-    s->rec.value = rec->value;
-    s->rec.inflight = rec->inflight;
-    s->keep = rec->keep ? 1 : 0;
-}

@@ -143,6 +143,26 @@ typedef struct {
 
 
 /*
+ * A record's numbers as a store lays them out in its own memory, its
+ * keep apart (a byte or a spare word of the store's), so that no store
+ * holds a padded ocs_store_rec_t: the nginx zone and the region.
+ * ocs_store_nums_save() copies a record's numbers in, and
+ * ocs_store_nums_load() makes the record again with its keep.
+ */
+typedef struct {
+    int64_t        first;
+    int64_t        until;
+    int64_t        expires;
+    int64_t        value;
+    int64_t        inflight;
+} ocs_store_nums_t;
+
+void ocs_store_nums_save(ocs_store_nums_t *nums, const ocs_store_rec_t *rec);
+void ocs_store_nums_load(const ocs_store_nums_t *nums, unsigned keep,
+    ocs_store_rec_t *rec);
+
+
+/*
  * Whether a full store that drops (store keep 0) may drop a record
  * whose keep and expires are these to make room at now: any record but
  * a kept one that has not expired.  Every store's put() asks it, so
