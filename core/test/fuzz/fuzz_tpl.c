@@ -110,7 +110,7 @@ setup(int page, const char **val, const size_t *len, ocs_tpl_var_t *vars)
 
 static size_t
 render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
-    size_t n, char *out, int short_too)
+    size_t n, char *out)
 {
     size_t  needed, again;
 
@@ -125,7 +125,7 @@ render(const char *tpl, size_t tpl_len, const ocs_tpl_var_t *vars,
     }
 
     /* one byte short first: the full render then leaves out whole */
-    if (short_too && needed > 0
+    if (needed > 0
         && ocs_tpl_render(tpl, tpl_len, vars, n, out, needed - 1, &again)
            != OCS_ERR_SPACE)
     {
@@ -275,7 +275,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     }
 
     n = setup(page, val, len, vars);
-    (void) render((const char *) data, size, vars, n, outa, 1);
+    (void) render((const char *) data, size, vars, n, outa);
 
     return 0;
 }
