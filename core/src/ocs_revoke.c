@@ -279,6 +279,19 @@ ocs_revoke_not_before(const ocs_store_t *store, const char *user,
 }
 
 
+int
+ocs_revoke_restore(const ocs_store_t *store, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec, int64_t lifetime,
+    int64_t now_ms)
+{
+    if (!store->keep) {
+        return OCS_ERR_INVALID;
+    }
+
+    return ocs_revoke_put(store, key, len, rec, lifetime, now_ms, NULL);
+}
+
+
 /*
  * Writes one record; when the store is full, drops what has expired and
  * tries again, and when it is still full, falls back to revoking every

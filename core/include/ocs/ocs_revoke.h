@@ -88,5 +88,16 @@ int ocs_revoke_user(const ocs_store_t *store, const char *user, size_t len,
 int64_t ocs_revoke_not_before(const ocs_store_t *store, const char *user,
     size_t len);
 
+/*
+ * Writes a record read back from a journal (ocs_journal.h) into store,
+ * which the caller has locked: as a revocation is written, a full store
+ * drops what has expired and, when still full, revokes every session
+ * that started until now_ms (the journal's apply for revocations).
+ * Returns as ocs_revoke_session().
+ */
+int ocs_revoke_restore(const ocs_store_t *store, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec, int64_t lifetime,
+    int64_t now_ms);
+
 
 #endif /* OCS_REVOKE_H */
