@@ -50,7 +50,7 @@ static ngx_int_t ngx_http_ocs_auth_lockout_clear_arg(ngx_http_request_t *r,
     ngx_str_t *arg, int *what, u_char *want, size_t *len);
 
 
-/* ocs_auth_zone name:size */
+/* ocs_auth_zone name:size [state=file] */
 char *
 ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -68,8 +68,11 @@ ngx_http_ocs_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     amcf->guard = ngx_http_ocs_auth_guard_zone_add(cf, &name, size);
+    if (amcf->guard == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
-    return amcf->guard ? NGX_CONF_OK : NGX_CONF_ERROR;
+    return ngx_http_ocs_store_conf_file(cf, cmd, amcf->guard);
 }
 
 

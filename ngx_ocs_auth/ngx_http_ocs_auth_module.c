@@ -117,7 +117,7 @@ static ngx_command_t  ngx_http_ocs_auth_commands[] = {
       NULL },
 
     { ngx_string("ocs_auth_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_ocs_auth_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,

@@ -24,6 +24,7 @@
 #include <ocs/ocs_pages.h>
 #include <ocs/ocs_directory.h>
 #include <ocs/ocs_store.h>
+#include <ocs/ocs_journal.h>
 
 
 #if !(NGX_THREADS)
@@ -214,11 +215,27 @@ typedef struct {
     void                          *state;      /* state_size bytes */
     size_t                         state_size;
     const char                    *directive;
-    ocs_store_t                    store;      /* data: this */
+    ocs_store_t                    store;      /* data: this, or the
+                                                  journal's */
+    ngx_str_t                      file;       /* state=: the journal */
+    ocs_journal_t                 *journal;
+    ocs_journal_apply_pt           apply;      /* the journal's apply */
+    void                          *apply_data;
+    ngx_cycle_t                   *cycle;
+    ngx_shm_zone_t                *shm_zone;
 } ngx_http_ocs_store_t;
 
 void ngx_http_ocs_store_conf(ngx_http_ocs_store_t *zs, const char *directive,
     size_t state_size, ngx_uint_t keep);
+
+/*
+ * The zone directive's "state=file" (its third argument, when there is
+ * one): the journal (ocs/ocs_journal.h) that keeps the zone's entries
+ * across restarts and binary upgrades.  The data of the directive's
+ * shm_zone must begin with its ngx_http_ocs_store_t.
+ */
+char *ngx_http_ocs_store_conf_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_shm_zone_t *shm_zone);
 ngx_int_t ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs,
     ngx_shm_zone_t *shm_zone, ngx_http_ocs_store_t *old, ngx_uint_t *fresh);
 

@@ -25,6 +25,8 @@ struct ngx_http_ocs_store_sh_s {
     ngx_rbtree_t                  rbtree;
     ngx_rbtree_node_t             sentinel;
     ngx_queue_t                   queue;         /* most recent first */
+    ocs_journal_sh_t              journal;       /* what of the state
+                                                    file the zone holds */
 };
 
 
@@ -43,6 +45,12 @@ typedef struct {
 } ngx_http_ocs_store_node_t;
 
 
+static ngx_int_t ngx_http_ocs_store_journal(ngx_http_ocs_store_t *zs);
+static void ngx_http_ocs_store_journal_dir(ngx_http_ocs_store_t *zs,
+    ngx_core_conf_t *ccf);
+static void ngx_http_ocs_store_report(void *data, int level,
+    const ocs_err_t *err);
+static void ngx_http_ocs_store_cleanup(void *data);
 static void *ngx_http_ocs_store_state(ngx_shm_zone_t *shm_zone, size_t size,
     const char *directive, ngx_uint_t *fresh);
 static void ngx_http_ocs_store_lock(void *data);
@@ -92,13 +100,14 @@ ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs, ngx_shm_zone_t *shm_zone,
     size_t  size;
 
     *fresh = 0;
+    zs->shm_zone = shm_zone;
 
     if (old != NULL) {
         /* a reload: the entries (and the owner's state) go on */
         zs->sh = old->sh;
         zs->shpool = old->shpool;
         zs->state = old->state;
-        return NGX_OK;
+        return ngx_http_ocs_store_journal(zs);
     }
 
     size = ngx_align(sizeof(ngx_http_ocs_store_sh_t), NGX_ALIGNMENT)
@@ -117,6 +126,7 @@ ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs, ngx_shm_zone_t *shm_zone,
         ngx_rbtree_init(&zs->sh->rbtree, &zs->sh->sentinel,
                         ngx_http_ocs_store_rbtree_insert);
         ngx_queue_init(&zs->sh->queue);
+        ngx_memzero(&zs->sh->journal, sizeof(ocs_journal_sh_t));
     }
 
     /*
@@ -127,7 +137,180 @@ ngx_http_ocs_store_init(ngx_http_ocs_store_t *zs, ngx_shm_zone_t *shm_zone,
         zs->shpool->log_nomem = 0;
     }
 
+    return ngx_http_ocs_store_journal(zs);
+}
+
+
+char *
+ngx_http_ocs_store_conf_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_shm_zone_t *shm_zone)
+{
+    ngx_str_t             *value, file;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_ocs_store_t  *zs;
+
+    if (cf->args->nelts < 3) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    if (value[2].len <= sizeof("state=") - 1
+        || ngx_strncmp(value[2].data, "state=", sizeof("state=") - 1) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %V parameter \"%V\": use "
+                           "state=/path/to/file", &cmd->name, &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    file.data = value[2].data + sizeof("state=") - 1;
+    file.len = value[2].len - (sizeof("state=") - 1);
+
+    if (ngx_conf_full_name(cf->cycle, &file, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    zs = shm_zone->data;
+    zs->file = file;
+    zs->cycle = cf->cycle;
+
+    zs->journal = ngx_pcalloc(cf->pool, sizeof(ocs_journal_t));
+    if (zs->journal == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zs->journal->fd = -1;
+
+    /* the file is closed with the configuration that opened it */
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_ocs_store_cleanup;
+    cln->data = zs->journal;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The zone's journal, opened by the master (the workers inherit it):
+ * what the file holds that the zone does not is read into it, and the
+ * store the callers use becomes the journal's.  A file that cannot be
+ * opened, or is not ours, stops the start: the zone would forget.
+ */
+static ngx_int_t
+ngx_http_ocs_store_journal(ngx_http_ocs_store_t *zs)
+{
+    ocs_err_t         err;
+    ngx_core_conf_t  *ccf;
+    ocs_journal_t    *j;
+
+    j = zs->journal;
+
+    if (j == NULL) {
+        return NGX_OK;
+    }
+
+    j->inner = zs->store;
+    j->sh = &zs->sh->journal;
+    j->env = ngx_http_ocs_env();
+    j->apply = zs->apply;
+    j->apply_data = zs->apply_data;
+    j->report = ngx_http_ocs_store_report;
+    j->report_data = zs;
+
+    if (ocs_journal_open(j, (char *) zs->file.data, &err) != OCS_OK) {
+        ngx_log_error(NGX_LOG_EMERG, zs->shm_zone->shm.log, 0,
+                      "%s \"%V\": %s", zs->directive,
+                      &zs->shm_zone->shm.name, err.text);
+        return NGX_ERROR;
+    }
+
+    zs->store = j->store;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(zs->cycle->conf_ctx,
+                                           ngx_core_module);
+
+    /* the workers write it again, under a new name, as it grows */
+    if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        if (fchown(ocs_journal_fd(j), ccf->user, (gid_t) -1) != 0) {
+            ngx_log_error(NGX_LOG_CRIT, zs->shm_zone->shm.log, ngx_errno,
+                          "%s \"%V\": fchown(\"%V\") failed",
+                          zs->directive, &zs->shm_zone->shm.name, &zs->file);
+        }
+
+        ngx_http_ocs_store_journal_dir(zs, ccf);
+    }
+
     return NGX_OK;
+}
+
+
+/* a directory the workers cannot write: the file would only grow */
+static void
+ngx_http_ocs_store_journal_dir(ngx_http_ocs_store_t *zs, ngx_core_conf_t *ccf)
+{
+    u_char           *p;
+    ngx_file_info_t   fi;
+    u_char            dir[NGX_MAX_PATH];
+
+    p = zs->file.data + zs->file.len;
+
+    while (p > zs->file.data && p[-1] != '/') {
+        p--;
+    }
+
+    if (p == zs->file.data || (size_t) (p - zs->file.data) >= NGX_MAX_PATH) {
+        return;
+    }
+
+    ngx_cpystrn(dir, zs->file.data, p - zs->file.data + 1);
+
+    if (ngx_file_info(dir, &fi) != 0) {
+        return;
+    }
+
+    if ((fi.st_uid == ccf->user && (fi.st_mode & S_IWUSR))
+        || (fi.st_gid == ccf->group && (fi.st_mode & S_IWGRP))
+        || (fi.st_mode & S_IWOTH))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, zs->shm_zone->shm.log, 0,
+                  "%s \"%V\": the workers (user \"%s\") cannot write "
+                  "\"%s\", so they cannot write \"%V\" again as it grows: "
+                  "give them that directory (chown %s %s)", zs->directive,
+                  &zs->shm_zone->shm.name, ccf->username, dir, &zs->file,
+                  ccf->username, dir);
+}
+
+
+static void
+ngx_http_ocs_store_report(void *data, int level, const ocs_err_t *err)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_uint_t  lv;
+
+    lv = (level == OCS_JOURNAL_ERROR) ? NGX_LOG_ERR : NGX_LOG_WARN;
+
+    ngx_log_error(lv, ngx_cycle->log, 0, "%s \"%V\": %s", zs->directive,
+                  &zs->shm_zone->shm.name, err->text);
+}
+
+
+static void
+ngx_http_ocs_store_cleanup(void *data)
+{
+    ocs_journal_t  *j = data;
+
+    if (j->fd != -1) {
+        ocs_journal_close(j);
+    }
 }
 
 

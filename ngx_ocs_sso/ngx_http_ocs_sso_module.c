@@ -134,7 +134,7 @@ static ngx_command_t  ngx_http_ocs_sso_commands[] = {
       NULL },
 
     { ngx_string("ocs_sso_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_ocs_sso_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -1409,7 +1409,7 @@ ngx_http_ocs_sso_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_ocs_store_conf_file(cf, cmd, smcf->zone);
 }
 
 

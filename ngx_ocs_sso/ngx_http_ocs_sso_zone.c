@@ -42,6 +42,8 @@ static ngx_int_t ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone,
 static ngx_int_t ngx_http_ocs_sso_zone_keys(ngx_http_ocs_sso_zone_ctx_t *ctx,
     ngx_log_t *log);
 static int64_t ngx_http_ocs_sso_zone_now_ms(void);
+static int ngx_http_ocs_sso_zone_restore(void *data, const ocs_store_t *inner,
+    const unsigned char *key, size_t len, const ocs_store_rec_t *rec);
 
 
 ngx_shm_zone_t *
@@ -59,6 +61,9 @@ ngx_http_ocs_sso_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
     ngx_http_ocs_store_conf(&ctx->zs, "ocs_sso_zone",
                             sizeof(ngx_http_ocs_sso_shctx_t), 1);
+
+    ctx->zs.apply = ngx_http_ocs_sso_zone_restore;
+    ctx->zs.apply_data = ctx;
 
     return ngx_http_ocs_zone_add(cf, name, size, &ngx_http_ocs_sso_module,
                                  "ocs_sso_zone", ngx_http_ocs_sso_zone_init,
@@ -102,6 +107,35 @@ ngx_http_ocs_sso_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     return ngx_http_ocs_sso_zone_keys(ctx, shm_zone->shm.log);
+}
+
+
+/*
+ * A revocation read back from the state file: a zone too small for all
+ * of them revokes every session that started until now, as a full one
+ * does (and says so).
+ */
+static int
+ngx_http_ocs_sso_zone_restore(void *data, const ocs_store_t *inner,
+    const unsigned char *key, size_t len, const ocs_store_rec_t *rec)
+{
+    ngx_http_ocs_sso_zone_ctx_t  *ctx = data;
+
+    int  rc;
+
+    rc = ocs_revoke_restore(inner, key, len, rec, ctx->smcf->max_lifetime,
+                            ngx_http_ocs_sso_zone_now_ms());
+
+    if (rc == OCS_ERR_SPACE) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "ocs sso: ocs_sso_zone \"%V\" is too small for the "
+                      "revocations of its state file; every session that "
+                      "started before now is revoked",
+                      &ctx->zs.shm_zone->shm.name);
+        return OCS_OK;
+    }
+
+    return rc;
 }
 
 
