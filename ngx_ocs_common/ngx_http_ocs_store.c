@@ -223,7 +223,7 @@ ngx_http_ocs_store_journal(ngx_http_ocs_store_t *zs)
     j->report_data = zs;
 
     if (ocs_journal_open(j, (char *) zs->file.data, &err) != OCS_OK) {
-        ngx_log_error(NGX_LOG_EMERG, zs->shm_zone->shm.log, 0,
+        ngx_log_error(NGX_LOG_EMERG, zs->cycle->log, 0,
                       "%s \"%V\": %s", zs->directive,
                       &zs->shm_zone->shm.name, err.text);
         return NGX_ERROR;
@@ -237,7 +237,7 @@ ngx_http_ocs_store_journal(ngx_http_ocs_store_t *zs)
     /* the workers write it again, under a new name, as it grows */
     if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
         if (fchown(ocs_journal_fd(j), ccf->user, (gid_t) -1) != 0) {
-            ngx_log_error(NGX_LOG_CRIT, zs->shm_zone->shm.log, ngx_errno,
+            ngx_log_error(NGX_LOG_CRIT, zs->cycle->log, ngx_errno,
                           "%s \"%V\": fchown(\"%V\") failed",
                           zs->directive, &zs->shm_zone->shm.name, &zs->file);
         }
@@ -280,7 +280,7 @@ ngx_http_ocs_store_journal_dir(ngx_http_ocs_store_t *zs, ngx_core_conf_t *ccf)
         return;
     }
 
-    ngx_log_error(NGX_LOG_WARN, zs->shm_zone->shm.log, 0,
+    ngx_log_error(NGX_LOG_WARN, zs->cycle->log, 0,
                   "%s \"%V\": the workers (user \"%s\") cannot write "
                   "\"%s\", so they cannot write \"%V\" again as it grows: "
                   "give them that directory (chown %s %s)", zs->directive,
@@ -298,7 +298,8 @@ ngx_http_ocs_store_report(void *data, int level, const ocs_err_t *err)
 
     lv = (level == OCS_JOURNAL_ERROR) ? NGX_LOG_ERR : NGX_LOG_WARN;
 
-    ngx_log_error(lv, ngx_cycle->log, 0, "%s \"%V\": %s", zs->directive,
+    /* the cycle's log from its start: its master reads the file first */
+    ngx_log_error(lv, zs->cycle->log, 0, "%s \"%V\": %s", zs->directive,
                   &zs->shm_zone->shm.name, err->text);
 }
 

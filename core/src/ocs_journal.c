@@ -361,15 +361,27 @@ ocs_journal_header(ocs_journal_t *j, ocs_err_t *err)
     }
 
     /* empty, or torn while it was made: a crash before any record */
-    if (ftruncate(j->fd, 0) != 0) {
-        return ocs_err(err, OCS_ERR_SYS, "ftruncate(\"%s\") failed: %s",
-                       j->path, strerror(errno));
-    }
-
     memset(hdr, 0, sizeof(hdr));
     memcpy(hdr, OCS_JOURNAL_MAGIC, 4);
     version = OCS_JOURNAL_VERSION;
     memcpy(hdr + 4, &version, sizeof(version));
+
+    if (st.st_size > 0) {
+        unsigned char  start[OCS_JOURNAL_HEADER];
+
+        n = pread(j->fd, start, (size_t) st.st_size, 0);
+
+        if (n != (ssize_t) st.st_size || memcmp(start, hdr, n) != 0) {
+            return ocs_err(err, OCS_ERR_INVALID,
+                           "\"%s\" is not a state file of this version "
+                           "(remove it, or name another file)", j->path);
+        }
+    }
+
+    if (ftruncate(j->fd, 0) != 0) {
+        return ocs_err(err, OCS_ERR_SYS, "ftruncate(\"%s\") failed: %s",
+                       j->path, strerror(errno));
+    }
 
     if (write(j->fd, hdr, sizeof(hdr)) != (ssize_t) sizeof(hdr)) {
         return ocs_err(err, OCS_ERR_SYS, "write(\"%s\") failed: %s",

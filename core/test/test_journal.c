@@ -440,6 +440,29 @@ test_not_ours(void)
        a.last);
     is_int(file_size(path), 25, "and left as it was");
     ocs_store_mem_destroy(&a.mem);
+
+    /* shorter than a header, but not the start of one */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ok(fd != -1 && write(fd, "user x;\n", 8) == 8, "a short file");
+    if (fd != -1) {
+        close(fd);
+    }
+
+    is_int(open_set(&a, 100, 0, path), OCS_ERR_INVALID,
+           "is refused too, not taken for a torn header");
+    is_int(file_size(path), 8, "and left as it was");
+    ocs_store_mem_destroy(&a.mem);
+
+    /* the start of a header: a crash while the file was made */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ok(fd != -1 && write(fd, "OCSJ\1", 5) == 5, "the start of a header");
+    if (fd != -1) {
+        close(fd);
+    }
+
+    ok(open_set(&a, 100, 0, path) == OCS_OK
+       && file_size(path) == OCS_JOURNAL_HEADER, "is made again");
+    close_set(&a);
     (void) unlink(path);
 
     snprintf(a.last, sizeof(a.last), "%s/none/state", dir);
