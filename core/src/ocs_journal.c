@@ -642,8 +642,14 @@ ocs_journal_read(ocs_journal_t *j, int strict)
         }
 
         if (!ocs_journal_same(&st, j->sh)) {
-            /* a peer followed the file to its new copy first */
-            if (ocs_journal_reopen(j) != OCS_OK) {
+            /*
+             * A peer followed the file to its new copy first; or the
+             * set's file is another one (a reload named another): this
+             * one is read all through then, and written again.
+             */
+            rc = ocs_journal_reopen(j);
+
+            if (rc == OCS_ERR_SYS) {
                 return;
             }
 
@@ -674,7 +680,15 @@ ocs_journal_read(ocs_journal_t *j, int strict)
         }
 
         /* written again: its new copy from the start */
-        if (ocs_journal_reopen(j) != OCS_OK || fstat(j->fd, &st) != 0) {
+        rc = ocs_journal_reopen(j);
+
+        if (rc == OCS_ERR_NOTFOUND) {
+            /* a mark in the file under the path itself: not ours */
+            j->bad = strict ? 1 : j->bad;
+            return;
+        }
+
+        if (rc != OCS_OK || fstat(j->fd, &st) != 0) {
             return;
         }
 
@@ -790,16 +804,33 @@ ocs_journal_apply(ocs_journal_t *j, const ocs_journal_rec_t *r, int64_t now)
 }
 
 
-/* the file now under the path, for one whose copy is gone */
+/*
+ * The file now under the path, for one whose copy is gone: OCS_OK,
+ * OCS_ERR_NOTFOUND when the path still names the file in hand (nothing
+ * to follow: and a second flock() of it would wait for this one), or
+ * OCS_ERR_SYS.
+ */
 static int
 ocs_journal_reopen(ocs_journal_t *j)
 {
-    int  fd;
+    int          fd;
+    struct stat  now, st;
 
     fd = open(j->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd == -1) {
         ocs_journal_fail(j, OCS_JOURNAL_ERROR, 1, "open", errno);
         return OCS_ERR_SYS;
+    }
+
+    if (fstat(fd, &now) != 0 || fstat(j->fd, &st) != 0) {
+        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 1, "fstat", errno);
+        (void) close(fd);
+        return OCS_ERR_SYS;
+    }
+
+    if (now.st_ino == st.st_ino && now.st_dev == st.st_dev) {
+        (void) close(fd);
+        return OCS_ERR_NOTFOUND;
     }
 
     /* the lock moves with the file: its writers lock the new copy */
