@@ -95,12 +95,26 @@ static int ocs_journal_same(const struct stat *st, const ocs_journal_sh_t *sh);
 static void ocs_journal_fail(ocs_journal_t *j, int level, int limit,
     const char *what, int errnum);
 static uint64_t ocs_journal_check(const unsigned char *p, size_t n);
+static void ocs_journal_hdr(unsigned char *hdr);
 
 
 #define ocs_journal_reclen(len)  ((OCS_JOURNAL_REC_MIN + (len) + 7) & ~7u)
 
 
 /* the record layout */
+
+/* the file's header: magic, version, zeros */
+static void
+ocs_journal_hdr(unsigned char *hdr)
+{
+    uint32_t  version;
+
+    memset(hdr, 0, OCS_JOURNAL_HEADER);
+    memcpy(hdr, OCS_JOURNAL_MAGIC, 4);
+    version = OCS_JOURNAL_VERSION;
+    memcpy(hdr + 4, &version, sizeof(version));
+}
+
 
 static uint64_t
 ocs_journal_check(const unsigned char *p, size_t n)
@@ -361,10 +375,7 @@ ocs_journal_header(ocs_journal_t *j, ocs_err_t *err)
     }
 
     /* empty, or torn while it was made: a crash before any record */
-    memset(hdr, 0, sizeof(hdr));
-    memcpy(hdr, OCS_JOURNAL_MAGIC, 4);
-    version = OCS_JOURNAL_VERSION;
-    memcpy(hdr + 4, &version, sizeof(version));
+    ocs_journal_hdr(hdr);
 
     if (st.st_size > 0) {
         unsigned char  start[OCS_JOURNAL_HEADER];
@@ -862,7 +873,6 @@ static void
 ocs_journal_rewrite(ocs_journal_t *j)
 {
     int                 fd, old;
-    uint32_t            version;
     struct stat         st;
     ocs_journal_copy_t  c;
     ocs_journal_rec_t   mark;
@@ -902,10 +912,7 @@ ocs_journal_rewrite(ocs_journal_t *j)
                                       c.fill, c.off);
     }
 
-    memset(hdr, 0, sizeof(hdr));
-    memcpy(hdr, OCS_JOURNAL_MAGIC, 4);
-    version = OCS_JOURNAL_VERSION;
-    memcpy(hdr + 4, &version, sizeof(version));
+    ocs_journal_hdr(hdr);
 
     if (c.failed
         || c.off != OCS_JOURNAL_HEADER
