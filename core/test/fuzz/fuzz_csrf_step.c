@@ -7,6 +7,12 @@
  * it is the very token the ring makes; a state verifies only with its
  * own token, and only once.
  *
+ * "mint=..." makes a state of the field's first 24 bytes (the expiry,
+ * then the nonce) with its right token, so that what follows the token's
+ * check is reached: an expired form, a nonce used before, a once store
+ * with no room (the field's 25th byte odd).  The outcome must be the one
+ * those bytes call for.
+ *
  *   OCS_FUZZ_SEEDS=dir build/fuzz/fuzz_csrf_step -runs=0   (writes seeds)
  */
 
@@ -59,6 +65,7 @@ static const ocs_env_t  env = { fz_now, fz_random, NULL };
 /* the once store: remembers one nonce, the last seen */
 static unsigned char  seen[OCS_STEP_NONCE_LEN];
 static int            seen_set;
+static int            once_full;      /* the store has no room */
 
 static int
 fz_once(void *data, int kind, const unsigned char *key, size_t len,
@@ -72,6 +79,10 @@ fz_once(void *data, int kind, const unsigned char *key, size_t len,
         abort();
     }
 
+    if (once_full) {
+        return OCS_ERR_SPACE;
+    }
+
     if (seen_set && memcmp(seen, key, len) == 0) {
         return OCS_ERR_EXPIRED;
     }
@@ -80,6 +91,74 @@ fz_once(void *data, int kind, const unsigned char *key, size_t len,
     seen_set = 1;
 
     return OCS_OK;
+}
+
+
+/* a state made of raw bytes, with the token the ring makes for it */
+static void
+mint(const unsigned char *f, size_t len)
+{
+    int                  i, rc;
+    size_t               n;
+    int64_t              exp;
+    char                 state[OCS_STEP_STATE_LEN + 1];
+    char                 tok[OCS_CSRF_TOKEN_LEN + 1];
+    unsigned char        raw[OCS_STEP_RAW_LEN];
+    unsigned char        msg[OCS_SESSION_LEN + OCS_STEP_RAW_LEN];
+    ocs_err_t            err;
+    ocs_step_outcome_t   out;
+
+    memset(raw, 0, sizeof(raw));
+    memcpy(raw, f, len < sizeof(raw) ? len : sizeof(raw));
+    memcpy(msg, session, OCS_SESSION_LEN);
+    memcpy(msg + OCS_SESSION_LEN, raw, sizeof(raw));
+
+    if (ocs_b64url_encode(raw, sizeof(raw), state, sizeof(state), &n)
+        != OCS_OK || n != OCS_STEP_STATE_LEN
+        || ocs_csrf_token(&ring, cache, OCS_CSRF_SECOND_STEP, msg,
+                          sizeof(msg), tok, sizeof(tok), &err) != OCS_OK)
+    {
+        abort();
+    }
+
+    exp = 0;
+    for (i = 0; i < 8; i++) {
+        exp = (int64_t) (((uint64_t) exp << 8) | raw[i]);
+    }
+
+    seen_set = 0;
+    once_full = len > sizeof(raw) && (f[sizeof(raw)] & 1);
+    memset(&out, 0, sizeof(out));
+
+    rc = ocs_step_state_verify(&ring, cache, &env, session, state, n, tok,
+                               OCS_CSRF_TOKEN_LEN, fz_once, NULL, "nora",
+                               &out);
+
+    if (exp < fz_now(NULL)) {
+        if (rc != OCS_ERR_EXPIRED || out.status != 403) {
+            abort();
+        }
+
+    } else if (once_full) {
+        /* a form that cannot be marked used would be good twice */
+        if (rc != OCS_ERR_SPACE || out.status != 503) {
+            abort();
+        }
+
+    } else if (rc != OCS_OK
+               || ocs_step_state_verify(&ring, cache, &env, session, state,
+                                        n, tok, OCS_CSRF_TOKEN_LEN,
+                                        fz_once, NULL, "nora", &out)
+                  != OCS_ERR_EXPIRED)
+    {
+        abort();
+    }
+
+    if (memchr(out.reason, '\0', sizeof(out.reason)) == NULL) {
+        abort();
+    }
+
+    once_full = 0;
 }
 
 
@@ -212,6 +291,12 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         {
             abort();
         }
+    }
+
+    if (ocs_form_field(body, size, "mint", csrf, sizeof(csrf), &lc)
+        == OCS_OK)
+    {
+        mint((const unsigned char *) csrf, lc);
     }
 
     if (ocs_form_field(body, size, "state", state, sizeof(state), &ls)

@@ -5,6 +5,10 @@
  * parser.  The first byte picks the mode:
  *
  *   'T'  the rest is cookie text, opened with and without the cache;
+ *   'R'  the next byte is the version and the rest the sealed contents
+ *        themselves (type-length-value fields), which the target seals
+ *        under the ring's key as the module would and opens, so that
+ *        the refusals of the contents' own fields are reached;
  *   else the rest fills a ticket's fields, which is sealed, opened and
  *        compared: whatever seals must open to the same ticket.
  *
@@ -19,7 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include <ocs/ocs_codec.h>
 #include <ocs/ocs_ticket.h>
+
+
+/* the sealed layout of ocs_ticket.h, which the raw mode makes itself */
+#define FZ_NONCE_LEN   12
+#define FZ_TAG_LEN     16
+#define FZ_HEADER_LEN  (1 + OCS_KEY_ID_LEN + FZ_NONCE_LEN)
+#define FZ_PLAIN_MAX   (OCS_TICKET_TEXT_MAX / 4 * 3 - FZ_HEADER_LEN     \
+                        - FZ_TAG_LEN)
 
 
 static ocs_keyring_t        ring;
@@ -256,14 +271,120 @@ fill(ocs_ticket_t *t, const unsigned char *p, size_t left)
 }
 
 
+/*
+ * AES-256-GCM under the ring's first key, as ocs_ticket_seal() does
+ * (enc 1: plain to sealed; enc 0: sealed to plain, checking the tag).
+ * sealed is version | key id | nonce | ciphertext | tag.  Returns the
+ * plain length, or -1.
+ */
+static int
+fz_gcm(int enc, unsigned char *sealed, unsigned char *plain, int plen)
+{
+    int              n, ok;
+    EVP_CIPHER_CTX  *ctx;
+    unsigned char   *c, *tag;
+
+    c = sealed + FZ_HEADER_LEN;
+    tag = c + plen;
+
+    ctx = EVP_CIPHER_CTX_new();
+
+    ok = ctx != NULL
+         && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL,
+                              ring.keys[0].ticket,
+                              sealed + 1 + OCS_KEY_ID_LEN, enc) == 1
+         && EVP_CipherUpdate(ctx, NULL, &n, sealed, FZ_HEADER_LEN) == 1;
+
+    if (ok && enc) {
+        ok = (plen == 0 || EVP_CipherUpdate(ctx, c, &n, plain, plen) == 1)
+             && EVP_CipherFinal_ex(ctx, c + plen, &n) == 1
+             && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, FZ_TAG_LEN,
+                                    tag) == 1;
+
+    } else if (ok) {
+        ok = EVP_CipherUpdate(ctx, plain, &n, c, plen) == 1
+             && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, FZ_TAG_LEN,
+                                    tag) == 1
+             && EVP_CipherFinal_ex(ctx, plain + n, &n) == 1;
+    }
+
+    EVP_CIPHER_CTX_free(ctx);
+
+    return ok ? plen : -1;
+}
+
+
+/* seals version and plain as cookie text into text; its length or 0 */
+static size_t
+raw_seal(unsigned version, const unsigned char *plain, size_t plen)
+{
+    size_t         n;
+    unsigned char  sealed[FZ_HEADER_LEN + FZ_PLAIN_MAX + FZ_TAG_LEN];
+
+    if (plen > FZ_PLAIN_MAX) {
+        return 0;
+    }
+
+    sealed[0] = (unsigned char) version;
+    memcpy(sealed + 1, ring.keys[0].id, OCS_KEY_ID_LEN);
+    memset(sealed + 1 + OCS_KEY_ID_LEN, 0x5c, FZ_NONCE_LEN);
+
+    if (fz_gcm(1, sealed, (unsigned char *) plain, (int) plen) < 0
+        || ocs_b64url_encode(sealed, FZ_HEADER_LEN + plen + FZ_TAG_LEN,
+                             text, sizeof(text), &n) != OCS_OK)
+    {
+        abort();
+    }
+
+    return n;
+}
+
+
+/* a sealed ticket's contents back from its cookie text; -1 if none */
+static int
+raw_open(const char *in, size_t len, unsigned char *plain)
+{
+    size_t         total;
+    unsigned char  sealed[FZ_HEADER_LEN + FZ_PLAIN_MAX + FZ_TAG_LEN];
+
+    if (ocs_b64url_decode(in, len, sealed, sizeof(sealed), &total)
+        != OCS_OK || total < FZ_HEADER_LEN + FZ_TAG_LEN)
+    {
+        return -1;
+    }
+
+    return fz_gcm(0, sealed, plain,
+                  (int) (total - FZ_HEADER_LEN - FZ_TAG_LEN));
+}
+
+
+static void
+write_seed(const char *dir, const char *name, const void *a, size_t alen,
+    const void *b, size_t blen)
+{
+    char   path[4096];
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+
+    if (f == NULL || fwrite(a, 1, alen, f) != alen
+        || fwrite(b, 1, blen, f) != blen || fclose(f) != 0)
+    {
+        abort();
+    }
+}
+
+
 static void
 write_seeds(const char *dir)
 {
-    size_t        n, i;
-    char          path[4096];
-    FILE         *f;
-    ocs_err_t     err;
-    ocs_ticket_t  t;
+    int            plen;
+    size_t         n, i;
+    char           name[32];
+    ocs_err_t      err;
+    ocs_ticket_t   t;
+    unsigned char  head[2], plain[FZ_PLAIN_MAX];
 
     for (i = 0; i < 4; i++) {
         memset(&t, 0, sizeof(t));
@@ -312,13 +433,20 @@ write_seeds(const char *dir)
         }
 
         text[0] = 'T';
-        snprintf(path, sizeof(path), "%s/sealed-%zu", dir, i);
-        f = fopen(path, "w");
-        if (f == NULL || fwrite(text, 1, n + 1, f) != n + 1
-            || fclose(f) != 0)
-        {
+        snprintf(name, sizeof(name), "sealed-%zu", i);
+        write_seed(dir, name, text, n + 1, "", 0);
+
+        /* the same contents for the raw mode: 'R', version, fields */
+        plen = raw_open(text + 1, n, plain);
+        if (plen < 0) {
             abort();
         }
+
+        head[0] = 'R';
+        head[1] = i == 3 ? OCS_TICKET_VERSION_PARTICIPANT
+                         : OCS_TICKET_VERSION;
+        snprintf(name, sizeof(name), "raw-%zu", i);
+        write_seed(dir, name, head, 2, plain, (size_t) plen);
     }
 }
 
@@ -374,23 +502,49 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     int           rc, rc2;
+    size_t        n;
     ocs_err_t     err;
+    const char   *in;
     ocs_ticket_t  t, t2;
 
     if (size == 0) {
         return 0;
     }
 
-    if (data[0] != 'T') {
+    if (data[0] == 'R') {
+        if (size < 2) {
+            return 0;
+        }
+
+        n = raw_seal(data[1], data + 2, size - 2);
+        if (n == 0) {
+            return 0;
+        }
+
+        in = text;
+
+    } else if (data[0] == 'T') {
+        in = (const char *) data + 1;
+        n = size - 1;
+
+    } else {
         fill(&t, data + 1, size - 1);
         round_trip(&t);
         return 0;
     }
 
-    rc = ocs_ticket_open(&ring, cache, (const char *) data + 1, size - 1,
-                         &t, &err);
-    rc2 = ocs_ticket_open(&ring, NULL, (const char *) data + 1, size - 1,
-                          &t2, &err);
+    rc = ocs_ticket_open(&ring, cache, in, n, &t, &err);
+    rc2 = ocs_ticket_open(&ring, NULL, in, n, &t2, &err);
+
+    /* contents sealed with the key get past the tag, whatever they are */
+    if (data[0] == 'R' && (data[1] == OCS_TICKET_VERSION
+                           || data[1] == OCS_TICKET_VERSION_PARTICIPANT)
+        && rc != OCS_OK && rc != OCS_ERR_INVALID)
+    {
+        fprintf(stderr, "sealed contents refused as %d: %s\n", rc,
+                err.text);
+        abort();
+    }
 
     if (rc != rc2) {
         abort();
