@@ -11,7 +11,13 @@
  * DefaultRuntimeDir when the old configuration goes and loads it into
  * the new block (slotmem-shm-ocs-*.shm.persist); the core then rebuilds
  * the block's lists from the records.  A store whose size changed
- * starts empty, and so does one whose file is missing or damaged.
+ * starts empty, and so does one whose file is missing or damaged:
+ * slotmem removes a file it could not write whole (a full disk) and
+ * says nothing.  So the parent notes each store's size beside the file
+ * (ocs-*.made), and a store that was made before and comes up empty
+ * lost its records (ocs_store_region_start()): said at error, and for
+ * OCSSessionStore every session that started before now is revoked,
+ * so that no signed-out ticket opens again (ocs_revoke_lost()).
  */
 
 #include "mod_auth_ocs.h"
@@ -22,6 +28,8 @@
 #include <apr_global_mutex.h>
 
 #include <ocs/ocs_conf.h>
+#include <ocs/ocs_revoke.h>
+#include <ocs/ocs_session.h>
 #include <ocs/ocs_store_region.h>
 
 
@@ -37,17 +45,28 @@ static int ocs_ap_store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int ocs_ap_store_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s);
 static const ap_slotmem_provider_t *ocs_ap_store_slotmem(server_rec *s);
+static void ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i,
+    int fresh, int64_t size);
+static uint64_t ocs_ap_store_noted(apr_pool_t *p, const char *path);
+static apr_status_t ocs_ap_store_note(apr_pool_t *p, const char *path,
+    int64_t size);
 
 
-/* what each store is called: its directive, and its slotmem */
+/* what each store is called: its directive, its slotmem, and what it
+   loses when it comes up empty */
 static const struct {
     const char  *directive;
     const char  *slotmem;
     unsigned     keep;
+    const char  *lost;
 } ocs_ap_store_kinds[OCS_AP_STORES] = {
-    { "OCSSessionStore", "ocs-sessions", 1 },
-    { "OCSLockoutStore", "ocs-lockout", 0 },
-    { "OCSConferenceStore", "ocs-conference", 0 }
+    { "OCSSessionStore", "ocs-sessions", 1, "revocations" },
+    { "OCSLockoutStore", "ocs-lockout", 0,
+      "failure counts, locks and one-use marks (a user locked out may "
+      "try again; a TOTP code used in the last two minutes may be used "
+      "once more)" },
+    { "OCSConferenceStore", "ocs-conference", 0,
+      "Digest nonces (clients are challenged again)" }
 };
 
 
@@ -55,6 +74,12 @@ static const struct {
 static ocs_store_t            ocs_ap_stores[OCS_AP_STORES];
 static ocs_store_region_t     ocs_ap_regions[OCS_AP_STORES];
 static int                    ocs_ap_stores_made;
+
+/* the process's note of the stores (bits) whose loss the trial reading
+   of the configuration at a start said already (the block it formats
+   is saved and loaded again at once, or lost again on a full disk); in
+   the process's pool, since the module is unloaded between the two */
+#define OCS_AP_STORE_SAID     "ocs-store-said"
 static apr_global_mutex_t    *ocs_ap_store_mutex;
 
 
@@ -193,7 +218,6 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     const ap_slotmem_provider_t  *sm;
 
     (void) plog;
-    (void) ptemp;
 
     sm = ocs_ap_store_slotmem(s);
     if (sm == NULL) {
@@ -257,11 +281,207 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      OCS_STORE_REGION_RECORD,
                      fresh ? (size_t) 0
                            : ocs_store_region_count(&ocs_ap_stores[i]));
+
+        ocs_ap_store_started(ptemp, s, i, fresh, size);
     }
 
     ocs_ap_stores_made = 1;
 
     return OK;
+}
+
+
+/*
+ * Store i came up fresh or with its records: whether it lost them
+ * (made before, by the size noted beside slotmem's file, and empty
+ * now), what that means, and the size noted for the next start.  At a
+ * start this runs twice, for the trial reading of the configuration
+ * and for the real one; a loss is acted on in both (the trial's block
+ * is what the real one loads), and said once.
+ */
+static void
+ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i, int fresh,
+    int64_t size)
+{
+    int                        level, trial, say;
+    unsigned                   bit, *said;
+    int64_t                    lifetime;
+    uint64_t                   before;
+    const char                *made, *copy, *why;
+    server_rec                *vs;
+    apr_status_t               rv;
+    ocs_store_region_start_e   start;
+
+    made = ap_runtime_dir_relative(p, apr_pstrcat(p,
+                                   ocs_ap_store_kinds[i].slotmem, ".made",
+                                   NULL));
+    copy = ap_runtime_dir_relative(p, apr_pstrcat(p, "slotmem-shm-",
+                                   ocs_ap_store_kinds[i].slotmem,
+                                   ".shm.persist", NULL));
+
+    before = ocs_ap_store_noted(p, made);
+    start = ocs_store_region_start(fresh, before, (uint64_t) size);
+
+    if (start == OCS_STORE_REGION_RESIZED) {
+        why = apr_psprintf(p, "it was %" APR_UINT64_T_FMT " bytes and is "
+                           "%" APR_INT64_T_FMT " now, and slotmem loads a "
+                           "saved copy only at its own size", before,
+                           (apr_int64_t) size);
+
+    } else if (start == OCS_STORE_REGION_LOST) {
+        why = apr_psprintf(p, "its saved copy \"%s\" was not written when "
+                           "Apache last stopped or restarted (a full disk? "
+                           "slotmem does not say), or it is damaged or was "
+                           "removed", copy);
+
+    } else {
+        why = NULL;
+    }
+
+    /* a new size is the administrator's doing; a lost copy is not */
+    level = (start == OCS_STORE_REGION_LOST) ? APLOG_ERR : APLOG_WARNING;
+
+    said = NULL;
+    (void) apr_pool_userdata_get((void **) &said, OCS_AP_STORE_SAID,
+                                 s->process->pool);
+
+    if (said == NULL) {
+        said = apr_pcalloc(s->process->pool, sizeof(unsigned));
+        (void) apr_pool_userdata_set(said, OCS_AP_STORE_SAID,
+                                     apr_pool_cleanup_null,
+                                     s->process->pool);
+    }
+
+    trial = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+    bit = 1u << i;
+    say = why != NULL && !(*said & bit);
+
+    if (trial && why != NULL) {
+        *said |= bit;
+
+    } else if (!trial) {
+        *said &= ~bit;
+    }
+
+    if (why != NULL && ocs_ap_store_kinds[i].keep) {
+        lifetime = OCS_SESSION_PRIVATE_LIFETIME;
+
+        for (vs = s; vs != NULL; vs = vs->next) {
+            if (ocs_ap_srv(vs)->sso.max_lifetime > lifetime) {
+                lifetime = ocs_ap_srv(vs)->sso.max_lifetime;
+            }
+        }
+
+        if (ocs_revoke_lost(&ocs_ap_stores[i], lifetime,
+                            (int64_t) apr_time_as_msec(apr_time_now()))
+            == OCS_OK)
+        {
+            if (say) {
+                ap_log_error(APLOG_MARK, level, 0, s,
+                             "ocs: %s starts without its revocations: "
+                             "%s; every session that started before now "
+                             "is revoked, so that no signed-out ticket "
+                             "opens again (every user signs in again)",
+                             ocs_ap_store_kinds[i].directive, why);
+            }
+
+        } else {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "ocs: %s starts without its revocations: %s; and "
+                         "it has no room for the one record that would "
+                         "revoke the sessions from before",
+                         ocs_ap_store_kinds[i].directive, why);
+        }
+
+    } else if (say) {
+        ap_log_error(APLOG_MARK, level, 0, s,
+                     "ocs: %s starts empty: %s; its %s from before are "
+                     "lost", ocs_ap_store_kinds[i].directive, why,
+                     ocs_ap_store_kinds[i].lost);
+    }
+
+    if (before == (uint64_t) size) {
+        return;
+    }
+
+    rv = ocs_ap_store_note(p, made, size);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "ocs: cannot write \"%s\": should %s lose its saved "
+                     "copy, the next start would not know it",
+                     made, ocs_ap_store_kinds[i].directive);
+    }
+}
+
+
+/* the size noted in path ("size N"), 0 when there is none */
+static uint64_t
+ocs_ap_store_noted(apr_pool_t *p, const char *path)
+{
+    char                 buf[64], *end;
+    apr_size_t           n;
+    apr_file_t          *f;
+    apr_int64_t          v;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p)
+        != APR_SUCCESS)
+    {
+        return 0;
+    }
+
+    n = sizeof(buf) - 1;
+    if (apr_file_read(f, buf, &n) != APR_SUCCESS) {
+        n = 0;
+    }
+
+    apr_file_close(f);
+    buf[n] = '\0';
+
+    if (strncmp(buf, "size ", 5) != 0) {
+        return 0;
+    }
+
+    v = apr_strtoi64(buf + 5, &end, 10);
+
+    return (end != buf + 5 && *end == '\n' && v > 0) ? (uint64_t) v : 0;
+}
+
+
+/* notes size in path: written beside it, then renamed over it */
+static apr_status_t
+ocs_ap_store_note(apr_pool_t *p, const char *path, int64_t size)
+{
+    const char    *tmp, *text;
+    apr_file_t    *f;
+    apr_status_t   rv, rv2;
+
+    tmp = apr_pstrcat(p, path, ".new", NULL);
+    text = apr_psprintf(p, "size %" APR_INT64_T_FMT "\n", (apr_int64_t) size);
+
+    rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                       | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
+                       | APR_FPROT_UWRITE, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+
+    rv = apr_file_write_full(f, text, strlen(text), NULL);
+    rv2 = apr_file_close(f);
+
+    if (rv == APR_SUCCESS) {
+        rv = rv2;
+    }
+
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_rename(tmp, path, p);
+    }
+
+    if (rv != APR_SUCCESS) {
+        (void) apr_file_remove(tmp, p);
+    }
+
+    return rv;
 }
 
 

@@ -280,6 +280,23 @@ ocs_revoke_not_before(const ocs_store_t *store, const char *user,
 
 
 int
+ocs_revoke_lost(const ocs_store_t *store, int64_t lifetime, int64_t now_ms)
+{
+    int  rc;
+
+    if (!store->keep) {
+        return OCS_ERR_INVALID;
+    }
+
+    store->lock(store->data);
+    rc = ocs_revoke_all(store, lifetime, now_ms);
+    store->unlock(store->data);
+
+    return (rc == OCS_OK) ? OCS_OK : OCS_ERR_SYS;
+}
+
+
+int
 ocs_revoke_restore(const ocs_store_t *store, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec, int64_t lifetime,
     int64_t now_ms)

@@ -182,6 +182,22 @@ ocs_store_region_count(const ocs_store_t *store)
 }
 
 
+ocs_store_region_start_e
+ocs_store_region_start(int fresh, uint64_t before, uint64_t size)
+{
+    if (!fresh) {
+        return OCS_STORE_REGION_KEPT;
+    }
+
+    if (before == 0) {
+        return OCS_STORE_REGION_FIRST;
+    }
+
+    return (before != size) ? OCS_STORE_REGION_RESIZED
+                            : OCS_STORE_REGION_LOST;
+}
+
+
 static void
 ocs_store_region_format(ocs_store_region_t *rg, size_t nslots)
 {

@@ -2,8 +2,9 @@
  * The revocation decisions (ocs_revoke.h) against the in-memory store
  * (ocs_store.h) that keeps its records, with a frozen clock: a session
  * revoked, a user's sessions revoked until a time ("log off
- * everywhere"), records running out, and a full store falling back to
- * revoking every session that started until now.
+ * everywhere"), records running out, a full store falling back to
+ * revoking every session that started until now, and a store whose
+ * records were lost doing the same.
  */
 
 #include <ocs_test.h>
@@ -281,6 +282,45 @@ test_full(void)
 }
 
 
+static void
+test_lost(void)
+{
+    ocs_store_t   s;
+    ocs_ticket_t  a, b, late;
+
+    /* a store that lost its records: nobody from before comes back */
+    s = new_store(8, 1);
+    a = ticket("alice", 1, T0_MS - 8 * 1000);
+    b = ticket("bob", 2, T0_MS);
+    late = ticket("carol", 3, T0_MS + 1);
+
+    is_int(ocs_revoke_lost(&s, 8 * HOUR, T0_MS), OCS_OK, "lost: done");
+    ok(ocs_revoke_check(&s, &a, T0) && ocs_revoke_check(&s, &b, T0),
+       "lost: every session until now is revoked");
+    ok(!ocs_revoke_check(&s, &late, T0), "lost: a later sign-in is not");
+    is_int(ocs_revoke_not_before(&s, "dave", 4), T0_MS,
+           "lost: a new sign-in starts after now");
+    ok(ocs_revoke_check(&s, &a, T0 + 8 * HOUR),
+       "lost: kept as long as a ticket lives");
+    is_int((int) ocs_store_mem_count(&s), 1, "lost: one record");
+
+    /* twice in one ms: the second comes a ms later, as a fallback does */
+    is_int(ocs_revoke_lost(&s, 8 * HOUR, T0_MS), OCS_OK, "lost: again");
+    ok(ocs_revoke_check(&s, &late, T0), "lost: a ms later the second time");
+    ocs_store_mem_destroy(&s);
+
+    s = new_store(8, 0);
+    is_int(ocs_revoke_lost(&s, 8 * HOUR, T0_MS), OCS_ERR_INVALID,
+           "lost: a store that does not keep is refused");
+    ocs_store_mem_destroy(&s);
+
+    s = new_store(0, 1);
+    is_int(ocs_revoke_lost(&s, 8 * HOUR, T0_MS), OCS_ERR_SYS,
+           "lost: no room even for one record");
+    ocs_store_mem_destroy(&s);
+}
+
+
 int
 main(void)
 {
@@ -288,6 +328,7 @@ main(void)
     test_expiry();
     test_user();
     test_full();
+    test_lost();
 
     return ocs_test_done();
 }

@@ -511,10 +511,27 @@ test_revoke(void)
 }
 
 
+static void
+test_start(void)
+{
+    is_int(ocs_store_region_start(0, 65536, 65536), OCS_STORE_REGION_KEPT,
+           "start: records loaded: kept");
+    is_int(ocs_store_region_start(0, 0, 65536), OCS_STORE_REGION_KEPT,
+           "start: records loaded, never noted: kept");
+    is_int(ocs_store_region_start(1, 0, 65536), OCS_STORE_REGION_FIRST,
+           "start: empty, never made: the first");
+    is_int(ocs_store_region_start(1, 65536, 65536), OCS_STORE_REGION_LOST,
+           "start: empty at the size it had: the copy was lost");
+    is_int(ocs_store_region_start(1, 1048576, 65536),
+           OCS_STORE_REGION_RESIZED, "start: empty at another size");
+}
+
+
 int
 main(void)
 {
     test_sizes();
+    test_start();
     test_basics();
     test_full();
     test_kept();

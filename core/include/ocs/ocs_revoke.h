@@ -89,6 +89,18 @@ int64_t ocs_revoke_not_before(const ocs_store_t *store, const char *user,
     size_t len);
 
 /*
+ * For a store whose records were lost (ocs_store_region_start(): a
+ * saved copy that did not load, a store made at another size): every
+ * session that started until now_ms is revoked, as a full store does,
+ * so that no session revoked before the loss opens again.  Every user
+ * signs in again.  Returns OCS_OK; OCS_ERR_INVALID for a store that
+ * does not keep its records; OCS_ERR_SYS when even an empty store has
+ * no room for one record.
+ */
+int ocs_revoke_lost(const ocs_store_t *store, int64_t lifetime,
+    int64_t now_ms);
+
+/*
  * Writes a record read back from a journal (ocs_journal.h) into store,
  * which the caller has locked: as a revocation is written, a full store
  * drops what has expired and, when still full, revokes every session

@@ -72,5 +72,26 @@ int ocs_store_region_open(ocs_store_t *store, ocs_store_region_t *rg,
 /* the records the store holds, expired ones included (lock held) */
 size_t ocs_store_region_count(const ocs_store_t *store);
 
+/* how a block made at a start came to hold what it holds */
+typedef enum {
+    OCS_STORE_REGION_KEPT = 0,      /* its records from before */
+    OCS_STORE_REGION_FIRST,         /* none: it was never made before */
+    OCS_STORE_REGION_RESIZED,       /* none: it was made at another size */
+    OCS_STORE_REGION_LOST           /* none: its saved copy did not load */
+} ocs_store_region_start_e;
+
+/*
+ * What a start found, from fresh (as ocs_store_region_open() set it),
+ * before (the size of the block the server made last time, which it
+ * keeps beside the saved copy; 0 when it never made one) and size (the
+ * block's size now).  A block that was made before and comes up empty
+ * lost its records: it was given another size, or its saved copy was
+ * not written (a full disk, a file system gone read-only), is damaged
+ * or was removed.  A block with records kept them, whatever before
+ * says.
+ */
+ocs_store_region_start_e ocs_store_region_start(int fresh, uint64_t before,
+    uint64_t size);
+
 
 #endif /* OCS_STORE_REGION_H */
