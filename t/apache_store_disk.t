@@ -154,17 +154,12 @@ $a->stop;
 rmdir $a->path('ocs-sessions.made');
 
 # a full file system under DefaultRuntimeDir
-my $rt = $a->path('rt');
-mkdir $rt, 0755;
-my $mounted = system("mount -t tmpfs -o size=512k,mode=0755 tmpfs $rt "
-                     . '2>/dev/null') == 0;
-END { system("umount -l $rt 2>/dev/null") if $mounted }
+my $rt = $a->tmpfs('rt', '512k');
 
 SKIP: {
-    my $why = 'no tmpfs mount here (mount -t tmpfs refused): the full '
-              . 'disk is not tried';
-    diag("SKIPPED: $why") unless $mounted;
-    skip $why, 9 unless $mounted;
+    my $why = "$@: the full disk is not tried";
+    diag("SKIPPED: $why") unless $rt;
+    skip $why, 9 unless $rt;
 
     start($rt);
     my $before = lost();
@@ -180,10 +175,7 @@ SKIP: {
     # directory, a larger store): the copy goes, then all but four
     # pages of the disk
     unlink "$rt/$COPY";
-    my ($avail) = `df -B1 --output=avail $rt` =~ /(\d+)\s*$/;
-    open my $f, '>', "$rt/filler" or die "filler: $!\n";
-    print $f "\0" x ($avail - 16384);
-    close $f;
+    $a->fill($rt, 16384);
 
     start($rt);
     @l = lost();
@@ -201,7 +193,7 @@ SKIP: {
                         . 'left no copy (its log says nothing)');
 
     # room again: the lost copy is said, the next one is saved
-    unlink "$rt/filler";
+    unlink "$rt/fill";
     start($rt);
     is(scalar lost(), $before + 2, 'room again: the lost copy said');
     is(status('e'), 302, 'the session of the run whose copy was lost is '

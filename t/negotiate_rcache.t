@@ -112,23 +112,14 @@ is($r->status, 200, 'a writable replay cache: signed in');
 
 # a replay cache on a full file system (a 64 KiB tmpfs of the test's
 # own, filled): refused as well, with the cause
-my $full = $t->path('full');
-mkdir $full, 0777;
-my $mounted = system("mount -t tmpfs -o size=64k,mode=0777 tmpfs $full "
-                     . '2>/dev/null') == 0;
-END { system("umount $full 2>/dev/null") if $mounted }
+my $full = $t->tmpfs('full', '64k', 0777);
 
 SKIP: {
-    my $why = 'no tmpfs mount here (mount -t tmpfs refused): the full '
-              . 'disk is not tried';
-    diag("SKIPPED: $why") unless $mounted;
-    skip $why, 4 unless $mounted;
+    my $why = "$@: the full disk is not tried";
+    diag("SKIPPED: $why") unless $full;
+    skip $why, 4 unless $full;
 
-    if (open my $fill, '>', "$full/fill") {
-        my $block = "\0" x 4096;
-        for (1 .. 64) { last unless print $fill $block }
-        close $fill;
-    }
+    $t->fill($full);
 
     $t->stop;
     $ENV{KRB5RCACHEDIR} = $full;

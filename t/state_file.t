@@ -167,17 +167,12 @@ SKIP: {
 }
 
 # a full disk: the zone goes on in memory, one [error] line a minute
-my $full = $t->path('full');
-mkdir $full, 0777;
-my $mounted = system("mount -t tmpfs -o size=64k,mode=0777 tmpfs $full "
-                     . '2>/dev/null') == 0;
-END { system("umount $full 2>/dev/null") if $mounted }
+my $full = $t->tmpfs('full', '64k', 0777);
 
 SKIP: {
-    my $why = 'no tmpfs mount here (mount -t tmpfs refused): the full '
-              . 'disk is not tried';
-    diag("SKIPPED: $why") unless $mounted;
-    skip $why, 7 unless $mounted;
+    my $why = "$@: the full disk is not tried";
+    diag("SKIPPED: $why") unless $full;
+    skip $why, 7 unless $full;
 
     $t->run(conf("$full/sso"));
 
@@ -203,11 +198,7 @@ SKIP: {
     syswrite $fh, drop_record() while (-s $fh) + 64 <= 4096;
     close $fh;
 
-    if (open my $fill, '>', "$full/fill") {
-        my $block = "\0" x 4096;
-        for (1 .. 64) { last unless print $fill $block }
-        close $fill;
-    }
+    $t->fill($full);
 
     my $mark = length $t->error_log;
     ok(logoff('dave') == $done && logoff('erin') == $done,

@@ -131,6 +131,59 @@ sub port {
 
 sub path { my ($self, $name) = @_; return "$self->{dir}/$name" }
 
+# --- small file systems of a test's own ----------------------------------
+
+# the tmpfs mounts to take away when the file ends: this END block runs
+# before File::Temp's (loaded first), so a mount is gone before its
+# test directory is removed
+my @MOUNTS;
+END { system('umount', '-l', $_) for reverse @MOUNTS }
+
+# $t->tmpfs('full', '64k', 0777): a tmpfs of that size mounted at a new
+# directory of the test's; its path, or undef (with the reason in $@)
+# where mounting is refused (not root, a container without the right)
+sub tmpfs {
+    my ($self, $name, $size, $mode) = @_;
+
+    my $dir = $self->path($name);
+    mkdir $dir;
+    chmod $mode // 0755, $dir;
+
+    my $opts = sprintf 'size=%s,mode=%04o', $size, $mode // 0755;
+
+    if (system("mount -t tmpfs -o $opts tmpfs $dir 2>/dev/null") != 0) {
+        $@ = 'no tmpfs mount here (mount -t tmpfs refused)';
+        return undef;
+    }
+
+    push @MOUNTS, $dir;
+
+    return $dir;
+}
+
+# fills the file system of dir (a tmpfs above) with dir/fill, leaving
+# about leave bytes (0 unless told) free; returns the bytes written
+sub fill {
+    my ($self, $dir, $leave) = @_;
+
+    my ($avail) = `df -B1 --output=avail $dir` =~ /(\d+)\s*$/;
+    my $want = ($avail // 0) - ($leave // 0);
+    my $block = "\0" x 4096;
+    my $done = 0;
+
+    open my $fh, '>', "$dir/fill" or die "$dir/fill: $!\n";
+
+    while ($done < $want) {
+        my $n = $want - $done < 4096 ? $want - $done : 4096;
+        last unless syswrite $fh, $block, $n;
+        $done += $n;
+    }
+
+    close $fh;
+
+    return $done;
+}
+
 sub write_file {
     my ($self, $name, $content, $mode) = @_;
 
