@@ -45,8 +45,10 @@ static int ocs_ap_store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int ocs_ap_store_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s);
 static const ap_slotmem_provider_t *ocs_ap_store_slotmem(server_rec *s);
-static void ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i,
-    int fresh, int64_t size);
+static const char *ocs_ap_store_file(apr_pool_t *p,
+    const ocs_ap_store_srv_t *conf, int i, const char *what);
+static void ocs_ap_store_started(apr_pool_t *p, server_rec *s,
+    const ocs_ap_store_srv_t *conf, int i, int fresh, int64_t size);
 static uint64_t ocs_ap_store_noted(apr_pool_t *p, const char *path);
 static apr_status_t ocs_ap_store_note(apr_pool_t *p, const char *path,
     int64_t size);
@@ -119,6 +121,46 @@ ocs_ap_store_size(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
+/* OCSStoreDir directory: the stores' files there, not in the runtime
+   directory (which a reboot may empty) */
+const char *
+ocs_ap_store_dir(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    const char          *dir;
+    apr_finfo_t          fi;
+    ocs_ap_store_srv_t  *conf = &ocs_ap_cmd_srv(cmd)->store;
+
+    (void) mconfig;
+
+    if (cmd->server->is_virtual) {
+        return "OCSStoreDir belongs in the main server configuration: "
+               "every virtual host shares the stores";
+    }
+
+    if (conf->dir != NULL) {
+        return "OCSStoreDir is duplicate";
+    }
+
+    dir = ap_server_root_relative(cmd->pool, arg);
+
+    if (dir == NULL || arg[0] == '\0') {
+        return apr_psprintf(cmd->pool, "invalid OCSStoreDir \"%s\"", arg);
+    }
+
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR)
+    {
+        return apr_psprintf(cmd->pool, "OCSStoreDir \"%s\" is not a "
+                            "directory: make it, for root alone (install "
+                            "-d -m 0700 %s)", dir, dir);
+    }
+
+    conf->dir = dir;
+
+    return NULL;
+}
+
+
 void
 ocs_ap_store_srv_init(apr_pool_t *p, ocs_ap_store_srv_t *conf)
 {
@@ -130,6 +172,8 @@ ocs_ap_store_srv_init(apr_pool_t *p, ocs_ap_store_srv_t *conf)
         conf->size[i] = OCS_AP_UNSET;
         conf->store[i] = NULL;
     }
+
+    conf->dir = NULL;
 }
 
 
@@ -147,6 +191,8 @@ ocs_ap_store_srv_merge(apr_pool_t *p, ocs_ap_store_srv_t *conf,
         conf->size[i] = base->size[i];
         conf->store[i] = NULL;
     }
+
+    conf->dir = base->dir;
 }
 
 
@@ -240,7 +286,7 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                                : OCS_AP_STORE_SIZE;
         size &= ~(int64_t) 7;
 
-        rv = sm->create(&inst, ocs_ap_store_kinds[i].slotmem,
+        rv = sm->create(&inst, ocs_ap_store_file(pconf, conf, i, ""),
                         (apr_size_t) size, 1, AP_SLOTMEM_TYPE_PERSIST,
                         pconf);
         if (rv == APR_SUCCESS) {
@@ -282,7 +328,7 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      fresh ? (size_t) 0
                            : ocs_store_region_count(&ocs_ap_stores[i]));
 
-        ocs_ap_store_started(ptemp, s, i, fresh, size);
+        ocs_ap_store_started(ptemp, s, conf, i, fresh, size);
     }
 
     ocs_ap_stores_made = 1;
@@ -300,8 +346,8 @@ ocs_ap_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * is what the real one loads), and said once.
  */
 static void
-ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i, int fresh,
-    int64_t size)
+ocs_ap_store_started(apr_pool_t *p, server_rec *s,
+    const ocs_ap_store_srv_t *conf, int i, int fresh, int64_t size)
 {
     int                        level, trial, say;
     unsigned                   bit, *said;
@@ -312,12 +358,8 @@ ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i, int fresh,
     apr_status_t               rv;
     ocs_store_region_start_e   start;
 
-    made = ap_runtime_dir_relative(p, apr_pstrcat(p,
-                                   ocs_ap_store_kinds[i].slotmem, ".made",
-                                   NULL));
-    copy = ap_runtime_dir_relative(p, apr_pstrcat(p, "slotmem-shm-",
-                                   ocs_ap_store_kinds[i].slotmem,
-                                   ".shm.persist", NULL));
+    made = ocs_ap_store_file(p, conf, i, "made");
+    copy = ocs_ap_store_file(p, conf, i, "persist");
 
     before = ocs_ap_store_noted(p, made);
     start = ocs_store_region_start(fresh, before, (uint64_t) size);
@@ -412,6 +454,35 @@ ocs_ap_store_started(apr_pool_t *p, server_rec *s, int i, int fresh,
                      "copy, the next start would not know it",
                      made, ocs_ap_store_kinds[i].directive);
     }
+}
+
+
+/*
+ * Store i's files: what "" is the name given to slotmem, "persist" its
+ * saved copy, "made" the module's note of the size.  With OCSStoreDir
+ * they are dir/ocs-sessions, dir/ocs-sessions.persist and
+ * dir/ocs-sessions.made (slotmem takes an absolute name as it is);
+ * without, slotmem's names in DefaultRuntimeDir, and ocs-sessions.made
+ * beside them.
+ */
+static const char *
+ocs_ap_store_file(apr_pool_t *p, const ocs_ap_store_srv_t *conf, int i,
+    const char *what)
+{
+    const char  *name = ocs_ap_store_kinds[i].slotmem;
+
+    if (conf->dir != NULL) {
+        return apr_pstrcat(p, conf->dir, "/", name, what[0] ? "." : "",
+                           what, NULL);
+    }
+
+    if (what[0] == '\0') {
+        return name;
+    }
+
+    return ap_runtime_dir_relative(p, strcmp(what, "persist") == 0
+               ? apr_pstrcat(p, "slotmem-shm-", name, ".shm.persist", NULL)
+               : apr_pstrcat(p, name, ".", what, NULL));
 }
 
 

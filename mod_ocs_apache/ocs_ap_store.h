@@ -25,6 +25,7 @@
 typedef struct {
     int64_t              size[OCS_AP_STORES];   /* OCS_AP_UNSET */
     ocs_store_t         *store[OCS_AP_STORES];  /* made in post_config */
+    const char          *dir;                   /* OCSStoreDir; NULL */
 } ocs_ap_store_srv_t;
 
 
@@ -38,7 +39,10 @@ typedef struct {
                   "the size of the lockout store (default 1m)"),            \
     AP_INIT_TAKE1("OCSConferenceStore", ocs_ap_store_size,                   \
                   (void *) OCS_AP_STORE_CONFERENCE, RSRC_CONF,               \
-                  "the size of the conference nonce store (default 1m)"),
+                  "the size of the conference nonce store (default 1m)"),\
+    AP_INIT_TAKE1("OCSStoreDir", ocs_ap_store_dir, NULL, RSRC_CONF,          \
+                  "the directory of the stores' files and saved copies "     \
+                  "(default DefaultRuntimeDir)"),
 
 
 /* the default size of each store, and the least */
@@ -47,6 +51,8 @@ typedef struct {
 
 
 const char *ocs_ap_store_size(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+const char *ocs_ap_store_dir(cmd_parms *cmd, void *mconfig,
     const char *arg);
 
 

@@ -8,8 +8,11 @@
 # that started before it, so that no signed-out ticket opens again.
 # Shown with a damaged copy, on a full file system (a tmpfs of the
 # test's own as DefaultRuntimeDir, when mount is allowed), and with a
-# note that cannot be written.  A first start says nothing.  Tickets
-# come from nginx (same key file).
+# note that cannot be written.  A first start says nothing.
+# OCSStoreDir puts the files in a directory of their own, so that a
+# reboot that empties DefaultRuntimeDir keeps the stores; apachectl -t
+# refuses one that is not a directory.  Tickets come from nginx (same
+# key file).
 
 use strict;
 use warnings;
@@ -22,7 +25,7 @@ use Test::More;
 
 my $n = OCS::Test::Nginx->new;
 my $a = OCS::Test::Apache->new;
-plan tests => 25;
+plan tests => 31;
 
 $n->users(alice => 'pw', bob => 'pw2');
 my $keys = $n->keyfile('ticket.keys', 1);
@@ -47,13 +50,16 @@ EOF
 my $COOKIE = '__Host-ocs_ticket';
 my $COPY = 'slotmem-shm-ocs-sessions.shm.persist';
 
-# the configuration, with DefaultRuntimeDir at rt when given
+# the configuration, with DefaultRuntimeDir at rt when given, and more
+# directives
 sub start {
-    my ($rt) = @_;
+    my ($rt, $extra) = @_;
+    $extra //= '';
 
     $a->config(<<"EOF");
 Listen 127.0.0.1:%%PORT_https%%
 OCSKeyFile $keys
+$extra
 OCSSessionStore 64k
 OCSLockoutStore 8k
 OCSConferenceStore 8k
@@ -205,6 +211,44 @@ SKIP: {
        'room again: the copy saved and loaded, nothing more said');
     $a->stop;
 }
+
+# OCSStoreDir: the stores' files in a directory of their own
+my ($ok, $out) = $a->try_config(<<"EOF");
+OCSKeyFile $keys
+OCSStoreDir %%TESTDIR%%/nowhere
+EOF
+ok(!$ok && $out =~ /OCSStoreDir ".*\/nowhere" is not a directory: make it, for root alone \(install -d -m 0700 .*\/nowhere\)/,
+   'OCSStoreDir: not a directory, refused with the fix');
+($ok, $out) = $a->try_config(<<"EOF");
+OCSKeyFile $keys
+<VirtualHost 127.0.0.1:1>
+OCSStoreDir %%TESTDIR%%
+</VirtualHost>
+EOF
+like($out, qr/OCSStoreDir belongs in the main server configuration/,
+     'OCSStoreDir: in a virtual host, refused');
+
+my $sd = $a->path('stores');
+mkdir $sd, 0700;
+start(undef, 'OCSStoreDir stores');
+ticket('alice', 'pw', 'h');
+$a->copy_jar('h', 'h-copy');
+ticket('bob', 'pw2', 'k');
+logoff('h');
+ok($a->reload, 'OCSStoreDir: a graceful restart');
+ok(status('h-copy') == 302 && status('k') == 200,
+   'OCSStoreDir: the store kept across it');
+$a->stop;
+ok(-s "$sd/ocs-sessions.persist" && -s "$sd/ocs-sessions.made",
+   "OCSStoreDir: the saved copy and the note are there");
+
+# a reboot empties the runtime directory: the stores come back whole
+unlink glob($a->path('slotmem-shm-*')), glob($a->path('ocs-*.made'));
+my $said = lost();
+start(undef, 'OCSStoreDir stores');
+ok(status('h-copy') == 302 && status('k') == 200 && lost() == $said,
+   'OCSStoreDir: the runtime directory emptied, nothing lost, nothing '
+   . 'said');
 
 $n->stop;
 $a->done;
