@@ -31,7 +31,7 @@ for my $tool (qw(curl openssl base32)) {
     plan(skip_all => "the demo needs $tool")
         unless grep { -x "$_/$tool" } split /:/, $ENV{PATH};
 }
-plan tests => 53;
+plan tests => 55;
 
 my $state = $t->dir;
 my $out = $t->path('demo.out');
@@ -180,8 +180,8 @@ ok(!$master || !kill(0, $master), 'nginx stopped with the demo');
 is(slurp($out) =~ s/.*Press Ctrl-C to stop\.\n\n//sr, "demo: stopped\n",
    'nothing printed after the banner but the stop');
 
-# a second run keeps the state, and puts right a user file that an
-# older demo left readable by everyone
+# a second run keeps the state (the zones' too: their state files), and
+# puts right a user file that an older demo left readable by everyone
 
 chmod 0644, $t->path('users');
 
@@ -189,6 +189,10 @@ $pid = start();
 like(slurp($out), qr/Password:\s+\Q$password\E/, 'again: the same password');
 is(mode('users'), 0640, 'again: the user file is 0640 again');
 is($t->signin($user, $password, jar => 'c')->status, 303, 'again: sign in');
+is($t->get('/', jar => 'b')->status, 302,
+   'again: a device signed out before the restart stays signed out');
+ok(-s $t->path('zones/sso.state') && -e $t->path('zones/auth.state'),
+   "again: the zones' state files");
 
 OCS::Child::stop($pid);
 $master = slurp($t->path('nginx.pid')) =~ /(\d+)/ ? $1 : 0;
