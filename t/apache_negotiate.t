@@ -522,8 +522,8 @@ like($log, qr/\[auth_ocs:error\].*Negotiate token of \d+ bytes refused: empty or
      'log: oversized');
 like($log, qr/\[auth_ocs:error\].*Negotiate token is not base64/,
      'log: not base64');
-like($log, qr/\[auth_ocs:error\].*Negotiate: keytab: /,
-     'log: no key for the named service principal');
+like($log, qr/\[auth_ocs:error\].*Negotiate: ticket for another service principal: the ticket is for HTTP\/localhost\@OCS\.TEST/,
+     'log: a ticket for another service than the named one, naming it');
 like($log, qr/\[auth_ocs:info\].*not signed in, Kerberos offered/,
      'log: Kerberos offered');
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');

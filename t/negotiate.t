@@ -400,8 +400,8 @@ like($log, qr/\[error\].*Negotiate: token refused: .*[Rr]eplay/,
 like($log, qr/\[error\].*Negotiate token of \d+ bytes refused: empty or over/,
      'log: oversized');
 like($log, qr/\[error\].*Negotiate token is not base64/, 'log: not base64');
-like($log, qr/\[error\].*Negotiate: keytab: /,
-     'log: no key for the named service principal');
+like($log, qr/\[error\].*Negotiate: ticket for another service principal: the ticket is for HTTP\/localhost\@OCS\.TEST/,
+     'log: a ticket for another service than the named one, naming it');
 like($log, qr/\[error\].*Negotiate from a client outside "ocs_auth_internal_networks" refused/,
      'log: external');
 unlike($t->logs, qr/alice-pw/, 'no password in the logs');

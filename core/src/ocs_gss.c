@@ -17,7 +17,7 @@
 
 
 static const char *ocs_gss_accept_leg(const ocs_gss_conf_t *conf,
-    gss_ctx_id_t *gctx, gss_name_t service, const unsigned char *token,
+    gss_ctx_id_t *gctx, const unsigned char *token,
     size_t len, gss_name_t *client, int *more, ocs_gss_result_t *res);
 static const char *ocs_gss_check_target(gss_ctx_id_t gctx,
     gss_name_t service, ocs_gss_result_t *res);
@@ -215,7 +215,7 @@ ocs_gss_accept(const ocs_gss_conf_t *conf, ocs_gss_ctx_t **ctx,
         }
     }
 
-    res->what = ocs_gss_accept_leg(conf, &gctx, service, token, len,
+    res->what = ocs_gss_accept_leg(conf, &gctx, token, len,
                                    &client, &more, res);
 
     if (res->what != NULL) {
@@ -229,7 +229,7 @@ ocs_gss_accept(const ocs_gss_conf_t *conf, ocs_gss_ctx_t **ctx,
         goto done;
     }
 
-    if (conf->ntlm && !res->is_ntlm && service != GSS_C_NO_NAME) {
+    if (!res->is_ntlm && service != GSS_C_NO_NAME) {
         res->what = ocs_gss_check_target(gctx, service, res);
         if (res->what != NULL) {
             goto done;
@@ -257,7 +257,7 @@ done:
  */
 static const char *
 ocs_gss_accept_leg(const ocs_gss_conf_t *conf, gss_ctx_id_t *gctx,
-    gss_name_t service, const unsigned char *token, size_t len,
+    const unsigned char *token, size_t len,
     gss_name_t *client, int *more, ocs_gss_result_t *res)
 {
     gss_OID                     mech;
@@ -277,11 +277,18 @@ ocs_gss_accept_leg(const ocs_gss_conf_t *conf, gss_ctx_id_t *gctx,
     store.count = 1;
     store.elements = &elem;
 
-    /* with NTLM: the default credentials, see ocs_gss_register_keytab() */
+    /*
+     * With NTLM: the default credentials, see ocs_gss_register_keytab().
+     * Without a name: MIT krb5 1.20 leaks the copy of a desired name that
+     * the keytab has no key for (188 bytes a call, at every token, for
+     * anyone who sends one), so the service principal is checked against
+     * the finished context instead (ocs_gss_accept()).
+     */
     if (!conf->ntlm) {
-        major = gss_acquire_cred_from(&minor, service, GSS_C_INDEFINITE,
-                                      GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
-                                      &cred, NULL, NULL);
+        major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME,
+                                      GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                      GSS_C_ACCEPT, &store, &cred, NULL,
+                                      NULL);
         if (GSS_ERROR(major)) {
             what = "keytab";
             goto done;
@@ -342,9 +349,11 @@ static const char *
 ocs_gss_check_target(gss_ctx_id_t gctx, gss_name_t service,
     ocs_gss_result_t *res)
 {
-    int         same;
-    OM_uint32   major, minor;
-    gss_name_t  target;
+    int              same;
+    size_t           n;
+    OM_uint32        major, minor;
+    gss_name_t       target;
+    gss_buffer_desc  shown;
 
     same = 0;
     target = GSS_C_NO_NAME;
@@ -358,6 +367,17 @@ ocs_gss_check_target(gss_ctx_id_t gctx, gss_name_t service,
 
     res->major = major;
     res->minor = minor;
+
+    /* which service the ticket was for, for the log */
+    if (!GSS_ERROR(major) && !same
+        && !GSS_ERROR(gss_display_name(&minor, target, &shown, NULL)))
+    {
+        n = shown.length < sizeof(res->target) ? shown.length
+                                               : sizeof(res->target);
+        memcpy(res->target, shown.value, n);
+        res->target_len = n;
+        (void) gss_release_buffer(&minor, &shown);
+    }
 
     (void) gss_release_name(&minor, &target);
 
@@ -465,6 +485,12 @@ ocs_gss_status_text(const ocs_gss_result_t *res, char *buf, size_t size)
 {
     OM_uint32        st, ctx1, ctx2;
     gss_buffer_desc  m1, m2;
+
+    if (res->target_len != 0 && size != 0) {
+        (void) snprintf(buf, size, "the ticket is for %.*s",
+                        (int) res->target_len, res->target);
+        return;
+    }
 
     ctx1 = 0;
     ctx2 = 0;

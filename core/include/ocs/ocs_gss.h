@@ -65,6 +65,9 @@ typedef struct {
     char               name[OCS_GSS_NAME_MAX];  /* the client, not NUL-
                                                    terminated */
     size_t             name_len;
+    char               target[OCS_GSS_NAME_MAX];  /* a ticket for another
+                                                     service: its own */
+    size_t             target_len;
 } ocs_gss_result_t;
 
 
@@ -120,9 +123,13 @@ int ocs_gss_register_keytab(const char *keytab);
 /*
  * One gss_accept_sec_context() leg.  *ctx is the half-made context of
  * the connection, or NULL; the call takes it.  With conf->ntlm the
- * default acceptor credentials are used (see ocs_gss_register_keytab)
- * and a Kerberos ticket must still be for conf->principal; without, the
- * credentials come from conf->keytab.
+ * default acceptor credentials are used (see ocs_gss_register_keytab);
+ * without, the credentials of every key in conf->keytab.  Either way a
+ * Kerberos ticket must be for conf->principal when one is given: the
+ * finished context's target is compared with it ("ticket for another
+ * service principal"), rather than credentials acquired for that name
+ * alone, which MIT krb5 1.20 leaks at every call when the keytab has no
+ * key for it.
  *
  * Returns OCS_OK either with *ctx set again, for a leg that needs
  * another (NTLM: res->output holds the challenge, the caller keeps *ctx
@@ -145,8 +152,10 @@ void ocs_gss_result_clear(ocs_gss_result_t *res);
 void ocs_gss_ctx_free(ocs_gss_ctx_t **ctx);
 
 /*
- * GSSAPI's own words for res->major and res->minor, "major: minor",
- * NUL-terminated and cut to size, into the caller's buf.
+ * GSSAPI's own words for res->major and res->minor, "major: minor", or
+ * for a ticket for another service principal the one it is for ("the
+ * ticket is for HTTP/a@REALM"), NUL-terminated and cut to size, into
+ * the caller's buf.
  */
 void ocs_gss_status_text(const ocs_gss_result_t *res, char *buf,
     size_t size);
