@@ -227,8 +227,14 @@ is($t->get('/who/', jar => 'a')->body, "app for alice\n",
 my @segv = grep { /exited on signal 11/ } split /\n/, $t->error_log;
 is(scalar @segv, 1, 'the crash is in the log, once');
 
-# the one crash is this test's own doing: not a problem of the module
-my @rest = grep { !/exited on signal 11/ && /\[alert\]|\[emerg\]/ }
+# the one crash is this test's own doing: not a problem of the module;
+# nor is the master's word that the killed worker held a zone's lock
+# (it was killed inside it, which a slowed server makes likelier), which
+# it takes back
+my $killed = $workers[0];
+my @rest = grep { !/exited on signal 11/
+                  && !/shared memory zone "\w+" was locked by $killed$/
+                  && /\[alert\]|\[emerg\]/ }
            split /\n/, $t->error_log;
 is_deeply(\@rest, [], 'no other alert');
 

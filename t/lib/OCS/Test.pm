@@ -157,6 +157,7 @@ sub tmpfs {
     }
 
     push @MOUNTS, $dir;
+    $@ = '';
 
     return $dir;
 }
