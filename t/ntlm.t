@@ -20,7 +20,7 @@ plan skip_all => 'gss-ntlmssp is not installed (tools/install-deps '
                  . 'installs it)' unless $so;
 
 my $t = OCS::Test->new;
-plan tests => 29;
+plan tests => 32;
 my $kdc = OCS::Kdc->new($t);
 
 # Negotiate needs a keytab even when only NTLM is used
@@ -51,6 +51,14 @@ http {
     ocs_sso_key_file %%TESTDIR%%/ticket.keys;
     ocs_auth_keytab $keytab;
 
+    # the documented limit on NTLM attempts (kerberos.md): requests that
+    # carry an NTLM or Negotiate header, per client; others not counted
+    map \$http_authorization \$ocs_ntlm_client {
+        ~*^(NTLM|Negotiate)\\s  \$binary_remote_addr;
+        default                "";
+    }
+    limit_req_zone \$ocs_ntlm_client zone=ntlm:1m rate=1r/m;
+
     server {
         listen 127.0.0.1:%%PORT_https%% ssl;
         ssl_certificate %%CERT%%;
@@ -75,6 +83,12 @@ http {
         location /pinned/ {
             ocs_auth_service_principal HTTP/otherhost\@OCS.TEST;
             proxy_pass http://127.0.0.1:%%PORT_backend%%;
+        }
+
+        location /limited/ {
+            limit_req zone=ntlm burst=3 nodelay;
+            proxy_pass http://127.0.0.1:%%PORT_backend%%;
+            proxy_set_header X-Info "\$ocs_user|\$ocs_auth_method";
         }
 
         location /no-ntlm/ {
@@ -181,6 +195,18 @@ like($t->error_log,
 unlike($t->get('/app/', port => 'external', headers => $page)->raw_headers,
        qr/WWW-Authenticate: (NTLM|Negotiate)/,
        'external client: neither offered');
+
+# limit_req on the requests that carry NTLM: a sign-in (two legs) goes
+# through, the attempts after the burst get 503 before gss-ntlmssp sees
+# them, and the signed-in client's ticket requests are not counted
+
+$r = ntlm('/limited/', 'OCS\\alice:alice-pw', jar => 'limited');
+is($r->status, 200, 'limit_req: a sign-in within the burst');
+my @codes = map { ntlm('/limited/', 'OCS\\alice:wrong')->status } 1 .. 3;
+is($codes[-1], 503, 'limit_req: attempts past the burst refused (503): '
+                    . "@codes");
+is(join(' ', map { $t->get('/limited/', jar => 'limited')->status } 1 .. 5),
+   '200 200 200 200 200', 'limit_req: ticket requests not counted');
 
 # NTLM inside SPNEGO: curl --negotiate with no Kerberos ticket falls back
 # to NTLM, with the client's own NTLM_USER_FILE
