@@ -223,6 +223,8 @@ typedef struct {
     void                          *apply_data;
     ngx_cycle_t                   *cycle;
     ngx_shm_zone_t                *shm_zone;
+    ngx_thread_pool_t             *pool;       /* where the journal is */
+    ngx_thread_task_t             *task;       /* written again */
 } ngx_http_ocs_store_t;
 
 void ngx_http_ocs_store_conf(ngx_http_ocs_store_t *zs, const char *directive,

@@ -51,6 +51,18 @@ static void ngx_http_ocs_store_journal_dir(ngx_http_ocs_store_t *zs,
 static void ngx_http_ocs_store_report(void *data, int level,
     const ocs_err_t *err);
 static void ngx_http_ocs_store_cleanup(void *data);
+static int ngx_http_ocs_store_defer(void *data, ocs_journal_job_t *job);
+static void ngx_http_ocs_store_job_run(void *data, ngx_log_t *log);
+static void ngx_http_ocs_store_job_done(ngx_event_t *ev);
+static void ngx_http_ocs_store_close_run(void *data, ngx_log_t *log);
+static void ngx_http_ocs_store_close_done(ngx_event_t *ev);
+
+
+/* what the zone's thread task carries: a rewrite, then the old file */
+typedef struct {
+    ocs_journal_job_t            *job;
+    ngx_fd_t                      fd;
+} ngx_http_ocs_store_task_t;
 static void *ngx_http_ocs_store_state(ngx_shm_zone_t *shm_zone, size_t size,
     const char *directive, ngx_uint_t *fresh);
 static void ngx_http_ocs_store_lock(void *data);
@@ -182,6 +194,25 @@ ngx_http_ocs_store_conf_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     zs->journal->fd = -1;
 
+    /*
+     * The file is written again as it grows by a thread of nginx's
+     * default pool, so that the worker's event loop is held only for a
+     * copy of the zone's entries in memory: not for the write and sync.
+     */
+    zs->pool = ngx_thread_pool_add(cf, NULL);
+    if (zs->pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zs->task = ngx_thread_task_alloc(cf->pool,
+                                     sizeof(ngx_http_ocs_store_task_t));
+    if (zs->task == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zs->task->event.data = zs;
+    zs->task->event.log = cf->cycle->log;
+
     /* the file is closed with the configuration that opened it */
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -221,6 +252,8 @@ ngx_http_ocs_store_journal(ngx_http_ocs_store_t *zs)
     j->apply_data = zs->apply_data;
     j->report = ngx_http_ocs_store_report;
     j->report_data = zs;
+    j->defer = ngx_http_ocs_store_defer;
+    j->defer_data = zs;
 
     if (ocs_journal_open(j, (char *) zs->file.data, &err) != OCS_OK) {
         ngx_log_error(NGX_LOG_EMERG, zs->cycle->log, 0,
@@ -304,6 +337,115 @@ ngx_http_ocs_store_report(void *data, int level, const ocs_err_t *err)
 }
 
 
+/*
+ * A rewrite of the journal to a thread, from a worker (only a worker's
+ * pools have threads); else, or when the pool's queue is full, or the
+ * last one's old file is still being closed, it is written at once.
+ * One at a time: the journal defers no other until this one is done.
+ */
+static int
+ngx_http_ocs_store_defer(void *data, ocs_journal_job_t *job)
+{
+    ngx_http_ocs_store_t  *zs = data;
+
+    ngx_http_ocs_store_task_t  *st;
+
+    if ((ngx_process != NGX_PROCESS_WORKER
+         && ngx_process != NGX_PROCESS_SINGLE)
+        || zs->task == NULL
+        || zs->task->event.active)
+    {
+        return 1;
+    }
+
+    st = zs->task->ctx;
+    st->job = job;
+    st->fd = NGX_INVALID_FILE;
+
+    zs->task->handler = ngx_http_ocs_store_job_run;
+    zs->task->event.handler = ngx_http_ocs_store_job_done;
+
+    if (ngx_thread_task_post(zs->pool, zs->task) != NGX_OK) {
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* in the thread: the write and the sync, touching only the job */
+static void
+ngx_http_ocs_store_job_run(void *data, ngx_log_t *log)
+{
+    ngx_http_ocs_store_task_t  *st = data;
+
+    (void) log;
+
+    ocs_journal_job_run(st->job);
+}
+
+
+/*
+ * Back on the event loop: what was written since, and the rename.  The
+ * old file's last close frees its blocks, which takes as long as a
+ * write: back to a thread.
+ */
+static void
+ngx_http_ocs_store_job_done(ngx_event_t *ev)
+{
+    ngx_http_ocs_store_t  *zs = ev->data;
+
+    ngx_fd_t                    fd;
+    ngx_http_ocs_store_task_t  *st;
+
+    fd = ocs_journal_job_done(zs->journal);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, zs->cycle->log, 0,
+                   "ocs state file \"%V\" %s", &zs->file,
+                   fd != NGX_INVALID_FILE ? "written again"
+                                          : "not written again this time");
+
+    if (fd == NGX_INVALID_FILE) {
+        return;
+    }
+
+    st = zs->task->ctx;
+    st->job = NULL;
+    st->fd = fd;
+
+    zs->task->handler = ngx_http_ocs_store_close_run;
+    zs->task->event.handler = ngx_http_ocs_store_close_done;
+
+    if (ngx_thread_task_post(zs->pool, zs->task) != NGX_OK) {
+        (void) close(fd);
+    }
+}
+
+
+static void
+ngx_http_ocs_store_close_run(void *data, ngx_log_t *log)
+{
+    ngx_http_ocs_store_task_t  *st = data;
+
+    (void) log;
+
+    (void) close(st->fd);
+}
+
+
+static void
+ngx_http_ocs_store_close_done(ngx_event_t *ev)
+{
+    (void) ev;
+}
+
+
+/*
+ * A worker that exits with a rewrite under way: its pool's threads
+ * have run their tasks by then (nginx's thread pools finish what is
+ * queued before they stop, and stop before the cycle's pool goes), and
+ * the close drops the job's file.
+ */
 static void
 ngx_http_ocs_store_cleanup(void *data)
 {

@@ -7,8 +7,9 @@
 # reported and what came before it still holds; a directory the
 # workers cannot write gets a warning with the fix; on a full disk (a
 # 64 KiB tmpfs of the test's own) the zone goes on in memory with one
-# [error] line, and the file stays whole.  The binary upgrade
-# is in t/reload_load.t.
+# [error] line, and the file stays whole; a file grown past 1 MiB is
+# written again by a thread.  The binary upgrade is in
+# t/reload_load.t.
 
 use strict;
 use warnings;
@@ -18,7 +19,7 @@ use OCS::Test;
 use Test::More;
 
 my $t = OCS::Test->new;
-plan tests => 24;
+plan tests => 29;
 
 $t->users(alice => 'pw', mallory => 'pw2', bob => 'pw3',
           map { ($_ => "pw-$_") } qw(carol dave erin));
@@ -130,6 +131,55 @@ like($t->error_log,
      'the torn record is reported at [error]');
 is((-s $sso) % 8, 0, 'and the file is written again without it');
 $t->stop;
+
+# a file that has grown past 1 MiB and doubled is written again by a
+# thread of the default pool (the debug log says when it is done):
+# here 17,000 drops appended as another set of workers could, then one
+# logoff, whose write finds the file so
+{
+    $t->run($with, main => 'error_log %%TESTDIR%%/debug.log debug;');
+
+    open my $fh, '>>', $sso or die "$sso: $!\n";
+    flock $fh, 2;
+    syswrite $fh, drop_record() x 1000 for 1 .. 17;
+    close $fh;
+
+    my $big = -s $sso;
+    my $ino = (stat $sso)[1];
+    $t->signin('carol', 'pw-carol', jar => 'c');
+    my $carol = ticket('c');
+    my $csrf = $t->get('/ocs/logoff', jar => 'c')->field('csrf');
+    $t->post('/ocs/logoff', jar => 'c', form => [csrf => $csrf]);
+
+    # the rename is the worker's, once the thread has written the file
+    for (1 .. 100) {
+        last if ((stat $sso)[1] // $ino) != $ino;
+        select undef, undef, undef, 0.1;
+    }
+    ok((stat $sso)[1] != $ino && -s $sso < $big / 10,
+       'a grown file is written again, with the live entries only ('
+       . (-s $sso) . " bytes, from $big)");
+
+    SKIP: {
+        my $why = 'this nginx has no debug log (built without '
+                  . '--with-debug): whether a thread wrote it is not seen';
+        my $debug = `$t->{nginx} -V 2>&1` =~ /--with-debug/;
+        diag("SKIPPED: $why") unless $debug;
+        skip $why, 1 unless $debug;
+
+        like($t->read_file('debug.log') // '',
+             qr/ocs state file ".*sso" written again/,
+             'by a thread, finished by the worker (the debug log says)');
+    }
+    ok(!glob("$sso.new*"), 'no file of the job left beside it');
+    is(app($carol), 302, 'a logoff made meanwhile holds');
+    $t->stop;
+
+    $t->run($with);
+    ok(app($carol) == 302 && app($mallory) == 302,
+       'after a restart, both logoffs hold: the new file reads back');
+    $t->stop;
+}
 
 # a file that is not a state file: not overwritten, the start refused
 my $other = $t->path('state/other');

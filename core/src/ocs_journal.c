@@ -59,6 +59,23 @@ typedef struct {
 } ocs_journal_walk_t;
 
 
+struct ocs_journal_job_s {
+    unsigned char         *buf;             /* room for the new file */
+    unsigned char         *data;            /* its bytes, at the end */
+    size_t                 len;
+    uint64_t               from;            /* the old file's bytes that
+                                               buf holds */
+    uint64_t               dev;             /* the old file */
+    uint64_t               ino;
+    int                    fd;              /* the new file, written */
+    int                    old;             /* the old one, replaced */
+    int                    err;             /* else errno, of what */
+    const char            *what;
+    unsigned               renamed:1;
+    char                   tmp[1];
+};
+
+
 static void ocs_journal_lock(void *data);
 static void ocs_journal_unlock(void *data);
 static int ocs_journal_get(void *data, const unsigned char *key,
@@ -84,6 +101,11 @@ static void ocs_journal_apply(ocs_journal_t *j, const ocs_journal_rec_t *r,
 static int ocs_journal_reopen(ocs_journal_t *j);
 static int ocs_journal_header(ocs_journal_t *j, ocs_err_t *err);
 static void ocs_journal_rewrite(ocs_journal_t *j);
+static int ocs_journal_defer(ocs_journal_t *j);
+static int ocs_journal_lay_one(void *arg, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec);
+static void ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job);
+static void ocs_journal_job_free(ocs_journal_job_t *job);
 static int ocs_journal_copy_count(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
 static int ocs_journal_copy_one(void *arg, const unsigned char *key,
@@ -95,6 +117,9 @@ static int ocs_journal_same(const struct stat *st, const ocs_journal_sh_t *sh);
 static void ocs_journal_fail(ocs_journal_t *j, int level, int limit,
     const char *what, int errnum);
 static uint64_t ocs_journal_check(const unsigned char *p, size_t n);
+static size_t ocs_journal_lay(unsigned char *buf, size_t size,
+    const ocs_journal_rec_t *r);
+static void ocs_journal_checks(unsigned char *buf, size_t len);
 static void ocs_journal_hdr(unsigned char *hdr);
 
 
@@ -137,9 +162,29 @@ size_t
 ocs_journal_encode(unsigned char *buf, size_t size,
     const ocs_journal_rec_t *r)
 {
+    size_t    n;
+    uint64_t  check;
+
+    n = ocs_journal_lay(buf, size, r);
+
+    if (n != 0) {
+        check = ocs_journal_check(buf + 8, n - 8);
+        memcpy(buf, &check, sizeof(check));
+    }
+
+    return n;
+}
+
+
+/*
+ * The record laid out but for its check (zero), which costs the most:
+ * a deferred rewrite has its thread compute them.
+ */
+static size_t
+ocs_journal_lay(unsigned char *buf, size_t size, const ocs_journal_rec_t *r)
+{
     size_t            n;
     uint16_t          len;
-    uint64_t          check;
     ocs_store_nums_t  nums;
 
     if (r->op == OCS_JOURNAL_MOVED) {
@@ -169,9 +214,6 @@ ocs_journal_encode(unsigned char *buf, size_t size,
     ocs_store_nums_save(&nums, &r->rec);
     memcpy(buf + 16, &nums, sizeof(nums));
     memcpy(buf + OCS_JOURNAL_REC_MIN, r->key, r->len);
-
-    check = ocs_journal_check(buf + 8, n - 8);
-    memcpy(buf, &check, sizeof(check));
 
     return n;
 }
@@ -249,6 +291,7 @@ ocs_journal_open(ocs_journal_t *j, const char *path, ocs_err_t *err)
     j->locked = 0;
     j->failed = 0;
     j->seen = 0;
+    j->job = NULL;
 
     len = strlen(path);
 
@@ -409,6 +452,11 @@ ocs_journal_close(ocs_journal_t *j)
     if (j->fd != -1) {
         (void) close(j->fd);
         j->fd = -1;
+    }
+
+    if (j->job != NULL) {
+        ocs_journal_job_free(j->job);
+        j->job = NULL;
     }
 
     free(j->path);
@@ -579,11 +627,16 @@ ocs_journal_end(ocs_journal_t *j)
 
     min = j->rewrite_min ? j->rewrite_min : 1024 * 1024;
 
-    if (j->locked
-        && (j->bad
-            || (j->sh->applied > min && j->sh->applied / 2 > j->sh->base)))
-    {
+    if (j->locked && j->bad) {
         ocs_journal_rewrite(j);
+
+    } else if (j->locked
+               && j->sh->applied > min && j->sh->applied / 2 > j->sh->base
+               && j->job == NULL)       /* else one deferred finishes first */
+    {
+        if (j->defer == NULL || ocs_journal_defer(j) != OCS_OK) {
+            ocs_journal_rewrite(j);
+        }
     }
 
     if (j->locked) {
@@ -968,6 +1021,351 @@ failed:
     free(c.buf);
     (void) close(fd);
     (void) unlink(j->tmp);
+}
+
+
+/* a rewrite deferred */
+
+/*
+ * The job: the store's live records laid out as the new file, in
+ * memory, and where the old file was.  Store and file locked.  Returns
+ * OCS_OK when defer() took it, else an error (no memory, or defer()
+ * refused), for a rewrite at once.
+ */
+static int
+ocs_journal_defer(ocs_journal_t *j)
+{
+    size_t              plen;
+    struct stat         st;
+    ocs_journal_job_t  *job;
+    ocs_journal_copy_t  c;
+
+    if (fstat(j->fd, &st) != 0) {
+        return OCS_ERR_SYS;
+    }
+
+    plen = strlen(j->path);
+
+    job = malloc(sizeof(ocs_journal_job_t) + plen + sizeof(".new.") + 20);
+    if (job == NULL) {
+        return OCS_ERR_SYS;
+    }
+
+    memset(job, 0, sizeof(ocs_journal_job_t));
+    job->fd = -1;
+    job->old = -1;
+
+    /*
+     * Room for as many bytes as the file has: each live record was
+     * written to it since it was last written again, as a rule; when
+     * not (a write failed on a full disk), the room may run out, and
+     * it is written at once instead.  Only the bytes laid out, at the
+     * end, are touched: a walk to count them would cost as much again.
+     */
+    job->buf = malloc((size_t) j->sh->applied);
+
+    if (job->buf == NULL) {
+        free(job);
+        return OCS_ERR_SYS;       /* written at once, 32k at a time */
+    }
+
+    c.j = j;
+    c.now = j->env->now(j->env->data);
+    c.fd = -1;
+    c.total = 0;
+    c.fill = 0;
+    c.failed = 0;
+    c.buf = job->buf;
+    c.off = j->sh->applied;
+
+    j->inner.walk(j->inner.data, ocs_journal_lay_one, &c);
+
+    if (c.failed) {
+        ocs_journal_job_free(job);
+        return OCS_ERR_SPACE;
+    }
+
+    job->data = job->buf + c.off - OCS_JOURNAL_HEADER;
+    job->len = (size_t) (j->sh->applied - c.off) + OCS_JOURNAL_HEADER;
+
+    ocs_journal_hdr(job->data);
+
+    job->from = j->sh->applied;
+    job->dev = (uint64_t) st.st_dev;
+    job->ino = (uint64_t) st.st_ino;
+    (void) snprintf(job->tmp, plen + sizeof(".new.") + 20, "%s.new.%ld",
+                    j->path, (long) getpid());
+
+    if (j->defer(j->defer_data, job) != 0) {
+        ocs_journal_job_free(job);
+        return OCS_ERR_SYS;
+    }
+
+    /* no other rewrite by this set until the file has doubled again */
+    j->sh->base = j->sh->applied;
+    j->job = job;
+
+    return OCS_OK;
+}
+
+
+/*
+ * As ocs_journal_copy_one(), into the job's memory from its end, but
+ * for the records' checks: the job's thread computes them.
+ */
+static int
+ocs_journal_lay_one(void *arg, const unsigned char *key, size_t len,
+    const ocs_store_rec_t *rec)
+{
+    ocs_journal_copy_t  *c = arg;
+
+    size_t             n;
+    ocs_journal_rec_t  r;
+
+    if (rec->expires <= c->now || len == 0 || len > OCS_STORE_KEY_MAX) {
+        return OCS_STORE_NEXT;
+    }
+
+    n = ocs_journal_reclen(len);
+
+    if (c->off < OCS_JOURNAL_HEADER + n) {
+        c->failed = 1;        /* more records than counted: cannot be */
+        return OCS_STORE_STOP;
+    }
+
+    c->off -= n;
+
+    r.op = OCS_JOURNAL_PUT;
+    r.len = len;
+    memcpy(r.key, key, len);
+    r.rec = *rec;
+
+    if (ocs_journal_lay(c->buf + c->off, n, &r) != n) {
+        c->failed = 1;
+        return OCS_STORE_STOP;
+    }
+
+    return OCS_STORE_NEXT;
+}
+
+
+/* the checks of the records laid out in buf (after its header) */
+static void
+ocs_journal_checks(unsigned char *buf, size_t len)
+{
+    size_t    off, n;
+    uint16_t  klen;
+    uint64_t  check;
+
+    for (off = OCS_JOURNAL_HEADER; off + OCS_JOURNAL_REC_MIN <= len;
+         off += n)
+    {
+        memcpy(&klen, buf + off + 10, sizeof(klen));
+        n = ocs_journal_reclen(klen);
+
+        if (off + n > len) {
+            break;                  /* cannot be: laid out by the job */
+        }
+
+        check = ocs_journal_check(buf + off + 8, n - 8);
+        memcpy(buf + off, &check, sizeof(check));
+    }
+}
+
+
+void
+ocs_journal_job_run(ocs_journal_job_t *job)
+{
+    int  fd, e;
+
+    ocs_journal_checks(job->data, job->len);
+
+    fd = open(job->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    if (fd == -1) {
+        job->err = errno;
+        job->what = "open";
+
+    } else if (ocs_journal_pwrite(fd, job->data, job->len, 0) != 0) {
+        job->err = errno ? errno : EIO;
+        job->what = "write";
+
+    } else if (fdatasync(fd) != 0) {
+        job->err = errno;
+        job->what = "fdatasync";
+
+    } else {
+        job->fd = fd;
+    }
+
+    if (job->fd == -1 && fd != -1) {
+        e = job->err;
+        (void) close(fd);
+        (void) unlink(job->tmp);
+        job->err = e;
+    }
+
+    free(job->buf);
+    job->buf = NULL;
+    job->data = NULL;
+}
+
+
+int
+ocs_journal_job_done(ocs_journal_t *j)
+{
+    int                 old;
+    struct stat         st;
+    ocs_journal_job_t  *job;
+
+    job = j->job;
+
+    if (job == NULL) {
+        return -1;
+    }
+
+    j->inner.lock(j->inner.data);
+
+    /* what others wrote since, following the file if it moved */
+    ocs_journal_begin(j);
+
+    j->job = NULL;
+
+    if (job->fd == -1) {
+        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0,
+                         job->what != NULL ? job->what : "write",
+                         job->err != 0 ? job->err : EIO);
+
+    } else if (j->locked
+               && !j->bad
+               && fstat(j->fd, &st) == 0
+               && (uint64_t) st.st_dev == job->dev
+               && (uint64_t) st.st_ino == job->ino
+               && ocs_journal_same(&st, j->sh)
+               && j->sh->applied >= job->from)
+    {
+        ocs_journal_finish(j, job);
+    }
+
+    /*
+     * Else the file was written again by someone else, or a bad record
+     * calls for that now: the job's copy is not the file any more.
+     */
+
+    old = job->old;
+    job->old = -1;
+
+    ocs_journal_job_free(job);
+
+    ocs_journal_end(j);
+
+    j->inner.unlock(j->inner.data);
+
+    return old;
+}
+
+
+/*
+ * The job's file gets what was written to the old one since it was
+ * laid out, and is renamed over it.  Store and file locked.
+ */
+static void
+ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job)
+{
+    int                old;
+    size_t             have;
+    ssize_t            n;
+    uint64_t           from, off;
+    struct stat        st;
+    ocs_journal_rec_t  mark;
+    unsigned char      rec[OCS_JOURNAL_REC_MIN];
+    unsigned char      buf[OCS_JOURNAL_BUF];
+
+    from = job->from;
+    off = job->len;
+
+    while (from < j->sh->applied) {
+        have = (j->sh->applied - from < sizeof(buf))
+               ? (size_t) (j->sh->applied - from) : sizeof(buf);
+
+        n = pread(j->fd, buf, have, (off_t) from);
+
+        if (n <= 0) {
+            ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "pread",
+                             n < 0 ? errno : EIO);
+            return;
+        }
+
+        if (ocs_journal_pwrite(job->fd, buf, (size_t) n, off) != 0) {
+            ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "write",
+                             errno ? errno : EIO);
+            return;
+        }
+
+        from += (uint64_t) n;
+        off += (uint64_t) n;
+    }
+
+    if (fstat(job->fd, &st) != 0) {
+        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "fstat", errno);
+        return;
+    }
+
+    if (rename(job->tmp, j->path) != 0) {
+        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "rename", errno);
+        return;
+    }
+
+    job->renamed = 1;
+
+    /* the old file's readers follow to the new one */
+    mark.op = OCS_JOURNAL_MOVED;
+    mark.len = 0;
+    memset(&mark.rec, 0, sizeof(ocs_store_rec_t));
+
+    if (ocs_journal_encode(rec, sizeof(rec), &mark) != sizeof(rec)
+        || write(j->fd, rec, sizeof(rec)) != (ssize_t) sizeof(rec))
+    {
+        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "write", errno);
+    }
+
+    (void) fcntl(job->fd, F_SETFL, O_APPEND);
+
+    old = j->fd;
+    j->fd = job->fd;
+    job->fd = -1;
+
+    if (j->locked && ocs_journal_flock(j->fd, LOCK_EX) != 0) {
+        j->locked = 0;
+    }
+
+    /* its close frees its blocks: the caller's, where it holds nothing */
+    job->old = old;
+
+    j->sh->dev = (uint64_t) st.st_dev;
+    j->sh->ino = (uint64_t) st.st_ino;
+    j->sh->applied = off;
+    j->sh->base = off;
+}
+
+
+static void
+ocs_journal_job_free(ocs_journal_job_t *job)
+{
+    if (job->fd != -1) {
+        (void) close(job->fd);
+    }
+
+    if (job->old != -1) {
+        (void) close(job->old);
+    }
+
+    if (!job->renamed) {
+        (void) unlink(job->tmp);
+    }
+
+    free(job->buf);
+    free(job);
 }
 
 

@@ -373,6 +373,180 @@ test_rewrite(void)
 }
 
 
+/* a deferred rewrite's hand-off: the job kept for the test to run */
+static ocs_journal_job_t  *pending;
+static int                 deferrals;
+static int                 refuse;
+
+
+static int
+defer(void *data, ocs_journal_job_t *job)
+{
+    (void) data;
+
+    deferrals++;
+
+    if (refuse) {
+        return 1;
+    }
+
+    pending = job;
+    return 0;
+}
+
+
+static ino_t
+file_ino(const char *file)
+{
+    struct stat  st;
+
+    return stat(file, &st) == 0 ? st.st_ino : 0;
+}
+
+
+/* puts of one key until the set defers a rewrite (or 200 tries) */
+static int
+grow(set_t *s, int from)
+{
+    int  i, before;
+
+    before = deferrals;
+
+    for (i = from; i < from + 200 && deferrals == before; i++) {
+        put(s, "n", i, T0 + 100);
+    }
+
+    return i - 1;
+}
+
+
+static void
+test_deferred(void)
+{
+    int          last, fd;
+    ino_t        ino;
+    struct stat  st;
+    set_t    a, b, c;
+    order_t  o;
+    char     tmp[160];
+
+    snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long) getpid());
+
+    pending = NULL;
+    deferrals = 0;
+    refuse = 0;
+
+    ok(open_set(&a, 100, 0, path) == OCS_OK
+       && open_set(&b, 100, 0, path) == OCS_OK, "deferred: two sets");
+
+    a.j.rewrite_min = 2000;        /* about 30 records */
+    a.j.defer = defer;
+
+    put(&a, "p", 1, T0 + 100);
+    put(&a, "q", 2, T0 + 100);
+    put(&a, "r", 3, T0 + 100);
+
+    ino = file_ino(path);
+    last = grow(&a, 0);
+
+    ok(pending != NULL && deferrals == 1, "the rewrite is handed off");
+    ok(file_ino(path) == ino && file_size(tmp) == -1,
+       "and nothing is written before its job runs");
+
+    /* written while the job is under way, by both sets */
+    put(&a, "s", 4, T0 + 100);
+    drop(&a, "q");
+    put(&b, "t", 5, T0 + 100);
+    put(&a, "n", last + 1, T0 + 100);
+    is_int(deferrals, 1, "no second rewrite while one is under way");
+
+    ocs_journal_job_run(pending);
+    ok(file_size(tmp) > 0 && file_ino(path) == ino,
+       "the job writes its own file beside the old one");
+
+    fd = ocs_journal_job_done(&a.j);
+    ok(a.j.job == NULL && file_size(tmp) == -1 && file_ino(path) != ino,
+       "done: renamed over the old file");
+    ok(fd != -1 && fstat(fd, &st) == 0 && st.st_ino == ino
+       && close(fd) == 0, "whose descriptor is the caller's to close");
+    ok(file_size(path) < 40 * 64, "which it is smaller than (%lld bytes)",
+       (long long) file_size(path));
+
+    is_int(value(&b, "s"), 4, "the other set follows it to its new copy");
+    is_int(value(&b, "n"), last + 1, "and finds what was written since");
+    put(&b, "u", 6, T0 + 100);
+    is_int(value(&a, "u"), 6, "whose writes go to the new copy too");
+
+    ok(open_set(&c, 100, 0, path) == OCS_OK, "deferred: a third set");
+    is_int(value(&c, "p"), 1, "reads what the job laid out");
+    is_int(value(&c, "t"), 5, "and what was written while it ran");
+    is_int(value(&c, "q"), -1, "drops included");
+    order(&c, &o);
+    is_str(o.keys, o.n, "untsrp", "in the order of the store that wrote it");
+    is_int(a.errors + b.errors + c.errors, 0, "nothing reported");
+    close_set(&c);
+
+    /* the other set writes the file again while a job is under way */
+    pending = NULL;
+    b.j.rewrite_min = 1;
+    last = grow(&a, 100);
+    ok(pending != NULL, "another job");
+
+    ino = file_ino(path);
+    b.j.bad = 1;                    /* its next write writes it again */
+    put(&b, "v", 7, T0 + 100);
+    ok(file_ino(path) != ino, "the other set wrote it again meanwhile");
+
+    ocs_journal_job_run(pending);
+    ino = file_ino(path);
+    fd = ocs_journal_job_done(&a.j);
+    ok(fd == -1 && file_ino(path) == ino && file_size(tmp) == -1,
+       "the job's file is dropped, not renamed over theirs");
+    is_int(value(&a, "v"), 7, "the set follows theirs instead");
+    is_int(value(&a, "n"), last, "losing nothing");
+    is_int(a.errors + b.errors, 0, "and telling nothing");
+
+    /* the job's write fails */
+    pending = NULL;
+    a.j.bad = 0;
+    (void) grow(&a, 200);
+    ok(pending != NULL && mkdir(tmp, 0700) == 0,
+       "a job whose file's name is taken by a directory");
+
+    ino = file_ino(path);
+    ocs_journal_job_run(pending);
+    fd = ocs_journal_job_done(&a.j);
+    (void) rmdir(tmp);
+    ok(fd == -1 && file_ino(path) == ino && a.errors == 1
+       && strstr(a.last, "open() failed: Is a directory (it is not written "
+                 "again yet)") != NULL,
+       "fails with one error, and the old file goes on");
+    put(&a, "w", 8, T0 + 100);
+    is_int(value(&b, "w"), 8, "which still gets the writes");
+
+    /* a hand-off refused: written at once */
+    refuse = 1;
+    ino = file_ino(path);
+    a.errors = 0;
+    (void) grow(&a, 400);
+    ok(file_ino(path) != ino && a.j.job == NULL && a.errors == 0,
+       "a refused hand-off: written again at once");
+    refuse = 0;
+
+    /* closed with a job under way: its file goes */
+    pending = NULL;
+    (void) grow(&a, 600);
+    ok(pending != NULL, "a last job");
+    ocs_journal_job_run(pending);
+    close_set(&a);
+    ok(file_size(tmp) == -1, "closed with the job done but not finished: "
+       "its file is removed");
+
+    close_set(&b);
+    (void) unlink(path);
+}
+
+
 static void
 test_torn(void)
 {
@@ -587,6 +761,7 @@ main(void)
     test_read_back();
     test_two_sets();
     test_rewrite();
+    test_deferred();
     test_torn();
     test_not_ours();
     test_other_file();

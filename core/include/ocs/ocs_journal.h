@@ -26,6 +26,20 @@
  *   live records, into a new file renamed over it, and the old file
  *   ends with a mark that sends its readers to the new one.
  *
+ * A rewrite holds the store for as long as it takes to write and sync
+ * the file, unless the caller gives defer(): then the store is held
+ * only to copy its live records into memory (the job), defer() hands
+ * the job to another thread, which runs ocs_journal_job_run() (the
+ * write and the sync, touching nothing but the job), and the caller's
+ * own thread calls ocs_journal_job_done() afterwards, with the store
+ * not locked: it locks it, appends to the new file what was written to
+ * the old one since the copy, renames it over the old one and marks
+ * the old one.  If the file was written again by someone else in the
+ * meantime (another set of processes, or a bad record found), or the
+ * write failed (reported), the job's file is dropped and the old file
+ * goes on: the next try comes when it has doubled again.  A defer()
+ * that returns non-zero has the rewrite done at once, as without one.
+ *
  * The processes of one set share sh (in their shared memory): which
  * file, and how much of it, their store holds.  A fresh sh (zeroed)
  * makes ocs_journal_open() read the whole file into the store: records
@@ -115,6 +129,11 @@ typedef int (*ocs_journal_apply_pt)(void *data, const ocs_store_t *inner,
     const unsigned char *key, size_t len, const ocs_store_rec_t *rec);
 
 
+typedef struct ocs_journal_job_s  ocs_journal_job_t;
+
+typedef int (*ocs_journal_defer_pt)(void *data, ocs_journal_job_t *job);
+
+
 typedef struct {
     ocs_store_t            store;          /* to use: set by open */
 
@@ -127,6 +146,8 @@ typedef struct {
     ocs_journal_report_pt  report;
     void                  *report_data;
     uint64_t               rewrite_min;    /* 0: 1 MiB */
+    ocs_journal_defer_pt   defer;          /* NULL: rewrites at once */
+    void                  *defer_data;
 
     /* the journal's own */
     int                    fd;
@@ -136,6 +157,7 @@ typedef struct {
                                               last reported */
     uint64_t               seen;           /* a size whose end could not
                                               be read without the lock */
+    ocs_journal_job_t     *job;            /* a rewrite deferred */
     unsigned               bad:1;          /* read a bad record */
     unsigned               locked:1;       /* flock() held */
 } ocs_journal_t;
@@ -153,8 +175,26 @@ typedef struct {
  */
 int ocs_journal_open(ocs_journal_t *j, const char *path, ocs_err_t *err);
 
-/* closes the file; the store stays as it is */
+/*
+ * Closes the file; the store stays as it is.  A deferred rewrite's
+ * file is dropped: its thread must not be running it any more.
+ */
 void ocs_journal_close(ocs_journal_t *j);
+
+/*
+ * A deferred rewrite (defer() above).  ocs_journal_job_run(), on any
+ * thread, writes and syncs the job's file (the store's live records as
+ * they were when it was deferred), under the journal's path with
+ * ".new." and the process id after it.  ocs_journal_job_done(), on the
+ * thread that deferred it (or one that holds no lock of the store),
+ * finishes it and frees the job.  It returns the old file's descriptor
+ * when the new file took its place, for the caller to close: the last
+ * close of a large file frees its blocks, which takes long (16 ms for
+ * 144 MB on a tmpfs), so it is best done where nothing waits for it.
+ * Else -1.
+ */
+void ocs_journal_job_run(ocs_journal_job_t *job);
+int ocs_journal_job_done(ocs_journal_t *j);
 
 /* the descriptor of the file (for the caller's chown()), -1 when shut */
 int ocs_journal_fd(const ocs_journal_t *j);
