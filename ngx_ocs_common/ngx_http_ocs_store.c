@@ -62,6 +62,8 @@ static void ngx_http_ocs_store_close_done(ngx_event_t *ev);
 typedef struct {
     ocs_journal_job_t            *job;
     ngx_fd_t                      fd;
+    int                           ran;        /* the thread is done with
+                                                 the job (atomic) */
 } ngx_http_ocs_store_task_t;
 static void *ngx_http_ocs_store_state(ngx_shm_zone_t *shm_zone, size_t size,
     const char *directive, ngx_uint_t *fresh);
@@ -220,7 +222,7 @@ ngx_http_ocs_store_conf_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     cln->handler = ngx_http_ocs_store_cleanup;
-    cln->data = zs->journal;
+    cln->data = zs;
 
     return NGX_CONF_OK;
 }
@@ -350,8 +352,12 @@ ngx_http_ocs_store_defer(void *data, ocs_journal_job_t *job)
 
     ngx_http_ocs_store_task_t  *st;
 
-    if ((ngx_process != NGX_PROCESS_WORKER
-         && ngx_process != NGX_PROCESS_SINGLE)
+    /*
+     * Not in a single process (master_process off): after its reload
+     * the new configuration's pools have no threads, and the job would
+     * wait for ever.
+     */
+    if (ngx_process != NGX_PROCESS_WORKER
         || zs->task == NULL
         || zs->task->event.active)
     {
@@ -361,6 +367,7 @@ ngx_http_ocs_store_defer(void *data, ocs_journal_job_t *job)
     st = zs->task->ctx;
     st->job = job;
     st->fd = NGX_INVALID_FILE;
+    __atomic_store_n(&st->ran, 0, __ATOMIC_RELEASE);
 
     zs->task->handler = ngx_http_ocs_store_job_run;
     zs->task->event.handler = ngx_http_ocs_store_job_done;
@@ -382,6 +389,8 @@ ngx_http_ocs_store_job_run(void *data, ngx_log_t *log)
     (void) log;
 
     ocs_journal_job_run(st->job);
+
+    __atomic_store_n(&st->ran, 1, __ATOMIC_RELEASE);
 }
 
 
@@ -442,18 +451,36 @@ ngx_http_ocs_store_close_done(ngx_event_t *ev)
 
 /*
  * A worker that exits with a rewrite under way: its pool's threads
- * have run their tasks by then (nginx's thread pools finish what is
- * queued before they stop, and stop before the cycle's pool goes), and
- * the close drops the job's file.
+ * have run their tasks by then as a rule (nginx's thread pools finish
+ * what is queued before they stop, and stop before the cycle's pool
+ * goes), and the close drops the job's file.  When a pool could not
+ * stop so (its queue full), a thread may still be writing: the job is
+ * left to it, and to the process's exit.
  */
 static void
 ngx_http_ocs_store_cleanup(void *data)
 {
-    ocs_journal_t  *j = data;
+    ngx_http_ocs_store_t  *zs = data;
 
-    if (j->fd != -1) {
-        ocs_journal_close(j);
+    ocs_journal_t              *j;
+    ngx_http_ocs_store_task_t  *st;
+
+    j = zs->journal;
+
+    if (j->fd == -1) {
+        return;
     }
+
+    if (j->job != NULL && zs->task != NULL) {
+        st = zs->task->ctx;
+
+        if (st->job == j->job && !__atomic_load_n(&st->ran, __ATOMIC_ACQUIRE))
+        {
+            j->job = NULL;
+        }
+    }
+
+    ocs_journal_close(j);
 }
 
 

@@ -17,8 +17,11 @@
  * can write the file can write nginx's configuration too).
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,10 @@ struct ocs_journal_job_s {
     uint64_t               ino;
     int                    fd;              /* the new file, written */
     int                    old;             /* the old one, replaced */
+    int                    keep;            /* the file cut from, held
+                                               open: its inode is not
+                                               another's while the job
+                                               lives */
     int                    err;             /* else errno, of what */
     const char            *what;
     unsigned               renamed:1;
@@ -106,6 +113,7 @@ static int ocs_journal_lay_one(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
 static void ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job);
 static void ocs_journal_job_free(ocs_journal_job_t *job);
+static void ocs_journal_sweep(ocs_journal_t *j);
 static int ocs_journal_copy_count(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
 static int ocs_journal_copy_one(void *arg, const unsigned char *key,
@@ -306,6 +314,8 @@ ocs_journal_open(ocs_journal_t *j, const char *path, ocs_err_t *err)
     memcpy(j->path, path, len + 1);
     memcpy(j->tmp, path, len);
     memcpy(j->tmp + len, ".new", sizeof(".new"));
+
+    ocs_journal_sweep(j);
 
     j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (j->fd == -1) {
@@ -904,6 +914,15 @@ ocs_journal_reopen(ocs_journal_t *j)
         return OCS_ERR_SYS;
     }
 
+    /*
+     * The old one's lock is let go first: a descriptor inherited from
+     * the master shares its lock with the master's, which a close()
+     * would leave held, and others of the old file would wait for ever.
+     */
+    if (j->locked) {
+        (void) ocs_journal_flock(j->fd, LOCK_UN);
+    }
+
     (void) close(j->fd);
     j->fd = fd;
 
@@ -1004,6 +1023,7 @@ ocs_journal_rewrite(ocs_journal_t *j)
         j->locked = 0;
     }
 
+    (void) ocs_journal_flock(old, LOCK_UN);    /* as in reopen() */
     (void) close(old);
 
     free(c.buf);
@@ -1054,6 +1074,7 @@ ocs_journal_defer(ocs_journal_t *j)
     memset(job, 0, sizeof(ocs_journal_job_t));
     job->fd = -1;
     job->old = -1;
+    job->keep = -1;
 
     /*
      * Room for as many bytes as the file has: each live record was
@@ -1062,7 +1083,8 @@ ocs_journal_defer(ocs_journal_t *j)
      * it is written at once instead.  Only the bytes laid out, at the
      * end, are touched: a walk to count them would cost as much again.
      */
-    job->buf = malloc((size_t) j->sh->applied);
+    job->buf = (j->sh->applied <= SIZE_MAX)
+               ? malloc((size_t) j->sh->applied) : NULL;
 
     if (job->buf == NULL) {
         free(job);
@@ -1093,6 +1115,12 @@ ocs_journal_defer(ocs_journal_t *j)
     job->from = j->sh->applied;
     job->dev = (uint64_t) st.st_dev;
     job->ino = (uint64_t) st.st_ino;
+    job->keep = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
+
+    if (job->keep == -1) {
+        ocs_journal_job_free(job);
+        return OCS_ERR_SYS;
+    }
     (void) snprintf(job->tmp, plen + sizeof(".new.") + 20, "%s.new.%ld",
                     j->path, (long) getpid());
 
@@ -1224,9 +1252,12 @@ ocs_journal_job_done(ocs_journal_t *j)
         return -1;
     }
 
+    /*
+     * What others wrote since, following the file if it moved, first
+     * without the flock (as ocs_journal_lock()), then with it.
+     */
     j->inner.lock(j->inner.data);
-
-    /* what others wrote since, following the file if it moved */
+    ocs_journal_read(j, 0);
     ocs_journal_begin(j);
 
     j->job = NULL;
@@ -1339,13 +1370,86 @@ ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job)
         j->locked = 0;
     }
 
-    /* its close frees its blocks: the caller's, where it holds nothing */
+    /*
+     * Its close frees its blocks: the caller's, where it holds nothing
+     * up.  Its lock goes now (as in reopen()): those of the old file
+     * waiting for it follow the mark to the new one.
+     */
+    (void) ocs_journal_flock(old, LOCK_UN);
     job->old = old;
 
     j->sh->dev = (uint64_t) st.st_dev;
     j->sh->ino = (uint64_t) st.st_ino;
     j->sh->applied = off;
     j->sh->base = off;
+}
+
+
+/*
+ * The files of deferred rewrites whose process is gone (killed while
+ * its thread wrote): path.new.PID beside the file, removed.  One whose
+ * process lives may still be renamed over the file: left alone.
+ */
+static void
+ocs_journal_sweep(ocs_journal_t *j)
+{
+    DIR            *d;
+    long            pid;
+    char           *end, *slash;
+    size_t          dlen, blen;
+    const char     *base;
+    struct dirent  *e;
+    char            name[4096];
+
+    slash = strrchr(j->path, '/');
+    base = (slash != NULL) ? slash + 1 : j->path;
+    blen = strlen(base);
+    dlen = (slash != NULL) ? (size_t) (slash - j->path) : 0;
+
+    if (dlen + 1 >= sizeof(name)) {
+        return;
+    }
+
+    if (slash == NULL) {
+        memcpy(name, ".", 2);
+    } else if (dlen == 0) {
+        memcpy(name, "/", 2);
+    } else {
+        memcpy(name, j->path, dlen);
+        name[dlen] = '\0';
+    }
+
+    d = opendir(name);
+    if (d == NULL) {
+        return;
+    }
+
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0
+            || strncmp(e->d_name + blen, ".new.", 5) != 0)
+        {
+            continue;
+        }
+
+        errno = 0;
+        pid = strtol(e->d_name + blen + 5, &end, 10);
+
+        if (errno != 0 || *end != '\0' || pid <= 0
+            || end == e->d_name + blen + 5
+            || (pid_t) pid == getpid()
+            || kill((pid_t) pid, 0) == 0 || errno != ESRCH
+            || (size_t) snprintf(name, sizeof(name), "%.*s%s%s",
+                                 (int) dlen, j->path,
+                                 slash != NULL ? "/" : "", e->d_name)
+               >= sizeof(name))
+        {
+            continue;
+        }
+
+        (void) unlink(name);
+    }
+
+    (void) closedir(d);
 }
 
 
@@ -1358,6 +1462,10 @@ ocs_journal_job_free(ocs_journal_job_t *job)
 
     if (job->old != -1) {
         (void) close(job->old);
+    }
+
+    if (job->keep != -1) {
+        (void) close(job->keep);
     }
 
     if (!job->renamed) {

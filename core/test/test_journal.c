@@ -16,6 +16,8 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 
@@ -404,7 +406,7 @@ file_ino(const char *file)
 }
 
 
-/* puts of one key until the set defers a rewrite (or 200 tries) */
+/* puts of one key until the set defers a rewrite (or 5000 tries) */
 static int
 grow(set_t *s, int from)
 {
@@ -412,7 +414,7 @@ grow(set_t *s, int from)
 
     before = deferrals;
 
-    for (i = from; i < from + 200 && deferrals == before; i++) {
+    for (i = from; i < from + 5000 && deferrals == before; i++) {
         put(s, "n", i, T0 + 100);
     }
 
@@ -423,7 +425,8 @@ grow(set_t *s, int from)
 static void
 test_deferred(void)
 {
-    int          last, fd;
+    int          i, last, fd;
+    off_t        before;
     ino_t        ino;
     struct stat  st;
     set_t    a, b, c;
@@ -457,23 +460,31 @@ test_deferred(void)
     put(&a, "s", 4, T0 + 100);
     drop(&a, "q");
     put(&b, "t", 5, T0 + 100);
-    put(&a, "n", last + 1, T0 + 100);
-    is_int(deferrals, 1, "no second rewrite while one is under way");
+    before = file_size(path);
+
+    for (i = 0; i < 5000 && a.sh.applied / 2 <= a.sh.base; i++) {
+        put(&a, "n", ++last, T0 + 100);
+    }
+
+    ok(deferrals == 1 && a.sh.applied / 2 > a.sh.base,
+       "no second rewrite while one is under way, though the file "
+       "doubled (%lld bytes)", (long long) file_size(path));
 
     ocs_journal_job_run(pending);
     ok(file_size(tmp) > 0 && file_ino(path) == ino,
        "the job writes its own file beside the old one");
 
+    before = file_size(path);
     fd = ocs_journal_job_done(&a.j);
     ok(a.j.job == NULL && file_size(tmp) == -1 && file_ino(path) != ino,
        "done: renamed over the old file");
     ok(fd != -1 && fstat(fd, &st) == 0 && st.st_ino == ino
        && close(fd) == 0, "whose descriptor is the caller's to close");
-    ok(file_size(path) < 40 * 64, "which it is smaller than (%lld bytes)",
-       (long long) file_size(path));
+    ok(file_size(path) < before, "which it is smaller than (%lld bytes, "
+       "from %lld)", (long long) file_size(path), (long long) before);
 
     is_int(value(&b, "s"), 4, "the other set follows it to its new copy");
-    is_int(value(&b, "n"), last + 1, "and finds what was written since");
+    is_int(value(&b, "n"), last, "and finds what was written since");
     put(&b, "u", 6, T0 + 100);
     is_int(value(&a, "u"), 6, "whose writes go to the new copy too");
 
@@ -489,7 +500,7 @@ test_deferred(void)
     /* the other set writes the file again while a job is under way */
     pending = NULL;
     b.j.rewrite_min = 1;
-    last = grow(&a, 100);
+    last = grow(&a, 10000);
     ok(pending != NULL, "another job");
 
     ino = file_ino(path);
@@ -503,13 +514,15 @@ test_deferred(void)
     ok(fd == -1 && file_ino(path) == ino && file_size(tmp) == -1,
        "the job's file is dropped, not renamed over theirs");
     is_int(value(&a, "v"), 7, "the set follows theirs instead");
-    is_int(value(&a, "n"), last, "losing nothing");
+    ok(open_set(&c, 100, 0, path) == OCS_OK && value(&c, "n") == last
+       && value(&c, "t") == 5, "losing nothing: a fresh set reads it all");
+    close_set(&c);
     is_int(a.errors + b.errors, 0, "and telling nothing");
 
     /* the job's write fails */
     pending = NULL;
     a.j.bad = 0;
-    (void) grow(&a, 200);
+    (void) grow(&a, 20000);
     ok(pending != NULL && mkdir(tmp, 0700) == 0,
        "a job whose file's name is taken by a directory");
 
@@ -528,14 +541,14 @@ test_deferred(void)
     refuse = 1;
     ino = file_ino(path);
     a.errors = 0;
-    (void) grow(&a, 400);
+    (void) grow(&a, 30000);
     ok(file_ino(path) != ino && a.j.job == NULL && a.errors == 0,
        "a refused hand-off: written again at once");
     refuse = 0;
 
     /* closed with a job under way: its file goes */
     pending = NULL;
-    (void) grow(&a, 600);
+    (void) grow(&a, 40000);
     ok(pending != NULL, "a last job");
     ocs_journal_job_run(pending);
     close_set(&a);
@@ -543,6 +556,129 @@ test_deferred(void)
        "its file is removed");
 
     close_set(&b);
+    (void) unlink(path);
+}
+
+
+static void
+hung(int sig)
+{
+    static const char  msg[] = "not ok - a finish waited in flock() "
+                               "(holding the store's lock)\n";
+
+    (void) sig;
+
+    if (write(1, msg, sizeof(msg) - 1) < 0) {
+        _exit(2);
+    }
+
+    _exit(1);
+}
+
+
+/*
+ * Two workers of one set: one store and one sh, a descriptor each.  The
+ * second defers a rewrite of its own while the first's runs (the file
+ * doubled again); the first renames, and the second's finish must not
+ * wait for the old file's lock, which the first's descriptor, handed
+ * to the caller to close later, would hold.
+ */
+static void
+test_deferred_workers(void)
+{
+    int                 i, fd, before;
+    set_t               a, c;
+    ocs_err_t           err;
+    ocs_journal_t       w;
+    ocs_journal_job_t  *first, *second;
+    char                tmp[160], dead[160];
+    pid_t               pid;
+
+    pending = NULL;
+    deferrals = 0;
+    refuse = 0;
+
+    /* a file left by a worker killed during a rewrite, and one alive */
+    pid = fork();
+    if (pid == 0) {
+        _exit(0);
+    }
+    (void) waitpid(pid, NULL, 0);
+
+    snprintf(dead, sizeof(dead), "%s.new.%ld", path, (long) pid);
+    snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long) getppid());
+    close(open(dead, O_CREAT | O_WRONLY, 0600));
+    close(open(tmp, O_CREAT | O_WRONLY, 0600));
+
+    ok(open_set(&a, 100, 0, path) == OCS_OK, "workers: one set");
+    ok(file_size(dead) == -1 && file_size(tmp) == 0,
+       "the open removes a rewrite's file whose process is gone, "
+       "not one whose process lives");
+    (void) unlink(tmp);
+
+    memset(&w, 0, sizeof(w));
+    w.inner = a.mem;
+    w.sh = &a.sh;
+    w.env = &env;
+    w.report = report;
+    w.report_data = &a;
+    w.rewrite_min = 2000;
+    w.defer = defer;
+
+    ok(ocs_journal_open(&w, path, &err) == OCS_OK,
+       "and a second worker of it, with a descriptor of its own");
+
+    a.j.rewrite_min = 2000;
+    a.j.defer = defer;
+
+    before = deferrals;
+    for (i = 0; i < 300 && deferrals == before; i++) {
+        put(&a, "n", i, T0 + 100);
+    }
+    first = pending;
+
+    before = deferrals;
+    for (; i < 900 && deferrals == before; i++) {
+        ocs_store_rec_t  rec;
+
+        memset(&rec, 0, sizeof(rec));
+        rec.value = i;
+        rec.expires = T0 + 100;
+        w.store.lock(w.store.data);
+        (void) w.store.put(w.store.data, (const unsigned char *) "n", 1,
+                           &rec);
+        w.store.unlock(w.store.data);
+    }
+    second = (deferrals > before) ? pending : NULL;
+
+    ok(first != NULL && second != NULL && second != first,
+       "each worker deferred one");
+
+    if (first == NULL || second == NULL) {
+        ocs_journal_close(&w);
+        close_set(&a);
+        return;
+    }
+
+    ocs_journal_job_run(first);
+    fd = ocs_journal_job_done(&a.j);
+    ok(fd != -1, "the first renames");
+
+    ocs_journal_job_run(second);
+    signal(SIGALRM, hung);
+    alarm(5);
+    (void) ocs_journal_job_done(&w);
+    alarm(0);
+    ok(1, "the second's finish does not wait for the old file's lock");
+    (void) close(fd);
+
+    ok(open_set(&c, 100, 0, path) == OCS_OK && value(&c, "n") == i - 1,
+       "and the file holds the last write");
+    is_int(a.errors, 0, "nothing reported");
+
+    close_set(&c);
+    ocs_journal_close(&w);
+    close_set(&a);
     (void) unlink(path);
 }
 
@@ -762,6 +898,7 @@ main(void)
     test_two_sets();
     test_rewrite();
     test_deferred();
+    test_deferred_workers();
     test_torn();
     test_not_ours();
     test_other_file();

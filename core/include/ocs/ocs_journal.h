@@ -164,7 +164,9 @@ typedef struct {
 
 
 /*
- * Opens (making it, mode 0600, when it is not there) the file at path
+ * Removes the files of deferred rewrites beside path whose process is
+ * gone (killed while its thread wrote), then opens (making it, mode
+ * 0600, when it is not there) the file at path
  * (report must be set: it is how the journal's errors are told),
  * reads into the store what sh does not hold yet (all of it for a fresh
  * sh; when sh held another file, the store is written into this one
