@@ -114,6 +114,9 @@ static int ocs_journal_lay_one(void *arg, const unsigned char *key,
 static void ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job);
 static void ocs_journal_job_free(ocs_journal_job_t *job);
 static void ocs_journal_sweep(ocs_journal_t *j);
+static size_t ocs_journal_live(const ocs_journal_copy_t *c,
+    const unsigned char *key, size_t len, const ocs_store_rec_t *rec,
+    ocs_journal_rec_t *r);
 static int ocs_journal_copy_count(void *arg, const unsigned char *key,
     size_t len, const ocs_store_rec_t *rec);
 static int ocs_journal_copy_one(void *arg, const unsigned char *key,
@@ -1150,23 +1153,18 @@ ocs_journal_lay_one(void *arg, const unsigned char *key, size_t len,
     size_t             n;
     ocs_journal_rec_t  r;
 
-    if (rec->expires <= c->now || len == 0 || len > OCS_STORE_KEY_MAX) {
+    n = ocs_journal_live(c, key, len, rec, &r);
+
+    if (n == 0) {
         return OCS_STORE_NEXT;
     }
 
-    n = ocs_journal_reclen(len);
-
     if (c->off < OCS_JOURNAL_HEADER + n) {
-        c->failed = 1;        /* more records than counted: cannot be */
+        c->failed = 1;        /* no room: more than the file held */
         return OCS_STORE_STOP;
     }
 
     c->off -= n;
-
-    r.op = OCS_JOURNAL_PUT;
-    r.len = len;
-    memcpy(r.key, key, len);
-    r.rec = *rec;
 
     if (ocs_journal_lay(c->buf + c->off, n, &r) != n) {
         c->failed = 1;
@@ -1477,6 +1475,27 @@ ocs_journal_job_free(ocs_journal_job_t *job)
 }
 
 
+/*
+ * The record a store's entry is written again as, and its length; 0
+ * for one that is not (expired, or a key the file cannot hold).
+ */
+static size_t
+ocs_journal_live(const ocs_journal_copy_t *c, const unsigned char *key,
+    size_t len, const ocs_store_rec_t *rec, ocs_journal_rec_t *r)
+{
+    if (rec->expires <= c->now || len == 0 || len > OCS_STORE_KEY_MAX) {
+        return 0;
+    }
+
+    r->op = OCS_JOURNAL_PUT;
+    r->len = len;
+    memcpy(r->key, key, len);
+    r->rec = *rec;
+
+    return ocs_journal_reclen(len);
+}
+
+
 static int
 ocs_journal_copy_count(void *arg, const unsigned char *key, size_t len,
     const ocs_store_rec_t *rec)
@@ -1502,11 +1521,11 @@ ocs_journal_copy_one(void *arg, const unsigned char *key, size_t len,
     size_t             n;
     ocs_journal_rec_t  r;
 
-    if (rec->expires <= c->now || len == 0 || len > OCS_STORE_KEY_MAX) {
+    n = ocs_journal_live(c, key, len, rec, &r);
+
+    if (n == 0) {
         return OCS_STORE_NEXT;
     }
-
-    n = ocs_journal_reclen(len);
 
     if (c->off - c->fill < OCS_JOURNAL_HEADER + n) {
         c->failed = 1;        /* more records than counted: cannot be */
@@ -1526,11 +1545,6 @@ ocs_journal_copy_one(void *arg, const unsigned char *key, size_t len,
 
         c->fill = 0;
     }
-
-    r.op = OCS_JOURNAL_PUT;
-    r.len = len;
-    memcpy(r.key, key, len);
-    r.rec = *rec;
 
     c->fill += ocs_journal_encode(c->buf + OCS_JOURNAL_BUF - c->fill - n, n,
                                   &r);
