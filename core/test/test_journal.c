@@ -599,6 +599,8 @@ test_deferred_workers(void)
     refuse = 0;
 
     /* a file left by a worker killed during a rewrite, and one alive */
+    fflush(stdout);                 /* not written twice */
+
     pid = fork();
     if (pid == 0) {
         _exit(0);
