@@ -28,6 +28,8 @@
 #include <ocs/ocs_journal.h>
 #include <ocs/ocs_store_region.h>
 
+#include "bench_time.h"
+
 
 static int64_t
 bench_now(void *data)
@@ -62,26 +64,6 @@ static void
 no_lock(void *arg)
 {
     (void) arg;
-}
-
-
-static double
-now_us(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-
-static int
-cmp(const void *a, const void *b)
-{
-    double  x = *(const double *) a, y = *(const double *) b;
-
-    return (x > y) - (x < y);
 }
 
 

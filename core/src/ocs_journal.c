@@ -114,6 +114,8 @@ static int ocs_journal_lay_one(void *arg, const unsigned char *key,
 static void ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job);
 static void ocs_journal_job_free(ocs_journal_job_t *job);
 static void ocs_journal_sweep(ocs_journal_t *j);
+static int ocs_journal_switch(ocs_journal_t *j, int fd,
+    const struct stat *st, uint64_t size);
 static size_t ocs_journal_live(const ocs_journal_copy_t *c,
     const unsigned char *key, size_t len, const ocs_store_rec_t *rec,
     ocs_journal_rec_t *r);
@@ -947,12 +949,10 @@ ocs_journal_reopen(ocs_journal_t *j)
 static void
 ocs_journal_rewrite(ocs_journal_t *j)
 {
-    int                 fd, old;
+    int                 fd;
     struct stat         st;
     ocs_journal_copy_t  c;
-    ocs_journal_rec_t   mark;
     unsigned char       hdr[OCS_JOURNAL_HEADER];
-    unsigned char       rec[OCS_JOURNAL_REC_MIN];
 
     j->sh->base = j->sh->applied;
 
@@ -1005,36 +1005,10 @@ ocs_journal_rewrite(ocs_journal_t *j)
         goto failed;
     }
 
-    /* the old file's readers follow to the new one */
-    mark.op = OCS_JOURNAL_MOVED;
-    mark.len = 0;
-    memset(&mark.rec, 0, sizeof(ocs_store_rec_t));
-
-    if (ocs_journal_encode(rec, sizeof(rec), &mark) != sizeof(rec)
-        || write(j->fd, rec, sizeof(rec)) != (ssize_t) sizeof(rec))
-    {
-        /* they find the file changed under its name all the same */
-        ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "write", errno);
-    }
-
-    (void) fcntl(fd, F_SETFL, O_APPEND);
-
-    old = j->fd;
-    j->fd = fd;
-
-    if (j->locked && ocs_journal_flock(fd, LOCK_EX) != 0) {
-        j->locked = 0;
-    }
-
-    (void) ocs_journal_flock(old, LOCK_UN);    /* as in reopen() */
-    (void) close(old);
+    (void) close(ocs_journal_switch(j, fd, &st,
+                                    OCS_JOURNAL_HEADER + c.total));
 
     free(c.buf);
-
-    j->sh->dev = (uint64_t) st.st_dev;
-    j->sh->ino = (uint64_t) st.st_ino;
-    j->sh->applied = OCS_JOURNAL_HEADER + c.total;
-    j->sh->base = j->sh->applied;
     j->bad = 0;
 
     return;
@@ -1301,13 +1275,10 @@ ocs_journal_job_done(ocs_journal_t *j)
 static void
 ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job)
 {
-    int                old;
     size_t             have;
     ssize_t            n;
     uint64_t           from, off;
     struct stat        st;
-    ocs_journal_rec_t  mark;
-    unsigned char      rec[OCS_JOURNAL_REC_MIN];
     unsigned char      buf[OCS_JOURNAL_BUF];
 
     from = job->from;
@@ -1347,7 +1318,27 @@ ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job)
 
     job->renamed = 1;
 
-    /* the old file's readers follow to the new one */
+    /* its close frees its blocks: the caller's, where it holds nothing */
+    job->old = ocs_journal_switch(j, job->fd, &st, off);
+    job->fd = -1;
+}
+
+
+/*
+ * The file just renamed over the old one (fd, st, size bytes) becomes
+ * the one in hand: the old one gets a mark that sends its readers on,
+ * and loses its lock first (as in reopen()), which those of it that
+ * wait for it then follow.  Store and file locked.  Returns the old
+ * descriptor, for the caller to close.
+ */
+static int
+ocs_journal_switch(ocs_journal_t *j, int fd, const struct stat *st,
+    uint64_t size)
+{
+    int                old;
+    ocs_journal_rec_t  mark;
+    unsigned char      rec[OCS_JOURNAL_REC_MIN];
+
     mark.op = OCS_JOURNAL_MOVED;
     mark.len = 0;
     memset(&mark.rec, 0, sizeof(ocs_store_rec_t));
@@ -1355,31 +1346,27 @@ ocs_journal_finish(ocs_journal_t *j, ocs_journal_job_t *job)
     if (ocs_journal_encode(rec, sizeof(rec), &mark) != sizeof(rec)
         || write(j->fd, rec, sizeof(rec)) != (ssize_t) sizeof(rec))
     {
+        /* they find the file changed under its name all the same */
         ocs_journal_fail(j, OCS_JOURNAL_ERROR, 0, "write", errno);
     }
 
-    (void) fcntl(job->fd, F_SETFL, O_APPEND);
+    (void) fcntl(fd, F_SETFL, O_APPEND);
 
     old = j->fd;
-    j->fd = job->fd;
-    job->fd = -1;
+    j->fd = fd;
 
-    if (j->locked && ocs_journal_flock(j->fd, LOCK_EX) != 0) {
+    if (j->locked && ocs_journal_flock(fd, LOCK_EX) != 0) {
         j->locked = 0;
     }
 
-    /*
-     * Its close frees its blocks: the caller's, where it holds nothing
-     * up.  Its lock goes now (as in reopen()): those of the old file
-     * waiting for it follow the mark to the new one.
-     */
     (void) ocs_journal_flock(old, LOCK_UN);
-    job->old = old;
 
-    j->sh->dev = (uint64_t) st.st_dev;
-    j->sh->ino = (uint64_t) st.st_ino;
-    j->sh->applied = off;
-    j->sh->base = off;
+    j->sh->dev = (uint64_t) st->st_dev;
+    j->sh->ino = (uint64_t) st->st_ino;
+    j->sh->applied = size;
+    j->sh->base = size;
+
+    return old;
 }
 
 
